@@ -1,0 +1,56 @@
+// HTTP calls. The session cookie is HttpOnly: the client learns whether it is
+// signed in by asking /api/me.
+
+async function json(res) {
+  try { return await res.json(); } catch { return null; }
+}
+
+export class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// Resolves with the user object, or null when not signed in. Throws
+// HttpError(0) when the server cannot be reached.
+export async function me() {
+  let res;
+  try {
+    res = await fetch('/api/me', { credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new HttpError(0, 'network');
+  }
+  if (res.status === 401 || res.status === 403) return null;
+  if (!res.ok) throw new HttpError(res.status, `server answered ${res.status}`);
+  const body = await json(res);
+  return body && body.user ? body.user : null;
+}
+
+export async function login(username, password) {
+  let res;
+  try {
+    res = await fetch('/api/login', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+  } catch {
+    throw new HttpError(0, 'Weft can’t be reached right now. Check your connection and try again.');
+  }
+  const body = await json(res);
+  if (res.ok && body && body.user) return body.user;
+  if (res.status === 401) throw new HttpError(401, 'That username and password don’t match. Check both and try again.');
+  if (res.status === 429) throw new HttpError(429, 'Too many sign-in attempts. Wait a minute and try again.');
+  if (res.status === 403) throw new HttpError(403, 'Sign-in was refused from this address. Ask your administrator for help.');
+  throw new HttpError(res.status, `Sign-in failed (the server answered ${res.status}). Try again in a moment.`);
+}
+
+export async function logout() {
+  try {
+    await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' });
+  } catch {
+    // Signing out locally still clears this device; the session expires server-side.
+  }
+}

@@ -1,0 +1,185 @@
+// Renders one channel's messages into the role="log" element. Elements are
+// keyed and reused: a pending send becomes its acknowledged message in the
+// same element, and older pages are inserted above without disturbing the
+// elements already on screen.
+import { h, clear, srOnly } from './dom.js';
+import { renderBody } from './format.js';
+import { formatTime, formatFull, formatDay, sameDay, isRecent } from './timefmt.js';
+
+const GROUP_WINDOW_MS = 5 * 60e3;
+
+export function authorName(a) {
+  if (!a) return 'Unknown';
+  return a.display || a.name || `user ${a.id}`;
+}
+
+// View models: confirmed messages first (by id), then this channel's outbox.
+function viewModels(d, app) {
+  const out = [];
+  for (const id of d.order) {
+    const m = d.msgs.get(id);
+    out.push({ key: `m${id}`, id, author: m.author, body: m.body, ts: m.ts, edited: m.edited, client_id: m.client_id,
+      mine: app.isMe(m.author) });
+  }
+  for (const e of app.outboxFor(d.id)) {
+    out.push({ key: `p${e.client_id}`, id: null, author: app.meAuthor(), body: e.body, ts: e.created, edited: null,
+      client_id: e.client_id, mine: true, pending: !e.failed, failed: e.failed || null, entry: e });
+  }
+  return out;
+}
+
+export function isAtBottom(el) {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+}
+
+export function renderLog(logEl, d, app) {
+  const vms = viewModels(d, app);
+  const wanted = [];
+
+  // Top of the log: loading indicator or the beginning of the channel.
+  if (!d.els.has('top')) d.els.set('top', h('p', { class: 'log-top' }));
+  const top = d.els.get('top');
+  const topText = d.loadingOlder || (d.loading && !d.loaded) ? 'Loading messages…'
+    : (!d.moreOlder && d.loaded) ? (vms.length ? `This is the beginning of ${app.channelLabel(d.id)}.` : `No messages yet in ${app.channelLabel(d.id)}. Say hello!`)
+      : '';
+  if (top.textContent !== topText) top.textContent = topText;
+  top.hidden = !topText;
+  wanted.push(top);
+
+  let prev = null;
+  const now = new Date();
+  for (const vm of vms) {
+    const t = new Date(vm.ts);
+    if (!prev || !sameDay(new Date(prev.ts), t)) {
+      const dayKey = `d${t.getFullYear()}-${t.getMonth()}-${t.getDate()}`;
+      let div = d.els.get(dayKey);
+      if (!div) { div = h('h2', { class: 'day-divider' }, h('span')); d.els.set(dayKey, div); }
+      const label = formatDay(t, now);
+      if (div.firstChild.textContent !== label) div.firstChild.textContent = label;
+      wanted.push(div);
+    }
+    const el = elementFor(d, vm, app);
+    const continued = prev && !prev.failed && !vm.failed && prev.author?.id === vm.author?.id
+      && t - new Date(prev.ts) < GROUP_WINDOW_MS && sameDay(new Date(prev.ts), t);
+    el.classList.toggle('continued', Boolean(continued));
+    wanted.push(el);
+    prev = vm;
+  }
+
+  // Reconcile children with the wanted order, moving (never recreating) nodes.
+  let cursor = logEl.firstChild;
+  for (const node of wanted) {
+    if (node === cursor) { cursor = cursor.nextSibling; continue; }
+    logEl.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    cursor.remove();
+    cursor = next;
+  }
+  // Drop cached elements that are no longer shown (deleted messages).
+  const live = new Set(wanted);
+  for (const [k, el] of d.els) if (!live.has(el)) d.els.delete(k);
+}
+
+function elementFor(d, vm, app) {
+  let el = d.els.get(vm.key);
+  if (!el && vm.id && vm.client_id) {
+    // The acknowledged form of a pending send: keep its element.
+    const pk = `p${vm.client_id}`;
+    el = d.els.get(pk);
+    if (el) { d.els.delete(pk); d.els.set(vm.key, el); }
+  }
+  if (!el) {
+    el = h('article', { class: 'msg' });
+    d.els.set(vm.key, el);
+  }
+  const editing = vm.id !== null && d.editing === vm.id;
+  const sig = [vm.key, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? app.connState() : ''].join('\u0001');
+  if (el._sig !== sig) {
+    el._sig = sig;
+    buildMessage(el, d, vm, app, editing);
+  }
+  return el;
+}
+
+function buildMessage(el, d, vm, app, editing) {
+  clear(el);
+  el.dataset.key = vm.key;
+  if (vm.id) el.dataset.id = vm.id; else delete el.dataset.id;
+  el.classList.toggle('pending', Boolean(vm.pending));
+  el.classList.toggle('failed', Boolean(vm.failed));
+  el.classList.toggle('mine', vm.mine);
+  const t = new Date(vm.ts);
+  const time = h('time', { class: 'msg-time', datetime: t.toISOString(), title: formatFull(t) }, formatTime(t));
+  const head = h('div', { class: 'msg-head' },
+    h('span', { class: 'msg-author', text: authorName(vm.author) }),
+    h('span', { class: 'sr-only', text: ', ' }),
+    time,
+    vm.edited ? h('span', { class: 'msg-edited', title: `Edited ${formatFull(vm.edited)}` }, '(edited)') : null);
+  el.append(head);
+
+  if (editing) {
+    el.append(editForm(d, vm, app));
+  } else {
+    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body)));
+  }
+
+  if (vm.pending) {
+    const offline = app.connState() !== 'live';
+    el.append(h('p', { class: 'msg-status' },
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      offline ? 'Not sent yet. It will go out when the connection is back.' : 'Sending…'));
+  } else if (vm.failed) {
+    el.append(h('p', { class: 'msg-status msg-status-error' }, `Not sent: ${vm.failed}`),
+      h('div', { class: 'msg-actions msg-actions-visible' },
+        h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: () => app.retrySend(vm.entry) }, 'Try again'),
+        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => app.discardSend(vm.entry) }, 'Discard')));
+  } else if (vm.mine && vm.id && !editing) {
+    el.append(h('div', { class: 'msg-actions' },
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Edit message', onclick: () => app.startEdit(d, vm.id) }, 'Edit'),
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Delete message', onclick: () => app.deleteMessage(d, vm.id) }, 'Delete')));
+  }
+}
+
+function editForm(d, vm, app) {
+  const ta = h('textarea', { class: 'edit-input', 'aria-label': 'Edit message', rows: '2' });
+  ta.value = vm.body;
+  const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const save = async () => {
+    const body = ta.value;
+    if (!body.trim()) { err.textContent = 'A message can’t be empty. Delete it instead.'; err.hidden = false; return; }
+    try {
+      await app.saveEdit(d, vm.id, body);
+    } catch (e) {
+      err.textContent = e.message; err.hidden = false;
+    }
+  };
+  ta.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); save(); }
+    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); app.cancelEdit(d); }
+  });
+  const form = h('form', { class: 'msg-edit', onsubmit: (e) => { e.preventDefault(); save(); } },
+    ta,
+    err,
+    h('div', { class: 'msg-edit-actions' },
+      h('span', { class: 'hint', text: 'Enter to save, Escape to cancel' }),
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => app.cancelEdit(d) }, 'Cancel'),
+      h('button', { type: 'submit', class: 'btn btn-small btn-primary' }, 'Save')));
+  queueMicrotask(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); });
+  return form;
+}
+
+// Refreshes relative time labels ("5 min ago") in place.
+export function refreshTimes(logEl) {
+  const now = new Date();
+  for (const t of logEl.querySelectorAll('time.msg-time')) {
+    const d = new Date(t.getAttribute('datetime'));
+    if (isRecent(d, now) || !sameDay(d, now)) {
+      const s = formatTime(d, now);
+      if (t.textContent !== s) t.textContent = s;
+    }
+  }
+}
+
+export { srOnly };

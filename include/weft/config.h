@@ -1,0 +1,68 @@
+/* The one configuration table: it drives the config file, the command-line
+ * flags, --help and deploy/weft.conf.example. */
+#ifndef WEFT_CONFIG_H
+#define WEFT_CONFIG_H
+
+#include <stdio.h>
+#include "weft/common.h"
+
+struct weft_config {
+	char *data;            /* data directory */
+	char *config;          /* config file that was loaded, if any */
+	char *bind;
+	int port;
+	char *cert;            /* TLS certificate chain (PEM); empty: self-signed in data dir */
+	char *key;             /* TLS private key (PEM) */
+	char *public_url;      /* e.g. https://chat.example.org; added to the Origin allow-list */
+	char *allowed_origins; /* extra comma-separated origins */
+	char *web_root;        /* static client files */
+	int max_body;          /* characters */
+	int max_frame;         /* bytes */
+	int max_name;          /* characters of channel names */
+	int rate;              /* requests per second per connection */
+	int burst;
+	int send_queue;        /* frames queued per connection before it is dropped */
+	int replay_max;        /* events per channel replayed on resume */
+	int max_conns_per_addr;
+	int session_idle;      /* seconds */
+	int session_max;       /* seconds */
+	int argon2_iterations;
+	int argon2_memory;     /* KiB */
+	int auth_threads;
+	int hsts_max_age;
+	char *log_level;
+};
+
+/* Fills cfg with the table's defaults (strings are heap copies). */
+void weft_config_defaults(struct weft_config *cfg);
+
+/* Releases the strings of cfg. */
+void weft_config_free(struct weft_config *cfg);
+
+/* Applies one option by name ("max_body" or "max-body"). Returns 0, or
+ * WEFT_EINVAL with a one-line reason naming the option in err. */
+int weft_config_set(struct weft_config *cfg, const char *name, const char *value,
+		    char *err, size_t errlen);
+
+/* Reads a `key = value` file ('#' comments, blank lines). Returns 0 or
+ * WEFT_EINVAL/WEFT_EIO with a reason (file:line) in err. */
+int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Parses argv: `--name value`, `--name=value`, and booleans given in
+ * flags_bool (NULL-terminated, e.g. {"admin", NULL}) which are stored as
+ * "1" in bools[i]. `--config FILE` is loaded before any other flag so that
+ * flags override the file. Non-flag words are collected into pos (at most
+ * max_pos). Returns 0 or WEFT_EINVAL with a one-line reason in err. The
+ * pointers stored in pos and bools borrow argv. */
+int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
+			   const char *const *flags_bool, const char **bools,
+			   const char **pos, int max_pos, int *npos,
+			   char *err, size_t errlen);
+
+/* Prints the options table as --help text. */
+void weft_config_usage(FILE *out);
+
+/* Prints an example config file listing every option with its default. */
+void weft_config_write_example(FILE *out);
+
+#endif

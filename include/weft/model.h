@@ -1,0 +1,94 @@
+/* Plain records shared by the store, the protocol encoder and the handlers.
+ * No library types. */
+#ifndef WEFT_MODEL_H
+#define WEFT_MODEL_H
+
+#include "weft/common.h"
+
+#define WEFT_USERNAME_MAX 32            /* characters of [a-z0-9._-] */
+#define WEFT_DISPLAY_MAX 64             /* characters */
+#define WEFT_DISPLAY_BYTES (WEFT_DISPLAY_MAX * 4 + 1)
+#define WEFT_CHANNEL_NAME_MAX 64        /* characters of [a-z0-9-] */
+#define WEFT_TOPIC_MAX 250              /* characters */
+#define WEFT_TOPIC_BYTES (WEFT_TOPIC_MAX * 4 + 1)
+#define WEFT_CLIENT_ID_MAX 64           /* characters */
+#define WEFT_CLIENT_ID_BYTES (WEFT_CLIENT_ID_MAX * 4 + 1)
+#define WEFT_REQ_MAX 64                 /* characters */
+#define WEFT_REQ_BYTES (WEFT_REQ_MAX * 4 + 1)
+#define WEFT_HISTORY_MAX 200
+#define WEFT_HISTORY_DEFAULT 50
+
+enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };
+enum weft_access { WEFT_ACCESS_OPEN, WEFT_ACCESS_REQUEST, WEFT_ACCESS_INVITE, WEFT_ACCESS_COUNT };
+/* Ordered by power: a higher role can do everything a lower one can. */
+enum weft_role { WEFT_ROLE_NONE, WEFT_ROLE_MEMBER, WEFT_ROLE_MODERATOR, WEFT_ROLE_OWNER, WEFT_ROLE_COUNT };
+
+enum weft_event_kind {
+	WEFT_EV_MESSAGE = 0,
+	WEFT_EV_EDIT = 1,
+	WEFT_EV_DELETE = 2,
+	WEFT_EV_JOIN = 3,
+	WEFT_EV_LEAVE = 4,
+	WEFT_EV_CHANNEL = 5,
+};
+
+/* Names on the wire and in the database; *_parse returns -1 when unknown. */
+const char *weft_kind_name(int kind);
+int weft_kind_parse(const char *s);
+const char *weft_access_name(int access);
+int weft_access_parse(const char *s);
+const char *weft_role_name(int role);
+int weft_role_parse(const char *s);
+const char *weft_event_kind_name(int kind);
+/* The tier a kind gets when channel.create names none. */
+int weft_kind_default_access(int kind);
+
+struct weft_user_ref {
+	int64_t id;
+	char name[WEFT_USERNAME_MAX + 1];
+	char display[WEFT_DISPLAY_BYTES];
+};
+
+struct weft_message {
+	int64_t id;
+	int64_t channel;
+	int64_t thread;         /* 0: none */
+	int64_t ts_ms;
+	int64_t edited_ms;      /* 0: never edited */
+	struct weft_user_ref author;
+	char *body;             /* owned; NULL when deleted */
+	char client_id[WEFT_CLIENT_ID_BYTES];
+	bool deleted;
+};
+
+struct weft_channel_info {
+	int64_t id;
+	char name[WEFT_CHANNEL_NAME_MAX + 1];
+	int kind;
+	int access;
+	char topic[WEFT_TOPIC_BYTES];
+	bool archived;
+	int64_t created_by;
+	int64_t created_ms;
+};
+
+struct weft_event {
+	int64_t seq;
+	int64_t channel;
+	int64_t ts_ms;
+	int kind;                       /* enum weft_event_kind */
+	struct weft_message msg;        /* message, edit; delete: msg.id only */
+	struct weft_user_ref user;      /* join, leave */
+	int role;                       /* join */
+	struct weft_channel_info chan;  /* channel */
+};
+
+/* Frees what the records own (not the records). */
+void weft_message_clear(struct weft_message *m);
+void weft_event_clear(struct weft_event *ev);
+
+/* Validation of names shared by the protocol and the command line. */
+bool weft_username_valid(const char *s);
+bool weft_channel_name_valid(const char *s, int max_chars);
+
+#endif

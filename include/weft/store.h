@@ -1,0 +1,170 @@
+/* The durable store: the SQLite adapter. One writer thread owns the write
+ * connection and commits batches of jobs in one transaction each (group
+ * commit); a read-only connection serves the service thread's bounded,
+ * indexed reads. */
+#ifndef WEFT_STORE_H
+#define WEFT_STORE_H
+
+#include "weft/model.h"
+
+struct weft_store;
+
+enum weft_job_kind {
+	WEFT_JOB_NOP,            /* a write transaction round trip: health check */
+	WEFT_JOB_SEND,           /* user, channel, text=body, thread, client_id */
+	WEFT_JOB_EDIT,           /* user, channel, target=message id, text=body */
+	WEFT_JOB_DELETE,         /* user, channel, target=message id */
+	WEFT_JOB_CHANNEL_CREATE, /* user, name, ckind, access, text=topic (may be NULL) */
+	WEFT_JOB_JOIN,           /* user=actor, target=joining user, channel, role */
+	WEFT_JOB_LEAVE,          /* user=actor, target=leaving user, channel */
+	WEFT_JOB_SESSION_CREATE, /* target=user id, token_hash, expires_ms */
+	WEFT_JOB_SESSION_TOUCH,  /* target=session id */
+	WEFT_JOB_SESSION_REVOKE, /* target=session id */
+	WEFT_JOB_READ_MARK,      /* user, channel, target=seq */
+};
+
+struct weft_job {
+	struct weft_job *next;          /* queue link; the store's while queued */
+	enum weft_job_kind kind;
+
+	/* Caller context, never touched by the store. */
+	void *owner;
+	uint64_t owner_serial;
+	char req[WEFT_REQ_BYTES];
+
+	/* Inputs. */
+	int64_t user;
+	int64_t channel;
+	int64_t target;
+	int64_t thread;
+	int role;
+	int ckind;
+	int access;
+	char *text;                     /* owned by the job (freed by weft_job_free) */
+	char name[WEFT_CHANNEL_NAME_MAX + 1];
+	char client_id[WEFT_CLIENT_ID_BYTES];
+	unsigned char token_hash[32];
+	int64_t expires_ms;
+
+	/* Outputs, valid once the job comes back from weft_store_take_completed. */
+	int result;                     /* 0 or WEFT_E* */
+	bool duplicate;                 /* SEND: client_id was seen; ev is the original */
+	int64_t id;                     /* new row: channel id, session id, message id */
+	int64_t seq;                    /* committed event, 0 if none */
+	struct weft_event ev;           /* the committed (or, if duplicate, original) event */
+	struct weft_channel_info chan;  /* CHANNEL_CREATE: the new channel */
+};
+
+/* Allocates a zeroed job of the kind. Returns NULL on allocation failure. */
+struct weft_job *weft_job_new(enum weft_job_kind kind);
+/* Frees the job and everything it owns. NULL is fine. */
+void weft_job_free(struct weft_job *job);
+
+/* Opens (creating when missing) the database at path, applies migrations,
+ * and prepares both connections. Any thread, once; *out written on success. */
+int weft_store_open(const char *path, struct weft_store **out);
+
+/* Starts the writer thread. notify(arg) is called from the writer thread
+ * each time completed jobs are ready (e.g. lws_cancel_service). */
+int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg);
+
+/* Stops accepting jobs, commits everything queued, joins the writer. Jobs
+ * it completed stay available to weft_store_take_completed. */
+void weft_store_stop(struct weft_store *st);
+
+/* Closes connections and frees. Call after weft_store_stop (or when the
+ * writer never started). Pending completed jobs are freed. */
+void weft_store_close(struct weft_store *st);
+
+/* Queues a job for the writer; takes ownership until it comes back from
+ * weft_store_take_completed. Returns WEFT_EBUSY when the store is stopping
+ * (the caller keeps the job). Any thread. */
+int weft_store_submit(struct weft_store *st, struct weft_job *job);
+
+/* Returns every completed job as a list in commit order (NULL when none);
+ * the caller takes ownership. Any thread, usually the service thread. */
+struct weft_job *weft_store_take_completed(struct weft_store *st);
+
+/* Jobs committed since open, transactions committed (for metrics). */
+void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits);
+
+/* ---- Synchronous operations for the command line (writer not running). */
+
+/* Creates a user. WEFT_ECONFLICT when the name is taken. */
+int weft_store_user_create(struct weft_store *st, const char *name, const char *display,
+			   const char *pw_hash, bool admin, int64_t *id_out);
+
+/* Consistent copy of the live database at db_path into dest through the
+ * online backup API. Any thread; independent of an open store. */
+int weft_store_backup(const char *db_path, const char *dest);
+
+/* ---- Reads on the read-only connection: service thread only. Each is
+ * indexed and bounded. */
+
+struct weft_session {
+	int64_t id;
+	int64_t user_id;
+	int64_t expires_ms;
+	int64_t last_used_ms;
+	bool admin;
+	struct weft_user_ref user;
+};
+
+/* Looks up a live session by token hash: not revoked, not past expires_ms
+ * nor idle longer than idle_ms, user active. WEFT_EAUTH otherwise. */
+int weft_store_session_get(struct weft_store *st, const unsigned char hash[32],
+			   int64_t now_ms, int64_t idle_ms, struct weft_session *out);
+
+struct weft_user_auth {
+	struct weft_user_ref user;
+	bool admin;
+	bool active;
+	char pw_hash[160];
+};
+
+/* Finds an account by name for login. WEFT_ENOTFOUND when none. */
+int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft_user_auth *out);
+
+/* Reads one message (body included unless deleted). WEFT_ENOTFOUND. */
+int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_message *out);
+
+/* A page of messages in channel, oldest first, deleted ones omitted.
+ * before/after are exclusive bounds (0: none; both 0: latest page).
+ * Fills out[0..*n) (caller clears each) and *more. limit <= WEFT_HISTORY_MAX. */
+int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
+		       int limit, struct weft_message *out, int *n, bool *more);
+
+/* Events of one channel with after < seq <= upto, in seq order, at most
+ * limit. Fills out[0..*n) (caller clears each). */
+int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t after,
+			      int64_t upto, int limit, struct weft_event *out, int *n);
+
+/* The seq below which replay of channel stops when more than max events
+ * follow `since`: 0 when at most max follow, else the seq just before the
+ * oldest of the newest max events (so replay covers (floor, ...]). */
+int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
+			    int64_t *floor_out);
+
+/* Messages in channel after seq `after`, counted up to cap. */
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t after, int cap, int *out);
+
+struct weft_member_row {
+	struct weft_user_ref user;
+	int role;
+};
+
+/* Members of a channel, by role then name; at most max. */
+int weft_store_members(struct weft_store *st, int64_t channel, struct weft_member_row *out,
+		       int max, int *n);
+
+/* The largest committed seq (0 when the log is empty). */
+int64_t weft_store_last_seq(struct weft_store *st);
+
+/* Startup: every channel, then every membership, through callbacks.
+ * Service thread, before serving. */
+int weft_store_load(struct weft_store *st,
+		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
+		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq),
+		    void *arg);
+
+#endif

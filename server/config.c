@@ -1,0 +1,332 @@
+/* The configuration table and its three readers: file, flags, help. */
+#include "weft/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_INT, OPT_STR };
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define O(field) offsetof(struct weft_config, field)
+
+static const struct opt options[] = {
+	{ "data", OPT_STR, O(data), "./data", 0, 0,
+	  "data directory: database, certificate, key" },
+	{ "bind", OPT_STR, O(bind), "127.0.0.1", 0, 0,
+	  "address to listen on (0.0.0.0 or :: for every interface)" },
+	{ "port", OPT_INT, O(port), "8443", 0, 65535,
+	  "TLS port for HTTPS and WebSocket (0 picks a free one)" },
+	{ "cert", OPT_STR, O(cert), "", 0, 0,
+	  "TLS certificate chain (PEM); empty generates a self-signed one in the data directory" },
+	{ "key", OPT_STR, O(key), "", 0, 0,
+	  "TLS private key (PEM) for cert" },
+	{ "public_url", OPT_STR, O(public_url), "", 0, 0,
+	  "public https URL of this server; its origin is allowed on /ws and POST" },
+	{ "allowed_origins", OPT_STR, O(allowed_origins), "", 0, 0,
+	  "extra comma-separated origins allowed on /ws and POST" },
+	{ "web_root", OPT_STR, O(web_root), WEFT_DEFAULT_WEB_ROOT, 0, 0,
+	  "directory of the web client's static files" },
+	{ "max_body", OPT_INT, O(max_body), "4000", 1, 100000,
+	  "longest message body, in characters" },
+	{ "max_frame", OPT_INT, O(max_frame), "65536", 1024, 16777216,
+	  "largest WebSocket message accepted, in bytes" },
+	{ "max_name", OPT_INT, O(max_name), "64", 1, 64,
+	  "longest channel name, in characters" },
+	{ "rate", OPT_INT, O(rate), "50", 1, 100000,
+	  "sustained requests per second per connection" },
+	{ "burst", OPT_INT, O(burst), "200", 1, 1000000,
+	  "requests a connection may send at once above the rate" },
+	{ "send_queue", OPT_INT, O(send_queue), "4096", 16, 1000000,
+	  "frames queued for one slow connection before it is disconnected" },
+	{ "replay_max", OPT_INT, O(replay_max), "1000", 1, 1000000,
+	  "events per channel replayed on resume before a gap is reported" },
+	{ "max_conns_per_addr", OPT_INT, O(max_conns_per_addr), "0", 0, 1000000,
+	  "WebSocket connections allowed from one address (0 = unlimited)" },
+	{ "session_idle", OPT_INT, O(session_idle), "1209600", 60, INT_MAX,
+	  "seconds a session may go unused before it expires (14 days)" },
+	{ "session_max", OPT_INT, O(session_max), "7776000", 60, INT_MAX,
+	  "seconds a session lives at most (90 days)" },
+	{ "argon2_iterations", OPT_INT, O(argon2_iterations), "3", 1, 100,
+	  "argon2id passes for new password hashes" },
+	{ "argon2_memory", OPT_INT, O(argon2_memory), "65536", 64, 4194304,
+	  "argon2id memory for new password hashes, in KiB" },
+	{ "auth_threads", OPT_INT, O(auth_threads), "2", 1, 64,
+	  "threads that verify passwords" },
+	{ "hsts_max_age", OPT_INT, O(hsts_max_age), "31536000", 0, INT_MAX,
+	  "Strict-Transport-Security max-age in seconds" },
+	{ "log_level", OPT_STR, O(log_level), "info", 0, 0,
+	  "error, warn, info or debug" },
+	{ "config", OPT_STR, O(config), "", 0, 0,
+	  "config file of `key = value` lines, read before the flags" },
+};
+
+#define NOPTS (sizeof options / sizeof options[0])
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *o = options[i].name;
+		if (strlen(o) != len)
+			continue;
+		size_t j;
+		for (j = 0; j < len; j++) {
+			char c = name[j] == '-' ? '_' : name[j];
+			if (c != o[j])
+				break;
+		}
+		if (j == len)
+			return &options[i];
+	}
+	return NULL;
+}
+
+static int apply(struct weft_config *cfg, const struct opt *o, const char *value,
+		 char *err, size_t errlen)
+{
+	char *field = (char *)cfg + o->offset;
+	if (o->type == OPT_STR) {
+		if (!strcmp(o->name, "log_level") && strcmp(value, "error") &&
+		    strcmp(value, "warn") && strcmp(value, "info") && strcmp(value, "debug")) {
+			snprintf(err, errlen, "log_level: expected error, warn, info or debug, got \"%s\"", value);
+			return WEFT_EINVAL;
+		}
+		char *copy = strdup(value);
+		if (!copy)
+			return WEFT_ENOMEM;
+		char **slot = (char **)(void *)field;
+		free(*slot);
+		*slot = copy;
+		return WEFT_OK;
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < o->min || v > o->max) {
+		snprintf(err, errlen, "%s: expected an integer from %ld to %ld, got \"%s\"",
+			 o->name, o->min, o->max, value);
+		return WEFT_EINVAL;
+	}
+	*(int *)(void *)field = (int)v;
+	return WEFT_OK;
+}
+
+void weft_config_defaults(struct weft_config *cfg)
+{
+	char err[8];
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NOPTS; i++) {
+		int rc = apply(cfg, &options[i], options[i].def, err, sizeof err);
+		(void)rc;
+		/* The defaults are part of the table; a bad one is a programming error. */
+		if (rc)
+			abort();
+	}
+}
+
+void weft_config_free(struct weft_config *cfg)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (options[i].type != OPT_STR)
+			continue;
+		char **slot = (char **)(void *)((char *)cfg + options[i].offset);
+		free(*slot);
+		*slot = NULL;
+	}
+}
+
+int weft_config_set(struct weft_config *cfg, const char *name, const char *value,
+		    char *err, size_t errlen)
+{
+	const struct opt *o = find_opt(name, strlen(name));
+	if (!o) {
+		snprintf(err, errlen, "unknown option \"%s\" (see --help)", name);
+		return WEFT_EINVAL;
+	}
+	return apply(cfg, o, value, err, errlen);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "config: cannot open %s: %s", path, strerror(errno));
+		return WEFT_EIO;
+	}
+	char line[4096];
+	int lineno = 0, rc = WEFT_OK;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected `key = value`", path, lineno);
+			rc = WEFT_EINVAL;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(s), *value = trim(eq + 1);
+		size_t vl = strlen(value);
+		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+			value[vl - 1] = '\0';
+			value++;
+		}
+		char why[256];
+		if (!strcmp(key, "config")) {
+			snprintf(err, errlen, "%s:%d: config files cannot include others", path, lineno);
+			rc = WEFT_EINVAL;
+			break;
+		}
+		if ((rc = weft_config_set(cfg, key, value, why, sizeof why))) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static bool is_bool_flag(const char *const *flags_bool, const char *name, size_t len, int *idx)
+{
+	for (int i = 0; flags_bool && flags_bool[i]; i++) {
+		if (strlen(flags_bool[i]) == len && !strncmp(flags_bool[i], name, len)) {
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
+			   const char *const *flags_bool, const char **bools,
+			   const char **pos, int max_pos, int *npos,
+			   char *err, size_t errlen)
+{
+	int n = 0, rc;
+	/* First pass: the config file, so that flags override it. */
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *file = NULL;
+		if (!strcmp(a, "--config")) {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "config: missing value");
+				return WEFT_EINVAL;
+			}
+			file = argv[i + 1];
+		} else if (!strncmp(a, "--config=", 9)) {
+			file = a + 9;
+		}
+		if (file) {
+			if ((rc = weft_config_load_file(cfg, file, err, errlen)))
+				return WEFT_EINVAL;
+			if ((rc = weft_config_set(cfg, "config", file, err, errlen)))
+				return rc;
+		}
+	}
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) || !a[2]) {
+			if (n >= max_pos) {
+				snprintf(err, errlen, "unexpected argument \"%s\"", a);
+				return WEFT_EINVAL;
+			}
+			pos[n++] = a;
+			continue;
+		}
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		int bi;
+		if (is_bool_flag(flags_bool, name, len, &bi)) {
+			if (eq) {
+				snprintf(err, errlen, "--%.*s takes no value", (int)len, name);
+				return WEFT_EINVAL;
+			}
+			bools[bi] = "1";
+			continue;
+		}
+		const struct opt *o = find_opt(name, len);
+		if (!o) {
+			snprintf(err, errlen, "unknown option --%.*s (see --help)", (int)len, name);
+			return WEFT_EINVAL;
+		}
+		const char *value;
+		if (eq) {
+			value = eq + 1;
+		} else {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "%s: missing value", o->name);
+				return WEFT_EINVAL;
+			}
+			value = argv[++i];
+		}
+		if (!strcmp(o->name, "config"))
+			continue; /* done in the first pass */
+		if ((rc = apply(cfg, o, value, err, errlen)))
+			return rc;
+	}
+	*npos = n;
+	return WEFT_OK;
+}
+
+static void flag_name(const char *name, char *out, size_t outlen)
+{
+	size_t i;
+	for (i = 0; name[i] && i + 1 < outlen; i++)
+		out[i] = name[i] == '_' ? '-' : name[i];
+	out[i] = '\0';
+}
+
+void weft_config_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: weftd serve --data DIR [--port N] [--bind ADDR] [--config FILE] [options]\n"
+		"       weftd user add NAME --data DIR [--admin] [--display \"Full Name\"]   (password on stdin)\n"
+		"       weftd backup FILE --data DIR\n"
+		"       weftd config-example\n"
+		"       weftd --help | --version\n\noptions (also `key = value` lines in the config file):\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		char flag[64];
+		flag_name(options[i].name, flag, sizeof flag);
+		fprintf(out, "  --%-22s %s (default: %s)\n", flag, options[i].help,
+			options[i].def[0] ? options[i].def : "none");
+	}
+}
+
+void weft_config_write_example(FILE *out)
+{
+	fprintf(out, "# weftd configuration: every option with its default.\n"
+		     "# Lines are `key = value`; command-line flags (--key value) override them.\n"
+		     "# Generated by `weftd config-example`.\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (!strcmp(options[i].name, "config"))
+			continue;
+		fprintf(out, "\n# %s", options[i].help);
+		if (options[i].type == OPT_INT)
+			fprintf(out, " [%ld..%ld]", options[i].min, options[i].max);
+		/* The built-in web root is a path on the build machine. */
+		fprintf(out, "\n# %s = %s\n", options[i].name,
+			strcmp(options[i].name, "web_root") ? options[i].def : "/path/to/weft/client-web");
+	}
+}

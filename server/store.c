@@ -1,0 +1,1097 @@
+/* SQLite store: migrations, the writer thread with group commit, and the
+ * read-only connection's queries. */
+#include "weft/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Schema. Each entry is one migration; user_version counts them. */
+
+static const char *const migrations[] = {
+	/* 1: the event log and the state tables. */
+	"CREATE TABLE users("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  display TEXT NOT NULL DEFAULT '',"
+	"  pw_hash TEXT,"
+	"  admin INTEGER NOT NULL DEFAULT 0,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE sessions("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  token_hash BLOB NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL,"
+	"  last_used_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE channels("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kind INTEGER NOT NULL,"
+	"  access INTEGER NOT NULL,"
+	"  topic TEXT NOT NULL DEFAULT '',"
+	"  archived INTEGER NOT NULL DEFAULT 0,"
+	"  created_by INTEGER,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE members("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  role INTEGER NOT NULL,"
+	"  read_seq INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX members_user ON members(user_id);"
+	/* AUTOINCREMENT: the contract promises a seq is never reused. */
+	"CREATE TABLE events("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  channel_id INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  actor INTEGER,"
+	"  ref INTEGER,"   /* message id (edit, delete), user id (join, leave); NULL: itself */
+	"  role INTEGER);"
+	"CREATE INDEX events_channel ON events(channel_id, seq);"
+	"CREATE TABLE messages("
+	"  id INTEGER PRIMARY KEY,"  /* the seq of the event that created it */
+	"  channel_id INTEGER NOT NULL,"
+	"  author_id INTEGER NOT NULL,"
+	"  body TEXT,"
+	"  thread INTEGER,"
+	"  client_id TEXT,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  edited_ms INTEGER,"
+	"  deleted INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX messages_channel ON messages(channel_id, id) WHERE deleted = 0;"
+	"CREATE UNIQUE INDEX messages_client ON messages(author_id, client_id) WHERE client_id IS NOT NULL;",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* ---- Statements, prepared once per connection. */
+
+#define EVENT_SELECT \
+	"SELECT e.seq, e.channel_id, e.kind, e.ts_ms, e.role," \
+	" m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, au.name, au.display," \
+	" m.body, m.client_id, m.deleted," \
+	" ru.id, ru.name, ru.display," \
+	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms" \
+	" FROM events e" \
+	" LEFT JOIN messages m ON e.kind IN (0, 1, 2) AND m.id = coalesce(e.ref, e.seq)" \
+	" LEFT JOIN users au ON au.id = m.author_id" \
+	" LEFT JOIN users ru ON e.kind IN (3, 4) AND ru.id = e.ref" \
+	" LEFT JOIN channels c ON e.kind = 5 AND c.id = e.channel_id"
+
+#define MESSAGE_SELECT \
+	"SELECT m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, u.name, u.display," \
+	" m.body, m.client_id, m.deleted FROM messages m JOIN users u ON u.id = m.author_id"
+
+#define CHANNEL_SELECT \
+	"SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms FROM channels c"
+
+enum wstmt {
+	W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
+	W_EVENT_INSERT, W_EVENT_BY_SEQ,
+	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_THREAD_OK, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
+	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
+	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
+	W_COUNT
+};
+
+static const char *const wsql[W_COUNT] = {
+	[W_BEGIN] = "BEGIN IMMEDIATE",
+	[W_COMMIT] = "COMMIT",
+	[W_ROLLBACK] = "ROLLBACK",
+	[W_SAVEPOINT] = "SAVEPOINT job",
+	[W_RELEASE] = "RELEASE job",
+	[W_ROLLBACK_TO] = "ROLLBACK TO job",
+	[W_EVENT_INSERT] = "INSERT INTO events(channel_id, kind, ts_ms, actor, ref, role) VALUES(?,?,?,?,?,?)",
+	[W_EVENT_BY_SEQ] = EVENT_SELECT " WHERE e.seq = ?",
+	[W_MEMBER_ROLE] = "SELECT role FROM members WHERE channel_id = ? AND user_id = ?",
+	[W_MSG_BY_CLIENT] = "SELECT id FROM messages WHERE author_id = ? AND client_id = ?",
+	[W_MSG_THREAD_OK] = "SELECT 1 FROM messages WHERE id = ? AND channel_id = ?",
+	[W_MSG_INSERT] = "INSERT INTO messages(id, channel_id, author_id, body, thread, client_id, ts_ms)"
+			 " VALUES(?,?,?,?,?,?,?)",
+	[W_MSG_EDIT] = "UPDATE messages SET body = ?, edited_ms = ? WHERE id = ? AND channel_id = ? AND deleted = 0",
+	[W_MSG_DELETE] = "UPDATE messages SET body = NULL, deleted = 1, edited_ms = ?"
+			 " WHERE id = ? AND channel_id = ? AND deleted = 0",
+	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms) VALUES(?,?,?,?,?,?)",
+	[W_CHANNEL_BY_ID] = CHANNEL_SELECT " WHERE c.id = ?",
+	[W_MEMBER_INSERT] = "INSERT INTO members(channel_id, user_id, role, read_seq) VALUES(?,?,?,?)"
+			    " ON CONFLICT DO NOTHING",
+	[W_MEMBER_DELETE] = "DELETE FROM members WHERE channel_id = ? AND user_id = ?",
+	[W_SESSION_INSERT] = "INSERT INTO sessions(user_id, token_hash, created_ms, last_used_ms, expires_ms)"
+			     " VALUES(?,?,?,?,?)",
+	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
+	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1 WHERE id = ?",
+	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
+	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms) VALUES(?,?,?,?,?)",
+};
+
+enum rstmt {
+	R_SESSION, R_USER_BY_NAME, R_MESSAGE, R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
+	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
+	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
+	R_COUNT
+};
+
+static const char *const rsql[R_COUNT] = {
+	[R_SESSION] = "SELECT s.id, s.user_id, s.expires_ms, s.last_used_ms, u.admin, u.name, u.display"
+		      " FROM sessions s JOIN users u ON u.id = s.user_id"
+		      " WHERE s.token_hash = ? AND s.revoked = 0 AND u.active = 1",
+	[R_USER_BY_NAME] = "SELECT id, name, display, admin, active, pw_hash FROM users WHERE name = ?",
+	[R_MESSAGE] = MESSAGE_SELECT " WHERE m.id = ?",
+	[R_HIST_LATEST] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 ORDER BY m.id DESC LIMIT ?2",
+	[R_HIST_BEFORE] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 AND m.id < ?2"
+			  " ORDER BY m.id DESC LIMIT ?3",
+	[R_HIST_AFTER] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 AND m.id > ?2"
+			 " AND (?3 = 0 OR m.id < ?3) ORDER BY m.id ASC LIMIT ?4",
+	[R_HIST_MORE_BEFORE] = "SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0 AND id < ? LIMIT 1",
+	[R_HIST_MORE_AFTER] = "SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0 AND id > ? LIMIT 1",
+	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"
+			     " ORDER BY e.seq LIMIT ?4",
+	[R_FLOOR] = "SELECT seq FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+	[R_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0"
+		     " AND id > ? LIMIT ?)",
+	[R_MEMBERS] = "SELECT u.id, u.name, u.display, m.role FROM members m JOIN users u ON u.id = m.user_id"
+		      " WHERE m.channel_id = ? ORDER BY m.role DESC, u.name LIMIT ?",
+	[R_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
+	[R_LOAD_CHANNELS] = "SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms,"
+			    " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c",
+	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq FROM members",
+};
+
+struct weft_store {
+	char *path;
+	sqlite3 *wdb, *rdb;
+	sqlite3_stmt *w[W_COUNT];
+	sqlite3_stmt *r[R_COUNT];
+
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct weft_job *queue, **queue_tail;   /* guarded by lock */
+	struct weft_job *done, **done_tail;     /* guarded by lock */
+	bool stopping;                          /* guarded by lock */
+	void (*notify)(void *);
+	void *notify_arg;
+	uint64_t jobs_committed, commits;       /* guarded by lock */
+	bool scrub_pending;                     /* writer thread only */
+};
+
+/* ---- Helpers. */
+
+static int map_sqlite(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return WEFT_OK;
+	case SQLITE_CONSTRAINT:
+		return WEFT_ECONFLICT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return WEFT_EBUSY;
+	case SQLITE_NOMEM:
+		return WEFT_ENOMEM;
+	default:
+		return WEFT_EIO;
+	}
+}
+
+/* Runs a statement to completion (no rows expected) and resets it. */
+static int exec_stmt(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		return map_sqlite(rc);
+	}
+	return WEFT_OK;
+}
+
+static void done_stmt(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	if (!t) {
+		dst[0] = '\0';
+		return;
+	}
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+static int dup_text(char **dst, sqlite3_stmt *s, int col)
+{
+	*dst = NULL;
+	const unsigned char *t = sqlite3_column_text(s, col);
+	if (!t)
+		return WEFT_OK;
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	char *p = malloc(n + 1);
+	if (!p)
+		return WEFT_ENOMEM;
+	memcpy(p, t, n);
+	p[n] = '\0';
+	*dst = p;
+	return WEFT_OK;
+}
+
+/* Columns c..c+10 of MESSAGE_SELECT into m. */
+static int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(s, c + 0);
+	m->channel = sqlite3_column_int64(s, c + 1);
+	m->thread = sqlite3_column_int64(s, c + 2);
+	m->ts_ms = sqlite3_column_int64(s, c + 3);
+	m->edited_ms = sqlite3_column_int64(s, c + 4);
+	m->author.id = sqlite3_column_int64(s, c + 5);
+	copy_text(m->author.name, sizeof m->author.name, s, c + 6);
+	copy_text(m->author.display, sizeof m->author.display, s, c + 7);
+	m->deleted = sqlite3_column_int(s, c + 10) != 0;
+	copy_text(m->client_id, sizeof m->client_id, s, c + 9);
+	return m->deleted ? WEFT_OK : dup_text(&m->body, s, c + 8);
+}
+
+static void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch)
+{
+	memset(ch, 0, sizeof *ch);
+	ch->id = sqlite3_column_int64(s, c + 0);
+	copy_text(ch->name, sizeof ch->name, s, c + 1);
+	ch->kind = sqlite3_column_int(s, c + 2);
+	ch->access = sqlite3_column_int(s, c + 3);
+	copy_text(ch->topic, sizeof ch->topic, s, c + 4);
+	ch->archived = sqlite3_column_int(s, c + 5) != 0;
+	ch->created_by = sqlite3_column_int64(s, c + 6);
+	ch->created_ms = sqlite3_column_int64(s, c + 7);
+}
+
+/* One row of EVENT_SELECT into ev. */
+static int read_event(sqlite3_stmt *s, struct weft_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->seq = sqlite3_column_int64(s, 0);
+	ev->channel = sqlite3_column_int64(s, 1);
+	ev->kind = sqlite3_column_int(s, 2);
+	ev->ts_ms = sqlite3_column_int64(s, 3);
+	ev->role = sqlite3_column_int(s, 4);
+	switch (ev->kind) {
+	case WEFT_EV_MESSAGE:
+	case WEFT_EV_EDIT:
+	case WEFT_EV_DELETE:
+		return read_message(s, 5, &ev->msg);
+	case WEFT_EV_JOIN:
+	case WEFT_EV_LEAVE:
+		ev->user.id = sqlite3_column_int64(s, 16);
+		copy_text(ev->user.name, sizeof ev->user.name, s, 17);
+		copy_text(ev->user.display, sizeof ev->user.display, s, 18);
+		break;
+	case WEFT_EV_CHANNEL:
+		read_channel(s, 19, &ev->chan);
+		break;
+	}
+	return WEFT_OK;
+}
+
+static int prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!sql[i])
+			continue;
+		int rc = sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL);
+		if (rc != SQLITE_OK) {
+			weft_err("store: prepare \"%s\": %s", sql[i], sqlite3_errmsg(db));
+			return WEFT_EIO;
+		}
+	}
+	return WEFT_OK;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		weft_err("store: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return map_sqlite(rc);
+	}
+	return WEFT_OK;
+}
+
+static int migrate(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return WEFT_EIO;
+	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	if (version < 0)
+		return WEFT_EIO;
+	if (version > NMIGRATIONS) {
+		weft_err("store: database schema %d is newer than this weftd (%d)", version, NMIGRATIONS);
+		return WEFT_EIO;
+	}
+	for (int v = version; v < NMIGRATIONS; v++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+		int rc = exec_sql(db, "BEGIN IMMEDIATE");
+		if (!rc)
+			rc = exec_sql(db, migrations[v]);
+		if (!rc)
+			rc = exec_sql(db, bump);
+		if (!rc)
+			rc = exec_sql(db, "COMMIT");
+		if (rc) {
+			exec_sql(db, "ROLLBACK");
+			weft_err("store: migration %d failed", v + 1);
+			return rc;
+		}
+		weft_info("store: applied migration %d", v + 1);
+	}
+	return WEFT_OK;
+}
+
+/* ---- Open and close. */
+
+int weft_store_open(const char *path, struct weft_store **out)
+{
+	int rc = WEFT_ENOMEM;
+	struct weft_store *st = calloc(1, sizeof *st);
+	if (!st)
+		return WEFT_ENOMEM;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->wake, NULL);
+	st->queue_tail = &st->queue;
+	st->done_tail = &st->done;
+	if (!(st->path = strdup(path)))
+		goto out;
+	rc = WEFT_EIO;
+	if (sqlite3_open_v2(path, &st->wdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		weft_err("store: cannot open %s: %s", path, st->wdb ? sqlite3_errmsg(st->wdb) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->wdb, 10000);
+	/* synchronous=FULL: an acked message survives power loss.
+	 * secure_delete: a deleted body is overwritten, not left in free pages. */
+	if ((rc = exec_sql(st->wdb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				    " PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;")))
+		goto out;
+	if ((rc = migrate(st->wdb)))
+		goto out;
+	rc = WEFT_EIO;
+	if (sqlite3_open_v2(path, &st->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		weft_err("store: cannot open %s read-only", path);
+		goto out;
+	}
+	sqlite3_busy_timeout(st->rdb, 2000);
+	if ((rc = prepare_all(st->wdb, wsql, st->w, W_COUNT)) ||
+	    (rc = prepare_all(st->rdb, rsql, st->r, R_COUNT)))
+		goto out;
+	*out = st;
+	return WEFT_OK;
+out:
+	weft_store_close(st);
+	return rc;
+}
+
+void weft_store_close(struct weft_store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < W_COUNT; i++)
+		sqlite3_finalize(st->w[i]);
+	for (int i = 0; i < R_COUNT; i++)
+		sqlite3_finalize(st->r[i]);
+	sqlite3_close(st->rdb);
+	sqlite3_close(st->wdb);
+	struct weft_job *j = st->done;
+	while (j) {
+		struct weft_job *next = j->next;
+		weft_job_free(j);
+		j = next;
+	}
+	j = st->queue;
+	while (j) {
+		struct weft_job *next = j->next;
+		weft_job_free(j);
+		j = next;
+	}
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->wake);
+	free(st->path);
+	free(st);
+}
+
+struct weft_job *weft_job_new(enum weft_job_kind kind)
+{
+	struct weft_job *j = calloc(1, sizeof *j);
+	if (j)
+		j->kind = kind;
+	return j;
+}
+
+void weft_job_free(struct weft_job *job)
+{
+	if (!job)
+		return;
+	free(job->text);
+	weft_event_clear(&job->ev);
+	free(job);
+}
+
+/* ---- The writer. */
+
+static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
+			int64_t actor, int64_t ref, int role, int64_t *seq)
+{
+	sqlite3_stmt *s = st->w[W_EVENT_INSERT];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, kind);
+	sqlite3_bind_int64(s, 3, ts);
+	sqlite3_bind_int64(s, 4, actor);
+	if (ref)
+		sqlite3_bind_int64(s, 5, ref);
+	if (role)
+		sqlite3_bind_int(s, 6, role);
+	int rc = exec_stmt(s);
+	if (!rc)
+		*seq = sqlite3_last_insert_rowid(st->wdb);
+	return rc;
+}
+
+static int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
+{
+	sqlite3_stmt *s = st->w[W_EVENT_BY_SEQ];
+	sqlite3_bind_int64(s, 1, seq);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? read_event(s, ev) : WEFT_EIO;
+	done_stmt(s);
+	return rc;
+}
+
+static int member_role(struct weft_store *st, int64_t channel, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_MEMBER_ROLE];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, user);
+	int role = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : WEFT_ROLE_NONE;
+	done_stmt(s);
+	return role;
+}
+
+static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (j->client_id[0]) {
+		s = st->w[W_MSG_BY_CLIENT];
+		sqlite3_bind_int64(s, 1, j->user);
+		sqlite3_bind_text(s, 2, j->client_id, -1, SQLITE_STATIC);
+		int64_t prior = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		done_stmt(s);
+		if (prior) {
+			j->duplicate = true;
+			j->id = prior;
+			return load_event(st, prior, &j->ev);
+		}
+	}
+	if (member_role(st, j->channel, j->user) == WEFT_ROLE_NONE)
+		return WEFT_EFORBIDDEN;
+	if (j->thread) {
+		s = st->w[W_MSG_THREAD_OK];
+		sqlite3_bind_int64(s, 1, j->thread);
+		sqlite3_bind_int64(s, 2, j->channel);
+		bool ok = sqlite3_step(s) == SQLITE_ROW;
+		done_stmt(s);
+		if (!ok)
+			return WEFT_EINVAL;
+	}
+	int64_t seq;
+	if ((rc = insert_event(st, j->channel, WEFT_EV_MESSAGE, now, j->user, 0, 0, &seq)))
+		return rc;
+	s = st->w[W_MSG_INSERT];
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, j->channel);
+	sqlite3_bind_int64(s, 3, j->user);
+	sqlite3_bind_text(s, 4, j->text, -1, SQLITE_STATIC);
+	if (j->thread)
+		sqlite3_bind_int64(s, 5, j->thread);
+	if (j->client_id[0])
+		sqlite3_bind_text(s, 6, j->client_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, now);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	j->id = j->seq = seq;
+	return load_event(st, seq, &j->ev);
+}
+
+static int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	bool del = j->kind == WEFT_JOB_DELETE;
+	sqlite3_stmt *s = st->w[del ? W_MSG_DELETE : W_MSG_EDIT];
+	int i = 1;
+	if (!del)
+		sqlite3_bind_text(s, i++, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i++, now);
+	sqlite3_bind_int64(s, i++, j->target);
+	sqlite3_bind_int64(s, i++, j->channel);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	int64_t seq;
+	if ((rc = insert_event(st, j->channel, del ? WEFT_EV_DELETE : WEFT_EV_EDIT, now, j->user,
+			       j->target, 0, &seq)))
+		return rc;
+	if (del)
+		st->scrub_pending = true;
+	j->seq = seq;
+	return load_event(st, seq, &j->ev);
+}
+
+static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel, int64_t user,
+		      int role, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_MEMBER_INSERT];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, user);
+	sqlite3_bind_int(s, 3, role);
+	/* A new member starts with nothing unread. */
+	sqlite3_bind_int64(s, 4, 0);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ECONFLICT;
+	int64_t seq;
+	if ((rc = insert_event(st, channel, WEFT_EV_JOIN, now, j->user, user, role, &seq)))
+		return rc;
+	j->seq = seq;
+	return load_event(st, seq, &j->ev);
+}
+
+static int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_CHANNEL_INSERT];
+	sqlite3_bind_text(s, 1, j->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, j->ckind);
+	sqlite3_bind_int(s, 3, j->access);
+	sqlite3_bind_text(s, 4, j->text ? j->text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, j->user);
+	sqlite3_bind_int64(s, 6, now);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc; /* WEFT_ECONFLICT: the name is taken */
+	j->id = j->channel = sqlite3_last_insert_rowid(st->wdb);
+	s = st->w[W_CHANNEL_BY_ID];
+	sqlite3_bind_int64(s, 1, j->id);
+	rc = sqlite3_step(s) == SQLITE_ROW ? WEFT_OK : WEFT_EIO;
+	if (!rc)
+		read_channel(s, 0, &j->chan);
+	done_stmt(s);
+	if (rc)
+		return rc;
+	return add_member(st, j, j->id, j->user, WEFT_ROLE_OWNER, now);
+}
+
+static int run_leave(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_MEMBER_DELETE];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	int64_t seq;
+	if ((rc = insert_event(st, j->channel, WEFT_EV_LEAVE, now, j->user, j->target, 0, &seq)))
+		return rc;
+	j->seq = seq;
+	return load_event(st, seq, &j->ev);
+}
+
+static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s;
+	switch (j->kind) {
+	case WEFT_JOB_NOP:
+		return WEFT_OK;
+	case WEFT_JOB_SEND:
+		return run_send(st, j, now);
+	case WEFT_JOB_EDIT:
+	case WEFT_JOB_DELETE:
+		return run_edit_delete(st, j, now);
+	case WEFT_JOB_CHANNEL_CREATE:
+		return run_channel_create(st, j, now);
+	case WEFT_JOB_JOIN:
+		return add_member(st, j, j->channel, j->target, j->role ? j->role : WEFT_ROLE_MEMBER, now);
+	case WEFT_JOB_LEAVE:
+		return run_leave(st, j, now);
+	case WEFT_JOB_SESSION_CREATE:
+		s = st->w[W_SESSION_INSERT];
+		sqlite3_bind_int64(s, 1, j->target);
+		sqlite3_bind_blob(s, 2, j->token_hash, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_int64(s, 4, now);
+		sqlite3_bind_int64(s, 5, j->expires_ms);
+		if (exec_stmt(s))
+			return WEFT_EIO;
+		j->id = sqlite3_last_insert_rowid(st->wdb);
+		return WEFT_OK;
+	case WEFT_JOB_SESSION_TOUCH:
+		s = st->w[W_SESSION_TOUCH];
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, j->target);
+		return exec_stmt(s);
+	case WEFT_JOB_SESSION_REVOKE:
+		s = st->w[W_SESSION_REVOKE];
+		sqlite3_bind_int64(s, 1, j->target);
+		return exec_stmt(s);
+	case WEFT_JOB_READ_MARK:
+		s = st->w[W_READ_MARK];
+		sqlite3_bind_int64(s, 1, j->target);
+		sqlite3_bind_int64(s, 2, j->channel);
+		sqlite3_bind_int64(s, 3, j->user);
+		return exec_stmt(s);
+	}
+	return WEFT_EINVAL;
+}
+
+/* Commits one batch: every job gets its own savepoint so that one failing
+ * job (a name conflict, say) does not undo the others. */
+static void commit_batch(struct weft_store *st, struct weft_job *batch)
+{
+	int rc = exec_stmt(st->w[W_BEGIN]);
+	for (struct weft_job *j = batch; j; j = j->next) {
+		if (rc) {
+			j->result = rc;
+			continue;
+		}
+		int64_t now = weft_now_ms();
+		if (exec_stmt(st->w[W_SAVEPOINT])) {
+			j->result = WEFT_EIO;
+			continue;
+		}
+		j->result = run_job(st, j, now);
+		if (j->result) {
+			exec_stmt(st->w[W_ROLLBACK_TO]);
+			weft_event_clear(&j->ev);
+			memset(&j->ev, 0, sizeof j->ev);
+			j->seq = 0;
+		}
+		exec_stmt(st->w[W_RELEASE]);
+	}
+	if (!rc && (rc = exec_stmt(st->w[W_COMMIT]))) {
+		weft_err("store: commit failed; %s", sqlite3_errmsg(st->wdb));
+		exec_stmt(st->w[W_ROLLBACK]);
+	}
+	if (rc) {
+		/* Nothing of this batch is durable: no job may report success. */
+		for (struct weft_job *j = batch; j; j = j->next) {
+			j->result = rc;
+			j->seq = 0;
+			j->duplicate = false;
+		}
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct weft_store *st = arg;
+	for (;;) {
+		pthread_mutex_lock(&st->lock);
+		while (!st->queue && !st->stopping) {
+			if (st->scrub_pending) {
+				/* Idle after deletions: checkpoint and truncate the WAL so
+				 * that deleted bodies do not linger in old WAL frames. */
+				pthread_mutex_unlock(&st->lock);
+				st->scrub_pending = false;
+				sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+				pthread_mutex_lock(&st->lock);
+				continue;
+			}
+			pthread_cond_wait(&st->wake, &st->lock);
+		}
+		struct weft_job *batch = st->queue;
+		st->queue = NULL;
+		st->queue_tail = &st->queue;
+		bool stopping = st->stopping;
+		pthread_mutex_unlock(&st->lock);
+
+		if (!batch && stopping)
+			break;
+		/* Group commit: everything that queued up while the previous
+		 * transaction was syncing goes into this one. */
+		commit_batch(st, batch);
+
+		uint64_t n = 0;
+		struct weft_job *last = batch;
+		for (struct weft_job *j = batch; j; j = j->next) {
+			n++;
+			last = j;
+		}
+		pthread_mutex_lock(&st->lock);
+		*st->done_tail = batch;
+		st->done_tail = &last->next;
+		st->jobs_committed += n;
+		st->commits++;
+		pthread_mutex_unlock(&st->lock);
+		if (st->notify)
+			st->notify(st->notify_arg);
+	}
+	if (st->scrub_pending)
+		sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return NULL;
+}
+
+int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg)
+{
+	st->notify = notify;
+	st->notify_arg = arg;
+	if (pthread_create(&st->thread, NULL, writer_main, st))
+		return WEFT_EIO;
+	st->started = true;
+	return WEFT_OK;
+}
+
+void weft_store_stop(struct weft_store *st)
+{
+	if (!st->started)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->stopping = true;
+	pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(st->thread, NULL);
+	st->started = false;
+}
+
+int weft_store_submit(struct weft_store *st, struct weft_job *job)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->stopping || !st->started) {
+		pthread_mutex_unlock(&st->lock);
+		return WEFT_EBUSY;
+	}
+	job->next = NULL;
+	*st->queue_tail = job;
+	st->queue_tail = &job->next;
+	pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(&st->lock);
+	return WEFT_OK;
+}
+
+struct weft_job *weft_store_take_completed(struct weft_store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	struct weft_job *list = st->done;
+	st->done = NULL;
+	st->done_tail = &st->done;
+	pthread_mutex_unlock(&st->lock);
+	return list;
+}
+
+void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits)
+{
+	pthread_mutex_lock(&st->lock);
+	*jobs = st->jobs_committed;
+	*commits = st->commits;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* ---- Command-line operations. */
+
+int weft_store_user_create(struct weft_store *st, const char *name, const char *display,
+			   const char *pw_hash, bool admin, int64_t *id_out)
+{
+	sqlite3_stmt *s = st->w[W_USER_INSERT];
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, display ? display : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, pw_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, admin);
+	sqlite3_bind_int64(s, 5, weft_now_ms());
+	int rc = sqlite3_step(s);
+	done_stmt(s);
+	if (rc != SQLITE_DONE)
+		return map_sqlite(rc);
+	*id_out = sqlite3_last_insert_rowid(st->wdb);
+	return WEFT_OK;
+}
+
+int weft_store_backup(const char *db_path, const char *dest)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	int rc = WEFT_EIO;
+	if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		weft_err("backup: cannot open %s", db_path);
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 10000);
+	if (sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		weft_err("backup: cannot create %s", dest);
+		goto out;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b) {
+		weft_err("backup: %s", sqlite3_errmsg(dst));
+		goto out;
+	}
+	int step;
+	/* All pages in one step: the copy is one consistent snapshot even while
+	 * the server keeps writing (WAL readers see a fixed state). */
+	while ((step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED)
+		sqlite3_sleep(50);
+	sqlite3_backup_finish(b);
+	if (step != SQLITE_DONE) {
+		weft_err("backup: %s", sqlite3_errstr(step));
+		goto out;
+	}
+	rc = WEFT_OK;
+out:
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	return rc;
+}
+
+/* ---- Reads. */
+
+int weft_store_session_get(struct weft_store *st, const unsigned char hash[32],
+			   int64_t now_ms, int64_t idle_ms, struct weft_session *out)
+{
+	sqlite3_stmt *s = st->r[R_SESSION];
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	int rc = WEFT_EAUTH;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		struct weft_session ses = { 0 };
+		ses.id = sqlite3_column_int64(s, 0);
+		ses.user_id = ses.user.id = sqlite3_column_int64(s, 1);
+		ses.expires_ms = sqlite3_column_int64(s, 2);
+		ses.last_used_ms = sqlite3_column_int64(s, 3);
+		ses.admin = sqlite3_column_int(s, 4) != 0;
+		copy_text(ses.user.name, sizeof ses.user.name, s, 5);
+		copy_text(ses.user.display, sizeof ses.user.display, s, 6);
+		if (now_ms < ses.expires_ms && now_ms - ses.last_used_ms < idle_ms) {
+			*out = ses;
+			rc = WEFT_OK;
+		}
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft_user_auth *out)
+{
+	sqlite3_stmt *s = st->r[R_USER_BY_NAME];
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	int rc = WEFT_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		out->user.id = sqlite3_column_int64(s, 0);
+		copy_text(out->user.name, sizeof out->user.name, s, 1);
+		copy_text(out->user.display, sizeof out->user.display, s, 2);
+		out->admin = sqlite3_column_int(s, 3) != 0;
+		out->active = sqlite3_column_int(s, 4) != 0;
+		copy_text(out->pw_hash, sizeof out->pw_hash, s, 5);
+		rc = WEFT_OK;
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_message *out)
+{
+	sqlite3_stmt *s = st->r[R_MESSAGE];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? read_message(s, 0, out) : WEFT_ENOTFOUND;
+	done_stmt(s);
+	return rc;
+}
+
+static bool exists(sqlite3_stmt *s, int64_t channel, int64_t bound)
+{
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, bound);
+	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	done_stmt(s);
+	return yes;
+}
+
+int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
+		       int limit, struct weft_message *out, int *n, bool *more)
+{
+	sqlite3_stmt *s;
+	bool ascending = after > 0;
+	if (ascending) {
+		s = st->r[R_HIST_AFTER];
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int64(s, 2, after);
+		sqlite3_bind_int64(s, 3, before);
+		sqlite3_bind_int(s, 4, limit);
+	} else if (before > 0) {
+		s = st->r[R_HIST_BEFORE];
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int(s, 3, limit);
+	} else {
+		s = st->r[R_HIST_LATEST];
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int(s, 2, limit);
+	}
+	int count = 0, rc = WEFT_OK, step;
+	while (count < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = read_message(s, 0, &out[count])))
+			break;
+		count++;
+	}
+	done_stmt(s);
+	if (rc) {
+		for (int i = 0; i < count; i++)
+			weft_message_clear(&out[i]);
+		return rc;
+	}
+	if (!ascending) {
+		/* Fetched newest first; the page goes out oldest first. */
+		for (int i = 0, k = count - 1; i < k; i++, k--) {
+			struct weft_message t = out[i];
+			out[i] = out[k];
+			out[k] = t;
+		}
+	}
+	/* `more` looks past the far end of the page in the direction of travel. */
+	if (count == 0)
+		*more = false;
+	else if (ascending)
+		*more = exists(st->r[R_HIST_MORE_AFTER], channel, out[count - 1].id) &&
+			(before == 0 || out[count - 1].id < before - 1);
+	else
+		*more = exists(st->r[R_HIST_MORE_BEFORE], channel, out[0].id);
+	if (ascending && *more && before) {
+		/* Still more within the window only if a message lies between. */
+		sqlite3_stmt *q = st->r[R_HIST_AFTER];
+		sqlite3_bind_int64(q, 1, channel);
+		sqlite3_bind_int64(q, 2, out[count - 1].id);
+		sqlite3_bind_int64(q, 3, before);
+		sqlite3_bind_int(q, 4, 1);
+		*more = sqlite3_step(q) == SQLITE_ROW;
+		done_stmt(q);
+	}
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t after,
+			      int64_t upto, int limit, struct weft_event *out, int *n)
+{
+	sqlite3_stmt *s = st->r[R_CHANNEL_EVENTS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, upto);
+	sqlite3_bind_int(s, 4, limit);
+	int count = 0, rc = WEFT_OK;
+	while (count < limit && sqlite3_step(s) == SQLITE_ROW) {
+		if ((rc = read_event(s, &out[count])))
+			break;
+		count++;
+	}
+	done_stmt(s);
+	if (rc) {
+		for (int i = 0; i < count; i++)
+			weft_event_clear(&out[i]);
+		return rc;
+	}
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
+			    int64_t *floor_out)
+{
+	sqlite3_stmt *s = st->r[R_FLOOR];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int(s, 3, max);
+	/* The row at offset max (newest first) is the newest one that will not
+	 * be replayed: it is the floor. */
+	*floor_out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t after, int cap, int *out)
+{
+	sqlite3_stmt *s = st->r[R_UNREAD];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, cap);
+	*out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_members(struct weft_store *st, int64_t channel, struct weft_member_row *out,
+		       int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_MEMBERS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW) {
+		struct weft_member_row *m = &out[count++];
+		memset(m, 0, sizeof *m);
+		m->user.id = sqlite3_column_int64(s, 0);
+		copy_text(m->user.name, sizeof m->user.name, s, 1);
+		copy_text(m->user.display, sizeof m->user.display, s, 2);
+		m->role = sqlite3_column_int(s, 3);
+	}
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int64_t weft_store_last_seq(struct weft_store *st)
+{
+	sqlite3_stmt *s = st->r[R_LAST_SEQ];
+	int64_t seq = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done_stmt(s);
+	return seq;
+}
+
+int weft_store_load(struct weft_store *st,
+		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
+		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq),
+		    void *arg)
+{
+	sqlite3_stmt *s = st->r[R_LOAD_CHANNELS];
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct weft_channel_info c;
+		read_channel(s, 0, &c);
+		on_channel(arg, &c, sqlite3_column_int64(s, 8));
+	}
+	done_stmt(s);
+	s = st->r[R_LOAD_MEMBERS];
+	while (sqlite3_step(s) == SQLITE_ROW)
+		on_member(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			  sqlite3_column_int(s, 2), sqlite3_column_int64(s, 3));
+	done_stmt(s);
+	return WEFT_OK;
+}

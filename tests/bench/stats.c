@@ -1,0 +1,108 @@
+/* weft-load: latency histograms and /proc sampling of the server process. */
+#define _GNU_SOURCE
+#include "lg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void lg_hist_reset(struct lg_hist *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+static unsigned bucket_of(uint64_t v)
+{
+    if (v < LG_HIST_SUB)
+        return (unsigned)v;
+    unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+    unsigned shift = msb - LG_HIST_SUB_BITS + 1;
+    return shift * LG_HIST_SUB + (unsigned)(v >> shift);
+}
+
+/* Bucket index layout: values below SUB map to themselves; above, each power
+ * of two range [2^m, 2^(m+1)) with m >= SUB_BITS is split in SUB/2 linear
+ * (so at most ~1.6% relative error)
+ * steps, stored at shift*SUB + (v >> shift) where v >> shift is in
+ * [SUB/2, SUB). Returns the upper edge of a bucket. */
+static uint64_t bucket_value(unsigned b)
+{
+    if (b < LG_HIST_SUB)
+        return b;
+    unsigned shift = b / LG_HIST_SUB;
+    uint64_t top = b % LG_HIST_SUB;
+    return ((top + 1) << shift) - 1;
+}
+
+void lg_hist_add(struct lg_hist *h, uint64_t v)
+{
+    unsigned b = bucket_of(v);
+    if (b >= LG_HIST_BUCKETS)
+        b = LG_HIST_BUCKETS - 1;
+    h->b[b]++;
+    h->count++;
+    h->sum += v;
+    if (v > h->max)
+        h->max = v;
+}
+
+uint64_t lg_hist_quantile(const struct lg_hist *h, double q)
+{
+    if (!h->count)
+        return 0;
+    uint64_t rank = (uint64_t)(q * (double)h->count + 0.5);
+    if (rank < 1)
+        rank = 1;
+    if (rank > h->count)
+        rank = h->count;
+    uint64_t seen = 0;
+    for (unsigned b = 0; b < LG_HIST_BUCKETS; b++) {
+        seen += h->b[b];
+        if (seen >= rank) {
+            uint64_t v = bucket_value(b);
+            return v > h->max ? h->max : v;
+        }
+    }
+    return h->max;
+}
+
+void lg_proc_sample(int pid, struct lg_proc_sample *out)
+{
+    memset(out, 0, sizeof *out);
+    if (pid <= 0)
+        return;
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* comm may hold spaces: fields are counted after the last ')' */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return;
+    p += 2;
+    unsigned long long utime = 0, stime = 0;
+    long threads = 0;
+    /* fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt majflt
+     * cmajflt utime(14) stime(15) cutime cstime priority nice num_threads(20) */
+    if (sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld",
+               &utime, &stime, &threads) != 3)
+        return;
+    long hz = sysconf(_SC_CLK_TCK);
+    out->cpu_s = (double)(utime + stime) / (double)(hz > 0 ? hz : 100);
+    out->threads = (int)threads;
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            out->rss_kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    out->ok = 1;
+}

@@ -1,0 +1,96 @@
+// WebSocket handshake: credentials (bearer, cookie), Origin allow-list,
+// subprotocol, sessions surviving a restart.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, connect } from '../lib/harness.js';
+import { rawConnect } from './support.js';
+
+let server;
+let ana;
+
+before(async () => {
+  server = await startServer();
+  ana = await server.user('ana');
+});
+after(async () => { await server?.stop(); });
+
+async function assertWorks(c) {
+  assert.equal(c.welcome.type, 'welcome');
+  assert.equal(c.welcome.user.id, ana.id);
+  assert.equal(c.synced.type, 'synced');
+  const pong = await c.request({ type: 'ping' });
+  assert.equal(pong.type, 'pong');
+  await c.close();
+}
+
+test('bearer token opens /ws with subprotocol weft.v1', async () => {
+  const r = await rawConnect(server, { headers: { authorization: `Bearer ${ana.token}` } });
+  assert.ok(r.client, `refused with ${r.status}`);
+  assert.equal(r.protocol, 'weft.v1');
+  r.client.send({ type: 'hello', since: 0 });
+  const w = await r.client.next((f) => f.type === 'welcome');
+  assert.equal(w.user.id, ana.id);
+  await r.client.next((f) => f.type === 'synced');
+  await r.client.close();
+});
+
+test('cookie opens /ws', async () => {
+  await assertWorks(await connect(server, ana.token, { cookie: true }));
+});
+
+test('no credential: 401', async () => {
+  const r = await rawConnect(server);
+  assert.equal(r.status, 401);
+});
+
+test('bad token: 401 (bearer and cookie)', async () => {
+  const bogus = 'A'.repeat(43);
+  assert.equal((await rawConnect(server, { headers: { authorization: `Bearer ${bogus}` } })).status, 401);
+  assert.equal((await rawConnect(server, { headers: { cookie: `__Host-weft=${bogus}` } })).status, 401);
+  // A valid token with one character changed is no token at all.
+  const flipped = ana.token.slice(0, -1) + (ana.token.endsWith('A') ? 'B' : 'A');
+  assert.equal((await rawConnect(server, { headers: { authorization: `Bearer ${flipped}` } })).status, 401);
+});
+
+test('foreign Origin: 403 even with a valid credential', async () => {
+  const r = await rawConnect(server, { headers: { authorization: `Bearer ${ana.token}`, origin: 'https://evil.example' } });
+  assert.equal(r.status, 403);
+  const r2 = await rawConnect(server, { headers: { cookie: `__Host-weft=${ana.token}`, origin: 'https://evil.example' } });
+  assert.equal(r2.status, 403);
+  // Same host, other port: not the server's origin.
+  const r3 = await rawConnect(server, { headers: { cookie: `__Host-weft=${ana.token}`, origin: `https://127.0.0.1:${server.port + 1}` } });
+  assert.equal(r3.status, 403);
+  // Plain http scheme is not the server's origin either.
+  const r4 = await rawConnect(server, { headers: { cookie: `__Host-weft=${ana.token}`, origin: `http://127.0.0.1:${server.port}` } });
+  assert.equal(r4.status, 403);
+});
+
+test('own Origins https://127.0.0.1:PORT and https://localhost:PORT are accepted', async () => {
+  await assertWorks(await connect(server, ana.token, { cookie: true, origin: server.origin }));
+  await assertWorks(await connect(server, ana.token, { cookie: true, origin: `https://localhost:${server.port}` }));
+});
+
+test('--allowed-origins adds origins to the allow-list', async () => {
+  const s2 = await startServer({ args: ['--allowed-origins', 'https://chat.example.org,https://b.example'] });
+  try {
+    const u = await s2.user('bo');
+    for (const origin of ['https://chat.example.org', 'https://b.example', s2.origin]) {
+      const c = await connect(s2, u.token, { origin });
+      assert.equal(c.welcome.user.id, u.id);
+      await c.close();
+    }
+    const r = await rawConnect(s2, { headers: { authorization: `Bearer ${u.token}`, origin: 'https://evil.example' } });
+    assert.equal(r.status, 403);
+  } finally {
+    await s2.stop();
+  }
+});
+
+test('a session survives a server restart', async () => {
+  const c = await connect(server, ana.token);
+  c.ws.on('error', () => {});
+  await server.restart();
+  await c.closed;
+  await assertWorks(await connect(server, ana.token));
+  await assertWorks(await connect(server, ana.token, { cookie: true }));
+});
