@@ -1,0 +1,900 @@
+// Weft web client: sign-in, the channel list, the message log, the composer
+// and the offline outbox. Plain ES modules, no framework, no build step.
+import { h, $, clear } from './dom.js';
+import * as api from './api.js';
+import { Connection, RequestError } from './conn.js';
+import { renderLog, isAtBottom, refreshTimes, authorName } from './msglog.js';
+import { confirmDialog } from './dialog.js';
+import * as dialogs from './dialogs.js';
+import { cap, accessLabel, isPendingFlag, isInvited } from './util.js';
+
+const GROUPS = [
+  ['caucus', 'Caucuses'],
+  ['cohort', 'Cohorts'],
+  ['team', 'Teams'],
+  ['dm', 'Direct messages'],
+];
+const PAGE = 50;
+const STATE_TEXT = { connecting: 'Connecting…', live: 'Live', offline: 'Offline' };
+
+// ---------------------------------------------------------------- state
+
+const S = {
+  me: null,
+  limits: { max_body: 4000 },
+  channels: new Map(), // id -> channel object (channels I belong to)
+  listed: new Map(), // id -> channel object from channel.list (includes joinable)
+  pendingJoins: new Map(), // id -> {id, name, kind} join requests I filed
+  data: new Map(), // id -> per-channel message data
+  current: null,
+  lastSeq: 0,
+  outbox: [], // {client_id, channel, body, created, failed?}
+  syncing: false,
+  conn: null,
+};
+
+// Per-user persistence: the resume cursor, unsent messages, pending requests.
+const key = (what) => `weft:${what}:${S.me ? S.me.id : 'anon'}`;
+function loadJSON(what, fallback) {
+  try {
+    const v = localStorage.getItem(key(what));
+    return v === null ? fallback : JSON.parse(v);
+  } catch { return fallback; }
+}
+function saveJSON(what, value) {
+  try { localStorage.setItem(key(what), JSON.stringify(value)); } catch { /* storage full or disabled */ }
+}
+let seqSaveTimer = null;
+function bumpSeq(seq) {
+  if (typeof seq !== 'number' || seq <= S.lastSeq) return;
+  S.lastSeq = seq;
+  clearTimeout(seqSaveTimer);
+  seqSaveTimer = setTimeout(() => saveJSON('seq', S.lastSeq), 250);
+}
+function saveOutbox() {
+  saveJSON('outbox', S.outbox.map(({ client_id, channel, body, created, failed }) => ({ client_id, channel, body, created, failed })));
+}
+function savePendingJoins() { saveJSON('pending', [...S.pendingJoins.values()]); }
+
+function channelData(id) {
+  let d = S.data.get(id);
+  if (!d) {
+    d = { id, msgs: new Map(), order: [], deleted: new Set(), els: new Map(), loaded: false, loading: false,
+      loadingOlder: false, moreOlder: true, editing: null, scroll: null };
+    S.data.set(id, d);
+  }
+  return d;
+}
+
+function insertId(order, id) {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order[mid] < id) lo = mid + 1; else hi = mid;
+  }
+  if (order[lo] !== id) order.splice(lo, 0, id);
+}
+
+function putMessage(d, m) {
+  if (!m || typeof m.id !== 'number' || d.deleted.has(m.id)) return false;
+  const had = d.msgs.has(m.id);
+  d.msgs.set(m.id, m);
+  if (!had) insertId(d.order, m.id);
+  return !had;
+}
+
+// ---------------------------------------------------------------- the app object handed to views
+
+const app = {
+  isMe: (a) => Boolean(a && S.me && a.id === S.me.id),
+  meAuthor: () => ({ id: S.me.id, name: S.me.name, display: S.me.display }),
+  outboxFor: (ch) => S.outbox.filter((e) => e.channel === ch),
+  connState: () => (S.conn ? S.conn.state : 'offline'),
+  channelLabel: (id) => {
+    const c = S.channels.get(id);
+    if (!c) return 'this channel';
+    return c.kind === 'dm' ? `your conversation with ${channelName(c)}` : `#${c.name}`;
+  },
+  request: (obj) => S.conn.request(obj),
+  me: () => S.me,
+  channels: () => S.channels,
+  isMember: (id) => S.channels.has(id),
+  pendingJoins: () => S.pendingJoins,
+  retrySend(entry) {
+    delete entry.failed;
+    saveOutbox();
+    renderCurrent();
+    sendEntry(entry);
+  },
+  discardSend(entry) {
+    S.outbox = S.outbox.filter((e) => e !== entry);
+    saveOutbox();
+    renderCurrent();
+  },
+  startEdit(d, id) {
+    d.editing = id;
+    renderCurrent();
+  },
+  cancelEdit(d) {
+    const id = d.editing;
+    d.editing = null;
+    renderCurrent();
+    d.els.get(`m${id}`)?.querySelector('button')?.focus();
+  },
+  async saveEdit(d, id, body) {
+    if ([...body].length > S.limits.max_body) throw new Error(`Messages can be at most ${S.limits.max_body} characters.`);
+    await S.conn.request({ type: 'edit', channel: d.id, id, body });
+    const m = d.msgs.get(id);
+    if (m) d.msgs.set(id, { ...m, body, edited: m.edited || new Date().toISOString() });
+    d.editing = null;
+    renderCurrent();
+    d.els.get(`m${id}`)?.querySelector('button')?.focus();
+  },
+  async deleteMessage(d, id) {
+    const ok = await confirmDialog({ title: 'Delete message?', message: 'This removes the message for everyone. It can’t be undone.', confirmLabel: 'Delete', danger: true });
+    if (!ok) return;
+    try {
+      await S.conn.request({ type: 'delete', channel: d.id, id });
+      removeMessage(d.id, id);
+      $('composer-input').focus();
+    } catch (e) {
+      showComposerError(`Couldn’t delete the message: ${e.message}`);
+    }
+  },
+  // Called by dialogs when the user joined or opened a channel.
+  addChannel(c, open = true) {
+    upsertChannel(c);
+    S.pendingJoins.delete(c.id);
+    savePendingJoins();
+    renderSidebar();
+    if (open) go(c.id);
+  },
+  markPending(c) {
+    S.pendingJoins.set(c.id, { id: c.id, name: c.name, kind: c.kind });
+    savePendingJoins();
+    renderSidebar();
+  },
+  refreshChannels: () => refreshChannels(),
+  listed: () => S.listed,
+  go: (id) => go(id),
+  current: () => S.channels.get(S.current),
+};
+
+// ---------------------------------------------------------------- boot and sign-in
+
+async function boot() {
+  let delay = 1000;
+  for (;;) {
+    try {
+      const user = await api.me();
+      $('boot').hidden = true;
+      if (user) startApp(user); else showSignIn();
+      return;
+    } catch {
+      $('boot').textContent = 'Can’t reach Weft right now. Retrying…';
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 15000);
+    }
+  }
+}
+
+function showSignIn(message) {
+  $('app').hidden = true;
+  $('signin').hidden = false;
+  document.title = 'Sign in · Weft';
+  const err = $('signin-error');
+  err.textContent = message || '';
+  err.hidden = !message;
+  $('signin-username').focus();
+}
+
+$('signin-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const username = $('signin-username').value.trim();
+  const password = $('signin-password').value;
+  const err = $('signin-error');
+  if (!username || !password) {
+    err.textContent = !username ? 'Enter your username.' : 'Enter your password.';
+    err.hidden = false;
+    (!username ? $('signin-username') : $('signin-password')).focus();
+    return;
+  }
+  const btn = $('signin-submit');
+  btn.disabled = true;
+  btn.textContent = 'Signing in…';
+  err.hidden = true;
+  try {
+    const user = await api.login(username, password);
+    $('signin-password').value = '';
+    startApp(user);
+  } catch (ex) {
+    err.textContent = ex.message;
+    err.hidden = false;
+    $('signin-password').select();
+    $('signin-password').focus();
+  } finally {
+    btn.disabled = false;
+    btn.textContent = 'Sign in';
+  }
+});
+
+function startApp(user) {
+  S.me = user;
+  S.lastSeq = Number(loadJSON('seq', 0)) || 0;
+  S.outbox = (loadJSON('outbox', []) || []).filter((e) => e && e.client_id && e.channel && typeof e.body === 'string');
+  S.pendingJoins = new Map((loadJSON('pending', []) || []).map((c) => [c.id, c]));
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  $('me-name').textContent = authorName(user);
+  document.title = 'Weft';
+  renderSidebar();
+  const wanted = routeChannel() ?? Number(loadJSON('channel', 0));
+  S.current = null;
+  S.wantChannel = wanted || null;
+  showEmpty();
+  S.conn = new Connection({
+    url: `wss://${location.host}/ws`,
+    since: () => S.lastSeq,
+    onState: renderConnState,
+    onWelcome,
+    onSynced,
+    onFrame,
+    onClose,
+  });
+  S.conn.start();
+  $('composer-input').focus();
+}
+
+async function signOut() {
+  if (S.outbox.some((e) => !e.failed)) {
+    const ok = await confirmDialog({
+      title: 'Sign out with unsent messages?',
+      message: `${S.outbox.length === 1 ? 'One message has' : `${S.outbox.length} messages have`} not been sent yet. Signing out removes them from this device.`,
+      confirmLabel: 'Sign out anyway',
+      danger: true,
+    });
+    if (!ok) return;
+  }
+  await api.logout();
+  endSession();
+  showSignIn();
+}
+
+function endSession() {
+  S.conn?.stop();
+  S.conn = null;
+  for (const what of ['seq', 'outbox', 'pending', 'channel']) {
+    try { localStorage.removeItem(key(what)); } catch { /* ignore */ }
+  }
+  S.me = null;
+  S.channels.clear();
+  S.listed.clear();
+  S.data.clear();
+  S.outbox = [];
+  S.current = null;
+  clear($('log'));
+  clear($('channel-nav'));
+  if (location.hash) history.replaceState(null, '', location.pathname);
+}
+
+// ---------------------------------------------------------------- connection callbacks
+
+function renderConnState(state) {
+  const el = $('conn-status');
+  el.dataset.state = state;
+  $('conn-text').textContent = STATE_TEXT[state];
+  $('reconnect-now').hidden = state !== 'offline';
+  // Pending messages say whether they are waiting for the connection.
+  if (S.current && S.outbox.some((e) => e.channel === S.current)) renderCurrent();
+}
+
+function upsertChannel(c) {
+  const old = S.channels.get(c.id) || {};
+  S.channels.set(c.id, { ...old, ...c });
+}
+
+function onWelcome(f) {
+  S.syncing = true;
+  if (f.user) {
+    S.me = { ...S.me, ...f.user };
+    $('me-name').textContent = authorName(S.me);
+  }
+  if (f.limits && f.limits.max_body) S.limits = f.limits;
+  const fresh = new Map();
+  for (const c of f.channels || []) fresh.set(c.id, { ...(S.channels.get(c.id) || {}), ...c });
+  // Channels I left elsewhere disappear; their cached messages go too.
+  for (const id of S.channels.keys()) if (!fresh.has(id)) S.data.delete(id);
+  S.channels = fresh;
+  for (const id of fresh.keys()) S.pendingJoins.delete(id);
+  renderSidebar();
+  const want = S.wantChannel ?? S.current;
+  S.wantChannel = null;
+  if (want && S.channels.has(want)) openChannel(want, { keepFocus: true });
+  else if (S.current && !S.channels.has(S.current)) showEmpty();
+  else if (!S.current && S.channels.size) {
+    const first = sortedChannels().find((c) => c.kind !== 'dm') || sortedChannels()[0];
+    go(first.id, { replace: true });
+  }
+}
+
+function onSynced(f) {
+  S.syncing = false;
+  bumpSeq(f.seq);
+  // Channels cached from before a disconnect are current again; reload the
+  // ones that were never loaded or were reset by a gap.
+  if (S.current) {
+    const d = channelData(S.current);
+    if (!d.loaded && !d.loading) loadLatest(S.current);
+  }
+  flushOutbox();
+  refreshChannels();
+  renderCurrent();
+}
+
+async function onClose() {
+  // A closed socket may mean the session ended (signed out elsewhere,
+  // expired). Only a definite 401 signs this tab out; anything else retries.
+  try {
+    const user = await api.me();
+    if (!user && S.me) {
+      endSession();
+      showSignIn('Your session has ended. Please sign in again.');
+    }
+  } catch { /* server unreachable: the connection keeps retrying */ }
+}
+
+function onFrame(f) {
+  switch (f.type) {
+    case 'event': onEvent(f); break;
+    case 'gap': onGap(f); break;
+    case 'error':
+      if (f.code === 'unauthorized') onClose();
+      break;
+    default: break;
+  }
+}
+
+function onEvent(f) {
+  bumpSeq(f.seq);
+  const chId = typeof f.channel === 'object' && f.channel ? f.channel.id : f.channel;
+  const c = S.channels.get(chId);
+  if (c && typeof f.seq === 'number' && f.seq > (c.last_seq || 0)) c.last_seq = f.seq;
+  switch (f.kind) {
+    case 'message': onMessage(chId, { ...f.message, channel: chId, ts: f.message?.ts || f.ts }); break;
+    case 'edit': {
+      const d = S.data.get(chId);
+      if (d && f.message && d.msgs.has(f.message.id)) {
+        d.msgs.set(f.message.id, { ...d.msgs.get(f.message.id), ...f.message });
+        if (chId === S.current) renderCurrent();
+      }
+      break;
+    }
+    case 'delete': removeMessage(chId, f.id ?? f.message?.id); break;
+    case 'join':
+      if (f.user && S.me && f.user.id === S.me.id) {
+        if (S.pendingJoins.delete(chId)) savePendingJoins();
+        if (!S.channels.has(chId)) {
+          const known = S.listed.get(chId);
+          if (known) upsertChannel({ ...known, role: f.role || 'member' });
+          refreshChannels();
+        } else if (f.role) {
+          S.channels.get(chId).role = f.role;
+        }
+        renderSidebar();
+        if (chId === S.current) renderHeader();
+      } else if (c) {
+        c.member_count = (c.member_count || 0) + 1;
+      }
+      break;
+    case 'leave':
+      if (f.user && S.me && f.user.id === S.me.id) {
+        leftChannel(chId);
+      } else if (c && c.member_count) {
+        c.member_count -= 1;
+      }
+      break;
+    case 'channel':
+      if (typeof f.channel === 'object' && f.channel && S.channels.has(f.channel.id)) {
+        upsertChannel(f.channel);
+        renderSidebar();
+        if (f.channel.id === S.current) renderHeader();
+      }
+      break;
+    default: break;
+  }
+}
+
+function onMessage(chId, m) {
+  // My own message coming back settles its pending send.
+  if (app.isMe(m.author) && m.client_id) {
+    const e = S.outbox.find((x) => x.client_id === m.client_id);
+    if (e) {
+      S.outbox = S.outbox.filter((x) => x !== e);
+      saveOutbox();
+    }
+  }
+  const d = S.data.get(chId);
+  const logEl = $('log');
+  const viewing = chId === S.current;
+  const wasBottom = viewing && isAtBottom(logEl);
+  if (d && (d.loaded || d.loading)) putMessage(d, m);
+  const c = S.channels.get(chId);
+  if (!S.syncing && c && !app.isMe(m.author)) {
+    if (!viewing || !wasBottom || document.hidden) {
+      c.unread = (c.unread || 0) + 1;
+      updateBadge(chId);
+    }
+  }
+  if (viewing) {
+    renderCurrent();
+    if (wasBottom || app.isMe(m.author)) scrollToBottom();
+    else if (!app.isMe(m.author)) $('jump-latest').hidden = false;
+    markRead();
+  }
+}
+
+function removeMessage(chId, id) {
+  const d = S.data.get(chId);
+  if (!d || typeof id !== 'number') return;
+  d.deleted.add(id);
+  if (d.msgs.delete(id)) {
+    const i = d.order.indexOf(id);
+    if (i !== -1) d.order.splice(i, 1);
+  }
+  if (d.editing === id) d.editing = null;
+  if (chId === S.current) renderCurrent();
+}
+
+async function onGap(f) {
+  // The server could not replay everything for this channel: page forward
+  // through history from the newest message we have; if the hole is too
+  // big, start the channel over from its latest page.
+  const d = S.data.get(f.channel);
+  if (!d || !d.loaded) return;
+  let after = d.order[d.order.length - 1];
+  for (let pages = 0; after && pages < 5; pages++) {
+    let r;
+    try {
+      r = await S.conn.request({ type: 'history', channel: f.channel, after, limit: 200 });
+    } catch { return; }
+    for (const m of r.messages || []) putMessage(d, m);
+    if (f.channel === S.current) renderCurrent();
+    if (!r.more) return;
+    after = d.order[d.order.length - 1];
+  }
+  S.data.delete(f.channel);
+  if (f.channel === S.current) { openChannel(f.channel, { keepFocus: true }); }
+}
+
+function leftChannel(chId) {
+  S.channels.delete(chId);
+  S.data.delete(chId);
+  renderSidebar();
+  if (S.current === chId) {
+    S.current = null;
+    const next = sortedChannels()[0];
+    if (next) go(next.id, { replace: true }); else { showEmpty(); history.replaceState(null, '', location.pathname); }
+  }
+}
+
+async function refreshChannels() {
+  if (!S.conn || !S.conn.isReady()) return;
+  let r;
+  try { r = await S.conn.request({ type: 'channel.list' }); } catch { return; }
+  S.listed = new Map((r.channels || []).map((c) => [c.id, c]));
+  let changed = false;
+  for (const c of r.channels || []) {
+    if (c.role) {
+      if (!S.channels.has(c.id)) changed = true;
+      const old = S.channels.get(c.id);
+      // Keep locally counted unread numbers; the list may be older than live events.
+      upsertChannel(old ? { ...c, unread: old.unread, last_seq: Math.max(old.last_seq || 0, c.last_seq || 0) } : c);
+      if (S.pendingJoins.delete(c.id)) { changed = true; savePendingJoins(); }
+    } else if (isPendingFlag(c) && !S.pendingJoins.has(c.id)) {
+      S.pendingJoins.set(c.id, { id: c.id, name: c.name, kind: c.kind });
+      changed = true;
+    }
+  }
+  renderSidebar();
+  if (changed && S.wantChannel && S.channels.has(S.wantChannel)) { go(S.wantChannel); S.wantChannel = null; }
+}
+
+
+// ---------------------------------------------------------------- the outbox
+
+function newClientId() {
+  return `c-${crypto.randomUUID()}`;
+}
+
+function flushOutbox() {
+  for (const e of S.outbox) if (!e.failed && !e.inflight) sendEntry(e);
+}
+
+async function sendEntry(e) {
+  if (!S.conn || !S.conn.isReady() || e.inflight) return;
+  e.inflight = true;
+  try {
+    const ack = await S.conn.request({ type: 'send', channel: e.channel, body: e.body, client_id: e.client_id });
+    e.inflight = false;
+    settle(e, ack);
+  } catch (err) {
+    e.inflight = false;
+    if (!S.outbox.includes(e)) return; // settled by its event meanwhile
+    if (err.code === 'offline') return; // goes out again after reconnect, same client_id
+    if (err.code === 'timeout' || err.code === 'unavailable' || err.code === 'internal') {
+      setTimeout(() => sendEntry(e), 3000);
+      return;
+    }
+    if (err.code === 'rate_limited') {
+      setTimeout(() => sendEntry(e), Math.max(200, err.frame?.retry_after_ms || 1000));
+      return;
+    }
+    e.failed = err.message || err.code;
+    saveOutbox();
+    if (e.channel === S.current) renderCurrent();
+  }
+}
+
+function settle(e, ack) {
+  S.outbox = S.outbox.filter((x) => x !== e);
+  saveOutbox();
+  const d = S.data.get(e.channel);
+  if (d && (d.loaded || d.loading) && typeof ack.id === 'number' && !d.msgs.has(ack.id)) {
+    putMessage(d, { id: ack.id, channel: e.channel, author: app.meAuthor(), body: e.body, client_id: e.client_id,
+      ts: ack.ts || new Date().toISOString(), edited: null, thread: null });
+  }
+  const c = S.channels.get(e.channel);
+  if (c && typeof ack.id === 'number' && ack.id > (c.last_seq || 0)) c.last_seq = ack.id;
+  if (e.channel === S.current) {
+    const bottom = isAtBottom($('log'));
+    renderCurrent();
+    if (bottom) scrollToBottom();
+    markRead();
+  }
+}
+
+function submitComposer() {
+  const input = $('composer-input');
+  const body = input.value;
+  if (!body.trim() || !S.current) return;
+  const len = [...body].length;
+  if (len > S.limits.max_body) {
+    showComposerError(`This message is ${len - S.limits.max_body} characters too long (the limit is ${S.limits.max_body}).`);
+    return;
+  }
+  showComposerError('');
+  const e = { client_id: newClientId(), channel: S.current, body, created: new Date().toISOString() };
+  S.outbox.push(e);
+  saveOutbox();
+  input.value = '';
+  renderCurrent();
+  scrollToBottom();
+  sendEntry(e);
+}
+
+function showComposerError(text) {
+  const el = $('composer-error');
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+// ---------------------------------------------------------------- channels and history
+
+function channelName(c) {
+  return c.display || c.title || c.name || `channel ${c.id}`;
+}
+
+function sortedChannels() {
+  return [...S.channels.values()].sort((a, b) => channelName(a).localeCompare(channelName(b)));
+}
+
+function routeChannel() {
+  const m = /^#\/c\/(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+function go(id, { replace = false } = {}) {
+  const hash = `#/c/${id}`;
+  if (location.hash === hash) { openChannel(id); return; }
+  if (replace) { history.replaceState(null, '', hash); openChannel(id); } else location.hash = hash;
+}
+
+window.addEventListener('hashchange', () => {
+  const id = routeChannel();
+  if (!S.me) return;
+  if (id && S.channels.has(id)) openChannel(id);
+  else if (id && S.conn && !S.conn.isReady()) S.wantChannel = id;
+});
+
+function showEmpty() {
+  $('channel-view').hidden = true;
+  $('empty-state').hidden = false;
+}
+
+function openChannel(id, { keepFocus = false } = {}) {
+  const c = S.channels.get(id);
+  if (!c) { showEmpty(); return; }
+  const logEl = $('log');
+  if (S.current && S.current !== id) {
+    const prev = S.data.get(S.current);
+    if (prev) prev.scroll = isAtBottom(logEl) ? null : logEl.scrollTop;
+  }
+  const switching = S.current !== id;
+  S.current = id;
+  saveJSON('channel', id);
+  $('empty-state').hidden = true;
+  $('channel-view').hidden = false;
+  renderHeader();
+  renderSidebar();
+  const d = channelData(id);
+  if (switching) {
+    clear(logEl);
+    $('jump-latest').hidden = true;
+    showComposerError('');
+  }
+  renderCurrent();
+  if (switching) {
+    if (d.scroll === null || d.scroll === undefined) scrollToBottom(); else logEl.scrollTop = d.scroll;
+  }
+  if (!d.loaded && !d.loading && S.conn && S.conn.isReady()) loadLatest(id);
+  markRead();
+  if (!keepFocus && document.body.classList.contains('drawer-open')) {
+    closeDrawer(false);
+    $('composer-input').focus();
+  }
+}
+
+function renderHeader() {
+  const c = S.channels.get(S.current);
+  if (!c) return;
+  const title = $('channel-title');
+  clear(title);
+  if (c.kind === 'dm') title.append(channelName(c));
+  else title.append(h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'), channelName(c));
+  const bits = [];
+  if (c.kind && c.kind !== 'dm') bits.push(`${cap(c.kind)} · ${accessLabel(c.access)}`);
+  if (typeof c.member_count === 'number') bits.push(`${c.member_count} ${c.member_count === 1 ? 'member' : 'members'}`);
+  if (c.topic) bits.push(c.topic);
+  $('channel-topic').textContent = bits.join(' · ');
+  const mod = c.role === 'owner' || c.role === 'moderator';
+  $('show-requests').hidden = !(mod && c.access === 'request');
+  $('leave-channel').textContent = c.kind === 'dm' ? 'Leave conversation' : 'Leave channel';
+  $('log').setAttribute('aria-label', c.kind === 'dm' ? `Messages with ${channelName(c)}` : `Messages in #${channelName(c)}`);
+  $('composer-input').placeholder = c.kind === 'dm' ? `Message ${channelName(c)}` : `Message #${channelName(c)}`;
+  document.title = `${c.kind === 'dm' ? '' : '#'}${channelName(c)} · Weft`;
+}
+
+
+function renderCurrent() {
+  if (!S.current) return;
+  const d = channelData(S.current);
+  const logEl = $('log');
+  logEl.setAttribute('aria-busy', d.loading || d.loadingOlder ? 'true' : 'false');
+  renderLog(logEl, d, app);
+}
+
+function scrollToBottom() {
+  const logEl = $('log');
+  logEl.scrollTop = logEl.scrollHeight;
+  $('jump-latest').hidden = true;
+}
+
+async function loadLatest(id) {
+  const d = channelData(id);
+  d.loading = true;
+  if (id === S.current) renderCurrent();
+  let r;
+  try {
+    r = await S.conn.request({ type: 'history', channel: id, limit: PAGE });
+  } catch (e) {
+    d.loading = false;
+    if (id === S.current) { renderCurrent(); if (e.code !== 'offline') showComposerError(`Couldn’t load messages: ${e.message}`); }
+    return;
+  }
+  d.loading = false;
+  d.loaded = true;
+  for (const m of r.messages || []) putMessage(d, m);
+  d.moreOlder = Boolean(r.more);
+  if (id !== S.current) return;
+  renderCurrent();
+  scrollToBottom();
+  markRead();
+  fillViewport(id);
+}
+
+// Keep loading older pages until the log can scroll (so scrolling up works).
+function fillViewport(id) {
+  const logEl = $('log');
+  const d = channelData(id);
+  if (id === S.current && d.moreOlder && logEl.scrollHeight <= logEl.clientHeight + 8) loadOlder(id);
+}
+
+async function loadOlder(id) {
+  const d = channelData(id);
+  if (d.loadingOlder || !d.loaded || !d.moreOlder || !d.order.length) return;
+  d.loadingOlder = true;
+  const logEl = $('log');
+  // Anchor on the body of the oldest message on screen so the view stays put.
+  const anchorKey = `m${d.order[0]}`;
+  const anchorBody = () => d.els.get(anchorKey)?.querySelector('.msg-body') || d.els.get(anchorKey);
+  const offsetOf = (el) => (el ? el.getBoundingClientRect().top - logEl.getBoundingClientRect().top : 0);
+  renderCurrent();
+  let r;
+  try {
+    r = await S.conn.request({ type: 'history', channel: id, before: d.order[0], limit: PAGE });
+  } catch {
+    d.loadingOlder = false;
+    if (id === S.current) renderCurrent();
+    return;
+  }
+  const a = anchorBody();
+  const before = offsetOf(a);
+  for (const m of r.messages || []) putMessage(d, m);
+  d.moreOlder = Boolean(r.more);
+  d.loadingOlder = false;
+  if (id !== S.current) return;
+  renderCurrent();
+  if (a && a.isConnected) logEl.scrollTop += offsetOf(a) - before;
+  fillViewport(id);
+}
+
+let readTimer = null;
+function markRead() {
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => {
+    const c = S.channels.get(S.current);
+    if (!c || document.hidden || !S.conn || !S.conn.isReady()) return;
+    const logEl = $('log');
+    if (!isAtBottom(logEl)) return;
+    const d = channelData(c.id);
+    const seq = Math.max(c.last_seq || 0, d.order.length ? d.order[d.order.length - 1] : 0);
+    if (c.unread) { c.unread = 0; updateBadge(c.id); }
+    if (!seq || seq <= (c.read_sent || 0)) return;
+    c.read_sent = seq;
+    S.conn.send({ type: 'read', channel: c.id, seq });
+  }, 300);
+}
+
+// ---------------------------------------------------------------- sidebar
+
+function badge(n) {
+  return h('span', { class: 'badge' }, h('span', { 'aria-hidden': 'true' }, String(n)), h('span', { class: 'sr-only' }, ` ${n} unread`));
+}
+
+function renderSidebar() {
+  const nav = $('channel-nav');
+  const focusedKey = nav.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+  clear(nav);
+  const all = sortedChannels();
+  const invites = [...S.listed.values()].filter((c) => !c.role && isInvited(c));
+  for (const [kind, label] of GROUPS) {
+    const headingId = `nav-${kind}`;
+    const list = h('ul', { class: 'nav-list', 'aria-labelledby': headingId });
+    for (const c of all.filter((x) => (x.kind || 'cohort') === kind)) {
+      const unread = c.unread || 0;
+      const a = h('a', {
+        href: `#/c/${c.id}`,
+        class: `nav-link${unread ? ' has-unread' : ''}`,
+        'data-key': `c${c.id}`,
+        'aria-current': c.id === S.current ? 'page' : null,
+      },
+      kind === 'dm' ? h('span', { class: 'nav-prefix', 'aria-hidden': 'true' }, '@') : h('span', { class: 'nav-prefix', 'aria-hidden': 'true' }, '#'),
+      h('span', { class: 'nav-name' }, channelName(c)),
+      unread ? badge(unread) : null);
+      list.append(h('li', null, a));
+    }
+    for (const p of S.pendingJoins.values()) {
+      if ((p.kind || 'caucus') !== kind || S.channels.has(p.id)) continue;
+      list.append(h('li', { class: 'nav-pending' },
+        h('span', { class: 'nav-prefix', 'aria-hidden': 'true' }, '#'),
+        h('span', { class: 'nav-name' }, p.name),
+        h('span', { class: 'tag' }, 'Request pending')));
+    }
+    for (const c of invites.filter((x) => x.kind === kind)) {
+      list.append(h('li', { class: 'nav-pending' },
+        h('span', { class: 'nav-prefix', 'aria-hidden': 'true' }, '#'),
+        h('span', { class: 'nav-name' }, channelName(c)),
+        h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-key': `i${c.id}`, 'aria-label': `Accept invitation to ${channelName(c)}`, onclick: () => dialogs.acceptInvite(app, c) }, 'Accept invitation')));
+    }
+    if (!list.firstChild) {
+      list.append(h('li', { class: 'nav-empty' }, kind === 'dm' ? 'No conversations yet' : `No ${label.toLowerCase()} yet`));
+    }
+    nav.append(h('section', { class: 'nav-group' }, h('h2', { id: headingId, class: 'nav-heading' }, label), list));
+  }
+  if (focusedKey) nav.querySelector(`[data-key="${focusedKey}"]`)?.focus();
+}
+
+function updateBadge(id) {
+  const a = $('channel-nav').querySelector(`[data-key="c${id}"]`);
+  if (!a) { renderSidebar(); return; }
+  const c = S.channels.get(id);
+  a.querySelector('.badge')?.remove();
+  const n = c?.unread || 0;
+  a.classList.toggle('has-unread', n > 0);
+  if (n) a.append(badge(n));
+}
+
+// ---------------------------------------------------------------- drawer (narrow screens)
+
+function openDrawer() {
+  document.body.classList.add('drawer-open');
+  $('drawer-toggle').setAttribute('aria-expanded', 'true');
+  $('drawer-toggle').querySelector('.drawer-toggle-label').textContent = 'Hide channels';
+  $('drawer-backdrop').hidden = false;
+  const target = $('channel-nav').querySelector('[aria-current="page"]') || $('channel-nav').querySelector('a, button');
+  (target || $('browse-channels')).focus();
+}
+
+function closeDrawer(refocus = true) {
+  if (!document.body.classList.contains('drawer-open')) return;
+  document.body.classList.remove('drawer-open');
+  $('drawer-toggle').setAttribute('aria-expanded', 'false');
+  $('drawer-toggle').querySelector('.drawer-toggle-label').textContent = 'Show channels';
+  $('drawer-backdrop').hidden = true;
+  if (refocus) $('drawer-toggle').focus();
+}
+
+$('drawer-toggle').addEventListener('click', () => {
+  if (document.body.classList.contains('drawer-open')) closeDrawer(); else openDrawer();
+});
+$('drawer-backdrop').addEventListener('click', () => closeDrawer());
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && document.body.classList.contains('drawer-open') && !document.querySelector('dialog[open]')) closeDrawer();
+});
+$('channel-nav').addEventListener('click', (e) => {
+  const a = e.target.closest('a.nav-link');
+  if (a && a.getAttribute('href') === location.hash) closeDrawer(false);
+});
+// Leaving the narrow layout with the drawer open would leave the backdrop up.
+matchMedia('(min-width: 48em)').addEventListener('change', (e) => { if (e.matches) closeDrawer(false); });
+
+// ---------------------------------------------------------------- wiring
+
+$('composer').addEventListener('submit', (e) => { e.preventDefault(); submitComposer(); });
+$('composer-input').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+    e.preventDefault();
+    submitComposer();
+  }
+});
+$('composer-input').addEventListener('input', () => { if (!$('composer-error').hidden) showComposerError(''); });
+
+$('log').addEventListener('scroll', () => {
+  const logEl = $('log');
+  if (!S.current) return;
+  if (logEl.scrollTop < 200) loadOlder(S.current);
+  if (isAtBottom(logEl)) { $('jump-latest').hidden = true; markRead(); }
+}, { passive: true });
+$('jump-latest').addEventListener('click', () => { scrollToBottom(); markRead(); $('composer-input').focus(); });
+document.addEventListener('visibilitychange', () => { if (!document.hidden) markRead(); });
+
+$('signout').addEventListener('click', signOut);
+$('reconnect-now').addEventListener('click', () => S.conn?.connectNow());
+$('browse-channels').addEventListener('click', () => dialogs.browseChannels(app));
+$('new-channel').addEventListener('click', () => dialogs.createChannel(app));
+$('new-dm').addEventListener('click', () => dialogs.newDirectMessage(app));
+$('show-members').addEventListener('click', () => dialogs.members(app, S.channels.get(S.current)));
+$('show-requests').addEventListener('click', () => dialogs.joinRequests(app, S.channels.get(S.current)));
+$('leave-channel').addEventListener('click', async () => {
+  const c = S.channels.get(S.current);
+  if (!c) return;
+  const ok = await confirmDialog({
+    title: c.kind === 'dm' ? 'Leave this conversation?' : `Leave #${channelName(c)}?`,
+    message: c.access === 'open' ? 'You can join again any time from Browse channels.' : 'To come back you will need to ask or be invited again.',
+    confirmLabel: 'Leave',
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    await S.conn.request({ type: 'channel.leave', channel: c.id });
+    leftChannel(c.id);
+  } catch (e) {
+    showComposerError(`Couldn’t leave: ${e.message}`);
+  }
+});
+
+setInterval(() => { if (S.current) refreshTimes($('log')); }, 30000);
+
+export { RequestError };
+boot();
