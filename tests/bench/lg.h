@@ -170,9 +170,6 @@ int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len);
 /* Runs the loop for up to seconds; returns early when done(arg) != 0.
  * tick(arg, now) is called at least every millisecond of wall time. */
 int lg_loop_run(double seconds, int (*done)(void *), void (*tick)(void *, uint64_t), void *arg);
-/* Opens conns [from, to) with at most concurrency handshakes in flight and
- * waits until each is ready (backend hello done) or failed. */
-int lg_connect_range(int from, int to, int concurrency, double timeout_s);
 void lg_raise_nofile(void);
 
 /* events reported by protocol backends (weft-load.c) */

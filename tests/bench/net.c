@@ -261,6 +261,10 @@ void lg_conn_start(struct lg_conn *c)
     c->t_start = lg_now_ns();
     c->state = LG_TCP;
     c->ready = 0;
+    c->pending = c->inflight = 0;
+    c->hold_until = 0;
+    c->in_frag = 0;
+    c->rlen = c->wlen = c->woff = c->mlen = 0;
     lg->connecting++;
     if (c->fd < 0) {
         conn_fail(c, strerror(errno));
@@ -616,39 +620,4 @@ int lg_loop_run(double seconds, int (*done)(void *), void (*tick)(void *, uint64
                 conn_event(c, ev[i].events);
         }
     }
-}
-
-struct connect_job {
-    int next, to, concurrency;
-};
-
-static void connect_tick(void *arg, uint64_t now)
-{
-    struct connect_job *j = arg;
-    (void)now;
-    while (j->next < j->to && lg->connecting < j->concurrency)
-        lg_conn_start(&lg->conns[j->next++]);
-}
-
-static int connect_done(void *arg)
-{
-    struct connect_job *j = arg;
-    return j->next >= j->to && lg->connecting == 0;
-}
-
-int lg_connect_range(int from, int to, int concurrency, double timeout_s)
-{
-    struct connect_job j = { from, to, concurrency > 0 ? concurrency : 1 };
-    lg_loop_run(timeout_s, connect_done, connect_tick, &j);
-    int ok = 0;
-    for (int i = from; i < to; i++) {
-        struct lg_conn *c = &lg->conns[i];
-        if (c->ready && c->state == LG_OPEN)
-            ok++;
-        else if (c->state != LG_DEAD && c->state != LG_IDLE && !c->ready) {
-            lg_conn_close(c, 1000);
-            lg->failed++;
-        }
-    }
-    return ok;
 }
