@@ -133,6 +133,9 @@ struct lg_ctx {
     int quiet;
     int verbose;
     int64_t hello_since;
+    /* optional source addresses (spread >28k connections over 127.0.0.x) */
+    struct sockaddr_storage *src;
+    int nsrc;
 
     /* tokens, one per account */
     char **tokens;

@@ -272,6 +272,19 @@ void lg_conn_start(struct lg_conn *c)
     }
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (lg->nsrc > 0) {
+        /* pick the port at connect() time, per (src, dst) pair */
+#ifdef IP_BIND_ADDRESS_NO_PORT
+        setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+        const struct sockaddr_storage *sa = &lg->src[c->idx % lg->nsrc];
+        socklen_t sl = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                 : sizeof(struct sockaddr_in);
+        if (bind(c->fd, (const struct sockaddr *)sa, sl) < 0) {
+            conn_fail(c, strerror(errno));
+            return;
+        }
+    }
     struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
                               .data.ptr = c };
     if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {

@@ -8,6 +8,7 @@
 #include "lg.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -36,6 +37,7 @@ struct opts {
     int seed_conns, window, limit;
     double sat_p99_ms;
     int verbose, quiet;
+    const char *sources;
 };
 
 static struct opts o;
@@ -1070,6 +1072,8 @@ static void usage(FILE *f)
           "  --window W              sends in flight per sender (W5 seed default 64, W6 default 1)\n"
           "  --limit N               W5 page size (default 50)\n"
           "  --saturation-p99-ms MS  W2 stops its ramp past this p99 (default 1000)\n"
+          "  --source-addrs A,B|127.0.0.1-N  local addresses to spread connections over\n"
+          "                          (each source IP gives ~28k ephemeral ports)\n"
           "  --quiet, --verbose\n",
           f);
 }
@@ -1090,12 +1094,51 @@ static int parse_rates(const char *s)
     return o.nrates ? 0 : -1;
 }
 
+/* "127.0.0.1,127.0.0.2" or "127.0.0.1-16" (16 loopback addresses). */
+static int parse_sources(const char *spec)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *dash = strchr(buf, '-');
+    if (dash && !strchr(buf, ',')) {
+        *dash = 0;
+        int n = atoi(dash + 1);
+        struct in_addr a;
+        if (n < 1 || n > 65536 || inet_pton(AF_INET, buf, &a) != 1)
+            return -1;
+        lg->src = calloc((size_t)n, sizeof *lg->src);
+        for (int i = 0; i < n; i++) {
+            struct sockaddr_in *sin = (struct sockaddr_in *)&lg->src[i];
+            sin->sin_family = AF_INET;
+            sin->sin_addr.s_addr = htonl(ntohl(a.s_addr) + (uint32_t)i);
+        }
+        lg->nsrc = n;
+        return 0;
+    }
+    int n = 1;
+    for (char *p = buf; *p; p++)
+        n += *p == ',';
+    lg->src = calloc((size_t)n, sizeof *lg->src);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&lg->src[lg->nsrc];
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&lg->src[lg->nsrc];
+        if (inet_pton(AF_INET, tok, &sin->sin_addr) == 1)
+            sin->sin_family = AF_INET;
+        else if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) == 1)
+            sin6->sin6_family = AF_INET6;
+        else
+            return -1;
+        lg->nsrc++;
+    }
+    return 0;
+}
+
 enum {
     OPT_TARGET = 256, OPT_TOKENS, OPT_JSON, OPT_WORKLOAD, OPT_PROTO, OPT_PID, OPT_CONNS,
     OPT_CHANNELS, OPT_MEMBERS, OPT_SENDERS, OPT_RATES, OPT_RATE, OPT_DURATION, OPT_DRAIN,
     OPT_CONC, OPT_PER_ACCOUNT, OPT_BODY, OPT_PREFIX, OPT_SEED, OPT_SEED_CONNS, OPT_WINDOW,
     OPT_LIMIT, OPT_SAT, OPT_QUIET, OPT_VERBOSE, OPT_ACCOUNTS, OPT_CREATE, OPT_WEFTD, OPT_DATA,
-    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_HELP
+    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_HELP
 };
 
 static const struct option longopts[] = {
@@ -1131,6 +1174,7 @@ static const struct option longopts[] = {
     { "parallel", required_argument, 0, OPT_PARALLEL },
     { "prefix", required_argument, 0, OPT_UPREFIX },
     { "password", required_argument, 0, OPT_PASSWORD },
+    { "source-addrs", required_argument, 0, OPT_SOURCES },
     { "help", no_argument, 0, OPT_HELP },
     { 0, 0, 0, 0 },
 };
@@ -1196,6 +1240,7 @@ int main(int argc, char **argv)
         case OPT_PARALLEL: parallel = atoi(optarg); break;
         case OPT_UPREFIX: uprefix = optarg; break;
         case OPT_PASSWORD: password = optarg; break;
+        case OPT_SOURCES: o.sources = optarg; break;
         case OPT_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -1302,6 +1347,10 @@ int main(int argc, char **argv)
         return 1;
     if (lg_tokens_load(o.tokens_file, &lg->tokens, &lg->ntokens) < 0)
         return 1;
+    if (o.sources && parse_sources(o.sources) < 0) {
+        fprintf(stderr, "weft-load: bad --source-addrs %s\n", o.sources);
+        return 2;
+    }
     unsigned char rb[3];
     RAND_bytes(rb, sizeof rb);
     snprintf(lg->run_id, sizeof lg->run_id, "%02x%02x%02x", rb[0], rb[1], rb[2]);
