@@ -181,7 +181,7 @@ export function createChannel(app) {
     access,
     h('div', { class: 'field' }, h('label', { for: topicId }, 'Topic (optional)'), topic),
     alert,
-    h('div', { class: 'dialog-actions' },
+    h('div', { class: 'dialog-actions dialog-footer' },
       h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dlg.close() }, 'Cancel'),
       submit));
   const dlg = openDialog({ title: 'Create a channel', content: form });

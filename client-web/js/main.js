@@ -418,7 +418,12 @@ function onMessage(chId, m) {
   const logEl = $('log');
   const viewing = chId === S.current;
   const wasBottom = viewing && isAtBottom(logEl);
-  if (d && (d.loaded || d.loading)) putMessage(d, m);
+  // Replayed events only matter for channels loaded before this connection;
+  // a channel loading now gets them from its history page. A message older
+  // than the oldest page shown would leave a hole: paging up brings it.
+  if (d && (d.loaded || (d.loading && !S.syncing))) {
+    if (!(d.moreOlder && d.order.length && m.id < d.order[0])) putMessage(d, m);
+  }
   const c = S.channels.get(chId);
   if (!S.syncing && c && !app.isMe(m.author)) {
     if (!viewing || !wasBottom || document.hidden) {
@@ -839,6 +844,7 @@ $('drawer-toggle').addEventListener('click', () => {
   if (document.body.classList.contains('drawer-open')) closeDrawer(); else openDrawer();
 });
 $('drawer-backdrop').addEventListener('click', () => closeDrawer());
+$('drawer-close').addEventListener('click', () => closeDrawer());
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && document.body.classList.contains('drawer-open') && !document.querySelector('dialog[open]')) closeDrawer();
 });
@@ -895,6 +901,9 @@ $('leave-channel').addEventListener('click', async () => {
 });
 
 setInterval(() => { if (S.current) refreshTimes($('log')); }, 30000);
+// While a join request is pending, look for its approval now and then (the
+// join event covers the live case; this covers approvals missed meanwhile).
+setInterval(() => { if (S.pendingJoins.size) refreshChannels(); }, 20000);
 
 export { RequestError };
 boot();
