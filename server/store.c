@@ -27,7 +27,8 @@ static const char *const migrations[] = {
 	"  created_ms INTEGER NOT NULL,"
 	"  last_used_ms INTEGER NOT NULL,"
 	"  expires_ms INTEGER NOT NULL,"
-	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  name TEXT);"  /* set for named bearer tokens (bots, CLI) */
 	"CREATE INDEX sessions_user ON sessions(user_id);"
 	"CREATE TABLE channels("
 	"  id INTEGER PRIMARY KEY,"
@@ -123,8 +124,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_MEMBER_INSERT] = "INSERT INTO members(channel_id, user_id, role, read_seq) VALUES(?,?,?,?)"
 			    " ON CONFLICT DO NOTHING",
 	[W_MEMBER_DELETE] = "DELETE FROM members WHERE channel_id = ? AND user_id = ?",
-	[W_SESSION_INSERT] = "INSERT INTO sessions(user_id, token_hash, created_ms, last_used_ms, expires_ms)"
-			     " VALUES(?,?,?,?,?)",
+	[W_SESSION_INSERT] = "INSERT INTO sessions(user_id, token_hash, created_ms, last_used_ms, expires_ms, name)"
+			     " VALUES(?,?,?,?,?,?)",
 	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
 	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1 WHERE id = ?",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
@@ -654,6 +655,8 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		sqlite3_bind_int64(s, 3, now);
 		sqlite3_bind_int64(s, 4, now);
 		sqlite3_bind_int64(s, 5, j->expires_ms);
+		if (j->text)
+			sqlite3_bind_text(s, 6, j->text, -1, SQLITE_STATIC);
 		if (exec_stmt(s))
 			return WEFT_EIO;
 		j->id = sqlite3_last_insert_rowid(st->wdb);

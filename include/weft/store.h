@@ -17,7 +17,7 @@ enum weft_job_kind {
 	WEFT_JOB_CHANNEL_CREATE, /* user, name, ckind, access, text=topic (may be NULL) */
 	WEFT_JOB_JOIN,           /* user=actor, target=joining user, channel, role */
 	WEFT_JOB_LEAVE,          /* user=actor, target=leaving user, channel */
-	WEFT_JOB_SESSION_CREATE, /* target=user id, token_hash, expires_ms */
+	WEFT_JOB_SESSION_CREATE, /* target=user id, token_hash, expires_ms, text=token name or NULL */
 	WEFT_JOB_SESSION_TOUCH,  /* target=session id */
 	WEFT_JOB_SESSION_REVOKE, /* target=session id */
 	WEFT_JOB_READ_MARK,      /* user, channel, target=seq */
@@ -28,6 +28,7 @@ struct weft_job {
 	enum weft_job_kind kind;
 
 	/* Caller context, never touched by the store. */
+	void (*on_done)(void *ctx, struct weft_job *job);
 	void *owner;
 	uint64_t owner_serial;
 	char req[WEFT_REQ_BYTES];

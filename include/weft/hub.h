@@ -1,0 +1,78 @@
+/* In-memory state of the service thread: channels, their members, the users
+ * online and their connections, and shared encoded frames. Service thread
+ * only; no locking. */
+#ifndef WEFT_HUB_H
+#define WEFT_HUB_H
+
+#include "weft/model.h"
+
+/* Bytes reserved in front of every frame's payload for the WebSocket
+ * header (lws needs LWS_PRE; ws.c checks that this is enough). */
+#define WEFT_FRAME_PRE 32
+
+/* An encoded server frame, shared by every recipient's queue. */
+struct weft_frame {
+	uint32_t refs;
+	uint32_t len;                  /* payload bytes */
+	unsigned char data[];          /* WEFT_FRAME_PRE headroom, then payload */
+};
+
+/* Copies payload into a new frame with one reference. NULL on failure. */
+struct weft_frame *weft_frame_new(const char *payload, size_t len);
+/* Takes ownership of a malloc'd JSON string and frees it. */
+struct weft_frame *weft_frame_from_string(char *json, size_t len);
+static inline unsigned char *weft_frame_payload(struct weft_frame *f) { return f->data + WEFT_FRAME_PRE; }
+static inline void weft_frame_ref(struct weft_frame *f) { f->refs++; }
+void weft_frame_unref(struct weft_frame *f);
+
+struct weft_member {
+	int64_t user;
+	int role;
+	int64_t read_seq;
+};
+
+struct weft_hub_channel {
+	struct weft_channel_info info;
+	int64_t last_seq;
+	struct weft_member *members;   /* sorted by user */
+	int nmembers, cap;
+};
+
+struct weft_conn;                      /* defined by the connection layer */
+
+struct weft_hub_user {
+	int64_t *channels;             /* ids of the channels the user is in */
+	int nchannels, cap;
+	struct weft_conn *conns;       /* the user's live connections (intrusive list) */
+};
+
+struct weft_hub {
+	struct weft_hub_channel **channels;   /* indexed by channel id */
+	int64_t nchannels_slots;
+	struct weft_hub_user **users;         /* indexed by user id */
+	int64_t nusers_slots;
+};
+
+void weft_hub_init(struct weft_hub *h);
+void weft_hub_free(struct weft_hub *h);
+
+/* Adds (or replaces the info of) a channel. Returns it, or NULL on OOM. */
+struct weft_hub_channel *weft_hub_channel_put(struct weft_hub *h, const struct weft_channel_info *info,
+					      int64_t last_seq);
+struct weft_hub_channel *weft_hub_channel_get(struct weft_hub *h, int64_t id);
+
+/* Adds or updates a membership (both the channel's list and the user's).
+ * Returns 0 or WEFT_ENOMEM. */
+int weft_hub_member_set(struct weft_hub *h, struct weft_hub_channel *c, int64_t user, int role,
+			int64_t read_seq);
+/* Removes a membership; no-op when absent. */
+void weft_hub_member_remove(struct weft_hub *h, struct weft_hub_channel *c, int64_t user);
+/* The membership of user in c, or NULL. */
+struct weft_member *weft_hub_member(struct weft_hub_channel *c, int64_t user);
+/* Role of user in channel (WEFT_ROLE_NONE when not a member or no channel). */
+int weft_hub_role(struct weft_hub_channel *c, int64_t user);
+
+/* The user's slot, created when create is true. NULL when absent or OOM. */
+struct weft_hub_user *weft_hub_user(struct weft_hub *h, int64_t id, bool create);
+
+#endif

@@ -1,0 +1,128 @@
+/* The service thread's state and the seams between its modules: the lws
+ * adapter (server.c, conn.c, http.c), command handlers (cmd.c), resume
+ * (replay.c). Service thread only, unless a function says otherwise. */
+#ifndef WEFT_SERVER_H
+#define WEFT_SERVER_H
+
+#include <libwebsockets.h>
+#include <signal.h>
+
+#include "weft/auth.h"
+#include "weft/config.h"
+#include "weft/hub.h"
+#include "weft/proto.h"
+#include "weft/store.h"
+#include "weft/workq.h"
+
+#define WEFT_ORIGINS_MAX 16
+#define WEFT_REPLAY_QUEUE_LOW 128    /* refill replay when the queue is below this */
+
+struct weft_server {
+	struct weft_config *cfg;
+	struct weft_limits limits;
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	struct weft_store *store;
+	struct weft_workq *auth;
+	struct weft_hub hub;
+	int64_t last_seq;            /* newest event fanned out */
+	uint64_t next_serial;
+	char *origins[WEFT_ORIGINS_MAX];
+	int norigins;
+	char csp[2048];
+	char hsts[64];
+	struct lws_protocol_vhost_options headers[6];
+	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
+	struct weft_conn *conns;     /* every WebSocket connection */
+	int nconns;
+	struct {
+		uint64_t conns_total, frames_sent, events, dropped_slow, rate_limited, logins, login_failures;
+	} stats;
+};
+
+enum weft_conn_state { WEFT_CONN_NEW, WEFT_CONN_REPLAY, WEFT_CONN_LIVE };
+
+struct weft_replay;
+
+struct weft_conn {
+	struct weft_server *srv;
+	struct lws *wsi;             /* NULL once the socket closed */
+	uint64_t serial;
+	struct weft_session ses;
+	char peer[64];
+	int state;
+	/* Bounded ring of frames waiting to be written. */
+	struct weft_frame **q;
+	uint32_t qhead, qlen, qcap;
+	/* Reassembly of one WebSocket message. */
+	char *rx;
+	size_t rxlen, rxcap;
+	bool rx_over, rx_binary;
+	int oversize_strikes;
+	/* Token bucket. */
+	double tokens;
+	int64_t refill_ms;
+	int rate_strikes;
+	struct weft_replay *replay;
+	struct weft_conn *user_next, *user_prev;
+	struct weft_conn *all_next, *all_prev;
+	int pending;                 /* jobs in flight that name this conn */
+	int close_code;              /* nonzero: close at the next writable */
+	const char *close_reason;
+	int64_t touched_ms;
+};
+
+/* ---- conn.c */
+extern const struct lws_protocols weft_ws_protocol;
+/* Encodes obj (taking ownership) and queues it for c alone. */
+void weft_conn_send(struct weft_conn *c, cJSON *obj);
+/* Queues a shared frame (takes a reference). */
+void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f);
+/* Error reply with code from a WEFT_E* value. */
+void weft_conn_error(struct weft_conn *c, const char *req, int err, const char *message);
+/* Closes the socket at the next writable with a WebSocket close code. */
+void weft_conn_close(struct weft_conn *c, int code, const char *reason);
+/* Drops a reference held by an in-flight job; frees a closed conn. */
+void weft_conn_release(struct weft_conn *c);
+/* Closes every connection of session id (revocation). */
+void weft_server_close_session(struct weft_server *s, int64_t session_id);
+
+/* ---- server.c */
+/* Queues a job for the writer with its completion callback. The conn (may
+ * be NULL) is kept alive until the job completes. Returns 0 or WEFT_EBUSY
+ * (then the job is freed and the caller should answer unavailable). */
+int weft_server_submit(struct weft_server *s, struct weft_conn *c, struct weft_job *job,
+		       void (*on_done)(void *ctx, struct weft_job *job));
+/* Is origin (a full "https://host:port") allowed? */
+bool weft_server_origin_ok(struct weft_server *s, const char *origin);
+/* Runs store and worker completions: service thread, from EVENT_WAIT_CANCELLED. */
+void weft_server_completions(struct weft_server *s);
+/* Creates data_dir (0700) when missing and opens DIR/weft.db. Any thread. */
+int weft_server_open_store(const char *data_dir, struct weft_store **out);
+/* Builds the server (store open, hub loaded, lws context). */
+int weft_server_create(struct weft_config *cfg, struct weft_server **out);
+/* Runs until stop is set; then drains the writer and frees everything. */
+int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop);
+
+/* ---- cmd.c */
+void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd);
+/* Applies a committed event to the hub and fans it out to live members. */
+void weft_server_apply_event(struct weft_server *s, struct weft_job *job);
+
+/* ---- replay.c */
+/* Starts resume after `since` for c: gap notices, then replay. */
+int weft_replay_start(struct weft_conn *c, int64_t since);
+/* Queues the next batch; sends synced and goes live when caught up. */
+void weft_replay_step(struct weft_conn *c);
+/* Membership changed while replaying. */
+void weft_replay_add_channel(struct weft_conn *c, int64_t channel, int64_t after_seq);
+void weft_replay_remove_channel(struct weft_conn *c, int64_t channel);
+void weft_replay_free(struct weft_conn *c);
+
+/* ---- http.c */
+extern const struct lws_protocols weft_http_protocol;
+/* Reads the session token of a request: the __Host-weft cookie, or (when
+ * allow_bearer) an Authorization: Bearer header. 0 or WEFT_EAUTH. */
+int weft_http_token(struct lws *wsi, bool allow_bearer, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,466 @@
+/* Command handlers: each authorizes on the server, then answers from memory
+ * or the read connection, or hands a job to the writer and answers when it
+ * commits. Also the fan-out of committed events. */
+#include "weft/policy.h"
+#include "weft/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MEMBERS_PAGE_MAX 5000
+#define UNREAD_CAP 999
+
+static struct weft_hub_channel *channel_or_error(struct weft_conn *c, const struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, cmd->channel);
+	if (!ch)
+		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such channel");
+	return ch;
+}
+
+static bool allowed(struct weft_hub_channel *ch, int role, int action)
+{
+	return weft_policy_allows(role, ch->info.kind, ch->info.access, ch->info.archived, action);
+}
+
+
+
+/* The channel as user sees it: unread counted for members only. */
+static cJSON *channel_for(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
+{
+	struct weft_member *m = weft_hub_member(ch, user);
+	int unread = 0;
+	if (m)
+		weft_store_unread(s->store, ch->info.id, m->read_seq, UNREAD_CAP, &unread);
+	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;
+	return weft_proto_channel(&ch->info, m ? m->role : WEFT_ROLE_NONE, ch->nmembers,
+				  reveal ? ch->last_seq : 0, unread);
+}
+
+/* Submits job on behalf of c with a completion that answers the request. */
+static void submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,
+		   void (*on_done)(void *, struct weft_job *))
+{
+	if (!job) {
+		weft_conn_error(c, cmd->req, WEFT_ENOMEM, "out of memory");
+		return;
+	}
+	snprintf(job->req, sizeof job->req, "%s", cmd->req);
+	job->user = c->ses.user_id;
+	if (weft_server_submit(c->srv, c, job, on_done))
+		weft_conn_error(c, cmd->req, WEFT_EBUSY, "the server is shutting down");
+}
+
+static struct weft_conn *job_conn(struct weft_job *job)
+{
+	struct weft_conn *c = job->owner;
+	return c && c->wsi ? c : NULL;
+}
+
+static bool job_failed(struct weft_conn *c, struct weft_job *job, const char *what)
+{
+	if (!job->result)
+		return false;
+	const char *msg;
+	switch (job->result) {
+	case WEFT_ENOTFOUND: msg = "not found"; break;
+	case WEFT_EFORBIDDEN: msg = "not a member of this channel"; break;
+	case WEFT_ECONFLICT: msg = "already exists"; break;
+	case WEFT_EINVAL: msg = what; break;
+	case WEFT_EBUSY: msg = "the store is busy; try again"; break;
+	default: msg = "the store failed to commit"; break;
+	}
+	weft_conn_error(c, job->req, job->result, msg);
+	return true;
+}
+
+/* ---- hello */
+
+static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_server *s = c->srv;
+	if (c->state != WEFT_CONN_NEW) {
+		weft_conn_error(c, cmd->req, WEFT_EINVAL, "hello was already sent on this connection");
+		return;
+	}
+	cJSON *w = weft_proto_reply("welcome", cmd->req);
+	cJSON *user = weft_proto_user(&c->ses.user);
+	cJSON_AddBoolToObject(user, "admin", c->ses.admin);
+	cJSON_AddItemToObject(w, "user", user);
+	cJSON *list = cJSON_AddArrayToObject(w, "channels");
+	struct weft_hub_user *u = weft_hub_user(&s->hub, c->ses.user_id, false);
+	for (int i = 0; u && i < u->nchannels; i++) {
+		struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, u->channels[i]);
+		if (ch)
+			cJSON_AddItemToArray(list, channel_for(s, ch, c->ses.user_id));
+	}
+	cJSON_AddNumberToObject(w, "seq", (double)s->last_seq);
+	cJSON *lim = cJSON_AddObjectToObject(w, "limits");
+	cJSON_AddNumberToObject(lim, "max_body", s->cfg->max_body);
+	cJSON_AddNumberToObject(lim, "max_frame", s->cfg->max_frame);
+	cJSON_AddNumberToObject(lim, "max_name", s->cfg->max_name);
+	cJSON_AddNumberToObject(lim, "history_max", WEFT_HISTORY_MAX);
+	cJSON_AddNumberToObject(lim, "rate", s->cfg->rate);
+	cJSON_AddNumberToObject(lim, "burst", s->cfg->burst);
+	weft_conn_send(c, w);
+	c->state = WEFT_CONN_REPLAY;
+	if (weft_replay_start(c, cmd->since)) {
+		weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "cannot resume");
+		return;
+	}
+	weft_replay_step(c);
+}
+
+/* ---- messages */
+
+static void ack_done(void *ctx, struct weft_job *job)
+{
+	struct weft_conn *c = job_conn(job);
+	if (!c || job_failed(c, job, "thread must name a message in this channel"))
+		return;
+	cJSON *a = weft_proto_reply("ack", job->req);
+	cJSON_AddStringToObject(a, "client_id", job->client_id);
+	cJSON_AddNumberToObject(a, "id", (double)job->id);
+	char iso[WEFT_ISO_LEN];
+	weft_iso8601(job->ev.msg.ts_ms, iso);
+	cJSON_AddStringToObject(a, "ts", iso);
+	if (job->duplicate)
+		cJSON_AddTrueToObject(a, "duplicate");
+	weft_conn_send(c, a);
+}
+
+static void ok_done(void *ctx, struct weft_job *job)
+{
+	struct weft_conn *c = job_conn(job);
+	if (!c || job_failed(c, job, "invalid request"))
+		return;
+	weft_conn_send(c, weft_proto_reply("ok", job->req));
+}
+
+static void on_send(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	int role = weft_hub_role(ch, c->ses.user_id);
+	if (!allowed(ch, role, WEFT_ACT_POST)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
+				ch->info.archived ? "this channel is archived" : "join the channel to post");
+		return;
+	}
+	struct weft_job *job = weft_job_new(WEFT_JOB_SEND);
+	if (job) {
+		job->channel = ch->info.id;
+		job->thread = cmd->thread;
+		job->text = cmd->body;
+		cmd->body = NULL;
+		strcpy(job->client_id, cmd->client_id);
+	}
+	submit(c, cmd, job, ack_done);
+}
+
+static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	int role = weft_hub_role(ch, c->ses.user_id);
+	struct weft_message m;
+	if (weft_store_message_get(c->srv->store, cmd->id, &m) || m.channel != ch->info.id || m.deleted) {
+		weft_message_clear(&m);
+		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such message in this channel");
+		return;
+	}
+	bool own = m.author.id == c->ses.user_id;
+	weft_message_clear(&m);
+	if (!allowed(ch, role, own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY) ||
+	    (!own && cmd->type == WEFT_CMD_EDIT)) {
+		/* Moderators may remove others' messages, never rewrite them. */
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
+				own ? "this channel is archived" : "only the author or a moderator may do that");
+		return;
+	}
+	struct weft_job *job = weft_job_new(cmd->type == WEFT_CMD_EDIT ? WEFT_JOB_EDIT : WEFT_JOB_DELETE);
+	if (job) {
+		job->channel = ch->info.id;
+		job->target = cmd->id;
+		job->text = cmd->body;
+		cmd->body = NULL;
+	}
+	submit(c, cmd, job, ok_done);
+}
+
+static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	if (!allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "members only");
+		return;
+	}
+	struct weft_message *msgs = calloc((size_t)cmd->limit, sizeof *msgs);
+	int n = 0;
+	bool more = false;
+	if (!msgs || weft_store_history(c->srv->store, ch->info.id, cmd->before, cmd->after, cmd->limit,
+					msgs, &n, &more)) {
+		free(msgs);
+		weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
+		return;
+	}
+	cJSON *r = weft_proto_reply("history", cmd->req);
+	cJSON_AddNumberToObject(r, "channel", (double)ch->info.id);
+	cJSON *arr = cJSON_AddArrayToObject(r, "messages");
+	for (int i = 0; i < n; i++) {
+		cJSON_AddItemToArray(arr, weft_proto_message(&msgs[i]));
+		weft_message_clear(&msgs[i]);
+	}
+	cJSON_AddBoolToObject(r, "more", more);
+	free(msgs);
+	weft_conn_send(c, r);
+}
+
+static void on_read(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	struct weft_member *m = weft_hub_member(ch, c->ses.user_id);
+	if (!m) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "not a member of this channel");
+		return;
+	}
+	int64_t seq = cmd->seq < ch->last_seq ? cmd->seq : ch->last_seq;
+	if (seq > m->read_seq)
+		m->read_seq = seq;
+	struct weft_job *job = weft_job_new(WEFT_JOB_READ_MARK);
+	if (job) {
+		job->channel = ch->info.id;
+		job->target = seq;
+	}
+	submit(c, cmd, job, ok_done);
+}
+
+/* ---- channels */
+
+static void created_done(void *ctx, struct weft_job *job)
+{
+	struct weft_conn *c = job_conn(job);
+	if (!c)
+		return;
+	if (job->result == WEFT_ECONFLICT) {
+		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
+		return;
+	}
+	if (job_failed(c, job, "invalid channel"))
+		return;
+	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, job->chan.id);
+	if (!ch) {
+		weft_conn_error(c, job->req, WEFT_EIO, "channel vanished");
+		return;
+	}
+	cJSON *r = weft_proto_reply("channel", job->req);
+	cJSON_AddItemToObject(r, "channel", channel_for(c->srv, ch, c->ses.user_id));
+	weft_conn_send(c, r);
+}
+
+static void on_create(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_job *job = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
+	if (job) {
+		strcpy(job->name, cmd->name);
+		job->ckind = cmd->kind;
+		job->access = cmd->access >= 0 ? cmd->access : weft_kind_default_access(cmd->kind);
+		job->text = cmd->topic;
+		cmd->topic = NULL;
+	}
+	submit(c, cmd, job, created_done);
+}
+
+static void on_list(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_server *s = c->srv;
+	cJSON *r = weft_proto_reply("channels", cmd->req);
+	cJSON *arr = cJSON_AddArrayToObject(r, "channels");
+	for (int64_t id = 1; id < s->hub.nchannels_slots; id++) {
+		struct weft_hub_channel *ch = s->hub.channels[id];
+		if (ch && allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_LIST))
+			cJSON_AddItemToArray(arr, channel_for(s, ch, c->ses.user_id));
+	}
+	weft_conn_send(c, r);
+}
+
+static void joined_done(void *ctx, struct weft_job *job)
+{
+	struct weft_conn *c = job_conn(job);
+	if (!c)
+		return;
+	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, job->channel);
+	if (job->result == WEFT_ECONFLICT)
+		job->result = 0; /* already a member: joining is idempotent */
+	if (job_failed(c, job, "cannot join") || !ch)
+		return;
+	cJSON *r = weft_proto_reply("channel", job->req);
+	cJSON_AddItemToObject(r, "channel", channel_for(c->srv, ch, c->ses.user_id));
+	weft_conn_send(c, r);
+}
+
+static void on_join(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	int role = weft_hub_role(ch, c->ses.user_id);
+	if (role != WEFT_ROLE_NONE) {
+		cJSON *r = weft_proto_reply("channel", cmd->req);
+		cJSON_AddItemToObject(r, "channel", channel_for(c->srv, ch, c->ses.user_id));
+		weft_conn_send(c, r);
+		return;
+	}
+	if (allowed(ch, role, WEFT_ACT_REQUEST)) {
+		weft_conn_error(c, cmd->req, WEFT_EINVAL, "join requests are not supported yet");
+		return;
+	}
+	if (!allowed(ch, role, WEFT_ACT_JOIN)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
+				ch->info.archived ? "this channel is archived" : "invite-only channel");
+		return;
+	}
+	struct weft_job *job = weft_job_new(WEFT_JOB_JOIN);
+	if (job) {
+		job->channel = ch->info.id;
+		job->target = c->ses.user_id;
+		job->role = WEFT_ROLE_MEMBER;
+	}
+	submit(c, cmd, job, joined_done);
+}
+
+static void on_leave(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	if (weft_hub_role(ch, c->ses.user_id) == WEFT_ROLE_NONE) {
+		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
+		return;
+	}
+	struct weft_job *job = weft_job_new(WEFT_JOB_LEAVE);
+	if (job) {
+		job->channel = ch->info.id;
+		job->target = c->ses.user_id;
+	}
+	submit(c, cmd, job, ok_done);
+}
+
+static void on_members(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	if (!ch)
+		return;
+	if (!allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "members only");
+		return;
+	}
+	int max = ch->nmembers < MEMBERS_PAGE_MAX ? ch->nmembers : MEMBERS_PAGE_MAX;
+	struct weft_member_row *rows = calloc((size_t)max + 1, sizeof *rows);
+	int n = 0;
+	if (!rows || weft_store_members(c->srv->store, ch->info.id, rows, max, &n)) {
+		free(rows);
+		weft_conn_error(c, cmd->req, WEFT_EIO, "members are unavailable");
+		return;
+	}
+	cJSON *r = weft_proto_reply("members", cmd->req);
+	cJSON_AddNumberToObject(r, "channel", (double)ch->info.id);
+	cJSON *arr = cJSON_AddArrayToObject(r, "members");
+	for (int i = 0; i < n; i++) {
+		cJSON *m = weft_proto_user(&rows[i].user);
+		cJSON_AddStringToObject(m, "role", weft_role_name(rows[i].role));
+		cJSON_AddItemToArray(arr, m);
+	}
+	free(rows);
+	weft_conn_send(c, r);
+}
+
+void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	if (c->state == WEFT_CONN_NEW && cmd->type != WEFT_CMD_HELLO && cmd->type != WEFT_CMD_PING) {
+		weft_conn_error(c, cmd->req, WEFT_EINVAL, "send hello first");
+		return;
+	}
+	switch (cmd->type) {
+	case WEFT_CMD_HELLO: on_hello(c, cmd); break;
+	case WEFT_CMD_PING: weft_conn_send(c, weft_proto_reply("pong", cmd->req)); break;
+	case WEFT_CMD_SEND: on_send(c, cmd); break;
+	case WEFT_CMD_EDIT:
+	case WEFT_CMD_DELETE: on_edit_delete(c, cmd); break;
+	case WEFT_CMD_HISTORY: on_history(c, cmd); break;
+	case WEFT_CMD_READ: on_read(c, cmd); break;
+	case WEFT_CMD_CHANNEL_CREATE: on_create(c, cmd); break;
+	case WEFT_CMD_CHANNEL_LIST: on_list(c, cmd); break;
+	case WEFT_CMD_CHANNEL_JOIN: on_join(c, cmd); break;
+	case WEFT_CMD_CHANNEL_LEAVE: on_leave(c, cmd); break;
+	case WEFT_CMD_CHANNEL_MEMBERS: on_members(c, cmd); break;
+	default: weft_conn_error(c, cmd->req, WEFT_EINVAL, "unknown type"); break;
+	}
+}
+
+/* ---- fan-out */
+
+static void deliver(struct weft_server *s, struct weft_hub_channel *ch, struct weft_frame *f)
+{
+	for (int i = 0; i < ch->nmembers; i++) {
+		struct weft_hub_user *u = weft_hub_user(&s->hub, ch->members[i].user, false);
+		for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+			if (c->state == WEFT_CONN_LIVE)
+				weft_conn_send_frame(c, f);
+	}
+}
+
+static void replay_membership(struct weft_server *s, int64_t user, int64_t channel, int64_t seq, bool add)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next) {
+		if (c->state != WEFT_CONN_REPLAY)
+			continue;
+		if (add)
+			weft_replay_add_channel(c, channel, seq - 1);
+		else
+			weft_replay_remove_channel(c, channel);
+	}
+}
+
+void weft_server_apply_event(struct weft_server *s, struct weft_job *job)
+{
+	const struct weft_event *ev = &job->ev;
+	struct weft_hub_channel *ch;
+	if (job->kind == WEFT_JOB_CHANNEL_CREATE)
+		ch = weft_hub_channel_put(&s->hub, &job->chan, 0);
+	else
+		ch = weft_hub_channel_get(&s->hub, ev->channel);
+	if (!ch) {
+		weft_err("fanout: event %lld names unknown channel %lld", (long long)ev->seq,
+			 (long long)ev->channel);
+		return;
+	}
+	/* A joiner receives its own join; a leaver receives its own leave. */
+	if (ev->kind == WEFT_EV_JOIN) {
+		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER, 0);
+		replay_membership(s, ev->user.id, ch->info.id, ev->seq, true);
+	}
+	ch->last_seq = ev->seq;
+	s->last_seq = ev->seq;
+	s->stats.events++;
+	size_t len;
+	char *json = weft_proto_print(weft_proto_event(ev), &len);
+	struct weft_frame *f = weft_frame_from_string(json, len);
+	if (f) {
+		deliver(s, ch, f);
+		weft_frame_unref(f);
+	} else {
+		weft_err("fanout: out of memory encoding event %lld", (long long)ev->seq);
+	}
+	if (ev->kind == WEFT_EV_LEAVE) {
+		weft_hub_member_remove(&s->hub, ch, ev->user.id);
+		replay_membership(s, ev->user.id, ch->info.id, ev->seq, false);
+	}
+}

@@ -1,0 +1,540 @@
+/* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/me, /healthz,
+ * /metrics. Slow work (password checks, commits) completes asynchronously;
+ * the response is written from HTTP_WRITEABLE. */
+#include "weft/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_BODY_MAX 4096
+#define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
+
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_ME, R_HEALTH, R_METRICS };
+
+struct http_req {
+	struct lws *wsi;                /* NULL once the connection closed */
+	struct weft_server *srv;
+	int refs;                       /* the connection and each piece of work in flight */
+	enum route route;
+	char body[HTTP_BODY_MAX + 1];
+	size_t bodylen;
+	bool body_over;
+	/* Response. */
+	bool ready, headers_sent;
+	int status;
+	const char *ctype;
+	char *resp;
+	size_t resplen;
+	char set_cookie[160];
+	/* Login. */
+	struct weft_task task;
+	char password[WEFT_PASSWORD_MAX + 1];
+	struct weft_user_auth ua;
+	bool found, verified;
+	char token[WEFT_TOKEN_LEN + 1];
+	char token_name[65];
+	struct weft_session ses;
+};
+
+struct http_pss {
+	struct http_req *r;
+};
+
+static void req_release(struct http_req *r)
+{
+	if (--r->refs > 0)
+		return;
+	OPENSSL_cleanse(r->password, sizeof r->password);
+	OPENSSL_cleanse(r->token, sizeof r->token);
+	free(r->resp);
+	free(r);
+}
+
+/* Sets the response (taking ownership of body) and asks to write it. */
+static void respond(struct http_req *r, int status, const char *ctype, char *body)
+{
+	free(r->resp);
+	r->status = status;
+	r->ctype = ctype;
+	r->resp = body;
+	r->resplen = body ? strlen(body) : 0;
+	r->ready = true;
+	if (r->wsi)
+		lws_callback_on_writable(r->wsi);
+}
+
+static void respond_json(struct http_req *r, int status, cJSON *obj)
+{
+	char *s = weft_proto_print(obj, NULL);
+	respond(r, status, "application/json", s ? s : strdup("{}"));
+}
+
+static void respond_error(struct http_req *r, int status, const char *code)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", code);
+	respond_json(r, status, o);
+}
+
+static cJSON *user_json(const struct weft_user_ref *u, bool admin)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *user = weft_proto_user(u);
+	cJSON_AddBoolToObject(user, "admin", admin);
+	cJSON_AddItemToObject(o, "user", user);
+	return o;
+}
+
+static bool cookie_value(const char *header, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	const char *p = header;
+	while (*p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *eq = strchr(p, '='), *semi = strchr(p, ';');
+		if (!eq || (semi && semi < eq))
+			break;
+		if ((size_t)(eq - p) == nl && !strncmp(p, name, nl)) {
+			const char *v = eq + 1, *e = semi ? semi : v + strlen(v);
+			if ((size_t)(e - v) >= cap)
+				return false;
+			memcpy(out, v, (size_t)(e - v));
+			out[e - v] = '\0';
+			return true;
+		}
+		if (!semi)
+			break;
+		p = semi + 1;
+	}
+	return false;
+}
+
+int weft_http_token(struct lws *wsi, bool allow_bearer, char *out, size_t cap)
+{
+	char buf[2048];
+	bool found = false;
+	if (allow_bearer && lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
+		if (!strncasecmp(buf, "Bearer ", 7)) {
+			const char *t = buf + 7;
+			while (*t == ' ')
+				t++;
+			if (strlen(t) < cap) {
+				strcpy(out, t);
+				found = true;
+			}
+		}
+	} else if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0) {
+		found = cookie_value(buf, "__Host-weft", out, cap);
+	}
+	return found && strlen(out) == WEFT_TOKEN_LEN ? WEFT_OK : WEFT_EAUTH;
+}
+
+static int session_of(struct http_req *r, bool allow_bearer, struct weft_session *ses)
+{
+	char token[WEFT_TOKEN_LEN + 8];
+	if (weft_http_token(r->wsi, allow_bearer, token, sizeof token))
+		return WEFT_EAUTH;
+	unsigned char hash[32];
+	weft_auth_token_hash(token, strlen(token), hash);
+	OPENSSL_cleanse(token, sizeof token);
+	return weft_store_session_get(r->srv->store, hash, weft_now_ms(),
+				      (int64_t)r->srv->cfg->session_idle * 1000, ses);
+}
+
+/* ---- Work completions. */
+
+static void job_done_release(struct http_req *r, struct weft_job *job)
+{
+	(void)job;
+	req_release(r);
+}
+
+static void health_done(void *ctx, struct weft_job *job)
+{
+	struct http_req *r = job->owner;
+	if (job->result)
+		respond(r, 503, "application/json", strdup("{\"status\":\"unavailable\"}"));
+	else
+		respond(r, 200, "application/json", strdup("{\"status\":\"ok\"}"));
+	job_done_release(r, job);
+}
+
+static void session_created(void *ctx, struct weft_job *job)
+{
+	struct http_req *r = job->owner;
+	if (job->result) {
+		respond_error(r, 503, "unavailable");
+	} else if (r->route == R_LOGIN) {
+		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=%s" COOKIE_ATTRS, r->token);
+		respond_json(r, 200, user_json(&r->ua.user, r->ua.admin));
+	} else {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "token", r->token);
+		cJSON_AddStringToObject(o, "name", r->token_name);
+		cJSON_AddNumberToObject(o, "expires_in", r->srv->cfg->session_max);
+		respond_json(r, 200, o);
+	}
+	OPENSSL_cleanse(r->token, sizeof r->token);
+	job_done_release(r, job);
+}
+
+static void revoked(void *ctx, struct weft_job *job)
+{
+	struct http_req *r = job->owner;
+	snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=" COOKIE_ATTRS "; Max-Age=0");
+	respond(r, job->result ? 503 : 200, "application/json",
+		strdup(job->result ? "{\"error\":\"unavailable\"}" : "{\"ok\":true}"));
+	job_done_release(r, job);
+}
+
+static int submit(struct http_req *r, struct weft_job *job, void (*on_done)(void *, struct weft_job *))
+{
+	job->owner = r;
+	r->refs++;
+	if (weft_server_submit(r->srv, NULL, job, on_done)) {
+		r->refs--;
+		respond_error(r, 503, "unavailable");
+		return WEFT_EBUSY;
+	}
+	return WEFT_OK;
+}
+
+static int new_session(struct http_req *r, int64_t user_id, const char *name)
+{
+	struct weft_job *job = weft_job_new(WEFT_JOB_SESSION_CREATE);
+	if (!job || weft_auth_new_token(r->token)) {
+		weft_job_free(job);
+		respond_error(r, 500, "internal");
+		return WEFT_EIO;
+	}
+	weft_auth_token_hash(r->token, WEFT_TOKEN_LEN, job->token_hash);
+	job->target = user_id;
+	job->expires_ms = weft_now_ms() + (int64_t)r->srv->cfg->session_max * 1000;
+	if (name && !(job->text = strdup(name))) {
+		weft_job_free(job);
+		respond_error(r, 500, "internal");
+		return WEFT_ENOMEM;
+	}
+	return submit(r, job, session_created);
+}
+
+/* Worker thread: the slow part of a login. */
+static void login_run(struct weft_task *t)
+{
+	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	const char *hash = r->found ? r->ua.pw_hash : r->srv->dummy_hash;
+	bool ok = weft_auth_verify_password(hash, r->password) == WEFT_OK;
+	OPENSSL_cleanse(r->password, sizeof r->password);
+	r->verified = ok && r->found && r->ua.active;
+}
+
+static void login_done(struct weft_task *t, void *ctx)
+{
+	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	if (r->verified) {
+		r->srv->stats.logins++;
+		weft_info("login: %s signed in", r->ua.user.name);
+		new_session(r, r->ua.user.id, NULL);
+	} else {
+		r->srv->stats.login_failures++;
+		weft_info("login: refused for a user name of %zu characters", strlen(r->ua.user.name));
+		respond_error(r, 401, "unauthorized");
+	}
+	req_release(r);
+}
+
+static void do_login(struct http_req *r)
+{
+	cJSON *root = cJSON_ParseWithLength(r->body, r->bodylen);
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "username");
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
+	if (!cJSON_IsObject(root) || !cJSON_IsString(u) || !cJSON_IsString(p) ||
+	    strlen(p->valuestring) > WEFT_PASSWORD_MAX || strlen(u->valuestring) > 256) {
+		cJSON_Delete(root);
+		respond_error(r, 400, "bad_request");
+		return;
+	}
+	r->found = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua) == WEFT_OK &&
+		   r->ua.pw_hash[0];
+	if (!r->found)
+		snprintf(r->ua.user.name, sizeof r->ua.user.name, "%.32s", u->valuestring);
+	strcpy(r->password, p->valuestring);
+	cJSON_Delete(root);
+	r->task.run = login_run;
+	r->task.done = login_done;
+	r->refs++;
+	if (weft_workq_submit(r->srv->auth, &r->task)) {
+		r->refs--;
+		respond_error(r, 503, "unavailable");
+	}
+}
+
+static void do_logout(struct http_req *r)
+{
+	if (session_of(r, true, &r->ses)) {
+		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=" COOKIE_ATTRS "; Max-Age=0");
+		respond(r, 200, "application/json", strdup("{\"ok\":true}"));
+		return;
+	}
+	/* Close live sockets now; the revocation commits right behind. */
+	weft_server_close_session(r->srv, r->ses.id);
+	struct weft_job *job = weft_job_new(WEFT_JOB_SESSION_REVOKE);
+	if (!job) {
+		respond_error(r, 500, "internal");
+		return;
+	}
+	job->target = r->ses.id;
+	submit(r, job, revoked);
+}
+
+static void do_tokens(struct http_req *r)
+{
+	if (session_of(r, false, &r->ses)) {
+		respond_error(r, 401, "unauthorized");
+		return;
+	}
+	cJSON *root = r->bodylen ? cJSON_ParseWithLength(r->body, r->bodylen) : cJSON_CreateObject();
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "name");
+	long chars = cJSON_IsString(n) ? weft_utf8_len(n->valuestring, strlen(n->valuestring)) : 0;
+	if (!cJSON_IsObject(root) || (n && !cJSON_IsString(n)) || chars < 0 || chars > 64 ||
+	    strlen(cJSON_IsString(n) ? n->valuestring : "") >= sizeof r->token_name) {
+		cJSON_Delete(root);
+		respond_error(r, 400, "bad_request");
+		return;
+	}
+	snprintf(r->token_name, sizeof r->token_name, "%s", cJSON_IsString(n) ? n->valuestring : "token");
+	cJSON_Delete(root);
+	new_session(r, r->ses.user_id, r->token_name);
+}
+
+static void do_me(struct http_req *r)
+{
+	if (session_of(r, true, &r->ses)) {
+		respond_error(r, 401, "unauthorized");
+		return;
+	}
+	respond_json(r, 200, user_json(&r->ses.user, r->ses.admin));
+}
+
+static bool loopback_peer(struct lws *wsi)
+{
+	char peer[64];
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	return !strcmp(peer, "127.0.0.1") || !strcmp(peer, "::1") || !strncmp(peer, "::ffff:127.", 11) ||
+	       !strncmp(peer, "127.", 4);
+}
+
+static void do_metrics(struct http_req *r)
+{
+	struct weft_session ses;
+	if (!loopback_peer(r->wsi) && (session_of(r, true, &ses) || !ses.admin)) {
+		respond_error(r, 403, "forbidden");
+		return;
+	}
+	struct weft_server *s = r->srv;
+	uint64_t jobs, commits;
+	weft_store_stats(s->store, &jobs, &commits);
+	char *out = malloc(2048);
+	if (!out) {
+		respond_error(r, 500, "internal");
+		return;
+	}
+	snprintf(out, 2048,
+		 "# HELP weft_connections Open WebSocket connections.\n# TYPE weft_connections gauge\n"
+		 "weft_connections %d\n"
+		 "# HELP weft_connections_total WebSocket connections accepted.\n# TYPE weft_connections_total counter\n"
+		 "weft_connections_total %llu\n"
+		 "# HELP weft_events_total Events committed and fanned out.\n# TYPE weft_events_total counter\n"
+		 "weft_events_total %llu\n"
+		 "# HELP weft_frames_sent_total Frames written to WebSockets.\n# TYPE weft_frames_sent_total counter\n"
+		 "weft_frames_sent_total %llu\n"
+		 "# HELP weft_store_jobs_total Write jobs committed.\n# TYPE weft_store_jobs_total counter\n"
+		 "weft_store_jobs_total %llu\n"
+		 "# HELP weft_store_commits_total Write transactions committed (group commits).\n# TYPE weft_store_commits_total counter\n"
+		 "weft_store_commits_total %llu\n"
+		 "# HELP weft_slow_drops_total Connections dropped for falling behind.\n# TYPE weft_slow_drops_total counter\n"
+		 "weft_slow_drops_total %llu\n"
+		 "# HELP weft_rate_limited_total Requests refused by the rate limit.\n# TYPE weft_rate_limited_total counter\n"
+		 "weft_rate_limited_total %llu\n"
+		 "# HELP weft_logins_total Successful sign-ins.\n# TYPE weft_logins_total counter\n"
+		 "weft_logins_total %llu\n"
+		 "# HELP weft_login_failures_total Refused sign-ins.\n# TYPE weft_login_failures_total counter\n"
+		 "weft_login_failures_total %llu\n"
+		 "# HELP weft_last_seq Newest event sequence number.\n# TYPE weft_last_seq gauge\n"
+		 "weft_last_seq %lld\n",
+		 s->nconns, (unsigned long long)s->stats.conns_total, (unsigned long long)s->stats.events,
+		 (unsigned long long)s->stats.frames_sent, (unsigned long long)jobs, (unsigned long long)commits,
+		 (unsigned long long)s->stats.dropped_slow, (unsigned long long)s->stats.rate_limited,
+		 (unsigned long long)s->stats.logins, (unsigned long long)s->stats.login_failures,
+		 (long long)s->last_seq);
+	respond(r, 200, "text/plain; version=0.0.4", out);
+}
+
+static void run_post(struct http_req *r)
+{
+	if (r->body_over) {
+		respond_error(r, 413, "too_large");
+		return;
+	}
+	r->body[r->bodylen] = '\0';
+	switch (r->route) {
+	case R_LOGIN: do_login(r); break;
+	case R_LOGOUT: do_logout(r); break;
+	case R_TOKENS: do_tokens(r); break;
+	default: respond_error(r, 404, "not_found"); break;
+	}
+}
+
+static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
+{
+	char uri[256] = "", origin[512];
+	bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+	bool get = !post && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+	lws_hdr_copy(wsi, uri, sizeof uri, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
+
+	if (pss->r) {
+		pss->r->wsi = NULL;
+		req_release(pss->r);
+		pss->r = NULL;
+	}
+	struct http_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return -1;
+	r->wsi = wsi;
+	r->srv = s;
+	r->refs = 1;
+	pss->r = r;
+
+	if (post && !strcmp(uri, "/api/login"))
+		r->route = R_LOGIN;
+	else if (post && !strcmp(uri, "/api/logout"))
+		r->route = R_LOGOUT;
+	else if (post && !strcmp(uri, "/api/tokens"))
+		r->route = R_TOKENS;
+	else if (get && !strcmp(uri, "/api/me"))
+		r->route = R_ME;
+	else if (get && !strcmp(uri, "/healthz"))
+		r->route = R_HEALTH;
+	else if (get && !strcmp(uri, "/metrics"))
+		r->route = R_METRICS;
+
+	if (post && lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
+	    !weft_server_origin_ok(s, origin)) {
+		r->route = R_NONE;
+		respond_error(r, 403, "forbidden");
+		return 0;
+	}
+	switch (r->route) {
+	case R_NONE:
+		respond_error(r, (post || get) ? 404 : 405, (post || get) ? "not_found" : "method_not_allowed");
+		return 0;
+	case R_ME:
+		do_me(r);
+		return 0;
+	case R_METRICS:
+		do_metrics(r);
+		return 0;
+	case R_HEALTH: {
+		struct weft_job *job = weft_job_new(WEFT_JOB_NOP);
+		if (!job)
+			respond_error(r, 500, "internal");
+		else
+			submit(r, job, health_done);
+		return 0;
+	}
+	default: {
+		/* POST: the work starts once the body is in. */
+		char cl[32];
+		if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atol(cl) == 0)
+			run_post(r);
+		else if (atol(cl) > HTTP_BODY_MAX)
+			respond_error(r, 413, "too_large");
+		return 0;
+	}
+	}
+}
+
+static int on_writable(struct http_pss *pss, struct http_req *r, struct lws *wsi)
+{
+	if (!r->ready)
+		return 0;
+	if (!r->headers_sent) {
+		unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+		if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, r->resplen, &p, end) ||
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+						(const unsigned char *)"no-store", 8, &p, end))
+			return -1;
+		/* The security headers come from the vhost (server.c). */
+		if (r->set_cookie[0] &&
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+						(const unsigned char *)r->set_cookie,
+						(int)strlen(r->set_cookie), &p, end))
+			return -1;
+		OPENSSL_cleanse(r->set_cookie, sizeof r->set_cookie);
+		if (lws_finalize_write_http_header(wsi, start, &p, end))
+			return -1;
+		r->headers_sent = true;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	size_t n = r->resplen;
+	unsigned char *buf = malloc(LWS_PRE + n + 1);
+	if (!buf)
+		return -1;
+	memcpy(buf + LWS_PRE, r->resp ? r->resp : "", n);
+	int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+	free(buf);
+	if (w < 0)
+		return -1;
+	/* The keep-alive connection may carry another request: detach this one. */
+	r->wsi = NULL;
+	pss->r = NULL;
+	req_release(r);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct weft_server *s = lws_context_user(lws_get_context(wsi));
+	struct http_pss *pss = user;
+	struct http_req *r = pss ? pss->r : NULL;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return on_http(s, wsi, pss);
+	case LWS_CALLBACK_HTTP_BODY:
+		if (!r)
+			return -1;
+		if (r->bodylen + len > HTTP_BODY_MAX)
+			r->body_over = true;
+		else {
+			memcpy(r->body + r->bodylen, in, len);
+			r->bodylen += len;
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (r && !r->ready)
+			run_post(r);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return r ? on_writable(pss, r, wsi) : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (r) {
+			r->wsi = NULL;
+			pss->r = NULL;
+			req_release(r);
+		}
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+const struct lws_protocols weft_http_protocol = {
+	.name = "weft-http",
+	.callback = http_callback,
+	.per_session_data_size = sizeof(struct http_pss),
+	.rx_buffer_size = 0,
+};

@@ -1,0 +1,402 @@
+/* JSON <-> typed commands. Every client input is validated here against
+ * named limits, so handlers only see typed, bounded values. */
+#include "weft/proto.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int type;
+} commands[] = {
+	{ "hello", WEFT_CMD_HELLO },
+	{ "ping", WEFT_CMD_PING },
+	{ "send", WEFT_CMD_SEND },
+	{ "edit", WEFT_CMD_EDIT },
+	{ "delete", WEFT_CMD_DELETE },
+	{ "history", WEFT_CMD_HISTORY },
+	{ "read", WEFT_CMD_READ },
+	{ "channel.create", WEFT_CMD_CHANNEL_CREATE },
+	{ "channel.list", WEFT_CMD_CHANNEL_LIST },
+	{ "channel.join", WEFT_CMD_CHANNEL_JOIN },
+	{ "channel.leave", WEFT_CMD_CHANNEL_LEAVE },
+	{ "channel.members", WEFT_CMD_CHANNEL_MEMBERS },
+};
+
+const char *weft_proto_code(int err)
+{
+	switch (err) {
+	case WEFT_EINVAL: return "bad_request";
+	case WEFT_EAUTH: return "unauthorized";
+	case WEFT_EFORBIDDEN: return "forbidden";
+	case WEFT_ENOTFOUND: return "not_found";
+	case WEFT_ECONFLICT: return "conflict";
+	case WEFT_ERATE: return "rate_limited";
+	case WEFT_ETOOLARGE: return "too_large";
+	case WEFT_EBUSY: return "unavailable";
+	default: return "internal";
+	}
+}
+
+static int fail(struct weft_parse_error *err, int rc, const char *message)
+{
+	err->code = weft_proto_code(rc);
+	err->message = message;
+	return rc;
+}
+
+/* A JSON number that is a whole number in [min, 2^53]. */
+static int get_int(const cJSON *obj, const char *key, bool required, int64_t min, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v || cJSON_IsNull(v))
+		return required ? WEFT_EINVAL : WEFT_OK;
+	if (!cJSON_IsNumber(v))
+		return WEFT_EINVAL;
+	double d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < (double)min || d > 9007199254740992.0)
+		return WEFT_EINVAL;
+	*out = (int64_t)d;
+	return WEFT_OK;
+}
+
+/* A string of at most max characters (valid UTF-8; cJSON has decoded the
+ * escapes). Returns the string borrowed from obj, or NULL when absent. */
+static int get_str(const cJSON *obj, const char *key, bool required, long max, const char **out,
+		   long *chars)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return required ? WEFT_EINVAL : WEFT_OK;
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return WEFT_EINVAL;
+	long n = weft_utf8_len(v->valuestring, strlen(v->valuestring));
+	if (n < 0)
+		return WEFT_EINVAL;
+	if (n > max)
+		return WEFT_ETOOLARGE;
+	if (chars)
+		*chars = n;
+	*out = v->valuestring;
+	return WEFT_OK;
+}
+
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return false;
+	return true;
+}
+
+static int parse_body(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
+		      struct weft_parse_error *err)
+{
+	const char *body;
+	int rc = get_str(root, "body", true, lim->max_body, &body, NULL);
+	if (rc == WEFT_ETOOLARGE)
+		return fail(err, rc, "body is longer than limits.max_body characters");
+	if (rc)
+		return fail(err, rc, "body must be a string");
+	if (blank(body))
+		return fail(err, WEFT_EINVAL, "body is empty");
+	if (!(cmd->body = strdup(body)))
+		return fail(err, WEFT_ENOMEM, "out of memory");
+	return WEFT_OK;
+}
+
+static int need_channel(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if (get_int(root, "channel", true, 1, &cmd->channel))
+		return fail(err, WEFT_EINVAL, "channel must be a positive integer id");
+	return WEFT_OK;
+}
+
+static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
+			struct weft_parse_error *err)
+{
+	const char *s;
+	int rc;
+	switch (cmd->type) {
+	case WEFT_CMD_HELLO:
+		if (get_int(root, "since", false, 0, &cmd->since))
+			return fail(err, WEFT_EINVAL, "since must be a non-negative integer");
+		return WEFT_OK;
+	case WEFT_CMD_PING:
+	case WEFT_CMD_CHANNEL_LIST:
+		return WEFT_OK;
+	case WEFT_CMD_SEND:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		if (get_int(root, "thread", false, 1, &cmd->thread))
+			return fail(err, WEFT_EINVAL, "thread must be a message id");
+		rc = get_str(root, "client_id", false, WEFT_CLIENT_ID_MAX, &s, NULL);
+		if (rc || (s && !*s))
+			return fail(err, WEFT_EINVAL, "client_id must be a string of 1 to 64 characters");
+		if (s)
+			strcpy(cmd->client_id, s);
+		return parse_body(root, lim, cmd, err);
+	case WEFT_CMD_EDIT:
+	case WEFT_CMD_DELETE:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		if (get_int(root, "id", true, 1, &cmd->id))
+			return fail(err, WEFT_EINVAL, "id must be a message id");
+		return cmd->type == WEFT_CMD_EDIT ? parse_body(root, lim, cmd, err) : WEFT_OK;
+	case WEFT_CMD_HISTORY: {
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		if (get_int(root, "before", false, 1, &cmd->before) ||
+		    get_int(root, "after", false, 0, &cmd->after))
+			return fail(err, WEFT_EINVAL, "before and after must be message ids");
+		int64_t limit = WEFT_HISTORY_DEFAULT;
+		if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_HISTORY_MAX)
+			return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 200");
+		cmd->limit = (int)limit;
+		return WEFT_OK;
+	}
+	case WEFT_CMD_READ:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		if (get_int(root, "seq", true, 0, &cmd->seq))
+			return fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
+		return WEFT_OK;
+	case WEFT_CMD_CHANNEL_CREATE:
+		rc = get_str(root, "name", true, lim->max_name, &s, NULL);
+		if (rc || !weft_channel_name_valid(s, lim->max_name))
+			return fail(err, WEFT_EINVAL,
+				    "name must be 1 to 64 characters of a-z, 0-9 and -");
+		strcpy(cmd->name, s);
+		if (get_str(root, "kind", true, 16, &s, NULL) || (cmd->kind = weft_kind_parse(s)) < 0 ||
+		    cmd->kind == WEFT_KIND_DM)
+			return fail(err, WEFT_EINVAL, "kind must be caucus, cohort or team");
+		cmd->access = -1;
+		if (get_str(root, "access", false, 16, &s, NULL) ||
+		    (s && (cmd->access = weft_access_parse(s)) < 0))
+			return fail(err, WEFT_EINVAL, "access must be open, request or invite");
+		rc = get_str(root, "topic", false, WEFT_TOPIC_MAX, &s, NULL);
+		if (rc == WEFT_ETOOLARGE)
+			return fail(err, rc, "topic is longer than 250 characters");
+		if (rc)
+			return fail(err, rc, "topic must be a string");
+		if (s && !(cmd->topic = strdup(s)))
+			return fail(err, WEFT_ENOMEM, "out of memory");
+		return WEFT_OK;
+	case WEFT_CMD_CHANNEL_JOIN:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		rc = get_str(root, "note", false, WEFT_NOTE_MAX, &s, NULL);
+		if (rc == WEFT_ETOOLARGE)
+			return fail(err, rc, "note is longer than 500 characters");
+		if (rc)
+			return fail(err, rc, "note must be a string");
+		if (s && !(cmd->note = strdup(s)))
+			return fail(err, WEFT_ENOMEM, "out of memory");
+		return WEFT_OK;
+	case WEFT_CMD_CHANNEL_LEAVE:
+	case WEFT_CMD_CHANNEL_MEMBERS:
+		return need_channel(root, cmd, err);
+	}
+	return fail(err, WEFT_EINVAL, "unknown type");
+}
+
+int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *lim,
+		     struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	memset(cmd, 0, sizeof *cmd);
+	cmd->type = -1;
+	cJSON *root = cJSON_ParseWithLength(frame, len);
+	int rc;
+	if (!root) {
+		rc = fail(err, WEFT_EINVAL, "frame is not valid JSON");
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		rc = fail(err, WEFT_EINVAL, "frame must be a JSON object");
+		goto out;
+	}
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(root, "req");
+	if (req && !cJSON_IsNull(req)) {
+		long n = cJSON_IsString(req) ? weft_utf8_len(req->valuestring, strlen(req->valuestring)) : -1;
+		if (n < 0 || n > WEFT_REQ_MAX) {
+			rc = fail(err, WEFT_EINVAL, "req must be a string of at most 64 characters");
+			goto out;
+		}
+		strcpy(cmd->req, req->valuestring);
+		cmd->has_req = true;
+	}
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+	if (!cJSON_IsString(type) || !type->valuestring) {
+		rc = fail(err, WEFT_EINVAL, "type must be a string");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, type->valuestring))
+			cmd->type = commands[i].type;
+	if (cmd->type < 0) {
+		rc = fail(err, WEFT_EINVAL, "unknown type");
+		goto out;
+	}
+	rc = parse_fields(root, lim, cmd, err);
+out:
+	cJSON_Delete(root);
+	if (rc) {
+		free(cmd->body);
+		free(cmd->topic);
+		free(cmd->note);
+		cmd->body = cmd->topic = cmd->note = NULL;
+	}
+	return rc;
+}
+
+void weft_cmd_clear(struct weft_cmd *cmd)
+{
+	free(cmd->body);
+	free(cmd->topic);
+	free(cmd->note);
+	cmd->body = cmd->topic = cmd->note = NULL;
+}
+
+/* ---- Encoding. */
+
+static void add_time(cJSON *o, const char *key, int64_t ms)
+{
+	if (!ms) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	char iso[WEFT_ISO_LEN];
+	weft_iso8601(ms, iso);
+	cJSON_AddStringToObject(o, key, iso);
+}
+
+static void add_id_or_null(cJSON *o, const char *key, int64_t v)
+{
+	if (v)
+		cJSON_AddNumberToObject(o, key, (double)v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *weft_proto_user(const struct weft_user_ref *u)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)u->id);
+	cJSON_AddStringToObject(o, "name", u->name);
+	cJSON_AddStringToObject(o, "display", u->display[0] ? u->display : u->name);
+	return o;
+}
+
+cJSON *weft_proto_message(const struct weft_message *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)m->id);
+	cJSON_AddNumberToObject(o, "channel", (double)m->channel);
+	cJSON_AddItemToObject(o, "author", weft_proto_user(&m->author));
+	if (m->deleted || !m->body) {
+		cJSON_AddNullToObject(o, "body");
+		cJSON_AddTrueToObject(o, "deleted");
+	} else {
+		cJSON_AddStringToObject(o, "body", m->body);
+	}
+	add_id_or_null(o, "thread", m->thread);
+	if (m->client_id[0])
+		cJSON_AddStringToObject(o, "client_id", m->client_id);
+	else
+		cJSON_AddNullToObject(o, "client_id");
+	add_time(o, "ts", m->ts_ms);
+	add_time(o, "edited", m->deleted ? 0 : m->edited_ms);
+	return o;
+}
+
+cJSON *weft_proto_channel(const struct weft_channel_info *c, int role, int member_count,
+			  int64_t last_seq, int unread)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)c->id);
+	cJSON_AddStringToObject(o, "name", c->name);
+	cJSON_AddStringToObject(o, "kind", weft_kind_name(c->kind));
+	cJSON_AddStringToObject(o, "access", weft_access_name(c->access));
+	cJSON_AddStringToObject(o, "topic", c->topic);
+	cJSON_AddBoolToObject(o, "archived", c->archived);
+	cJSON_AddNumberToObject(o, "member_count", member_count);
+	if (role > WEFT_ROLE_NONE)
+		cJSON_AddStringToObject(o, "role", weft_role_name(role));
+	else
+		cJSON_AddNullToObject(o, "role");
+	cJSON_AddNumberToObject(o, "last_seq", (double)last_seq);
+	cJSON_AddNumberToObject(o, "unread", unread);
+	return o;
+}
+
+cJSON *weft_proto_event(const struct weft_event *ev)
+{
+	cJSON *o = weft_proto_reply("event", NULL);
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+	cJSON_AddNumberToObject(o, "channel", (double)ev->channel);
+	cJSON_AddStringToObject(o, "kind", weft_event_kind_name(ev->kind));
+	add_time(o, "ts", ev->ts_ms);
+	switch (ev->kind) {
+	case WEFT_EV_MESSAGE:
+	case WEFT_EV_EDIT:
+		cJSON_AddItemToObject(o, "message", weft_proto_message(&ev->msg));
+		break;
+	case WEFT_EV_DELETE:
+		cJSON_AddNumberToObject(o, "id", (double)ev->msg.id);
+		break;
+	case WEFT_EV_JOIN:
+		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
+		cJSON_AddStringToObject(o, "role", weft_role_name(ev->role ? ev->role : WEFT_ROLE_MEMBER));
+		break;
+	case WEFT_EV_LEAVE:
+		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
+		break;
+	case WEFT_EV_CHANNEL:
+		cJSON_AddItemToObject(o, "channel_info",
+				      weft_proto_channel(&ev->chan, WEFT_ROLE_NONE, 0, ev->seq, 0));
+		break;
+	}
+	return o;
+}
+
+cJSON *weft_proto_reply(const char *type, const char *req)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "type", type);
+	if (req && *req)
+		cJSON_AddStringToObject(o, "req", req);
+	return o;
+}
+
+cJSON *weft_proto_error(const char *req, const char *code, const char *message)
+{
+	cJSON *o = weft_proto_reply("error", req);
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "code", code);
+	cJSON_AddStringToObject(o, "message", message);
+	return o;
+}
+
+char *weft_proto_print(cJSON *obj, size_t *len)
+{
+	if (!obj)
+		return NULL;
+	char *s = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	if (s && len)
+		*len = strlen(s);
+	return s;
+}

@@ -1,0 +1,334 @@
+/* The lws context, the vhost's security headers, the Origin allow-list, the
+ * completion pipeline from the writer and workers, and the run loop. */
+#include "weft/server.h"
+
+#include <errno.h>
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* protocols[0] serves plain HTTP and the mounts. */
+static struct lws_protocols live_protocols[3];
+
+static void notify(void *arg)
+{
+	struct weft_server *s = arg;
+	if (s->ctx)
+		lws_cancel_service(s->ctx);
+}
+
+int weft_server_submit(struct weft_server *s, struct weft_conn *c, struct weft_job *job,
+		       void (*on_done)(void *ctx, struct weft_job *job))
+{
+	job->on_done = on_done;
+	if (c) {
+		job->owner = c;
+		job->owner_serial = c->serial;
+		c->pending++;
+	}
+	if (weft_store_submit(s->store, job)) {
+		if (c)
+			weft_conn_release(c);
+		weft_job_free(job);
+		return WEFT_EBUSY;
+	}
+	return WEFT_OK;
+}
+
+void weft_server_completions(struct weft_server *s)
+{
+	weft_workq_drain(s->auth, s);
+	struct weft_job *j = weft_store_take_completed(s->store);
+	while (j) {
+		struct weft_job *next = j->next;
+		/* Fan out first: the event precedes the reply, and the hub is
+		 * current by the time the reply is built. */
+		if (!j->result && j->seq && !j->duplicate)
+			weft_server_apply_event(s, j);
+		if (j->on_done)
+			j->on_done(s, j);
+		bool conn_owned = j->on_done && j->owner_serial;
+		if (conn_owned)
+			weft_conn_release(j->owner);
+		weft_job_free(j);
+		j = next;
+	}
+}
+
+static int add_origin(struct weft_server *s, const char *o, size_t len)
+{
+	while (len && (o[len - 1] == '/' || o[len - 1] == ' '))
+		len--;
+	while (len && *o == ' ') {
+		o++;
+		len--;
+	}
+	if (!len)
+		return WEFT_OK;
+	if (s->norigins == WEFT_ORIGINS_MAX) {
+		weft_err("config: at most %d origins", WEFT_ORIGINS_MAX);
+		return WEFT_EINVAL;
+	}
+	if (!(s->origins[s->norigins] = strndup(o, len)))
+		return WEFT_ENOMEM;
+	s->norigins++;
+	return WEFT_OK;
+}
+
+bool weft_server_origin_ok(struct weft_server *s, const char *origin)
+{
+	for (int i = 0; i < s->norigins; i++)
+		if (!strcasecmp(s->origins[i], origin))
+			return true;
+	return false;
+}
+
+static int build_origins(struct weft_server *s, int port)
+{
+	char buf[128];
+	int rc;
+	snprintf(buf, sizeof buf, "https://localhost:%d", port);
+	if ((rc = add_origin(s, buf, strlen(buf))))
+		return rc;
+	snprintf(buf, sizeof buf, "https://127.0.0.1:%d", port);
+	if ((rc = add_origin(s, buf, strlen(buf))))
+		return rc;
+	if (s->cfg->public_url[0]) {
+		/* The origin of the public URL: scheme://host[:port], no path. */
+		const char *u = s->cfg->public_url, *host = strstr(u, "://");
+		const char *slash = host ? strchr(host + 3, '/') : NULL;
+		if ((rc = add_origin(s, u, slash ? (size_t)(slash - u) : strlen(u))))
+			return rc;
+	}
+	const char *p = s->cfg->allowed_origins;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if ((rc = add_origin(s, p, len)))
+			return rc;
+		p += len + (comma ? 1 : 0);
+	}
+	return WEFT_OK;
+}
+
+/* CSP with connect-src naming the allowed wss origins; HSTS; the rest. */
+static void build_headers(struct weft_server *s)
+{
+	char connect[1024] = "'self'";
+	for (int i = 0; i < s->norigins; i++) {
+		if (strncmp(s->origins[i], "https://", 8))
+			continue;
+		size_t used = strlen(connect);
+		snprintf(connect + used, sizeof connect - used, " wss://%s", s->origins[i] + 8);
+	}
+	snprintf(s->csp, sizeof s->csp,
+		 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+		 "font-src 'self'; connect-src %s; object-src 'none'; frame-ancestors 'none'; "
+		 "base-uri 'none'; form-action 'self'",
+		 connect);
+	snprintf(s->hsts, sizeof s->hsts, "max-age=%d", s->cfg->hsts_max_age);
+	static const char *const names[] = { "content-security-policy:", "strict-transport-security:",
+					     "x-content-type-options:", "referrer-policy:",
+					     "x-frame-options:", "cross-origin-opener-policy:" };
+	const char *values[] = { s->csp, s->hsts, "nosniff", "no-referrer", "DENY", "same-origin" };
+	int n = (int)(sizeof names / sizeof names[0]);
+	for (int i = 0; i < n; i++) {
+		s->headers[i].name = names[i];
+		s->headers[i].value = values[i];
+		s->headers[i].next = i + 1 < n ? &s->headers[i + 1] : NULL;
+	}
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return WEFT_EIO;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return WEFT_EIO;
+	return WEFT_OK;
+}
+
+int weft_server_open_store(const char *data_dir, struct weft_store **out)
+{
+	if (mkdir_p(data_dir)) {
+		weft_err("cannot create data directory %s: %s", data_dir, strerror(errno));
+		return WEFT_EIO;
+	}
+	char db[4096];
+	snprintf(db, sizeof db, "%s/weft.db", data_dir);
+	return weft_store_open(db, out);
+}
+
+static void load_channel(void *arg, const struct weft_channel_info *c, int64_t last_seq)
+{
+	weft_hub_channel_put(&((struct weft_server *)arg)->hub, c, last_seq);
+}
+
+static void load_member(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq)
+{
+	struct weft_server *s = arg;
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, channel);
+	if (ch)
+		weft_hub_member_set(&s->hub, ch, user, role, read_seq);
+}
+
+static void server_free(struct weft_server *s)
+{
+	if (!s)
+		return;
+	if (s->ctx)
+		lws_context_destroy(s->ctx);
+	s->ctx = NULL;
+	if (s->store)
+		weft_store_stop(s->store);
+	weft_workq_stop(s->auth, s);
+	if (s->store) {
+		/* Answer nothing more, but free what the writer finished. */
+		struct weft_job *j = weft_store_take_completed(s->store);
+		while (j) {
+			struct weft_job *next = j->next;
+			weft_job_free(j);
+			j = next;
+		}
+	}
+	weft_store_close(s->store);
+	weft_hub_free(&s->hub);
+	for (int i = 0; i < s->norigins; i++)
+		free(s->origins[i]);
+	free(s);
+}
+
+int weft_server_create(struct weft_config *cfg, struct weft_server **out)
+{
+	int rc = WEFT_ENOMEM;
+	struct weft_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return WEFT_ENOMEM;
+	s->cfg = cfg;
+	s->limits.max_body = cfg->max_body;
+	s->limits.max_name = cfg->max_name;
+	weft_hub_init(&s->hub);
+
+	if ((rc = weft_server_open_store(cfg->data, &s->store)))
+		goto out;
+	weft_store_load(s->store, load_channel, load_member, s);
+	s->last_seq = weft_store_last_seq(s->store);
+
+	char cert[4096], key[4096];
+	if (cfg->cert[0]) {
+		snprintf(cert, sizeof cert, "%s", cfg->cert);
+		snprintf(key, sizeof key, "%s", cfg->key);
+	} else {
+		snprintf(cert, sizeof cert, "%s/cert.pem", cfg->data);
+		snprintf(key, sizeof key, "%s/key.pem", cfg->data);
+		if ((rc = weft_auth_ensure_cert(cert, key)))
+			goto out;
+	}
+	/* Unknown users are checked against this, so a refusal takes as long
+	 * for them as for a wrong password. */
+	char pw[WEFT_TOKEN_LEN + 1];
+	if ((rc = weft_auth_new_token(pw)) ||
+	    (rc = weft_auth_hash_password(pw, cfg->argon2_iterations, cfg->argon2_memory, s->dummy_hash)))
+		goto out;
+
+	if ((rc = weft_workq_start(cfg->auth_threads, notify, s, &s->auth)))
+		goto out;
+
+	live_protocols[0] = weft_http_protocol;
+	live_protocols[1] = weft_ws_protocol;
+	memset(&live_protocols[2], 0, sizeof live_protocols[2]);
+
+	static struct lws_http_mount mounts[4];
+	memset(mounts, 0, sizeof mounts);
+	static const char *const api_paths[] = { "/api", "/healthz", "/metrics" };
+	for (int i = 0; i < 3; i++) {
+		mounts[i].mountpoint = api_paths[i];
+		mounts[i].mountpoint_len = (unsigned char)strlen(api_paths[i]);
+		mounts[i].origin = "weft-http";
+		mounts[i].origin_protocol = LWSMPRO_CALLBACK;
+		mounts[i].mount_next = &mounts[i + 1];
+	}
+	mounts[3].mountpoint = "/";
+	mounts[3].mountpoint_len = 1;
+	mounts[3].origin = cfg->web_root;
+	mounts[3].def = "index.html";
+	mounts[3].origin_protocol = LWSMPRO_FILE;
+	mounts[3].cache_max_age = 0;
+
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = cfg->port;
+	info.iface = cfg->bind;
+	info.protocols = live_protocols;
+	info.mounts = mounts;
+	info.user = s;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.ssl_cert_filepath = cert;
+	info.ssl_private_key_filepath = key;
+	info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION;
+	info.alpn = "http/1.1";
+	info.server_string = "weftd";
+	info.timeout_secs = 20;
+	info.keepalive_timeout = 30;
+	info.ka_time = 60;
+	info.ka_probes = 3;
+	info.ka_interval = 10;
+	info.vhost_name = "weft";
+	info.pt_serv_buf_size = 32 * 1024;
+	/* lws keeps this pointer: the values are filled in once the port is known. */
+	build_headers(s);
+	info.headers = s->headers;
+
+	if (!(s->ctx = lws_create_context(&info))) {
+		weft_err("cannot create the server context");
+		rc = WEFT_EIO;
+		goto out;
+	}
+	/* Origins name the real port, known once bound (port 0 picks one). */
+	s->vhost = lws_create_vhost(s->ctx, &info);
+	if (!s->vhost) {
+		weft_err("cannot listen on %s:%d (is it in use?)", cfg->bind, cfg->port);
+		rc = WEFT_EIO;
+		goto out;
+	}
+	int port = lws_get_vhost_listen_port(s->vhost);
+	if ((rc = build_origins(s, port)))
+		goto out;
+	build_headers(s);
+	cfg->port = port;
+	if ((rc = weft_store_start(s->store, notify, s)))
+		goto out;
+	*out = s;
+	return WEFT_OK;
+out:
+	server_free(s);
+	return rc;
+}
+
+int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
+{
+	fprintf(stderr, "weftd: ready https://%s:%d\n", s->cfg->bind, s->cfg->port);
+	fflush(stderr);
+	while (!*stop) {
+		if (lws_service(s->ctx, 0) < 0)
+			break;
+	}
+	weft_info("shutting down: draining the writer");
+	/* Commit what is queued and answer it while sockets are still open. */
+	weft_store_stop(s->store);
+	weft_server_completions(s);
+	for (int i = 0; i < 5 && s->nconns; i++)
+		lws_service(s->ctx, 10);
+	server_free(s);
+	return 0;
+}
