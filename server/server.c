@@ -327,8 +327,12 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	/* Commit what is queued and answer it while sockets are still open. */
 	weft_store_stop(s->store);
 	weft_server_completions(s);
-	for (int i = 0; i < 5 && s->nconns; i++)
-		lws_service(s->ctx, 10);
+	/* A few service passes flush those replies; lws_service ignores its
+	 * timeout, so each pass is woken explicitly rather than left to wait. */
+	for (int i = 0; i < 8 && s->nconns; i++) {
+		lws_cancel_service(s->ctx);
+		lws_service(s->ctx, 0);
+	}
 	server_free(s);
 	return 0;
 }

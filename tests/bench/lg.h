@@ -48,6 +48,16 @@ struct lg_proc_sample {
 
 void lg_proc_sample(int pid, struct lg_proc_sample *out);
 
+/* CPU seconds per server thread, keyed "comm/tid". */
+#define LG_MAX_THREADS 16
+struct lg_thread_cpu {
+    int n;
+    char name[LG_MAX_THREADS][32];
+    double cpu_s[LG_MAX_THREADS];
+};
+
+void lg_proc_threads(int pid, struct lg_thread_cpu *out);
+
 /* ---- connections --------------------------------------------------------- */
 
 enum lg_state {
@@ -147,7 +157,8 @@ struct lg_ctx {
     /* counters updated by lg_ev_* */
     int connecting;            /* handshakes in flight */
     int opened, failed, closed_unexpected;
-    struct lg_hist hs_hist;    /* TCP+TLS+WS handshake time */
+    struct lg_hist hs_hist;    /* TCP+TLS+WS handshake + hello..synced */
+    struct lg_hist up_hist;    /* TCP+TLS+WS upgrade only */
     int measuring;             /* deliveries count only while set */
     uint64_t sent, acked, delivered, delivered_total, hist_ok;
     uint64_t rate_limited, errors, duplicates;

@@ -385,6 +385,7 @@ static long ws_response(struct lg_conn *c)
     }
     c->state = LG_OPEN;
     c->t_open = lg_now_ns();
+    lg_hist_add(&lg->up_hist, c->t_open - c->t_start);
     return used;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 void lg_hist_reset(struct lg_hist *h)
@@ -105,4 +106,54 @@ void lg_proc_sample(int pid, struct lg_proc_sample *out)
             out->rss_kb = strtol(line + 6, NULL, 10);
     fclose(f);
     out->ok = 1;
+}
+
+void lg_proc_threads(int pid, struct lg_thread_cpu *out)
+{
+    memset(out, 0, sizeof *out);
+    if (pid <= 0)
+        return;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    long hz = sysconf(_SC_CLK_TCK);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char p2[300], buf[1024];
+        snprintf(p2, sizeof p2, "/proc/%d/task/%s/stat", pid, e->d_name);
+        FILE *f = fopen(p2, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+        if (!l || !r || r < l)
+            continue;
+        /* threads are told apart by name and id: unnamed threads share
+         * the process name */
+        char name[32];
+        snprintf(name, sizeof name, "%.*s/%.12s", (int)(r - l - 1 > 16 ? 16 : r - l - 1), l + 1,
+                 e->d_name);
+        unsigned long long ut = 0, st = 0;
+        if (sscanf(r + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+            continue;
+        double cpu = (double)(ut + st) / (double)(hz > 0 ? hz : 100);
+        int i;
+        for (i = 0; i < out->n; i++)
+            if (!strcmp(out->name[i], name))
+                break;
+        if (i == out->n) {
+            if (out->n == LG_MAX_THREADS)
+                continue;
+            snprintf(out->name[i], sizeof out->name[i], "%s", name);
+            out->n++;
+        }
+        out->cpu_s[i] += cpu;
+    }
+    closedir(d);
 }

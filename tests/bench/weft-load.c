@@ -65,6 +65,7 @@ struct step {
     int cpu_ok;
     long rss_kb;
     int saturated;
+    struct lg_thread_cpu threads; /* per-thread server CPU during the step */
     struct lg_hist lat, ack, hist, fan;
 };
 
@@ -75,7 +76,7 @@ static int cur_step = -1;
 struct connect_res {
     int attempted, ok, failed;
     double secs;
-    struct lg_hist hs;
+    struct lg_hist hs, up;
 };
 
 static struct connect_res conn_res;
@@ -287,6 +288,7 @@ static int alive_count(int from, int to)
 }
 
 static struct lg_proc_sample step_cpu0;
+static struct lg_thread_cpu step_thr0;
 static uint64_t step_t0;
 
 static struct step *step_begin(const char *label, double offered)
@@ -305,6 +307,7 @@ static struct step *step_begin(const char *label, double offered)
     }
     s->conns_alive = alive_count(0, lg->nconns);
     lg_proc_sample(o.server_pid, &step_cpu0);
+    lg_proc_threads(o.server_pid, &step_thr0);
     lg->measuring = 1;
     step_t0 = lg_now_ns();
     return s;
@@ -338,6 +341,11 @@ static void step_end(struct step *s, double send_secs)
     lg->measuring = 0;
     struct lg_proc_sample p1;
     lg_proc_sample(o.server_pid, &p1);
+    lg_proc_threads(o.server_pid, &s->threads);
+    for (int i = 0; i < s->threads.n; i++)
+        for (int k = 0; k < step_thr0.n; k++)
+            if (!strcmp(s->threads.name[i], step_thr0.name[k]))
+                s->threads.cpu_s[i] -= step_thr0.cpu_s[k];
     s->secs = send_secs > 0 ? send_secs : (double)(lg_now_ns() - step_t0) / 1e9;
     s->sent = lg->sent;
     s->acked = lg->acked;
@@ -379,8 +387,9 @@ static int connect_list(const int *idx, int n, int count_stats)
     int next = 0, ok = 0;
     double timeout = 30 + n / 50.0;
     uint64_t deadline = t0 + (uint64_t)(timeout * 1e9);
-    struct lg_hist save = lg->hs_hist;
+    struct lg_hist save = lg->hs_hist, save_up = lg->up_hist;
     lg_hist_reset(&lg->hs_hist);
+    lg_hist_reset(&lg->up_hist);
     while (lg_now_ns() < deadline) {
         while (next < n && lg->connecting < inflight_max)
             lg_conn_start(&lg->conns[idx[next++]]);
@@ -406,8 +415,10 @@ static int connect_list(const int *idx, int n, int count_stats)
         conn_res.failed += failed;
         conn_res.secs += (double)(t1 - t0) / 1e9;
         conn_res.hs = lg->hs_hist;
+        conn_res.up = lg->up_hist;
     } else {
         lg->hs_hist = save;
+        lg->up_hist = save_up;
     }
     return ok;
 }
@@ -935,6 +946,7 @@ static void report(int status, int server_alive)
         cJSON_AddNumberToObject(c, "seconds", conn_res.secs);
         num_or_null(c, "conns_per_s", crate);
         cJSON_AddItemToObject(c, "handshake", hist_json(&conn_res.hs));
+        cJSON_AddItemToObject(c, "upgrade", hist_json(&conn_res.up));
         cJSON_AddNumberToObject(c, "closed_by_server", lg->closed_unexpected);
         cJSON *sv = cJSON_AddObjectToObject(j, "server");
         if (o.server_pid)
@@ -974,6 +986,11 @@ static void report(int status, int server_alive)
             num_or_null(x, "server_cpu_s", s->cpu_ok ? s->cpu_s : NAN);
             num_or_null(x, "server_cpu_s_per_100k_deliveries", cpu_per_100k(s));
             num_or_null(x, "server_rss_kb", s->cpu_ok ? (double)s->rss_kb : NAN);
+            if (s->threads.n) {
+                cJSON *th = cJSON_AddObjectToObject(x, "server_cpu_s_by_thread");
+                for (int t = 0; t < s->threads.n; t++)
+                    cJSON_AddNumberToObject(th, s->threads.name[t], s->threads.cpu_s[t]);
+            }
             cJSON_AddNumberToObject(x, "rate_limited", (double)s->rate_limited);
             cJSON_AddNumberToObject(x, "errors", (double)s->errors);
             cJSON_AddNumberToObject(x, "generator_lagged", (double)s->lagged);
@@ -997,11 +1014,12 @@ static void report(int status, int server_alive)
 
     printf("\n== %s (%s)  target %s  run %s  %s\n", o.workload, lg->proto->name, o.target,
            lg->run_id, status == 0 ? "" : "FAILED");
-    printf("connections %d/%d in %.2f s = %.0f conns/s   handshake p50 %.1f ms p99 %.1f ms max %.1f ms"
-           "   closed by server %d\n",
+    printf("connections %d/%d in %.2f s = %.0f conns/s   ready p50 %.1f ms p99 %.1f ms max %.1f ms"
+           " (upgrade p50 %.1f ms p99 %.1f ms)   closed by server %d\n",
            conn_res.ok, conn_res.attempted, conn_res.secs, isnan(crate) ? 0 : crate,
            ms(lg_hist_quantile(&conn_res.hs, 0.5)), ms(lg_hist_quantile(&conn_res.hs, 0.99)),
-           ms(conn_res.hs.max), lg->closed_unexpected);
+           ms(conn_res.hs.max), ms(lg_hist_quantile(&conn_res.up, 0.5)),
+           ms(lg_hist_quantile(&conn_res.up, 0.99)), lg->closed_unexpected);
     if (rss_ok)
         printf("server pid %d  RSS %ld kB before connect, %ld kB connected  = %.1f kB per connection\n",
                o.server_pid, rss_base_kb, rss_conn_kb, rss_per);
@@ -1032,6 +1050,12 @@ static void report(int status, int server_alive)
             printf("%-18s history: %" PRIu64 " pages (%.0f/s)  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
                    "", s->hist_n, (double)s->hist_n / s->secs, ms(lg_hist_quantile(&s->hist, 0.5)),
                    ms(lg_hist_quantile(&s->hist, 0.99)), ms(s->hist.max));
+        if (s->threads.n) {
+            printf("%-18s server cpu by thread:", "");
+            for (int t = 0; t < s->threads.n; t++)
+                printf(" %s %.2f s", s->threads.name[t], s->threads.cpu_s[t]);
+            printf("\n");
+        }
         if (s->fan.count)
             printf("%-18s fan-out complete (last member): p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", "",
                    ms(lg_hist_quantile(&s->fan, 0.5)), ms(lg_hist_quantile(&s->fan, 0.99)),

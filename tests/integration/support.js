@@ -70,18 +70,19 @@ export async function sendBurst(client, channel, n, bodyFn = (i) => `m${i}`) {
   return Promise.all(ps);
 }
 
-// Pages the whole history of a channel oldest-first with `after`; returns
-// the messages. Checks paging invariants as it goes.
+// Pages the whole history of a channel the way a client scrolls back: the
+// latest page, then `before` the oldest seen until more:false. Returns the
+// messages oldest first.
 export async function allHistory(client, channel, { limit = 200 } = {}) {
-  const out = [];
-  let after = 0;
+  let out = [];
+  let q = {};
   for (let guard = 0; guard < 10000; guard++) {
-    const r = await client.request({ type: 'history', channel, after, limit });
+    const r = await client.request({ type: 'history', channel, limit, ...q });
     if (r.type !== 'history') throw new Error(`history: ${JSON.stringify(r)}`);
-    out.push(...r.messages);
+    out = [...r.messages, ...out];
     if (!r.more) return out;
     if (r.messages.length === 0) throw new Error('history said more:true with an empty page');
-    after = r.messages[r.messages.length - 1].id;
+    q = { before: r.messages[0].id };
   }
   throw new Error('history paging did not terminate');
 }
