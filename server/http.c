@@ -508,7 +508,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			return -1;
 		if (r->bodylen + len > HTTP_BODY_MAX)
 			r->body_over = true;
-		else {
+		else if (len) {
 			memcpy(r->body + r->bodylen, in, len);
 			r->bodylen += len;
 		}
