@@ -142,6 +142,8 @@ struct lg_ctx {
     int body_len;
     int quiet;
     int verbose;
+    int trace;                 /* print the first frames of each connection < trace_conns */
+    int trace_conns;
     int64_t hello_since;
     /* optional source addresses (spread >28k connections over 127.0.0.x) */
     struct sockaddr_storage *src;

@@ -193,6 +193,12 @@ static int conn_flush(struct lg_conn *c)
     return 0;
 }
 
+static void trace(const struct lg_conn *c, const char *dir, const char *data, size_t len)
+{
+    fprintf(stderr, "[%d %s] %.*s%s\n", c->idx, dir, (int)(len > 400 ? 400 : len), data,
+            len > 400 ? "..." : "");
+}
+
 static int ws_queue(struct lg_conn *c, int op, const void *data, size_t len)
 {
     if (c->state == LG_DEAD || !c->ssl)
@@ -233,6 +239,8 @@ int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len)
 {
     if (c->state != LG_OPEN)
         return -1;
+    if (lg->trace && c->idx < lg->trace_conns)
+        trace(c, "->", data, len);
     if (ws_queue(c, 0x1, data, len) < 0)
         return -1;
     return conn_flush(c);
@@ -392,6 +400,8 @@ static long ws_response(struct lg_conn *c)
 static void deliver(struct lg_conn *c, char *data, size_t len)
 {
     /* caller guarantees data[len] is writable */
+    if (lg->trace && c->idx < lg->trace_conns)
+        trace(c, "<-", data, len);
     char saved = data[len];
     data[len] = 0;
     lg->proto->on_text(c, data, len);

@@ -1098,6 +1098,7 @@ static void usage(FILE *f)
           "  --saturation-p99-ms MS  W2 stops its ramp past this p99 (default 1000)\n"
           "  --source-addrs A,B|127.0.0.1-N  local addresses to spread connections over\n"
           "                          (each source IP gives ~28k ephemeral ports)\n"
+          "  --trace N               print frames of connections 0..N-1 on stderr\n"
           "  --quiet, --verbose\n",
           f);
 }
@@ -1162,7 +1163,7 @@ enum {
     OPT_CHANNELS, OPT_MEMBERS, OPT_SENDERS, OPT_RATES, OPT_RATE, OPT_DURATION, OPT_DRAIN,
     OPT_CONC, OPT_PER_ACCOUNT, OPT_BODY, OPT_PREFIX, OPT_SEED, OPT_SEED_CONNS, OPT_WINDOW,
     OPT_LIMIT, OPT_SAT, OPT_QUIET, OPT_VERBOSE, OPT_ACCOUNTS, OPT_CREATE, OPT_WEFTD, OPT_DATA,
-    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_HELP
+    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_TRACE, OPT_HELP
 };
 
 static const struct option longopts[] = {
@@ -1199,6 +1200,7 @@ static const struct option longopts[] = {
     { "prefix", required_argument, 0, OPT_UPREFIX },
     { "password", required_argument, 0, OPT_PASSWORD },
     { "source-addrs", required_argument, 0, OPT_SOURCES },
+    { "trace", required_argument, 0, OPT_TRACE },
     { "help", no_argument, 0, OPT_HELP },
     { 0, 0, 0, 0 },
 };
@@ -1210,6 +1212,7 @@ int main(int argc, char **argv)
     double rate = -1;
     const char *rates = NULL;
     int conns = -1, channels = -1, members = -1, senders = -1, window = -1, duration_given = 0;
+    int trace_conns = 0;
 
     if (argc > 1 && !strcmp(argv[1], "setup")) {
         setup = 1;
@@ -1265,6 +1268,7 @@ int main(int argc, char **argv)
         case OPT_UPREFIX: uprefix = optarg; break;
         case OPT_PASSWORD: password = optarg; break;
         case OPT_SOURCES: o.sources = optarg; break;
+        case OPT_TRACE: trace_conns = atoi(optarg); break;
         case OPT_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -1364,6 +1368,8 @@ int main(int argc, char **argv)
     lg->proto = &lg_proto_weft;
     lg->verbose = o.verbose;
     lg->quiet = o.quiet;
+    lg->trace = trace_conns > 0;
+    lg->trace_conns = trace_conns;
     lg->fan_conn = -1;
     lg->body_len = o.body_bytes;
     lg_raise_nofile();

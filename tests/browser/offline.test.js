@@ -72,7 +72,8 @@ test('an unsent message survives closing the page and goes out from the next one
   const { context, page } = await newPage(browser);
   await signIn(page, server, ana);
   await openChannel(page, 'offline-room');
-  await server.stop();
+  // This time the server crashes rather than stopping cleanly.
+  await server.kill9();
   await waitForConn(page, 'Offline');
   await send(page, 'kept across a reload');
   await until(() => outboxHas(page, 'kept across a reload'), { what: 'outbox saved' });

@@ -2,7 +2,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { uid, sendMsg, makeChannel } from './support.js';
+import { uid, sendMsg, makeChannel, stopWithin } from './support.js';
 
 let server;
 const u = {};
@@ -17,7 +17,7 @@ before(async () => {
 });
 after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
-  await server?.stop();
+  await stopWithin(server);
 });
 
 const name = () => uid('ch').toLowerCase();

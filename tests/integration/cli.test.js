@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startServer, connect, runWeftd, tempDir, login, FAST_ARGS, WEFTD } from '../lib/harness.js';
-import { makeChannel, sendMsg, haveSqlite3, sqlite3, uid } from './support.js';
+import { makeChannel, sendMsg, haveSqlite3, sqlite3, uid, stopWithin } from './support.js';
 
 const servers = [];
-after(async () => { for (const s of servers) await s.stop(); });
+after(async () => { for (const s of servers) await stopWithin(s); });
 
 function run(args, opts = {}) {
   return runWeftd(args, { timeout: 15000, ...opts });

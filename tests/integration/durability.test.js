@@ -4,7 +4,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { NO_RATE_LIMIT, uid, makeChannel, allHistory } from './support.js';
+import { NO_RATE_LIMIT, uid, makeChannel, allHistory, stopWithin } from './support.js';
 
 let server;
 const users = [];
@@ -18,7 +18,7 @@ before(async () => {
   chan = await makeChannel(clients[0], clients.slice(1));
   for (const k of clients) await k.close();
 });
-after(async () => { await server?.stop(); });
+after(async () => { await stopWithin(server); });
 
 // Sends `total` messages keeping `window` in flight; stops when the socket
 // closes. Resolves with {sent: [client_id], acked: Map(client_id -> id), errors}.
@@ -128,21 +128,44 @@ test('SIGKILL mid-stream loses no acked message and duplicates none; resends are
   t.diagnostic(`acked ${totalAcked}, sent ${totalSent}, committed-but-unacked ${dupAcks}`);
 });
 
-test('SIGTERM while clients send: drains, exits 0, and every acked message is kept', async () => {
+test('SIGTERM while a client sends: every acked message is kept; exit 0 within 10 s', async () => {
   const k = await connect(server, users[1].token);
   k.ws.on('error', () => {});
   const tag = uid('t');
   let stopping = null;
-  const st = await storm(k, chan.id, tag, 300, 8, () => {
-    if (!stopping && k.frames.filter((f) => f.type === 'ack').length >= 50) stopping = server.stop();
+  let acks = 0;
+  let signalled;
+  const sent = new Promise((resolve) => { signalled = resolve; });
+  const stormP = storm(k, chan.id, tag, 300, 8, () => {
+    if (++acks === 50) { stopping = stopWithin(server, 10000); signalled(); }
   });
+  await sent;
   const exit = await stopping;
-  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
-  assert.equal(exit.signal, null);
+  k.ws.terminate();
+  const st = await stormP;
   await server.start();
   const reader = await connect(server, users[1].token);
   const g = byCid((await allHistory(reader, chan.id)).filter((m) => m.client_id?.startsWith(tag)));
   for (const [cid, id] of st.acked) assert.equal(g.get(`${users[1].id}/${cid}`)?.[0].id, id, `acked ${cid} lost on SIGTERM`);
   for (const [, list] of g) assert.equal(list.length, 1);
   await reader.close();
+  assert.equal(exit.timedOut, false, 'weftd had not exited 10 s after SIGTERM');
+  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
+});
+
+test('SIGTERM with idle clients connected: sockets closed and exit 0 within 10 s', async () => {
+  const ks = [];
+  for (const x of users) {
+    const k = await connect(server, x.token);
+    k.ws.on('error', () => {});
+    ks.push(k);
+  }
+  const t0 = Date.now();
+  const exit = await stopWithin(server, 10000);
+  const ms = Date.now() - t0;
+  for (const k of ks) k.ws.terminate();
+  await server.start(); // leave a running server for after()
+  assert.equal(exit.timedOut, false, 'weftd had not exited 10 s after SIGTERM');
+  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
+  assert.ok(ms < 10000, `exit took ${ms} ms`);
 });

@@ -4,7 +4,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer, connect } from '../lib/harness.js';
-import { makeChannel, sendMsg, filesContaining, haveSqlite3, sqlite3 } from './support.js';
+import { makeChannel, sendMsg, filesContaining, haveSqlite3, sqlite3, stopWithin } from './support.js';
 import path from 'node:path';
 
 let server;
@@ -22,7 +22,7 @@ before(async () => {
 });
 after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
-  await server?.stop();
+  await stopWithin(server);
 });
 
 const members = ['ana', 'bo', 'cy'];
@@ -112,8 +112,8 @@ test('a deleted body is gone from the database files, not hidden', async () => {
   assert.ok(JSON.stringify(fresh.frames).includes(keep));
   await fresh.close();
   // Stopping checkpoints the WAL into the main file; nothing may remain anywhere.
-  for (const x of Object.values(c)) x.ws.on('error', () => {});
-  const st = await server.stop();
+  for (const x of Object.values(c)) x.ws.terminate(); // SIGTERM with open sockets: durability.test.js
+  const st = await stopWithin(server);
   assert.equal(st.code, 0);
   assert.deepEqual(filesContaining(server.dataDir, marker), [], 'deleted body still present on disk');
   assert.ok(filesContaining(server.dataDir, keep).length > 0, 'the kept message must still be on disk');

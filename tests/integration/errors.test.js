@@ -3,7 +3,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { uid, makeChannel, assertAlive, closedWithin, rawConnect, isOpen } from './support.js';
+import { uid, makeChannel, assertAlive, closedWithin, rawConnect, isOpen, stopWithin } from './support.js';
 
 let server, ana, c, chan;
 
@@ -15,7 +15,7 @@ before(async () => {
 });
 after(async () => {
   c?.ws.terminate();
-  await server?.stop();
+  await stopWithin(server);
 });
 
 // Sends raw text and resolves with the next error frame after it.
@@ -188,6 +188,6 @@ test('past --rate/--burst: rate_limited with retry_after_ms; moderate overage ke
     await assertAlive(k, assert);
     await k.close();
   } finally {
-    await s2.stop();
+    await stopWithin(s2);
   }
 });

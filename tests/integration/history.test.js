@@ -3,7 +3,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { NO_RATE_LIMIT, makeChannel, sendBurst, sendMsg } from './support.js';
+import { NO_RATE_LIMIT, makeChannel, sendBurst, sendMsg, stopWithin } from './support.js';
 
 let server, ana, bo, chan;
 let ids; // message ids oldest first
@@ -26,7 +26,7 @@ before(async () => {
 });
 after(async () => {
   ana?.ws.terminate(); bo?.ws.terminate();
-  await server?.stop();
+  await stopWithin(server);
 });
 
 async function hist(q) {

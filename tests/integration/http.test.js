@@ -4,7 +4,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { startServer, request, login, connect } from '../lib/harness.js';
-import { closedWithin } from './support.js';
+import { closedWithin, stopWithin } from './support.js';
 
 let server;
 const PW = 'correct horse battery';
@@ -13,7 +13,7 @@ before(async () => {
   server = await startServer();
   server.addUser('ana', PW, { display: 'Ana B' });
 });
-after(async () => { await server?.stop(); });
+after(async () => { await stopWithin(server); });
 
 test('GET /healthz answers 200 {"status":"ok"}', async () => {
   const r = await request(server, 'GET', '/healthz');

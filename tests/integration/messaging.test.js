@@ -2,7 +2,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { NO_RATE_LIMIT, uid, waitCount, makeChannel, sendMsg, rawConnect } from './support.js';
+import { NO_RATE_LIMIT, uid, waitCount, makeChannel, sendMsg, rawConnect, stopWithin } from './support.js';
 
 let server;
 const u = {};
@@ -21,7 +21,7 @@ before(async () => {
 });
 after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
-  await server?.stop();
+  await stopWithin(server);
 });
 
 const isMsg = (ch) => (f) => f.type === 'event' && f.kind === 'message' && f.channel === ch;

@@ -3,7 +3,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { NO_RATE_LIMIT, uid, waitCount, makeChannel, sendMsg, sendBurst, allHistory } from './support.js';
+import { NO_RATE_LIMIT, uid, waitCount, makeChannel, sendMsg, sendBurst, allHistory, stopWithin } from './support.js';
 
 let server;
 let ana, rec, sender, chan;
@@ -16,7 +16,7 @@ before(async () => {
 });
 after(async () => {
   sender?.ws.terminate();
-  await server?.stop();
+  await stopWithin(server);
 });
 
 // Highest seq a client has seen: events and the synced cursor.
@@ -129,6 +129,6 @@ test('--replay-max: a larger backlog yields a gap frame for that channel; histor
     await r2.close();
     snd.ws.terminate();
   } finally {
-    await s2.stop();
+    await stopWithin(s2);
   }
 });

@@ -131,3 +131,17 @@ export function sqlite3(file, sql) {
   if (r.status !== 0) throw new Error(`sqlite3 ${file}: ${r.stderr}`);
   return r.stdout;
 }
+
+// SIGTERM and wait at most ms for the exit; resolves with {code, signal,
+// timedOut}. A server that hangs is killed so that cleanup stays bounded
+// (the hang itself is asserted where it matters, in durability.test.js).
+export async function stopWithin(server, ms = 10000) {
+  if (!server?.proc) return { code: null, signal: null, timedOut: false };
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  const r = await Promise.race([server.stop(), timeout]);
+  clearTimeout(timer);
+  if (r !== 'timeout') return { ...r, timedOut: false };
+  await server.kill9();
+  return { code: null, signal: 'SIGKILL', timedOut: true };
+}

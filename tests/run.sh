@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with AddressSanitizer and UBSan, and runs
+# every test (unit, integration, browser, bench smoke) through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. deploy/lib.sh
+
+weft_apt_install "${WEFT_BUILD_PACKAGES[@]}" libcmocka-dev sqlite3 chromium fonts-dejavu-core
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ] ||
+	! command -v npm >/dev/null; then
+	weft_apt_install nodejs
+	command -v npm >/dev/null || weft_apt_install npm
+fi
+npm ci --no-audit --no-fund --loglevel=error
+
+BUILD="${WEFT_TEST_BUILD:-build-tests}"
+weft_build "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON -DWEFT_WERROR=ON
+
+# Leaks are failures too; lws keeps a few process-lifetime allocations in
+# OpenSSL's global init, which tests/lsan.supp names.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+cd "$BUILD"
+ctest --output-on-failure -j2 --timeout 300
