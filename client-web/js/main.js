@@ -235,7 +235,7 @@ function startApp(user) {
   showEmpty();
   S.conn = new Connection({
     url: `wss://${location.host}/ws`,
-    since: () => S.lastSeq,
+    since: () => { S.helloSince = S.lastSeq; return S.lastSeq; },
     onState: renderConnState,
     onWelcome,
     onSynced,
@@ -330,6 +330,7 @@ function onSynced(f) {
   flushOutbox();
   refreshChannels();
   renderCurrent();
+  fillGaps();
 }
 
 async function onClose() {
@@ -451,25 +452,45 @@ function removeMessage(chId, id) {
   if (chId === S.current) renderCurrent();
 }
 
-async function onGap(f) {
-  // The server could not replay everything for this channel: page forward
-  // through history from the newest message we have; if the hole is too
-  // big, start the channel over from its latest page.
+// The server could not replay everything a channel missed: it says so with a
+// gap frame before the replay. Once synced, page forward through history
+// from the newest message seen before the gap; if the hole is too big, start
+// the channel over from its latest page.
+function onGap(f) {
   const d = S.data.get(f.channel);
   if (!d || !d.loaded) return;
-  let after = d.order[d.order.length - 1];
-  for (let pages = 0; after && pages < 5; pages++) {
-    let r;
-    try {
-      r = await S.conn.request({ type: 'history', channel: f.channel, after, limit: 200 });
-    } catch { return; }
-    for (const m of r.messages || []) putMessage(d, m);
-    if (f.channel === S.current) renderCurrent();
-    if (!r.more) return;
-    after = d.order[d.order.length - 1];
+  const since = typeof f.since === 'number' ? f.since : S.helloSince;
+  let after = 0;
+  for (const id of d.order) if (id <= since) after = id;
+  d.gap = { after, from: f.from };
+}
+
+async function fillGaps() {
+  for (const d of S.data.values()) {
+    if (!d.gap) continue;
+    const { from } = d.gap;
+    let { after } = d.gap;
+    d.gap = null;
+    let done = false;
+    for (let pages = 0; after && pages < 10 && !done; pages++) {
+      let r;
+      try {
+        r = await S.conn.request({ type: 'history', channel: d.id, after, limit: 200 });
+      } catch { return; }
+      const ms = r.messages || [];
+      for (const m of ms) putMessage(d, m);
+      if (!ms.length || !r.more || (from && ms[ms.length - 1].id >= from)) done = true;
+      else after = ms[ms.length - 1].id;
+    }
+    if (!done) {
+      S.data.delete(d.id);
+      if (d.id === S.current) openChannel(d.id, { keepFocus: true });
+    } else if (d.id === S.current) {
+      const bottom = isAtBottom($('log'));
+      renderCurrent();
+      if (bottom) scrollToBottom();
+    }
   }
-  S.data.delete(f.channel);
-  if (f.channel === S.current) { openChannel(f.channel, { keepFocus: true }); }
 }
 
 function leftChannel(chId) {
