@@ -120,8 +120,15 @@ test('a frame over --max-frame -> too_large and the socket stays open', async ()
 test('repeated oversize frames close the socket with 1009', async () => {
   const k = await fresh();
   const big = JSON.stringify({ type: 'ping', pad: 'p'.repeat(70000) });
-  for (let i = 0; i < 20 && isOpen(k); i++) k.send(big);
-  const { code } = await closedWithin(k, 10000);
+  // One at a time, each after the server's answer to the previous one.
+  let closed = null;
+  k.closed.then((x) => { closed = x; });
+  for (let i = 0; i < 20 && !closed; i++) {
+    const from = k.frames.length;
+    k.send(big);
+    await Promise.race([k.closed, k.next((f) => f.type === 'error', { from, timeout: 5000 })]);
+  }
+  const { code } = await closedWithin(k, 5000);
   assert.equal(code, 1009);
 });
 

@@ -98,7 +98,10 @@ test('after is exclusive; more says whether newer messages exist', async () => {
   r = await hist({ after: ids[N - 1] });
   assert.deepEqual(idsOf(r), []);
   assert.equal(r.more, false);
-  r = await hist({ after: 0 });
+});
+
+test('after:0 pages from the oldest message (it is an after, not the latest page)', async () => {
+  const r = await hist({ after: 0 });
   assert.deepEqual(idsOf(r), ids.slice(0, 50), 'after:0 pages from the oldest');
   assert.equal(r.more, true);
 });
