@@ -165,7 +165,7 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 	if (!ch)
 		return;
 	int role = weft_hub_role(ch, c->ses.user_id);
-	struct weft_message m;
+	struct weft_message m = { 0 };
 	if (weft_store_message_get(c->srv->store, cmd->id, &m) || m.channel != ch->info.id || m.deleted) {
 		weft_message_clear(&m);
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such message in this channel");
@@ -383,7 +383,7 @@ static void on_members(struct weft_conn *c, struct weft_cmd *cmd)
 
 void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	if (c->state == WEFT_CONN_NEW && cmd->type != WEFT_CMD_HELLO && cmd->type != WEFT_CMD_PING) {
+	if (c->state == WEFT_CONN_NEW && cmd->type != WEFT_CMD_HELLO) {
 		weft_conn_error(c, cmd->req, WEFT_EINVAL, "send hello first");
 		return;
 	}

@@ -126,8 +126,9 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 		fprintf(stderr, "weftd: %s exists; choose a new file\n", dest);
 		return 1;
 	}
-	if (weft_store_backup(db, dest)) {
-		fprintf(stderr, "weftd: backup to %s failed\n", dest);
+	char err[512];
+	if (weft_store_backup(db, dest, err, sizeof err)) {
+		fprintf(stderr, "weftd: backup failed: %s\n", err);
 		unlink(dest);
 		return 1;
 	}

@@ -148,6 +148,7 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 	case WEFT_CMD_HISTORY: {
 		if ((rc = need_channel(root, cmd, err)))
 			return rc;
+		cmd->after = -1;
 		if (get_int(root, "before", false, 1, &cmd->before) ||
 		    get_int(root, "after", false, 0, &cmd->after))
 			return fail(err, WEFT_EINVAL, "before and after must be message ids");

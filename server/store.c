@@ -841,22 +841,22 @@ int weft_store_user_create(struct weft_store *st, const char *name, const char *
 	return WEFT_OK;
 }
 
-int weft_store_backup(const char *db_path, const char *dest)
+int weft_store_backup(const char *db_path, const char *dest, char *err, size_t errlen)
 {
 	sqlite3 *src = NULL, *dst = NULL;
 	int rc = WEFT_EIO;
 	if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		weft_err("backup: cannot open %s", db_path);
+		snprintf(err, errlen, "cannot open %s: %s", db_path, src ? sqlite3_errmsg(src) : "out of memory");
 		goto out;
 	}
 	sqlite3_busy_timeout(src, 10000);
 	if (sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		weft_err("backup: cannot create %s", dest);
+		snprintf(err, errlen, "cannot create %s: %s", dest, dst ? sqlite3_errmsg(dst) : "out of memory");
 		goto out;
 	}
 	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
 	if (!b) {
-		weft_err("backup: %s", sqlite3_errmsg(dst));
+		snprintf(err, errlen, "%s", sqlite3_errmsg(dst));
 		goto out;
 	}
 	int step;
@@ -866,7 +866,7 @@ int weft_store_backup(const char *db_path, const char *dest)
 		sqlite3_sleep(50);
 	sqlite3_backup_finish(b);
 	if (step != SQLITE_DONE) {
-		weft_err("backup: %s", sqlite3_errstr(step));
+		snprintf(err, errlen, "copying failed: %s", sqlite3_errstr(step));
 		goto out;
 	}
 	rc = WEFT_OK;
@@ -943,7 +943,7 @@ int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, i
 		       int limit, struct weft_message *out, int *n, bool *more)
 {
 	sqlite3_stmt *s;
-	bool ascending = after > 0;
+	bool ascending = after >= 0;
 	if (ascending) {
 		s = st->r[R_HIST_AFTER];
 		sqlite3_bind_int64(s, 1, channel);

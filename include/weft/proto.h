@@ -39,7 +39,8 @@ struct weft_cmd {
 	int64_t channel;
 	int64_t id;                     /* edit, delete */
 	int64_t thread;                 /* send: 0 none */
-	int64_t before, after;          /* history: 0 none */
+	int64_t before;                 /* history: 0 none */
+	int64_t after;                  /* history: -1 none (0 pages from the oldest) */
 	int64_t seq;                    /* read */
 	int limit;                      /* history */
 	int kind, access;               /* channel.create; access -1: default */

@@ -96,8 +96,9 @@ int weft_store_user_create(struct weft_store *st, const char *name, const char *
 			   const char *pw_hash, bool admin, int64_t *id_out);
 
 /* Consistent copy of the live database at db_path into dest through the
- * online backup API. Any thread; independent of an open store. */
-int weft_store_backup(const char *db_path, const char *dest);
+ * online backup API. Any thread; independent of an open store. On failure
+ * a one-line reason is written to err. */
+int weft_store_backup(const char *db_path, const char *dest, char *err, size_t errlen);
 
 /* ---- Reads on the read-only connection: service thread only. Each is
  * indexed and bounded. */
@@ -130,7 +131,9 @@ int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft
 int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_message *out);
 
 /* A page of messages in channel, oldest first, deleted ones omitted.
- * before/after are exclusive bounds (0: none; both 0: latest page).
+ * before (0: none) and after (-1: none) are exclusive bounds; with after
+ * the page starts just after it, otherwise it ends just before `before`
+ * (or is the latest page).
  * Fills out[0..*n) (caller clears each) and *more. limit <= WEFT_HISTORY_MAX. */
 int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
 		       int limit, struct weft_message *out, int *n, bool *more);
