@@ -1,0 +1,1056 @@
+/* Unit tests for proto.c: every client frame type parsed into typed fields,
+ * every validation error with its code and the echoed req, and the server
+ * frame encoders checked by parsing their printed JSON back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/proto.h"
+
+#define EMOJI "\xf0\x9f\x98\x80" /* U+1F600, 4 bytes, 1 character */
+
+static struct weft_limits lim = { .max_body = 4000, .max_name = 64 };
+
+static int parse_lim(const char *json, const struct weft_limits *l, struct weft_cmd *cmd,
+		     struct weft_parse_error *err)
+{
+	err->code = NULL;
+	err->message = NULL;
+	return weft_proto_parse(json, strlen(json), l, cmd, err);
+}
+
+static int parse(const char *json, struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return parse_lim(json, &lim, cmd, err);
+}
+
+/* Parses json that must be valid; returns the command (clear it). */
+static void parse_ok(const char *json, struct weft_cmd *cmd)
+{
+	struct weft_parse_error err = { 0 };
+	int rc = parse(json, cmd, &err);
+	if (rc)
+		fail_msg("parse of %s failed: %d %s (%s)", json, rc, err.code ? err.code : "?",
+			 err.message ? err.message : "?");
+}
+
+/* s repeated n times, heap-allocated. */
+static char *repeat(const char *s, int n)
+{
+	size_t l = strlen(s);
+	char *out = malloc(l * (size_t)n + 1);
+	assert_non_null(out);
+	for (int i = 0; i < n; i++)
+		memcpy(out + l * (size_t)i, s, l);
+	out[l * (size_t)n] = '\0';
+	return out;
+}
+
+/* printf into a heap string. */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	char *s = malloc((size_t)n + 1);
+	assert_non_null(s);
+	va_start(ap, f);
+	vsnprintf(s, (size_t)n + 1, f, ap);
+	va_end(ap);
+	return s;
+}
+
+/* ---- Valid frames, one per command type. */
+
+static void test_hello(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"hello\"}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_HELLO);
+	assert_int_equal(cmd.since, 0);
+	assert_false(cmd.has_req);
+	assert_string_equal(cmd.req, "");
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"hello\",\"since\":130,\"req\":\"h1\"}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_HELLO);
+	assert_int_equal(cmd.since, 130);
+	assert_true(cmd.has_req);
+	assert_string_equal(cmd.req, "h1");
+	weft_cmd_clear(&cmd);
+
+	/* The largest exact double integer is accepted. */
+	parse_ok("{\"type\":\"hello\",\"since\":9007199254740992}", &cmd);
+	assert_int_equal(cmd.since, 9007199254740992LL);
+	weft_cmd_clear(&cmd);
+
+	/* null counts as absent. */
+	parse_ok("{\"type\":\"hello\",\"since\":null,\"req\":null}", &cmd);
+	assert_int_equal(cmd.since, 0);
+	assert_false(cmd.has_req);
+	weft_cmd_clear(&cmd);
+}
+
+static void test_ping_and_list(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"ping\",\"req\":\"p\"}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_PING);
+	assert_string_equal(cmd.req, "p");
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"channel.list\"}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_CHANNEL_LIST);
+	weft_cmd_clear(&cmd);
+
+	/* Unknown fields are ignored, whatever their type. */
+	parse_ok("{\"x\":{\"y\":[1,2,{\"z\":null}]},\"type\":\"ping\",\"flag\":true}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_PING);
+	weft_cmd_clear(&cmd);
+
+	/* Whitespace around the object is fine. */
+	parse_ok("  \n{ \"type\" : \"ping\" }\n", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_PING);
+	weft_cmd_clear(&cmd);
+}
+
+static void test_send(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"send\",\"req\":\"r1\",\"channel\":3,\"body\":\"hello\",\"client_id\":\"c-5f1e\"}",
+		 &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_SEND);
+	assert_string_equal(cmd.req, "r1");
+	assert_true(cmd.has_req);
+	assert_int_equal(cmd.channel, 3);
+	assert_string_equal(cmd.body, "hello");
+	assert_string_equal(cmd.client_id, "c-5f1e");
+	assert_int_equal(cmd.thread, 0);
+	weft_cmd_clear(&cmd);
+	assert_null(cmd.body);
+
+	/* thread, JSON escapes decoded, no client_id. */
+	parse_ok("{\"type\":\"send\",\"channel\":7,\"thread\":131,"
+		 "\"body\":\"caf\\u00e9 \\\"quoted\\\"\\nline \\ud83d\\ude00\"}", &cmd);
+	assert_int_equal(cmd.channel, 7);
+	assert_int_equal(cmd.thread, 131);
+	assert_string_equal(cmd.body, "caf\xc3\xa9 \"quoted\"\nline " EMOJI);
+	assert_string_equal(cmd.client_id, "");
+	weft_cmd_clear(&cmd);
+
+	/* A number written with an exponent is still a whole number. */
+	parse_ok("{\"type\":\"send\",\"channel\":1e2,\"body\":\"x\"}", &cmd);
+	assert_int_equal(cmd.channel, 100);
+	weft_cmd_clear(&cmd);
+
+	/* client_id of exactly 64 characters, emoji counted as one each. */
+	char *cid = repeat(EMOJI, 64);
+	char *frame = fmt("{\"type\":\"send\",\"channel\":1,\"body\":\"b\",\"client_id\":\"%s\"}", cid);
+	parse_ok(frame, &cmd);
+	assert_string_equal(cmd.client_id, cid);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(cid);
+
+	/* Leading and trailing blanks around real text are kept. */
+	parse_ok("{\"type\":\"send\",\"channel\":1,\"body\":\"  x  \"}", &cmd);
+	assert_string_equal(cmd.body, "  x  ");
+	weft_cmd_clear(&cmd);
+}
+
+static void test_edit_delete(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"edit\",\"req\":\"e\",\"channel\":3,\"id\":131,\"body\":\"fixed\"}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_EDIT);
+	assert_int_equal(cmd.channel, 3);
+	assert_int_equal(cmd.id, 131);
+	assert_string_equal(cmd.body, "fixed");
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"delete\",\"channel\":3,\"id\":132}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_DELETE);
+	assert_int_equal(cmd.channel, 3);
+	assert_int_equal(cmd.id, 132);
+	assert_null(cmd.body);
+	weft_cmd_clear(&cmd);
+}
+
+static void test_history(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"history\",\"req\":\"r2\",\"channel\":3}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_HISTORY);
+	assert_int_equal(cmd.channel, 3);
+	assert_int_equal(cmd.before, 0);
+	assert_int_equal(cmd.after, -1); /* none: 0 would page from the oldest */
+	assert_int_equal(cmd.limit, WEFT_HISTORY_DEFAULT);
+	assert_int_equal(cmd.limit, 50);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"history\",\"channel\":3,\"before\":131,\"limit\":200}", &cmd);
+	assert_int_equal(cmd.before, 131);
+	assert_int_equal(cmd.after, -1);
+	assert_int_equal(cmd.limit, 200);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"history\",\"channel\":3,\"after\":0,\"limit\":1}", &cmd);
+	assert_int_equal(cmd.after, 0);
+	assert_int_equal(cmd.limit, 1);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"history\",\"channel\":3,\"after\":10,\"before\":20}", &cmd);
+	assert_int_equal(cmd.after, 10);
+	assert_int_equal(cmd.before, 20);
+	weft_cmd_clear(&cmd);
+}
+
+static void test_read(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"read\",\"channel\":4,\"seq\":99}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_READ);
+	assert_int_equal(cmd.channel, 4);
+	assert_int_equal(cmd.seq, 99);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"read\",\"channel\":4,\"seq\":0}", &cmd);
+	assert_int_equal(cmd.seq, 0);
+	weft_cmd_clear(&cmd);
+}
+
+static void test_channel_create(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"channel.create\",\"req\":\"c\",\"name\":\"lobby\",\"kind\":\"cohort\"}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_CHANNEL_CREATE);
+	assert_string_equal(cmd.name, "lobby");
+	assert_int_equal(cmd.kind, WEFT_KIND_COHORT);
+	assert_int_equal(cmd.access, -1); /* default for the kind */
+	assert_null(cmd.topic);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"channel.create\",\"name\":\"equity-caucus-2\",\"kind\":\"caucus\","
+		 "\"access\":\"invite\",\"topic\":\"Caf\\u00e9 talk\"}", &cmd);
+	assert_string_equal(cmd.name, "equity-caucus-2");
+	assert_int_equal(cmd.kind, WEFT_KIND_CAUCUS);
+	assert_int_equal(cmd.access, WEFT_ACCESS_INVITE);
+	assert_string_equal(cmd.topic, "Caf\xc3\xa9 talk");
+	weft_cmd_clear(&cmd);
+	assert_null(cmd.topic);
+
+	parse_ok("{\"type\":\"channel.create\",\"name\":\"t\",\"kind\":\"team\",\"access\":\"open\"}", &cmd);
+	assert_int_equal(cmd.kind, WEFT_KIND_TEAM);
+	assert_int_equal(cmd.access, WEFT_ACCESS_OPEN);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"channel.create\",\"name\":\"r\",\"kind\":\"cohort\",\"access\":\"request\"}", &cmd);
+	assert_int_equal(cmd.access, WEFT_ACCESS_REQUEST);
+	weft_cmd_clear(&cmd);
+
+	/* 64 characters is the most. */
+	char *name = repeat("a", 64);
+	char *frame = fmt("{\"type\":\"channel.create\",\"name\":\"%s\",\"kind\":\"team\"}", name);
+	parse_ok(frame, &cmd);
+	assert_string_equal(cmd.name, name);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(name);
+
+	/* A topic of exactly 250 characters (emoji) fits. */
+	char *topic = repeat(EMOJI, WEFT_TOPIC_MAX);
+	frame = fmt("{\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"topic\":\"%s\"}", topic);
+	parse_ok(frame, &cmd);
+	assert_string_equal(cmd.topic, topic);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(topic);
+}
+
+static void test_channel_join_leave_members(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	parse_ok("{\"type\":\"channel.join\",\"channel\":5}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_CHANNEL_JOIN);
+	assert_int_equal(cmd.channel, 5);
+	assert_null(cmd.note);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"channel.join\",\"channel\":5,\"note\":\"please let me in\"}", &cmd);
+	assert_string_equal(cmd.note, "please let me in");
+	weft_cmd_clear(&cmd);
+	assert_null(cmd.note);
+
+	char *note = repeat(EMOJI, WEFT_NOTE_MAX);
+	char *frame = fmt("{\"type\":\"channel.join\",\"channel\":5,\"note\":\"%s\"}", note);
+	parse_ok(frame, &cmd);
+	assert_string_equal(cmd.note, note);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(note);
+
+	parse_ok("{\"type\":\"channel.leave\",\"req\":\"l\",\"channel\":6}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_CHANNEL_LEAVE);
+	assert_int_equal(cmd.channel, 6);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"channel.members\",\"channel\":8}", &cmd);
+	assert_int_equal(cmd.type, WEFT_CMD_CHANNEL_MEMBERS);
+	assert_int_equal(cmd.channel, 8);
+	weft_cmd_clear(&cmd);
+}
+
+/* ---- req. */
+
+static void test_req_limits(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	struct weft_parse_error err;
+
+	/* 64 emoji = 64 characters (256 bytes): accepted and echoed whole. */
+	char *req = repeat(EMOJI, 64);
+	char *frame = fmt("{\"type\":\"ping\",\"req\":\"%s\"}", req);
+	parse_ok(frame, &cmd);
+	assert_true(cmd.has_req);
+	assert_string_equal(cmd.req, req);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(req);
+
+	req = repeat("r", 64);
+	frame = fmt("{\"type\":\"ping\",\"req\":\"%s\"}", req);
+	parse_ok(frame, &cmd);
+	assert_string_equal(cmd.req, req);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(req);
+
+	/* 65 characters, ASCII or emoji: bad_request and no req echoed. */
+	const char *units[] = { "r", EMOJI };
+	for (int i = 0; i < 2; i++) {
+		req = repeat(units[i], 65);
+		frame = fmt("{\"type\":\"ping\",\"req\":\"%s\"}", req);
+		assert_int_equal(parse(frame, &cmd, &err), WEFT_EINVAL);
+		assert_string_equal(err.code, "bad_request");
+		assert_non_null(err.message);
+		assert_false(cmd.has_req);
+		assert_string_equal(cmd.req, "");
+		free(frame);
+		free(req);
+	}
+
+	/* Not a string. */
+	const char *bad[] = {
+		"{\"type\":\"ping\",\"req\":7}",
+		"{\"type\":\"ping\",\"req\":true}",
+		"{\"type\":\"ping\",\"req\":[\"r\"]}",
+		"{\"type\":\"ping\",\"req\":{}}",
+		"{\"type\":\"ping\",\"req\":\"\xff\"}",          /* invalid UTF-8 */
+		"{\"type\":\"ping\",\"req\":\"\xed\xa0\x80\"}",  /* raw surrogate */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(bad[i], &cmd, &err), WEFT_EINVAL);
+		assert_string_equal(err.code, "bad_request");
+		assert_false(cmd.has_req);
+	}
+
+	/* An empty req is a req (echo logic omits it on the wire). */
+	parse_ok("{\"type\":\"ping\",\"req\":\"\"}", &cmd);
+	assert_true(cmd.has_req);
+	assert_string_equal(cmd.req, "");
+	weft_cmd_clear(&cmd);
+}
+
+/* ---- Validation errors: a table of frame, result, code and the req the
+ * error must still echo (NULL: none). */
+
+struct bad_case {
+	const char *frame;
+	int rc;
+	const char *code;
+	const char *req;
+};
+
+static const struct bad_case bad_cases[] = {
+	/* Not JSON, not an object. */
+	{ "", WEFT_EINVAL, "bad_request", NULL },
+	{ "not json", WEFT_EINVAL, "bad_request", NULL },
+	{ "{\"type\":\"ping\"", WEFT_EINVAL, "bad_request", NULL },
+	{ "{\"type\":\"ping\",}", WEFT_EINVAL, "bad_request", NULL },
+	{ "{'type':'ping'}", WEFT_EINVAL, "bad_request", NULL },
+	{ "[{\"type\":\"ping\"}]", WEFT_EINVAL, "bad_request", NULL },
+	{ "\"ping\"", WEFT_EINVAL, "bad_request", NULL },
+	{ "42", WEFT_EINVAL, "bad_request", NULL },
+	{ "null", WEFT_EINVAL, "bad_request", NULL },
+	{ "true", WEFT_EINVAL, "bad_request", NULL },
+	/* type missing, not a string, unknown (names are case-sensitive). */
+	{ "{}", WEFT_EINVAL, "bad_request", NULL },
+	{ "{\"req\":\"r1\"}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":5}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":null}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":[\"ping\"]}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":\"nope\"}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":\"Send\"}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":\"\"}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":\"error\"}", WEFT_EINVAL, "bad_request", "r1" },
+	{ "{\"req\":\"r1\",\"type\":\"channel\"}", WEFT_EINVAL, "bad_request", "r1" },
+	/* hello */
+	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":-1}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":1.5}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":\"0\"}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":1e300}", WEFT_EINVAL, "bad_request", "h" },
+	/* send: channel */
+	{ "{\"req\":\"s\",\"type\":\"send\",\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":null,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":\"3\",\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":0,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":-3,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":2.5,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":true,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1e300,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":18014398509481984,\"body\":\"x\"}", WEFT_EINVAL,
+	  "bad_request", "s" },
+	/* send: body */
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":null}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":5}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":[\"x\"]}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"   \"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\" \\t\\r\\n \"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"a\xff" "b\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"\xc0\x80\"}", WEFT_EINVAL, "bad_request", "s" },
+	/* send: thread */
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"thread\":0,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"thread\":-1,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"thread\":1.25,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"thread\":\"9\",\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	/* send: client_id */
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"client_id\":\"\",\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"client_id\":12,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"client_id\":\"\xff\",\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "s" },
+	/* edit, delete */
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"id\":0,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"id\":-4,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"id\":4.5,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"id\":4}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"id\":4,\"body\":\"\"}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"e\",\"type\":\"edit\",\"id\":4,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", "e" },
+	{ "{\"req\":\"d\",\"type\":\"delete\",\"channel\":1}", WEFT_EINVAL, "bad_request", "d" },
+	{ "{\"req\":\"d\",\"type\":\"delete\",\"channel\":1,\"id\":\"4\"}", WEFT_EINVAL, "bad_request", "d" },
+	{ "{\"req\":\"d\",\"type\":\"delete\",\"id\":4}", WEFT_EINVAL, "bad_request", "d" },
+	/* history */
+	{ "{\"req\":\"h\",\"type\":\"history\"}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"limit\":0}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"limit\":201}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"limit\":-5}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"limit\":2.5}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"limit\":\"50\"}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"before\":-1}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"before\":1.5}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"after\":-1}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"after\":\"1\"}", WEFT_EINVAL, "bad_request", "h" },
+	/* read */
+	{ "{\"req\":\"r\",\"type\":\"read\",\"channel\":3}", WEFT_EINVAL, "bad_request", "r" },
+	{ "{\"req\":\"r\",\"type\":\"read\",\"channel\":3,\"seq\":-1}", WEFT_EINVAL, "bad_request", "r" },
+	{ "{\"req\":\"r\",\"type\":\"read\",\"seq\":3}", WEFT_EINVAL, "bad_request", "r" },
+	/* channel.create: names */
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"Lobby\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"LOBBY\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"the lobby\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\" lobby\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"a_b\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"a.b\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"caf\\u00e9\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"a/b\",\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":7,\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+	  "\"kind\":\"team\"}", WEFT_EINVAL, "bad_request", "c" },  /* 65 characters */
+	/* channel.create: kind and access */
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"dm\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"group\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"Team\"}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":2}", WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"access\":\"secret\"}",
+	  WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"access\":\"Open\"}",
+	  WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"access\":1}",
+	  WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"access\":\"\"}",
+	  WEFT_EINVAL, "bad_request", "c" },
+	{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"topic\":3}",
+	  WEFT_EINVAL, "bad_request", "c" },
+	/* join, leave, members */
+	{ "{\"req\":\"j\",\"type\":\"channel.join\"}", WEFT_EINVAL, "bad_request", "j" },
+	{ "{\"req\":\"j\",\"type\":\"channel.join\",\"channel\":0}", WEFT_EINVAL, "bad_request", "j" },
+	{ "{\"req\":\"j\",\"type\":\"channel.join\",\"channel\":1,\"note\":5}", WEFT_EINVAL, "bad_request", "j" },
+	{ "{\"req\":\"l\",\"type\":\"channel.leave\"}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.leave\",\"channel\":-1}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"m\",\"type\":\"channel.members\"}", WEFT_EINVAL, "bad_request", "m" },
+	{ "{\"req\":\"m\",\"type\":\"channel.members\",\"channel\":\"x\"}", WEFT_EINVAL, "bad_request", "m" },
+	/* No req at all: the error carries none. */
+	{ "{\"type\":\"send\",\"channel\":0,\"body\":\"x\"}", WEFT_EINVAL, "bad_request", NULL },
+};
+
+static void check_bad(const char *frame, size_t len, const struct weft_limits *l, int rc,
+		      const char *code, const char *req)
+{
+	struct weft_cmd cmd;
+	struct weft_parse_error err = { 0 };
+	int got = weft_proto_parse(frame, len, l, &cmd, &err);
+	if (got != rc)
+		fail_msg("frame %s: expected %d, got %d", frame, rc, got);
+	if (!err.code || strcmp(err.code, code))
+		fail_msg("frame %s: expected code %s, got %s", frame, code, err.code ? err.code : "NULL");
+	if (!err.message || !*err.message)
+		fail_msg("frame %s: no error message", frame);
+	if (req) {
+		if (!cmd.has_req || strcmp(cmd.req, req))
+			fail_msg("frame %s: req not echoed (has_req %d, \"%s\")", frame, cmd.has_req, cmd.req);
+	} else if (cmd.has_req) {
+		fail_msg("frame %s: unexpected req \"%s\"", frame, cmd.req);
+	}
+	/* A failed parse owns nothing. */
+	assert_null(cmd.body);
+	assert_null(cmd.topic);
+	assert_null(cmd.note);
+}
+
+static void test_bad_frames(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		const struct bad_case *c = &bad_cases[i];
+		check_bad(c->frame, strlen(c->frame), &lim, c->rc, c->code, c->req);
+	}
+}
+
+/* The frame is the len bytes given, not a C string: JSON followed by more
+ * bytes is not one JSON object. */
+static void test_trailing_bytes_rejected(void **state)
+{
+	(void)state;
+	const char *frames[] = {
+		"{\"type\":\"ping\",\"req\":\"t\"} trailing",
+		"{\"type\":\"ping\",\"req\":\"t\"}{\"type\":\"ping\"}",
+		"{\"type\":\"ping\",\"req\":\"t\"}]",
+	};
+	for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
+		check_bad(frames[i], strlen(frames[i]), &lim, WEFT_EINVAL, "bad_request", NULL);
+	/* A frame with a NUL inside: the bytes after it are part of the frame. */
+	static const char nul[] = "{\"type\":\"ping\"}\0garbage";
+	check_bad(nul, sizeof nul - 1, &lim, WEFT_EINVAL, "bad_request", NULL);
+}
+
+/* The parse reads exactly len bytes even when the buffer is not terminated. */
+static void test_unterminated_buffer(void **state)
+{
+	(void)state;
+	const char *json = "{\"type\":\"send\",\"channel\":2,\"body\":\"hi\"}";
+	size_t len = strlen(json);
+	char *buf = malloc(len); /* no NUL: ASan catches any over-read */
+	assert_non_null(buf);
+	memcpy(buf, json, len);
+	struct weft_cmd cmd;
+	struct weft_parse_error err;
+	assert_int_equal(weft_proto_parse(buf, len, &lim, &cmd, &err), 0);
+	assert_int_equal(cmd.channel, 2);
+	assert_string_equal(cmd.body, "hi");
+	weft_cmd_clear(&cmd);
+	/* Truncated by len: invalid. */
+	assert_int_equal(weft_proto_parse(buf, len - 1, &lim, &cmd, &err), WEFT_EINVAL);
+	free(buf);
+}
+
+/* ---- Lengths count characters, not bytes. */
+
+static void test_body_limits(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	struct weft_parse_error err;
+
+	/* 4000 emoji (16000 bytes) at max_body 4000: accepted. */
+	char *body = repeat(EMOJI, 4000);
+	char *frame = fmt("{\"req\":\"big\",\"type\":\"send\",\"channel\":1,\"body\":\"%s\"}", body);
+	assert_int_equal(parse(frame, &cmd, &err), 0);
+	assert_string_equal(cmd.body, body);
+	assert_int_equal(strlen(cmd.body), 16000);
+	weft_cmd_clear(&cmd);
+	free(frame);
+	free(body);
+
+	/* 4001 characters: too_large, req echoed. */
+	body = repeat(EMOJI, 4001);
+	frame = fmt("{\"req\":\"big\",\"type\":\"send\",\"channel\":1,\"body\":\"%s\"}", body);
+	check_bad(frame, strlen(frame), &lim, WEFT_ETOOLARGE, "too_large", "big");
+	free(frame);
+	free(body);
+
+	body = repeat("a", 4001);
+	frame = fmt("{\"req\":\"big\",\"type\":\"send\",\"channel\":1,\"body\":\"%s\"}", body);
+	check_bad(frame, strlen(frame), &lim, WEFT_ETOOLARGE, "too_large", "big");
+	free(frame);
+	/* The same for edit. */
+	frame = fmt("{\"req\":\"ed\",\"type\":\"edit\",\"channel\":1,\"id\":2,\"body\":\"%s\"}", body);
+	check_bad(frame, strlen(frame), &lim, WEFT_ETOOLARGE, "too_large", "ed");
+	free(frame);
+	free(body);
+
+	/* The limit comes from the limits passed in. */
+	struct weft_limits small = { .max_body = 5, .max_name = 64 };
+	assert_int_equal(parse_lim("{\"type\":\"send\",\"channel\":1,\"body\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
+				   &small, &cmd, &err), 0);   /* 5 characters, 10 bytes */
+	weft_cmd_clear(&cmd);
+	assert_int_equal(parse_lim("{\"type\":\"send\",\"channel\":1,\"body\":\"abcde\"}", &small, &cmd, &err), 0);
+	weft_cmd_clear(&cmd);
+	const char *six = "{\"req\":\"6\",\"type\":\"send\",\"channel\":1,\"body\":\"abcdef\"}";
+	check_bad(six, strlen(six), &small, WEFT_ETOOLARGE, "too_large", "6");
+	/* An escape is one character: \u00e9 x5 fits in 5. */
+	assert_int_equal(parse_lim("{\"type\":\"send\",\"channel\":1,\"body\":\"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}",
+				   &small, &cmd, &err), 0);
+	weft_cmd_clear(&cmd);
+}
+
+static void test_other_lengths(void **state)
+{
+	(void)state;
+	/* client_id: 65 characters is refused. */
+	char *cid = repeat("c", 65);
+	char *frame = fmt("{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"b\",\"client_id\":\"%s\"}", cid);
+	check_bad(frame, strlen(frame), &lim, WEFT_EINVAL, "bad_request", "s");
+	free(frame);
+	free(cid);
+	cid = repeat(EMOJI, 65);
+	frame = fmt("{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"b\",\"client_id\":\"%s\"}", cid);
+	check_bad(frame, strlen(frame), &lim, WEFT_EINVAL, "bad_request", "s");
+	free(frame);
+	free(cid);
+
+	/* topic over 250 characters, note over 500: too_large. */
+	char *topic = repeat(EMOJI, WEFT_TOPIC_MAX + 1);
+	frame = fmt("{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\",\"topic\":\"%s\"}", topic);
+	check_bad(frame, strlen(frame), &lim, WEFT_ETOOLARGE, "too_large", "c");
+	free(frame);
+	free(topic);
+	char *note = repeat("n", WEFT_NOTE_MAX + 1);
+	frame = fmt("{\"req\":\"j\",\"type\":\"channel.join\",\"channel\":1,\"note\":\"%s\"}", note);
+	check_bad(frame, strlen(frame), &lim, WEFT_ETOOLARGE, "too_large", "j");
+	free(frame);
+	free(note);
+
+	/* max_name from the limits: 10 allows 10 and refuses 11. */
+	struct weft_limits l10 = { .max_body = 100, .max_name = 10 };
+	struct weft_cmd cmd;
+	struct weft_parse_error err;
+	assert_int_equal(parse_lim("{\"type\":\"channel.create\",\"name\":\"abcdefghij\",\"kind\":\"team\"}",
+				   &l10, &cmd, &err), 0);
+	assert_string_equal(cmd.name, "abcdefghij");
+	weft_cmd_clear(&cmd);
+	const char *eleven = "{\"req\":\"n\",\"type\":\"channel.create\",\"name\":\"abcdefghijk\",\"kind\":\"team\"}";
+	check_bad(eleven, strlen(eleven), &l10, WEFT_EINVAL, "bad_request", "n");
+}
+
+/* ---- Codes. */
+
+static void test_codes(void **state)
+{
+	(void)state;
+	assert_string_equal(weft_proto_code(WEFT_EINVAL), "bad_request");
+	assert_string_equal(weft_proto_code(WEFT_EAUTH), "unauthorized");
+	assert_string_equal(weft_proto_code(WEFT_EFORBIDDEN), "forbidden");
+	assert_string_equal(weft_proto_code(WEFT_ENOTFOUND), "not_found");
+	assert_string_equal(weft_proto_code(WEFT_ECONFLICT), "conflict");
+	assert_string_equal(weft_proto_code(WEFT_ERATE), "rate_limited");
+	assert_string_equal(weft_proto_code(WEFT_ETOOLARGE), "too_large");
+	assert_string_equal(weft_proto_code(WEFT_EBUSY), "unavailable");
+	assert_string_equal(weft_proto_code(WEFT_EIO), "internal");
+	assert_string_equal(weft_proto_code(WEFT_ENOMEM), "internal");
+}
+
+/* ---- Encoders: print, parse back, check fields. */
+
+static cJSON *roundtrip(cJSON *obj)
+{
+	assert_non_null(obj);
+	size_t len = 0;
+	char *s = weft_proto_print(obj, &len);
+	assert_non_null(s);
+	assert_int_equal(len, strlen(s));
+	cJSON *back = cJSON_ParseWithLength(s, len);
+	free(s);
+	assert_non_null(back);
+	assert_true(cJSON_IsObject(back));
+	return back;
+}
+
+static const cJSON *field(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!v)
+		fail_msg("field \"%s\" missing", key);
+	return v;
+}
+
+static void expect_str(const cJSON *o, const char *key, const char *want)
+{
+	const cJSON *v = field(o, key);
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, want))
+		fail_msg("field \"%s\": expected \"%s\", got %s", key, want,
+			 cJSON_IsString(v) ? v->valuestring : "(not a string)");
+}
+
+static void expect_num(const cJSON *o, const char *key, double want)
+{
+	const cJSON *v = field(o, key);
+	if (!cJSON_IsNumber(v) || v->valuedouble != want)
+		fail_msg("field \"%s\": expected %.17g, got %.17g", key, want,
+			 cJSON_IsNumber(v) ? v->valuedouble : -1.0);
+}
+
+static void expect_null(const cJSON *o, const char *key)
+{
+	if (!cJSON_IsNull(field(o, key)))
+		fail_msg("field \"%s\" should be null", key);
+}
+
+static struct weft_message sample_message(void)
+{
+	struct weft_message m;
+	memset(&m, 0, sizeof m);
+	m.id = 131;
+	m.channel = 3;
+	m.ts_ms = 1795894801123LL;
+	m.author.id = 1;
+	snprintf(m.author.name, sizeof m.author.name, "ana");
+	snprintf(m.author.display, sizeof m.author.display, "Ana Lopez");
+	m.body = strdup("hello \"world\"\n<b>" EMOJI);
+	snprintf(m.client_id, sizeof m.client_id, "c-5f1e");
+	return m;
+}
+
+static void test_encode_user(void **state)
+{
+	(void)state;
+	struct weft_user_ref u = { .id = 42 };
+	snprintf(u.name, sizeof u.name, "bo");
+	cJSON *o = roundtrip(weft_proto_user(&u));
+	expect_num(o, "id", 42);
+	expect_str(o, "name", "bo");
+	expect_str(o, "display", "bo"); /* no display: the name */
+	cJSON_Delete(o);
+	snprintf(u.display, sizeof u.display, "Bo \xc3\x85s");
+	o = roundtrip(weft_proto_user(&u));
+	expect_str(o, "display", "Bo \xc3\x85s");
+	cJSON_Delete(o);
+}
+
+static void test_encode_message(void **state)
+{
+	(void)state;
+	struct weft_message m = sample_message();
+	cJSON *o = roundtrip(weft_proto_message(&m));
+	expect_num(o, "id", 131);
+	expect_num(o, "channel", 3);
+	expect_str(o, "body", m.body);
+	expect_null(o, "thread");
+	expect_str(o, "client_id", "c-5f1e");
+	expect_str(o, "ts", "2026-11-28T19:40:01.123Z");
+	expect_null(o, "edited");
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "deleted"));
+	const cJSON *a = field(o, "author");
+	assert_true(cJSON_IsObject(a));
+	expect_num(a, "id", 1);
+	expect_str(a, "name", "ana");
+	expect_str(a, "display", "Ana Lopez");
+	cJSON_Delete(o);
+
+	/* A reply in a thread, edited, no client_id, a large id. */
+	m.thread = 100;
+	m.edited_ms = 1795894861000LL;
+	m.client_id[0] = '\0';
+	m.id = 9007199254740000LL;
+	o = roundtrip(weft_proto_message(&m));
+	expect_num(o, "thread", 100);
+	expect_str(o, "edited", "2026-11-28T19:41:01.000Z");
+	expect_null(o, "client_id");
+	expect_num(o, "id", 9007199254740000.0);
+	cJSON_Delete(o);
+
+	/* Deleted: no body, deleted true, no edit time. */
+	free(m.body);
+	m.body = NULL;
+	m.deleted = true;
+	o = roundtrip(weft_proto_message(&m));
+	expect_null(o, "body");
+	assert_true(cJSON_IsTrue(field(o, "deleted")));
+	expect_null(o, "edited");
+	cJSON_Delete(o);
+	weft_message_clear(&m);
+}
+
+static void test_encode_events(void **state)
+{
+	(void)state;
+	struct weft_event ev;
+
+	/* message */
+	memset(&ev, 0, sizeof ev);
+	ev.seq = 131;
+	ev.channel = 3;
+	ev.ts_ms = 1795894801123LL;
+	ev.kind = WEFT_EV_MESSAGE;
+	ev.msg = sample_message();
+	cJSON *o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "type", "event");
+	expect_num(o, "seq", 131);
+	expect_num(o, "channel", 3);
+	expect_str(o, "kind", "message");
+	expect_str(o, "ts", "2026-11-28T19:40:01.123Z");
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "req"));
+	const cJSON *msg = field(o, "message");
+	expect_num(msg, "id", 131);
+	expect_str(msg, "body", ev.msg.body);
+	expect_str(field(msg, "author"), "name", "ana");
+	expect_null(msg, "thread");
+	expect_str(msg, "client_id", "c-5f1e");
+	cJSON_Delete(o);
+
+	/* edit: the message as it now is. */
+	ev.kind = WEFT_EV_EDIT;
+	ev.seq = 140;
+	free(ev.msg.body);
+	ev.msg.body = strdup("fixed");
+	ev.msg.edited_ms = ev.ts_ms + 5000;
+	o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "kind", "edit");
+	expect_num(o, "seq", 140);
+	msg = field(o, "message");
+	expect_num(msg, "id", 131);
+	expect_str(msg, "body", "fixed");
+	expect_str(msg, "edited", "2026-11-28T19:40:06.123Z");
+	cJSON_Delete(o);
+	weft_event_clear(&ev);
+
+	/* delete: the deleted message's id only, no body anywhere. */
+	memset(&ev, 0, sizeof ev);
+	ev.seq = 141;
+	ev.channel = 3;
+	ev.ts_ms = 1795894801123LL;
+	ev.kind = WEFT_EV_DELETE;
+	ev.msg.id = 131;
+	ev.msg.deleted = true;
+	o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "kind", "delete");
+	expect_num(o, "id", 131);
+	expect_num(o, "seq", 141);
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "message"));
+	cJSON_Delete(o);
+
+	/* join: user and role. */
+	memset(&ev, 0, sizeof ev);
+	ev.seq = 142;
+	ev.channel = 3;
+	ev.ts_ms = 1795894801123LL;
+	ev.kind = WEFT_EV_JOIN;
+	ev.user.id = 7;
+	snprintf(ev.user.name, sizeof ev.user.name, "cy");
+	ev.role = WEFT_ROLE_MODERATOR;
+	o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "kind", "join");
+	const cJSON *u = field(o, "user");
+	expect_num(u, "id", 7);
+	expect_str(u, "name", "cy");
+	expect_str(o, "role", "moderator");
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "message"));
+	cJSON_Delete(o);
+	/* A join without a role is a plain member. */
+	ev.role = 0;
+	o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "role", "member");
+	cJSON_Delete(o);
+
+	/* leave: user. */
+	ev.kind = WEFT_EV_LEAVE;
+	ev.seq = 143;
+	o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "kind", "leave");
+	expect_num(field(o, "user"), "id", 7);
+	expect_str(field(o, "user"), "name", "cy");
+	cJSON_Delete(o);
+
+	/* channel: the channel's info. */
+	memset(&ev, 0, sizeof ev);
+	ev.seq = 144;
+	ev.channel = 3;
+	ev.ts_ms = 1795894801123LL;
+	ev.kind = WEFT_EV_CHANNEL;
+	ev.chan.id = 3;
+	snprintf(ev.chan.name, sizeof ev.chan.name, "lobby");
+	ev.chan.kind = WEFT_KIND_COHORT;
+	ev.chan.access = WEFT_ACCESS_OPEN;
+	snprintf(ev.chan.topic, sizeof ev.chan.topic, "welcome");
+	o = roundtrip(weft_proto_event(&ev));
+	expect_str(o, "kind", "channel");
+	const cJSON *ci = field(o, "channel_info");
+	expect_num(ci, "id", 3);
+	expect_str(ci, "name", "lobby");
+	expect_str(ci, "kind", "cohort");
+	expect_str(ci, "access", "open");
+	expect_str(ci, "topic", "welcome");
+	cJSON_Delete(o);
+}
+
+static void test_encode_channel(void **state)
+{
+	(void)state;
+	struct weft_channel_info c;
+	memset(&c, 0, sizeof c);
+	c.id = 3;
+	snprintf(c.name, sizeof c.name, "lobby");
+	c.kind = WEFT_KIND_COHORT;
+	c.access = WEFT_ACCESS_OPEN;
+	snprintf(c.topic, sizeof c.topic, "say \"hi\"");
+	cJSON *o = roundtrip(weft_proto_channel(&c, WEFT_ROLE_MEMBER, 12, 130, 2));
+	expect_num(o, "id", 3);
+	expect_str(o, "name", "lobby");
+	expect_str(o, "kind", "cohort");
+	expect_str(o, "access", "open");
+	expect_str(o, "topic", "say \"hi\"");
+	assert_true(cJSON_IsFalse(field(o, "archived")));
+	expect_num(o, "member_count", 12);
+	expect_str(o, "role", "member");
+	expect_num(o, "last_seq", 130);
+	expect_num(o, "unread", 2);
+	cJSON_Delete(o);
+
+	/* Every kind, access and role name. */
+	const char *kinds[] = { "caucus", "cohort", "team", "dm" };
+	const char *accesses[] = { "open", "request", "invite" };
+	const char *roles[] = { NULL, "member", "moderator", "owner" };
+	for (int k = 0; k < WEFT_KIND_COUNT; k++) {
+		for (int a = 0; a < WEFT_ACCESS_COUNT; a++) {
+			for (int r = 0; r < WEFT_ROLE_COUNT; r++) {
+				c.kind = k;
+				c.access = a;
+				c.archived = (k + a + r) % 2;
+				o = roundtrip(weft_proto_channel(&c, r, 0, 0, 0));
+				expect_str(o, "kind", kinds[k]);
+				expect_str(o, "access", accesses[a]);
+				if (roles[r])
+					expect_str(o, "role", roles[r]);
+				else
+					expect_null(o, "role"); /* WEFT_ROLE_NONE encodes as null */
+				assert_true(cJSON_IsBool(field(o, "archived")));
+				assert_int_equal(cJSON_IsTrue(field(o, "archived")), c.archived);
+				cJSON_Delete(o);
+			}
+		}
+	}
+}
+
+static void test_encode_reply_error(void **state)
+{
+	(void)state;
+	cJSON *o = roundtrip(weft_proto_error("r7", "forbidden", "invite-only channel"));
+	expect_str(o, "type", "error");
+	expect_str(o, "req", "r7");
+	expect_str(o, "code", "forbidden");
+	expect_str(o, "message", "invite-only channel");
+	assert_int_equal(cJSON_GetArraySize(o), 4);
+	cJSON_Delete(o);
+
+	/* No req, or an empty one: no req field. */
+	o = roundtrip(weft_proto_error(NULL, "bad_request", "frame is not valid JSON"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "req"));
+	expect_str(o, "code", "bad_request");
+	cJSON_Delete(o);
+	o = roundtrip(weft_proto_error("", "internal", "x"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "req"));
+	cJSON_Delete(o);
+
+	/* A req with characters that need escaping survives. */
+	o = roundtrip(weft_proto_error("a\"b\\c" EMOJI, "conflict", "m"));
+	expect_str(o, "req", "a\"b\\c" EMOJI);
+	cJSON_Delete(o);
+
+	o = roundtrip(weft_proto_reply("ok", "r9"));
+	expect_str(o, "type", "ok");
+	expect_str(o, "req", "r9");
+	assert_int_equal(cJSON_GetArraySize(o), 2);
+	cJSON_Delete(o);
+	o = roundtrip(weft_proto_reply("pong", NULL));
+	expect_str(o, "type", "pong");
+	assert_int_equal(cJSON_GetArraySize(o), 1);
+	cJSON_Delete(o);
+
+	/* print of NULL is NULL (allocation failure upstream). */
+	assert_null(weft_proto_print(NULL, NULL));
+}
+
+/* A parsed req encodes back unchanged in an error: the echo path. */
+static void test_req_echo_roundtrip(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	struct weft_parse_error err;
+	char *req = repeat(EMOJI, 64);
+	char *frame = fmt("{\"req\":\"%s\",\"type\":\"send\",\"channel\":0,\"body\":\"x\"}", req);
+	assert_int_equal(parse(frame, &cmd, &err), WEFT_EINVAL);
+	cJSON *o = roundtrip(weft_proto_error(cmd.req, err.code, err.message));
+	expect_str(o, "req", req);
+	expect_str(o, "code", "bad_request");
+	cJSON_Delete(o);
+	free(frame);
+	free(req);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_ping_and_list),
+		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_edit_delete),
+		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_channel_create),
+		cmocka_unit_test(test_channel_join_leave_members),
+		cmocka_unit_test(test_req_limits),
+		cmocka_unit_test(test_bad_frames),
+		cmocka_unit_test(test_trailing_bytes_rejected),
+		cmocka_unit_test(test_unterminated_buffer),
+		cmocka_unit_test(test_body_limits),
+		cmocka_unit_test(test_other_lengths),
+		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_encode_user),
+		cmocka_unit_test(test_encode_message),
+		cmocka_unit_test(test_encode_events),
+		cmocka_unit_test(test_encode_channel),
+		cmocka_unit_test(test_encode_reply_error),
+		cmocka_unit_test(test_req_echo_roundtrip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
