@@ -29,6 +29,7 @@ const S = {
   current: null,
   lastSeq: 0,
   outbox: [], // {client_id, channel, body, created, failed?}
+  done: new Set(), // client_ids delivered or discarded (for the shared outbox)
   syncing: false,
   conn: null,
 };
@@ -51,8 +52,18 @@ function bumpSeq(seq) {
   clearTimeout(seqSaveTimer);
   seqSaveTimer = setTimeout(() => saveJSON('seq', S.lastSeq), 250);
 }
+// Another tab of the same person may share this storage: keep its unsent
+// entries (unless this tab saw them delivered) instead of overwriting them.
 function saveOutbox() {
-  saveJSON('outbox', S.outbox.map(({ client_id, channel, body, created, failed }) => ({ client_id, channel, body, created, failed })));
+  const mine = S.outbox.map(({ client_id, channel, body, created, failed }) => ({ client_id, channel, body, created, failed }));
+  const known = new Set(mine.map((e) => e.client_id));
+  const stored = loadJSON('outbox', []);
+  const others = Array.isArray(stored) ? stored.filter((e) => e && !known.has(e.client_id) && !S.done.has(e.client_id)) : [];
+  saveJSON('outbox', mine.concat(others));
+}
+function doneWith(clientId) {
+  S.done.add(clientId);
+  if (S.done.size > 5000) S.done = new Set([...S.done].slice(-1000));
 }
 function savePendingJoins() { saveJSON('pending', [...S.pendingJoins.values()]); }
 
@@ -108,6 +119,7 @@ const app = {
     sendEntry(entry);
   },
   discardSend(entry) {
+    doneWith(entry.client_id);
     S.outbox = S.outbox.filter((e) => e !== entry);
     saveOutbox();
     renderCurrent();
@@ -261,17 +273,25 @@ async function signOut() {
   showSignIn();
 }
 
-function endSession() {
+// Signing out clears this device; a session that ended by itself (expired,
+// revoked) keeps unsent messages so they go out after signing in again.
+function endSession({ forget = true } = {}) {
   S.conn?.stop();
   S.conn = null;
-  for (const what of ['seq', 'outbox', 'pending', 'channel']) {
-    try { localStorage.removeItem(key(what)); } catch { /* ignore */ }
+  clearTimeout(seqSaveTimer);
+  if (forget) {
+    for (const what of ['seq', 'outbox', 'pending', 'channel']) {
+      try { localStorage.removeItem(key(what)); } catch { /* ignore */ }
+    }
+  } else {
+    saveJSON('seq', S.lastSeq);
   }
   S.me = null;
   S.channels.clear();
   S.listed.clear();
   S.data.clear();
   S.outbox = [];
+  S.done = new Set();
   S.current = null;
   clear($('log'));
   clear($('channel-nav'));
@@ -339,7 +359,7 @@ async function onClose() {
   try {
     const user = await api.me();
     if (!user && S.me) {
-      endSession();
+      endSession({ forget: false });
       showSignIn('Your session has ended. Please sign in again.');
     }
   } catch { /* server unreachable: the connection keeps retrying */ }
@@ -409,6 +429,7 @@ function onEvent(f) {
 function onMessage(chId, m) {
   // My own message coming back settles its pending send.
   if (app.isMe(m.author) && m.client_id) {
+    doneWith(m.client_id);
     const e = S.outbox.find((x) => x.client_id === m.client_id);
     if (e) {
       S.outbox = S.outbox.filter((x) => x !== e);
@@ -563,6 +584,7 @@ async function sendEntry(e) {
 }
 
 function settle(e, ack) {
+  doneWith(e.client_id);
   S.outbox = S.outbox.filter((x) => x !== e);
   saveOutbox();
   const d = S.data.get(e.channel);

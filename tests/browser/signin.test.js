@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/harness.js';
+import { startServer, request } from '../lib/harness.js';
 import { launch, newPage, signIn, waitForConn, nav, log, makeChannel, assertNoProblems, composer } from './lib.js';
 
 let server;
@@ -56,6 +56,23 @@ test('sign in shows the channel list, survives a reload, and signs out', async (
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   await page.reload();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  assertNoProblems(page);
+  await context.close();
+});
+
+test('a session revoked elsewhere returns the page to sign-in with a notice', async () => {
+  const cy = await server.user('cy');
+  await makeChannel(server, cy, 'signin-revoke');
+  const { context, page } = await newPage(browser);
+  await signIn(page, server, cy);
+  const cookie = (await context.cookies()).find((c) => c.name === '__Host-weft');
+  assert.ok(cookie, 'session cookie set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.secure, true);
+  const r = await request(server, 'POST', '/api/logout', { headers: { cookie: `__Host-weft=${cookie.value}`, origin: server.origin } });
+  assert.equal(r.status < 300, true, `logout: ${r.status} ${r.text}`);
+  await page.getByRole('alert').filter({ hasText: /session has ended/ }).waitFor({ timeout: 15000 });
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   assertNoProblems(page);
   await context.close();
