@@ -47,6 +47,8 @@ struct lg_proc_sample {
 };
 
 void lg_proc_sample(int pid, struct lg_proc_sample *out);
+/* 1 when the process maps a sanitizer runtime (its numbers mean little). */
+int lg_proc_sanitized(int pid);
 
 /* CPU seconds per server thread, keyed "comm/tid". */
 #define LG_MAX_THREADS 16
@@ -79,6 +81,8 @@ struct lg_proto {
     const char *name;
     const char *ws_path;
     const char *subprotocol;
+    /* Sizes the backend's room table for room indexes 0..n-1 (0 frees it). */
+    int (*rooms_init)(int n);
     /* Appends extra handshake header lines ("Name: value\r\n") for c. */
     int (*handshake_headers)(struct lg_conn *c, char *buf, size_t cap);
     /* WebSocket is open: say hello (or CONNECT, or <open/>). */
@@ -187,6 +191,8 @@ int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len);
  * tick(arg, now) is called at least every millisecond of wall time. */
 int lg_loop_run(double seconds, int (*done)(void *), void (*tick)(void *, uint64_t), void *arg);
 void lg_raise_nofile(void);
+/* Frees every connection, the TLS context and the epoll fd. */
+void lg_net_free(void);
 
 /* events reported by protocol backends (weft-load.c) */
 void lg_ev_ready(struct lg_conn *c, int64_t server_seq);
@@ -199,7 +205,6 @@ void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, const char *code, const ch
 
 /* proto backends */
 extern const struct lg_proto lg_proto_weft;
-int lg_proto_weft_nrooms(int nrooms);  /* allocates the room table */
 
 /* setup.c */
 struct lg_account {

@@ -474,14 +474,16 @@ static int ws_frame(struct lg_conn *c, int fin, int op, unsigned char *p, size_t
     }
 }
 
-static void ws_parse(struct lg_conn *c)
+/* Parses complete frames from buf (which has one writable byte past len);
+ * returns the bytes consumed, or -1 when the connection ended. */
+static long ws_parse(struct lg_conn *c, unsigned char *buf, size_t len)
 {
     size_t off = 0;
     while (c->state == LG_OPEN || c->state == LG_CLOSING) {
-        size_t avail = c->rlen - off;
+        size_t avail = len - off;
         if (avail < 2)
             break;
-        unsigned char *b = c->rbuf + off;
+        unsigned char *b = buf + off;
         int fin = b[0] & 0x80, op = b[0] & 0x0f, masked = b[1] & 0x80;
         uint64_t plen = b[1] & 0x7f;
         size_t h = 2;
@@ -500,26 +502,39 @@ static void ws_parse(struct lg_conn *c)
         }
         if (plen > LG_MAX_FRAME) {
             conn_fail(c, "frame too large");
-            return;
+            return -1;
         }
         if (masked)
             h += 4;
         if (avail < h + plen)
             break;
         unsigned char *p = b + h;
-        if (masked)
+        if (masked) {
             for (uint64_t i = 0; i < plen; i++)
                 p[i] ^= b[h - 4 + (i & 3)];
+            b[1] &= 0x7f; /* unmasked now, in case the frame is parsed again */
+        }
         off += h + (size_t)plen;
         if (ws_frame(c, fin, op, p, (size_t)plen) < 0)
-            return;
+            return -1;
     }
-    if (c->state == LG_DEAD)
-        return;
-    if (off) {
-        memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-        c->rlen -= off;
+    return c->state == LG_DEAD ? -1 : (long)off;
+}
+
+/* All connections read into one buffer; only a partial frame left at the end
+ * of a read is copied into the connection's own buffer, so idle connections
+ * hold no read buffer (this matters with tens of thousands of them). */
+static unsigned char gbuf[65536 + 1];
+
+static int keep_rest(struct lg_conn *c, const unsigned char *p, size_t n)
+{
+    if (reserve(&c->rbuf, &c->rcap, c->rlen + n + 1) < 0) {
+        conn_fail(c, "out of memory");
+        return -1;
     }
+    memmove(c->rbuf + c->rlen, p, n);
+    c->rlen += n;
+    return 0;
 }
 
 static void conn_read(struct lg_conn *c)
@@ -527,29 +542,43 @@ static void conn_read(struct lg_conn *c)
     for (;;) {
         if (c->state == LG_DEAD)
             return;
-        /* +1 keeps room for the NUL that deliver() writes after a payload */
-        if (reserve(&c->rbuf, &c->rcap, c->rlen + 16384 + 1) < 0) {
-            conn_fail(c, "out of memory");
-            return;
-        }
         ERR_clear_error();
-        int n = SSL_read(c->ssl, c->rbuf + c->rlen, (int)(c->rcap - c->rlen - 1));
+        int n = SSL_read(c->ssl, gbuf, (int)sizeof gbuf - 1);
         if (n > 0) {
-            c->rlen += (size_t)n;
-            if (c->state == LG_WSHS) {
-                long used = ws_response(c);
-                if (used < 0)
+            if (c->rlen || c->state == LG_WSHS) {
+                if (keep_rest(c, gbuf, (size_t)n) < 0)
                     return;
-                if (used > 0) {
+                if (c->state == LG_WSHS) {
+                    long used = ws_response(c);
+                    if (used < 0)
+                        return;
+                    if (used > 0) {
+                        memmove(c->rbuf, c->rbuf + used, c->rlen - (size_t)used);
+                        c->rlen -= (size_t)used;
+                        lg->proto->on_open(c);
+                        if (c->state == LG_DEAD)
+                            return;
+                    }
+                }
+                if ((c->state == LG_OPEN || c->state == LG_CLOSING) && c->rlen) {
+                    long used = ws_parse(c, c->rbuf, c->rlen);
+                    if (used < 0)
+                        return;
                     memmove(c->rbuf, c->rbuf + used, c->rlen - (size_t)used);
                     c->rlen -= (size_t)used;
-                    lg->proto->on_open(c);
-                    if (c->state == LG_DEAD)
-                        return;
                 }
+            } else {
+                long used = ws_parse(c, gbuf, (size_t)n);
+                if (used < 0)
+                    return;
+                if ((size_t)used < (size_t)n && keep_rest(c, gbuf + used, (size_t)n - (size_t)used) < 0)
+                    return;
             }
-            if (c->state == LG_OPEN || c->state == LG_CLOSING)
-                ws_parse(c);
+            if (c->rlen == 0 && c->rcap > 65536) {
+                free(c->rbuf);
+                c->rbuf = NULL;
+                c->rcap = 0;
+            }
             continue;
         }
         int e = SSL_get_error(c->ssl, n);
@@ -565,6 +594,28 @@ static void conn_read(struct lg_conn *c)
                                                 : "TLS read error");
         return;
     }
+}
+
+void lg_net_free(void)
+{
+    for (int i = 0; i < lg->nconns; i++) {
+        struct lg_conn *c = &lg->conns[i];
+        conn_release(c);
+        free(c->rbuf);
+        free(c->wbuf);
+        free(c->msg);
+        c->rbuf = NULL;
+        c->wbuf = c->msg = NULL;
+    }
+    if (lg->ssl_ctx)
+        SSL_CTX_free(lg->ssl_ctx);
+    lg->ssl_ctx = NULL;
+    if (lg->epfd > 0)
+        close(lg->epfd);
+    free(lg->addr);
+    free(lg->src);
+    lg->addr = NULL;
+    lg->src = NULL;
 }
 
 static void conn_event(struct lg_conn *c, uint32_t events)

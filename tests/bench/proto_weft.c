@@ -24,9 +24,13 @@ struct weft_room {
 static struct weft_room *rooms;
 static int nrooms;
 
-int lg_proto_weft_nrooms(int n)
+static int weft_rooms_init(int n)
 {
     free(rooms);
+    rooms = NULL;
+    nrooms = 0;
+    if (n <= 0)
+        return 0;
     rooms = calloc((size_t)(n > 0 ? n : 1), sizeof *rooms);
     nrooms = rooms ? n : 0;
     return rooms ? 0 : -1;
@@ -283,6 +287,7 @@ const struct lg_proto lg_proto_weft = {
     .name = "weft",
     .ws_path = "/ws",
     .subprotocol = "weft.v1",
+    .rooms_init = weft_rooms_init,
     .handshake_headers = weft_headers,
     .on_open = weft_open,
     .on_text = weft_text,

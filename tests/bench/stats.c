@@ -68,6 +68,20 @@ uint64_t lg_hist_quantile(const struct lg_hist *h, double q)
     return h->max;
 }
 
+int lg_proc_sanitized(int pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    FILE *f = pid > 0 ? fopen(path, "r") : NULL;
+    if (!f)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, "libasan") || strstr(line, "libtsan") || strstr(line, "libubsan");
+    fclose(f);
+    return found;
+}
+
 void lg_proc_sample(int pid, struct lg_proc_sample *out)
 {
     memset(out, 0, sizeof *out);

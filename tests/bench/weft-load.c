@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ struct step {
     long rss_kb;
     int saturated;
     struct lg_thread_cpu threads; /* per-thread server CPU during the step */
+    double gen_cpu_s;             /* generator CPU during the step */
     struct lg_hist lat, ack, hist, fan;
 };
 
@@ -77,9 +79,23 @@ struct connect_res {
     int attempted, ok, failed;
     double secs;
     struct lg_hist hs, up;
+    double server_cpu_s;    /* server CPU while connecting */
+    double gen_cpu_s;       /* generator CPU while connecting */
+    int cpu_ok;
+    struct lg_thread_cpu threads;
 };
 
 static struct connect_res conn_res;
+
+/* The generator's own CPU seconds: when they approach the wall time the
+ * generator, not the server, is the bottleneck. */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
 static long rss_base_kb, rss_conn_kb;
 static int rss_ok;
 static uint64_t expected_deliveries;
@@ -289,6 +305,7 @@ static int alive_count(int from, int to)
 
 static struct lg_proc_sample step_cpu0;
 static struct lg_thread_cpu step_thr0;
+static double step_gen0;
 static uint64_t step_t0;
 
 static struct step *step_begin(const char *label, double offered)
@@ -308,6 +325,7 @@ static struct step *step_begin(const char *label, double offered)
     s->conns_alive = alive_count(0, lg->nconns);
     lg_proc_sample(o.server_pid, &step_cpu0);
     lg_proc_threads(o.server_pid, &step_thr0);
+    step_gen0 = self_cpu_s();
     lg->measuring = 1;
     step_t0 = lg_now_ns();
     return s;
@@ -347,6 +365,7 @@ static void step_end(struct step *s, double send_secs)
             if (!strcmp(s->threads.name[i], step_thr0.name[k]))
                 s->threads.cpu_s[i] -= step_thr0.cpu_s[k];
     s->secs = send_secs > 0 ? send_secs : (double)(lg_now_ns() - step_t0) / 1e9;
+    s->gen_cpu_s = self_cpu_s() - step_gen0;
     s->sent = lg->sent;
     s->acked = lg->acked;
     s->delivered = lg->delivered;
@@ -388,6 +407,13 @@ static int connect_list(const int *idx, int n, int count_stats)
     double timeout = 30 + n / 50.0;
     uint64_t deadline = t0 + (uint64_t)(timeout * 1e9);
     struct lg_hist save = lg->hs_hist, save_up = lg->up_hist;
+    struct lg_proc_sample p0, p1;
+    struct lg_thread_cpu th0;
+    double g0 = self_cpu_s();
+    if (count_stats) {
+        lg_proc_sample(o.server_pid, &p0);
+        lg_proc_threads(o.server_pid, &th0);
+    }
     lg_hist_reset(&lg->hs_hist);
     lg_hist_reset(&lg->up_hist);
     while (lg_now_ns() < deadline) {
@@ -414,8 +440,19 @@ static int connect_list(const int *idx, int n, int count_stats)
         conn_res.ok += ok;
         conn_res.failed += failed;
         conn_res.secs += (double)(t1 - t0) / 1e9;
+        conn_res.gen_cpu_s += self_cpu_s() - g0;
         conn_res.hs = lg->hs_hist;
         conn_res.up = lg->up_hist;
+        lg_proc_sample(o.server_pid, &p1);
+        if (p0.ok && p1.ok) {
+            conn_res.cpu_ok = 1;
+            conn_res.server_cpu_s += p1.cpu_s - p0.cpu_s;
+            lg_proc_threads(o.server_pid, &conn_res.threads);
+            for (int i = 0; i < conn_res.threads.n; i++)
+                for (int k = 0; k < th0.n; k++)
+                    if (!strcmp(conn_res.threads.name[i], th0.name[k]))
+                        conn_res.threads.cpu_s[i] -= th0.cpu_s[k];
+        }
     } else {
         lg->hs_hist = save;
         lg->up_hist = save_up;
@@ -642,7 +679,7 @@ static int make_rooms(int n, int members_each, int first_conn)
         rooms[r].first = first_conn + r * members_each;
         rooms[r].n = members_each;
     }
-    return lg_proto_weft_nrooms(n);
+    return lg->proto->rooms_init(n);
 }
 
 static int bulk_connect(int from, int to)
@@ -913,8 +950,15 @@ static int nconns_total(void)
     return lg->nconns;
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LG_SELF_SANITIZED 1
+#else
+#define LG_SELF_SANITIZED 0
+#endif
+
 static void report(int status, int server_alive)
 {
+    int server_san = lg_proc_sanitized(o.server_pid);
     int total = nconns_total();
     double rss_per = rss_ok && conn_res.ok ? (double)(rss_conn_kb - rss_base_kb) / conn_res.ok : NAN;
     double crate = conn_res.secs > 0 ? conn_res.ok / conn_res.secs : NAN;
@@ -927,6 +971,8 @@ static void report(int status, int server_alive)
         cJSON_AddStringToObject(j, "run_id", lg->run_id);
         cJSON_AddStringToObject(j, "status", status == 0 ? "ok" : "failed");
         cJSON_AddBoolToObject(j, "server_alive", server_alive);
+        cJSON_AddBoolToObject(j, "server_sanitized", server_san);
+        cJSON_AddBoolToObject(j, "generator_sanitized", LG_SELF_SANITIZED);
         cJSON *p = cJSON_AddObjectToObject(j, "params");
         cJSON_AddNumberToObject(p, "connections", total);
         cJSON_AddNumberToObject(p, "channels", nrooms);
@@ -948,6 +994,15 @@ static void report(int status, int server_alive)
         cJSON_AddItemToObject(c, "handshake", hist_json(&conn_res.hs));
         cJSON_AddItemToObject(c, "upgrade", hist_json(&conn_res.up));
         cJSON_AddNumberToObject(c, "closed_by_server", lg->closed_unexpected);
+        num_or_null(c, "server_cpu_s", conn_res.cpu_ok ? conn_res.server_cpu_s : NAN);
+        cJSON_AddNumberToObject(c, "generator_cpu_s", conn_res.gen_cpu_s);
+        num_or_null(c, "server_cpu_ms_per_conn",
+                    conn_res.cpu_ok && conn_res.ok ? conn_res.server_cpu_s * 1e3 / conn_res.ok : NAN);
+        if (conn_res.threads.n) {
+            cJSON *th = cJSON_AddObjectToObject(c, "server_cpu_s_by_thread");
+            for (int t = 0; t < conn_res.threads.n; t++)
+                cJSON_AddNumberToObject(th, conn_res.threads.name[t], conn_res.threads.cpu_s[t]);
+        }
         cJSON *sv = cJSON_AddObjectToObject(j, "server");
         if (o.server_pid)
             cJSON_AddNumberToObject(sv, "pid", o.server_pid);
@@ -994,6 +1049,7 @@ static void report(int status, int server_alive)
             cJSON_AddNumberToObject(x, "rate_limited", (double)s->rate_limited);
             cJSON_AddNumberToObject(x, "errors", (double)s->errors);
             cJSON_AddNumberToObject(x, "generator_lagged", (double)s->lagged);
+            cJSON_AddNumberToObject(x, "generator_cpu_s", s->gen_cpu_s);
             cJSON_AddBoolToObject(x, "saturated", s->saturated);
             cJSON_AddItemToArray(arr, x);
         }
@@ -1020,6 +1076,14 @@ static void report(int status, int server_alive)
            ms(lg_hist_quantile(&conn_res.hs, 0.5)), ms(lg_hist_quantile(&conn_res.hs, 0.99)),
            ms(conn_res.hs.max), ms(lg_hist_quantile(&conn_res.up, 0.5)),
            ms(lg_hist_quantile(&conn_res.up, 0.99)), lg->closed_unexpected);
+    if (conn_res.cpu_ok && conn_res.ok) {
+        printf("server cpu while connecting %.2f s = %.2f ms per connection (", conn_res.server_cpu_s,
+               conn_res.server_cpu_s * 1e3 / conn_res.ok);
+        for (int t = 0; t < conn_res.threads.n; t++)
+            printf("%s%s %.2f s", t ? ", " : "", conn_res.threads.name[t], conn_res.threads.cpu_s[t]);
+        printf(")\n");
+    }
+    printf("generator cpu while connecting %.2f s (of %.2f s wall)\n", conn_res.gen_cpu_s, conn_res.secs);
     if (rss_ok)
         printf("server pid %d  RSS %ld kB before connect, %ld kB connected  = %.1f kB per connection\n",
                o.server_pid, rss_base_kb, rss_conn_kb, rss_per);
@@ -1054,7 +1118,7 @@ static void report(int status, int server_alive)
             printf("%-18s server cpu by thread:", "");
             for (int t = 0; t < s->threads.n; t++)
                 printf(" %s %.2f s", s->threads.name[t], s->threads.cpu_s[t]);
-            printf("\n");
+            printf("   generator cpu %.2f s\n", s->gen_cpu_s);
         }
         if (s->fan.count)
             printf("%-18s fan-out complete (last member): p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", "",
@@ -1063,9 +1127,33 @@ static void report(int status, int server_alive)
     }
     if (lg->last_error[0])
         printf("last error: %s\n", lg->last_error);
+    if (server_san || LG_SELF_SANITIZED)
+        printf("note: %s built with a sanitizer: CPU, RSS and latency numbers are not "
+               "representative\n",
+               server_san && LG_SELF_SANITIZED ? "server and generator are"
+               : server_san                    ? "the server is"
+                                               : "the generator is");
     if (o.server_pid)
         printf("server %s\n", server_alive ? "alive" : "NOT RUNNING");
     fflush(stdout);
+}
+
+/* Frees everything, so that leak checkers (CI runs under ASan) see a clean exit. */
+static void cleanup(void)
+{
+    lg_net_free();
+    free(lg->conns);
+    lg->conns = NULL;
+    lg->nconns = 0;
+    for (int i = 0; i < lg->ntokens; i++)
+        free(lg->tokens[i]);
+    free(lg->tokens);
+    free(lg->fan_sent_ns);
+    free(lg->fan_last_ns);
+    free(lg->fan_count);
+    free(rooms);
+    free(steps);
+    lg->proto->rooms_init(0);
 }
 
 /* ---- command line -------------------------------------------------------------- */
@@ -1289,7 +1377,9 @@ int main(int argc, char **argv)
             lg = &sctx;
             if (lg_net_init(lg, o.target) < 0)
                 return 1;
-            if (lg_setup_login(lg->host, lg->port, uprefix, password, accounts, o.tokens_file) < 0)
+            int rc = lg_setup_login(lg->host, lg->port, uprefix, password, accounts, o.tokens_file);
+            lg_net_free();
+            if (rc < 0)
                 return 1;
         }
         return 0;
@@ -1407,5 +1497,6 @@ int main(int argc, char **argv)
     if (o.server_pid)
         alive = kill(o.server_pid, 0) == 0 || errno == EPERM;
     report(rc < 0 ? 1 : 0, alive);
+    cleanup();
     return rc < 0 || !alive ? 1 : 0;
 }
