@@ -255,7 +255,6 @@ function startApp(user) {
     onClose,
   });
   S.conn.start();
-  $('composer-input').focus();
 }
 
 async function signOut() {
@@ -268,6 +267,8 @@ async function signOut() {
     });
     if (!ok) return;
   }
+  // Stop first so the server closing the socket is not taken for an expired session.
+  S.conn?.stop();
   await api.logout();
   endSession();
   showSignIn();
@@ -354,11 +355,12 @@ function onSynced(f) {
 }
 
 async function onClose() {
+  const conn = S.conn;
   // A closed socket may mean the session ended (signed out elsewhere,
   // expired). Only a definite 401 signs this tab out; anything else retries.
   try {
     const user = await api.me();
-    if (!user && S.me) {
+    if (!user && S.me && S.conn === conn && conn && !conn.stopped) {
       endSession({ forget: false });
       showSignIn('Your session has ended. Please sign in again.');
     }
@@ -689,6 +691,10 @@ function openChannel(id, { keepFocus = false } = {}) {
   markRead();
   if (!keepFocus && document.body.classList.contains('drawer-open')) {
     closeDrawer(false);
+    $('composer-input').focus();
+  } else if ((!document.activeElement || document.activeElement === document.body) && matchMedia('(min-width: 48em)').matches) {
+    // Right after sign-in nothing has focus: start in the message box (not
+    // on phones, where focusing it would pop up the keyboard).
     $('composer-input').focus();
   }
 }
