@@ -39,7 +39,10 @@ static int reap(struct child *ch, const char *prefix)
     waitpid(ch->pid, &st, 0);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return 0;
-    if (strcasestr(buf, "exist") || strcasestr(buf, "taken") || strcasestr(buf, "conflict")) {
+    /* "weftd: user NAME already exists" (and nothing else) means reuse it */
+    char name[80];
+    snprintf(name, sizeof name, "user %s%d already exists", prefix, ch->index);
+    if (strstr(buf, name) && !strstr(buf, "error")) {
         fprintf(stderr, "weft-load: %s%d already exists, reusing it\n", prefix, ch->index);
         return 0;
     }
@@ -57,7 +60,10 @@ int lg_setup_create_users(const char *weftd, const char *data, const char *prefi
     int running = 0, next = 0, failed = 0;
     uint64_t t0 = lg_now_ns();
     while (next < n || running > 0) {
-        while (next < n && running < parallel) {
+        /* the first account runs alone: it may create the data directory and
+         * the database, and concurrent first opens race on the schema */
+        int limit = next == 0 ? 1 : parallel;
+        while (next < n && running < limit) {
             int in[2], err[2];
             if (pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
                 perror("weft-load: pipe");

@@ -1079,8 +1079,12 @@ static void report(int status, int server_alive)
     if (conn_res.cpu_ok && conn_res.ok) {
         printf("server cpu while connecting %.2f s = %.2f ms per connection (", conn_res.server_cpu_s,
                conn_res.server_cpu_s * 1e3 / conn_res.ok);
+        const char *sep = "";
         for (int t = 0; t < conn_res.threads.n; t++)
-            printf("%s%s %.2f s", t ? ", " : "", conn_res.threads.name[t], conn_res.threads.cpu_s[t]);
+            if (conn_res.threads.cpu_s[t] >= 0.005) {
+                printf("%s%s %.2f s", sep, conn_res.threads.name[t], conn_res.threads.cpu_s[t]);
+                sep = ", ";
+            }
         printf(")\n");
     }
     printf("generator cpu while connecting %.2f s (of %.2f s wall)\n", conn_res.gen_cpu_s, conn_res.secs);
@@ -1117,7 +1121,8 @@ static void report(int status, int server_alive)
         if (s->threads.n) {
             printf("%-18s server cpu by thread:", "");
             for (int t = 0; t < s->threads.n; t++)
-                printf(" %s %.2f s", s->threads.name[t], s->threads.cpu_s[t]);
+                if (s->threads.cpu_s[t] >= 0.005)
+                    printf(" %s %.2f s", s->threads.name[t], s->threads.cpu_s[t]);
             printf("   generator cpu %.2f s\n", s->gen_cpu_s);
         }
         if (s->fan.count)
