@@ -75,6 +75,18 @@ test("the channel owner may delete another member's message: ok and a delete eve
   assert.equal(h.messages.find((x) => x.id === m.id), undefined);
 });
 
+test("the channel owner (a moderator) may edit another member's message (shared contract)", async () => {
+  // Shared PROTOCOL.md: edit and delete "are allowed to the author and to the
+  // channel's moderators".
+  const m = await sendMsg(c.bo, chan.id, 'typo hre');
+  const from = c.bo.frames.length;
+  const r = await c.ana.request({ type: 'edit', channel: chan.id, id: m.id, body: 'typo here' });
+  assert.equal(r.type, 'ok', `owner edit refused: ${JSON.stringify(r)}`);
+  const ev = await c.bo.next((f) => f.type === 'event' && f.kind === 'edit' && f.message?.id === m.id, { from });
+  assert.equal(ev.message.body, 'typo here');
+  assert.equal(ev.message.author.id, u.bo.id, 'the author stays the author');
+});
+
 test('the author deletes their own message', async () => {
   const m = await sendMsg(c.cy, chan.id, 'oops');
   const from = c.bo.frames.length;
@@ -95,6 +107,9 @@ test('a deleted body is gone from the database files, not hidden', async () => {
   // A full replay from the start carries no trace of it either.
   const fresh = await connect(server, u.cy.token, { since: 0 });
   assert.ok(!JSON.stringify(fresh.frames).includes(marker), 'replay still carries the deleted body');
+  const orig = fresh.frames.find((f) => f.type === 'event' && f.kind === 'message' && f.seq === m.id);
+  if (orig) assert.equal(orig.message.body, null);
+  assert.ok(fresh.frames.some((f) => f.type === 'event' && f.kind === 'delete' && f.id === m.id), 'replay carries the delete event');
   assert.ok(JSON.stringify(fresh.frames).includes(keep));
   await fresh.close();
   // Stopping checkpoints the WAL into the main file; nothing may remain anywhere.

@@ -52,6 +52,23 @@ test('bad JSON -> bad_request and the socket stays open', async () => {
   await assertAlive(c, assert);
 });
 
+test('a second hello and a binary frame -> bad_request; the socket stays open', async () => {
+  const e = await c.request({ type: 'hello', since: 0, req: 'h2' });
+  assert.deepEqual({ type: e.type, code: e.code, req: e.req }, { type: 'error', code: 'bad_request', req: 'h2' });
+  const from = c.frames.length;
+  c.ws.send(Buffer.from(JSON.stringify({ type: 'ping', req: 'bin' })), { binary: true });
+  const b = await c.next((f) => f.type === 'error', { from, timeout: 5000 });
+  assert.equal(b.code, 'bad_request');
+  await assertAlive(c, assert);
+});
+
+test('empty or whitespace-only body -> bad_request', async () => {
+  for (const body of ['', '   ', '\n\t ']) {
+    const e = await c.request({ type: 'send', channel: chan.id, body, client_id: uid('c'), req: 'eb' });
+    assert.deepEqual({ type: e.type, code: e.code, req: e.req }, { type: 'error', code: 'bad_request', req: 'eb' }, JSON.stringify(body));
+  }
+});
+
 test('unknown or missing type -> bad_request with req echoed', async () => {
   const e = await c.request({ type: 'teleport', req: 'u1' });
   assert.deepEqual({ type: e.type, code: e.code, req: e.req }, { type: 'error', code: 'bad_request', req: 'u1' });
@@ -196,5 +213,19 @@ test('past --rate/--burst: rate_limited with retry_after_ms; moderate overage ke
     await k.close();
   } finally {
     await stopWithin(s2);
+  }
+});
+
+test('flooding far past the limit closes the socket with 1008', async () => {
+  const s3 = await startServer({ args: ['--rate', '5', '--burst', '10'] });
+  try {
+    const u = await s3.user('ana');
+    const k = await connect(s3, u.token);
+    k.ws.on('error', () => {});
+    for (let i = 0; i < 100 && isOpen(k); i++) k.send({ type: 'ping', req: `x${i}` });
+    const { code } = await closedWithin(k, 5000);
+    assert.equal(code, 1008);
+  } finally {
+    await stopWithin(s3);
   }
 });

@@ -84,7 +84,8 @@ test('logout revokes the session: its socket closes within a second and the toke
   c.ws.on('error', () => {});
   const out = await request(server, 'POST', '/api/logout', { headers: { cookie: `__Host-weft=${s.token}` } });
   assert.ok(out.status >= 200 && out.status < 300, `logout: ${out.status} ${out.text}`);
-  await closedWithin(c, 1500);
+  const { code } = await closedWithin(c, 1500);
+  assert.equal(code, 1008, 'closed as a policy matter (signed out)');
   await assert.rejects(connect(server, s.token), (e) => e.status === 401);
   await assert.rejects(connect(server, s.token, { cookie: true }), (e) => e.status === 401);
   const me = await request(server, 'GET', '/api/me', { headers: { cookie: `__Host-weft=${s.token}` } });
@@ -131,4 +132,47 @@ test('ALPN offering h2 and http/1.1 never negotiates h2', async () => {
   assert.equal(r.ok, true, `handshake failed: ${r.error?.message}`);
   assert.notEqual(r.alpn, 'h2');
   assert.ok(r.alpn === 'http/1.1' || r.alpn === false, `alpn: ${r.alpn}`);
+});
+
+test('security headers are on every response, not only static files', async () => {
+  const rs = [
+    await request(server, 'GET', '/healthz'),
+    await login(server, 'ana', 'wrong one'),
+    await request(server, 'GET', '/api/no-such-endpoint'),
+  ];
+  for (const r of rs) {
+    assert.match(r.headers['strict-transport-security'] || '', /max-age=\d+/, `status ${r.status}`);
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.ok(r.headers['content-security-policy']);
+    assert.equal(r.headers['referrer-policy'], 'no-referrer');
+  }
+  assert.equal(rs[2].status, 404);
+});
+
+test('POST /api/tokens issues a bearer token (shown once) that opens /ws and can be revoked', async () => {
+  const s = await login(server, 'ana', PW);
+  const none = await request(server, 'POST', '/api/tokens', { body: { name: 'bot' } });
+  assert.equal(none.status, 401);
+  const r = await request(server, 'POST', '/api/tokens', { body: { name: 'standup-bot' }, headers: { cookie: `__Host-weft=${s.token}` } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(typeof r.body.token, 'string');
+  assert.notEqual(r.body.token, s.token);
+  assert.equal(r.headers['set-cookie'], undefined, 'a bot token is not a cookie');
+  const bot = await connect(server, r.body.token);
+  assert.equal(bot.welcome.user.name, 'ana');
+  bot.ws.on('error', () => {});
+  const out = await request(server, 'POST', '/api/logout', { headers: { authorization: `Bearer ${r.body.token}` } });
+  assert.equal(out.status, 200);
+  await closedWithin(bot, 1500);
+  await assert.rejects(connect(server, r.body.token), (e) => e.status === 401);
+  // The browser session that made it is unaffected.
+  const me = await request(server, 'GET', '/api/me', { headers: { cookie: `__Host-weft=${s.token}` } });
+  assert.equal(me.status, 200);
+});
+
+test('GET /metrics from loopback answers Prometheus text', async () => {
+  const r = await request(server, 'GET', '/metrics');
+  assert.equal(r.status, 200);
+  assert.match(r.headers['content-type'] || '', /^text\/plain/);
+  assert.match(r.text, /^# (HELP|TYPE) \w+/m);
 });

@@ -155,6 +155,34 @@ test('thread field round-trips through ack, event and history', async () => {
   assert.equal(h.messages.find((m) => m.id === root.id).thread, null);
 });
 
+test('a thread naming a message of another channel -> bad_request', async () => {
+  const elsewhere = await sendMsg(c.ana, evech.id, 'in eve\'s channel');
+  const r = await c.ana.request({ type: 'send', channel: chan.id, body: 'cross', client_id: uid('c'), thread: elsewhere.id, req: 'xt' });
+  assert.deepEqual({ type: r.type, code: r.code, req: r.req }, { type: 'error', code: 'bad_request', req: 'xt' }, JSON.stringify(r));
+});
+
+test('the sender receives its own event before its ack (documented order)', async () => {
+  const from = c.ana.frames.length;
+  const ack = await sendMsg(c.ana, chan.id, 'order check');
+  const frames = c.ana.frames.slice(from);
+  const ei = frames.findIndex((f) => f.type === 'event' && f.seq === ack.id);
+  const ai = frames.findIndex((f) => f.type === 'ack' && f.id === ack.id);
+  assert.ok(ei >= 0 && ei < ai, `event at ${ei}, ack at ${ai}`);
+});
+
+test('read marks a channel read; unread in welcome counts the messages after it', async () => {
+  const last = await sendMsg(c.ana, chan.id, 'read up to here');
+  const r = await c.di.request({ type: 'read', channel: chan.id, seq: last.id, req: 'rd' });
+  assert.deepEqual({ type: r.type, req: r.req }, { type: 'ok', req: 'rd' }, JSON.stringify(r));
+  const more = [];
+  for (let i = 0; i < 3; i++) more.push(await sendMsg(c.ana, chan.id, `unread ${i}`));
+  const k = await connect(server, u.di.token, { since: more[2].id });
+  const entry = k.welcome.channels.find((x) => x.id === chan.id);
+  assert.equal(entry.unread, 3);
+  assert.equal(entry.last_seq, more[2].id);
+  await k.close();
+});
+
 test('send by a non-member -> forbidden; to an unknown channel -> not_found', async () => {
   const from = c.ana.frames.length;
   const r = await c.eve.request({ type: 'send', channel: chan.id, body: 'let me in', client_id: uid('c'), req: 'nm' });

@@ -65,23 +65,38 @@ test('reconnect with since=<last seq seen> replays exactly the 50 missed message
   await r3.close();
 });
 
-test('events committed while the replay runs are neither lost nor duplicated', async () => {
+test('events committed while the replay runs are neither lost nor duplicated', async (t) => {
   const r1 = await connect(server, rec.token);
   const since = cursor(r1);
   await r1.close();
   const tag = uid('race');
-  const before = await sendBurst(sender, chan.id, 300, (i) => `${tag} a${i}`);
-  // Reconnect while 200 more are being sent.
-  const [r2, during] = await Promise.all([
-    connect(server, rec.token, { since }),
-    sendBurst(sender, chan.id, 200, (i) => `${tag} b${i}`),
-  ]);
+  const before = [];
+  for (let i = 0; i < 600; i += 100) before.push(...await sendBurst(sender, chan.id, 100, (j) => `${tag} a${i + j}`));
+  // Four lanes keep sending from before the reconnect until well after synced.
+  const during = [];
+  let stopAt = Infinity;
+  let n = 0;
+  let started;
+  const running = new Promise((resolve) => { started = resolve; });
+  const lane = async () => {
+    while (during.length < stopAt) {
+      during.push(await sendMsg(sender, chan.id, `${tag} b${n++}`));
+      if (during.length === 20) started();
+    }
+  };
+  const lanes = Promise.all([lane(), lane(), lane(), lane()]);
+  await running;
+  const r2 = await connect(server, rec.token, { since });
+  stopAt = during.length + 40;
+  await lanes;
   const all = [...before, ...during].map((a) => a.id).sort((x, y) => x - y);
   const mine = (f) => f.type === 'event' && f.channel === chan.id;
-  await waitCount(r2, (f) => mine(f) && f.message?.body?.startsWith(tag), 500, { timeout: 20000 });
+  await waitCount(r2, (f) => mine(f) && f.message?.body?.startsWith(tag), all.length, { timeout: 20000 });
   const seqs = r2.frames.filter(mine).map((f) => f.seq);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], `seq ${seqs[i]} after ${seqs[i - 1]} (dup or out of order)`);
   assert.deepEqual(seqs, all, 'exactly every event after the cursor, once each');
+  const si = r2.frames.findIndex((f) => f.type === 'synced');
+  t.diagnostic(`welcome.seq ${r2.welcome.seq}, synced.seq ${r2.synced.seq}, replayed ${r2.frames.slice(0, si).filter(mine).length}, live ${r2.frames.slice(si).filter(mine).length}`);
   await r2.close();
 });
 
@@ -118,6 +133,14 @@ test('--replay-max: a larger backlog yields a gap frame for that channel; histor
     const bigReplayed = got.filter((f) => f.type === 'event' && f.channel === big.id).map((f) => f.seq);
     assert.ok(bigReplayed.length <= 10, `replayed ${bigReplayed.length} > --replay-max`);
     assert.deepEqual(bigReplayed, bigIds.slice(30 - bigReplayed.length));
+    // Documented detail: replay of the channel starts at gap.from, the gap
+    // frame comes first, and history before:from holds the rest.
+    const gi = got.indexOf(gaps[0]);
+    assert.ok(got.findIndex((f) => f.type === 'event' && f.channel === big.id) === -1 || gi < got.findIndex((f) => f.type === 'event' && f.channel === big.id), 'gap precedes the channel\'s replay');
+    for (const sq of bigReplayed) assert.ok(sq >= gaps[0].from);
+    assert.equal(gaps[0].since, since);
+    const hb = await r2.request({ type: 'history', channel: big.id, before: gaps[0].from, limit: 200 });
+    assert.deepEqual(hb.messages.filter((m) => m.id > since).map((m) => m.id), bigIds.filter((x) => x < gaps[0].from));
     // History fills in the rest: together exactly the 30 missed messages.
     const h = (await allHistory(r2, big.id, { limit: 7 })).filter((m) => m.id > since);
     const union = [...new Set([...h.map((m) => m.id), ...bigReplayed])].sort((x, y) => x - y);
@@ -131,4 +154,17 @@ test('--replay-max: a larger backlog yields a gap frame for that channel; histor
   } finally {
     await stopWithin(s2);
   }
+});
+
+test('by default a backlog of 1000 messages is replayed in full, without a gap', async () => {
+  const r1 = await connect(server, rec.token);
+  const since = cursor(r1);
+  await r1.close();
+  const acks = [];
+  for (let i = 0; i < 1000; i += 100) acks.push(...await sendBurst(sender, chan.id, 100, (j) => `k${i + j}`));
+  const r2 = await connect(server, rec.token, { since });
+  const got = replayed(r2);
+  assert.deepEqual(got.filter((f) => f.type === 'gap'), []);
+  assert.deepEqual(got.filter((f) => f.type === 'event').map((f) => f.seq), acks.map((a) => a.id));
+  await r2.close();
 });
