@@ -41,12 +41,14 @@ int64_t weft_mono_ms(void)
 
 void weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
 {
-	time_t secs = (time_t)(ms / 1000);
+	/* Floor division, so that times before 1970 keep a positive millisecond part. */
+	int64_t whole = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	time_t secs = (time_t)whole;
 	struct tm tm;
 	gmtime_r(&secs, &tm);
 	snprintf(buf, WEFT_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(((ms % 1000) + 1000) % 1000));
+		 tm.tm_min, tm.tm_sec, (int)(ms - whole * 1000));
 }
 
 void weft_log(int level, const char *fmt, ...)

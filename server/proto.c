@@ -208,8 +208,17 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 {
 	memset(cmd, 0, sizeof *cmd);
 	cmd->type = -1;
-	cJSON *root = cJSON_ParseWithLength(frame, len);
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(frame, len, &end, false);
 	int rc;
+	/* One JSON value per frame: only whitespace may follow it. */
+	while (root && end && end < frame + len &&
+	       (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (root && end != frame + len) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
 	if (!root) {
 		rc = fail(err, WEFT_EINVAL, "frame is not valid JSON");
 		goto out;
