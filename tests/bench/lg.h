@@ -81,6 +81,9 @@ struct lg_proto {
     const char *name;
     const char *ws_path;
     const char *subprotocol;
+    /* Rooms are joined by every connection itself (MQTT subscriptions),
+     * not once per account (weft membership). */
+    int per_conn_join;
     /* Sizes the backend's room table for room indexes 0..n-1 (0 frees it). */
     int (*rooms_init)(int n);
     /* Appends extra handshake header lines ("Name: value\r\n") for c. */
@@ -98,6 +101,8 @@ struct lg_proto {
     int (*history)(struct lg_conn *c, int room, int64_t before, int limit);
     /* Oldest/newest message id seen in a room (for history paging). */
     void (*room_bounds)(int room, int64_t *lo, int64_t *hi);
+    /* Frees c->pstate (optional). */
+    void (*conn_free)(struct lg_conn *c);
 };
 
 struct lg_conn {
@@ -130,11 +135,13 @@ struct lg_conn {
     int64_t last_seq;     /* highest server seq seen */
     int room;             /* primary room (-1 none) */
     int is_setup;         /* setup connection (joins rooms) */
+    void *pstate;         /* backend's per-connection state */
 };
 
 /* Global context of one run. */
 struct lg_ctx {
     const struct lg_proto *proto;
+    const char *ws_path;
     char host[256];
     char port[16];
     struct sockaddr_storage *addr;
@@ -187,6 +194,7 @@ int lg_net_init(struct lg_ctx *ctx, const char *target);
 void lg_conn_start(struct lg_conn *c);
 void lg_conn_close(struct lg_conn *c, int code);
 int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len);
+int lg_ws_send_binary(struct lg_conn *c, const void *data, size_t len);
 /* Runs the loop for up to seconds; returns early when done(arg) != 0.
  * tick(arg, now) is called at least every millisecond of wall time. */
 int lg_loop_run(double seconds, int (*done)(void *), void (*tick)(void *, uint64_t), void *arg);
@@ -205,6 +213,7 @@ void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, const char *code, const ch
 
 /* proto backends */
 extern const struct lg_proto lg_proto_weft;
+extern const struct lg_proto lg_proto_mqtt;
 
 /* setup.c */
 struct lg_account {

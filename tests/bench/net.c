@@ -246,6 +246,15 @@ int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len)
     return conn_flush(c);
 }
 
+int lg_ws_send_binary(struct lg_conn *c, const void *data, size_t len)
+{
+    if (c->state != LG_OPEN)
+        return -1;
+    if (ws_queue(c, 0x2, data, len) < 0)
+        return -1;
+    return conn_flush(c);
+}
+
 void lg_conn_close(struct lg_conn *c, int code)
 {
     if (c->state == LG_DEAD || c->state == LG_CLOSING || c->state == LG_IDLE)
@@ -328,7 +337,7 @@ static void ws_request(struct lg_conn *c)
                      "Sec-WebSocket-Protocol: %s\r\n"
                      "User-Agent: weft-load\r\n"
                      "%s\r\n",
-                     lg->proto->ws_path, lg->host, lg->port, c->ws_key, lg->proto->subprotocol,
+                     lg->ws_path ? lg->ws_path : lg->proto->ws_path, lg->host, lg->port, c->ws_key, lg->proto->subprotocol,
                      extra);
     if (n < 0 || (size_t)n >= sizeof req) {
         conn_fail(c, "handshake request too long");
@@ -601,6 +610,8 @@ void lg_net_free(void)
     for (int i = 0; i < lg->nconns; i++) {
         struct lg_conn *c = &lg->conns[i];
         conn_release(c);
+        if (lg->proto && lg->proto->conn_free)
+            lg->proto->conn_free(c);
         free(c->rbuf);
         free(c->wbuf);
         free(c->msg);

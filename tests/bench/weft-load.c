@@ -39,6 +39,7 @@ struct opts {
     double sat_p99_ms;
     int verbose, quiet;
     const char *sources;
+    const char *ws_path;
 };
 
 static struct opts o;
@@ -522,6 +523,12 @@ static void reset_conn(struct lg_conn *c)
     c->last_seq = 0;
 }
 
+/* Without a tokens file (anonymous brokers) accounts are only labels. */
+static int accounts_avail(void)
+{
+    return lg->ntokens ? lg->ntokens : 1 << 30;
+}
+
 /* Assigns accounts so that an account's connections all sit in one room:
  * membership is per user, so a shared account must not widen a connection's
  * fan-out beyond its own room. Returns -1 when there are too few tokens. */
@@ -530,22 +537,22 @@ static int assign_accounts(int wrap_ok)
     int need = 0;
     for (int r = 0; r < nrooms; r++)
         need += (rooms[r].n + o.per_account - 1) / o.per_account;
-    int per_room_cap = nrooms ? lg->ntokens / nrooms : lg->ntokens;
+    int per_room_cap = nrooms ? accounts_avail() / nrooms : accounts_avail();
     if (nrooms && per_room_cap < 1 && !wrap_ok) {
         fprintf(stderr,
                 "weft-load: %d rooms need at least %d accounts (tokens file has %d); run "
                 "`weft-load setup --accounts %d`\n",
-                nrooms, nrooms, lg->ntokens, need);
+                nrooms, nrooms, accounts_avail(), need);
         return -1;
     }
-    if (need > lg->ntokens && !o.quiet)
+    if (need > accounts_avail() && !o.quiet)
         fprintf(stderr, "weft-load: note: %d accounts wanted (1 per %d connections), %d available: "
                         "sharing more connections per account\n",
-                need, o.per_account, lg->ntokens);
+                need, o.per_account, accounts_avail());
     int acc = 0;
     for (int r = 0; r < nrooms; r++) {
         int want = (rooms[r].n + o.per_account - 1) / o.per_account;
-        if (need > lg->ntokens)
+        if (need > accounts_avail())
             want = want < per_room_cap ? want : per_room_cap;
         if (want < 1)
             want = 1;
@@ -554,7 +561,7 @@ static int assign_accounts(int wrap_ok)
         for (int k = 0; k < rooms[r].n; k++) {
             struct lg_conn *c = &lg->conns[rooms[r].first + k];
             c->room = r;
-            c->account = (acc + k % want) % lg->ntokens;
+            c->account = (acc + k % want) % accounts_avail();
         }
         acc += want;
     }
@@ -567,6 +574,8 @@ static int assign_accounts(int wrap_ok)
  * the server's current seq so bulk connections skip old history. */
 static int setup_rooms(void)
 {
+    if (lg->proto->per_conn_join)
+        return 0;
     int nlead = 0;
     int *lead = malloc((size_t)(lg->nconns + 1) * sizeof *lead);
     for (int r = 0; r < nrooms; r++)
@@ -686,6 +695,16 @@ static int bulk_connect(int from, int to)
 {
     sample_rss_base();
     int ok = connect_range(from, to, 1);
+    if (lg->proto->per_conn_join && nrooms) {
+        for (int i = from; i < to; i++) {
+            struct lg_conn *c = &lg->conns[i];
+            if (c->state == LG_OPEN && c->ready && c->room >= 0)
+                lg->proto->room_join(c, c->room);
+        }
+        lg_loop_run(30, no_pending, NULL, NULL);
+        if (setup_failures)
+            fprintf(stderr, "weft-load: %d joins failed\n", setup_failures);
+    }
     lg_loop_run(0.3, NULL, NULL, NULL); /* let the server settle before sampling */
     sample_rss_conn();
     if (!o.quiet)
@@ -747,7 +766,7 @@ static int wl_idle(void)
     if (make_conns(o.conns) < 0 || make_rooms(0, 0, 0) < 0)
         return -1;
     for (int i = 0; i < o.conns; i++)
-        lg->conns[i].account = i % lg->ntokens;
+        lg->conns[i].account = i % accounts_avail();
     if (setup_rooms() < 0)
         return -1;
     if (bulk_connect(0, o.conns) == 0)
@@ -1170,7 +1189,8 @@ static void usage(FILE *f)
           "                  [--create --weftd PATH --data DIR [--parallel K]]\n"
           "  weft-load [run] --target URL --tokens FILE --workload W1|W2|W3|W4|W5|W6 [options]\n"
           "options:\n"
-          "  --proto weft            protocol backend (weft; mqtt and xmpp are planned)\n"
+          "  --proto weft|mqtt       protocol backend (mqtt: MQTT 3.1.1 over WebSocket; xmpp is planned)\n"
+          "  --ws-path PATH          WebSocket path (default /ws for weft, /mqtt for mqtt)\n"
           "  --json FILE             write the report as JSON\n"
           "  --server-pid PID        sample server CPU and RSS from /proc/PID\n"
           "  --conns N               W4: idle connections; W5: history readers\n"
@@ -1256,7 +1276,7 @@ enum {
     OPT_CHANNELS, OPT_MEMBERS, OPT_SENDERS, OPT_RATES, OPT_RATE, OPT_DURATION, OPT_DRAIN,
     OPT_CONC, OPT_PER_ACCOUNT, OPT_BODY, OPT_PREFIX, OPT_SEED, OPT_SEED_CONNS, OPT_WINDOW,
     OPT_LIMIT, OPT_SAT, OPT_QUIET, OPT_VERBOSE, OPT_ACCOUNTS, OPT_CREATE, OPT_WEFTD, OPT_DATA,
-    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_TRACE, OPT_HELP
+    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_TRACE, OPT_WS_PATH, OPT_HELP
 };
 
 static const struct option longopts[] = {
@@ -1294,6 +1314,7 @@ static const struct option longopts[] = {
     { "password", required_argument, 0, OPT_PASSWORD },
     { "source-addrs", required_argument, 0, OPT_SOURCES },
     { "trace", required_argument, 0, OPT_TRACE },
+    { "ws-path", required_argument, 0, OPT_WS_PATH },
     { "help", no_argument, 0, OPT_HELP },
     { 0, 0, 0, 0 },
 };
@@ -1362,6 +1383,7 @@ int main(int argc, char **argv)
         case OPT_PASSWORD: password = optarg; break;
         case OPT_SOURCES: o.sources = optarg; break;
         case OPT_TRACE: trace_conns = atoi(optarg); break;
+        case OPT_WS_PATH: o.ws_path = optarg; break;
         case OPT_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -1390,7 +1412,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (!o.target || !o.tokens_file || !o.workload) {
+    if (!o.target || !o.workload || (!o.tokens_file && !strcmp(o.proto, "weft"))) {
         usage(stderr);
         return 2;
     }
@@ -1404,8 +1426,17 @@ int main(int argc, char **argv)
         return 2;
     }
     o.workload = known[w - 1];
-    if (strcmp(o.proto, "weft") != 0) {
-        fprintf(stderr, "weft-load: protocol %s is not implemented yet (only weft)\n", o.proto);
+    const struct lg_proto *proto = NULL;
+    if (!strcmp(o.proto, "weft"))
+        proto = &lg_proto_weft;
+    else if (!strcmp(o.proto, "mqtt"))
+        proto = &lg_proto_mqtt;
+    if (!proto) {
+        fprintf(stderr, "weft-load: protocol %s is not implemented (weft, mqtt)\n", o.proto);
+        return 2;
+    }
+    if (w == 5 && !proto->history) {
+        fprintf(stderr, "weft-load: %s has no history: W5 needs it\n", proto->name);
         return 2;
     }
     if (o.per_account < 1)
@@ -1460,7 +1491,8 @@ int main(int argc, char **argv)
 
     static struct lg_ctx ctx;
     lg = &ctx;
-    lg->proto = &lg_proto_weft;
+    lg->proto = proto;
+    lg->ws_path = o.ws_path;
     lg->verbose = o.verbose;
     lg->quiet = o.quiet;
     lg->trace = trace_conns > 0;
@@ -1470,7 +1502,7 @@ int main(int argc, char **argv)
     lg_raise_nofile();
     if (lg_net_init(lg, o.target) < 0)
         return 1;
-    if (lg_tokens_load(o.tokens_file, &lg->tokens, &lg->ntokens) < 0)
+    if (o.tokens_file && lg_tokens_load(o.tokens_file, &lg->tokens, &lg->ntokens) < 0)
         return 1;
     if (o.sources && parse_sources(o.sources) < 0) {
         fprintf(stderr, "weft-load: bad --source-addrs %s\n", o.sources);
@@ -1481,6 +1513,8 @@ int main(int argc, char **argv)
     snprintf(lg->run_id, sizeof lg->run_id, "%02x%02x%02x", rb[0], rb[1], rb[2]);
     if (o.room_prefix)
         snprintf(lg->room_prefix, sizeof lg->room_prefix, "%s", o.room_prefix);
+    else if (proto->per_conn_join)
+        snprintf(lg->room_prefix, sizeof lg->room_prefix, "weft-load/%s/w%d", lg->run_id, w);
     else
         snprintf(lg->room_prefix, sizeof lg->room_prefix, "lg-%s-w%d", lg->run_id, w);
     steps = calloc(MAX_STEPS, sizeof *steps);
