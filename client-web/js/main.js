@@ -716,7 +716,16 @@ function renderHeader() {
   $('leave-channel').textContent = c.kind === 'dm' ? 'Leave conversation' : 'Leave channel';
   $('log').setAttribute('aria-label', c.kind === 'dm' ? `Messages with ${channelName(c)}` : `Messages in #${channelName(c)}`);
   $('composer-input').placeholder = c.kind === 'dm' ? `Message ${channelName(c)}` : `Message #${channelName(c)}`;
-  document.title = `${c.kind === 'dm' ? '' : '#'}${channelName(c)} · Weft`;
+  updateTitle();
+}
+
+// "(3) #lobby · Weft": unread messages elsewhere show in the tab title.
+function updateTitle() {
+  const c = S.channels.get(S.current);
+  const base = c ? `${c.kind === 'dm' ? '' : '#'}${channelName(c)} · Weft` : 'Weft';
+  let unread = 0;
+  for (const x of S.channels.values()) unread += x.unread || 0;
+  document.title = unread ? `(${unread}) ${base}` : base;
 }
 
 
@@ -857,6 +866,7 @@ function renderSidebar() {
     nav.append(h('section', { class: 'nav-group' }, h('h2', { id: headingId, class: 'nav-heading' }, label), list));
   }
   if (focusedKey) nav.querySelector(`[data-key="${focusedKey}"]`)?.focus();
+  if (S.me) updateTitle();
 }
 
 function updateBadge(id) {
@@ -867,6 +877,7 @@ function updateBadge(id) {
   const n = c?.unread || 0;
   a.classList.toggle('has-unread', n > 0);
   if (n) a.append(badge(n));
+  updateTitle();
 }
 
 // ---------------------------------------------------------------- drawer (narrow screens)

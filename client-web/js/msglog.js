@@ -95,7 +95,7 @@ function elementFor(d, vm, app) {
     d.els.set(vm.key, el);
   }
   const editing = vm.id !== null && d.editing === vm.id;
-  const sig = [vm.key, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? app.connState() : ''].join('\u0001');
+  const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? app.connState() : ''].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
     buildMessage(el, d, vm, app, editing);

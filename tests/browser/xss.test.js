@@ -56,3 +56,33 @@ test('markup in messages renders as literal text and runs nothing', async () => 
   assertNoProblems(page); // no dialog fired, no CSP violation, no page error
   await context.close();
 });
+
+test('the formatting subset is built from DOM nodes', async () => {
+  const { context, page } = await newPage(browser);
+  await page.goto(server.origin);
+  await page.getByLabel('Username').waitFor();
+  const cases = {
+    'plain <b>text</b>': '<p>plain &lt;b&gt;text&lt;/b&gt;</p>',
+    '**bold** and *it* and `a*b*c`': '<p><strong>bold</strong> and <em>it</em> and <code>a*b*c</code></p>',
+    '> quoted <i>\n> two\nafter': '<blockquote>quoted &lt;i&gt;<br>two</blockquote><p>after</p>',
+    '```\n<script>x</script>\n**no**\n```': '<pre class="code-block"><code>&lt;script&gt;x&lt;/script&gt;\n**no**</code></pre>',
+    'see https://example.org/x_(y). ok': '<p>see <a href="https://example.org/x_(y)" target="_blank" rel="noopener noreferrer">https://example.org/x_(y)</a>. ok</p>',
+    'javascript:alert(1) data:text/html,x ftp://x': '<p>javascript:alert(1) data:text/html,x ftp://x</p>',
+    '**https://example.org**': '<p><strong><a href="https://example.org/" target="_blank" rel="noopener noreferrer">https://example.org</a></strong></p>',
+    'a\nb': '<p>a<br>b</p>',
+    '2 * 3 * 4': '<p>2 * 3 * 4</p>',
+  };
+  const got = await page.evaluate(async (inputs) => {
+    const { renderBody } = await import('/js/format.js');
+    const out = {};
+    for (const input of inputs) {
+      const div = document.createElement('div');
+      div.append(renderBody(input));
+      out[input] = div.innerHTML;
+    }
+    return out;
+  }, Object.keys(cases));
+  for (const [input, html] of Object.entries(cases)) assert.equal(got[input], html, `formatting ${JSON.stringify(input)}`);
+  assertNoProblems(page);
+  await context.close();
+});
