@@ -1,0 +1,1376 @@
+/* Unit tests for store.c on a real SQLite database in a temporary
+ * directory: migrations, users, the writer thread and its jobs (group
+ * commit, idempotent sends, edit, delete, membership, sessions), the
+ * bounded reads (history paging, replay floor, channel events, unread,
+ * members, load) and the online backup. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "weft/store.h"
+
+struct fx {
+	char dir[64];
+	char db[128];
+	struct weft_store *st;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t notified;
+	int64_t ana, bo, cy;      /* users */
+};
+
+static void notify(void *arg)
+{
+	struct fx *f = arg;
+	pthread_mutex_lock(&f->lock);
+	f->notified++;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	/* tmpfs when there is one: synchronous=FULL makes every commit an
+	 * fsync, which these tests (about behaviour, not durability) need not
+	 * wait for. */
+	snprintf(f->dir, sizeof f->dir, "%s/weft-store-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->db, sizeof f->db, "%s/weft.db", f->dir);
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	if (weft_store_open(f->db, &f->st))
+		return -1;
+	/* Accounts are created synchronously, before the writer runs. */
+	if (weft_store_user_create(f->st, "ana", "Ana L\xc3\xb3pez", "hash-a", true, &f->ana) ||
+	    weft_store_user_create(f->st, "bo", NULL, "hash-b", false, &f->bo) ||
+	    weft_store_user_create(f->st, "cy", "Cy", "hash-c", false, &f->cy))
+		return -1;
+	if (weft_store_start(f->st, notify, f))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	if (f->st) {
+		weft_store_stop(f->st);
+		weft_store_close(f->st);
+	}
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cond);
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Waits until n jobs have completed; returns them in commit order in out. */
+static void collect(struct fx *f, struct weft_job **out, int n)
+{
+	int got = 0;
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	while (got < n) {
+		pthread_mutex_lock(&f->lock);
+		uint64_t seen = f->notified;
+		pthread_mutex_unlock(&f->lock);
+		for (struct weft_job *j = weft_store_take_completed(f->st), *next; j; j = next) {
+			next = j->next;
+			j->next = NULL;
+			if (got >= n)
+				fail_msg("more jobs completed than submitted");
+			out[got++] = j;
+		}
+		if (got >= n)
+			break;
+		pthread_mutex_lock(&f->lock);
+		int rc = 0;
+		while (f->notified == seen && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&f->cond, &f->lock, &deadline);
+		pthread_mutex_unlock(&f->lock);
+		if (rc == ETIMEDOUT)
+			fail_msg("timed out waiting for %d jobs (have %d)", n, got);
+	}
+}
+
+/* Submits one job and waits for it. The caller frees the job. */
+static struct weft_job *run(struct fx *f, struct weft_job *j)
+{
+	assert_non_null(j);
+	assert_int_equal(weft_store_submit(f->st, j), 0);
+	struct weft_job *done;
+	collect(f, &done, 1);
+	assert_ptr_equal(done, j);
+	return done;
+}
+
+static int64_t create_channel(struct fx *f, int64_t user, const char *name, int kind, int access)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
+	j->user = user;
+	snprintf(j->name, sizeof j->name, "%s", name);
+	j->ckind = kind;
+	j->access = access;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	int64_t id = j->id;
+	weft_job_free(j);
+	return id;
+}
+
+static void join(struct fx *f, int64_t channel, int64_t user, int role)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = user;
+	j->target = user;
+	j->channel = channel;
+	j->role = role;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+}
+
+static struct weft_job *send_job(int64_t user, int64_t channel, const char *body, const char *client_id)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_SEND);
+	assert_non_null(j);
+	j->user = user;
+	j->channel = channel;
+	j->text = strdup(body);
+	if (client_id)
+		snprintf(j->client_id, sizeof j->client_id, "%s", client_id);
+	return j;
+}
+
+/* Sends and returns the new message id. */
+static int64_t send_msg(struct fx *f, int64_t user, int64_t channel, const char *body)
+{
+	struct weft_job *j = run(f, send_job(user, channel, body, NULL));
+	assert_int_equal(j->result, 0);
+	int64_t id = j->id;
+	weft_job_free(j);
+	return id;
+}
+
+static int64_t user_version(const char *path)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* ---- Schema and users. */
+
+static void test_migrations(void **state)
+{
+	struct fx *f = *state;
+	int64_t v = user_version(f->db);
+	assert_true(v >= 1);
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t m = send_msg(f, f->ana, ch, "persisted");
+	weft_store_stop(f->st);
+	weft_store_close(f->st);
+	f->st = NULL;
+
+	/* Reopening applies nothing new and keeps the data. */
+	for (int i = 0; i < 2; i++) {
+		struct weft_store *st;
+		assert_int_equal(weft_store_open(f->db, &st), 0);
+		assert_int_equal(user_version(f->db), v);
+		struct weft_message msg = { 0 };
+		assert_int_equal(weft_store_message_get(st, m, &msg), 0);
+		assert_string_equal(msg.body, "persisted");
+		weft_message_clear(&msg);
+		assert_int_equal(weft_store_last_seq(st), m);
+		struct weft_user_auth ua;
+		assert_int_equal(weft_store_user_by_name(st, "ana", &ua), 0);
+		weft_store_close(st);
+	}
+
+	/* A database from a newer weftd is refused. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)v + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct weft_store *st = NULL;
+	assert_int_not_equal(weft_store_open(f->db, &st), 0);
+	assert_null(st);
+
+	/* A path that cannot be created is an error, not a crash. */
+	char bad[160];
+	snprintf(bad, sizeof bad, "%s/no/such/dir/weft.db", f->dir);
+	assert_int_equal(weft_store_open(bad, &st), WEFT_EIO);
+}
+
+static void test_users(void **state)
+{
+	struct fx *f = *state;
+	assert_true(f->ana > 0);
+	assert_true(f->bo > f->ana);
+	int64_t id = -1;
+	assert_int_equal(weft_store_user_create(f->st, "ana", "Other", "h", false, &id), WEFT_ECONFLICT);
+	assert_int_equal(id, -1); /* not written on failure */
+
+	struct weft_user_auth ua;
+	assert_int_equal(weft_store_user_by_name(f->st, "ana", &ua), 0);
+	assert_int_equal(ua.user.id, f->ana);
+	assert_string_equal(ua.user.name, "ana");
+	assert_string_equal(ua.user.display, "Ana L\xc3\xb3pez");
+	assert_true(ua.admin);
+	assert_true(ua.active);
+	assert_string_equal(ua.pw_hash, "hash-a");
+	assert_int_equal(weft_store_user_by_name(f->st, "bo", &ua), 0);
+	assert_false(ua.admin);
+	assert_string_equal(ua.user.display, "");
+	assert_int_equal(weft_store_user_by_name(f->st, "nobody", &ua), WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_user_by_name(f->st, "ANA", &ua), WEFT_ENOTFOUND);
+}
+
+/* ---- Writer jobs. */
+
+static void test_nop_and_submit_states(void **state)
+{
+	struct fx *f = *state;
+	struct weft_job *j = run(f, weft_job_new(WEFT_JOB_NOP));
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->seq, 0);
+	weft_job_free(j);
+	weft_job_free(NULL);
+
+	/* Stop commits what is queued; afterwards submissions are refused and
+	 * the caller keeps the job. */
+	struct weft_job *q = weft_job_new(WEFT_JOB_NOP);
+	assert_int_equal(weft_store_submit(f->st, q), 0);
+	weft_store_stop(f->st);
+	struct weft_job *done = weft_store_take_completed(f->st);
+	assert_ptr_equal(done, q);
+	assert_null(done->next);
+	assert_int_equal(done->result, 0);
+	weft_job_free(done);
+	struct weft_job *late = weft_job_new(WEFT_JOB_NOP);
+	assert_int_equal(weft_store_submit(f->st, late), WEFT_EBUSY);
+	weft_job_free(late);
+}
+
+static void test_channel_create(void **state)
+{
+	struct fx *f = *state;
+	struct weft_job *j = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
+	j->user = f->ana;
+	snprintf(j->name, sizeof j->name, "equity-caucus");
+	j->ckind = WEFT_KIND_CAUCUS;
+	j->access = WEFT_ACCESS_REQUEST;
+	j->text = strdup("a topic");
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_true(j->id > 0);
+	assert_int_equal(j->chan.id, j->id);
+	assert_string_equal(j->chan.name, "equity-caucus");
+	assert_int_equal(j->chan.kind, WEFT_KIND_CAUCUS);
+	assert_int_equal(j->chan.access, WEFT_ACCESS_REQUEST);
+	assert_string_equal(j->chan.topic, "a topic");
+	assert_false(j->chan.archived);
+	assert_int_equal(j->chan.created_by, f->ana);
+	assert_true(j->chan.created_ms > 0);
+	/* The creator joined as owner: a join event. */
+	assert_true(j->seq > 0);
+	assert_int_equal(j->ev.seq, j->seq);
+	assert_int_equal(j->ev.kind, WEFT_EV_JOIN);
+	assert_int_equal(j->ev.channel, j->id);
+	assert_int_equal(j->ev.user.id, f->ana);
+	assert_string_equal(j->ev.user.name, "ana");
+	assert_int_equal(j->ev.role, WEFT_ROLE_OWNER);
+	assert_int_equal(weft_store_last_seq(f->st), j->seq);
+	int64_t ch = j->id;
+	weft_job_free(j);
+
+	struct weft_member_row rows[4];
+	int n = 0;
+	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].user.id, f->ana);
+	assert_int_equal(rows[0].role, WEFT_ROLE_OWNER);
+
+	/* The same name again: conflict, nothing committed. */
+	int64_t last = weft_store_last_seq(f->st);
+	j = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
+	j->user = f->bo;
+	snprintf(j->name, sizeof j->name, "equity-caucus");
+	j->ckind = WEFT_KIND_TEAM;
+	j->access = WEFT_ACCESS_INVITE;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ECONFLICT);
+	assert_int_equal(j->seq, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+static void test_send_seq_and_ids(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = create_channel(f, f->ana, "a", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t b = create_channel(f, f->ana, "b", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t prev = weft_store_last_seq(f->st);
+	for (int i = 0; i < 10; i++) {
+		char body[32], cid[32];
+		snprintf(body, sizeof body, "message %d", i);
+		snprintf(cid, sizeof cid, "c-%d", i);
+		struct weft_job *j = run(f, send_job(f->ana, i % 2 ? a : b, body, cid));
+		assert_int_equal(j->result, 0);
+		assert_false(j->duplicate);
+		assert_true(j->seq > prev);              /* strictly increasing */
+		assert_int_equal(j->id, j->seq);         /* a message's id is its seq */
+		assert_int_equal(weft_store_last_seq(f->st), j->seq);
+		assert_int_equal(j->ev.seq, j->seq);
+		assert_int_equal(j->ev.kind, WEFT_EV_MESSAGE);
+		assert_int_equal(j->ev.channel, i % 2 ? a : b);
+		assert_true(j->ev.ts_ms > 0);
+		assert_int_equal(j->ev.msg.id, j->id);
+		assert_int_equal(j->ev.msg.channel, i % 2 ? a : b);
+		assert_string_equal(j->ev.msg.body, body);
+		assert_string_equal(j->ev.msg.client_id, cid);
+		assert_int_equal(j->ev.msg.author.id, f->ana);
+		assert_string_equal(j->ev.msg.author.name, "ana");
+		assert_string_equal(j->ev.msg.author.display, "Ana L\xc3\xb3pez");
+		assert_int_equal(j->ev.msg.thread, 0);
+		assert_false(j->ev.msg.deleted);
+		prev = j->seq;
+
+		struct weft_message m = { 0 };
+		assert_int_equal(weft_store_message_get(f->st, j->id, &m), 0);
+		assert_string_equal(m.body, body);
+		assert_int_equal(m.channel, i % 2 ? a : b);
+		assert_int_equal(m.edited_ms, 0);
+		weft_message_clear(&m);
+		weft_job_free(j);
+	}
+	struct weft_message m = { 0 };
+	assert_int_equal(weft_store_message_get(f->st, prev + 1000, &m), WEFT_ENOTFOUND);
+}
+
+static void test_send_idempotent(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+
+	struct weft_job *j = run(f, send_job(f->ana, ch, "hello", "c-5f1e"));
+	assert_int_equal(j->result, 0);
+	int64_t orig = j->id, last = weft_store_last_seq(f->st);
+	weft_job_free(j);
+
+	/* Same author, same client_id, even with another body: the original. */
+	j = run(f, send_job(f->ana, ch, "hello again", "c-5f1e"));
+	assert_int_equal(j->result, 0);
+	assert_true(j->duplicate);
+	assert_int_equal(j->id, orig);
+	assert_int_equal(j->ev.seq, orig);
+	assert_int_equal(j->ev.kind, WEFT_EV_MESSAGE);
+	assert_int_equal(j->ev.msg.id, orig);
+	assert_string_equal(j->ev.msg.body, "hello");
+	assert_string_equal(j->ev.msg.client_id, "c-5f1e");
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last); /* no new event */
+	struct weft_message page[10];
+	int n = 0;
+	bool more = true;
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 10, page, &n, &more), 0);
+	assert_int_equal(n, 1);
+	weft_message_clear(&page[0]);
+
+	/* Another author, same client_id: a new message. */
+	j = run(f, send_job(f->bo, ch, "mine", "c-5f1e"));
+	assert_int_equal(j->result, 0);
+	assert_false(j->duplicate);
+	assert_true(j->id > orig);
+	assert_int_equal(j->ev.msg.author.id, f->bo);
+	assert_int_equal(weft_store_last_seq(f->st), j->id);
+	weft_job_free(j);
+
+	/* No client_id: never a duplicate. */
+	int64_t x1 = send_msg(f, f->ana, ch, "same");
+	int64_t x2 = send_msg(f, f->ana, ch, "same");
+	assert_true(x2 > x1);
+}
+
+static void test_send_refused(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "private", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
+	int64_t other = create_channel(f, f->ana, "other", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t last = weft_store_last_seq(f->st);
+
+	/* Not a member. */
+	struct weft_job *j = run(f, send_job(f->bo, ch, "let me in", "c-1"));
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	assert_int_equal(j->seq, 0);
+	assert_false(j->duplicate);
+	weft_job_free(j);
+	/* A channel that does not exist. */
+	j = run(f, send_job(f->ana, 9999, "void", NULL));
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	/* The refused client_id was not recorded: once a member, it sends. */
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	j = run(f, send_job(f->bo, ch, "let me in", "c-1"));
+	assert_int_equal(j->result, 0);
+	assert_false(j->duplicate);
+	weft_job_free(j);
+
+	/* A thread must name a message of the same channel. */
+	int64_t root = send_msg(f, f->ana, ch, "root");
+	int64_t elsewhere = send_msg(f, f->ana, other, "elsewhere");
+	j = send_job(f->ana, ch, "reply", NULL);
+	j->thread = root;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->ev.msg.thread, root);
+	weft_job_free(j);
+	last = weft_store_last_seq(f->st);
+	j = send_job(f->ana, ch, "reply", NULL);
+	j->thread = elsewhere;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EINVAL);
+	weft_job_free(j);
+	j = send_job(f->ana, ch, "reply", NULL);
+	j->thread = last + 100;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EINVAL);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+}
+
+static struct weft_job *edit_job(int kind, int64_t user, int64_t channel, int64_t target, const char *body)
+{
+	struct weft_job *j = weft_job_new(kind);
+	j->user = user;
+	j->channel = channel;
+	j->target = target;
+	if (body)
+		j->text = strdup(body);
+	return j;
+}
+
+static void test_edit_delete(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t other = create_channel(f, f->ana, "other", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t m1 = send_msg(f, f->ana, ch, "first");
+	int64_t m2 = send_msg(f, f->ana, ch, "second");
+
+	struct weft_job *j = run(f, edit_job(WEFT_JOB_EDIT, f->ana, ch, m1, "first, fixed"));
+	assert_int_equal(j->result, 0);
+	assert_true(j->seq > m2);
+	assert_int_equal(j->ev.kind, WEFT_EV_EDIT);
+	assert_int_equal(j->ev.channel, ch);
+	assert_int_equal(j->ev.msg.id, m1);
+	assert_string_equal(j->ev.msg.body, "first, fixed");
+	assert_true(j->ev.msg.edited_ms > 0);
+	int64_t edit_seq = j->seq;
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), edit_seq);
+
+	struct weft_message m = { 0 };
+	assert_int_equal(weft_store_message_get(f->st, m1, &m), 0);
+	assert_string_equal(m.body, "first, fixed");
+	assert_true(m.edited_ms > 0);
+	assert_int_equal(m.id, m1); /* the id does not change */
+	weft_message_clear(&m);
+	struct weft_message page[10];
+	int n = 0;
+	bool more;
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 10, page, &n, &more), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(page[0].id, m1);
+	assert_string_equal(page[0].body, "first, fixed");
+	for (int i = 0; i < n; i++)
+		weft_message_clear(&page[i]);
+
+	/* The wrong channel: not found, nothing changes. */
+	j = run(f, edit_job(WEFT_JOB_EDIT, f->ana, other, m1, "hijack"));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, other, m1, NULL));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), edit_seq);
+
+	/* Delete: the body is gone; history omits the message. */
+	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m1, NULL));
+	assert_int_equal(j->result, 0);
+	assert_true(j->seq > edit_seq);
+	assert_int_equal(j->ev.kind, WEFT_EV_DELETE);
+	assert_int_equal(j->ev.msg.id, m1);
+	assert_null(j->ev.msg.body);
+	int64_t del_seq = j->seq;
+	weft_job_free(j);
+	assert_int_equal(weft_store_message_get(f->st, m1, &m), 0);
+	assert_true(m.deleted);
+	assert_null(m.body);
+	weft_message_clear(&m);
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 10, page, &n, &more), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(page[0].id, m2);
+	assert_false(more);
+	weft_message_clear(&page[0]);
+	/* Past events of the message no longer carry the body either. */
+	struct weft_event evs[16];
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 16, evs, &n), 0);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].msg.id == m1)
+			assert_null(evs[i].msg.body);
+		weft_event_clear(&evs[i]);
+	}
+
+	/* Editing or deleting a deleted message: not found. */
+	j = run(f, edit_job(WEFT_JOB_EDIT, f->ana, ch, m1, "resurrect"));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m1, NULL));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), del_seq);
+}
+
+/* Searches a file for a byte string. */
+static bool file_contains(const char *path, const char *needle)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return false;
+	size_t nl = strlen(needle), cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	size_t r;
+	bool found = false;
+	while ((r = fread(buf + len, 1, cap - len, fp)) > 0) {
+		len += r;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	fclose(fp);
+	for (size_t i = 0; i + nl <= len && !found; i++)
+		found = !memcmp(buf + i, needle, nl);
+	free(buf);
+	return found;
+}
+
+/* "A deleted message's body is gone from the store, not hidden": once the
+ * writer is idle or stopped, neither the database nor its WAL holds it. */
+static void test_delete_scrubs_files(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	const char *secret = "zq-secret-body-7f3a9c";
+	int64_t m = send_msg(f, f->ana, ch, secret);
+	send_msg(f, f->ana, ch, "filler");
+	struct weft_job *j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m, NULL));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	weft_store_stop(f->st);
+	weft_store_close(f->st);
+	f->st = NULL;
+	char wal[160];
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	assert_false(file_contains(f->db, secret));
+	assert_false(file_contains(wal, secret));
+	assert_true(file_contains(f->db, "filler"));
+}
+
+/* One failing job in a batch does not undo the others, and jobs that
+ * arrive while a transaction is in progress share the next one. */
+static void test_group_commit(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	uint64_t jobs0, commits0;
+	weft_store_stats(f->st, &jobs0, &commits0);
+
+	/* Hold the database's write lock from another connection so that the
+	 * writer blocks in BEGIN while everything below queues up. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+	enum { N = 60 };
+	struct weft_job *sub[N];
+	for (int i = 0; i < N; i++) {
+		if (i == 30) {
+			/* A name that is taken: this one fails. */
+			sub[i] = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
+			sub[i]->user = f->bo;
+			snprintf(sub[i]->name, sizeof sub[i]->name, "lobby");
+			sub[i]->ckind = WEFT_KIND_COHORT;
+		} else if (i == 40) {
+			/* The same client_id as job 20 in the same batch: duplicate. */
+			sub[i] = send_job(f->ana, ch, "again", "cid-20");
+		} else {
+			char body[32], cid[32];
+			snprintf(body, sizeof body, "batch %d", i);
+			snprintf(cid, sizeof cid, "cid-%d", i);
+			sub[i] = send_job(f->ana, ch, body, cid);
+		}
+		assert_int_equal(weft_store_submit(f->st, sub[i]), 0);
+	}
+	usleep(100 * 1000);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	struct weft_job *done[N];
+	collect(f, done, N);
+	int64_t prev = 0;
+	for (int i = 0; i < N; i++) {
+		/* Completed in submission order, which is commit order. */
+		assert_ptr_equal(done[i], sub[i]);
+		if (i == 30) {
+			assert_int_equal(done[i]->result, WEFT_ECONFLICT);
+			assert_int_equal(done[i]->seq, 0);
+			continue;
+		}
+		assert_int_equal(done[i]->result, 0);
+		if (i == 40) {
+			assert_true(done[i]->duplicate);
+			assert_int_equal(done[i]->id, sub[20]->id);
+			continue;
+		}
+		assert_false(done[i]->duplicate);
+		assert_true(done[i]->seq > prev);
+		prev = done[i]->seq;
+	}
+	assert_int_equal(weft_store_last_seq(f->st), prev);
+	for (int i = 0; i < N; i++)
+		weft_job_free(done[i]);
+
+	uint64_t jobs1, commits1;
+	weft_store_stats(f->st, &jobs1, &commits1);
+	assert_int_equal(jobs1 - jobs0, N);
+	/* At most the first job went alone; the rest shared one transaction. */
+	assert_true(commits1 - commits0 <= 2);
+	assert_true(commits1 - commits0 < jobs1 - jobs0);
+
+	/* Every successful send is durable and visible. */
+	struct weft_message page[WEFT_HISTORY_MAX];
+	int n = 0;
+	bool more;
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, WEFT_HISTORY_MAX, page, &n, &more), 0);
+	assert_int_equal(n, N - 2);
+	for (int i = 0; i < n; i++)
+		weft_message_clear(&page[i]);
+}
+
+/* Many jobs submitted as fast as possible also batch (no lock trick). */
+static void test_group_commit_burst(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "burst", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	uint64_t jobs0, commits0;
+	weft_store_stats(f->st, &jobs0, &commits0);
+	enum { N = 300 };
+	static struct weft_job *done[N];
+	for (int i = 0; i < N; i++)
+		assert_int_equal(weft_store_submit(f->st, send_job(f->bo == 0 ? 0 : f->ana, ch, "x", NULL)), 0);
+	collect(f, done, N);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(done[i]->result, 0);
+		if (i)
+			assert_true(done[i]->seq > done[i - 1]->seq);
+	}
+	for (int i = 0; i < N; i++)
+		weft_job_free(done[i]);
+	uint64_t jobs1, commits1;
+	weft_store_stats(f->st, &jobs1, &commits1);
+	assert_int_equal(jobs1 - jobs0, N);
+	assert_true(commits1 - commits0 < N);
+}
+
+static void test_membership(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "team", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
+	int64_t last = weft_store_last_seq(f->st);
+
+	/* ana adds bo as moderator (actor ana, target bo). */
+	struct weft_job *j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = f->ana;
+	j->target = f->bo;
+	j->channel = ch;
+	j->role = WEFT_ROLE_MODERATOR;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_true(j->seq > last);
+	assert_int_equal(j->ev.kind, WEFT_EV_JOIN);
+	assert_int_equal(j->ev.user.id, f->bo);
+	assert_string_equal(j->ev.user.name, "bo");
+	assert_int_equal(j->ev.role, WEFT_ROLE_MODERATOR);
+	weft_job_free(j);
+	/* No role: member. */
+	j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = f->cy;
+	j->target = f->cy;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->ev.role, WEFT_ROLE_MEMBER);
+	weft_job_free(j);
+	/* Joining twice: conflict. */
+	last = weft_store_last_seq(f->st);
+	j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = f->cy;
+	j->target = f->cy;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ECONFLICT);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+
+	/* Members: by role (owner first), then name. */
+	struct weft_member_row rows[8];
+	int n = 0;
+	assert_int_equal(weft_store_members(f->st, ch, rows, 8, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].user.name, "ana");
+	assert_int_equal(rows[0].role, WEFT_ROLE_OWNER);
+	assert_string_equal(rows[1].user.name, "bo");
+	assert_int_equal(rows[1].role, WEFT_ROLE_MODERATOR);
+	assert_string_equal(rows[2].user.name, "cy");
+	assert_string_equal(rows[2].user.display, "Cy");
+	assert_int_equal(rows[2].role, WEFT_ROLE_MEMBER);
+	/* Bounded by max. */
+	assert_int_equal(weft_store_members(f->st, ch, rows, 2, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* Leave: an event naming the user; leaving again: not found. */
+	j = weft_job_new(WEFT_JOB_LEAVE);
+	j->user = f->cy;
+	j->target = f->cy;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->ev.kind, WEFT_EV_LEAVE);
+	assert_int_equal(j->ev.user.id, f->cy);
+	assert_string_equal(j->ev.user.name, "cy");
+	assert_int_equal(j->ev.channel, ch);
+	last = j->seq;
+	weft_job_free(j);
+	assert_int_equal(weft_store_members(f->st, ch, rows, 8, &n), 0);
+	assert_int_equal(n, 2);
+	j = weft_job_new(WEFT_JOB_LEAVE);
+	j->user = f->cy;
+	j->target = f->cy;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	/* A former member cannot post. */
+	j = run(f, send_job(f->cy, ch, "still here?", NULL));
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	weft_job_free(j);
+}
+
+/* ---- Reads. */
+
+static void clear_page(struct weft_message *page, int n)
+{
+	for (int i = 0; i < n; i++)
+		weft_message_clear(&page[i]);
+}
+
+/* Checks a history page against the expected ids and more flag. */
+static void expect_page(struct fx *f, int64_t ch, int64_t before, int64_t after, int limit,
+			const int64_t *want, int nwant, bool want_more)
+{
+	struct weft_message page[WEFT_HISTORY_MAX];
+	int n = -1;
+	bool more = !want_more;
+	assert_int_equal(weft_store_history(f->st, ch, before, after, limit, page, &n, &more), 0);
+	if (n != nwant)
+		fail_msg("history(before=%lld, after=%lld, limit=%d): %d messages, expected %d",
+			 (long long)before, (long long)after, limit, n, nwant);
+	for (int i = 0; i < n; i++) {
+		if (page[i].id != want[i])
+			fail_msg("history(before=%lld, after=%lld, limit=%d)[%d]: id %lld, expected %lld",
+				 (long long)before, (long long)after, limit, i, (long long)page[i].id,
+				 (long long)want[i]);
+		assert_int_equal(page[i].channel, ch);
+		assert_non_null(page[i].body);
+	}
+	clear_page(page, n);
+	if (more != want_more)
+		fail_msg("history(before=%lld, after=%lld, limit=%d): more=%d, expected %d",
+			 (long long)before, (long long)after, limit, more, want_more);
+}
+
+static void test_history_paging(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t other = create_channel(f, f->ana, "other", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	expect_page(f, ch, 0, -1, 50, NULL, 0, false);      /* empty channel */
+	expect_page(f, ch, 0, 0, 50, NULL, 0, false);
+
+	int64_t m[11]; /* m[1..10] */
+	for (int i = 1; i <= 10; i++) {
+		char body[16];
+		snprintf(body, sizeof body, "m%d", i);
+		m[i] = send_msg(f, f->ana, ch, body);
+		send_msg(f, f->ana, other, "noise"); /* ids of ch are not contiguous */
+	}
+	/* Latest page. */
+	expect_page(f, ch, 0, -1, 3, (int64_t[]){ m[8], m[9], m[10] }, 3, true);
+	expect_page(f, ch, 0, -1, 10, &m[1], 10, false);
+	expect_page(f, ch, 0, -1, 200, &m[1], 10, false);
+	/* Backwards with before (exclusive). */
+	expect_page(f, ch, m[8], -1, 3, &m[5], 3, true);
+	expect_page(f, ch, m[5], -1, 3, &m[2], 3, true);
+	expect_page(f, ch, m[4], -1, 3, &m[1], 3, false);
+	expect_page(f, ch, m[3], -1, 5, &m[1], 2, false);
+	expect_page(f, ch, m[1], -1, 5, NULL, 0, false);
+	expect_page(f, ch, m[10] + 1000, -1, 2, &m[9], 2, true);
+	/* Forwards with after (exclusive); after 0 pages from the oldest. */
+	expect_page(f, ch, 0, 0, 3, &m[1], 3, true);
+	expect_page(f, ch, 0, m[3], 3, &m[4], 3, true);
+	expect_page(f, ch, 0, m[7], 3, &m[8], 3, false);
+	expect_page(f, ch, 0, m[6], 10, &m[7], 4, false);
+	expect_page(f, ch, 0, m[10], 3, NULL, 0, false);
+	/* A window: after and before together. */
+	expect_page(f, ch, m[6], m[2], 10, &m[3], 3, false);
+	expect_page(f, ch, m[6], m[2], 2, &m[3], 2, true);
+	expect_page(f, ch, m[6], m[2], 3, &m[3], 3, false);
+	expect_page(f, ch, m[3], m[2], 3, NULL, 0, false);
+
+	/* Deleted messages are skipped, and `more` does not count them. */
+	struct weft_job *j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m[5], NULL));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m[1], NULL));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	expect_page(f, ch, m[7], -1, 2, (int64_t[]){ m[4], m[6] }, 2, true);
+	expect_page(f, ch, m[4], -1, 2, &m[2], 2, false);   /* m1 deleted: nothing older */
+	expect_page(f, ch, 0, m[3], 2, (int64_t[]){ m[4], m[6] }, 2, true);
+	expect_page(f, ch, 0, -1, 200, (int64_t[]){ m[2], m[3], m[4], m[6], m[7], m[8], m[9], m[10] }, 8,
+		    false);
+	/* Edits show the current body. */
+	j = run(f, edit_job(WEFT_JOB_EDIT, f->ana, ch, m[10], "m10 edited"));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	struct weft_message page[2];
+	int n;
+	bool more;
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 1, page, &n, &more), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].body, "m10 edited");
+	assert_true(page[0].edited_ms > 0);
+	clear_page(page, n);
+	/* Another channel's messages never leak in. */
+	expect_page(f, 9999, 0, -1, 50, NULL, 0, false);
+}
+
+static void test_channel_events(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t other = create_channel(f, f->ana, "other", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	int64_t a = send_msg(f, f->bo, ch, "a");
+	send_msg(f, f->ana, other, "noise");
+	int64_t b = send_msg(f, f->ana, ch, "b");
+	struct weft_job *j = run(f, edit_job(WEFT_JOB_EDIT, f->bo, ch, a, "a2"));
+	weft_job_free(j);
+	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, b, NULL));
+	weft_job_free(j);
+	j = weft_job_new(WEFT_JOB_LEAVE);
+	j->user = f->bo;
+	j->target = f->bo;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+
+	struct weft_event ev[32];
+	int n = 0;
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 32, ev, &n), 0);
+	/* join(ana, owner), join(bo), message a, message b, edit a, delete b, leave bo */
+	int kinds[] = { WEFT_EV_JOIN, WEFT_EV_JOIN, WEFT_EV_MESSAGE, WEFT_EV_MESSAGE, WEFT_EV_EDIT,
+			WEFT_EV_DELETE, WEFT_EV_LEAVE };
+	assert_int_equal(n, 7);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(ev[i].kind, kinds[i]);
+		assert_int_equal(ev[i].channel, ch);
+		assert_true(ev[i].ts_ms > 0);
+		if (i)
+			assert_true(ev[i].seq > ev[i - 1].seq);
+	}
+	assert_int_equal(ev[0].user.id, f->ana);
+	assert_int_equal(ev[0].role, WEFT_ROLE_OWNER);
+	assert_int_equal(ev[1].user.id, f->bo);
+	assert_int_equal(ev[2].seq, a);
+	assert_int_equal(ev[2].msg.id, a);
+	assert_string_equal(ev[2].msg.body, "a2");      /* the message as it now is */
+	assert_int_equal(ev[3].msg.id, b);
+	assert_null(ev[3].msg.body);                    /* deleted */
+	assert_int_equal(ev[4].msg.id, a);
+	assert_string_equal(ev[4].msg.body, "a2");
+	assert_int_equal(ev[5].msg.id, b);
+	assert_int_equal(ev[6].user.id, f->bo);
+	assert_string_equal(ev[6].user.name, "bo");
+	int64_t seqs[7];
+	for (int i = 0; i < n; i++) {
+		seqs[i] = ev[i].seq;
+		weft_event_clear(&ev[i]);
+	}
+
+	/* Bounds: after exclusive, upto inclusive, limit. */
+	assert_int_equal(weft_store_channel_events(f->st, ch, seqs[1], seqs[4], 32, ev, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[0].seq, seqs[2]);
+	assert_int_equal(ev[2].seq, seqs[4]);
+	for (int i = 0; i < n; i++)
+		weft_event_clear(&ev[i]);
+	assert_int_equal(weft_store_channel_events(f->st, ch, seqs[1], INT64_MAX, 2, ev, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ev[0].seq, seqs[2]);
+	assert_int_equal(ev[1].seq, seqs[3]);
+	for (int i = 0; i < n; i++)
+		weft_event_clear(&ev[i]);
+	assert_int_equal(weft_store_channel_events(f->st, ch, seqs[6], INT64_MAX, 32, ev, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(weft_store_channel_events(f->st, ch, seqs[3], seqs[3], 32, ev, &n), 0);
+	assert_int_equal(n, 0);
+	/* The other channel: its join and its message only. */
+	assert_int_equal(weft_store_channel_events(f->st, other, 0, INT64_MAX, 32, ev, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ev[1].kind, WEFT_EV_MESSAGE);
+	assert_string_equal(ev[1].msg.body, "noise");
+	for (int i = 0; i < n; i++)
+		weft_event_clear(&ev[i]);
+}
+
+static void test_replay_floor(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t other = create_channel(f, f->ana, "other", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	for (int i = 0; i < 9; i++) {
+		send_msg(f, f->ana, ch, "x");
+		send_msg(f, f->ana, other, "y");
+	}
+	struct weft_event ev[16];
+	int n = 0;
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 16, ev, &n), 0);
+	assert_int_equal(n, 10); /* the owner's join and 9 messages */
+	int64_t s[10];
+	for (int i = 0; i < n; i++) {
+		s[i] = ev[i].seq;
+		weft_event_clear(&ev[i]);
+	}
+	int64_t floor = -1;
+	/* At most max events follow: 0. */
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 10, &floor), 0);
+	assert_int_equal(floor, 0);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1000, &floor), 0);
+	assert_int_equal(floor, 0);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, s[6], 3, &floor), 0);
+	assert_int_equal(floor, 0);                    /* exactly 3 follow s[6] */
+	assert_int_equal(weft_store_replay_floor(f->st, ch, s[9], 3, &floor), 0);
+	assert_int_equal(floor, 0);
+	/* More than max follow: the seq just before the newest max. */
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 3, &floor), 0);
+	assert_int_equal(floor, s[6]);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, s[5], 3, &floor), 0);
+	assert_int_equal(floor, s[6]);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 9, &floor), 0);
+	assert_int_equal(floor, s[0]);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1, &floor), 0);
+	assert_int_equal(floor, s[8]);
+	/* Replay over (floor, last] is exactly the newest max events. */
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 4, &floor), 0);
+	assert_int_equal(weft_store_channel_events(f->st, ch, floor, INT64_MAX, 16, ev, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[0].seq, s[6]);
+	assert_int_equal(ev[3].seq, s[9]);
+	for (int i = 0; i < n; i++)
+		weft_event_clear(&ev[i]);
+	/* A channel without events. */
+	assert_int_equal(weft_store_replay_floor(f->st, 9999, 0, 1, &floor), 0);
+	assert_int_equal(floor, 0);
+}
+
+static void test_unread_and_read_mark(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t m[6];
+	for (int i = 0; i < 6; i++)
+		m[i] = send_msg(f, f->ana, ch, "x");
+	int u = -1;
+	assert_int_equal(weft_store_unread(f->st, ch, 0, 100, &u), 0);
+	assert_int_equal(u, 6);
+	assert_int_equal(weft_store_unread(f->st, ch, m[3], 100, &u), 0);
+	assert_int_equal(u, 2);
+	assert_int_equal(weft_store_unread(f->st, ch, 0, 4, &u), 0);
+	assert_int_equal(u, 4); /* capped */
+	struct weft_job *j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m[5], NULL));
+	weft_job_free(j);
+	assert_int_equal(weft_store_unread(f->st, ch, m[3], 100, &u), 0);
+	assert_int_equal(u, 1); /* deleted ones do not count */
+
+	j = weft_job_new(WEFT_JOB_READ_MARK);
+	j->user = f->ana;
+	j->channel = ch;
+	j->target = m[2];
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->seq, 0); /* not an event */
+	weft_job_free(j);
+	/* A read mark never moves backwards. */
+	j = weft_job_new(WEFT_JOB_READ_MARK);
+	j->user = f->ana;
+	j->channel = ch;
+	j->target = m[0];
+	run(f, j);
+	weft_job_free(j);
+}
+
+struct loaded {
+	int nchannels;
+	struct weft_channel_info chans[8];
+	int64_t last_seq[8];
+	int nmembers;
+	int64_t mchan[16], muser[16], mread[16];
+	int mrole[16];
+};
+
+static void on_channel(void *arg, const struct weft_channel_info *c, int64_t last_seq)
+{
+	struct loaded *l = arg;
+	if (l->nchannels < 8) {
+		l->chans[l->nchannels] = *c;
+		l->last_seq[l->nchannels++] = last_seq;
+	}
+}
+
+static void on_member(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq)
+{
+	struct loaded *l = arg;
+	if (l->nmembers < 16) {
+		l->mchan[l->nmembers] = channel;
+		l->muser[l->nmembers] = user;
+		l->mrole[l->nmembers] = role;
+		l->mread[l->nmembers++] = read_seq;
+	}
+}
+
+static int64_t loaded_read_seq(const struct loaded *l, int64_t ch, int64_t user)
+{
+	for (int i = 0; i < l->nmembers; i++)
+		if (l->mchan[i] == ch && l->muser[i] == user)
+			return l->mread[i];
+	fail_msg("membership %lld/%lld not loaded", (long long)ch, (long long)user);
+	return -1;
+}
+
+static void test_load(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = create_channel(f, f->ana, "alpha", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	int64_t b = create_channel(f, f->bo, "beta", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
+	send_msg(f, f->ana, a, "x");
+	int64_t last_a = send_msg(f, f->ana, a, "y");
+	join(f, b, f->cy, WEFT_ROLE_MEMBER);
+	int64_t last_b = weft_store_last_seq(f->st);
+	struct weft_job *j = weft_job_new(WEFT_JOB_READ_MARK);
+	j->user = f->ana;
+	j->channel = a;
+	j->target = last_a;
+	run(f, j);
+	weft_job_free(j);
+	j = weft_job_new(WEFT_JOB_READ_MARK);
+	j->user = f->ana;
+	j->channel = a;
+	j->target = 1; /* older: ignored */
+	run(f, j);
+	weft_job_free(j);
+
+	struct loaded l;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), 0);
+	assert_int_equal(l.nchannels, 2);
+	for (int i = 0; i < 2; i++) {
+		if (l.chans[i].id == a) {
+			assert_string_equal(l.chans[i].name, "alpha");
+			assert_int_equal(l.chans[i].kind, WEFT_KIND_CAUCUS);
+			assert_int_equal(l.chans[i].access, WEFT_ACCESS_REQUEST);
+			assert_int_equal(l.last_seq[i], last_a);
+		} else {
+			assert_int_equal(l.chans[i].id, b);
+			assert_string_equal(l.chans[i].name, "beta");
+			assert_int_equal(l.chans[i].created_by, f->bo);
+			assert_int_equal(l.last_seq[i], last_b);
+		}
+	}
+	assert_int_equal(l.nmembers, 3);
+	assert_int_equal(loaded_read_seq(&l, a, f->ana), last_a);
+	for (int i = 0; i < l.nmembers; i++) {
+		if (l.mchan[i] == b && l.muser[i] == f->bo)
+			assert_int_equal(l.mrole[i], WEFT_ROLE_OWNER);
+		if (l.mchan[i] == b && l.muser[i] == f->cy)
+			assert_int_equal(l.mrole[i], WEFT_ROLE_MEMBER);
+	}
+}
+
+/* store.c add_member: "A new member starts with nothing unread." Someone
+ * joining a channel with history must not see all of it as unread. */
+static void test_new_member_nothing_unread(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "busy", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	for (int i = 0; i < 5; i++)
+		send_msg(f, f->ana, ch, "before bo joined");
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	struct loaded l;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), 0);
+	int u = -1;
+	assert_int_equal(weft_store_unread(f->st, ch, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
+	assert_int_equal(u, 0);
+	/* A message after the join is unread. */
+	send_msg(f, f->ana, ch, "after");
+	assert_int_equal(weft_store_unread(f->st, ch, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
+	assert_int_equal(u, 1);
+}
+
+/* ---- Sessions. */
+
+static int64_t create_session(struct fx *f, int64_t user, unsigned char tag, int64_t expires)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_SESSION_CREATE);
+	j->target = user;
+	memset(j->token_hash, tag, 32);
+	j->expires_ms = expires;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_true(j->id > 0);
+	assert_int_equal(j->seq, 0);
+	int64_t id = j->id;
+	weft_job_free(j);
+	return id;
+}
+
+static void test_sessions(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = weft_now_ms();
+	int64_t day = 24 * 3600 * 1000LL;
+	int64_t sid = create_session(f, f->ana, 0xA1, now + 10 * day);
+	unsigned char h[32];
+	memset(h, 0xA1, 32);
+
+	struct weft_session s;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), 0);
+	assert_int_equal(s.id, sid);
+	assert_int_equal(s.user_id, f->ana);
+	assert_int_equal(s.user.id, f->ana);
+	assert_string_equal(s.user.name, "ana");
+	assert_true(s.admin);
+	assert_int_equal(s.expires_ms, now + 10 * day);
+	assert_true(s.last_used_ms >= now - 1000 && s.last_used_ms <= now + 60000);
+	int64_t used = s.last_used_ms;
+
+	/* Unknown token. */
+	unsigned char other[32];
+	memset(other, 0xA2, 32);
+	struct weft_session untouched = { .id = 4242 };
+	assert_int_equal(weft_store_session_get(f->st, other, now, day, &untouched), WEFT_EAUTH);
+	assert_int_equal(untouched.id, 4242);
+
+	/* Absolute expiry: valid just before expires_ms, not at it. */
+	assert_int_equal(weft_store_session_get(f->st, h, now + 10 * day - 1, 100 * day, &s), 0);
+	assert_int_equal(weft_store_session_get(f->st, h, now + 10 * day, 100 * day, &s), WEFT_EAUTH);
+	/* Idle expiry: measured from the last use. */
+	assert_int_equal(weft_store_session_get(f->st, h, used + 1000 - 1, 1000, &s), 0);
+	assert_int_equal(weft_store_session_get(f->st, h, used + 1000, 1000, &s), WEFT_EAUTH);
+
+	/* Touch moves the last use forward. */
+	usleep(30 * 1000);
+	struct weft_job *j = weft_job_new(WEFT_JOB_SESSION_TOUCH);
+	j->target = sid;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_session_get(f->st, h, used + 1000, 1000, &s), 0);
+	assert_true(s.last_used_ms >= used + 30);
+
+	/* Another session of the same user is independent. */
+	int64_t sid2 = create_session(f, f->ana, 0xB2, now + day);
+	assert_true(sid2 != sid);
+
+	/* Revoke: gone at once, and only that one. */
+	j = weft_job_new(WEFT_JOB_SESSION_REVOKE);
+	j->target = sid;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), WEFT_EAUTH);
+	unsigned char h2[32];
+	memset(h2, 0xB2, 32);
+	assert_int_equal(weft_store_session_get(f->st, h2, now, day, &s), 0);
+	assert_int_equal(s.id, sid2);
+
+	/* A session for a user that does not exist is refused. */
+	j = weft_job_new(WEFT_JOB_SESSION_CREATE);
+	j->target = 999999;
+	memset(j->token_hash, 0xC3, 32);
+	j->expires_ms = now + day;
+	run(f, j);
+	assert_int_not_equal(j->result, 0);
+	weft_job_free(j);
+	/* The same token hash twice is refused too. */
+	j = weft_job_new(WEFT_JOB_SESSION_CREATE);
+	j->target = f->bo;
+	memset(j->token_hash, 0xB2, 32);
+	j->expires_ms = now + day;
+	run(f, j);
+	assert_int_not_equal(j->result, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_session_get(f->st, h2, now, day, &s), 0);
+	assert_int_equal(s.user_id, f->ana);
+
+	/* Named bearer tokens are sessions too. */
+	j = weft_job_new(WEFT_JOB_SESSION_CREATE);
+	j->target = f->bo;
+	memset(j->token_hash, 0xD4, 32);
+	j->expires_ms = now + day;
+	j->text = strdup("ci bot");
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	unsigned char h4[32];
+	memset(h4, 0xD4, 32);
+	assert_int_equal(weft_store_session_get(f->st, h4, now, day, &s), 0);
+	assert_int_equal(s.user_id, f->bo);
+	assert_false(s.admin);
+}
+
+/* ---- Backup. */
+
+static void test_backup(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t ids[20];
+	for (int i = 0; i < 20; i++) {
+		char body[32];
+		snprintf(body, sizeof body, "backed up %d", i);
+		ids[i] = send_msg(f, f->ana, ch, body);
+	}
+	char dest[160], err[512] = "";
+	snprintf(dest, sizeof dest, "%s/backup.db", f->dir);
+	/* While the writer is running. */
+	assert_int_equal(weft_store_backup(f->db, dest, err, sizeof err), 0);
+
+	struct weft_store *copy;
+	assert_int_equal(weft_store_open(dest, &copy), 0);
+	assert_int_equal(weft_store_last_seq(copy), weft_store_last_seq(f->st));
+	struct weft_message page[WEFT_HISTORY_MAX];
+	int n = 0;
+	bool more;
+	assert_int_equal(weft_store_history(copy, ch, 0, -1, 50, page, &n, &more), 0);
+	assert_int_equal(n, 20);
+	for (int i = 0; i < n; i++) {
+		char body[32];
+		snprintf(body, sizeof body, "backed up %d", i);
+		assert_int_equal(page[i].id, ids[i]);
+		assert_string_equal(page[i].body, body);
+		assert_string_equal(page[i].author.name, "ana");
+	}
+	clear_page(page, n);
+	struct weft_user_auth ua;
+	assert_int_equal(weft_store_user_by_name(copy, "bo", &ua), 0);
+	assert_string_equal(ua.pw_hash, "hash-b");
+	weft_store_close(copy);
+	assert_int_equal(user_version(dest), user_version(f->db));
+
+	/* Failures come back with a reason. */
+	char bad[160];
+	snprintf(bad, sizeof bad, "%s/no/such/dir/b.db", f->dir);
+	err[0] = '\0';
+	assert_int_not_equal(weft_store_backup(f->db, bad, err, sizeof err), 0);
+	assert_true(strlen(err) > 0);
+	snprintf(bad, sizeof bad, "%s/missing.db", f->dir);
+	char dest2[160];
+	snprintf(dest2, sizeof dest2, "%s/b2.db", f->dir);
+	err[0] = '\0';
+	assert_int_not_equal(weft_store_backup(bad, dest2, err, sizeof err), 0);
+	assert_true(strlen(err) > 0);
+}
+
+int main(void)
+{
+	weft_log_level = WEFT_LOG_WARN;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nop_and_submit_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channel_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_seq_and_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edit_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_scrubs_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_burst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_membership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_paging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channel_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_floor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_and_read_mark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_member_nothing_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
