@@ -975,6 +975,21 @@ static int nconns_total(void)
 #define LG_SELF_SANITIZED 0
 #endif
 
+static int accounts_used(void)
+{
+    if (!lg->ntokens || !lg->nconns)
+        return 0;
+    char *seen = calloc((size_t)lg->ntokens, 1);
+    int n = 0;
+    for (int i = 0; seen && i < lg->nconns; i++) {
+        int a = lg->conns[i].account % lg->ntokens;
+        n += !seen[a];
+        seen[a] = 1;
+    }
+    free(seen);
+    return n;
+}
+
 static void report(int status, int server_alive)
 {
     int server_san = lg_proc_sanitized(o.server_pid);
@@ -995,7 +1010,8 @@ static void report(int status, int server_alive)
         cJSON *p = cJSON_AddObjectToObject(j, "params");
         cJSON_AddNumberToObject(p, "connections", total);
         cJSON_AddNumberToObject(p, "channels", nrooms);
-        cJSON_AddNumberToObject(p, "accounts", lg->ntokens);
+        cJSON_AddNumberToObject(p, "tokens", lg->ntokens);
+        cJSON_AddNumberToObject(p, "accounts_used", accounts_used());
         cJSON_AddNumberToObject(p, "conns_per_account", o.per_account);
         cJSON_AddNumberToObject(p, "duration_s", o.duration);
         cJSON_AddNumberToObject(p, "body_bytes", o.body_bytes);
@@ -1010,7 +1026,7 @@ static void report(int status, int server_alive)
         cJSON_AddNumberToObject(c, "failed", conn_res.failed);
         cJSON_AddNumberToObject(c, "seconds", conn_res.secs);
         num_or_null(c, "conns_per_s", crate);
-        cJSON_AddItemToObject(c, "handshake", hist_json(&conn_res.hs));
+        cJSON_AddItemToObject(c, "ready", hist_json(&conn_res.hs));
         cJSON_AddItemToObject(c, "upgrade", hist_json(&conn_res.up));
         cJSON_AddNumberToObject(c, "closed_by_server", lg->closed_unexpected);
         num_or_null(c, "server_cpu_s", conn_res.cpu_ok ? conn_res.server_cpu_s : NAN);
@@ -1087,8 +1103,9 @@ static void report(int status, int server_alive)
         cJSON_Delete(j);
     }
 
-    printf("\n== %s (%s)  target %s  run %s  %s\n", o.workload, lg->proto->name, o.target,
-           lg->run_id, status == 0 ? "" : "FAILED");
+    printf("\n== %s (%s)  target %s  run %s  %d connections on %d accounts  %s\n", o.workload,
+           lg->proto->name, o.target, lg->run_id, total, accounts_used(),
+           status == 0 ? "" : "FAILED");
     printf("connections %d/%d in %.2f s = %.0f conns/s   ready p50 %.1f ms p99 %.1f ms max %.1f ms"
            " (upgrade p50 %.1f ms p99 %.1f ms)   closed by server %d\n",
            conn_res.ok, conn_res.attempted, conn_res.secs, isnan(crate) ? 0 : crate,
