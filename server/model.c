@@ -7,7 +7,7 @@
 static const char *const kinds[] = { "caucus", "cohort", "team", "dm" };
 static const char *const accesses[] = { "open", "request", "invite" };
 static const char *const roles[] = { "none", "member", "moderator", "owner" };
-static const char *const event_kinds[] = { "message", "edit", "delete", "join", "leave", "channel" };
+static const char *const event_kinds[] = { "message", "edit", "delete", "join", "leave", "channel", "role" };
 
 static int lookup(const char *const *names, int n, const char *s)
 {

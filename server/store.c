@@ -2,6 +2,7 @@
  * read-only connection's queries. */
 #include "weft/store.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -68,6 +69,37 @@ static const char *const migrations[] = {
 	"  deleted INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX messages_channel ON messages(channel_id, id) WHERE deleted = 0;"
 	"CREATE UNIQUE INDEX messages_client ON messages(author_id, client_id) WHERE client_id IS NOT NULL;",
+	/* 2: profiles, join requests, invitations, direct messages, sign-up links. */
+	"ALTER TABLE users ADD COLUMN jurisdiction TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN region TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN title TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN deactivated_ms INTEGER;"
+	"CREATE INDEX users_deactivated ON users(deactivated_ms) WHERE active = 0;"
+	"ALTER TABLE channels ADD COLUMN dm_key TEXT;"  /* sorted member ids of a DM */
+	"CREATE UNIQUE INDEX channels_dm ON channels(dm_key) WHERE dm_key IS NOT NULL;"
+	"CREATE TABLE requests("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  ts_ms INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"  /* 0 pending, 1 approved, 2 declined */
+	"  decided_ms INTEGER,"
+	"  decided_by INTEGER,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX requests_pending ON requests(channel_id, ts_ms) WHERE state = 0;"
+	"CREATE TABLE invites("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  by_user INTEGER,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX invites_user ON invites(user_id);"
+	"CREATE TABLE signups("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  used_ms INTEGER) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -79,16 +111,25 @@ static const char *const migrations[] = {
 	" m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, au.name, au.display," \
 	" m.body, m.client_id, m.deleted," \
 	" ru.id, ru.name, ru.display," \
-	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms" \
+	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms," \
+	" ac.id, ac.name, ac.display" \
 	" FROM events e" \
 	" LEFT JOIN messages m ON e.kind IN (0, 1, 2) AND m.id = coalesce(e.ref, e.seq)" \
 	" LEFT JOIN users au ON au.id = m.author_id" \
-	" LEFT JOIN users ru ON e.kind IN (3, 4) AND ru.id = e.ref" \
-	" LEFT JOIN channels c ON e.kind = 5 AND c.id = e.channel_id"
+	" LEFT JOIN users ru ON e.kind IN (3, 4, 6) AND ru.id = e.ref" \
+	" LEFT JOIN channels c ON e.kind = 5 AND c.id = e.channel_id" \
+	" LEFT JOIN users ac ON e.kind IN (3, 4, 5, 6) AND ac.id = e.actor"
 
 #define MESSAGE_SELECT \
 	"SELECT m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, u.name, u.display," \
 	" m.body, m.client_id, m.deleted FROM messages m JOIN users u ON u.id = m.author_id"
+
+#define PROFILE_SELECT \
+	"SELECT id, name, display, jurisdiction, region, title, admin, active, pw_hash IS NOT NULL FROM users"
+
+#define REQUEST_SELECT \
+	"SELECT u.id, u.name, u.display, r.note, r.ts_ms, r.state, r.decided_ms" \
+	" FROM requests r JOIN users u ON u.id = r.user_id"
 
 #define CHANNEL_SELECT \
 	"SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms FROM channels c"
@@ -99,6 +140,9 @@ enum wstmt {
 	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_THREAD_OK, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
 	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
+	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
+	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
+	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE,
 	W_COUNT
 };
 
@@ -119,7 +163,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_MSG_EDIT] = "UPDATE messages SET body = ?, edited_ms = ? WHERE id = ? AND channel_id = ? AND deleted = 0",
 	[W_MSG_DELETE] = "UPDATE messages SET body = NULL, deleted = 1, edited_ms = ?"
 			 " WHERE id = ? AND channel_id = ? AND deleted = 0",
-	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms) VALUES(?,?,?,?,?,?)",
+	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms, dm_key)"
+			     " VALUES(?,?,?,?,?,?,?)",
 	[W_CHANNEL_BY_ID] = CHANNEL_SELECT " WHERE c.id = ?",
 	[W_MEMBER_INSERT] = "INSERT INTO members(channel_id, user_id, role, read_seq) VALUES(?,?,?,?)"
 			    " ON CONFLICT DO NOTHING",
@@ -129,13 +174,38 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
 	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1 WHERE id = ?",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
-	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms) VALUES(?,?,?,?,?)",
+	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title)"
+			  " VALUES(?,?,?,?,?,?,?,?)",
+	[W_REQ_GET] = "SELECT state, decided_ms FROM requests WHERE channel_id = ? AND user_id = ?",
+	[W_REQ_UPSERT] = "INSERT INTO requests(channel_id, user_id, note, ts_ms, state) VALUES(?,?,?,?,0)"
+			 " ON CONFLICT(channel_id, user_id) DO UPDATE SET note = excluded.note,"
+			 " ts_ms = excluded.ts_ms, state = 0, decided_ms = NULL, decided_by = NULL",
+	[W_REQ_DECIDE] = "UPDATE requests SET state = ?, decided_ms = ?, decided_by = ?"
+			 " WHERE channel_id = ? AND user_id = ? AND state = 0",
+	[W_REQ_CLOSE] = "UPDATE requests SET state = 1, decided_ms = ? WHERE channel_id = ? AND user_id = ? AND state = 0",
+	[W_INVITE_INSERT] = "INSERT INTO invites(channel_id, user_id, by_user, ts_ms) VALUES(?,?,?,?) ON CONFLICT DO NOTHING",
+	[W_INVITE_DELETE] = "DELETE FROM invites WHERE channel_id = ? AND user_id = ?",
+	[W_INVITED] = "SELECT 1 FROM invites WHERE channel_id = ? AND user_id = ?",
+	[W_ROLE_SET] = "UPDATE members SET role = ? WHERE channel_id = ? AND user_id = ?",
+	[W_CHANNEL_UPDATE] = "UPDATE channels SET name = coalesce(?1, name), topic = coalesce(?2, topic),"
+			     " access = coalesce(?3, access), archived = coalesce(?4, archived) WHERE id = ?5",
+	[W_DM_FIND] = "SELECT id FROM channels WHERE dm_key = ?",
+	[W_USER_ACTIVE_OK] = "SELECT 1 FROM users WHERE id = ? AND active = 1",
+	[W_USER_ACTIVE] = "UPDATE users SET active = ?1, deactivated_ms = CASE WHEN ?1 THEN NULL ELSE ?2 END"
+			  " WHERE id = ?3",
+	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0",
+	[W_USER_PASSWORD] = "UPDATE users SET pw_hash = ? WHERE id = ?",
+	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
+	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
+			  " AND expires_ms > ?1 RETURNING user_id",
 };
 
 enum rstmt {
 	R_SESSION, R_USER_BY_NAME, R_MESSAGE, R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
 	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
+	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
+	R_SIGNUP,
 	R_COUNT
 };
 
@@ -163,6 +233,16 @@ static const char *const rsql[R_COUNT] = {
 	[R_LOAD_CHANNELS] = "SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms,"
 			    " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c",
 	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq FROM members",
+	[R_USER_GET] = PROFILE_SELECT " WHERE id = ?",
+	[R_USER_FIND] = PROFILE_SELECT " WHERE active = 1 AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
+			" ORDER BY name LIMIT ?2",
+	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
+	[R_REQ_GET] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.user_id = ?",
+	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 ORDER BY r.ts_ms LIMIT ?",
+	[R_REQ_COUNT] = "SELECT count(*) FROM requests WHERE channel_id = ? AND state = 0",
+	[R_INVITED] = "SELECT 1 FROM invites WHERE channel_id = ? AND user_id = ?",
+	[R_INVITES_OF] = "SELECT channel_id FROM invites WHERE user_id = ? ORDER BY ts_ms LIMIT ?",
+	[R_SIGNUP] = "SELECT user_id FROM signups WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?",
 };
 
 struct weft_store {
@@ -212,7 +292,9 @@ static int exec_stmt(sqlite3_stmt *s)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		/* A constraint is an answer (a taken name), not a failure. */
+		if ((rc & 0xff) != SQLITE_CONSTRAINT)
+			weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
 	return WEFT_OK;
@@ -293,6 +375,9 @@ static int read_event(sqlite3_stmt *s, struct weft_event *ev)
 	ev->kind = sqlite3_column_int(s, 2);
 	ev->ts_ms = sqlite3_column_int64(s, 3);
 	ev->role = sqlite3_column_int(s, 4);
+	ev->actor.id = sqlite3_column_int64(s, 27);
+	copy_text(ev->actor.name, sizeof ev->actor.name, s, 28);
+	copy_text(ev->actor.display, sizeof ev->actor.display, s, 29);
 	switch (ev->kind) {
 	case WEFT_EV_MESSAGE:
 	case WEFT_EV_EDIT:
@@ -300,6 +385,7 @@ static int read_event(sqlite3_stmt *s, struct weft_event *ev)
 		return read_message(s, 5, &ev->msg);
 	case WEFT_EV_JOIN:
 	case WEFT_EV_LEAVE:
+	case WEFT_EV_ROLE:
 		ev->user.id = sqlite3_column_int64(s, 16);
 		copy_text(ev->user.name, sizeof ev->user.name, s, 17);
 		copy_text(ev->user.display, sizeof ev->user.display, s, 18);
@@ -450,12 +536,24 @@ struct weft_job *weft_job_new(enum weft_job_kind kind)
 	return j;
 }
 
+static void clear_events(struct weft_job *job)
+{
+	weft_event_clear(&job->ev);
+	memset(&job->ev, 0, sizeof job->ev);
+	for (int i = 0; i < job->nmore; i++)
+		weft_event_clear(&job->more[i]);
+	free(job->more);
+	job->more = NULL;
+	job->nmore = 0;
+	job->seq = 0;
+}
+
 void weft_job_free(struct weft_job *job)
 {
 	if (!job)
 		return;
 	free(job->text);
-	weft_event_clear(&job->ev);
+	clear_events(job);
 	free(job);
 }
 
@@ -485,6 +583,23 @@ static int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
 	sqlite3_bind_int64(s, 1, seq);
 	int rc = sqlite3_step(s) == SQLITE_ROW ? read_event(s, ev) : WEFT_EIO;
 	done_stmt(s);
+	return rc;
+}
+
+/* Records a committed event of the job: the first in ev, later ones in more. */
+static int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
+{
+	if (!j->seq) {
+		j->seq = seq;
+		return load_event(st, seq, &j->ev);
+	}
+	struct weft_event *p = realloc(j->more, (size_t)(j->nmore + 1) * sizeof *p);
+	if (!p)
+		return WEFT_ENOMEM;
+	j->more = p;
+	int rc = load_event(st, seq, &j->more[j->nmore]);
+	if (!rc)
+		j->nmore++;
 	return rc;
 }
 
@@ -540,8 +655,8 @@ static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 7, now);
 	if ((rc = exec_stmt(s)))
 		return rc;
-	j->id = j->seq = seq;
-	return load_event(st, seq, &j->ev);
+	j->id = seq;
+	return push_event(st, j, seq);
 }
 
 static int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -565,8 +680,7 @@ static int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t no
 		return rc;
 	if (del)
 		st->scrub_pending = true;
-	j->seq = seq;
-	return load_event(st, seq, &j->ev);
+	return push_event(st, j, seq);
 }
 
 static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel, int64_t user,
@@ -586,9 +700,10 @@ static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel
 	int64_t seq;
 	if ((rc = insert_event(st, channel, WEFT_EV_JOIN, now, j->user, user, role, &seq)))
 		return rc;
-	j->seq = seq;
-	return load_event(st, seq, &j->ev);
+	return push_event(st, j, seq);
 }
+
+static int load_channel(struct weft_store *st, int64_t id, struct weft_channel_info *out);
 
 static int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now)
 {
@@ -599,19 +714,350 @@ static int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t
 	sqlite3_bind_text(s, 4, j->text ? j->text : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, j->user);
 	sqlite3_bind_int64(s, 6, now);
+	/* dm_key (7) stays NULL: only DMs have one. */
 	int rc = exec_stmt(s);
 	if (rc)
 		return rc; /* WEFT_ECONFLICT: the name is taken */
 	j->id = j->channel = sqlite3_last_insert_rowid(st->wdb);
-	s = st->w[W_CHANNEL_BY_ID];
-	sqlite3_bind_int64(s, 1, j->id);
-	rc = sqlite3_step(s) == SQLITE_ROW ? WEFT_OK : WEFT_EIO;
-	if (!rc)
-		read_channel(s, 0, &j->chan);
-	done_stmt(s);
-	if (rc)
+	if ((rc = load_channel(st, j->id, &j->chan)))
 		return rc;
 	return add_member(st, j, j->id, j->user, WEFT_ROLE_OWNER, now);
+}
+
+static int load_channel(struct weft_store *st, int64_t id, struct weft_channel_info *out)
+{
+	sqlite3_stmt *s = st->w[W_CHANNEL_BY_ID];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? WEFT_OK : WEFT_ENOTFOUND;
+	if (!rc)
+		read_channel(s, 0, out);
+	done_stmt(s);
+	return rc;
+}
+
+static bool row_exists2(sqlite3_stmt *s, int64_t a, int64_t b)
+{
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	done_stmt(s);
+	return yes;
+}
+
+static bool user_active(struct weft_store *st, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_USER_ACTIVE_OK];
+	sqlite3_bind_int64(s, 1, user);
+	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	done_stmt(s);
+	return yes;
+}
+
+/* A member joining by themselves: open channels, or an invitation. */
+static int run_join(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	struct weft_channel_info ch;
+	int rc = load_channel(st, j->channel, &ch);
+	if (rc)
+		return rc;
+	if (ch.archived)
+		return WEFT_EFORBIDDEN;
+	bool invited = row_exists2(st->w[W_INVITED], j->channel, j->target);
+	if (ch.access != WEFT_ACCESS_OPEN && !invited)
+		return WEFT_EFORBIDDEN;
+	if ((rc = add_member(st, j, j->channel, j->target, j->role ? j->role : WEFT_ROLE_MEMBER, now)))
+		return rc;
+	sqlite3_stmt *s = st->w[W_INVITE_DELETE];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, j->target);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	s = st->w[W_REQ_CLOSE];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, j->channel);
+	sqlite3_bind_int64(s, 3, j->target);
+	return exec_stmt(s);
+}
+
+static int run_request_file(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	struct weft_channel_info ch;
+	int rc = load_channel(st, j->channel, &ch);
+	if (rc)
+		return rc;
+	if (ch.access != WEFT_ACCESS_REQUEST || ch.archived || ch.kind == WEFT_KIND_DM)
+		return WEFT_EFORBIDDEN;
+	if (member_role(st, j->channel, j->user) != WEFT_ROLE_NONE)
+		return WEFT_ECONFLICT;
+	sqlite3_stmt *s = st->w[W_REQ_GET];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, j->user);
+	int state = WEFT_REQ_NONE;
+	int64_t decided = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		state = sqlite3_column_int(s, 0);
+		decided = sqlite3_column_int64(s, 1);
+	}
+	done_stmt(s);
+	if (state == WEFT_REQ_DECLINED && now - decided < j->cooldown_ms) {
+		j->retry_ms = j->cooldown_ms - (now - decided);
+		return WEFT_ERATE;
+	}
+	s = st->w[W_REQ_UPSERT];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, j->user);
+	sqlite3_bind_text(s, 3, j->text ? j->text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	j->ts_ms = now;
+	return exec_stmt(s);
+}
+
+static int run_request_decide(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_REQ_DECIDE];
+	sqlite3_bind_int(s, 1, j->flag ? WEFT_REQ_APPROVED : WEFT_REQ_DECLINED);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, j->user);
+	sqlite3_bind_int64(s, 4, j->channel);
+	sqlite3_bind_int64(s, 5, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	if (!j->flag)
+		return WEFT_OK;
+	rc = add_member(st, j, j->channel, j->target, WEFT_ROLE_MEMBER, now);
+	return rc == WEFT_ECONFLICT ? WEFT_OK : rc;
+}
+
+static int run_invite(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	if (!user_active(st, j->target))
+		return WEFT_ENOTFOUND;
+	if (member_role(st, j->channel, j->target) != WEFT_ROLE_NONE)
+		return WEFT_ECONFLICT;
+	sqlite3_stmt *s = st->w[W_INVITE_INSERT];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, j->target);
+	sqlite3_bind_int64(s, 3, j->user);
+	sqlite3_bind_int64(s, 4, now);
+	return exec_stmt(s);
+}
+
+static int run_uninvite(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_INVITE_DELETE];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, j->target);
+	int rc = exec_stmt(s);
+	if (!rc && sqlite3_changes(st->wdb) == 0)
+		rc = WEFT_ENOTFOUND;
+	return rc;
+}
+
+static int run_role(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_ROLE_SET];
+	sqlite3_bind_int(s, 1, j->role);
+	sqlite3_bind_int64(s, 2, j->channel);
+	sqlite3_bind_int64(s, 3, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	int64_t seq;
+	if ((rc = insert_event(st, j->channel, WEFT_EV_ROLE, now, j->user, j->target, j->role, &seq)))
+		return rc;
+	return push_event(st, j, seq);
+}
+
+static int run_channel_update(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_CHANNEL_UPDATE];
+	if (j->name[0])
+		sqlite3_bind_text(s, 1, j->name, -1, SQLITE_STATIC);
+	if (j->text)
+		sqlite3_bind_text(s, 2, j->text, -1, SQLITE_STATIC);
+	if (j->access >= 0)
+		sqlite3_bind_int(s, 3, j->access);
+	if (j->archived >= 0)
+		sqlite3_bind_int(s, 4, j->archived);
+	sqlite3_bind_int64(s, 5, j->channel);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc; /* WEFT_ECONFLICT: the new name is taken */
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	if ((rc = load_channel(st, j->channel, &j->chan)))
+		return rc;
+	int64_t seq;
+	if ((rc = insert_event(st, j->channel, WEFT_EV_CHANNEL, now, j->user, 0, 0, &seq)))
+		return rc;
+	return push_event(st, j, seq);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The DM of exactly {user} + users: found again, or created; every one of
+ * them is (again) a member. */
+static int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	int64_t ids[WEFT_DM_MAX_OTHERS + 1];
+	int n = 0;
+	ids[n++] = j->user;
+	for (int i = 0; i < j->nusers && i < WEFT_DM_MAX_OTHERS; i++)
+		ids[n++] = j->users[i];
+	qsort(ids, (size_t)n, sizeof *ids, cmp_id);
+	int u = 0;
+	for (int i = 0; i < n; i++)
+		if (!u || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	n = u;
+	if (n < 2)
+		return WEFT_EINVAL;
+	char key[WEFT_CHANNEL_NAME_MAX * 4], name[sizeof key + 3];
+	size_t off = 0;
+	for (int i = 0; i < n; i++) {
+		if (ids[i] != j->user && !user_active(st, ids[i]))
+			return WEFT_ENOTFOUND;
+		off += (size_t)snprintf(key + off, sizeof key - off, "%s%lld", i ? "," : "", (long long)ids[i]);
+	}
+	sqlite3_stmt *s = st->w[W_DM_FIND];
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	j->id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done_stmt(s);
+	int rc;
+	j->flag = j->id == 0;
+	if (!j->id) {
+		snprintf(name, sizeof name, "dm-%s", key);
+		for (char *p = name; *p; p++)
+			if (*p == ',')
+				*p = '-';
+		s = st->w[W_CHANNEL_INSERT];
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, WEFT_KIND_DM);
+		sqlite3_bind_int(s, 3, WEFT_ACCESS_INVITE);
+		sqlite3_bind_text(s, 4, "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, j->user);
+		sqlite3_bind_int64(s, 6, now);
+		sqlite3_bind_text(s, 7, key, -1, SQLITE_STATIC);
+		if ((rc = exec_stmt(s)))
+			return rc;
+		j->id = sqlite3_last_insert_rowid(st->wdb);
+	}
+	j->channel = j->id;
+	if ((rc = load_channel(st, j->id, &j->chan)))
+		return rc;
+	for (int i = 0; i < n; i++) {
+		rc = add_member(st, j, j->id, ids[i], WEFT_ROLE_MEMBER, now);
+		if (rc && rc != WEFT_ECONFLICT)
+			return rc;
+	}
+	return WEFT_OK;
+}
+
+static int revoke_user_sessions(struct weft_store *st, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_USER_SESSIONS_REVOKE];
+	sqlite3_bind_int64(s, 1, user);
+	return exec_stmt(s);
+}
+
+static int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	const struct weft_profile *p = &j->profile;
+	sqlite3_stmt *s = st->w[W_USER_INSERT];
+	sqlite3_bind_text(s, 1, p->user.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->user.display, -1, SQLITE_STATIC);
+	if (j->text)
+		sqlite3_bind_text(s, 3, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, p->admin);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_text(s, 6, p->jurisdiction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, p->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, p->title, -1, SQLITE_STATIC);
+	int rc = exec_stmt(s);
+	if (!rc)
+		j->id = j->profile.user.id = sqlite3_last_insert_rowid(st->wdb);
+	return rc;
+}
+
+static int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_USER_ACTIVE];
+	sqlite3_bind_int(s, 1, j->flag);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	return j->flag ? WEFT_OK : revoke_user_sessions(st, j->target);
+}
+
+static int run_user_password(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_USER_PASSWORD];
+	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	return revoke_user_sessions(st, j->target);
+}
+
+static int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_SIGNUP_INSERT];
+	sqlite3_bind_blob(s, 1, j->token_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, j->target);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, j->expires_ms);
+	int rc = exec_stmt(s);
+	if (!rc && j->flag)
+		rc = revoke_user_sessions(st, j->target);
+	return rc;
+}
+
+static int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_SIGNUP_TAKE];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_blob(s, 2, j->token_hash, 32, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	j->target = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	if (step == SQLITE_ROW)
+		step = sqlite3_step(s); /* finish the statement so the update applies */
+	done_stmt(s);
+	if (!j->target)
+		return WEFT_EAUTH;
+	if (!user_active(st, j->target))
+		return WEFT_EAUTH;
+	s = st->w[W_USER_PASSWORD];
+	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	s = st->w[W_SESSION_INSERT];
+	sqlite3_bind_int64(s, 1, j->target);
+	sqlite3_bind_blob(s, 2, j->token_hash2, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, j->expires_ms);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	j->id = sqlite3_last_insert_rowid(st->wdb);
+	return WEFT_OK;
 }
 
 static int run_leave(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -627,8 +1073,7 @@ static int run_leave(struct weft_store *st, struct weft_job *j, int64_t now)
 	int64_t seq;
 	if ((rc = insert_event(st, j->channel, WEFT_EV_LEAVE, now, j->user, j->target, 0, &seq)))
 		return rc;
-	j->seq = seq;
-	return load_event(st, seq, &j->ev);
+	return push_event(st, j, seq);
 }
 
 static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -645,9 +1090,34 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 	case WEFT_JOB_CHANNEL_CREATE:
 		return run_channel_create(st, j, now);
 	case WEFT_JOB_JOIN:
-		return add_member(st, j, j->channel, j->target, j->role ? j->role : WEFT_ROLE_MEMBER, now);
+		return run_join(st, j, now);
 	case WEFT_JOB_LEAVE:
+	case WEFT_JOB_REMOVE:
 		return run_leave(st, j, now);
+	case WEFT_JOB_REQUEST_FILE:
+		return run_request_file(st, j, now);
+	case WEFT_JOB_REQUEST_DECIDE:
+		return run_request_decide(st, j, now);
+	case WEFT_JOB_INVITE:
+		return run_invite(st, j, now);
+	case WEFT_JOB_UNINVITE:
+		return run_uninvite(st, j);
+	case WEFT_JOB_ROLE:
+		return run_role(st, j, now);
+	case WEFT_JOB_CHANNEL_UPDATE:
+		return run_channel_update(st, j, now);
+	case WEFT_JOB_DM_OPEN:
+		return run_dm_open(st, j, now);
+	case WEFT_JOB_USER_CREATE:
+		return run_user_create(st, j, now);
+	case WEFT_JOB_USER_ACTIVE:
+		return run_user_active(st, j, now);
+	case WEFT_JOB_USER_PASSWORD:
+		return run_user_password(st, j);
+	case WEFT_JOB_SIGNUP_CREATE:
+		return run_signup_create(st, j, now);
+	case WEFT_JOB_SIGNUP_ACCEPT:
+		return run_signup_accept(st, j, now);
 	case WEFT_JOB_SESSION_CREATE:
 		s = st->w[W_SESSION_INSERT];
 		sqlite3_bind_int64(s, 1, j->target);
@@ -698,9 +1168,7 @@ static void commit_batch(struct weft_store *st, struct weft_job *batch)
 		j->result = run_job(st, j, now);
 		if (j->result) {
 			exec_stmt(st->w[W_ROLLBACK_TO]);
-			weft_event_clear(&j->ev);
-			memset(&j->ev, 0, sizeof j->ev);
-			j->seq = 0;
+			clear_events(j);
 		}
 		exec_stmt(st->w[W_RELEASE]);
 	}
@@ -712,8 +1180,8 @@ static void commit_batch(struct weft_store *st, struct weft_job *batch)
 		/* Nothing of this batch is durable: no job may report success. */
 		for (struct weft_job *j = batch; j; j = j->next) {
 			j->result = rc;
-			j->seq = 0;
 			j->duplicate = false;
+			clear_events(j);
 		}
 	}
 }
@@ -824,21 +1292,30 @@ void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits)
 
 /* ---- Command-line operations. */
 
+int weft_store_run_sync(struct weft_store *st, struct weft_job *job)
+{
+	assert(!st->started);
+	job->next = NULL;
+	commit_batch(st, job);
+	return job->result;
+}
+
 int weft_store_user_create(struct weft_store *st, const char *name, const char *display,
 			   const char *pw_hash, bool admin, int64_t *id_out)
 {
-	sqlite3_stmt *s = st->w[W_USER_INSERT];
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, display ? display : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, pw_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, admin);
-	sqlite3_bind_int64(s, 5, weft_now_ms());
-	int rc = sqlite3_step(s);
-	done_stmt(s);
-	if (rc != SQLITE_DONE)
-		return map_sqlite(rc);
-	*id_out = sqlite3_last_insert_rowid(st->wdb);
-	return WEFT_OK;
+	struct weft_job *j = weft_job_new(WEFT_JOB_USER_CREATE);
+	if (!j)
+		return WEFT_ENOMEM;
+	snprintf(j->profile.user.name, sizeof j->profile.user.name, "%s", name);
+	snprintf(j->profile.user.display, sizeof j->profile.user.display, "%s", display ? display : "");
+	j->profile.admin = admin;
+	int rc = WEFT_ENOMEM;
+	if ((j->text = strdup(pw_hash)))
+		rc = weft_store_run_sync(st, j);
+	if (!rc)
+		*id_out = j->id;
+	weft_job_free(j);
+	return rc;
 }
 
 int weft_store_backup(const char *db_path, const char *dest, char *err, size_t errlen)
@@ -1097,4 +1574,151 @@ int weft_store_load(struct weft_store *st,
 			  sqlite3_column_int(s, 2), sqlite3_column_int64(s, 3));
 	done_stmt(s);
 	return WEFT_OK;
+}
+
+static void read_profile(sqlite3_stmt *s, struct weft_profile *p)
+{
+	memset(p, 0, sizeof *p);
+	p->user.id = sqlite3_column_int64(s, 0);
+	copy_text(p->user.name, sizeof p->user.name, s, 1);
+	copy_text(p->user.display, sizeof p->user.display, s, 2);
+	copy_text(p->jurisdiction, sizeof p->jurisdiction, s, 3);
+	copy_text(p->region, sizeof p->region, s, 4);
+	copy_text(p->title, sizeof p->title, s, 5);
+	p->admin = sqlite3_column_int(s, 6) != 0;
+	p->active = sqlite3_column_int(s, 7) != 0;
+	p->has_password = sqlite3_column_int(s, 8) != 0;
+}
+
+int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *out)
+{
+	sqlite3_stmt *s = st->r[R_USER_GET];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = WEFT_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_profile(s, out);
+		rc = WEFT_OK;
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profile *out, int max,
+			 int *n)
+{
+	/* %q% with LIKE's wildcards in q escaped, so they match themselves. */
+	char pattern[256];
+	size_t o = 0;
+	pattern[o++] = '%';
+	for (const char *p = q; *p && o < sizeof pattern - 3; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			pattern[o++] = '\\';
+		pattern[o++] = *p;
+	}
+	pattern[o++] = '%';
+	pattern[o] = '\0';
+	sqlite3_stmt *s = st->r[R_USER_FIND];
+	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW)
+		read_profile(s, &out[count++]);
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
+				 void (*cb)(void *arg, int64_t user), void *arg)
+{
+	sqlite3_stmt *s = st->r[R_DEACTIVATED];
+	sqlite3_bind_int64(s, 1, since_ms);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(s, 0));
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+static void read_request(sqlite3_stmt *s, struct weft_request_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->user.id = sqlite3_column_int64(s, 0);
+	copy_text(r->user.name, sizeof r->user.name, s, 1);
+	copy_text(r->user.display, sizeof r->user.display, s, 2);
+	copy_text(r->note, sizeof r->note, s, 3);
+	r->ts_ms = sqlite3_column_int64(s, 4);
+	r->state = sqlite3_column_int(s, 5);
+	r->decided_ms = sqlite3_column_int64(s, 6);
+}
+
+int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
+			   struct weft_request_row *out)
+{
+	sqlite3_stmt *s = st->r[R_REQ_GET];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, user);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_request(s, out);
+	} else {
+		memset(out, 0, sizeof *out);
+		out->state = WEFT_REQ_NONE;
+	}
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
+			int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_REQS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW)
+		read_request(s, &out[count++]);
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_request_count(struct weft_store *st, int64_t channel, int *n)
+{
+	sqlite3_stmt *s = st->r[R_REQ_COUNT];
+	sqlite3_bind_int64(s, 1, channel);
+	*n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+bool weft_store_invited(struct weft_store *st, int64_t channel, int64_t user)
+{
+	return row_exists2(st->r[R_INVITED], channel, user);
+}
+
+int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels, int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_INVITES_OF];
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW)
+		channels[count++] = sqlite3_column_int64(s, 0);
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
+			  int64_t *user_out)
+{
+	sqlite3_stmt *s = st->r[R_SIGNUP];
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	int rc = WEFT_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*user_out = sqlite3_column_int64(s, 0);
+		rc = WEFT_OK;
+	}
+	done_stmt(s);
+	return rc;
 }

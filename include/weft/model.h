@@ -15,6 +15,8 @@
 #define WEFT_CLIENT_ID_BYTES (WEFT_CLIENT_ID_MAX * 4 + 1)
 #define WEFT_REQ_MAX 64                 /* characters */
 #define WEFT_REQ_BYTES (WEFT_REQ_MAX * 4 + 1)
+#define WEFT_NOTE_MAX 500               /* characters of a join request note */
+#define WEFT_NOTE_BYTES (WEFT_NOTE_MAX * 4 + 1)
 #define WEFT_HISTORY_MAX 200
 #define WEFT_HISTORY_DEFAULT 50
 
@@ -30,6 +32,7 @@ enum weft_event_kind {
 	WEFT_EV_JOIN = 3,
 	WEFT_EV_LEAVE = 4,
 	WEFT_EV_CHANNEL = 5,
+	WEFT_EV_ROLE = 6,
 };
 
 /* Names on the wire and in the database; *_parse returns -1 when unknown. */
@@ -72,14 +75,29 @@ struct weft_channel_info {
 	int64_t created_ms;
 };
 
+#define WEFT_PROFILE_MAX 80             /* characters of jurisdiction, region, title */
+#define WEFT_PROFILE_BYTES (WEFT_PROFILE_MAX * 4 + 1)
+
+/* An account as the directory and administrators see it. */
+struct weft_profile {
+	struct weft_user_ref user;
+	char jurisdiction[WEFT_PROFILE_BYTES];
+	char region[WEFT_PROFILE_BYTES];
+	char title[WEFT_PROFILE_BYTES];
+	bool admin;
+	bool active;
+	bool has_password;
+};
+
 struct weft_event {
 	int64_t seq;
 	int64_t channel;
 	int64_t ts_ms;
 	int kind;                       /* enum weft_event_kind */
+	struct weft_user_ref actor;     /* who did it (join, leave, role, channel) */
 	struct weft_message msg;        /* message, edit; delete: msg.id only */
-	struct weft_user_ref user;      /* join, leave */
-	int role;                       /* join */
+	struct weft_user_ref user;      /* join, leave, role */
+	int role;                       /* join, role */
 	struct weft_channel_info chan;  /* channel */
 };
 

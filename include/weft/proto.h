@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 #include "weft/model.h"
 
-#define WEFT_NOTE_MAX 500        /* characters of a join request note */
 #define WEFT_MEMBERS_MAX 8       /* other users of a DM */
 
 enum weft_cmd_type {

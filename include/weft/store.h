@@ -21,7 +21,25 @@ enum weft_job_kind {
 	WEFT_JOB_SESSION_TOUCH,  /* target=session id */
 	WEFT_JOB_SESSION_REVOKE, /* target=session id */
 	WEFT_JOB_READ_MARK,      /* user, channel, target=seq */
+	WEFT_JOB_REQUEST_FILE,   /* user, channel, text=note; cooldown_ms; ERATE sets retry_ms */
+	WEFT_JOB_REQUEST_DECIDE, /* user=moderator, channel, target=requester, flag=approve */
+	WEFT_JOB_INVITE,         /* user=moderator, channel, target=invitee */
+	WEFT_JOB_UNINVITE,       /* user=moderator, channel, target=invitee */
+	WEFT_JOB_REMOVE,         /* user=moderator, channel, target=member: a leave event */
+	WEFT_JOB_ROLE,           /* user=owner, channel, target, role: a role event */
+	WEFT_JOB_CHANNEL_UPDATE, /* user, channel; name ("" keeps), text=topic (NULL keeps),
+				    access (-1 keeps), archived (-1 keeps): a channel event */
+	WEFT_JOB_DM_OPEN,        /* user, users[0..nusers) (others): id=channel, flag=created */
+	WEFT_JOB_USER_CREATE,    /* profile (name, display, jurisdiction, region, title, admin),
+				    text=password hash or NULL: id=user id */
+	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions */
+	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions */
+	WEFT_JOB_SIGNUP_CREATE,  /* target=user, token_hash, expires_ms; flag=revoke sessions */
+	WEFT_JOB_SIGNUP_ACCEPT,  /* token_hash=link, text=password hash, token_hash2=session,
+				    expires_ms=session expiry: id=session id, target=user id */
 };
+
+#define WEFT_DM_MAX_OTHERS 8
 
 struct weft_job {
 	struct weft_job *next;          /* queue link; the store's while queued */
@@ -45,7 +63,14 @@ struct weft_job {
 	char name[WEFT_CHANNEL_NAME_MAX + 1];
 	char client_id[WEFT_CLIENT_ID_BYTES];
 	unsigned char token_hash[32];
+	unsigned char token_hash2[32];
 	int64_t expires_ms;
+	int64_t cooldown_ms;
+	int archived;
+	bool flag;
+	int64_t users[WEFT_DM_MAX_OTHERS];
+	int nusers;
+	struct weft_profile profile;
 
 	/* Outputs, valid once the job comes back from weft_store_take_completed. */
 	int result;                     /* 0 or WEFT_E* */
@@ -53,7 +78,11 @@ struct weft_job {
 	int64_t id;                     /* new row: channel id, session id, message id */
 	int64_t seq;                    /* committed event, 0 if none */
 	struct weft_event ev;           /* the committed (or, if duplicate, original) event */
-	struct weft_channel_info chan;  /* CHANNEL_CREATE: the new channel */
+	struct weft_event *more;        /* further events of the same job, in seq order */
+	int nmore;
+	struct weft_channel_info chan;  /* CHANNEL_CREATE, DM_OPEN, CHANNEL_UPDATE: the channel now */
+	int64_t retry_ms;               /* REQUEST_FILE refused by the cool-down */
+	int64_t ts_ms;                  /* REQUEST_FILE: when filed */
 };
 
 /* Allocates a zeroed job of the kind. Returns NULL on allocation failure. */
@@ -90,6 +119,11 @@ struct weft_job *weft_store_take_completed(struct weft_store *st);
 void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits);
 
 /* ---- Synchronous operations for the command line (writer not running). */
+
+/* Runs one job in its own transaction on the calling thread; the results
+ * are in the job as if it came back from the writer. Only while the writer
+ * thread is not running (the command line). */
+int weft_store_run_sync(struct weft_store *st, struct weft_job *job);
 
 /* Creates a user. WEFT_ECONFLICT when the name is taken. */
 int weft_store_user_create(struct weft_store *st, const char *name, const char *display,
@@ -160,6 +194,46 @@ struct weft_member_row {
 /* Members of a channel, by role then name; at most max. */
 int weft_store_members(struct weft_store *st, int64_t channel, struct weft_member_row *out,
 		       int max, int *n);
+
+/* An account by id. WEFT_ENOTFOUND. */
+int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *out);
+
+/* Active accounts whose name or display name contains q (case-insensitive),
+ * by name; at most max. */
+int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profile *out, int max,
+			 int *n);
+
+/* Users deactivated at or after since_ms, through a callback. */
+int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
+				 void (*cb)(void *arg, int64_t user), void *arg);
+
+enum weft_request_state { WEFT_REQ_NONE = -1, WEFT_REQ_PENDING = 0, WEFT_REQ_APPROVED = 1, WEFT_REQ_DECLINED = 2 };
+
+struct weft_request_row {
+	struct weft_user_ref user;
+	char note[WEFT_NOTE_BYTES];
+	int64_t ts_ms;
+	int state;
+	int64_t decided_ms;
+};
+
+/* The request of user to channel (state WEFT_REQ_NONE when none). */
+int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
+			   struct weft_request_row *out);
+/* Pending requests of a channel, oldest first; at most max. */
+int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
+			int max, int *n);
+/* Number of pending requests of a channel. */
+int weft_store_request_count(struct weft_store *st, int64_t channel, int *n);
+
+/* Is there an invitation of user to channel? */
+bool weft_store_invited(struct weft_store *st, int64_t channel, int64_t user);
+/* Channels user is invited to; at most max. */
+int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels, int max, int *n);
+
+/* A sign-up link by token hash: its user and whether it can still be used. */
+int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
+			  int64_t *user_out);
 
 /* The largest committed seq (0 when the log is empty). */
 int64_t weft_store_last_seq(struct weft_store *st);
