@@ -1,0 +1,141 @@
+/* libFuzzer target for the client frame parser: any bytes go into
+ * weft_proto_parse with the default limits. Besides the sanitizers'
+ * findings (overflow, leak, UB), it checks the parser's promises: a
+ * success yields only typed, bounded values; a failure is bad_request or
+ * too_large with a message, owns nothing, and echoes only a valid req. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* assert() is compiled out in release builds; these checks never are. */
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			fprintf(stderr, "fuzz_proto: %s:%d: check failed: %s\n",     \
+				__FILE__, __LINE__, #cond);                          \
+			abort();                                                     \
+		}                                                                    \
+	} while (0)
+
+static long chars(const char *s)
+{
+	return weft_utf8_len(s, strlen(s));
+}
+
+static int blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+/* The reply the server would build: must encode whatever the parse gave. */
+static void encode_reply(const struct weft_cmd *cmd, const struct weft_parse_error *err)
+{
+	cJSON *o = err ? weft_proto_error(cmd->req, err->code, err->message)
+		       : weft_proto_reply("ok", cmd->req);
+	size_t len = 0;
+	char *s = weft_proto_print(o, &len);
+	CHECK(s != NULL);
+	CHECK(strlen(s) == len);
+	free(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct weft_limits lim = { .max_body = 4000, .max_name = 64 };
+	struct weft_cmd cmd;
+	struct weft_parse_error err = { 0 };
+	int rc = weft_proto_parse((const char *)data, size, &lim, &cmd, &err);
+
+	/* Whatever happened, a req that is kept is a valid one. */
+	if (cmd.has_req) {
+		long n = chars(cmd.req);
+		CHECK(n >= 0 && n <= WEFT_REQ_MAX);
+	} else {
+		CHECK(cmd.req[0] == '\0');
+	}
+
+	if (rc) {
+		CHECK(rc == WEFT_EINVAL || rc == WEFT_ETOOLARGE);
+		CHECK(err.code != NULL && err.message != NULL && err.message[0]);
+		CHECK(!strcmp(err.code, rc == WEFT_EINVAL ? "bad_request" : "too_large"));
+		CHECK(cmd.body == NULL && cmd.topic == NULL && cmd.note == NULL);
+		encode_reply(&cmd, &err);
+		return 0;
+	}
+
+	CHECK(cmd.type >= 0 && cmd.type < WEFT_CMD_COUNT);
+	switch (cmd.type) {
+	case WEFT_CMD_SEND:
+	case WEFT_CMD_EDIT:
+		CHECK(cmd.body != NULL);
+		CHECK(chars(cmd.body) >= 1 && chars(cmd.body) <= lim.max_body);
+		CHECK(!blank(cmd.body));
+		CHECK(cmd.channel >= 1);
+		if (cmd.type == WEFT_CMD_EDIT)
+			CHECK(cmd.id >= 1);
+		else
+			CHECK(cmd.thread >= 0 && chars(cmd.client_id) >= 0 &&
+			      chars(cmd.client_id) <= WEFT_CLIENT_ID_MAX);
+		break;
+	case WEFT_CMD_DELETE:
+		CHECK(cmd.channel >= 1 && cmd.id >= 1 && cmd.body == NULL);
+		break;
+	case WEFT_CMD_HISTORY:
+		CHECK(cmd.channel >= 1);
+		CHECK(cmd.limit >= 1 && cmd.limit <= WEFT_HISTORY_MAX);
+		CHECK(cmd.before >= 0 && cmd.after >= -1);
+		break;
+	case WEFT_CMD_READ:
+		CHECK(cmd.channel >= 1 && cmd.seq >= 0);
+		break;
+	case WEFT_CMD_HELLO:
+		CHECK(cmd.since >= 0);
+		break;
+	case WEFT_CMD_CHANNEL_CREATE:
+		CHECK(weft_channel_name_valid(cmd.name, lim.max_name));
+		CHECK(cmd.kind >= 0 && cmd.kind < WEFT_KIND_COUNT && cmd.kind != WEFT_KIND_DM);
+		CHECK(cmd.access >= -1 && cmd.access < WEFT_ACCESS_COUNT);
+		if (cmd.topic) {
+			long n = chars(cmd.topic);
+			CHECK(n >= 0 && n <= WEFT_TOPIC_MAX);
+		}
+		break;
+	case WEFT_CMD_CHANNEL_JOIN:
+		CHECK(cmd.channel >= 1);
+		if (cmd.note) {
+			long n = chars(cmd.note);
+			CHECK(n >= 0 && n <= WEFT_NOTE_MAX);
+		}
+		break;
+	case WEFT_CMD_CHANNEL_LEAVE:
+	case WEFT_CMD_CHANNEL_MEMBERS:
+		CHECK(cmd.channel >= 1);
+		break;
+	default:
+		break;
+	}
+	/* Values the handlers echo back must encode. */
+	if (cmd.body) {
+		struct weft_message m;
+		memset(&m, 0, sizeof m);
+		m.id = 1;
+		m.channel = cmd.channel;
+		m.body = cmd.body;
+		snprintf(m.client_id, sizeof m.client_id, "%s", cmd.client_id);
+		char *s = weft_proto_print(weft_proto_message(&m), NULL);
+		CHECK(s != NULL);
+		free(s);
+	}
+	encode_reply(&cmd, NULL);
+	weft_cmd_clear(&cmd);
+	CHECK(cmd.body == NULL && cmd.topic == NULL && cmd.note == NULL);
+	return 0;
+}
