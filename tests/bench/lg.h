@@ -198,7 +198,8 @@ int lg_ws_send_binary(struct lg_conn *c, const void *data, size_t len);
 /* Runs the loop for up to seconds; returns early when done(arg) != 0.
  * tick(arg, now) is called at least every millisecond of wall time. */
 int lg_loop_run(double seconds, int (*done)(void *), void (*tick)(void *, uint64_t), void *arg);
-void lg_raise_nofile(void);
+/* Raises RLIMIT_NOFILE to the hard limit; returns the new soft limit (-1: none). */
+long lg_raise_nofile(void);
 /* Frees every connection, the TLS context and the epoll fd. */
 void lg_net_free(void);
 

@@ -48,14 +48,18 @@ static uint32_t rng32(void)
     return (uint32_t)(x >> 16);
 }
 
-void lg_raise_nofile(void)
+long lg_raise_nofile(void)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             perror("weft-load: setrlimit(RLIMIT_NOFILE)");
+        getrlimit(RLIMIT_NOFILE, &rl);
     }
+    return rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
 }
 
 static int reserve(void *bufp, size_t *cap, size_t need)

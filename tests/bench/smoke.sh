@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 WEFTD=${1:-${WEFTD:-$root/build/weftd}}
 LOAD=${2:-${WEFT_LOAD:-$root/build/tests/bench/weft-load}}
-ACCOUNTS=${SMOKE_ACCOUNTS:-20}
+ACCOUNTS=${SMOKE_ACCOUNTS:-12} # W6 below needs 10 (one per sender's channel)
 
 for f in "$WEFTD" "$LOAD"; do
     if [ ! -x "$f" ]; then

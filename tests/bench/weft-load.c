@@ -1516,7 +1516,13 @@ int main(int argc, char **argv)
     lg->trace_conns = trace_conns;
     lg->fan_conn = -1;
     lg->body_len = o.body_bytes;
-    lg_raise_nofile();
+    long nofile = lg_raise_nofile();
+    int want_conns = w == 4 ? o.conns : w == 5 ? o.readers + o.seed_conns
+                   : w == 6 ? o.senders : o.channels * o.members;
+    if (nofile > 0 && want_conns > nofile - 16)
+        fprintf(stderr, "weft-load: note: %d connections wanted but RLIMIT_NOFILE is %ld "
+                        "(raise the hard limit, e.g. ulimit -Hn); the rest will fail\n",
+                want_conns, nofile);
     if (lg_net_init(lg, o.target) < 0)
         return 1;
     if (o.tokens_file && lg_tokens_load(o.tokens_file, &lg->tokens, &lg->ntokens) < 0)
