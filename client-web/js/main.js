@@ -327,7 +327,9 @@ function onWelcome(f) {
   // Channels I left elsewhere disappear; their cached messages go too.
   for (const id of S.channels.keys()) if (!fresh.has(id)) S.data.delete(id);
   S.channels = fresh;
-  for (const id of fresh.keys()) S.pendingJoins.delete(id);
+  let approved = false;
+  for (const id of fresh.keys()) approved = S.pendingJoins.delete(id) || approved;
+  if (approved) savePendingJoins();
   renderSidebar();
   const want = S.wantChannel ?? S.current;
   S.wantChannel = null;
