@@ -603,14 +603,10 @@ static int setup_rooms(void)
         lg_loop_run(30, no_pending, NULL, NULL);
         int created = 0;
         for (int r = 0; r < nrooms; r++) {
-            int64_t lo, hi;
-            lg->proto->room_bounds(r, &lo, &hi);
-            (void)lo;
-            /* room_bounds only knows rooms the lookup found: create the rest */
+            /* room_join fails for a room the lookup did not find: create it
+             * (its creator is a member); an existing one is joined instead */
             struct lg_conn *c = &lg->conns[rooms[r].first];
-            if (lg->proto->room_join(c, r) == 0) {
-                /* exists already: the join above covers the creator account */
-            } else {
+            if (lg->proto->room_join(c, r) < 0) {
                 lg->proto->room_create(c, r);
                 created++;
             }
