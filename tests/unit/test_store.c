@@ -155,6 +155,19 @@ static void join(struct fx *f, int64_t channel, int64_t user, int role)
 	weft_job_free(j);
 }
 
+/* A moderator's invitation: what lets someone join a non-open channel. */
+static void invite(struct fx *f, int64_t channel, int64_t by, int64_t user)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_INVITE);
+	j->user = by;
+	j->target = user;
+	j->channel = channel;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->seq, 0); /* not an event */
+	weft_job_free(j);
+}
+
 static struct weft_job *send_job(int64_t user, int64_t channel, const char *body, const char *client_id)
 {
 	struct weft_job *j = weft_job_new(WEFT_JOB_SEND);
@@ -447,6 +460,7 @@ static void test_send_refused(void **state)
 	weft_job_free(j);
 	assert_int_equal(weft_store_last_seq(f->st), last);
 	/* The refused client_id was not recorded: once a member, it sends. */
+	invite(f, ch, f->ana, f->bo);
 	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
 	j = run(f, send_job(f->bo, ch, "let me in", "c-1"));
 	assert_int_equal(j->result, 0);
@@ -729,8 +743,23 @@ static void test_membership(void **state)
 	int64_t ch = create_channel(f, f->ana, "team", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
 	int64_t last = weft_store_last_seq(f->st);
 
-	/* ana adds bo as moderator (actor ana, target bo). */
+	/* Without an invitation nobody joins an invite-only channel. */
 	struct weft_job *j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = f->bo;
+	j->target = f->bo;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	assert_int_equal(j->seq, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_false(weft_store_invited(f->st, ch, f->bo));
+	invite(f, ch, f->ana, f->bo);
+	invite(f, ch, f->ana, f->cy);
+	assert_true(weft_store_invited(f->st, ch, f->bo));
+
+	/* ana adds bo as moderator (actor ana, target bo). */
+	j = weft_job_new(WEFT_JOB_JOIN);
 	j->user = f->ana;
 	j->target = f->bo;
 	j->channel = ch;
@@ -743,6 +772,8 @@ static void test_membership(void **state)
 	assert_string_equal(j->ev.user.name, "bo");
 	assert_int_equal(j->ev.role, WEFT_ROLE_MODERATOR);
 	weft_job_free(j);
+	/* The invitation is used up by joining. */
+	assert_false(weft_store_invited(f->st, ch, f->bo));
 	/* No role: member. */
 	j = weft_job_new(WEFT_JOB_JOIN);
 	j->user = f->cy;
@@ -752,16 +783,38 @@ static void test_membership(void **state)
 	assert_int_equal(j->result, 0);
 	assert_int_equal(j->ev.role, WEFT_ROLE_MEMBER);
 	weft_job_free(j);
-	/* Joining twice: conflict. */
+	/* Joining twice is refused and adds nothing (the invitation is used up,
+	 * so either refusal is right here). */
 	last = weft_store_last_seq(f->st);
 	j = weft_job_new(WEFT_JOB_JOIN);
 	j->user = f->cy;
 	j->target = f->cy;
 	j->channel = ch;
 	run(f, j);
+	assert_true(j->result == WEFT_ECONFLICT || j->result == WEFT_EFORBIDDEN);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	/* In an open channel: conflict. */
+	int64_t opench = create_channel(f, f->bo, "open", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	join(f, opench, f->cy, WEFT_ROLE_MEMBER);
+	last = weft_store_last_seq(f->st);
+	j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = f->cy;
+	j->target = f->cy;
+	j->channel = opench;
+	run(f, j);
 	assert_int_equal(j->result, WEFT_ECONFLICT);
 	weft_job_free(j);
 	assert_int_equal(weft_store_last_seq(f->st), last);
+	/* A request channel is not joined directly either. */
+	int64_t req = create_channel(f, f->ana, "caucus", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	j = weft_job_new(WEFT_JOB_JOIN);
+	j->user = f->cy;
+	j->target = f->cy;
+	j->channel = req;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	weft_job_free(j);
 
 	/* Members: by role (owner first), then name. */
 	struct weft_member_row rows[8];
@@ -1118,6 +1171,7 @@ static void test_load(void **state)
 	int64_t b = create_channel(f, f->bo, "beta", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
 	send_msg(f, f->ana, a, "x");
 	int64_t last_a = send_msg(f, f->ana, a, "y");
+	invite(f, b, f->bo, f->cy);
 	join(f, b, f->cy, WEFT_ROLE_MEMBER);
 	int64_t last_b = weft_store_last_seq(f->st);
 	struct weft_job *j = weft_job_new(WEFT_JOB_READ_MARK);
