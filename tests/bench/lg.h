@@ -209,8 +209,9 @@ void lg_ev_setup_done(struct lg_conn *c, int ok, const char *why);
 void lg_ev_delivery(struct lg_conn *c, int room, const char *body, size_t len);
 void lg_ev_ack(struct lg_conn *c, uint64_t sent_ns, int duplicate);
 void lg_ev_history(struct lg_conn *c, uint64_t sent_ns, int nmsgs);
-void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, const char *code, const char *msg,
-                 int retry_after_ms);
+/* is_send: the failed request was a send (its deliveries will not happen). */
+void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, int is_send, const char *code,
+                 const char *msg, int retry_after_ms);
 
 /* proto backends */
 extern const struct lg_proto lg_proto_weft;

@@ -272,7 +272,7 @@ static void weft_text(struct lg_conn *c, char *data, size_t len)
             if (req && (req[0] == 's' || req[0] == 'h') && c->inflight > 0)
                 c->inflight--;
             lg_ev_error(c, req && (req[0] == 's' || req[0] == 'h') ? strtoull(req + 1, NULL, 10) : 0,
-                        code ? code : "?", msg ? msg : "", retry);
+                        req && req[0] == 's', code ? code : "?", msg ? msg : "", retry);
         }
     } else if (!strcmp(type, "gap") || !strcmp(type, "pong") || !strcmp(type, "ok") ||
                !strcmp(type, "typing") || !strcmp(type, "presence")) {

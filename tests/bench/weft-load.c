@@ -195,10 +195,14 @@ void lg_ev_history(struct lg_conn *c, uint64_t sent_ns, int nmsgs)
         lg_hist_add(&lg->hist_lat, now - sent_ns);
 }
 
-void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, const char *code, const char *msg,
-                 int retry_after_ms)
+void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, int is_send, const char *code,
+                 const char *msg, int retry_after_ms)
 {
     (void)sent_ns;
+    /* a refused send fans out to nobody */
+    if (is_send && lg->measuring && c->room >= 0 && c->room < nrooms &&
+        expected_deliveries >= (uint64_t)rooms[c->room].alive)
+        expected_deliveries -= (uint64_t)rooms[c->room].alive;
     if (!strcmp(code, "rate_limited")) {
         lg->rate_limited++;
         c->hold_until = lg_now_ns() + (uint64_t)(retry_after_ms > 0 ? retry_after_ms : 100) * 1000000ull;
@@ -1109,15 +1113,15 @@ static void report(int status, int server_alive)
            ms(conn_res.hs.max), ms(lg_hist_quantile(&conn_res.up, 0.5)),
            ms(lg_hist_quantile(&conn_res.up, 0.99)), lg->closed_unexpected);
     if (conn_res.cpu_ok && conn_res.ok) {
-        printf("server cpu while connecting %.2f s = %.2f ms per connection (", conn_res.server_cpu_s,
+        printf("server cpu while connecting %.2f s = %.2f ms per connection", conn_res.server_cpu_s,
                conn_res.server_cpu_s * 1e3 / conn_res.ok);
-        const char *sep = "";
+        const char *sep = " (";
         for (int t = 0; t < conn_res.threads.n; t++)
             if (conn_res.threads.cpu_s[t] >= 0.005) {
                 printf("%s%s %.2f s", sep, conn_res.threads.name[t], conn_res.threads.cpu_s[t]);
                 sep = ", ";
             }
-        printf(")\n");
+        printf("%s\n", *sep == ',' ? ")" : "");
     }
     printf("generator cpu while connecting %.2f s (of %.2f s wall)\n", conn_res.gen_cpu_s, conn_res.secs);
     if (rss_ok)
