@@ -1348,6 +1348,451 @@ static void test_sessions(void **state)
 	assert_false(s.admin);
 }
 
+
+/* ---- Migration 2: join requests, invitations, roles, channel updates,
+ * DMs, accounts and sign-up links. */
+
+static struct weft_job *job(int kind, int64_t user, int64_t channel, int64_t target)
+{
+	struct weft_job *j = weft_job_new(kind);
+	assert_non_null(j);
+	j->user = user;
+	j->channel = channel;
+	j->target = target;
+	j->access = -1;
+	j->archived = -1;
+	return j;
+}
+
+static int request_file(struct fx *f, int64_t user, int64_t ch, const char *note, int64_t cooldown,
+			int64_t *retry)
+{
+	struct weft_job *j = job(WEFT_JOB_REQUEST_FILE, user, ch, 0);
+	j->text = note ? strdup(note) : NULL;
+	j->cooldown_ms = cooldown;
+	run(f, j);
+	int rc = j->result;
+	if (!rc) {
+		assert_int_equal(j->seq, 0); /* a request is not a channel event */
+		assert_true(j->ts_ms > 0);
+	}
+	if (retry)
+		*retry = j->retry_ms;
+	weft_job_free(j);
+	return rc;
+}
+
+static void test_requests(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "circle", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	int64_t open = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t last = weft_store_last_seq(f->st);
+
+	struct weft_request_row r;
+	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_NONE);
+	assert_int_equal(request_file(f, f->bo, ch, "hello, I work in Fulton County", 60000, NULL), 0);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_PENDING);
+	assert_string_equal(r.note, "hello, I work in Fulton County");
+	assert_int_equal(r.user.id, f->bo);
+	assert_int_equal(request_file(f, f->cy, ch, NULL, 60000, NULL), 0);
+	struct weft_request_row rows[4];
+	int n = 0;
+	assert_int_equal(weft_store_requests(f->st, ch, rows, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].user.id, f->bo);   /* oldest first */
+	assert_int_equal(rows[1].user.id, f->cy);
+	assert_string_equal(rows[1].note, "");
+	assert_int_equal(weft_store_request_count(f->st, ch, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* Members do not request; open and invite channels take no requests. */
+	assert_int_equal(request_file(f, f->ana, ch, NULL, 0, NULL), WEFT_ECONFLICT);
+	assert_int_equal(request_file(f, f->bo, open, NULL, 0, NULL), WEFT_EFORBIDDEN);
+	int64_t team = create_channel(f, f->ana, "team", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
+	assert_int_equal(request_file(f, f->bo, team, NULL, 0, NULL), WEFT_EFORBIDDEN);
+	assert_int_equal(request_file(f, f->bo, 9999, NULL, 0, NULL), WEFT_ENOTFOUND);
+
+	/* Approval: bo joins, with a join event. */
+	last = weft_store_last_seq(f->st);
+	struct weft_job *j = job(WEFT_JOB_REQUEST_DECIDE, f->ana, ch, f->bo);
+	j->flag = true;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_true(j->seq > last);
+	assert_int_equal(j->ev.kind, WEFT_EV_JOIN);
+	assert_int_equal(j->ev.user.id, f->bo);
+	assert_int_equal(j->ev.role, WEFT_ROLE_MEMBER);
+	assert_int_equal(j->ev.actor.id, f->ana);
+	weft_job_free(j);
+	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_APPROVED);
+	assert_true(r.decided_ms > 0);
+	struct weft_member_row mem[4];
+	assert_int_equal(weft_store_members(f->st, ch, mem, 4, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* Decline: no event, and a cool-down before filing again. */
+	last = weft_store_last_seq(f->st);
+	j = job(WEFT_JOB_REQUEST_DECIDE, f->ana, ch, f->cy);
+	j->flag = false;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->seq, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(weft_store_request_get(f->st, ch, f->cy, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_DECLINED);
+	assert_int_equal(weft_store_request_count(f->st, ch, &n), 0);
+	assert_int_equal(n, 0);
+	int64_t retry = 0;
+	assert_int_equal(request_file(f, f->cy, ch, "again", 60000, &retry), WEFT_ERATE);
+	assert_true(retry > 0 && retry <= 60000);
+	assert_int_equal(request_file(f, f->cy, ch, "again", 0, NULL), 0);
+	assert_int_equal(weft_store_request_get(f->st, ch, f->cy, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_PENDING);
+	assert_string_equal(r.note, "again");
+
+	/* Deciding what is not pending: not found. */
+	j = job(WEFT_JOB_REQUEST_DECIDE, f->ana, ch, f->bo);
+	j->flag = true;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+}
+
+static void test_invites_roles_updates(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "team", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
+	struct weft_job *j = run(f, job(WEFT_JOB_INVITE, f->ana, ch, 999999));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	j = run(f, job(WEFT_JOB_INVITE, f->ana, ch, f->ana));
+	assert_int_equal(j->result, WEFT_ECONFLICT); /* already a member */
+	weft_job_free(j);
+	invite(f, ch, f->ana, f->bo);
+	invite(f, ch, f->ana, f->bo); /* twice is fine */
+	int64_t chans[4];
+	int n = 0;
+	assert_int_equal(weft_store_invites_of(f->st, f->bo, chans, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(chans[0], ch);
+	j = run(f, job(WEFT_JOB_UNINVITE, f->ana, ch, f->bo));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	assert_false(weft_store_invited(f->st, ch, f->bo));
+	j = run(f, job(WEFT_JOB_UNINVITE, f->ana, ch, f->bo));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	invite(f, ch, f->ana, f->bo);
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+
+	/* Role: an event naming the user, the role and who set it. */
+	int64_t last = weft_store_last_seq(f->st);
+	j = job(WEFT_JOB_ROLE, f->ana, ch, f->bo);
+	j->role = WEFT_ROLE_MODERATOR;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_true(j->seq > last);
+	assert_int_equal(j->ev.kind, WEFT_EV_ROLE);
+	assert_int_equal(j->ev.user.id, f->bo);
+	assert_int_equal(j->ev.role, WEFT_ROLE_MODERATOR);
+	assert_int_equal(j->ev.actor.id, f->ana);
+	weft_job_free(j);
+	struct weft_member_row mem[4];
+	assert_int_equal(weft_store_members(f->st, ch, mem, 4, &n), 0);
+	assert_int_equal(mem[1].user.id, f->bo);
+	assert_int_equal(mem[1].role, WEFT_ROLE_MODERATOR);
+	j = job(WEFT_JOB_ROLE, f->ana, ch, f->cy);
+	j->role = WEFT_ROLE_MODERATOR;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+
+	/* Update: only what is given changes; a channel event. */
+	last = weft_store_last_seq(f->st);
+	j = job(WEFT_JOB_CHANNEL_UPDATE, f->ana, ch, 0);
+	j->text = strdup("new topic");
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_true(j->seq > last);
+	assert_int_equal(j->ev.kind, WEFT_EV_CHANNEL);
+	assert_string_equal(j->chan.name, "team");
+	assert_string_equal(j->chan.topic, "new topic");
+	assert_int_equal(j->chan.access, WEFT_ACCESS_INVITE);
+	assert_false(j->chan.archived);
+	assert_string_equal(j->ev.chan.topic, "new topic");
+	weft_job_free(j);
+	create_channel(f, f->ana, "taken", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	j = job(WEFT_JOB_CHANNEL_UPDATE, f->ana, ch, 0);
+	snprintf(j->name, sizeof j->name, "taken");
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ECONFLICT);
+	weft_job_free(j);
+	j = job(WEFT_JOB_CHANNEL_UPDATE, f->ana, ch, 0);
+	snprintf(j->name, sizeof j->name, "renamed");
+	j->access = WEFT_ACCESS_OPEN;
+	j->archived = 1;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_string_equal(j->chan.name, "renamed");
+	assert_string_equal(j->chan.topic, "new topic");
+	assert_int_equal(j->chan.access, WEFT_ACCESS_OPEN);
+	assert_true(j->chan.archived);
+	weft_job_free(j);
+	/* Nobody joins an archived channel, even an open one. */
+	j = job(WEFT_JOB_JOIN, f->cy, ch, f->cy);
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	weft_job_free(j);
+	j = job(WEFT_JOB_CHANNEL_UPDATE, f->ana, 9999, 0);
+	j->archived = 0;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+
+	/* Remove: a leave event with the moderator as actor. */
+	j = run(f, job(WEFT_JOB_REMOVE, f->ana, ch, f->bo));
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->ev.kind, WEFT_EV_LEAVE);
+	assert_int_equal(j->ev.user.id, f->bo);
+	assert_int_equal(j->ev.actor.id, f->ana);
+	weft_job_free(j);
+}
+
+static struct weft_job *dm_job(int64_t user, const int64_t *others, int n)
+{
+	struct weft_job *j = job(WEFT_JOB_DM_OPEN, user, 0, 0);
+	for (int i = 0; i < n; i++)
+		j->users[i] = others[i];
+	j->nusers = n;
+	return j;
+}
+
+static void test_dm(void **state)
+{
+	struct fx *f = *state;
+	struct weft_job *j = run(f, dm_job(f->ana, (int64_t[]){ f->bo }, 1));
+	assert_int_equal(j->result, 0);
+	assert_true(j->flag); /* created */
+	int64_t dm = j->id;
+	assert_true(dm > 0);
+	assert_int_equal(j->chan.id, dm);
+	assert_int_equal(j->chan.kind, WEFT_KIND_DM);
+	assert_int_equal(j->chan.access, WEFT_ACCESS_INVITE);
+	weft_job_free(j);
+	struct weft_member_row mem[4];
+	int n = 0;
+	assert_int_equal(weft_store_members(f->st, dm, mem, 4, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* The same pair, from either side and with repeats: the same DM. */
+	j = run(f, dm_job(f->bo, (int64_t[]){ f->ana }, 1));
+	assert_int_equal(j->result, 0);
+	assert_false(j->flag);
+	assert_int_equal(j->id, dm);
+	weft_job_free(j);
+	j = run(f, dm_job(f->bo, (int64_t[]){ f->ana, f->bo, f->ana }, 3));
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->id, dm);
+	weft_job_free(j);
+	/* A group of three is another conversation. */
+	j = run(f, dm_job(f->cy, (int64_t[]){ f->ana, f->bo }, 2));
+	assert_int_equal(j->result, 0);
+	assert_true(j->flag);
+	assert_true(j->id != dm);
+	weft_job_free(j);
+	/* Alone, or with someone who does not exist: refused. */
+	j = run(f, dm_job(f->ana, (int64_t[]){ f->ana }, 1));
+	assert_int_equal(j->result, WEFT_EINVAL);
+	weft_job_free(j);
+	j = run(f, dm_job(f->ana, (int64_t[]){ 999999 }, 1));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+
+	/* Leaving and reopening makes one a member again. */
+	j = run(f, job(WEFT_JOB_LEAVE, f->bo, dm, f->bo));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	j = run(f, dm_job(f->ana, (int64_t[]){ f->bo }, 1));
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->id, dm);
+	weft_job_free(j);
+	assert_int_equal(weft_store_members(f->st, dm, mem, 4, &n), 0);
+	assert_int_equal(n, 2);
+}
+
+/* A DM gets an internal name ("dm-<id>-<id>") in the same namespace as
+ * channel names, which users may pick (a-z, 0-9, -). A user who creates
+ * that channel first must not make the DM impossible. */
+static void test_dm_name_not_squattable(void **state)
+{
+	struct fx *f = *state;
+	char name[64];
+	int64_t lo = f->ana < f->bo ? f->ana : f->bo, hi = f->ana < f->bo ? f->bo : f->ana;
+	snprintf(name, sizeof name, "dm-%lld-%lld", (long long)lo, (long long)hi);
+	create_channel(f, f->cy, name, WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	struct weft_job *j = run(f, dm_job(f->ana, (int64_t[]){ f->bo }, 1));
+	int rc = j->result;
+	int kind = j->chan.kind;
+	weft_job_free(j);
+	assert_int_equal(rc, 0);
+	assert_int_equal(kind, WEFT_KIND_DM);
+}
+
+static void test_accounts(void **state)
+{
+	struct fx *f = *state;
+	struct weft_job *j = job(WEFT_JOB_USER_CREATE, 0, 0, 0);
+	snprintf(j->profile.user.name, sizeof j->profile.user.name, "dee");
+	snprintf(j->profile.user.display, sizeof j->profile.user.display, "Dee Jones");
+	snprintf(j->profile.jurisdiction, sizeof j->profile.jurisdiction, "Fulton County");
+	snprintf(j->profile.region, sizeof j->profile.region, "Southeast");
+	snprintf(j->profile.title, sizeof j->profile.title, "Equity Officer");
+	j->text = strdup("hash-d");
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	int64_t dee = j->id;
+	assert_true(dee > f->cy);
+	weft_job_free(j);
+	struct weft_profile p;
+	assert_int_equal(weft_store_user_get(f->st, dee, &p), 0);
+	assert_string_equal(p.user.name, "dee");
+	assert_string_equal(p.user.display, "Dee Jones");
+	assert_string_equal(p.jurisdiction, "Fulton County");
+	assert_string_equal(p.region, "Southeast");
+	assert_string_equal(p.title, "Equity Officer");
+	assert_true(p.active);
+	assert_true(p.has_password);
+	assert_false(p.admin);
+	assert_int_equal(weft_store_user_get(f->st, 999999, &p), WEFT_ENOTFOUND);
+	j = job(WEFT_JOB_USER_CREATE, 0, 0, 0);
+	snprintf(j->profile.user.name, sizeof j->profile.user.name, "dee");
+	run(f, j);
+	assert_int_equal(j->result, WEFT_ECONFLICT);
+	weft_job_free(j);
+
+	/* Find: name or display, case-insensitive, LIKE wildcards literal. */
+	struct weft_profile found[8];
+	int n = 0;
+	assert_int_equal(weft_store_user_find(f->st, "JONES", found, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(found[0].user.id, dee);
+	assert_int_equal(weft_store_user_find(f->st, "%", found, 8, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(weft_store_user_find(f->st, "_", found, 8, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(weft_store_user_find(f->st, "", found, 2, &n), 0);
+	assert_int_equal(n, 2); /* bounded by max */
+
+	/* Deactivation revokes sessions and hides the account. */
+	int64_t now = weft_now_ms(), day = 86400000;
+	create_session(f, f->bo, 0x51, now + day);
+	unsigned char h[32];
+	memset(h, 0x51, 32);
+	struct weft_session s;
+	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), 0);
+	j = job(WEFT_JOB_USER_ACTIVE, 0, 0, f->bo);
+	j->flag = false;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), WEFT_EAUTH);
+	assert_int_equal(weft_store_user_find(f->st, "bo", found, 8, &n), 0);
+	assert_int_equal(n, 0);
+	j = run(f, job(WEFT_JOB_INVITE, f->ana,
+		       create_channel(f, f->ana, "t", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE), f->bo));
+	assert_int_equal(j->result, WEFT_ENOTFOUND);
+	weft_job_free(j);
+	/* Reactivation does not bring the sessions back. */
+	j = job(WEFT_JOB_USER_ACTIVE, 0, 0, f->bo);
+	j->flag = true;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), WEFT_EAUTH);
+
+	/* A new password revokes sessions too. */
+	create_session(f, f->cy, 0x52, now + day);
+	memset(h, 0x52, 32);
+	j = job(WEFT_JOB_USER_PASSWORD, 0, 0, f->cy);
+	j->text = strdup("hash-c2");
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), WEFT_EAUTH);
+	struct weft_user_auth ua;
+	assert_int_equal(weft_store_user_by_name(f->st, "cy", &ua), 0);
+	assert_string_equal(ua.pw_hash, "hash-c2");
+}
+
+static void test_signup_links(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = weft_now_ms(), day = 86400000;
+	struct weft_job *j = job(WEFT_JOB_SIGNUP_CREATE, 0, 0, f->bo);
+	memset(j->token_hash, 0x71, 32);
+	j->expires_ms = now + day;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	unsigned char link[32], ses[32];
+	memset(link, 0x71, 32);
+	memset(ses, 0x72, 32);
+	int64_t who = 0;
+	assert_int_equal(weft_store_signup_get(f->st, link, now, &who), 0);
+	assert_int_equal(who, f->bo);
+	assert_int_equal(weft_store_signup_get(f->st, link, now + day, &who), WEFT_ENOTFOUND);
+
+	j = job(WEFT_JOB_SIGNUP_ACCEPT, 0, 0, 0);
+	memcpy(j->token_hash, link, 32);
+	memcpy(j->token_hash2, ses, 32);
+	j->text = strdup("hash-b2");
+	j->expires_ms = now + day;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->target, f->bo);
+	assert_true(j->id > 0);
+	weft_job_free(j);
+	struct weft_session s;
+	assert_int_equal(weft_store_session_get(f->st, ses, now, day, &s), 0);
+	assert_int_equal(s.user_id, f->bo);
+	struct weft_user_auth ua;
+	assert_int_equal(weft_store_user_by_name(f->st, "bo", &ua), 0);
+	assert_string_equal(ua.pw_hash, "hash-b2");
+	/* A link works once. */
+	assert_int_equal(weft_store_signup_get(f->st, link, now, &who), WEFT_ENOTFOUND);
+	j = job(WEFT_JOB_SIGNUP_ACCEPT, 0, 0, 0);
+	memcpy(j->token_hash, link, 32);
+	memset(j->token_hash2, 0x73, 32);
+	j->text = strdup("hash-b3");
+	j->expires_ms = now + day;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EAUTH);
+	weft_job_free(j);
+	assert_int_equal(weft_store_user_by_name(f->st, "bo", &ua), 0);
+	assert_string_equal(ua.pw_hash, "hash-b2");
+	/* An expired link does nothing. */
+	j = job(WEFT_JOB_SIGNUP_CREATE, 0, 0, f->cy);
+	memset(j->token_hash, 0x74, 32);
+	j->expires_ms = now - 1;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	j = job(WEFT_JOB_SIGNUP_ACCEPT, 0, 0, 0);
+	memset(j->token_hash, 0x74, 32);
+	memset(j->token_hash2, 0x75, 32);
+	j->text = strdup("hash-c9");
+	j->expires_ms = now + day;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EAUTH);
+	weft_job_free(j);
+}
+
 /* ---- Backup. */
 
 static void test_backup(void **state)
@@ -1424,6 +1869,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_member_nothing_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invites_roles_updates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dm_name_not_squattable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signup_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
