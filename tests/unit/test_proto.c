@@ -520,6 +520,8 @@ static void check_bad(const char *frame, size_t len, const struct weft_limits *l
 	struct weft_cmd cmd;
 	struct weft_parse_error err = { 0 };
 	int got = weft_proto_parse(frame, len, l, &cmd, &err);
+	if (got == 0)
+		weft_cmd_clear(&cmd);
 	if (got != rc)
 		fail_msg("frame %s: expected %d, got %d", frame, rc, got);
 	if (!err.code || strcmp(err.code, code))
@@ -545,6 +547,43 @@ static void test_bad_frames(void **state)
 		const struct bad_case *c = &bad_cases[i];
 		check_bad(c->frame, strlen(c->frame), &lim, c->rc, c->code, c->req);
 	}
+}
+
+/* JSON strings may hold U+0000 (\u0000); C strings cannot. A string with
+ * one must be refused, not cut at the NUL: "a\u0000b" and "a\u0000c" would
+ * otherwise be the same client_id (the second send silently dropped as a
+ * duplicate), and "hello\u0000 rest" would be stored as "hello". */
+static void test_embedded_nul_refused(void **state)
+{
+	(void)state;
+	const struct bad_case cases[] = {
+		{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"hello\\u0000 rest\"}",
+		  WEFT_EINVAL, "bad_request", "s" },
+		{ "{\"req\":\"s\",\"type\":\"send\",\"channel\":1,\"body\":\"x\",\"client_id\":\"a\\u0000b\"}",
+		  WEFT_EINVAL, "bad_request", "s" },
+		{ "{\"req\":\"e\",\"type\":\"edit\",\"channel\":1,\"id\":2,\"body\":\"ok\\u0000\"}",
+		  WEFT_EINVAL, "bad_request", "e" },
+		{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"lobby\\u0000x\",\"kind\":\"team\"}",
+		  WEFT_EINVAL, "bad_request", "c" },
+		{ "{\"req\":\"c\",\"type\":\"channel.create\",\"name\":\"x\",\"kind\":\"team\\u0000\"}",
+		  WEFT_EINVAL, "bad_request", "c" },
+		{ "{\"type\":\"ping\",\"req\":\"r\\u0000x\"}", WEFT_EINVAL, "bad_request", NULL },
+		{ "{\"type\":\"ping\\u0000\"}", WEFT_EINVAL, "bad_request", NULL },
+	};
+	int accepted = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct weft_cmd cmd;
+		struct weft_parse_error err;
+		if (!weft_proto_parse(cases[i].frame, strlen(cases[i].frame), &lim, &cmd, &err)) {
+			print_error("accepted: %s\n", cases[i].frame);
+			weft_cmd_clear(&cmd);
+			accepted++;
+		}
+	}
+	if (accepted)
+		fail_msg("%d frames with U+0000 in a string were accepted", accepted);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		check_bad(cases[i].frame, strlen(cases[i].frame), &lim, cases[i].rc, cases[i].code, cases[i].req);
 }
 
 /* The frame is the len bytes given, not a C string: JSON followed by more
@@ -1041,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_req_limits),
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_trailing_bytes_rejected),
+		cmocka_unit_test(test_embedded_nul_refused),
 		cmocka_unit_test(test_unterminated_buffer),
 		cmocka_unit_test(test_body_limits),
 		cmocka_unit_test(test_other_lengths),
