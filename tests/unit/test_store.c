@@ -722,7 +722,7 @@ static void test_group_commit_burst(void **state)
 	enum { N = 300 };
 	static struct weft_job *done[N];
 	for (int i = 0; i < N; i++)
-		assert_int_equal(weft_store_submit(f->st, send_job(f->bo == 0 ? 0 : f->ana, ch, "x", NULL)), 0);
+		assert_int_equal(weft_store_submit(f->st, send_job(f->ana, ch, "x", NULL)), 0);
 	collect(f, done, N);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(done[i]->result, 0);
