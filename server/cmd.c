@@ -10,7 +10,7 @@
 #define MEMBERS_PAGE_MAX 5000
 #define UNREAD_CAP 999
 
-static struct weft_hub_channel *channel_or_error(struct weft_conn *c, const struct weft_cmd *cmd)
+struct weft_hub_channel *weft_cmd_channel(struct weft_conn *c, const struct weft_cmd *cmd)
 {
 	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, cmd->channel);
 	if (!ch)
@@ -18,7 +18,7 @@ static struct weft_hub_channel *channel_or_error(struct weft_conn *c, const stru
 	return ch;
 }
 
-static bool allowed(struct weft_hub_channel *ch, int role, int action)
+bool weft_cmd_allowed(struct weft_hub_channel *ch, int role, int action)
 {
 	return weft_policy_allows(role, ch->info.kind, ch->info.access, ch->info.archived, action);
 }
@@ -26,19 +26,33 @@ static bool allowed(struct weft_hub_channel *ch, int role, int action)
 
 
 /* The channel as user sees it: unread counted for members only. */
-static cJSON *channel_for(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
+cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
 {
 	struct weft_member *m = weft_hub_member(ch, user);
 	int unread = 0;
 	if (m)
 		weft_store_unread(s->store, ch->info.id, m->read_seq, UNREAD_CAP, &unread);
 	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;
-	return weft_proto_channel(&ch->info, m ? m->role : WEFT_ROLE_NONE, ch->nmembers,
-				  reveal ? ch->last_seq : 0, unread);
+	cJSON *o = weft_proto_channel(&ch->info, m ? m->role : WEFT_ROLE_NONE, ch->nmembers,
+				      reveal ? ch->last_seq : 0, unread);
+	if (!o)
+		return NULL;
+	if (m && m->role >= WEFT_ROLE_MODERATOR && ch->info.access == WEFT_ACCESS_REQUEST) {
+		int pending = 0;
+		weft_store_request_count(s->store, ch->info.id, &pending);
+		cJSON_AddNumberToObject(o, "pending_requests", pending);
+	}
+	if (!m && ch->info.access != WEFT_ACCESS_OPEN) {
+		struct weft_request_row r;
+		weft_store_request_get(s->store, ch->info.id, user, &r);
+		cJSON_AddBoolToObject(o, "pending", r.state == WEFT_REQ_PENDING);
+		cJSON_AddBoolToObject(o, "invited", weft_store_invited(s->store, ch->info.id, user));
+	}
+	return o;
 }
 
 /* Submits job on behalf of c with a completion that answers the request. */
-static void submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,
+void weft_cmd_submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,
 		   void (*on_done)(void *, struct weft_job *))
 {
 	if (!job) {
@@ -51,13 +65,13 @@ static void submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_
 		weft_conn_error(c, cmd->req, WEFT_EBUSY, "the server is shutting down");
 }
 
-static struct weft_conn *job_conn(struct weft_job *job)
+struct weft_conn *weft_cmd_job_conn(struct weft_job *job)
 {
 	struct weft_conn *c = job->owner;
 	return c && c->wsi ? c : NULL;
 }
 
-static bool job_failed(struct weft_conn *c, struct weft_job *job, const char *what)
+bool weft_cmd_job_failed(struct weft_conn *c, struct weft_job *job, const char *what)
 {
 	if (!job->result)
 		return false;
@@ -92,7 +106,7 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 	for (int i = 0; u && i < u->nchannels; i++) {
 		struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, u->channels[i]);
 		if (ch)
-			cJSON_AddItemToArray(list, channel_for(s, ch, c->ses.user_id));
+			cJSON_AddItemToArray(list, weft_cmd_channel_json(s, ch, c->ses.user_id));
 	}
 	cJSON_AddNumberToObject(w, "seq", (double)s->last_seq);
 	cJSON *lim = cJSON_AddObjectToObject(w, "limits");
@@ -115,8 +129,8 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 
 static void ack_done(void *ctx, struct weft_job *job)
 {
-	struct weft_conn *c = job_conn(job);
-	if (!c || job_failed(c, job, "thread must name a message in this channel"))
+	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
 		return;
 	cJSON *a = weft_proto_reply("ack", job->req);
 	cJSON_AddStringToObject(a, "client_id", job->client_id);
@@ -129,21 +143,21 @@ static void ack_done(void *ctx, struct weft_job *job)
 	weft_conn_send(c, a);
 }
 
-static void ok_done(void *ctx, struct weft_job *job)
+void weft_cmd_ok_done(void *ctx, struct weft_job *job)
 {
-	struct weft_conn *c = job_conn(job);
-	if (!c || job_failed(c, job, "invalid request"))
+	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (!c || weft_cmd_job_failed(c, job, "invalid request"))
 		return;
 	weft_conn_send(c, weft_proto_reply("ok", job->req));
 }
 
 static void on_send(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
 	if (!ch)
 		return;
 	int role = weft_hub_role(ch, c->ses.user_id);
-	if (!allowed(ch, role, WEFT_ACT_POST)) {
+	if (!weft_cmd_allowed(ch, role, WEFT_ACT_POST)) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
 				ch->info.archived ? "this channel is archived" : "join the channel to post");
 		return;
@@ -156,12 +170,12 @@ static void on_send(struct weft_conn *c, struct weft_cmd *cmd)
 		cmd->body = NULL;
 		strcpy(job->client_id, cmd->client_id);
 	}
-	submit(c, cmd, job, ack_done);
+	weft_cmd_submit(c, cmd, job, ack_done);
 }
 
 static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
 	if (!ch)
 		return;
 	int role = weft_hub_role(ch, c->ses.user_id);
@@ -173,7 +187,7 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 	}
 	bool own = m.author.id == c->ses.user_id;
 	weft_message_clear(&m);
-	if (!allowed(ch, role, own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY) ||
+	if (!weft_cmd_allowed(ch, role, own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY) ||
 	    (!own && cmd->type == WEFT_CMD_EDIT)) {
 		/* Moderators may remove others' messages, never rewrite them. */
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
@@ -187,15 +201,15 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 		job->text = cmd->body;
 		cmd->body = NULL;
 	}
-	submit(c, cmd, job, ok_done);
+	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
 static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
 	if (!ch)
 		return;
-	if (!allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
+	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "members only");
 		return;
 	}
@@ -222,7 +236,7 @@ static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 
 static void on_read(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
 	if (!ch)
 		return;
 	struct weft_member *m = weft_hub_member(ch, c->ses.user_id);
@@ -238,147 +252,7 @@ static void on_read(struct weft_conn *c, struct weft_cmd *cmd)
 		job->channel = ch->info.id;
 		job->target = seq;
 	}
-	submit(c, cmd, job, ok_done);
-}
-
-/* ---- channels */
-
-static void created_done(void *ctx, struct weft_job *job)
-{
-	struct weft_conn *c = job_conn(job);
-	if (!c)
-		return;
-	if (job->result == WEFT_ECONFLICT) {
-		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
-		return;
-	}
-	if (job_failed(c, job, "invalid channel"))
-		return;
-	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, job->chan.id);
-	if (!ch) {
-		weft_conn_error(c, job->req, WEFT_EIO, "channel vanished");
-		return;
-	}
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", channel_for(c->srv, ch, c->ses.user_id));
-	weft_conn_send(c, r);
-}
-
-static void on_create(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_job *job = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
-	if (job) {
-		strcpy(job->name, cmd->name);
-		job->ckind = cmd->kind;
-		job->access = cmd->access >= 0 ? cmd->access : weft_kind_default_access(cmd->kind);
-		job->text = cmd->topic;
-		cmd->topic = NULL;
-	}
-	submit(c, cmd, job, created_done);
-}
-
-static void on_list(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_server *s = c->srv;
-	cJSON *r = weft_proto_reply("channels", cmd->req);
-	cJSON *arr = cJSON_AddArrayToObject(r, "channels");
-	for (int64_t id = 1; id < s->hub.nchannels_slots; id++) {
-		struct weft_hub_channel *ch = s->hub.channels[id];
-		if (ch && allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_LIST))
-			cJSON_AddItemToArray(arr, channel_for(s, ch, c->ses.user_id));
-	}
-	weft_conn_send(c, r);
-}
-
-static void joined_done(void *ctx, struct weft_job *job)
-{
-	struct weft_conn *c = job_conn(job);
-	if (!c)
-		return;
-	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, job->channel);
-	if (job->result == WEFT_ECONFLICT)
-		job->result = 0; /* already a member: joining is idempotent */
-	if (job_failed(c, job, "cannot join") || !ch)
-		return;
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", channel_for(c->srv, ch, c->ses.user_id));
-	weft_conn_send(c, r);
-}
-
-static void on_join(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
-	if (!ch)
-		return;
-	int role = weft_hub_role(ch, c->ses.user_id);
-	if (role != WEFT_ROLE_NONE) {
-		cJSON *r = weft_proto_reply("channel", cmd->req);
-		cJSON_AddItemToObject(r, "channel", channel_for(c->srv, ch, c->ses.user_id));
-		weft_conn_send(c, r);
-		return;
-	}
-	if (allowed(ch, role, WEFT_ACT_REQUEST)) {
-		weft_conn_error(c, cmd->req, WEFT_EINVAL, "join requests are not supported yet");
-		return;
-	}
-	if (!allowed(ch, role, WEFT_ACT_JOIN)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
-				ch->info.archived ? "this channel is archived" : "invite-only channel");
-		return;
-	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_JOIN);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = c->ses.user_id;
-		job->role = WEFT_ROLE_MEMBER;
-	}
-	submit(c, cmd, job, joined_done);
-}
-
-static void on_leave(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
-	if (!ch)
-		return;
-	if (weft_hub_role(ch, c->ses.user_id) == WEFT_ROLE_NONE) {
-		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
-		return;
-	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_LEAVE);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = c->ses.user_id;
-	}
-	submit(c, cmd, job, ok_done);
-}
-
-static void on_members(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = channel_or_error(c, cmd);
-	if (!ch)
-		return;
-	if (!allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "members only");
-		return;
-	}
-	int max = ch->nmembers < MEMBERS_PAGE_MAX ? ch->nmembers : MEMBERS_PAGE_MAX;
-	struct weft_member_row *rows = calloc((size_t)max + 1, sizeof *rows);
-	int n = 0;
-	if (!rows || weft_store_members(c->srv->store, ch->info.id, rows, max, &n)) {
-		free(rows);
-		weft_conn_error(c, cmd->req, WEFT_EIO, "members are unavailable");
-		return;
-	}
-	cJSON *r = weft_proto_reply("members", cmd->req);
-	cJSON_AddNumberToObject(r, "channel", (double)ch->info.id);
-	cJSON *arr = cJSON_AddArrayToObject(r, "members");
-	for (int i = 0; i < n; i++) {
-		cJSON *m = weft_proto_user(&rows[i].user);
-		cJSON_AddStringToObject(m, "role", weft_role_name(rows[i].role));
-		cJSON_AddItemToArray(arr, m);
-	}
-	free(rows);
-	weft_conn_send(c, r);
+	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
 void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd)
@@ -395,16 +269,53 @@ void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd)
 	case WEFT_CMD_DELETE: on_edit_delete(c, cmd); break;
 	case WEFT_CMD_HISTORY: on_history(c, cmd); break;
 	case WEFT_CMD_READ: on_read(c, cmd); break;
-	case WEFT_CMD_CHANNEL_CREATE: on_create(c, cmd); break;
-	case WEFT_CMD_CHANNEL_LIST: on_list(c, cmd); break;
-	case WEFT_CMD_CHANNEL_JOIN: on_join(c, cmd); break;
-	case WEFT_CMD_CHANNEL_LEAVE: on_leave(c, cmd); break;
-	case WEFT_CMD_CHANNEL_MEMBERS: on_members(c, cmd); break;
-	default: weft_conn_error(c, cmd->req, WEFT_EINVAL, "unknown type"); break;
+	default:
+		if (!weft_cmd_channel_handle(c, cmd) && !weft_cmd_admin_handle(c, cmd))
+			weft_conn_error(c, cmd->req, WEFT_EINVAL, "unknown type");
+		break;
 	}
 }
 
 /* ---- fan-out */
+
+void weft_server_send_user(struct weft_server *s, int64_t user, cJSON *obj)
+{
+	size_t len;
+	char *json = weft_proto_print(obj, &len);
+	struct weft_frame *f = weft_frame_from_string(json, len);
+	if (!f)
+		return;
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+		if (c->state != WEFT_CONN_NEW)
+			weft_conn_send_frame(c, f);
+	weft_frame_unref(f);
+}
+
+void weft_server_send_moderators(struct weft_server *s, struct weft_hub_channel *ch, cJSON *obj)
+{
+	size_t len;
+	char *json = weft_proto_print(obj, &len);
+	struct weft_frame *f = weft_frame_from_string(json, len);
+	if (!f)
+		return;
+	for (int i = 0; i < ch->nmembers; i++) {
+		if (ch->members[i].role < WEFT_ROLE_MODERATOR)
+			continue;
+		struct weft_hub_user *u = weft_hub_user(&s->hub, ch->members[i].user, false);
+		for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+			if (c->state != WEFT_CONN_NEW)
+				weft_conn_send_frame(c, f);
+	}
+	weft_frame_unref(f);
+}
+
+void weft_server_close_user(struct weft_server *s, int64_t user, const char *reason)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, reason);
+}
 
 static void deliver(struct weft_server *s, struct weft_hub_channel *ch, struct weft_frame *f)
 {
@@ -429,11 +340,11 @@ static void replay_membership(struct weft_server *s, int64_t user, int64_t chann
 	}
 }
 
-void weft_server_apply_event(struct weft_server *s, struct weft_job *job)
+static void apply_one(struct weft_server *s, struct weft_job *job, const struct weft_event *ev)
 {
-	const struct weft_event *ev = &job->ev;
 	struct weft_hub_channel *ch;
-	if (job->kind == WEFT_JOB_CHANNEL_CREATE)
+	if (job->kind == WEFT_JOB_CHANNEL_CREATE || job->kind == WEFT_JOB_DM_OPEN ||
+	    ev->kind == WEFT_EV_CHANNEL)
 		ch = weft_hub_channel_put(&s->hub, &job->chan, 0);
 	else
 		ch = weft_hub_channel_get(&s->hub, ev->channel);
@@ -446,6 +357,8 @@ void weft_server_apply_event(struct weft_server *s, struct weft_job *job)
 	if (ev->kind == WEFT_EV_JOIN) {
 		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER, 0);
 		replay_membership(s, ev->user.id, ch->info.id, ev->seq, true);
+	} else if (ev->kind == WEFT_EV_ROLE) {
+		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role, 0);
 	}
 	ch->last_seq = ev->seq;
 	s->last_seq = ev->seq;
@@ -463,4 +376,17 @@ void weft_server_apply_event(struct weft_server *s, struct weft_job *job)
 		weft_hub_member_remove(&s->hub, ch, ev->user.id);
 		replay_membership(s, ev->user.id, ch->info.id, ev->seq, false);
 	}
+	if (ev->kind == WEFT_EV_JOIN && ev->actor.id && ev->actor.id != ev->user.id) {
+		/* Added by someone else (approval, a DM): tell them what they joined. */
+		cJSON *n = weft_proto_reply("joined", NULL);
+		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, ev->user.id));
+		weft_server_send_user(s, ev->user.id, n);
+	}
+}
+
+void weft_server_apply_event(struct weft_server *s, struct weft_job *job)
+{
+	apply_one(s, job, &job->ev);
+	for (int i = 0; i < job->nmore; i++)
+		apply_one(s, job, &job->more[i]);
 }

@@ -57,6 +57,10 @@ static const struct opt options[] = {
 	  "seconds a session may go unused before it expires (14 days)" },
 	{ "session_max", OPT_INT, O(session_max), "7776000", 60, INT_MAX,
 	  "seconds a session lives at most (90 days)" },
+	{ "request_cooldown", OPT_INT, O(request_cooldown), "86400", 0, INT_MAX,
+	  "seconds before a declined join request may be filed again" },
+	{ "signup_ttl", OPT_INT, O(signup_ttl), "604800", 60, INT_MAX,
+	  "seconds a one-time sign-up link stays valid (7 days)" },
 	{ "argon2_iterations", OPT_INT, O(argon2_iterations), "3", 1, 100,
 	  "argon2id passes for new password hashes" },
 	{ "argon2_memory", OPT_INT, O(argon2_memory), "65536", 64, 4194304,
@@ -302,7 +306,11 @@ void weft_config_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: weftd serve --data DIR [--port N] [--bind ADDR] [--config FILE] [options]\n"
-		"       weftd user add NAME --data DIR [--admin] [--display \"Full Name\"]   (password on stdin)\n"
+		"       weftd user add NAME --data DIR [--admin] [--display \"Full Name\"] [--jurisdiction J]\n"
+		"                 [--region R] [--title T] [--invite]   (password on stdin, or --invite prints a link)\n"
+		"       weftd user passwd NAME --data DIR   (new password on stdin; signs the user out everywhere)\n"
+		"       weftd user invite|reset NAME --data DIR   (one-time sign-up link; reset also clears the password)\n"
+		"       weftd user deactivate|reactivate NAME --data DIR\n"
 		"       weftd backup FILE --data DIR\n"
 		"       weftd config-example\n"
 		"       weftd --help | --version\n\noptions (also `key = value` lines in the config file):\n");

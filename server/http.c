@@ -9,7 +9,9 @@
 #define HTTP_BODY_MAX 4096
 #define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_ME, R_HEALTH, R_METRICS };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_ME, R_HEALTH, R_METRICS };
+
+#define SIGNUP_PASSWORD_MIN 10  /* characters */
 
 struct http_req {
 	struct lws *wsi;                /* NULL once the connection closed */
@@ -34,6 +36,10 @@ struct http_req {
 	char token[WEFT_TOKEN_LEN + 1];
 	char token_name[65];
 	struct weft_session ses;
+	/* Sign-up. */
+	unsigned char link_hash[32];
+	char pw_hash[WEFT_HASH_ENCODED_MAX];
+	bool hashed;
 };
 
 struct http_pss {
@@ -46,6 +52,7 @@ static void req_release(struct http_req *r)
 		return;
 	OPENSSL_cleanse(r->password, sizeof r->password);
 	OPENSSL_cleanse(r->token, sizeof r->token);
+	OPENSSL_cleanse(r->pw_hash, sizeof r->pw_hash);
 	free(r->resp);
 	free(r);
 }
@@ -270,6 +277,92 @@ static void do_login(struct http_req *r)
 	}
 }
 
+static void respond_message(struct http_req *r, int status, const char *code, const char *message)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", code);
+	cJSON_AddStringToObject(o, "message", message);
+	respond_json(r, status, o);
+}
+
+static void signed_up(void *ctx, struct weft_job *job)
+{
+	struct http_req *r = job->owner;
+	struct weft_profile p;
+	if (job->result == WEFT_EAUTH) {
+		respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+	} else if (job->result || weft_store_user_get(r->srv->store, job->target, &p)) {
+		respond_error(r, 503, "unavailable");
+	} else {
+		weft_info("signup: %s set a password", p.user.name);
+		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=%s" COOKIE_ATTRS, r->token);
+		respond_json(r, 200, user_json(&p.user, p.admin));
+	}
+	OPENSSL_cleanse(r->token, sizeof r->token);
+	job_done_release(r, job);
+}
+
+/* Worker thread: hash the new password. */
+static void signup_run(struct weft_task *t)
+{
+	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	r->hashed = weft_auth_hash_password(r->password, r->srv->cfg->argon2_iterations,
+					    r->srv->cfg->argon2_memory, r->pw_hash) == WEFT_OK;
+	OPENSSL_cleanse(r->password, sizeof r->password);
+}
+
+static void signup_hashed(struct weft_task *t, void *ctx)
+{
+	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	struct weft_job *job = r->hashed ? weft_job_new(WEFT_JOB_SIGNUP_ACCEPT) : NULL;
+	if (!job || weft_auth_new_token(r->token) || !(job->text = strdup(r->pw_hash))) {
+		weft_job_free(job);
+		respond_error(r, 500, "internal");
+		req_release(r);
+		return;
+	}
+	memcpy(job->token_hash, r->link_hash, 32);
+	weft_auth_token_hash(r->token, WEFT_TOKEN_LEN, job->token_hash2);
+	job->expires_ms = weft_now_ms() + (int64_t)r->srv->cfg->session_max * 1000;
+	submit(r, job, signed_up);
+	req_release(r);
+}
+
+static void do_signup(struct http_req *r)
+{
+	cJSON *root = cJSON_ParseWithLength(r->body, r->bodylen);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "token");
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
+	if (!cJSON_IsObject(root) || !cJSON_IsString(t) || !cJSON_IsString(p)) {
+		cJSON_Delete(root);
+		respond_message(r, 400, "bad_request", "expected {\"token\",\"password\"}");
+		return;
+	}
+	long chars = weft_utf8_len(p->valuestring, strlen(p->valuestring));
+	if (chars < SIGNUP_PASSWORD_MIN || strlen(p->valuestring) > WEFT_PASSWORD_MAX) {
+		cJSON_Delete(root);
+		respond_message(r, 400, "bad_request", "the password must have at least 10 characters");
+		return;
+	}
+	int64_t user;
+	weft_auth_token_hash(t->valuestring, strlen(t->valuestring), r->link_hash);
+	if (strlen(t->valuestring) != WEFT_TOKEN_LEN ||
+	    weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user)) {
+		cJSON_Delete(root);
+		respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+		return;
+	}
+	strcpy(r->password, p->valuestring);
+	cJSON_Delete(root);
+	r->task.run = signup_run;
+	r->task.done = signup_hashed;
+	r->refs++;
+	if (weft_workq_submit(r->srv->auth, &r->task)) {
+		r->refs--;
+		respond_error(r, 503, "unavailable");
+	}
+}
+
 static void do_logout(struct http_req *r)
 {
 	if (session_of(r, true, &r->ses)) {
@@ -382,6 +475,7 @@ static void run_post(struct http_req *r)
 	case R_LOGIN: do_login(r); break;
 	case R_LOGOUT: do_logout(r); break;
 	case R_TOKENS: do_tokens(r); break;
+	case R_SIGNUP: do_signup(r); break;
 	default: respond_error(r, 404, "not_found"); break;
 	}
 }
@@ -412,6 +506,8 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 		r->route = R_LOGOUT;
 	else if (post && !strcmp(uri, "/api/tokens"))
 		r->route = R_TOKENS;
+	else if (post && !strcmp(uri, "/api/signup"))
+		r->route = R_SIGNUP;
 	else if (get && !strcmp(uri, "/api/me"))
 		r->route = R_ME;
 	else if (get && !strcmp(uri, "/healthz"))

@@ -69,17 +69,89 @@ static int read_password(char *buf, size_t cap)
 	return n ? WEFT_OK : WEFT_EINVAL;
 }
 
-static int cmd_user_add(struct weft_config *cfg, const char *name, bool admin, const char *display)
+/* Options of `user` subcommands that are not configuration. */
+struct user_opts {
+	const char *display, *jurisdiction, *region, *title;
+	bool admin, invite;
+};
+
+static int check_text(const char *flag, const char *v, int max)
 {
-	if (!weft_username_valid(name))
-		return usage_error("user name must be 1 to 32 characters of a-z, 0-9, '.', '_' and '-', "
-				   "starting with a letter or digit");
-	if (display) {
-		long n = weft_utf8_len(display, strlen(display));
-		if (n < 1 || n > WEFT_DISPLAY_MAX)
-			return usage_error("--display must be 1 to 64 characters of UTF-8");
+	long n = v ? weft_utf8_len(v, strlen(v)) : 0;
+	if (v && (n < 1 || n > max)) {
+		fprintf(stderr, "weftd: --%s must be 1 to %d characters of UTF-8 (see weftd --help)\n", flag, max);
+		return EXIT_USAGE;
 	}
-	char pw[WEFT_PASSWORD_MAX + 2];
+	return 0;
+}
+
+static int open_store(struct weft_config *cfg, struct weft_store **st)
+{
+	if (weft_server_open_store(cfg->data, st)) {
+		fprintf(stderr, "weftd: cannot open the database in %s\n", cfg->data);
+		return 1;
+	}
+	return 0;
+}
+
+static void print_link(struct weft_config *cfg, const char *token, int64_t expires_ms)
+{
+	char iso[WEFT_ISO_LEN];
+	weft_iso8601(expires_ms, iso);
+	const char *base = cfg->public_url;
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	if (n)
+		printf("sign-up link (single use, until %s): %.*s/#signup=%s\n", iso, (int)n, base, token);
+	else
+		printf("sign-up link (single use, until %s): https://localhost:%d/#signup=%s\n", iso,
+		       cfg->port, token);
+}
+
+/* Runs job synchronously; prints a one-line reason and returns an exit status. */
+static int run_job(struct weft_config *cfg, struct weft_job *job, const char *name)
+{
+	struct weft_store *st;
+	int rc = open_store(cfg, &st);
+	if (rc) {
+		weft_job_free(job);
+		return rc;
+	}
+	/* The job names users by id; the command line by name. */
+	if (job->kind != WEFT_JOB_USER_CREATE) {
+		struct weft_user_auth ua;
+		if (weft_store_user_by_name(st, name, &ua)) {
+			fprintf(stderr, "weftd: no user %s\n", name);
+			weft_store_close(st);
+			weft_job_free(job);
+			return 1;
+		}
+		job->target = ua.user.id;
+	}
+	rc = weft_store_run_sync(st, job);
+	weft_store_close(st);
+	weft_job_free(job);
+	if (rc == WEFT_ECONFLICT)
+		fprintf(stderr, "weftd: user %s already exists\n", name);
+	else if (rc)
+		fprintf(stderr, "weftd: cannot update user %s: %s\n", name, weft_strerror(rc));
+	return rc ? 1 : 0;
+}
+
+static int new_link(struct weft_job *job, int ttl_s, char token[WEFT_TOKEN_LEN + 1])
+{
+	if (weft_auth_new_token(token))
+		return WEFT_EIO;
+	weft_auth_token_hash(token, WEFT_TOKEN_LEN, job->token_hash);
+	job->expires_ms = weft_now_ms() + (int64_t)ttl_s * 1000;
+	return WEFT_OK;
+}
+
+/* Reads and hashes a password from stdin into job->text. */
+static int password_from_stdin(struct weft_config *cfg, struct weft_job *job)
+{
+	char pw[WEFT_PASSWORD_MAX + 2], hash[WEFT_HASH_ENCODED_MAX];
 	int rc = read_password(pw, sizeof pw);
 	if (rc) {
 		OPENSSL_cleanse(pw, sizeof pw);
@@ -87,30 +159,70 @@ static int cmd_user_add(struct weft_config *cfg, const char *name, bool admin, c
 			WEFT_PASSWORD_MAX);
 		return EXIT_USAGE;
 	}
-	char hash[WEFT_HASH_ENCODED_MAX];
 	rc = weft_auth_hash_password(pw, cfg->argon2_iterations, cfg->argon2_memory, hash);
 	OPENSSL_cleanse(pw, sizeof pw);
-	if (rc) {
+	if (rc || !(job->text = strdup(hash))) {
 		fprintf(stderr, "weftd: cannot hash the password\n");
 		return 1;
 	}
-	struct weft_store *st;
-	if (weft_server_open_store(cfg->data, &st)) {
-		fprintf(stderr, "weftd: cannot open the database in %s\n", cfg->data);
-		return 1;
+	return 0;
+}
+
+static int cmd_user(struct weft_config *cfg, const char *verb, const char *name, const struct user_opts *o)
+{
+	if (!weft_username_valid(name))
+		return usage_error("user name must be 1 to 32 characters of a-z, 0-9, '.', '_' and '-', "
+				   "starting with a letter or digit");
+	int rc;
+	if ((rc = check_text("display", o->display, WEFT_DISPLAY_MAX)) ||
+	    (rc = check_text("jurisdiction", o->jurisdiction, WEFT_PROFILE_MAX)) ||
+	    (rc = check_text("region", o->region, WEFT_PROFILE_MAX)) ||
+	    (rc = check_text("title", o->title, WEFT_PROFILE_MAX)))
+		return rc;
+	char token[WEFT_TOKEN_LEN + 1] = "";
+	struct weft_job *job = NULL;
+	if (!strcmp(verb, "add")) {
+		job = weft_job_new(WEFT_JOB_USER_CREATE);
+		if (!job)
+			return 1;
+		struct weft_profile *p = &job->profile;
+		snprintf(p->user.name, sizeof p->user.name, "%s", name);
+		snprintf(p->user.display, sizeof p->user.display, "%s", o->display ? o->display : "");
+		snprintf(p->jurisdiction, sizeof p->jurisdiction, "%s", o->jurisdiction ? o->jurisdiction : "");
+		snprintf(p->region, sizeof p->region, "%s", o->region ? o->region : "");
+		snprintf(p->title, sizeof p->title, "%s", o->title ? o->title : "");
+		p->admin = o->admin;
+		rc = o->invite ? new_link(job, cfg->signup_ttl, token) : password_from_stdin(cfg, job);
+	} else if (!strcmp(verb, "passwd")) {
+		if ((job = weft_job_new(WEFT_JOB_USER_PASSWORD)))
+			rc = password_from_stdin(cfg, job);
+	} else if (!strcmp(verb, "invite") || !strcmp(verb, "reset")) {
+		if ((job = weft_job_new(WEFT_JOB_SIGNUP_CREATE))) {
+			job->flag = !strcmp(verb, "reset");
+			rc = new_link(job, cfg->signup_ttl, token);
+		}
+	} else if (!strcmp(verb, "deactivate") || !strcmp(verb, "reactivate")) {
+		if ((job = weft_job_new(WEFT_JOB_USER_ACTIVE)))
+			job->flag = !strcmp(verb, "reactivate");
+	} else {
+		return usage_error("expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`");
 	}
-	int64_t id;
-	rc = weft_store_user_create(st, name, display ? display : "", hash, admin, &id);
-	weft_store_close(st);
-	if (rc == WEFT_ECONFLICT) {
-		fprintf(stderr, "weftd: user %s already exists\n", name);
+	if (!job)
 		return 1;
-	}
 	if (rc) {
-		fprintf(stderr, "weftd: cannot create user %s: %s\n", name, weft_strerror(rc));
-		return 1;
+		weft_job_free(job);
+		return rc;
 	}
-	printf("created user %s (id %lld)%s\n", name, (long long)id, admin ? " with admin rights" : "");
+	int64_t expires = job->expires_ms;
+	if ((rc = run_job(cfg, job, name)))
+		return rc;
+	if (!strcmp(verb, "add"))
+		printf("created user %s%s\n", name, o->admin ? " with admin rights" : "");
+	else
+		printf("%s: done for user %s\n", verb, name);
+	if (token[0])
+		print_link(cfg, token, expires);
+	OPENSSL_cleanse(token, sizeof token);
 	return 0;
 }
 
@@ -151,16 +263,18 @@ int main(int argc, char **argv)
 	}
 	struct weft_config cfg;
 	weft_config_defaults(&cfg);
-	static const char *const flags[] = { "admin", NULL };
-	const char *bools[2] = { NULL, NULL };
+	static const char *const flags[] = { "admin", "invite", NULL };
+	const char *bools[3] = { NULL, NULL, NULL };
 	const char *pos[4];
 	int npos = 0, rc = EXIT_USAGE, first = 2;
-	const char *cmd = argv[1];
+	const char *cmd = argv[1], *verb = NULL;
+	struct user_opts uo = { 0 };
 	if (!strcmp(cmd, "user")) {
-		if (argc < 3 || strcmp(argv[2], "add")) {
-			rc = usage_error("expected `weftd user add NAME`");
+		if (argc < 3 || argv[2][0] == '-') {
+			rc = usage_error("expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`");
 			goto out;
 		}
+		verb = argv[2];
 		first = 3;
 	} else if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
 		char msg[128];
@@ -168,8 +282,9 @@ int main(int argc, char **argv)
 		rc = usage_error(msg);
 		goto out;
 	}
-	/* --display takes a value, so it is pulled out before the table parse. */
-	const char *display = NULL;
+	/* Profile flags take values and are not configuration: pulled out first. */
+	static const char *const value_flags[] = { "display", "jurisdiction", "region", "title" };
+	const char **value_slots[] = { &uo.display, &uo.jurisdiction, &uo.region, &uo.title };
 	char **args = calloc((size_t)argc, sizeof *args);
 	int nargs = 0;
 	if (!args) {
@@ -177,17 +292,28 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (int i = first; i < argc; i++) {
-		if (!strcmp(argv[i], "--display")) {
-			if (i + 1 >= argc) {
-				free(args);
-				rc = usage_error("--display: missing value");
-				goto out;
-			}
-			display = argv[++i];
-		} else if (!strncmp(argv[i], "--display=", 10)) {
-			display = argv[i] + 10;
-		} else {
+		int k, hit = -1;
+		for (k = 0; k < 4; k++) {
+			size_t fl = strlen(value_flags[k]);
+			if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, value_flags[k], fl) &&
+			    (argv[i][2 + fl] == '\0' || argv[i][2 + fl] == '='))
+				hit = k;
+		}
+		if (hit < 0) {
 			args[nargs++] = argv[i];
+			continue;
+		}
+		const char *eq = strchr(argv[i], '=');
+		if (eq) {
+			*value_slots[hit] = eq + 1;
+		} else if (i + 1 < argc) {
+			*value_slots[hit] = argv[++i];
+		} else {
+			char msg[64];
+			snprintf(msg, sizeof msg, "--%s: missing value", value_flags[hit]);
+			free(args);
+			rc = usage_error(msg);
+			goto out;
 		}
 	}
 	char err[512];
@@ -199,12 +325,12 @@ int main(int argc, char **argv)
 	}
 	free(args);
 	apply_log_level(&cfg);
-	bool admin = bools[0] != NULL;
+	uo.admin = bools[0] != NULL;
+	uo.invite = bools[1] != NULL;
 	if (!strcmp(cmd, "serve")) {
 		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
 	} else if (!strcmp(cmd, "user")) {
-		rc = npos != 1 ? usage_error("expected `weftd user add NAME`")
-			       : cmd_user_add(&cfg, pos[0], admin, display);
+		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
 	} else if (!strcmp(cmd, "backup")) {
 		rc = npos != 1 ? usage_error("expected `weftd backup FILE --data DIR`") : cmd_backup(&cfg, pos[0]);
 	} else {

@@ -3,6 +3,7 @@
 #include "weft/proto.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,21 @@ static const struct {
 	{ "channel.join", WEFT_CMD_CHANNEL_JOIN },
 	{ "channel.leave", WEFT_CMD_CHANNEL_LEAVE },
 	{ "channel.members", WEFT_CMD_CHANNEL_MEMBERS },
+	{ "channel.requests", WEFT_CMD_CHANNEL_REQUESTS },
+	{ "channel.decide", WEFT_CMD_CHANNEL_DECIDE },
+	{ "channel.invite", WEFT_CMD_CHANNEL_INVITE },
+	{ "channel.uninvite", WEFT_CMD_CHANNEL_UNINVITE },
+	{ "channel.remove", WEFT_CMD_CHANNEL_REMOVE },
+	{ "channel.role", WEFT_CMD_CHANNEL_ROLE },
+	{ "channel.update", WEFT_CMD_CHANNEL_UPDATE },
+	{ "channel.archive", WEFT_CMD_CHANNEL_ARCHIVE },
+	{ "dm.open", WEFT_CMD_DM_OPEN },
+	{ "user.find", WEFT_CMD_USER_FIND },
+	{ "admin.user.create", WEFT_CMD_ADMIN_USER_CREATE },
+	{ "admin.user.invite", WEFT_CMD_ADMIN_USER_INVITE },
+	{ "admin.user.reset", WEFT_CMD_ADMIN_USER_RESET },
+	{ "admin.user.deactivate", WEFT_CMD_ADMIN_USER_DEACTIVATE },
+	{ "admin.user.reactivate", WEFT_CMD_ADMIN_USER_REACTIVATE },
 };
 
 const char *weft_proto_code(int err)
@@ -114,6 +130,60 @@ static int need_channel(const cJSON *root, struct weft_cmd *cmd, struct weft_par
 	return WEFT_OK;
 }
 
+static int need_user(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if (get_int(root, "user", true, 1, &cmd->user))
+		return fail(err, WEFT_EINVAL, "user must be a positive integer id");
+	return WEFT_OK;
+}
+
+static int get_bool(const cJSON *root, const char *key, bool required, bool dflt, bool *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	if (!v || cJSON_IsNull(v)) {
+		*out = dflt;
+		return required ? WEFT_EINVAL : WEFT_OK;
+	}
+	if (!cJSON_IsBool(v))
+		return WEFT_EINVAL;
+	*out = cJSON_IsTrue(v);
+	return WEFT_OK;
+}
+
+/* An optional profile text field of at most WEFT_PROFILE_MAX characters. */
+static int get_profile_text(const cJSON *root, const char *key, char *out, size_t cap, long max,
+			    struct weft_parse_error *err, const char *message)
+{
+	const char *s;
+	int rc = get_str(root, key, false, max, &s, NULL);
+	if (rc)
+		return fail(err, rc == WEFT_ETOOLARGE ? WEFT_ETOOLARGE : WEFT_EINVAL, message);
+	snprintf(out, cap, "%s", s ? s : "");
+	return WEFT_OK;
+}
+
+static int parse_admin_create(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	struct weft_profile *p = &cmd->profile;
+	const char *s;
+	if (get_str(root, "name", true, WEFT_USERNAME_MAX, &s, NULL) || !weft_username_valid(s))
+		return fail(err, WEFT_EINVAL, "name must be 1 to 32 characters of a-z, 0-9, '.', '_' and '-'");
+	strcpy(p->user.name, s);
+	int rc;
+	if ((rc = get_profile_text(root, "display", p->user.display, sizeof p->user.display,
+				   WEFT_DISPLAY_MAX, err, "display must be at most 64 characters")) ||
+	    (rc = get_profile_text(root, "jurisdiction", p->jurisdiction, sizeof p->jurisdiction,
+				   WEFT_PROFILE_MAX, err, "jurisdiction must be at most 80 characters")) ||
+	    (rc = get_profile_text(root, "region", p->region, sizeof p->region, WEFT_PROFILE_MAX, err,
+				   "region must be at most 80 characters")) ||
+	    (rc = get_profile_text(root, "title", p->title, sizeof p->title, WEFT_PROFILE_MAX, err,
+				   "title must be at most 80 characters")))
+		return rc;
+	if (get_bool(root, "admin", false, false, &p->admin))
+		return fail(err, WEFT_EINVAL, "admin must be true or false");
+	return WEFT_OK;
+}
+
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
 {
@@ -198,7 +268,81 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 		return WEFT_OK;
 	case WEFT_CMD_CHANNEL_LEAVE:
 	case WEFT_CMD_CHANNEL_MEMBERS:
+	case WEFT_CMD_CHANNEL_REQUESTS:
 		return need_channel(root, cmd, err);
+	case WEFT_CMD_CHANNEL_DECIDE:
+		if ((rc = need_channel(root, cmd, err)) || (rc = need_user(root, cmd, err)))
+			return rc;
+		if (get_bool(root, "approve", true, false, &cmd->approve))
+			return fail(err, WEFT_EINVAL, "approve must be true or false");
+		return WEFT_OK;
+	case WEFT_CMD_CHANNEL_INVITE:
+	case WEFT_CMD_CHANNEL_UNINVITE:
+	case WEFT_CMD_CHANNEL_REMOVE:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		return need_user(root, cmd, err);
+	case WEFT_CMD_CHANNEL_ROLE:
+		if ((rc = need_channel(root, cmd, err)) || (rc = need_user(root, cmd, err)))
+			return rc;
+		if (get_str(root, "role", true, 16, &s, NULL) || (cmd->role = weft_role_parse(s)) < 0)
+			return fail(err, WEFT_EINVAL, "role must be owner, moderator or member");
+		return WEFT_OK;
+	case WEFT_CMD_CHANNEL_UPDATE:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		rc = get_str(root, "name", false, lim->max_name, &s, NULL);
+		if (rc || (s && !weft_channel_name_valid(s, lim->max_name)))
+			return fail(err, WEFT_EINVAL, "name must be 1 to 64 characters of a-z, 0-9 and -");
+		if (s)
+			strcpy(cmd->name, s);
+		cmd->access = -1;
+		if (get_str(root, "access", false, 16, &s, NULL) ||
+		    (s && (cmd->access = weft_access_parse(s)) < 0))
+			return fail(err, WEFT_EINVAL, "access must be open, request or invite");
+		rc = get_str(root, "topic", false, WEFT_TOPIC_MAX, &s, NULL);
+		if (rc == WEFT_ETOOLARGE)
+			return fail(err, rc, "topic is longer than 250 characters");
+		if (rc)
+			return fail(err, rc, "topic must be a string");
+		if (s && !(cmd->topic = strdup(s)))
+			return fail(err, WEFT_ENOMEM, "out of memory");
+		if (!cmd->name[0] && cmd->access < 0 && !cmd->topic)
+			return fail(err, WEFT_EINVAL, "nothing to change: give name, topic or access");
+		return WEFT_OK;
+	case WEFT_CMD_CHANNEL_ARCHIVE:
+		if ((rc = need_channel(root, cmd, err)))
+			return rc;
+		if (get_bool(root, "archived", false, true, &cmd->archived))
+			return fail(err, WEFT_EINVAL, "archived must be true or false");
+		return WEFT_OK;
+	case WEFT_CMD_DM_OPEN: {
+		const cJSON *users = cJSON_GetObjectItemCaseSensitive(root, "users");
+		int n = cJSON_IsArray(users) ? cJSON_GetArraySize(users) : -1;
+		if (n < 1 || n > WEFT_MEMBERS_MAX)
+			return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
+		const cJSON *u;
+		cJSON_ArrayForEach(u, users) {
+			double d = cJSON_IsNumber(u) ? u->valuedouble : -1;
+			if (d < 1 || d != floor(d) || d > 9007199254740992.0)
+				return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
+			cmd->users[cmd->nusers++] = (int64_t)d;
+		}
+		return WEFT_OK;
+	}
+	case WEFT_CMD_USER_FIND:
+		rc = get_str(root, "q", true, 64, &s, NULL);
+		if (rc || !*s)
+			return fail(err, WEFT_EINVAL, "q must be a string of 1 to 64 characters");
+		snprintf(cmd->q, sizeof cmd->q, "%s", s);
+		return WEFT_OK;
+	case WEFT_CMD_ADMIN_USER_CREATE:
+		return parse_admin_create(root, cmd, err);
+	case WEFT_CMD_ADMIN_USER_INVITE:
+	case WEFT_CMD_ADMIN_USER_RESET:
+	case WEFT_CMD_ADMIN_USER_DEACTIVATE:
+	case WEFT_CMD_ADMIN_USER_REACTIVATE:
+		return need_user(root, cmd, err);
 	}
 	return fail(err, WEFT_EINVAL, "unknown type");
 }
@@ -365,17 +509,30 @@ cJSON *weft_proto_event(const struct weft_event *ev)
 		cJSON_AddNumberToObject(o, "id", (double)ev->msg.id);
 		break;
 	case WEFT_EV_JOIN:
+	case WEFT_EV_ROLE:
 		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
 		cJSON_AddStringToObject(o, "role", weft_role_name(ev->role ? ev->role : WEFT_ROLE_MEMBER));
 		break;
 	case WEFT_EV_LEAVE:
 		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
 		break;
-	case WEFT_EV_CHANNEL:
-		cJSON_AddItemToObject(o, "channel_info",
-				      weft_proto_channel(&ev->chan, WEFT_ROLE_NONE, 0, ev->seq, 0));
+	case WEFT_EV_CHANNEL: {
+		/* The channel's own fields; per-user ones (role, unread) do not
+		 * belong in a frame shared by every member. */
+		cJSON *ci = weft_proto_channel(&ev->chan, WEFT_ROLE_NONE, 0, ev->seq, 0);
+		cJSON_DeleteItemFromObjectCaseSensitive(ci, "member_count");
+		cJSON_DeleteItemFromObjectCaseSensitive(ci, "role");
+		cJSON_DeleteItemFromObjectCaseSensitive(ci, "unread");
+		cJSON_DeleteItemFromObjectCaseSensitive(ci, "last_seq");
+		cJSON_AddItemToObject(o, "channel_info", ci);
 		break;
 	}
+	}
+	/* Who acted, when someone other than the subject did (an approval, a
+	 * removal, a role change, a channel edit). */
+	if (ev->actor.id && (ev->kind == WEFT_EV_CHANNEL || ev->actor.id != ev->user.id) &&
+	    ev->kind >= WEFT_EV_JOIN)
+		cJSON_AddItemToObject(o, "by", weft_proto_user(&ev->actor));
 	return o;
 }
 

@@ -315,8 +315,28 @@ out:
 	return rc;
 }
 
+#define SWEEP_US (2 * LWS_US_PER_SEC)
+
+static void close_deactivated(void *arg, int64_t user)
+{
+	weft_server_close_user(arg, user, "account deactivated");
+}
+
+/* Accounts deactivated by `weftd user deactivate` (another process) lose
+ * their live sockets within a sweep period. */
+static void sweep(lws_sorted_usec_list_t *sul)
+{
+	struct weft_server *s = (struct weft_server *)((char *)sul - offsetof(struct weft_server, sweep));
+	int64_t now = weft_now_ms();
+	weft_store_deactivated_since(s->store, s->swept_ms - 1000, close_deactivated, s);
+	s->swept_ms = now;
+	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
+}
+
 int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 {
+	s->swept_ms = weft_now_ms();
+	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 	fprintf(stderr, "weftd: ready https://%s:%d\n", s->cfg->bind, s->cfg->port);
 	fflush(stderr);
 	while (!*stop) {

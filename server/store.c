@@ -969,6 +969,8 @@ static int revoke_user_sessions(struct weft_store *st, int64_t user)
 	return exec_stmt(s);
 }
 
+static int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now);
+
 static int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	const struct weft_profile *p = &j->profile;
@@ -983,9 +985,11 @@ static int run_user_create(struct weft_store *st, struct weft_job *j, int64_t no
 	sqlite3_bind_text(s, 7, p->region, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, p->title, -1, SQLITE_STATIC);
 	int rc = exec_stmt(s);
-	if (!rc)
-		j->id = j->profile.user.id = sqlite3_last_insert_rowid(st->wdb);
-	return rc;
+	if (rc)
+		return rc;
+	j->id = j->profile.user.id = j->target = sqlite3_last_insert_rowid(st->wdb);
+	/* With a link: the person sets their own password through it. */
+	return j->expires_ms ? run_signup_create(st, j, now) : WEFT_OK;
 }
 
 static int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -1017,15 +1021,23 @@ static int run_user_password(struct weft_store *st, struct weft_job *j)
 
 static int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
 {
+	if (!user_active(st, j->target))
+		return WEFT_ENOTFOUND;
 	sqlite3_stmt *s = st->w[W_SIGNUP_INSERT];
 	sqlite3_bind_blob(s, 1, j->token_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, j->target);
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, j->expires_ms);
 	int rc = exec_stmt(s);
-	if (!rc && j->flag)
-		rc = revoke_user_sessions(st, j->target);
-	return rc;
+	if (rc || !j->flag)
+		return rc;
+	/* A reset: the old password and every session stop working now. */
+	s = st->w[W_USER_PASSWORD];
+	sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, j->target);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	return revoke_user_sessions(st, j->target);
 }
 
 static int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)

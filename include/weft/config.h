@@ -26,6 +26,8 @@ struct weft_config {
 	int max_conns_per_addr;
 	int session_idle;      /* seconds */
 	int session_max;       /* seconds */
+	int request_cooldown;  /* seconds */
+	int signup_ttl;        /* seconds */
 	int argon2_iterations;
 	int argon2_memory;     /* KiB */
 	int auth_threads;

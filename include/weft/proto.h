@@ -21,6 +21,21 @@ enum weft_cmd_type {
 	WEFT_CMD_CHANNEL_JOIN,
 	WEFT_CMD_CHANNEL_LEAVE,
 	WEFT_CMD_CHANNEL_MEMBERS,
+	WEFT_CMD_CHANNEL_REQUESTS,
+	WEFT_CMD_CHANNEL_DECIDE,
+	WEFT_CMD_CHANNEL_INVITE,
+	WEFT_CMD_CHANNEL_UNINVITE,
+	WEFT_CMD_CHANNEL_REMOVE,
+	WEFT_CMD_CHANNEL_ROLE,
+	WEFT_CMD_CHANNEL_UPDATE,
+	WEFT_CMD_CHANNEL_ARCHIVE,
+	WEFT_CMD_DM_OPEN,
+	WEFT_CMD_USER_FIND,
+	WEFT_CMD_ADMIN_USER_CREATE,
+	WEFT_CMD_ADMIN_USER_INVITE,
+	WEFT_CMD_ADMIN_USER_RESET,
+	WEFT_CMD_ADMIN_USER_DEACTIVATE,
+	WEFT_CMD_ADMIN_USER_REACTIVATE,
 	WEFT_CMD_COUNT
 };
 
@@ -42,7 +57,15 @@ struct weft_cmd {
 	int64_t after;                  /* history: -1 none (0 pages from the oldest) */
 	int64_t seq;                    /* read */
 	int limit;                      /* history */
-	int kind, access;               /* channel.create; access -1: default */
+	int kind, access;               /* channel.create, channel.update; access -1: default/keep */
+	int64_t user;                   /* the user acted on */
+	bool approve;                   /* channel.decide */
+	bool archived;                  /* channel.archive */
+	int role;                       /* channel.role */
+	int64_t users[8];               /* dm.open: the other members */
+	int nusers;
+	char q[257];                    /* user.find: up to 64 characters */
+	struct weft_profile profile;    /* admin.user.create */
 	char name[WEFT_CHANNEL_NAME_MAX + 1];
 	char client_id[WEFT_CLIENT_ID_BYTES];
 	char *body;                     /* send, edit; owned (steal by setting NULL) */

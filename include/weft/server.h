@@ -33,6 +33,8 @@ struct weft_server {
 	char hsts[64];
 	struct lws_protocol_vhost_options headers[6];
 	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
+	lws_sorted_usec_list_t sweep; /* periodic: deactivations made outside (CLI) */
+	int64_t swept_ms;
 	struct weft_conn *conns;     /* every WebSocket connection */
 	int nconns;
 	struct {
@@ -104,8 +106,35 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out);
 /* Runs until stop is set; then drains the writer and frees everything. */
 int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop);
 
-/* ---- cmd.c */
+/* ---- cmd.c: dispatch, hello, messages, fan-out; helpers for cmd_*.c */
 void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd);
+/* The channel named by cmd, or NULL after answering not_found. */
+struct weft_hub_channel *weft_cmd_channel(struct weft_conn *c, const struct weft_cmd *cmd);
+bool weft_cmd_allowed(struct weft_hub_channel *ch, int role, int action);
+/* The channel object as user sees it (role, unread, pending, invited). */
+cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user);
+/* Queues job for c (taking ownership) with cmd's req; answers unavailable on failure. */
+void weft_cmd_submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,
+		     void (*on_done)(void *, struct weft_job *));
+/* The job's connection if its socket is still open. */
+struct weft_conn *weft_cmd_job_conn(struct weft_job *job);
+/* Answers a failed job with its error; false when it succeeded. */
+bool weft_cmd_job_failed(struct weft_conn *c, struct weft_job *job, const char *what);
+/* Completion that answers ok. */
+void weft_cmd_ok_done(void *ctx, struct weft_job *job);
+/* Sends obj (taking ownership) to every live connection of user. */
+void weft_server_send_user(struct weft_server *s, int64_t user, cJSON *obj);
+/* Sends obj (taking ownership) to the live moderators and owners of ch. */
+void weft_server_send_moderators(struct weft_server *s, struct weft_hub_channel *ch, cJSON *obj);
+/* Closes every connection of user. */
+void weft_server_close_user(struct weft_server *s, int64_t user, const char *reason);
+
+/* ---- cmd_channel.c: channel.*, dm.open. False when cmd is not one of them. */
+bool weft_cmd_channel_handle(struct weft_conn *c, struct weft_cmd *cmd);
+/* ---- cmd_admin.c: user.find, admin.*. False when cmd is not one of them. */
+bool weft_cmd_admin_handle(struct weft_conn *c, struct weft_cmd *cmd);
+/* The one-time sign-up URL for token (public_url or https://localhost:PORT). */
+void weft_server_signup_url(struct weft_server *s, const char *token, char *out, size_t cap);
 /* Applies a committed event to the hub and fans it out to live members. */
 void weft_server_apply_event(struct weft_server *s, struct weft_job *job);
 

@@ -31,10 +31,12 @@ enum weft_job_kind {
 				    access (-1 keeps), archived (-1 keeps): a channel event */
 	WEFT_JOB_DM_OPEN,        /* user, users[0..nusers) (others): id=channel, flag=created */
 	WEFT_JOB_USER_CREATE,    /* profile (name, display, jurisdiction, region, title, admin),
-				    text=password hash or NULL: id=user id */
+				    text=password hash or NULL: id=user id; with expires_ms also
+				    a sign-up link of token_hash */
 	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions */
 	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions */
-	WEFT_JOB_SIGNUP_CREATE,  /* target=user, token_hash, expires_ms; flag=revoke sessions */
+	WEFT_JOB_SIGNUP_CREATE,  /* target=user, token_hash, expires_ms; flag=reset: clear the
+				    password and revoke every session */
 	WEFT_JOB_SIGNUP_ACCEPT,  /* token_hash=link, text=password hash, token_hash2=session,
 				    expires_ms=session expiry: id=session id, target=user id */
 };

@@ -1,0 +1,193 @@
+/* The member directory search and account administration for admins:
+ * create accounts with one-time sign-up links, re-issue links, reset
+ * passwords, deactivate and reactivate. */
+#include "weft/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FIND_MAX 20
+
+void weft_server_signup_url(struct weft_server *s, const char *token, char *out, size_t cap)
+{
+	const char *base = s->cfg->public_url;
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	if (n)
+		snprintf(out, cap, "%.*s/#signup=%s", (int)n, base, token);
+	else
+		snprintf(out, cap, "https://localhost:%d/#signup=%s", s->cfg->port, token);
+}
+
+static cJSON *profile_json(const struct weft_profile *p, bool full)
+{
+	cJSON *o = weft_proto_user(&p->user);
+	cJSON_AddStringToObject(o, "jurisdiction", p->jurisdiction);
+	cJSON_AddStringToObject(o, "region", p->region);
+	cJSON_AddStringToObject(o, "title", p->title);
+	if (full) {
+		cJSON_AddBoolToObject(o, "admin", p->admin);
+		cJSON_AddBoolToObject(o, "active", p->active);
+		cJSON_AddBoolToObject(o, "has_password", p->has_password);
+	}
+	return o;
+}
+
+static void on_find(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_profile *rows = calloc(FIND_MAX, sizeof *rows);
+	int n = 0;
+	if (!rows || weft_store_user_find(c->srv->store, cmd->q, rows, FIND_MAX, &n)) {
+		free(rows);
+		weft_conn_error(c, cmd->req, WEFT_EIO, "search is unavailable");
+		return;
+	}
+	cJSON *r = weft_proto_reply("users", cmd->req);
+	cJSON *arr = cJSON_AddArrayToObject(r, "users");
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, profile_json(&rows[i], false));
+	free(rows);
+	weft_conn_send(c, r);
+}
+
+static int attach_link(struct weft_server *s, struct weft_job *job)
+{
+	char token[WEFT_TOKEN_LEN + 1];
+	if (weft_auth_new_token(token))
+		return WEFT_EIO;
+	weft_auth_token_hash(token, WEFT_TOKEN_LEN, job->token_hash);
+	job->expires_ms = weft_now_ms() + (int64_t)s->cfg->signup_ttl * 1000;
+	free(job->text);
+	job->text = NULL;
+	/* Stored in name: a job field the store ignores for these kinds. */
+	_Static_assert(sizeof job->name > WEFT_TOKEN_LEN, "job name holds a token");
+	memcpy(job->name, token, sizeof token);
+	OPENSSL_cleanse(token, sizeof token);
+	return WEFT_OK;
+}
+
+static void add_link(struct weft_server *s, cJSON *r, struct weft_job *job)
+{
+	char url[1024];
+	char iso[WEFT_ISO_LEN];
+	weft_server_signup_url(s, job->name, url, sizeof url);
+	weft_iso8601(job->expires_ms, iso);
+	cJSON_AddStringToObject(r, "signup_url", url);
+	cJSON_AddStringToObject(r, "expires", iso);
+	OPENSSL_cleanse(job->name, sizeof job->name);
+}
+
+static void created_done(void *ctx, struct weft_job *job)
+{
+	struct weft_server *s = ctx;
+	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (!c)
+		return;
+	if (job->result == WEFT_ECONFLICT) {
+		weft_conn_error(c, job->req, WEFT_ECONFLICT, "that user name is taken");
+		return;
+	}
+	if (weft_cmd_job_failed(c, job, "invalid account"))
+		return;
+	struct weft_profile p;
+	if (weft_store_user_get(s->store, job->id, &p))
+		p = job->profile;
+	cJSON *r = weft_proto_reply("user", job->req);
+	cJSON_AddItemToObject(r, "user", profile_json(&p, true));
+	add_link(s, r, job);
+	weft_conn_send(c, r);
+	weft_info("admin: %s created account %s", c->ses.user.name, p.user.name);
+}
+
+static void link_done(void *ctx, struct weft_job *job)
+{
+	struct weft_server *s = ctx;
+	if (!job->result && job->flag)
+		weft_server_close_user(s, job->target, "your password was reset");
+	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (!c)
+		return;
+	if (job->result == WEFT_ECONFLICT)
+		job->result = WEFT_ENOTFOUND;
+	if (weft_cmd_job_failed(c, job, "invalid user"))
+		return;
+	cJSON *r = weft_proto_reply("signup", job->req);
+	cJSON_AddNumberToObject(r, "user", (double)job->target);
+	add_link(s, r, job);
+	weft_conn_send(c, r);
+}
+
+static void active_done(void *ctx, struct weft_job *job)
+{
+	struct weft_server *s = ctx;
+	if (!job->result && !job->flag)
+		weft_server_close_user(s, job->target, "account deactivated");
+	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (c && !weft_cmd_job_failed(c, job, "invalid user"))
+		weft_conn_send(c, weft_proto_reply("ok", job->req));
+}
+
+bool weft_cmd_admin_handle(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	struct weft_server *s = c->srv;
+	struct weft_job *job = NULL;
+	void (*done)(void *, struct weft_job *) = NULL;
+	switch (cmd->type) {
+	case WEFT_CMD_USER_FIND:
+		on_find(c, cmd);
+		return true;
+	case WEFT_CMD_ADMIN_USER_CREATE:
+	case WEFT_CMD_ADMIN_USER_INVITE:
+	case WEFT_CMD_ADMIN_USER_RESET:
+	case WEFT_CMD_ADMIN_USER_DEACTIVATE:
+	case WEFT_CMD_ADMIN_USER_REACTIVATE:
+		break;
+	default:
+		return false;
+	}
+	if (!c->ses.admin) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "administrators only");
+		return true;
+	}
+	if (cmd->user == c->ses.user_id && cmd->type != WEFT_CMD_ADMIN_USER_INVITE) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "you cannot do that to your own account");
+		return true;
+	}
+	switch (cmd->type) {
+	case WEFT_CMD_ADMIN_USER_CREATE:
+		job = weft_job_new(WEFT_JOB_USER_CREATE);
+		if (job) {
+			job->profile = cmd->profile;
+			if (attach_link(s, job)) {
+				weft_job_free(job);
+				job = NULL;
+			}
+		}
+		done = created_done;
+		break;
+	case WEFT_CMD_ADMIN_USER_INVITE:
+	case WEFT_CMD_ADMIN_USER_RESET:
+		job = weft_job_new(WEFT_JOB_SIGNUP_CREATE);
+		if (job) {
+			job->target = cmd->user;
+			job->flag = cmd->type == WEFT_CMD_ADMIN_USER_RESET;
+			if (attach_link(s, job)) {
+				weft_job_free(job);
+				job = NULL;
+			}
+		}
+		done = link_done;
+		break;
+	default:
+		job = weft_job_new(WEFT_JOB_USER_ACTIVE);
+		if (job) {
+			job->target = cmd->user;
+			job->flag = cmd->type == WEFT_CMD_ADMIN_USER_REACTIVATE;
+		}
+		done = active_done;
+		break;
+	}
+	weft_cmd_submit(c, cmd, job, done);
+	return true;
+}
