@@ -187,9 +187,8 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 	}
 	bool own = m.author.id == c->ses.user_id;
 	weft_message_clear(&m);
-	if (!weft_cmd_allowed(ch, role, own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY) ||
-	    (!own && cmd->type == WEFT_CMD_EDIT)) {
-		/* Moderators may remove others' messages, never rewrite them. */
+	/* The contract lets moderators edit and delete others' messages. */
+	if (!weft_cmd_allowed(ch, role, own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY)) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
 				own ? "this channel is archived" : "only the author or a moderator may do that");
 		return;
@@ -355,7 +354,8 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	}
 	/* A joiner receives its own join; a leaver receives its own leave. */
 	if (ev->kind == WEFT_EV_JOIN) {
-		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER, 0);
+		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER,
+				    ev->seq);
 		replay_membership(s, ev->user.id, ch->info.id, ev->seq, true);
 	} else if (ev->kind == WEFT_EV_ROLE) {
 		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role, 0);

@@ -177,9 +177,10 @@ int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, 
 		snprintf(err, errlen, "config: cannot open %s: %s", path, strerror(errno));
 		return WEFT_EIO;
 	}
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0;
 	int lineno = 0, rc = WEFT_OK;
-	while (fgets(line, sizeof line, f)) {
+	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		char *s = trim(line);
 		if (!*s || *s == '#')
@@ -208,6 +209,7 @@ int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, 
 			break;
 		}
 	}
+	free(line);
 	fclose(f);
 	return rc;
 }

@@ -12,7 +12,7 @@ bool weft_policy_allows(int role, int kind, int access, bool archived, int actio
 		return member || (access == WEFT_ACCESS_OPEN && !dm);
 	case WEFT_ACT_LIST:
 		/* Invite-only channels (teams, DMs) are invisible to outsiders. */
-		return member || access != WEFT_ACCESS_INVITE;
+		return member || (access != WEFT_ACCESS_INVITE && !dm);
 	case WEFT_ACT_POST:
 	case WEFT_ACT_EDIT_OWN:
 		return member && !archived;

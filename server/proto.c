@@ -347,6 +347,20 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 	return fail(err, WEFT_EINVAL, "unknown type");
 }
 
+/* cJSON decodes \u0000 into a NUL that would silently cut the string short
+ * (a body, a name, a client_id): such frames are refused outright. */
+static bool has_escaped_nul(const char *frame, size_t len)
+{
+	for (size_t i = 0; i + 5 < len; i++) {
+		if (frame[i] != '\\')
+			continue;
+		if (frame[i + 1] == 'u' && !memcmp(frame + i + 2, "0000", 4))
+			return true;
+		i++; /* skip the escaped character, so "\\u0000" is text */
+	}
+	return false;
+}
+
 int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *lim,
 		     struct weft_cmd *cmd, struct weft_parse_error *err)
 {
@@ -380,6 +394,10 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		}
 		strcpy(cmd->req, req->valuestring);
 		cmd->has_req = true;
+	}
+	if (has_escaped_nul(frame, len)) {
+		rc = fail(err, WEFT_EINVAL, "strings must not contain U+0000");
+		goto out;
 	}
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
 	if (!cJSON_IsString(type) || !type->valuestring) {

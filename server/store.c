@@ -142,7 +142,7 @@ enum wstmt {
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
-	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE,
+	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_DM_RENAME,
 	W_COUNT
 };
 
@@ -166,7 +166,9 @@ static const char *const wsql[W_COUNT] = {
 	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms, dm_key)"
 			     " VALUES(?,?,?,?,?,?,?)",
 	[W_CHANNEL_BY_ID] = CHANNEL_SELECT " WHERE c.id = ?",
-	[W_MEMBER_INSERT] = "INSERT INTO members(channel_id, user_id, role, read_seq) VALUES(?,?,?,?)"
+	/* A new member starts with nothing unread. */
+	[W_MEMBER_INSERT] = "INSERT INTO members(channel_id, user_id, role, read_seq) VALUES(?1, ?2, ?3,"
+			    " (SELECT coalesce(max(seq), 0) FROM events WHERE channel_id = ?1))"
 			    " ON CONFLICT DO NOTHING",
 	[W_MEMBER_DELETE] = "DELETE FROM members WHERE channel_id = ? AND user_id = ?",
 	[W_SESSION_INSERT] = "INSERT INTO sessions(user_id, token_hash, created_ms, last_used_ms, expires_ms, name)"
@@ -190,6 +192,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_CHANNEL_UPDATE] = "UPDATE channels SET name = coalesce(?1, name), topic = coalesce(?2, topic),"
 			     " access = coalesce(?3, access), archived = coalesce(?4, archived) WHERE id = ?5",
 	[W_DM_FIND] = "SELECT id FROM channels WHERE dm_key = ?",
+	/* "dm:<id>": ':' is outside the names users can pick, so no one can take it. */
+	[W_DM_RENAME] = "UPDATE channels SET name = 'dm:' || id WHERE id = ?",
 	[W_USER_ACTIVE_OK] = "SELECT 1 FROM users WHERE id = ? AND active = 1",
 	[W_USER_ACTIVE] = "UPDATE users SET active = ?1, deactivated_ms = CASE WHEN ?1 THEN NULL ELSE ?2 END"
 			  " WHERE id = ?3",
@@ -690,8 +694,6 @@ static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, user);
 	sqlite3_bind_int(s, 3, role);
-	/* A new member starts with nothing unread. */
-	sqlite3_bind_int64(s, 4, 0);
 	int rc = exec_stmt(s);
 	if (rc)
 		return rc;
@@ -921,7 +923,7 @@ static int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
 	n = u;
 	if (n < 2)
 		return WEFT_EINVAL;
-	char key[WEFT_CHANNEL_NAME_MAX * 4], name[sizeof key + 3];
+	char key[(WEFT_DM_MAX_OTHERS + 1) * 21], name[sizeof key + 3];
 	size_t off = 0;
 	for (int i = 0; i < n; i++) {
 		if (ids[i] != j->user && !user_active(st, ids[i]))
@@ -935,10 +937,8 @@ static int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
 	int rc;
 	j->flag = j->id == 0;
 	if (!j->id) {
-		snprintf(name, sizeof name, "dm-%s", key);
-		for (char *p = name; *p; p++)
-			if (*p == ',')
-				*p = '-';
+		/* Unique through dm_key until renamed to dm:<id> below. */
+		snprintf(name, sizeof name, "dm:%s", key);
 		s = st->w[W_CHANNEL_INSERT];
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 2, WEFT_KIND_DM);
@@ -950,6 +950,10 @@ static int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
 		if ((rc = exec_stmt(s)))
 			return rc;
 		j->id = sqlite3_last_insert_rowid(st->wdb);
+		s = st->w[W_DM_RENAME];
+		sqlite3_bind_int64(s, 1, j->id);
+		if ((rc = exec_stmt(s)))
+			return rc;
 	}
 	j->channel = j->id;
 	if ((rc = load_channel(st, j->id, &j->chan)))
