@@ -396,6 +396,14 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		cmd->has_req = true;
 	}
 	if (has_escaped_nul(frame, len)) {
+		/* Echo req only if it was not itself cut short: its JSON form must
+		 * appear in the frame as sent. */
+		char *quoted = cmd->has_req ? cJSON_PrintUnformatted(req) : NULL;
+		if (cmd->has_req && (!quoted || !memmem(frame, len, quoted, strlen(quoted)))) {
+			cmd->has_req = false;
+			cmd->req[0] = '\0';
+		}
+		cJSON_free(quoted);
 		rc = fail(err, WEFT_EINVAL, "strings must not contain U+0000");
 		goto out;
 	}
