@@ -1,5 +1,6 @@
 /* JSON <-> typed commands. Every client input is validated here against
  * named limits, so handlers only see typed, bounded values. */
+#define _GNU_SOURCE /* memmem */
 #include "weft/proto.h"
 
 #include <math.h>
