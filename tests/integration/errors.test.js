@@ -134,6 +134,26 @@ test('a frame over --max-frame -> too_large and the socket stays open', async ()
   await k.close();
 });
 
+test('--max-body and --max-frame set the limits (announced in welcome.limits)', async () => {
+  const s4 = await startServer({ args: ['--max-body', '10', '--max-frame', '2048'] });
+  try {
+    const u = await s4.user('ana');
+    const k = await connect(s4, u.token);
+    assert.equal(k.welcome.limits.max_body, 10);
+    const ch = await makeChannel(k);
+    const ok = await k.request({ type: 'send', channel: ch.id, body: '\u{1F600}'.repeat(10), client_id: uid('c') });
+    assert.equal(ok.type, 'ack', JSON.stringify(ok));
+    const e = await k.request({ type: 'send', channel: ch.id, body: 'x'.repeat(11), client_id: uid('c'), req: 'b11' });
+    assert.deepEqual({ type: e.type, code: e.code, req: e.req }, { type: 'error', code: 'too_large', req: 'b11' });
+    const f = await sendRaw(k, JSON.stringify({ type: 'ping', pad: 'p'.repeat(3000) }));
+    assert.equal(f.code, 'too_large');
+    await assertAlive(k, assert);
+    k.ws.terminate();
+  } finally {
+    await stopWithin(s4);
+  }
+});
+
 test('repeated oversize frames close the socket with 1009', async () => {
   const k = await fresh();
   const big = JSON.stringify({ type: 'ping', pad: 'p'.repeat(70000) });

@@ -2,7 +2,7 @@
 // subprotocol, sessions surviving a restart.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, connect } from '../lib/harness.js';
+import { startServer, connect, login, request } from '../lib/harness.js';
 import { rawConnect, stopWithin } from './support.js';
 
 let server;
@@ -89,9 +89,14 @@ test('--allowed-origins adds origins to the allow-list', async () => {
 test('a session survives a server restart', async () => {
   const c = await connect(server, ana.token);
   await c.close(); // SIGTERM with open sockets is covered in durability.test.js
+  // A second session, revoked before the restart, must stay revoked.
+  const gone = await login(server, 'ana', ana.password);
+  const out = await request(server, 'POST', '/api/logout', { headers: { cookie: `__Host-weft=${gone.token}` } });
+  assert.equal(out.status, 200);
   const st = await stopWithin(server);
   assert.equal(st.code, 0);
   await server.start();
   await assertWorks(await connect(server, ana.token));
   await assertWorks(await connect(server, ana.token, { cookie: true }));
+  assert.equal((await rawConnect(server, { headers: { authorization: `Bearer ${gone.token}` } })).status, 401);
 });
