@@ -337,6 +337,7 @@ export async function joinRequests(app, c) {
         try {
           await app.request({ type: 'channel.decide', channel: c.id, user: u.id, approve });
           reqs = reqs.filter((x) => x !== r);
+          app.setRequesters(c.id, reqs.map((x) => (typeof x.user === 'object' && x.user ? x.user.id : x.user)));
           render();
           status.show(approve ? `Approved ${userName(u)}. They’re now a member.` : `Declined ${userName(u)}’s request.`);
           list.querySelector('button')?.focus();
@@ -359,6 +360,7 @@ export async function joinRequests(app, c) {
   try {
     const r = await app.request({ type: 'channel.requests', channel: c.id });
     reqs = r.requests || [];
+    app.setRequesters(c.id, reqs.map((x) => (typeof x.user === 'object' && x.user ? x.user.id : x.user)));
     status.show(`${reqs.length} pending ${reqs.length === 1 ? 'request' : 'requests'}`);
     render();
   } catch (e) {

@@ -157,6 +157,7 @@ const app = {
   // Called by dialogs when the user joined or opened a channel.
   addChannel(c, open = true) {
     upsertChannel(c);
+    if (c.kind === 'dm' && !c.display) labelDms();
     S.pendingJoins.delete(c.id);
     savePendingJoins();
     renderSidebar();
@@ -168,6 +169,12 @@ const app = {
     renderSidebar();
   },
   refreshChannels: () => refreshChannels(),
+  setRequesters(id, userIds) {
+    const c = S.channels.get(id);
+    if (!c) return;
+    c.requesters = new Set(userIds);
+    if (id === S.current) renderHeader();
+  },
   listed: () => S.listed,
   go: (id) => go(id),
   current: () => S.channels.get(S.current),
@@ -312,7 +319,7 @@ function renderConnState(state) {
 
 function upsertChannel(c) {
   const old = S.channels.get(c.id) || {};
-  S.channels.set(c.id, { ...old, ...c });
+  S.channels.set(c.id, { ...old, ...c, display: c.display || old.display });
 }
 
 function onWelcome(f) {
@@ -323,7 +330,10 @@ function onWelcome(f) {
   }
   if (f.limits && f.limits.max_body) S.limits = f.limits;
   const fresh = new Map();
-  for (const c of f.channels || []) fresh.set(c.id, { ...(S.channels.get(c.id) || {}), ...c });
+  for (const c of f.channels || []) {
+    const old = S.channels.get(c.id) || {};
+    fresh.set(c.id, { ...old, ...c, display: c.display || old.display });
+  }
   // Channels I left elsewhere disappear; their cached messages go too.
   for (const id of S.channels.keys()) if (!fresh.has(id)) S.data.delete(id);
   S.channels = fresh;
@@ -354,6 +364,7 @@ function onSynced(f) {
   refreshChannels();
   renderCurrent();
   fillGaps();
+  labelDms();
 }
 
 async function onClose() {
@@ -369,10 +380,74 @@ async function onClose() {
   } catch { /* server unreachable: the connection keeps retrying */ }
 }
 
+let noticeTimer = null;
+function notify(text) {
+  const el = $('notice');
+  el.textContent = text;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { el.textContent = ''; }, 10000);
+}
+
+function channelLabel(c) {
+  return c.kind === 'dm' ? channelName(c) : `#${channelName(c)}`;
+}
+
 function onFrame(f) {
   switch (f.type) {
     case 'event': onEvent(f); break;
     case 'gap': onGap(f); break;
+    case 'joined':
+      // Added to a channel by someone else (approval, a direct message).
+      if (f.channel && typeof f.channel === 'object') {
+        const isNew = !S.channels.has(f.channel.id);
+        app.addChannel(f.channel, false);
+        if (isNew && f.channel.kind === 'dm') labelDms();
+      }
+      break;
+    case 'invited':
+      if (f.channel && typeof f.channel === 'object') {
+        S.listed.set(f.channel.id, { ...f.channel, invited: true });
+        renderSidebar();
+        notify(`${f.by ? authorName(f.by) : 'A moderator'} invited you to #${f.channel.name}. Accept it from the channel list.`);
+      }
+      break;
+    case 'invite.revoked': {
+      const c = S.listed.get(f.channel);
+      if (c) { S.listed.set(f.channel, { ...c, invited: false }); renderSidebar(); }
+      break;
+    }
+    case 'request': {
+      // A moderator hears about a new join request at once.
+      const c = S.channels.get(f.channel);
+      if (c) {
+        c.requesters = new Set(c.requesters || []);
+        if (f.request?.user) c.requesters.add(f.request.user.id);
+        if (f.channel === S.current) renderHeader();
+        notify(`${authorName(f.request?.user)} asked to join #${c.name}.`);
+      }
+      break;
+    }
+    case 'request.decided': {
+      if (S.me && f.user && f.user.id === S.me.id) {
+        const p = S.pendingJoins.get(f.channel) || S.listed.get(f.channel);
+        S.pendingJoins.delete(f.channel);
+        savePendingJoins();
+        if (f.approved && f.channel_info) {
+          app.addChannel(f.channel_info, false);
+          notify(`You’re in: your request to join #${f.channel_info.name} was approved.`);
+        } else if (!f.approved) {
+          notify(`Your request to join ${p ? `#${p.name}` : 'a channel'} was declined.`);
+        }
+        renderSidebar();
+      } else {
+        const c = S.channels.get(f.channel);
+        if (c && c.requesters && f.user) {
+          c.requesters.delete(f.user.id);
+          if (f.channel === S.current) renderHeader();
+        }
+      }
+      break;
+    }
     case 'error':
       if (f.code === 'unauthorized') onClose();
       break;
@@ -633,6 +708,26 @@ function showComposerError(text) {
 
 // ---------------------------------------------------------------- channels and history
 
+// DM channel objects carry no names; label them with the other people in them.
+const dmLabelAsked = new Set();
+async function labelDms() {
+  for (const c of S.channels.values()) {
+    if (c.kind !== 'dm' || c.display || dmLabelAsked.has(c.id) || !S.conn?.isReady()) continue;
+    dmLabelAsked.add(c.id);
+    try {
+      const r = await S.conn.request({ type: 'channel.members', channel: c.id });
+      const others = (r.members || []).filter((m) => !app.isMe(m));
+      const label = others.map((m) => authorName(m)).join(', ') || authorName(S.me);
+      const cur = S.channels.get(c.id);
+      if (cur) cur.display = label;
+      renderSidebar();
+      if (c.id === S.current) renderHeader();
+    } catch {
+      dmLabelAsked.delete(c.id);
+    }
+  }
+}
+
 function channelName(c) {
   return c.display || c.title || c.name || `channel ${c.id}`;
 }
@@ -715,6 +810,8 @@ function renderHeader() {
   $('channel-topic').textContent = bits.join(' · ');
   const mod = c.role === 'owner' || c.role === 'moderator';
   $('show-requests').hidden = !(mod && c.access === 'request');
+  const waiting = c.requesters ? c.requesters.size : 0;
+  $('show-requests').textContent = waiting ? `Join requests (${waiting})` : 'Join requests';
   $('leave-channel').textContent = c.kind === 'dm' ? 'Leave conversation' : 'Leave channel';
   $('log').setAttribute('aria-label', c.kind === 'dm' ? `Messages with ${channelName(c)}` : `Messages in #${channelName(c)}`);
   $('composer-input').placeholder = c.kind === 'dm' ? `Message ${channelName(c)}` : `Message #${channelName(c)}`;

@@ -51,7 +51,7 @@ test('a join request is filed in one context and approved in the other', { skip:
 
   // Ana, the owner, sees the request and approves it.
   await openChannel(A.page, 'req-caucus');
-  await A.page.getByRole('button', { name: 'Join requests' }).click();
+  await A.page.getByRole('button', { name: /^Join requests/ }).click();
   const reqs = A.page.getByRole('dialog', { name: /Join requests/ });
   await reqs.getByText('I coordinate the county equity team.').waitFor();
   await reqs.getByRole('button', { name: 'Approve Bo Chen' }).click();
@@ -64,6 +64,35 @@ test('a join request is filed in one context and approved in the other', { skip:
   await openChannel(B.page, 'req-caucus');
   await send(B.page, 'thanks for having me');
   await message(A.page, 'thanks for having me').waitFor();
+  assertNoProblems(A.page);
+  assertNoProblems(B.page);
+  await A.context.close();
+  await B.context.close();
+});
+
+test('a moderator invites someone from the member list and they accept', { skip: channel ? false : reason }, async () => {
+  browser ??= await launch();
+  const c = await server.connect(ana.token);
+  const made = await c.request({ type: 'channel.create', name: 'inv-team', kind: 'team', access: 'invite' });
+  assert.equal(made.type, 'channel');
+  await c.close();
+  const A = await newPage(browser);
+  const B = await newPage(browser);
+  await signIn(A.page, server, ana);
+  await signIn(B.page, server, bo);
+  await openChannel(A.page, 'inv-team');
+  await A.page.getByRole('button', { name: 'Members' }).click();
+  const dlg = A.page.getByRole('dialog', { name: /Members of #inv-team/ });
+  await dlg.getByLabel('Find people to invite').fill('bo');
+  await dlg.getByRole('button', { name: 'Invite Bo Chen' }).click();
+  await dlg.getByText(/Bo Chen is invited/).waitFor();
+
+  // Bo sees the invitation live and accepts it from the channel list.
+  await nav(B.page).getByRole('button', { name: 'Accept invitation to inv-team' }).click();
+  await B.page.getByRole('heading', { level: 1, name: /inv-team/ }).waitFor();
+  await nav(B.page).getByRole('list', { name: 'Teams' }).getByRole('link', { name: /inv-team/ }).waitFor();
+  await send(B.page, 'accepted, thank you');
+  await message(A.page, 'accepted, thank you').waitFor();
   assertNoProblems(A.page);
   assertNoProblems(B.page);
   await A.context.close();
