@@ -51,7 +51,7 @@ static const struct opt options[] = {
 	  "frames queued for one slow connection before it is disconnected" },
 	{ "replay_max", OPT_INT, O(replay_max), "1000", 1, 1000000,
 	  "events per channel replayed on resume before a gap is reported" },
-	{ "max_conns_per_addr", OPT_INT, O(max_conns_per_addr), "0", 0, 1000000,
+	{ "max_conns_per_addr", OPT_INT, O(max_conns_per_addr), "2000", 0, 1000000,
 	  "WebSocket connections allowed from one address (0 = unlimited)" },
 	{ "session_idle", OPT_INT, O(session_idle), "1209600", 60, INT_MAX,
 	  "seconds a session may go unused before it expires (14 days)" },

@@ -17,6 +17,70 @@ struct pss {
 
 static int64_t session_idle_ms(struct weft_server *s) { return (int64_t)s->cfg->session_idle * 1000; }
 
+#define ADDR_BUCKETS 4096
+
+static struct weft_addr_count **addr_slot(struct weft_server *s, const char *addr)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = addr; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	struct weft_addr_count **pp = &s->addr_tab[h % s->addr_buckets];
+	while (*pp && strcmp((*pp)->addr, addr))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Takes a connection slot for addr; false when the address is at its limit. */
+static bool addr_take(struct weft_server *s, const char *addr)
+{
+	int limit = s->cfg->max_conns_per_addr;
+	if (limit <= 0)
+		return true;
+	if (!s->addr_tab) {
+		if (!(s->addr_tab = calloc(ADDR_BUCKETS, sizeof *s->addr_tab)))
+			return false;
+		s->addr_buckets = ADDR_BUCKETS;
+	}
+	struct weft_addr_count **pp = addr_slot(s, addr);
+	if (!*pp) {
+		struct weft_addr_count *a = calloc(1, sizeof *a);
+		if (!a)
+			return false;
+		snprintf(a->addr, sizeof a->addr, "%s", addr);
+		*pp = a;
+	}
+	if ((*pp)->count >= limit)
+		return false;
+	(*pp)->count++;
+	return true;
+}
+
+static void addr_release(struct weft_server *s, const char *addr)
+{
+	if (!s->addr_tab)
+		return;
+	struct weft_addr_count **pp = addr_slot(s, addr);
+	if (*pp && --(*pp)->count <= 0) {
+		struct weft_addr_count *a = *pp;
+		*pp = a->next;
+		free(a);
+	}
+}
+
+void weft_conn_addr_free(struct weft_server *s)
+{
+	for (size_t i = 0; s->addr_tab && i < s->addr_buckets; i++) {
+		struct weft_addr_count *a = s->addr_tab[i];
+		while (a) {
+			struct weft_addr_count *next = a->next;
+			free(a);
+			a = next;
+		}
+	}
+	free(s->addr_tab);
+	s->addr_tab = NULL;
+}
+
 static int refuse(struct lws *wsi, unsigned code)
 {
 	lws_return_http_status(wsi, code, NULL);
@@ -43,9 +107,18 @@ static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
 	if (weft_store_session_get(s->store, hash, now, session_idle_ms(s), &ses))
 		return refuse(wsi, HTTP_STATUS_UNAUTHORIZED);
 
+	char peer[64];
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	if (!addr_take(s, peer)) {
+		weft_info("ws: refused a connection from %s: at max_conns_per_addr", peer);
+		return refuse(wsi, 429);
+	}
 	struct weft_conn *c = calloc(1, sizeof *c);
-	if (!c)
+	if (!c) {
+		addr_release(s, peer);
 		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
+	}
+	c->counted = true;
 	c->srv = s;
 	c->wsi = wsi;
 	c->serial = ++s->next_serial;
@@ -53,7 +126,7 @@ static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
 	c->tokens = s->cfg->burst;
 	c->refill_ms = weft_mono_ms();
 	c->touched_ms = ses.last_used_ms;
-	lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+	memcpy(c->peer, peer, sizeof c->peer);
 	pss->c = c;
 	return 0;
 }
@@ -96,6 +169,8 @@ static void unlink_conn(struct weft_server *s, struct weft_conn *c)
 
 static void free_conn(struct weft_conn *c)
 {
+	if (c->counted)
+		addr_release(c->srv, c->peer);
 	while (c->qlen) {
 		weft_frame_unref(c->q[c->qhead]);
 		c->qhead = (c->qhead + 1) % c->qcap;

@@ -35,11 +35,19 @@ struct weft_server {
 	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
 	lws_sorted_usec_list_t sweep; /* periodic: deactivations made outside (CLI) */
 	int64_t swept_ms;
+	struct weft_addr_count **addr_tab; /* connections per peer address (hash chains) */
+	size_t addr_buckets;
 	struct weft_conn *conns;     /* every WebSocket connection */
 	int nconns;
 	struct {
 		uint64_t conns_total, frames_sent, events, dropped_slow, rate_limited, logins, login_failures;
 	} stats;
+};
+
+struct weft_addr_count {
+	struct weft_addr_count *next;
+	int count;
+	char addr[64];
 };
 
 enum weft_conn_state { WEFT_CONN_NEW, WEFT_CONN_REPLAY, WEFT_CONN_LIVE };
@@ -72,6 +80,7 @@ struct weft_conn {
 	int close_code;              /* nonzero: close at the next writable */
 	const char *close_reason;
 	int64_t touched_ms;
+	bool counted;                /* holds a slot in addr_tab */
 };
 
 /* ---- conn.c */
@@ -86,6 +95,8 @@ void weft_conn_error(struct weft_conn *c, const char *req, int err, const char *
 void weft_conn_close(struct weft_conn *c, int code, const char *reason);
 /* Drops a reference held by an in-flight job; frees a closed conn. */
 void weft_conn_release(struct weft_conn *c);
+/* Frees the per-address table (shutdown). */
+void weft_conn_addr_free(struct weft_server *s);
 /* Closes every connection of session id (revocation). */
 void weft_server_close_session(struct weft_server *s, int64_t session_id);
 
