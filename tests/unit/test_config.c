@@ -81,7 +81,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->burst, 200);          /* ... with bursts of 200 */
 	assert_int_equal(c->send_queue, 4096);
 	assert_int_equal(c->replay_max, 1000);    /* PROTOCOL: at least the last 1,000 events */
-	assert_int_equal(c->max_conns_per_addr, 0);
+	assert_int_equal(c->max_conns_per_addr, 2000);
+	assert_int_equal(c->request_cooldown, 24 * 3600);
+	assert_int_equal(c->signup_ttl, 7 * 24 * 3600);
 	assert_int_equal(c->session_idle, 14 * 24 * 3600);
 	assert_int_equal(c->session_max, 90 * 24 * 3600);
 	assert_int_equal(c->argon2_iterations, 3);
