@@ -420,8 +420,8 @@ function onFrame(f) {
       // A moderator hears about a new join request at once.
       const c = S.channels.get(f.channel);
       if (c) {
-        c.requesters = new Set(c.requesters || []);
-        if (f.request?.user) c.requesters.add(f.request.user.id);
+        if (c.requesters && f.request?.user) c.requesters.add(f.request.user.id);
+        else c.pending_requests = (c.pending_requests || 0) + 1;
         if (f.channel === S.current) renderHeader();
         notify(`${authorName(f.request?.user)} asked to join #${c.name}.`);
       }
@@ -441,8 +441,9 @@ function onFrame(f) {
         renderSidebar();
       } else {
         const c = S.channels.get(f.channel);
-        if (c && c.requesters && f.user) {
-          c.requesters.delete(f.user.id);
+        if (c && f.user) {
+          if (c.requesters) c.requesters.delete(f.user.id);
+          else if (c.pending_requests) c.pending_requests -= 1;
           if (f.channel === S.current) renderHeader();
         }
       }
@@ -489,18 +490,22 @@ function onEvent(f) {
       break;
     case 'leave':
       if (f.user && S.me && f.user.id === S.me.id) {
+        if (f.by && f.by.id !== S.me.id && c) notify(`${authorName(f.by)} removed you from ${channelLabel(c)}.`);
         leftChannel(chId);
       } else if (c && c.member_count) {
         c.member_count -= 1;
       }
       break;
-    case 'channel':
-      if (typeof f.channel === 'object' && f.channel && S.channels.has(f.channel.id)) {
-        upsertChannel(f.channel);
+    case 'channel': {
+      // Renames, topic changes, archiving: the channel as it now is.
+      const info = f.channel_info || (typeof f.channel === 'object' ? f.channel : null);
+      if (info && S.channels.has(info.id ?? chId)) {
+        upsertChannel({ ...info, id: info.id ?? chId });
         renderSidebar();
-        if (f.channel.id === S.current) renderHeader();
+        if ((info.id ?? chId) === S.current) renderHeader();
       }
       break;
+    }
     default: break;
   }
 }
@@ -785,6 +790,7 @@ function openChannel(id, { keepFocus = false } = {}) {
     if (d.scroll === null || d.scroll === undefined) scrollToBottom(); else logEl.scrollTop = d.scroll;
   }
   if (!d.loaded && !d.loading && S.conn && S.conn.isReady()) loadLatest(id);
+  if (switching) loadRequesters(c);
   markRead();
   if (!keepFocus && document.body.classList.contains('drawer-open')) {
     closeDrawer(false);
@@ -796,6 +802,15 @@ function openChannel(id, { keepFocus = false } = {}) {
   }
 }
 
+async function loadRequesters(c) {
+  const mod = c.role === 'owner' || c.role === 'moderator';
+  if (!mod || c.access !== 'request' || !S.conn || !S.conn.isReady()) return;
+  try {
+    const r = await S.conn.request({ type: 'channel.requests', channel: c.id });
+    app.setRequesters(c.id, (r.requests || []).map((x) => (typeof x.user === 'object' && x.user ? x.user.id : x.user)));
+  } catch { /* not supported: the button still opens the dialog, which explains */ }
+}
+
 function renderHeader() {
   const c = S.channels.get(S.current);
   if (!c) return;
@@ -804,15 +819,22 @@ function renderHeader() {
   if (c.kind === 'dm') title.append(channelName(c));
   else title.append(h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'), channelName(c));
   const bits = [];
-  if (c.kind && c.kind !== 'dm') bits.push(`${cap(c.kind)} · ${accessLabel(c.access)}`);
+  if (c.kind && c.kind !== 'dm') bits.push(`${cap(c.kind)} · ${accessLabel(c.access)}${c.archived ? ' · Archived' : ''}`);
   if (typeof c.member_count === 'number') bits.push(`${c.member_count} ${c.member_count === 1 ? 'member' : 'members'}`);
   if (c.topic) bits.push(c.topic);
   $('channel-topic').textContent = bits.join(' · ');
   const mod = c.role === 'owner' || c.role === 'moderator';
   $('show-requests').hidden = !(mod && c.access === 'request');
-  const waiting = c.requesters ? c.requesters.size : 0;
+  const waiting = c.requesters ? c.requesters.size : (c.pending_requests || 0);
   $('show-requests').textContent = waiting ? `Join requests (${waiting})` : 'Join requests';
   $('leave-channel').textContent = c.kind === 'dm' ? 'Leave conversation' : 'Leave channel';
+  const archived = Boolean(c.archived);
+  $('composer-input').disabled = archived;
+  $('composer-send').disabled = archived;
+  $('composer-hint').classList.toggle('archived', archived);
+  $('composer-hint').textContent = archived
+    ? 'This channel is archived: you can read its history, but nobody can post.'
+    : 'Enter to send, Shift+Enter for a new line. **bold**, *italic*, `code`, > quote';
   $('log').setAttribute('aria-label', c.kind === 'dm' ? `Messages with ${channelName(c)}` : `Messages in #${channelName(c)}`);
   $('composer-input').placeholder = c.kind === 'dm' ? `Message ${channelName(c)}` : `Message #${channelName(c)}`;
   updateTitle();

@@ -88,6 +88,18 @@ test('create, browse, join and leave channels; members and direct messages', asy
     await members.getByRole('button', { name: 'Close' }).click();
   }
 
+  // An archived channel stays readable but takes no new messages.
+  await openChannel(page, 'budget-tools');
+  const owner = await server.connect(ana.token);
+  const list = await owner.request({ type: 'channel.list' });
+  const bt = list.channels.find((c) => c.name === 'budget-tools');
+  const arch = await owner.request({ type: 'channel.archive', channel: bt.id, archived: true });
+  await owner.close();
+  if (arch.type === 'ok') {
+    await page.getByText(/This channel is archived/).waitFor();
+    assert.equal(await page.getByLabel('Message', { exact: true }).isDisabled(), true);
+  }
+
   // Leave the cohort.
   await openChannel(page, 'open-cohort');
   await page.getByRole('button', { name: 'Leave channel' }).click();

@@ -51,7 +51,7 @@ test('a join request is filed in one context and approved in the other', { skip:
 
   // Ana, the owner, sees the request and approves it.
   await openChannel(A.page, 'req-caucus');
-  await A.page.getByRole('button', { name: /^Join requests/ }).click();
+  await A.page.getByRole('button', { name: 'Join requests (1)' }).click();
   const reqs = A.page.getByRole('dialog', { name: /Join requests/ });
   await reqs.getByText('I coordinate the county equity team.').waitFor();
   await reqs.getByRole('button', { name: 'Approve Bo Chen' }).click();
