@@ -127,7 +127,7 @@ static int apply(struct weft_config *cfg, const struct opt *o, const char *value
 
 void weft_config_defaults(struct weft_config *cfg)
 {
-	char err[8];
+	char err[256];
 	memset(cfg, 0, sizeof *cfg);
 	for (size_t i = 0; i < NOPTS; i++) {
 		int rc = apply(cfg, &options[i], options[i].def, err, sizeof err);
