@@ -83,6 +83,15 @@ test('create, browse, join and leave channels; members and direct messages', asy
     await page.getByRole('heading', { level: 1, name: 'Bo Chen' }).waitFor();
     await send(page, 'a direct hello');
     await message(page, 'a direct hello').and(page.locator('[data-id]')).waitFor();
+    // The directory finds people; opening the same pair again finds the same DM.
+    await openChannel(page, 'open-cohort');
+    await page.getByRole('button', { name: 'New direct message' }).click();
+    const find = page.getByRole('dialog', { name: 'New direct message' });
+    await find.getByLabel('Find people').fill('bo');
+    await find.getByRole('button', { name: 'Message Bo Chen' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Bo Chen' }).waitFor();
+    await message(page, 'a direct hello').waitFor();
+    assert.equal(await nav(page).getByRole('list', { name: 'Direct messages' }).getByRole('link').count(), 1);
   } else {
     assert.match(await members.getByRole('alert').textContent(), /Couldn’t open a conversation with Bo Chen: \S+/);
     await members.getByRole('button', { name: 'Close' }).click();
