@@ -951,7 +951,7 @@ function renderSidebar() {
   const focusedKey = nav.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   clear(nav);
   const all = sortedChannels();
-  const invites = [...S.listed.values()].filter((c) => !c.role && isInvited(c));
+  const invites = [...S.listed.values()].filter((c) => !c.role && isInvited(c) && !S.channels.has(c.id));
   for (const [kind, label] of GROUPS) {
     const headingId = `nav-${kind}`;
     const list = h('ul', { class: 'nav-list', 'aria-labelledby': headingId });

@@ -91,6 +91,7 @@ test('a moderator invites someone from the member list and they accept', { skip:
   await nav(B.page).getByRole('button', { name: 'Accept invitation to inv-team' }).click();
   await B.page.getByRole('heading', { level: 1, name: /inv-team/ }).waitFor();
   await nav(B.page).getByRole('list', { name: 'Teams' }).getByRole('link', { name: /inv-team/ }).waitFor();
+  assert.equal(await nav(B.page).getByRole('button', { name: /Accept invitation/ }).count(), 0);
   await send(B.page, 'accepted, thank you');
   await message(A.page, 'accepted, thank you').waitFor();
   assertNoProblems(A.page);
