@@ -257,3 +257,69 @@ test('--request-cooldown 1: a declined requester may file again once the cool-do
     await stopWithin(s2);
   }
 });
+
+test('every socket of the requester gets request.decided and joined', async () => {
+  const ch = await caucus();
+  const second = await connect(server, u.cy.token);
+  second.ws.on('error', () => {});
+  try {
+    const from = { cy: c.cy.frames.length, c2: second.frames.length };
+    assert.equal((await second.request({ type: 'channel.join', channel: ch.id, note: 'from my phone' })).type, 'pending');
+    assert.equal((await c.ana.request({ type: 'channel.decide', channel: ch.id, user: u.cy.id, approve: true })).type, 'ok');
+    for (const [k, f] of [[c.cy, from.cy], [second, from.c2]]) {
+      const d = await k.next((x) => x.type === 'request.decided' && x.channel === ch.id, { from: f });
+      assert.equal(d.approved, true);
+      assert.equal(d.channel_info?.role, 'member', show(d));
+      await k.next((x) => x.type === 'joined' && x.channel?.id === ch.id, { from: f });
+      await k.next(isEv(ch.id, 'join', (x) => x.user?.id === u.cy.id), { from: f });
+    }
+  } finally {
+    second.ws.terminate();
+  }
+});
+
+test('two moderators deciding the same request at once: one ok, the other not_found, exactly one join', async () => {
+  const ch = await caucus();
+  assert.equal((await c.bo.request({ type: 'channel.join', channel: ch.id })).type, 'pending');
+  const from = c.di.frames.length;
+  const [a, b] = await Promise.all([
+    c.ana.request({ type: 'channel.decide', channel: ch.id, user: u.bo.id, approve: true }),
+    c.mo.request({ type: 'channel.decide', channel: ch.id, user: u.bo.id, approve: false }),
+  ]);
+  const types = [a, b].map((r) => (r.type === 'ok' ? 'ok' : r.code)).sort();
+  assert.deepEqual(types, ['not_found', 'ok'], `${show(a)} ${show(b)}`);
+  const marker = await sendMsg(c.ana, ch.id, 'after the race');
+  await c.di.next((f) => f.seq === marker.id, { from });
+  const joins = c.di.frames.slice(from).filter(isEv(ch.id, 'join', (f) => f.user?.id === u.bo.id));
+  assert.equal(joins.length, a.type === 'ok' ? 1 : 0, show(joins));
+  const mem = await c.ana.request({ type: 'channel.members', channel: ch.id });
+  assert.equal(Boolean(mem.members.find((x) => x.id === u.bo.id)), a.type === 'ok');
+});
+
+test('a requester who was offline when approved finds the channel and its events on resume', async () => {
+  const ch = await caucus();
+  assert.equal((await c.bo.request({ type: 'channel.join', channel: ch.id, note: 'back soon' })).type, 'pending');
+  const since = c.bo.frames.filter((f) => f.seq).reduce((m, f) => Math.max(m, f.seq), c.bo.synced.seq);
+  c.bo.ws.terminate();
+  await c.bo.closed;
+  const before = await sendMsg(c.ana, ch.id, 'before approval');
+  assert.equal((await c.mo.request({ type: 'channel.decide', channel: ch.id, user: u.bo.id, approve: true })).type, 'ok');
+  const afterMsg = await sendMsg(c.ana, ch.id, 'after approval');
+  c.bo = await connect(server, u.bo.token, { since });
+  c.bo.ws.on('error', () => {});
+  const entry = c.bo.welcome.channels.find((x) => x.id === ch.id);
+  assert.ok(entry, 'approved channel missing from welcome.channels');
+  assert.equal(entry.role, 'member');
+  const evs = c.bo.frames.filter((f) => f.type === 'event' && f.channel === ch.id);
+  const join = evs.find((f) => f.kind === 'join' && f.user?.id === u.bo.id);
+  assert.ok(join, `replay lacks bo's join: ${show(evs.map((f) => [f.seq, f.kind]))}`);
+  assert.equal(join.by?.id, u.mo.id, show(join));
+  assert.ok(evs.some((f) => f.seq === afterMsg.id), 'replay lacks the message after the join');
+  // Live, an approved requester gets "the channel's events from then on";
+  // resume must deliver exactly what the live socket would have had, and a
+  // non-member never receives a request channel's events.
+  assert.ok(evs.every((f) => f.seq >= join.seq), `replay gave bo events from before its join (join seq ${join.seq}): ${show(evs.filter((f) => f.seq < join.seq).map((f) => [f.seq, f.kind]))}`);
+  // History, which bo may now read, has the earlier message.
+  const h = await c.bo.request({ type: 'history', channel: ch.id });
+  assert.ok(h.messages.some((m) => m.id === before.id));
+});
