@@ -61,7 +61,8 @@ try {
       }
       await log(page).getByText('rider_income').waitFor();
       await page.getByLabel('Message', { exact: true }).fill('Drafting a reply…');
-      await page.waitForTimeout(200);
+      // Let the read marker settle so the open channel shows no unread badge.
+      await page.waitForTimeout(700);
       await page.screenshot({ path: name('channel') });
       await page.getByLabel('Message', { exact: true }).fill('');
       if (tag === 'mobile') {
