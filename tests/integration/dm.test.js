@@ -173,3 +173,22 @@ test('a DM opened while the other person is offline arrives on resume', async ()
   assert.ok(evs.some((f) => f.kind === 'join' && f.user?.id === u.di.id), show(evs));
   assert.ok(evs.some((f) => f.seq === m.id && f.message.body === 'for when you are back'), show(evs));
 });
+
+test('both people opening their DM at the same moment get one channel, created exactly once', async () => {
+  const [x, y] = await Promise.all([
+    c.cy.request({ type: 'dm.open', users: [u.di.id] }),
+    c.di.request({ type: 'dm.open', users: [u.cy.id] }),
+  ]);
+  assert.equal(x.type, 'channel', show(x));
+  assert.equal(y.type, 'channel', show(y));
+  assert.equal(x.channel.id, y.channel.id, `two DMs for one pair: ${show(x)} ${show(y)}`);
+  assert.deepEqual([x.created, y.created].sort(), [false, true]);
+  const l = await c.cy.request({ type: 'channel.list' });
+  const mine = l.channels.filter((ch) => ch.kind === 'dm' && ch.member_count === 2);
+  const withDi = [];
+  for (const ch of mine) {
+    const m = await c.cy.request({ type: 'channel.members', channel: ch.id });
+    if (m.members.some((p) => p.id === u.di.id)) withDi.push(ch.id);
+  }
+  assert.deepEqual(withDi, [x.channel.id]);
+});

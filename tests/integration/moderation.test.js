@@ -273,3 +273,21 @@ test('resume: a moderator who was offline receives the role, channel, join and l
   assert.equal(k.welcome.channels.find((x) => x.id === ch.id), undefined);
   k.ws.terminate();
 });
+
+test('the actor receives the event of its own change before the ok (remove, role, update, archive, leave)', async () => {
+  const ch = await team('cohort');
+  const check = async (who, req, kind, pred) => {
+    const from = who.frames.length;
+    const r = await who.request(req);
+    assert.equal(r.type, 'ok', `${req.type}: ${show(r)}`);
+    const frames = who.frames.slice(from);
+    const ei = frames.findIndex(isEv(ch.id, kind, pred));
+    const oi = frames.findIndex((f) => f.req === r.req);
+    assert.ok(ei >= 0 && ei < oi, `${req.type}: event at ${ei}, ok at ${oi}: ${show(frames)}`);
+  };
+  await check(c.ana, { type: 'channel.role', channel: ch.id, user: u.bo.id, role: 'moderator' }, 'role', (f) => f.user?.id === u.bo.id);
+  await check(c.mo, { type: 'channel.remove', channel: ch.id, user: u.di.id }, 'leave', (f) => f.user?.id === u.di.id);
+  await check(c.bo, { type: 'channel.update', channel: ch.id, topic: 'ordered' }, 'channel', (f) => f.channel_info?.topic === 'ordered');
+  await check(c.cy, { type: 'channel.leave', channel: ch.id }, 'leave', (f) => f.user?.id === u.cy.id);
+  await check(c.ana, { type: 'channel.archive', channel: ch.id }, 'channel', (f) => f.channel_info?.archived === true);
+});
