@@ -130,6 +130,50 @@ test('admin.user.create with profile fields -> signup_url; POST /api/signup sets
   assert.equal((await c.root.request({ type: 'admin.user.create', name: 'longtitle', title: '\u00e9'.repeat(80) })).type, 'user', '80 characters are fine');
 });
 
+test('admin.user.create admin:true makes an admin once signed up', async () => {
+  const r = await c.root.request({ type: 'admin.user.create', name: 'ada', display: 'Ada Admin', admin: true });
+  assert.equal(r.type, 'user', show(r));
+  assert.equal(r.user.admin, true);
+  const res = await signup(linkToken(r.signup_url), 'ada password 1');
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.user.admin, true);
+  const k = await open(cookieToken(res));
+  assert.equal(k.welcome.user.admin, true);
+  const made = await k.request({ type: 'admin.user.create', name: 'ada-made' });
+  assert.equal(made.type, 'user', show(made));
+  k.ws.terminate();
+});
+
+test('weftd user reset NAME on a running server: old session and password stop working, the printed link works', async () => {
+  const rr = await server.user('rosa');
+  const k = await open(rr.token);
+  const r = runWeftd(['user', 'reset', 'rosa', '--data', server.dataDir]);
+  assert.equal(r.status, 0, `${r.status} ${r.stderr}`);
+  const m = /(https:\/\/\S+#signup=\S+)/.exec(`${r.stdout}\n${r.stderr}`);
+  assert.ok(m, `no link printed: ${show(r.stdout)}`);
+  const t0 = Date.now();
+  assert.equal((await rawConnect(server, { headers: { authorization: `Bearer ${rr.token}` } })).status, 401);
+  assert.equal((await login(server, 'rosa', rr.password)).status, 401);
+  const res = await signup(linkToken(m[1]), 'rosa new password');
+  assert.equal(res.status, 200, res.text);
+  assert.equal((await login(server, 'rosa', 'rosa new password')).status, 200);
+  // Its sessions were cleared, and a revoked session's socket closes (DESIGN:
+  // "revocation closes live sockets"; the same as deactivate, within ~3 s).
+  await closedWithin(k, Math.max(500, 3000 - (Date.now() - t0)));
+});
+
+test('weftd user passwd NAME on a running server signs the user out everywhere (live socket closes, old password fails)', async () => {
+  const pw = await server.user('pia');
+  const k = await open(pw.token);
+  const r = runWeftd(['user', 'passwd', 'pia', '--data', server.dataDir, ...FAST_ARGS], { input: 'pia changed password\n' });
+  assert.equal(r.status, 0, `${r.status} ${r.stderr}`);
+  const t0 = Date.now();
+  assert.equal((await login(server, 'pia', pw.password)).status, 401);
+  assert.equal((await login(server, 'pia', 'pia changed password')).status, 200);
+  assert.equal((await rawConnect(server, { headers: { authorization: `Bearer ${pw.token}` } })).status, 401);
+  await closedWithin(k, Math.max(500, 3000 - (Date.now() - t0)));
+});
+
 test('admin.user.invite issues a fresh one-time link that signs the user up', async () => {
   const r = await c.root.request({ type: 'admin.user.create', name: 'omar', display: 'Omar Said' });
   assert.equal(r.type, 'user', show(r));

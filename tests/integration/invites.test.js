@@ -68,6 +68,7 @@ test('channel.invite: every socket of the invitee gets `invited` live; channel.l
       assert.equal(inv.channel.kind, 'team');
       assert.equal(inv.channel.access, 'invite');
       assert.equal(inv.channel.role, null);
+      assert.equal(inv.channel.last_seq, 0, `invited shows an invitee more than a non-member may see: ${show(inv.channel)}`);
       assert.equal(inv.by?.id, u.mo.id, `invited names the moderator: ${show(inv)}`);
       assert.equal(inv.by?.name, 'mo');
     }

@@ -201,6 +201,19 @@ test('a member promoted to moderator can list and decide requests at once', asyn
   assert.equal((await c.ana.request({ type: 'channel.role', channel: ch.id, user: u.di.id, role: 'member' })).type, 'ok');
   assert.equal((await c.cy.request({ type: 'channel.join', channel: ch.id })).type, 'pending');
   assertErr(await c.di.request({ type: 'channel.decide', channel: ch.id, user: u.cy.id, approve: true }), 'forbidden', 'demoted moderator decides');
+  assertErr(await c.di.request({ type: 'channel.requests', channel: ch.id }), 'forbidden', 'demoted moderator lists requests');
+  // A demoted moderator no longer hears of new requests, nor does a removed one.
+  assert.equal((await c.ana.request({ type: 'channel.remove', channel: ch.id, user: u.mo.id })).type, 'ok');
+  const f3 = { di: c.di.frames.length, mo: c.mo.frames.length, ana: c.ana.frames.length };
+  const fresh = await connect(server, (await server.user(uid('req').toLowerCase().slice(0, 16))).token);
+  fresh.ws.on('error', () => {});
+  assert.equal((await fresh.request({ type: 'channel.join', channel: ch.id, note: 'secret note' })).type, 'pending');
+  fresh.ws.terminate();
+  await c.ana.next((f) => f.type === 'request' && f.channel === ch.id && f.request?.note === 'secret note', { from: f3.ana });
+  await barrier(c.di);
+  await barrier(c.mo);
+  assert.deepEqual(c.di.frames.slice(f3.di).filter((f) => f.type === 'request'), [], 'a demoted moderator got a join request');
+  assert.deepEqual(c.mo.frames.slice(f3.mo).filter((f) => f.type === 'request'), [], 'a removed moderator got a join request');
 });
 
 test('a moderator who was offline finds the pending request on return (welcome pending_requests, channel.requests)', async () => {
