@@ -94,6 +94,8 @@ test('channel.invite: every socket of the invitee gets `invited` live; channel.l
     assert.equal(j.channel.member_count, 4);
     const ev = await c.ana.next(isEv(ch.id, 'join', (f) => f.user?.id === u.bo.id), { from: fromAna });
     assert.equal(ev.role, 'member');
+    assert.equal(ev.by, undefined, `the invitee joined by itself: ${show(ev)}`);
+    assertErr(await c.ana.request({ type: 'channel.uninvite', channel: ch.id, user: u.bo.id }), 'not_found', 'uninvite after the invitation was used');
     const m = await sendMsg(c.ana, ch.id, 'welcome to the team');
     await c.bo.next((f) => f.seq === m.id, { from: from.bo });
     await second.next((f) => f.seq === m.id, { from: from.b2 });

@@ -291,3 +291,22 @@ test('the actor receives the event of its own change before the ok (remove, role
   await check(c.cy, { type: 'channel.leave', channel: ch.id }, 'leave', (f) => f.user?.id === u.cy.id);
   await check(c.ana, { type: 'channel.archive', channel: ch.id }, 'channel', (f) => f.channel_info?.archived === true);
 });
+
+test('removal stops delivery to every socket of the removed member', async () => {
+  const ch = await team();
+  const second = await connect(server, u.di.token);
+  second.ws.on('error', () => {});
+  try {
+    const from = { a: c.di.frames.length, b: second.frames.length };
+    assert.equal((await c.ana.request({ type: 'channel.remove', channel: ch.id, user: u.di.id })).type, 'ok');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => sendMsg(c.bo, ch.id, `after ${i}`)));
+    const mark = await sendMsg(c.ana, side.id, 'two-socket marker');
+    for (const [k, f] of [[c.di, from.a], [second, from.b]]) {
+      await k.next((x) => x.seq === mark.id, { from: f });
+      const mine = k.frames.slice(f).filter((x) => x.channel === ch.id);
+      assert.deepEqual(mine.map((x) => [x.kind, x.user?.id, x.by?.id]), [['leave', u.di.id, u.ana.id]], show(mine));
+    }
+  } finally {
+    second.ws.terminate();
+  }
+});

@@ -160,6 +160,12 @@ test('decline: request.decided approved:false, no join, and a retry is refused w
   assert.equal(r.type, 'ok', show(r));
   const dec = await c.cy.next((f) => f.type === 'request.decided' && f.channel === ch.id, { from: from.cy });
   assert.equal(dec.approved, false, show(dec));
+  if (dec.channel_info) {
+    assert.equal(dec.channel_info.role, null, `declined requester's channel_info: ${show(dec.channel_info)}`);
+    assert.equal(dec.channel_info.last_seq, 0, `declined requester's channel_info: ${show(dec.channel_info)}`);
+  } else {
+    assert.fail(`declined requester's request.decided lacks channel_info: ${show(dec)}`);
+  }
   const d2 = await c.mo.next((f) => f.type === 'request.decided' && f.channel === ch.id, { from: from.mo });
   assert.equal(d2.approved, false);
   assert.equal(d2.user.id, u.cy.id);
