@@ -142,6 +142,9 @@ struct lg_conn {
 struct lg_ctx {
     const struct lg_proto *proto;
     const char *ws_path;
+    const char *xmpp_domain;       /* xmpp: the server's domain */
+    const char *xmpp_user_prefix;  /* xmpp: account names are prefix + index */
+    const char *password;          /* xmpp: every account's password */
     char host[256];
     char port[16];
     struct sockaddr_storage *addr;
@@ -216,6 +219,7 @@ void lg_ev_error(struct lg_conn *c, uint64_t sent_ns, int is_send, const char *c
 /* proto backends */
 extern const struct lg_proto lg_proto_weft;
 extern const struct lg_proto lg_proto_mqtt;
+extern const struct lg_proto lg_proto_xmpp;
 
 /* setup.c */
 struct lg_account {

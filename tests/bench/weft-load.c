@@ -40,6 +40,7 @@ struct opts {
     int verbose, quiet;
     const char *sources;
     const char *ws_path;
+    int accounts;
 };
 
 static struct opts o;
@@ -530,7 +531,7 @@ static void reset_conn(struct lg_conn *c)
 /* Without a tokens file (anonymous brokers) accounts are only labels. */
 static int accounts_avail(void)
 {
-    return lg->ntokens ? lg->ntokens : 1 << 30;
+    return lg->ntokens ? lg->ntokens : o.accounts > 0 ? o.accounts : 1 << 30;
 }
 
 /* Assigns accounts so that an account's connections all sit in one room:
@@ -691,20 +692,33 @@ static int make_rooms(int n, int members_each, int first_conn)
     return lg->proto->rooms_init(n);
 }
 
+/* Backends whose rooms are joined per connection (MQTT, XMPP MUC): every
+ * connection in [from, to) joins its room; each room's first member goes
+ * first, so that it creates the room before the rest arrive. */
+static void join_rooms(int from, int to)
+{
+    if (!lg->proto->per_conn_join || !nrooms)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = from; i < to; i++) {
+            struct lg_conn *c = &lg->conns[i];
+            if (c->state == LG_OPEN && c->ready && c->room >= 0 &&
+                (i == rooms[c->room].first) == (pass == 0))
+                lg->proto->room_join(c, c->room);
+            if (pending_total() > 500)
+                lg_loop_run(30, no_pending, NULL, NULL);
+        }
+        lg_loop_run(30, no_pending, NULL, NULL);
+    }
+    if (setup_failures)
+        fprintf(stderr, "weft-load: %d joins failed\n", setup_failures);
+}
+
 static int bulk_connect(int from, int to)
 {
     sample_rss_base();
     int ok = connect_range(from, to, 1);
-    if (lg->proto->per_conn_join && nrooms) {
-        for (int i = from; i < to; i++) {
-            struct lg_conn *c = &lg->conns[i];
-            if (c->state == LG_OPEN && c->ready && c->room >= 0)
-                lg->proto->room_join(c, c->room);
-        }
-        lg_loop_run(30, no_pending, NULL, NULL);
-        if (setup_failures)
-            fprintf(stderr, "weft-load: %d joins failed\n", setup_failures);
-    }
+    join_rooms(from, to);
     lg_loop_run(0.3, NULL, NULL, NULL); /* let the server settle before sampling */
     sample_rss_conn();
     if (!o.quiet)
@@ -858,16 +872,25 @@ static int wl_history(void)
         /* seeders are the room's only live members while seeding */
         if (connect_range(0, ns, 0) == 0)
             return -1;
+        join_rooms(0, ns);
         struct step *s = step_begin("seed", 0);
         seed_left = o.seed;
         closed_loop = 1;
-        uint64_t t0 = lg_now_ns(), last = t0;
-        uint64_t acked_before = 0;
+        uint64_t t0 = lg_now_ns(), last = t0, progress_ns = t0;
+        uint64_t acked_before = 0, acked_seen = 0;
         for (;;) {
             lg_loop_run(1.0, seed_done, seed_tick, &ns);
             if (seed_done(NULL) || alive_count(0, ns) == 0)
                 break;
             uint64_t now = lg_now_ns();
+            if (lg->acked + lg->rate_limited + lg->errors != acked_seen) {
+                acked_seen = lg->acked + lg->rate_limited + lg->errors;
+                progress_ns = now;
+            } else if (now - progress_ns > 30000000000ull) {
+                fprintf(stderr, "weft-load: seeding stalled for 30 s (%" PRIu64 " acked): %s\n",
+                        lg->acked, lg->last_error);
+                break;
+            }
             if (!o.quiet && now - last >= 5000000000ull) {
                 fprintf(stderr, "weft-load: seeded %" PRIu64 "/%ld (%.0f msg/s)\n", lg->acked,
                         o.seed, (double)(lg->acked - acked_before) / ((double)(now - last) / 1e9));
@@ -977,12 +1000,13 @@ static int nconns_total(void)
 
 static int accounts_used(void)
 {
-    if (!lg->ntokens || !lg->nconns)
+    int na = lg->ntokens ? lg->ntokens : o.accounts;
+    if (na <= 0 || !lg->nconns)
         return 0;
-    char *seen = calloc((size_t)lg->ntokens, 1);
+    char *seen = calloc((size_t)na, 1);
     int n = 0;
     for (int i = 0; seen && i < lg->nconns; i++) {
-        int a = lg->conns[i].account % lg->ntokens;
+        int a = lg->conns[i].account % na;
         n += !seen[a];
         seen[a] = 1;
     }
@@ -1206,8 +1230,10 @@ static void usage(FILE *f)
           "                  [--create --weftd PATH --data DIR [--parallel K]]\n"
           "  weft-load [run] --target URL --tokens FILE --workload W1|W2|W3|W4|W5|W6 [options]\n"
           "options:\n"
-          "  --proto weft|mqtt       protocol backend (mqtt: MQTT 3.1.1 over WebSocket; xmpp is planned)\n"
-          "  --ws-path PATH          WebSocket path (default /ws for weft, /mqtt for mqtt)\n"
+          "  --proto weft|mqtt|xmpp  protocol backend (mqtt: MQTT 3.1.1 over WebSocket;\n"
+          "                          xmpp: RFC 7395 + MUC, needs --accounts N [--prefix P --password PW])\n"
+          "  --ws-path PATH          WebSocket path (default /ws for weft and xmpp, /mqtt for mqtt)\n"
+          "  --xmpp-domain D         xmpp domain (default localhost; rooms on conference.D)\n"
           "  --json FILE             write the report as JSON\n"
           "  --server-pid PID        sample server CPU and RSS from /proc/PID\n"
           "  --conns N               W4: idle connections; W5: history readers\n"
@@ -1293,7 +1319,7 @@ enum {
     OPT_CHANNELS, OPT_MEMBERS, OPT_SENDERS, OPT_RATES, OPT_RATE, OPT_DURATION, OPT_DRAIN,
     OPT_CONC, OPT_PER_ACCOUNT, OPT_BODY, OPT_PREFIX, OPT_SEED, OPT_SEED_CONNS, OPT_WINDOW,
     OPT_LIMIT, OPT_SAT, OPT_QUIET, OPT_VERBOSE, OPT_ACCOUNTS, OPT_CREATE, OPT_WEFTD, OPT_DATA,
-    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_TRACE, OPT_WS_PATH, OPT_HELP
+    OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_TRACE, OPT_WS_PATH, OPT_XMPP_DOMAIN, OPT_HELP
 };
 
 static const struct option longopts[] = {
@@ -1332,6 +1358,7 @@ static const struct option longopts[] = {
     { "source-addrs", required_argument, 0, OPT_SOURCES },
     { "trace", required_argument, 0, OPT_TRACE },
     { "ws-path", required_argument, 0, OPT_WS_PATH },
+    { "xmpp-domain", required_argument, 0, OPT_XMPP_DOMAIN },
     { "help", no_argument, 0, OPT_HELP },
     { 0, 0, 0, 0 },
 };
@@ -1344,6 +1371,7 @@ int main(int argc, char **argv)
     const char *rates = NULL;
     int conns = -1, channels = -1, members = -1, senders = -1, window = -1, duration_given = 0;
     int trace_conns = 0;
+    const char *xmpp_domain = "localhost";
 
     if (argc > 1 && !strcmp(argv[1], "setup")) {
         setup = 1;
@@ -1391,7 +1419,7 @@ int main(int argc, char **argv)
         case OPT_SAT: o.sat_p99_ms = atof(optarg); break;
         case OPT_QUIET: o.quiet = 1; break;
         case OPT_VERBOSE: o.verbose++; break;
-        case OPT_ACCOUNTS: accounts = atoi(optarg); break;
+        case OPT_ACCOUNTS: accounts = atoi(optarg); o.accounts = accounts; break;
         case OPT_CREATE: create = 1; break;
         case OPT_WEFTD: weftd = optarg; break;
         case OPT_DATA: data = optarg; break;
@@ -1401,6 +1429,7 @@ int main(int argc, char **argv)
         case OPT_SOURCES: o.sources = optarg; break;
         case OPT_TRACE: trace_conns = atoi(optarg); break;
         case OPT_WS_PATH: o.ws_path = optarg; break;
+        case OPT_XMPP_DOMAIN: xmpp_domain = optarg; break;
         case OPT_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -1448,8 +1477,15 @@ int main(int argc, char **argv)
         proto = &lg_proto_weft;
     else if (!strcmp(o.proto, "mqtt"))
         proto = &lg_proto_mqtt;
+    else if (!strcmp(o.proto, "xmpp"))
+        proto = &lg_proto_xmpp;
     if (!proto) {
-        fprintf(stderr, "weft-load: protocol %s is not implemented (weft, mqtt)\n", o.proto);
+        fprintf(stderr, "weft-load: protocol %s is not implemented (weft, mqtt, xmpp)\n", o.proto);
+        return 2;
+    }
+    if (proto == &lg_proto_xmpp && o.accounts <= 0) {
+        fprintf(stderr, "weft-load: xmpp needs --accounts N (accounts PREFIX0..PREFIX(N-1) "
+                        "with password --password)\n");
         return 2;
     }
     if (w == 5 && !proto->history) {
@@ -1510,6 +1546,9 @@ int main(int argc, char **argv)
     lg = &ctx;
     lg->proto = proto;
     lg->ws_path = o.ws_path;
+    lg->xmpp_domain = xmpp_domain;
+    lg->xmpp_user_prefix = uprefix;
+    lg->password = password;
     lg->verbose = o.verbose;
     lg->quiet = o.quiet;
     lg->trace = trace_conns > 0;
@@ -1536,7 +1575,7 @@ int main(int argc, char **argv)
     snprintf(lg->run_id, sizeof lg->run_id, "%02x%02x%02x", rb[0], rb[1], rb[2]);
     if (o.room_prefix)
         snprintf(lg->room_prefix, sizeof lg->room_prefix, "%s", o.room_prefix);
-    else if (proto->per_conn_join)
+    else if (proto == &lg_proto_mqtt)
         snprintf(lg->room_prefix, sizeof lg->room_prefix, "weft-load/%s/w%d", lg->run_id, w);
     else
         snprintf(lg->room_prefix, sizeof lg->room_prefix, "lg-%s-w%d", lg->run_id, w);
