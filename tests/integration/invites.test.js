@@ -173,3 +173,28 @@ test('an invited user who was offline finds the invitation in channel.list on re
   assert.equal(l.invited, true, show(l));
   assert.equal((await c.cy.request({ type: 'channel.join', channel: ch.id })).type, 'channel');
 });
+
+test('resume after joining a team by invitation replays the team from the join on, not what came before it', async () => {
+  const ch = await team();
+  const since = c.cy.frames.filter((f) => f.seq).reduce((m, f) => Math.max(m, f.seq), c.cy.synced.seq);
+  c.cy.ws.terminate();
+  await c.cy.closed;
+  const early = await sendMsg(c.ana, ch.id, 'before cy was invited');
+  assert.equal((await c.ana.request({ type: 'channel.invite', channel: ch.id, user: u.cy.id })).type, 'ok');
+  // cy joins from another device, then resumes this one from its old cursor.
+  const phone = await connect(server, u.cy.token, { since: early.id });
+  phone.ws.on('error', () => {});
+  assert.equal((await phone.request({ type: 'channel.join', channel: ch.id })).type, 'channel');
+  const late = await sendMsg(c.ana, ch.id, 'after cy joined');
+  await phone.next((f) => f.seq === late.id);
+  const livePhone = phone.frames.filter((f) => f.type === 'event' && f.channel === ch.id).map((f) => [f.seq, f.kind]);
+  phone.ws.terminate();
+  c.cy = await connect(server, u.cy.token, { since });
+  c.cy.ws.on('error', () => {});
+  const evs = c.cy.frames.filter((f) => f.type === 'event' && f.channel === ch.id);
+  const join = evs.find((f) => f.kind === 'join' && f.user?.id === u.cy.id);
+  assert.ok(join, `no join in replay: ${show(evs.map((f) => [f.seq, f.kind]))}`);
+  assert.ok(evs.some((f) => f.seq === late.id));
+  assert.deepEqual(evs.map((f) => [f.seq, f.kind]), livePhone,
+    `resume differs from what a live socket received (events before the join seq ${join.seq} leak to the resumed socket)`);
+});

@@ -187,6 +187,11 @@ test('privacy: a non-member (also a pending requester) never receives a request 
     const leaked = c[n].frames.slice(from[n]).filter((f) => f.channel === caucus.id || f.channel === team.id || f.seq === a.id || f.seq === b.id);
     assert.deepEqual(leaked, [], `${n} received events of channels it is not in`);
   }
+  // Nor does a resume from 0 replay them.
+  const k = await connect(server, u.cy.token, { since: 0 });
+  k.ws.on('error', () => {});
+  assert.deepEqual(k.frames.filter((f) => f.channel === caucus.id || f.channel === team.id), [], 'replay leaked events to a pending requester');
+  k.ws.terminate();
 });
 
 test('access tier can be changed: a request channel made open lets a non-member join at once', async () => {
