@@ -31,7 +31,7 @@ cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch,
 	struct weft_member *m = weft_hub_member(ch, user);
 	int unread = 0;
 	if (m)
-		weft_store_unread(s->store, ch->info.id, m->read_seq, UNREAD_CAP, &unread);
+		weft_store_unread(s->store, ch->info.id, user, m->read_seq, UNREAD_CAP, &unread);
 	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;
 	cJSON *o = weft_proto_channel(&ch->info, m ? m->role : WEFT_ROLE_NONE, ch->nmembers,
 				      reveal ? ch->last_seq : 0, unread);
@@ -118,7 +118,7 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 	cJSON_AddNumberToObject(lim, "burst", s->cfg->burst);
 	weft_conn_send(c, w);
 	c->state = WEFT_CONN_REPLAY;
-	if (weft_replay_start(c, cmd->since)) {
+	if (weft_replay_start(c, cmd->since < 0 ? s->last_seq : cmd->since)) {
 		weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "cannot resume");
 		return;
 	}

@@ -192,8 +192,9 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 	int rc;
 	switch (cmd->type) {
 	case WEFT_CMD_HELLO:
-		if (get_int(root, "since", false, 0, &cmd->since))
-			return fail(err, WEFT_EINVAL, "since must be a non-negative integer");
+		/* -1: a client with no history wants no replay, only what comes next. */
+		if (get_int(root, "since", false, -1, &cmd->since))
+			return fail(err, WEFT_EINVAL, "since must be an integer of at least -1");
 		return WEFT_OK;
 	case WEFT_CMD_PING:
 	case WEFT_CMD_CHANNEL_LIST:

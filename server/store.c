@@ -229,8 +229,8 @@ static const char *const rsql[R_COUNT] = {
 	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"
 			     " ORDER BY e.seq LIMIT ?4",
 	[R_FLOOR] = "SELECT seq FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
-	[R_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0"
-		     " AND id > ? LIMIT ?)",
+	[R_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel_id = ?1 AND deleted = 0"
+		     " AND id > ?2 AND author_id != ?4 LIMIT ?3)",
 	[R_MEMBERS] = "SELECT u.id, u.name, u.display, m.role FROM members m JOIN users u ON u.id = m.user_id"
 		      " WHERE m.channel_id = ? ORDER BY m.role DESC, u.name LIMIT ?",
 	[R_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
@@ -1533,12 +1533,14 @@ int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t sinc
 	return WEFT_OK;
 }
 
-int weft_store_unread(struct weft_store *st, int64_t channel, int64_t after, int cap, int *out)
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
+		      int *out)
 {
 	sqlite3_stmt *s = st->r[R_UNREAD];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, after);
 	sqlite3_bind_int(s, 3, cap);
+	sqlite3_bind_int64(s, 4, reader);
 	*out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	done_stmt(s);
 	return WEFT_OK;

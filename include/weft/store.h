@@ -185,8 +185,10 @@ int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t af
 int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
 			    int64_t *floor_out);
 
-/* Messages in channel after seq `after`, counted up to cap. */
-int weft_store_unread(struct weft_store *st, int64_t channel, int64_t after, int cap, int *out);
+/* Messages in channel after seq `after` that reader did not write, counted
+ * up to cap. */
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
+		      int *out);
 
 struct weft_member_row {
 	struct weft_user_ref user;

@@ -89,6 +89,9 @@ static void test_hello(void **state)
 	weft_cmd_clear(&cmd);
 
 	/* The largest exact double integer is accepted. */
+	parse_ok("{\"type\":\"hello\",\"since\":-1}", &cmd);
+	assert_int_equal(cmd.since, -1); /* no replay: start from now */
+	weft_cmd_clear(&cmd);
 	parse_ok("{\"type\":\"hello\",\"since\":9007199254740992}", &cmd);
 	assert_int_equal(cmd.since, 9007199254740992LL);
 	weft_cmd_clear(&cmd);
@@ -412,7 +415,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"req\":\"r1\",\"type\":\"error\"}", WEFT_EINVAL, "bad_request", "r1" },
 	{ "{\"req\":\"r1\",\"type\":\"channel\"}", WEFT_EINVAL, "bad_request", "r1" },
 	/* hello */
-	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":-1}", WEFT_EINVAL, "bad_request", "h" },
+	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":-2}", WEFT_EINVAL, "bad_request", "h" },
 	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":1.5}", WEFT_EINVAL, "bad_request", "h" },
 	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":\"0\"}", WEFT_EINVAL, "bad_request", "h" },
 	{ "{\"req\":\"h\",\"type\":\"hello\",\"since\":1e300}", WEFT_EINVAL, "bad_request", "h" },

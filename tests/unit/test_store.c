@@ -1098,16 +1098,18 @@ static void test_unread_and_read_mark(void **state)
 	for (int i = 0; i < 6; i++)
 		m[i] = send_msg(f, f->ana, ch, "x");
 	int u = -1;
-	assert_int_equal(weft_store_unread(f->st, ch, 0, 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &u), 0);
 	assert_int_equal(u, 6);
-	assert_int_equal(weft_store_unread(f->st, ch, m[3], 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, m[3], 100, &u), 0);
 	assert_int_equal(u, 2);
-	assert_int_equal(weft_store_unread(f->st, ch, 0, 4, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 4, &u), 0);
 	assert_int_equal(u, 4); /* capped */
 	struct weft_job *j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m[5], NULL));
 	weft_job_free(j);
-	assert_int_equal(weft_store_unread(f->st, ch, m[3], 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, m[3], 100, &u), 0);
 	assert_int_equal(u, 1); /* deleted ones do not count */
+	assert_int_equal(weft_store_unread(f->st, ch, f->ana, 0, 100, &u), 0);
+	assert_int_equal(u, 0); /* nor one's own */
 
 	j = weft_job_new(WEFT_JOB_READ_MARK);
 	j->user = f->ana;
@@ -1227,11 +1229,11 @@ static void test_new_member_nothing_unread(void **state)
 	memset(&l, 0, sizeof l);
 	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), 0);
 	int u = -1;
-	assert_int_equal(weft_store_unread(f->st, ch, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
 	assert_int_equal(u, 0);
 	/* A message after the join is unread. */
 	send_msg(f, f->ana, ch, "after");
-	assert_int_equal(weft_store_unread(f->st, ch, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
 	assert_int_equal(u, 1);
 }
 
