@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_setname_np */
 /* SQLite store: migrations, the writer thread with group commit, and the
  * read-only connection's queries. */
 #include "weft/store.h"
@@ -427,37 +428,46 @@ static int exec_sql(sqlite3 *db, const char *sql)
 	return WEFT_OK;
 }
 
-static int migrate(sqlite3 *db)
+static int read_version(sqlite3 *db)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return WEFT_EIO;
+		return -1;
 	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
 	sqlite3_finalize(s);
-	if (version < 0)
-		return WEFT_EIO;
-	if (version > NMIGRATIONS) {
-		weft_err("store: database schema %d is newer than this weftd (%d)", version, NMIGRATIONS);
-		return WEFT_EIO;
-	}
-	for (int v = version; v < NMIGRATIONS; v++) {
-		char bump[64];
-		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+	return version;
+}
+
+/* Applies the missing migrations, each in its own write transaction. The
+ * version is read inside the transaction, so two processes opening a new
+ * database at once (two `weftd user add`) cannot both apply one. */
+static int migrate(sqlite3 *db)
+{
+	for (;;) {
 		int rc = exec_sql(db, "BEGIN IMMEDIATE");
-		if (!rc)
-			rc = exec_sql(db, migrations[v]);
-		if (!rc)
-			rc = exec_sql(db, bump);
-		if (!rc)
+		if (rc)
+			return rc;
+		int version = read_version(db);
+		if (version < 0 || version > NMIGRATIONS) {
+			exec_sql(db, "ROLLBACK");
+			if (version > NMIGRATIONS)
+				weft_err("store: database schema %d is newer than this weftd (%d)", version,
+					 NMIGRATIONS);
+			return WEFT_EIO;
+		}
+		if (version == NMIGRATIONS)
+			return exec_sql(db, "COMMIT");
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
+		if (!(rc = exec_sql(db, migrations[version])) && !(rc = exec_sql(db, bump)))
 			rc = exec_sql(db, "COMMIT");
 		if (rc) {
 			exec_sql(db, "ROLLBACK");
-			weft_err("store: migration %d failed", v + 1);
+			weft_err("store: migration %d failed", version + 1);
 			return rc;
 		}
-		weft_info("store: applied migration %d", v + 1);
+		weft_info("store: applied migration %d", version + 1);
 	}
-	return WEFT_OK;
 }
 
 /* ---- Open and close. */
@@ -1205,6 +1215,7 @@ static void commit_batch(struct weft_store *st, struct weft_job *batch)
 static void *writer_main(void *arg)
 {
 	struct weft_store *st = arg;
+	pthread_setname_np(pthread_self(), "weft-store");
 	for (;;) {
 		pthread_mutex_lock(&st->lock);
 		while (!st->queue && !st->stopping) {

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_setname_np */
 /* Worker pool: a locked FIFO in, a locked FIFO out. */
 #include "weft/workq.h"
 
@@ -19,6 +20,7 @@ struct weft_workq {
 static void *worker_main(void *arg)
 {
 	struct weft_workq *q = arg;
+	pthread_setname_np(pthread_self(), "weft-worker");
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (!q->in && !q->stopping)
