@@ -354,8 +354,9 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	}
 	/* A joiner receives its own join; a leaver receives its own leave. */
 	if (ev->kind == WEFT_EV_JOIN) {
-		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER,
-				    ev->seq);
+		if (!weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER,
+					 ev->seq))
+			weft_hub_member(ch, ev->user.id)->joined_seq = ev->seq;
 		replay_membership(s, ev->user.id, ch->info.id, ev->seq, true);
 	} else if (ev->kind == WEFT_EV_ROLE) {
 		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role, 0);

@@ -136,9 +136,21 @@ static void on_leave(struct weft_conn *c, struct weft_cmd *cmd)
 	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
 	if (!ch)
 		return;
-	if (weft_hub_role(ch, c->ses.user_id) == WEFT_ROLE_NONE) {
+	int role = weft_hub_role(ch, c->ses.user_id);
+	if (role == WEFT_ROLE_NONE) {
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
 		return;
+	}
+	if (role == WEFT_ROLE_OWNER && ch->nmembers > 1 && ch->info.kind != WEFT_KIND_DM) {
+		int owners = 0;
+		for (int i = 0; i < ch->nmembers; i++)
+			owners += ch->members[i].role == WEFT_ROLE_OWNER;
+		if (owners == 1) {
+			/* A channel with members always keeps someone who can run it. */
+			weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
+					"you are the only owner: make someone else owner first (channel.role)");
+			return;
+		}
 	}
 	struct weft_job *job = weft_job_new(WEFT_JOB_LEAVE);
 	if (job) {

@@ -62,17 +62,21 @@ int weft_replay_start(struct weft_conn *c, int64_t since)
 	c->replay = r;
 	struct weft_hub_user *u = weft_hub_user(&s->hub, c->ses.user_id, false);
 	for (int i = 0; u && i < u->nchannels; i++) {
-		int64_t id = u->channels[i], floor = 0;
-		weft_store_replay_floor(s->store, id, since, s->cfg->replay_max, &floor);
-		if (floor > since) {
+		int64_t id = u->channels[i], floor = 0, from = since;
+		/* Nothing from before this membership began: the join event on. */
+		struct weft_member *m = weft_hub_member(weft_hub_channel_get(&s->hub, id), c->ses.user_id);
+		if (m && m->joined_seq - 1 > from)
+			from = m->joined_seq - 1;
+		weft_store_replay_floor(s->store, id, from, s->cfg->replay_max, &floor);
+		if (floor > from) {
 			/* Too much missed here: the client pages the older part. */
 			cJSON *g = weft_proto_reply("gap", NULL);
 			cJSON_AddNumberToObject(g, "channel", (double)id);
 			cJSON_AddNumberToObject(g, "from", (double)(floor + 1));
-			cJSON_AddNumberToObject(g, "since", (double)since);
+			cJSON_AddNumberToObject(g, "since", (double)from);
 			weft_conn_send(c, g);
 		}
-		if (add(r, id, floor > since ? floor : since))
+		if (add(r, id, floor > from ? floor : from))
 			return WEFT_ENOMEM;
 	}
 	return WEFT_OK;

@@ -173,12 +173,13 @@ static void load_channel(void *arg, const struct weft_channel_info *c, int64_t l
 	weft_hub_channel_put(&((struct weft_server *)arg)->hub, c, last_seq);
 }
 
-static void load_member(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq)
+static void load_member(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,
+			int64_t joined_seq)
 {
 	struct weft_server *s = arg;
 	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, channel);
-	if (ch)
-		weft_hub_member_set(&s->hub, ch, user, role, read_seq);
+	if (ch && !weft_hub_member_set(&s->hub, ch, user, role, read_seq))
+		weft_hub_member(ch, user)->joined_seq = joined_seq;
 }
 
 static void server_free(struct weft_server *s)
@@ -323,13 +324,19 @@ static void close_deactivated(void *arg, int64_t user)
 	weft_server_close_user(arg, user, "account deactivated");
 }
 
-/* Accounts deactivated by `weftd user deactivate` (another process) lose
- * their live sockets within a sweep period. */
+/* Accounts deactivated and sessions revoked by another process (`weftd user
+ * deactivate|passwd|reset`) lose their live sockets within a sweep period. */
+static void close_revoked(void *arg, int64_t session)
+{
+	weft_server_close_session(arg, session);
+}
+
 static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct weft_server *s = (struct weft_server *)((char *)sul - offsetof(struct weft_server, sweep));
 	int64_t now = weft_now_ms();
 	weft_store_deactivated_since(s->store, s->swept_ms - 1000, close_deactivated, s);
+	weft_store_revoked_since(s->store, s->swept_ms - 1000, close_revoked, s);
 	s->swept_ms = now;
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }

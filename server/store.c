@@ -101,6 +101,12 @@ static const char *const migrations[] = {
 	"  created_ms INTEGER NOT NULL,"
 	"  expires_ms INTEGER NOT NULL,"
 	"  used_ms INTEGER) WITHOUT ROWID;",
+	/* 3: where each membership starts (replay begins there), and when a
+	 * session was revoked (so that a running server closes its sockets
+	 * even when another process revoked it). */
+	"ALTER TABLE members ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN revoked_ms INTEGER;"
+	"CREATE INDEX sessions_revoked ON sessions(revoked_ms) WHERE revoked = 1;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -143,7 +149,7 @@ enum wstmt {
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
-	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_DM_RENAME,
+	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_DM_RENAME, W_MEMBER_JOINED,
 	W_COUNT
 };
 
@@ -175,7 +181,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_INSERT] = "INSERT INTO sessions(user_id, token_hash, created_ms, last_used_ms, expires_ms, name)"
 			     " VALUES(?,?,?,?,?,?)",
 	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
-	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1 WHERE id = ?",
+	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE id = ?1",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
 	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title)"
 			  " VALUES(?,?,?,?,?,?,?,?)",
@@ -198,7 +204,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_ACTIVE_OK] = "SELECT 1 FROM users WHERE id = ? AND active = 1",
 	[W_USER_ACTIVE] = "UPDATE users SET active = ?1, deactivated_ms = CASE WHEN ?1 THEN NULL ELSE ?2 END"
 			  " WHERE id = ?3",
-	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0",
+	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE user_id = ?1 AND revoked = 0",
+	[W_MEMBER_JOINED] = "UPDATE members SET joined_seq = ?1 WHERE channel_id = ?2 AND user_id = ?3",
 	[W_USER_PASSWORD] = "UPDATE users SET pw_hash = ? WHERE id = ?",
 	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
 	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
@@ -210,7 +217,7 @@ enum rstmt {
 	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
 	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
-	R_SIGNUP,
+	R_SIGNUP, R_REVOKED,
 	R_COUNT
 };
 
@@ -237,11 +244,12 @@ static const char *const rsql[R_COUNT] = {
 	[R_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
 	[R_LOAD_CHANNELS] = "SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms,"
 			    " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c",
-	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq FROM members",
+	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq, joined_seq FROM members",
 	[R_USER_GET] = PROFILE_SELECT " WHERE id = ?",
 	[R_USER_FIND] = PROFILE_SELECT " WHERE active = 1 AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
 			" ORDER BY name LIMIT ?2",
 	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
+	[R_REVOKED] = "SELECT id FROM sessions WHERE revoked = 1 AND revoked_ms >= ?",
 	[R_REQ_GET] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.user_id = ?",
 	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 ORDER BY r.ts_ms LIMIT ?",
 	[R_REQ_COUNT] = "SELECT count(*) FROM requests WHERE channel_id = ? AND state = 0",
@@ -712,6 +720,12 @@ static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel
 	int64_t seq;
 	if ((rc = insert_event(st, channel, WEFT_EV_JOIN, now, j->user, user, role, &seq)))
 		return rc;
+	s = st->w[W_MEMBER_JOINED];
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, channel);
+	sqlite3_bind_int64(s, 3, user);
+	if ((rc = exec_stmt(s)))
+		return rc;
 	return push_event(st, j, seq);
 }
 
@@ -980,6 +994,7 @@ static int revoke_user_sessions(struct weft_store *st, int64_t user)
 {
 	sqlite3_stmt *s = st->w[W_USER_SESSIONS_REVOKE];
 	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, weft_now_ms());
 	return exec_stmt(s);
 }
 
@@ -1165,6 +1180,7 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 	case WEFT_JOB_SESSION_REVOKE:
 		s = st->w[W_SESSION_REVOKE];
 		sqlite3_bind_int64(s, 1, j->target);
+		sqlite3_bind_int64(s, 2, now);
 		return exec_stmt(s);
 	case WEFT_JOB_READ_MARK:
 		s = st->w[W_READ_MARK];
@@ -1587,7 +1603,8 @@ int64_t weft_store_last_seq(struct weft_store *st)
 
 int weft_store_load(struct weft_store *st,
 		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
-		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq),
+		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,
+				      int64_t joined_seq),
 		    void *arg)
 {
 	sqlite3_stmt *s = st->r[R_LOAD_CHANNELS];
@@ -1600,7 +1617,7 @@ int weft_store_load(struct weft_store *st,
 	s = st->r[R_LOAD_MEMBERS];
 	while (sqlite3_step(s) == SQLITE_ROW)
 		on_member(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-			  sqlite3_column_int(s, 2), sqlite3_column_int64(s, 3));
+			  sqlite3_column_int(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4));
 	done_stmt(s);
 	return WEFT_OK;
 }
@@ -1750,4 +1767,15 @@ int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], i
 	}
 	done_stmt(s);
 	return rc;
+}
+
+int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
+			     void (*cb)(void *arg, int64_t session), void *arg)
+{
+	sqlite3_stmt *s = st->r[R_REVOKED];
+	sqlite3_bind_int64(s, 1, since_ms);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(s, 0));
+	done_stmt(s);
+	return WEFT_OK;
 }

@@ -29,6 +29,7 @@ struct weft_member {
 	int64_t user;
 	int role;
 	int64_t read_seq;
+	int64_t joined_seq;    /* the seq of this membership's join event */
 };
 
 struct weft_hub_channel {

@@ -207,6 +207,10 @@ int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *
 int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profile *out, int max,
 			 int *n);
 
+/* Sessions revoked at or after since_ms, through a callback. */
+int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
+			     void (*cb)(void *arg, int64_t session), void *arg);
+
 /* Users deactivated at or after since_ms, through a callback. */
 int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
 				 void (*cb)(void *arg, int64_t user), void *arg);
@@ -246,7 +250,8 @@ int64_t weft_store_last_seq(struct weft_store *st);
  * Service thread, before serving. */
 int weft_store_load(struct weft_store *st,
 		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
-		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq),
+		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,
+				      int64_t joined_seq),
 		    void *arg);
 
 #endif

@@ -55,3 +55,13 @@ test('unread counts only messages written by others', async () => {
   assert.equal(mine.unread, 2);
   await c.close();
 });
+
+test('the only owner cannot leave a channel that has other members', async () => {
+  const a = await server.connect(ana.token, { since: -1 });
+  const r = await a.request({ type: 'channel.leave', channel: chan.id });
+  assert.deepEqual([r.type, r.code], ['error', 'forbidden']);
+  const solo = (await a.request({ type: 'channel.create', name: 'solo', kind: 'cohort' })).channel;
+  const ok = await a.request({ type: 'channel.leave', channel: solo.id });
+  assert.equal(ok.type, 'ok', 'an owner alone may leave');
+  await a.close();
+});

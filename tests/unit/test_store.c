@@ -1133,7 +1133,7 @@ struct loaded {
 	struct weft_channel_info chans[8];
 	int64_t last_seq[8];
 	int nmembers;
-	int64_t mchan[16], muser[16], mread[16];
+	int64_t mchan[16], muser[16], mread[16], mjoined[16];
 	int mrole[16];
 };
 
@@ -1146,15 +1146,25 @@ static void on_channel(void *arg, const struct weft_channel_info *c, int64_t las
 	}
 }
 
-static void on_member(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq)
+static void on_member(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,
+		      int64_t joined_seq)
 {
 	struct loaded *l = arg;
 	if (l->nmembers < 16) {
 		l->mchan[l->nmembers] = channel;
 		l->muser[l->nmembers] = user;
 		l->mrole[l->nmembers] = role;
+		l->mjoined[l->nmembers] = joined_seq;
 		l->mread[l->nmembers++] = read_seq;
 	}
+}
+
+static int64_t loaded_joined_seq(const struct loaded *l, int64_t ch, int64_t user)
+{
+	for (int i = 0; i < l->nmembers; i++)
+		if (l->mchan[i] == ch && l->muser[i] == user)
+			return l->mjoined[i];
+	return -1;
 }
 
 static int64_t loaded_read_seq(const struct loaded *l, int64_t ch, int64_t user)
@@ -1225,9 +1235,12 @@ static void test_new_member_nothing_unread(void **state)
 	for (int i = 0; i < 5; i++)
 		send_msg(f, f->ana, ch, "before bo joined");
 	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	int64_t join_seq = weft_store_last_seq(f->st);
 	struct loaded l;
 	memset(&l, 0, sizeof l);
 	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), 0);
+	/* The membership remembers its join event: replay starts there. */
+	assert_int_equal(loaded_joined_seq(&l, ch, f->bo), join_seq);
 	int u = -1;
 	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
 	assert_int_equal(u, 0);
