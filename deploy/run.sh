@@ -20,7 +20,7 @@ weft_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=OFF
 if [ ! -f "$DATA/weft.db" ]; then
 	# A random first password, shown once. Change it after signing in.
 	PASSWORD="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
-	printf '%s\n' "$PASSWORD" | ./build/weftd user add "$ADMIN" --admin --display "Administrator" --data "$DATA" >/dev/null
+	printf '%s\n' "$PASSWORD" | ./build/weftd user add "$ADMIN" --admin --display "Administrator" --data "$DATA" --log-level warn >/dev/null
 	cat <<MSG
 
   Weft is set up in $DATA.
