@@ -18,6 +18,27 @@ struct weft_hub_channel *weft_cmd_channel(struct weft_conn *c, const struct weft
 	return ch;
 }
 
+struct weft_hub_channel *weft_cmd_channel_may(struct weft_conn *c, const struct weft_cmd *cmd, int action,
+					      const char *denied)
+{
+	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
+	if (ch && !weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), action)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, denied);
+		return NULL;
+	}
+	return ch;
+}
+
+struct weft_job *weft_cmd_job(int kind, const struct weft_hub_channel *ch, int64_t target)
+{
+	struct weft_job *job = weft_job_new(kind);
+	if (job) {
+		job->channel = ch->info.id;
+		job->target = target;
+	}
+	return job;
+}
+
 bool weft_cmd_allowed(struct weft_hub_channel *ch, int role, int action)
 {
 	return weft_policy_allows(role, ch->info.kind, ch->info.access, ch->info.archived, action);
@@ -205,13 +226,9 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 
 static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_READ, "members only");
 	if (!ch)
 		return;
-	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "members only");
-		return;
-	}
 	struct weft_message *msgs = calloc((size_t)cmd->limit, sizeof *msgs);
 	int n = 0;
 	bool more = false;

@@ -122,12 +122,9 @@ static void on_join(struct weft_conn *c, struct weft_cmd *cmd)
 				ch->info.archived ? "this channel is archived" : "invite-only channel");
 		return;
 	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_JOIN);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = c->ses.user_id;
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_JOIN, ch, c->ses.user_id);
+	if (job)
 		job->role = WEFT_ROLE_MEMBER;
-	}
 	weft_cmd_submit(c, cmd, job, joined_done);
 }
 
@@ -152,23 +149,15 @@ static void on_leave(struct weft_conn *c, struct weft_cmd *cmd)
 			return;
 		}
 	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_LEAVE);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = c->ses.user_id;
-	}
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_LEAVE, ch, c->ses.user_id);
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
 static void on_members(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_READ, "members only");
 	if (!ch)
 		return;
-	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_READ)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "members only");
-		return;
-	}
 	int max = ch->nmembers < MEMBERS_PAGE_MAX ? ch->nmembers : MEMBERS_PAGE_MAX;
 	struct weft_member_row *rows = calloc((size_t)max + 1, sizeof *rows);
 	int n = 0;
@@ -239,13 +228,9 @@ static void filed_done(void *ctx, struct weft_job *job)
 
 static void on_requests(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_MODERATE, "moderators only");
 	if (!ch)
 		return;
-	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_MODERATE)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "moderators only");
-		return;
-	}
 	struct weft_request_row *rows = calloc(REQUESTS_PAGE_MAX, sizeof *rows);
 	int n = 0;
 	if (!rows || weft_store_requests(c->srv->store, ch->info.id, rows, REQUESTS_PAGE_MAX, &n)) {
@@ -308,12 +293,9 @@ static void on_decide(struct weft_conn *c, struct weft_cmd *cmd)
 	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
 	if (!ch || !moderator_or_error(c, cmd, ch))
 		return;
-	struct weft_job *job = weft_job_new(WEFT_JOB_REQUEST_DECIDE);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = cmd->user;
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_REQUEST_DECIDE, ch, cmd->user);
+	if (job)
 		job->flag = cmd->approve;
-	}
 	weft_cmd_submit(c, cmd, job, decided_done);
 }
 
@@ -362,12 +344,9 @@ static void on_invite(struct weft_conn *c, struct weft_cmd *cmd)
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "this channel is archived");
 		return;
 	}
-	struct weft_job *job = weft_job_new(cmd->type == WEFT_CMD_CHANNEL_INVITE ? WEFT_JOB_INVITE
-										  : WEFT_JOB_UNINVITE);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = cmd->user;
-	}
+	struct weft_job *job = weft_cmd_job(cmd->type == WEFT_CMD_CHANNEL_INVITE ? WEFT_JOB_INVITE
+										  : WEFT_JOB_UNINVITE,
+					    ch, cmd->user);
 	weft_cmd_submit(c, cmd, job, invited_done);
 }
 
@@ -392,23 +371,15 @@ static void on_remove(struct weft_conn *c, struct weft_cmd *cmd)
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "you cannot remove someone of that role");
 		return;
 	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_REMOVE);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = cmd->user;
-	}
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_REMOVE, ch, cmd->user);
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
 static void on_role(struct weft_conn *c, struct weft_cmd *cmd)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
+	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_SET_ROLE, "owners only");
 	if (!ch)
 		return;
-	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_SET_ROLE)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "owners only");
-		return;
-	}
 	if (cmd->user == c->ses.user_id) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "owners cannot change their own role");
 		return;
@@ -417,12 +388,9 @@ static void on_role(struct weft_conn *c, struct weft_cmd *cmd)
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
 		return;
 	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_ROLE);
-	if (job) {
-		job->channel = ch->info.id;
-		job->target = cmd->user;
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_ROLE, ch, cmd->user);
+	if (job)
 		job->role = cmd->role;
-	}
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 

@@ -1674,15 +1674,20 @@ int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profi
 	return WEFT_OK;
 }
 
-int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
-				 void (*cb)(void *arg, int64_t user), void *arg)
+/* Calls cb with the first column of every row of s bound to since_ms. */
+static int each_id_since(sqlite3_stmt *s, int64_t since_ms, void (*cb)(void *arg, int64_t id), void *arg)
 {
-	sqlite3_stmt *s = st->r[R_DEACTIVATED];
 	sqlite3_bind_int64(s, 1, since_ms);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		cb(arg, sqlite3_column_int64(s, 0));
 	done_stmt(s);
 	return WEFT_OK;
+}
+
+int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
+				 void (*cb)(void *arg, int64_t user), void *arg)
+{
+	return each_id_since(st->r[R_DEACTIVATED], since_ms, cb, arg);
 }
 
 static void read_request(sqlite3_stmt *s, struct weft_request_row *r)
@@ -1772,10 +1777,5 @@ int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], i
 int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
 			     void (*cb)(void *arg, int64_t session), void *arg)
 {
-	sqlite3_stmt *s = st->r[R_REVOKED];
-	sqlite3_bind_int64(s, 1, since_ms);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		cb(arg, sqlite3_column_int64(s, 0));
-	done_stmt(s);
-	return WEFT_OK;
+	return each_id_since(st->r[R_REVOKED], since_ms, cb, arg);
 }

@@ -122,6 +122,12 @@ void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd);
 /* The channel named by cmd, or NULL after answering not_found. */
 struct weft_hub_channel *weft_cmd_channel(struct weft_conn *c, const struct weft_cmd *cmd);
 bool weft_cmd_allowed(struct weft_hub_channel *ch, int role, int action);
+/* The channel named by cmd when c's user may perform action there; NULL
+ * after answering not_found, or forbidden with `denied`. */
+struct weft_hub_channel *weft_cmd_channel_may(struct weft_conn *c, const struct weft_cmd *cmd, int action,
+					      const char *denied);
+/* A new job of kind about channel ch and target (NULL on allocation failure). */
+struct weft_job *weft_cmd_job(int kind, const struct weft_hub_channel *ch, int64_t target);
 /* The channel object as user sees it (role, unread, pending, invited). */
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user);
 /* Queues job for c (taking ownership) with cmd's req; answers unavailable on failure. */
