@@ -2,13 +2,24 @@
 // messages, members, and join requests for moderators. Features the server
 // does not support yet answer with an error; its text is shown as is.
 import { h, clear, nextId } from './dom.js';
-import { openDialog, alertLine, noteLine } from './dialog.js';
+import { openDialog, alertLine, noteLine, confirmDialog } from './dialog.js';
 import { accessLabel, cap, isPendingFlag, isInvited, ACCESS_HELP, KIND_HELP, DEFAULT_ACCESS } from './util.js';
 import { formatTime } from './timefmt.js';
 
 const errText = (e) => (e && e.message ? e.message : 'Something went wrong. Try again.');
 const userName = (u) => (u ? u.display || u.name || `user ${u.id}` : 'someone');
 const countLabel = (n) => (typeof n === 'number' ? `${n} ${n === 1 ? 'member' : 'members'}` : null);
+
+// "Ana Bell @ana" and, below, "Alameda County · Bay Area · Equity Officer".
+export function personInfo(u, { me = false, tags = [] } = {}) {
+  const meta = [u.title, u.jurisdiction, u.region].filter((x) => typeof x === 'string' && x.trim()).join(' · ');
+  return h('div', { class: 'person-info' },
+    h('p', { class: 'person-name' }, userName(u), me ? ' (you)' : null,
+      u.display && u.name ? h('span', { class: 'person-handle' }, ` @${u.name}`) : null,
+      tags.filter(Boolean).map((t) => [' ', h('span', { class: `tag${t.cls ? ` ${t.cls}` : ''}` }, t.text || t)])),
+    meta ? h('p', { class: 'person-meta' }, meta) : null);
+}
+export { userName, errText };
 
 // ------------------------------------------------------------ browse
 
@@ -239,9 +250,7 @@ function peopleSearch(app, { label, actionLabel, onPick }) {
       for (const u of users) {
         const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `${actionLabel} ${userName(u)}` }, actionLabel);
         btn.addEventListener('click', () => onPick(u, btn, alert));
-        results.append(h('li', { class: 'person' },
-          h('span', { class: 'person-name' }, userName(u), u.display && u.name ? h('span', { class: 'person-handle' }, ` @${u.name}`) : null),
-          btn));
+        results.append(h('li', { class: 'person' }, personInfo(u), h('div', { class: 'person-actions' }, btn)));
       }
     } catch (e) {
       if (mine !== seq) return;
@@ -250,7 +259,8 @@ function peopleSearch(app, { label, actionLabel, onPick }) {
     }
   };
   input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(search, 250); });
-  return [h('div', { class: 'field' }, h('label', { for: id }, label), input), status, alert, results];
+  return [h('div', { class: 'field' }, h('label', { for: id }, label), input,
+    h('p', { class: 'hint' }, 'Search by name or username.')), status, alert, results];
 }
 
 async function openDm(app, user, dlg, alert) {
@@ -271,15 +281,20 @@ export function newDirectMessage(app) {
   });
 }
 
+const ROLE_ACTIONS = [['member', 'Make member'], ['moderator', 'Make moderator'], ['owner', 'Make owner']];
+const ROLE_DONE = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
+
 export async function members(app, c) {
   if (!c) return;
   const alert = alertLine();
   const status = noteLine();
+  const done = noteLine();
   const list = h('ul', { class: 'people-list', 'aria-label': 'Members' });
-  const mod = c.role === 'owner' || c.role === 'moderator';
-  const content = [status, alert, list];
+  const myRole = () => app.channel(c.id)?.role;
+  const isMod = () => ['owner', 'moderator'].includes(myRole());
+  const content = [status, done, alert, list];
   let dlg;
-  if (mod && c.kind !== 'dm') {
+  if (isMod() && c.kind !== 'dm') {
     const invited = noteLine();
     content.push(h('h3', { class: 'section-title' }, 'Invite people'), invited,
       ...peopleSearch(app, {
@@ -297,23 +312,265 @@ export async function members(app, c) {
         },
       }));
   }
-  dlg = openDialog({ title: c.kind === 'dm' ? 'People in this conversation' : `Members of #${c.name}`, content });
-  status.show('Loading members…');
-  try {
-    const r = await app.request({ type: 'channel.members', channel: c.id });
-    const ms = r.members || [];
-    status.show(`${ms.length} ${ms.length === 1 ? 'member' : 'members'}`);
+  const unsubs = [];
+  dlg = openDialog({
+    title: c.kind === 'dm' ? 'People in this conversation' : `Members of #${c.name}`,
+    content,
+    onClose: () => unsubs.forEach((u) => u()),
+  });
+
+  let ms = [];
+  const act = async (m, what, fn) => {
+    alert.show('');
+    done.show('');
+    try {
+      await fn();
+      done.show(what);
+      await load();
+    } catch (e) {
+      alert.show(errText(e));
+    }
+  };
+
+  const remove = async (m) => {
+    const ch = app.channel(c.id) || c;
+    const ok = await confirmDialog({
+      title: `Remove ${userName(m)} from #${ch.name}?`,
+      message: ch.access === 'open'
+        ? 'They stop receiving its messages at once. Since the channel is open, they can join again from Browse channels.'
+        : 'They stop receiving its messages at once. To come back they would need to ask again or be invited.',
+      confirmLabel: 'Remove',
+      danger: true,
+    });
+    if (!ok) return;
+    await act(m, `${userName(m)} was removed from #${ch.name}.`, () => app.request({ type: 'channel.remove', channel: c.id, user: m.id }));
+  };
+
+  const setRole = async (m, role) => {
+    if (role === 'owner') {
+      const ok = await confirmDialog({
+        title: `Make ${userName(m)} an owner?`,
+        message: 'Owners can do everything you can: change roles, edit and archive the channel, and remove moderators.',
+        confirmLabel: 'Make owner',
+      });
+      if (!ok) return;
+    }
+    await act(m, `${userName(m)} is now ${ROLE_DONE[role]}.`, () => app.request({ type: 'channel.role', channel: c.id, user: m.id, role }));
+  };
+
+  const render = () => {
+    const focusKey = list.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    const focusUser = focusKey ? focusKey.split(':')[0] : null;
+    clear(list);
+    const mine = myRole();
+    const moderating = isMod() && c.kind !== 'dm';
     for (const m of ms) {
       const me = m.id === app.me().id;
-      list.append(h('li', { class: 'person' },
-        h('span', { class: 'person-name' }, userName(m), me ? ' (you)' : null),
-        m.role && m.role !== 'member' ? h('span', { class: 'tag' }, cap(m.role)) : null,
-        me ? null : h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Message ${userName(m)}`, onclick: () => openDm(app, m, dlg, alert) }, 'Message')));
+      const actions = h('div', { class: 'person-actions' });
+      const btn = (text, label, key, onclick, cls = 'btn-secondary') => actions.append(h('button', {
+        type: 'button', class: `btn ${cls} btn-small`, 'aria-label': label, 'data-key': `${m.id}:${key}`, onclick,
+      }, text));
+      if (!me) btn('Message', `Message ${userName(m)}`, 'dm', () => openDm(app, m, dlg, alert));
+      if (moderating && !me) {
+        if (mine === 'owner') {
+          for (const [role, text] of ROLE_ACTIONS) {
+            if (role !== m.role) btn(text, `${text}: ${userName(m)}`, role, () => setRole(m, role));
+          }
+        }
+        if (m.role !== 'owner' && (m.role !== 'moderator' || mine === 'owner')) {
+          btn('Remove', `Remove ${userName(m)}`, 'remove', () => remove(m), 'btn-danger-quiet');
+        }
+      }
+      list.append(h('li', { class: 'person', 'data-user': String(m.id) },
+        personInfo(m, { me, tags: [m.role && m.role !== 'member' ? cap(m.role) : null] }),
+        actions.firstChild ? actions : null));
     }
-  } catch (e) {
-    status.show('');
-    alert.show(`Couldn’t load members: ${errText(e)}`);
-  }
+    if (focusKey) {
+      const again = list.querySelector(`[data-key="${focusKey}"]`)
+        || list.querySelector(`[data-user="${focusUser}"] button`);
+      if (again) again.focus(); else dlg.querySelector('.dialog-head button')?.focus();
+    }
+  };
+
+  let loading = null;
+  const load = async () => {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const r = await app.request({ type: 'channel.members', channel: c.id });
+        ms = r.members || [];
+        status.show(`${ms.length} ${ms.length === 1 ? 'member' : 'members'}`);
+        render();
+      } catch (e) {
+        status.show('');
+        alert.show(`Couldn’t load members: ${errText(e)}`);
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  };
+
+  let reloadTimer = null;
+  unsubs.push(app.on('members', (id) => {
+    if (id !== c.id) return;
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, 150);
+  }));
+  unsubs.push(app.on('channel', (id) => { if (id === c.id) render(); }));
+  unsubs.push(app.on('removed', (id) => { if (id === c.id) dlg.close(); }));
+  status.show('Loading members…');
+  await load();
+}
+
+// ------------------------------------------------------------ channel settings (moderators)
+
+export function channelSettings(app, c0) {
+  if (!c0) return;
+  const id = c0.id;
+  const ch = () => app.channel(id) || c0;
+  const alert = alertLine();
+  const saved = noteLine();
+  const nameId = nextId('name');
+  const topicId = nextId('topic');
+  const name = h('input', { id: nameId, class: 'input', type: 'text', required: true, maxlength: '64', autocomplete: 'off',
+    spellcheck: 'false', 'aria-describedby': `${nameId}-help` });
+  const topic = h('input', { id: topicId, class: 'input', type: 'text', maxlength: '250', autocomplete: 'off' });
+  const access = radioGroup('Who can join', 'access', [
+    ['open', 'Open', ACCESS_HELP.open],
+    ['request', 'Request to join', ACCESS_HELP.request],
+    ['invite', 'Invite only', ACCESS_HELP.invite],
+  ], c0.access);
+  name.addEventListener('input', () => {
+    const v = name.value.toLowerCase().replace(/\s+/g, '-').replace(/[^a-z0-9-]/g, '');
+    if (v !== name.value) name.value = v;
+  });
+  let dirty = false;
+  const fill = () => {
+    const c = ch();
+    name.value = c.name || '';
+    topic.value = c.topic || '';
+    const r = access.querySelector(`input[value="${c.access}"]`);
+    if (r) r.checked = true;
+    dirty = false;
+  };
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes');
+  const archivedNote = h('p', { class: 'hint' });
+  const fields = h('fieldset', { class: 'plain-fieldset' },
+    h('legend', { class: 'sr-only' }, 'Name, topic and who can join'),
+    h('div', { class: 'stack' },
+      h('div', { class: 'field' },
+        h('label', { for: nameId }, 'Name'),
+        name,
+        h('p', { id: `${nameId}-help`, class: 'hint' }, 'Lowercase letters, numbers and hyphens.')),
+      h('div', { class: 'field' }, h('label', { for: topicId }, 'Topic'), topic),
+      access));
+  const form = h('form', { class: 'stack', novalidate: true },
+    archivedNote, fields, alert, saved,
+    h('div', { class: 'dialog-actions' }, save));
+  form.addEventListener('input', () => { dirty = true; saved.show(''); });
+  form.addEventListener('change', () => { dirty = true; });
+
+  const archiveAlert = alertLine();
+  const archiveHelp = h('p', { class: 'hint' });
+  const archiveBtn = h('button', { type: 'button', class: 'btn btn-secondary' });
+  const archiveSection = h('section', { class: 'stack settings-section', 'aria-labelledby': `${nameId}-arch` },
+    h('h3', { id: `${nameId}-arch`, class: 'section-title' }, 'Archive'),
+    archiveHelp, archiveAlert,
+    h('div', { class: 'dialog-actions' }, archiveBtn));
+
+  const unsubs = [];
+  const dlg = openDialog({
+    title: `Channel settings for #${c0.name}`,
+    className: 'dialog-wide',
+    content: [form, archiveSection],
+    onClose: () => unsubs.forEach((u) => u()),
+  });
+  const titleEl = dlg.querySelector('.dialog-title');
+
+  const renderState = () => {
+    const c = ch();
+    titleEl.textContent = `Channel settings for #${c.name}`;
+    const archived = Boolean(c.archived);
+    fields.disabled = archived;
+    save.disabled = archived;
+    archivedNote.textContent = archived ? 'This channel is archived. Unarchive it below to change its settings or post again.' : '';
+    archivedNote.hidden = !archived;
+    archiveHelp.textContent = archived
+      ? 'Unarchiving reopens the channel: members can post again.'
+      : 'Archiving makes the channel read-only: members keep its history, but nobody can post, edit, join or be invited until it is unarchived.';
+    archiveBtn.textContent = archived ? 'Unarchive channel' : 'Archive channel';
+    archiveBtn.className = `btn ${archived ? 'btn-primary' : 'btn-danger'}`;
+  };
+  fill();
+  renderState();
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    alert.show('');
+    saved.show('');
+    const c = ch();
+    if (!/^[a-z0-9-]{1,64}$/.test(name.value)) {
+      alert.show('Give the channel a name: lowercase letters, numbers and hyphens.');
+      name.focus();
+      return;
+    }
+    const msg = { type: 'channel.update', channel: id };
+    const tier = access.querySelector('input:checked')?.value;
+    if (name.value !== c.name) msg.name = name.value;
+    if (topic.value.trim() !== (c.topic || '')) msg.topic = topic.value.trim();
+    if (tier && tier !== c.access) msg.access = tier;
+    if (Object.keys(msg).length === 2) { saved.show('Nothing to save: no changes.'); return; }
+    save.disabled = true;
+    try {
+      await app.request(msg);
+      dirty = false;
+      app.updateChannel({ id, ...(msg.name ? { name: msg.name } : {}), ...('topic' in msg ? { topic: msg.topic } : {}), ...(msg.access ? { access: msg.access } : {}) });
+      saved.show('Saved. Everyone in the channel sees the change now.');
+    } catch (ex) {
+      alert.show(ex.code === 'conflict' ? `A channel called “${msg.name}” already exists. Pick another name.` : `Couldn’t save: ${errText(ex)}`);
+    } finally {
+      save.disabled = Boolean(ch().archived);
+    }
+  });
+
+  archiveBtn.addEventListener('click', async () => {
+    archiveAlert.show('');
+    const c = ch();
+    const archive = !c.archived;
+    if (archive) {
+      const ok = await confirmDialog({
+        title: `Archive #${c.name}?`,
+        message: 'Nobody will be able to post in it until it is unarchived. Its history stays readable for members.',
+        confirmLabel: 'Archive',
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    archiveBtn.disabled = true;
+    try {
+      await app.request({ type: 'channel.archive', channel: id, archived: archive });
+      app.updateChannel({ id, archived: archive });
+      saved.show(archive ? `#${c.name} is archived.` : `#${c.name} is open for posting again.`);
+    } catch (ex) {
+      archiveAlert.show(`Couldn’t ${archive ? 'archive' : 'unarchive'} the channel: ${errText(ex)}`);
+    } finally {
+      archiveBtn.disabled = false;
+      archiveBtn.focus();
+    }
+  });
+
+  unsubs.push(app.on('channel', (cid) => {
+    if (cid !== id) return;
+    const c = app.channel(id);
+    if (!c || !['owner', 'moderator'].includes(c.role)) {
+      dlg.close();
+      return;
+    }
+    if (!dirty) fill();
+    renderState();
+  }));
+  unsubs.push(app.on('removed', (cid) => { if (cid === id) dlg.close(); }));
 }
 
 // ------------------------------------------------------------ moderators

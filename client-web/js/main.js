@@ -6,6 +6,7 @@ import { Connection, RequestError } from './conn.js';
 import { renderLog, isAtBottom, refreshTimes, authorName } from './msglog.js';
 import { confirmDialog } from './dialog.js';
 import * as dialogs from './dialogs.js';
+import * as admin from './admin.js';
 import { cap, accessLabel, isPendingFlag, isInvited } from './util.js';
 
 const GROUPS = [
@@ -15,6 +16,7 @@ const GROUPS = [
   ['dm', 'Direct messages'],
 ];
 const PAGE = 50;
+const ROLE_WORDS = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
 const STATE_TEXT = { connecting: 'Connecting…', live: 'Live', offline: 'Offline' };
 
 // ---------------------------------------------------------------- state
@@ -47,7 +49,7 @@ function saveJSON(what, value) {
 }
 let seqSaveTimer = null;
 function bumpSeq(seq) {
-  if (typeof seq !== 'number' || seq <= S.lastSeq) return;
+  if (typeof seq !== 'number' || seq < 0 || seq <= S.lastSeq) return;
   S.lastSeq = seq;
   clearTimeout(seqSaveTimer);
   seqSaveTimer = setTimeout(() => saveJSON('seq', S.lastSeq), 250);
@@ -178,11 +180,48 @@ const app = {
   listed: () => S.listed,
   go: (id) => go(id),
   current: () => S.channels.get(S.current),
+  channel: (id) => S.channels.get(id),
+  // Dialogs listen for live changes: on('members', fn(channelId)) for
+  // joins, leaves and role changes; on('channel', fn(channelId)) for
+  // channel_info updates and my own role. Returns an unsubscribe function.
+  on(what, fn) {
+    if (!listeners.has(what)) listeners.set(what, new Set());
+    listeners.get(what).add(fn);
+    return () => listeners.get(what).delete(fn);
+  },
+  notify: (text) => notify(text),
+  // A channel's own fields changed by a request of mine (its event follows).
+  updateChannel(info) {
+    if (!S.channels.has(info.id)) return;
+    upsertChannel(info);
+    renderSidebar();
+    if (info.id === S.current) renderHeader();
+    emit('channel', info.id);
+  },
 };
+
+const listeners = new Map();
+function emit(what, id) {
+  for (const fn of listeners.get(what) || []) {
+    try { fn(id); } catch (e) { console.warn(e); }
+  }
+}
 
 // ---------------------------------------------------------------- boot and sign-in
 
+// "#signup=TOKEN": the one-time link an administrator sent.
+function signupToken() {
+  const m = /^#signup=([^&]+)$/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
 async function boot() {
+  const token = signupToken();
+  if (token) {
+    $('boot').hidden = true;
+    showSignUp(token);
+    return;
+  }
   let delay = 1000;
   for (;;) {
     try {
@@ -200,6 +239,7 @@ async function boot() {
 
 function showSignIn(message) {
   $('app').hidden = true;
+  hideSignUp();
   $('signin').hidden = false;
   document.title = 'Sign in · Weft';
   const err = $('signin-error');
@@ -238,14 +278,105 @@ $('signin-form').addEventListener('submit', async (e) => {
   }
 });
 
+// ---------------------------------------------------------------- sign-up (set a password from a one-time link)
+
+let signupTokenValue = null;
+const SIGNUP_MIN = 10;
+
+function hideSignUp() {
+  $('signup')?.remove();
+}
+
+function showSignUp(token) {
+  signupTokenValue = token;
+  $('app').hidden = true;
+  $('signin').hidden = true;
+  hideSignUp();
+  const page = $('signup-template').content.firstElementChild.cloneNode(true);
+  $('app').before(page);
+  document.title = 'Set your password · Weft';
+  wireSignUp();
+  $('signup-password').focus();
+}
+
+function showSignupError(text, field) {
+  const err = $('signup-error');
+  err.textContent = text;
+  err.hidden = !text;
+  for (const id of ['signup-password', 'signup-confirm']) {
+    if (id === field) $(id).setAttribute('aria-invalid', 'true'); else $(id).removeAttribute('aria-invalid');
+  }
+  if (field) $(field).focus();
+}
+
+function forgetSignupFragment() {
+  if (signupToken()) history.replaceState(null, '', location.pathname + location.search);
+}
+
+function wireSignUp() {
+  $('signup-show').addEventListener('change', () => {
+    const type = $('signup-show').checked ? 'text' : 'password';
+    $('signup-password').type = type;
+    $('signup-confirm').type = type;
+  });
+  $('signup-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const pw = $('signup-password').value;
+    const confirm = $('signup-confirm').value;
+    if ([...pw].length < SIGNUP_MIN) {
+      showSignupError(pw ? `This password is too short: use at least ${SIGNUP_MIN} characters (it has ${[...pw].length}).` : 'Enter a new password.', 'signup-password');
+      return;
+    }
+    if (pw !== confirm) {
+      showSignupError(confirm ? 'The two passwords don’t match. Type the same password in both fields.' : 'Type the password again to confirm it.', 'signup-confirm');
+      return;
+    }
+    showSignupError('');
+    const btn = $('signup-submit');
+    btn.disabled = true;
+    btn.textContent = 'Setting password…';
+    try {
+      const user = await api.signup(signupTokenValue, pw);
+      signupTokenValue = null;
+      forgetSignupFragment();
+      hideSignUp();
+      startApp(user);
+    } catch (ex) {
+      btn.disabled = false;
+      btn.textContent = 'Set password';
+      if (ex.status === 401) {
+        signupTokenValue = null;
+        forgetSignupFragment();
+        $('signup-password').value = '';
+        $('signup-confirm').value = '';
+        $('signup-form').hidden = true;
+        $('signup-dead').hidden = false;
+        $('signup-dead-text').textContent = ex.message;
+        $('signup-to-signin').focus();
+      } else {
+        showSignupError(ex.message, ex.status === 400 ? 'signup-password' : null);
+      }
+    }
+  });
+  $('signup-to-signin').addEventListener('click', () => {
+    forgetSignupFragment();
+    showSignIn();
+  });
+}
+
 function startApp(user) {
   S.me = user;
-  S.lastSeq = Number(loadJSON('seq', 0)) || 0;
+  // No saved cursor for this person on this device: start live without
+  // replay (since -1) and load each channel's history when it is opened.
+  const saved = loadJSON('seq', null);
+  S.lastSeq = typeof saved === 'number' && saved >= 0 ? saved : -1;
   S.outbox = (loadJSON('outbox', []) || []).filter((e) => e && e.client_id && e.channel && typeof e.body === 'string');
   S.pendingJoins = new Map((loadJSON('pending', []) || []).map((c) => [c.id, c]));
   $('signin').hidden = true;
+  hideSignUp();
   $('app').hidden = false;
   $('me-name').textContent = authorName(user);
+  $('admin-people').hidden = true; // shown once welcome.user says admin
   document.title = 'Weft';
   renderSidebar();
   const wanted = routeChannel() ?? Number(loadJSON('channel', 0));
@@ -328,6 +459,9 @@ function onWelcome(f) {
     S.me = { ...S.me, ...f.user };
     $('me-name').textContent = authorName(S.me);
   }
+  $('admin-people').hidden = !(S.me && S.me.admin === true);
+  // A first connection (since -1) replays nothing: the cursor starts here.
+  if (S.helloSince === -1) bumpSeq(f.seq);
   if (f.limits && f.limits.max_body) S.limits = f.limits;
   const fresh = new Map();
   for (const c of f.channels || []) {
@@ -353,6 +487,7 @@ function onWelcome(f) {
 
 function onSynced(f) {
   S.syncing = false;
+  S.closeReason = null;
   bumpSeq(f.seq);
   // Channels cached from before a disconnect are current again; reload the
   // ones that were never loaded or were reset by a gap.
@@ -367,15 +502,24 @@ function onSynced(f) {
   labelDms();
 }
 
-async function onClose() {
+// Why the server closed the socket, in words for the sign-in page.
+const CLOSE_NOTICES = {
+  'account deactivated': 'Your account has been deactivated, so you were signed out. If you think this is a mistake, contact your administrator.',
+  'your password was reset': 'Your password was reset by an administrator, so you were signed out. Use the new sign-up link you were sent to set a password.',
+};
+
+async function onClose(info = {}) {
   const conn = S.conn;
+  // A retry refused with 401 carries no reason: keep the first one heard.
+  if (CLOSE_NOTICES[info.reason]) S.closeReason = info.reason;
+  const notice = CLOSE_NOTICES[S.closeReason] || 'Your session has ended. Please sign in again.';
   // A closed socket may mean the session ended (signed out elsewhere,
   // expired). Only a definite 401 signs this tab out; anything else retries.
   try {
     const user = await api.me();
     if (!user && S.me && S.conn === conn && conn && !conn.stopped) {
       endSession({ forget: false });
-      showSignIn('Your session has ended. Please sign in again.');
+      showSignIn(notice);
     }
   } catch { /* server unreachable: the connection keeps retrying */ }
 }
@@ -485,24 +629,51 @@ function onEvent(f) {
         renderSidebar();
         if (chId === S.current) renderHeader();
       } else if (c) {
-        c.member_count = (c.member_count || 0) + 1;
+        if (!S.syncing) c.member_count = (c.member_count || 0) + 1;
+        if (chId === S.current) renderHeader();
       }
+      emit('members', chId);
       break;
     case 'leave':
       if (f.user && S.me && f.user.id === S.me.id) {
-        if (f.by && f.by.id !== S.me.id && c) notify(`${authorName(f.by)} removed you from ${channelLabel(c)}.`);
+        if (f.by && f.by.id !== S.me.id && c) notify(`${authorName(f.by)} removed you from ${channelLabel(c)}. Its messages are no longer available to you.`);
         leftChannel(chId);
-      } else if (c && c.member_count) {
-        c.member_count -= 1;
+        emit('removed', chId);
+      } else if (c) {
+        if (c.member_count && !S.syncing) c.member_count -= 1;
+        if (chId === S.current) renderHeader();
       }
+      emit('members', chId);
+      break;
+    case 'role':
+      if (f.user && S.me && f.user.id === S.me.id && c) {
+        const was = c.role;
+        c.role = f.role || c.role;
+        if (was !== c.role) {
+          if (!S.syncing && f.by) notify(`${authorName(f.by)} made you ${ROLE_WORDS[c.role] || c.role} of ${channelLabel(c)}.`);
+          if (chId === S.current) { renderHeader(); loadRequesters(c); }
+          emit('channel', chId);
+        }
+      }
+      emit('members', chId);
       break;
     case 'channel': {
       // Renames, topic changes, archiving: the channel as it now is.
       const info = f.channel_info || (typeof f.channel === 'object' ? f.channel : null);
       if (info && S.channels.has(info.id ?? chId)) {
-        upsertChannel({ ...info, id: info.id ?? chId });
+        const id = info.id ?? chId;
+        const before = S.channels.get(id);
+        const wasArchived = Boolean(before.archived);
+        // Only the channel's own fields: never a per-user one (role, unread).
+        const { role: _r, unread: _u, member_count: _m, last_seq: _l, ...own } = info;
+        upsertChannel({ ...own, id });
         renderSidebar();
-        if ((info.id ?? chId) === S.current) renderHeader();
+        if (id === S.current) renderHeader();
+        const now = S.channels.get(id);
+        if (!S.syncing && f.by && !app.isMe(f.by) && wasArchived !== Boolean(now.archived)) {
+          notify(`${authorName(f.by)} ${now.archived ? 'archived' : 'unarchived'} ${channelLabel(now)}.`);
+        }
+        emit('channel', id);
       }
       break;
     }
@@ -753,6 +924,8 @@ function go(id, { replace = false } = {}) {
 }
 
 window.addEventListener('hashchange', () => {
+  // A sign-up link pasted into this tab: start over on the sign-up page.
+  if (signupToken()) { location.reload(); return; }
   const id = routeChannel();
   if (!S.me) return;
   if (id && S.channels.has(id)) openChannel(id);
@@ -828,13 +1001,20 @@ function renderHeader() {
   const waiting = c.requesters ? c.requesters.size : (c.pending_requests || 0);
   $('show-requests').textContent = waiting ? `Join requests (${waiting})` : 'Join requests';
   $('leave-channel').textContent = c.kind === 'dm' ? 'Leave conversation' : 'Leave channel';
+  $('show-settings').hidden = !(mod && c.kind !== 'dm');
+  // An archived channel is read-only: a notice takes the composer's place.
   const archived = Boolean(c.archived);
-  $('composer-input').disabled = archived;
+  const input = $('composer-input');
+  const hadFocus = document.activeElement === input;
+  input.disabled = archived;
   $('composer-send').disabled = archived;
-  $('composer-hint').classList.toggle('archived', archived);
-  $('composer-hint').textContent = archived
-    ? 'This channel is archived: you can read its history, but nobody can post.'
-    : 'Enter to send, Shift+Enter for a new line. **bold**, *italic*, `code`, > quote';
+  $('composer').hidden = archived;
+  const notice = $('archived-notice');
+  notice.hidden = !archived;
+  notice.textContent = archived
+    ? `This channel is archived: you can read its history, but nobody can post.${mod ? ' Unarchive it from Channel settings to reopen it.' : ''}`
+    : '';
+  if (archived && hadFocus) $('log').focus();
   $('log').setAttribute('aria-label', c.kind === 'dm' ? `Messages with ${channelName(c)}` : `Messages in #${channelName(c)}`);
   $('composer-input').placeholder = c.kind === 'dm' ? `Message ${channelName(c)}` : `Message #${channelName(c)}`;
   updateTitle();
@@ -1063,6 +1243,8 @@ $('new-channel').addEventListener('click', () => dialogs.createChannel(app));
 $('new-dm').addEventListener('click', () => dialogs.newDirectMessage(app));
 $('show-members').addEventListener('click', () => dialogs.members(app, S.channels.get(S.current)));
 $('show-requests').addEventListener('click', () => dialogs.joinRequests(app, S.channels.get(S.current)));
+$('show-settings').addEventListener('click', () => dialogs.channelSettings(app, S.channels.get(S.current)));
+$('admin-people').addEventListener('click', () => admin.peopleAdmin(app));
 $('leave-channel').addEventListener('click', async () => {
   const c = S.channels.get(S.current);
   if (!c) return;
