@@ -26,12 +26,12 @@ function expiryText(expires) {
 }
 
 // The one-time link, a Copy button and when it expires.
-function linkPanel({ heading, url, expires, note }) {
+function linkPanel({ heading, url, expires, note, who }) {
   const id = nextId('link');
   const input = h('input', { id, class: 'input link-input', type: 'text', readonly: true, value: url, spellcheck: 'false',
     'aria-describedby': `${id}-exp` });
   const copied = noteLine();
-  const copy = h('button', { type: 'button', class: 'btn btn-primary' }, 'Copy link');
+  const copy = h('button', { type: 'button', class: 'btn btn-primary', 'aria-describedby': id }, 'Copy link');
   copy.addEventListener('click', async () => {
     let ok = false;
     try {
@@ -48,7 +48,7 @@ function linkPanel({ heading, url, expires, note }) {
   return h('div', { class: 'link-panel' },
     heading ? h('p', { class: 'link-heading' }, heading) : null,
     h('div', { class: 'field' },
-      h('label', { for: id }, 'Sign-up link'),
+      h('label', { for: id }, who ? `Sign-up link for ${who}` : 'Sign-up link'),
       h('div', { class: 'link-row' }, input, copy),
       h('p', { id: `${id}-exp`, class: 'hint' }, `${expiryText(expires)} ${note || 'Anyone with this link can set the password, so share it only with this person.'}`)),
     copied);
@@ -133,6 +133,7 @@ export function peopleAdmin(app) {
         heading: `Account created for ${userName(u)}${u.display ? ` (@${u.name})` : ''}${u.admin ? ', an administrator' : ''}. Send them this link to set their password.`,
         url: r.signup_url,
         expires: r.expires,
+        who: userName(u),
       });
       createArea.append(h('div', { class: 'result', role: 'status' }, panel), h('div', { class: 'dialog-actions' }, done, again));
       panel.querySelector('button').focus();
@@ -186,7 +187,7 @@ export function peopleAdmin(app) {
     };
     const showLink = (r, heading, note) => {
       clear(extra);
-      const panel = linkPanel({ heading, url: r.signup_url, expires: r.expires, note });
+      const panel = linkPanel({ heading, url: r.signup_url, expires: r.expires, note, who });
       extra.append(panel);
       panel.querySelector('button').focus();
     };

@@ -15,7 +15,7 @@ export function personInfo(u, { me = false, tags = [] } = {}) {
   const meta = [u.title, u.jurisdiction, u.region].filter((x) => typeof x === 'string' && x.trim()).join(' · ');
   return h('div', { class: 'person-info' },
     h('p', { class: 'person-name' }, userName(u), me ? ' (you)' : null,
-      u.display && u.name ? h('span', { class: 'person-handle' }, ` @${u.name}`) : null,
+      u.display && u.name && u.display !== u.name ? h('span', { class: 'person-handle' }, ` @${u.name}`) : null,
       tags.filter(Boolean).map((t) => [' ', h('span', { class: `tag${t.cls ? ` ${t.cls}` : ''}` }, t.text || t)])),
     meta ? h('p', { class: 'person-meta' }, meta) : null);
 }

@@ -123,6 +123,17 @@ test('an admin creates an account; its sign-up link signs the person in once', a
   await C.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await waitForConn(C.page, 'Live');
 
+  // The directory shows where people work, and opens a direct message.
+  await A.page.getByRole('button', { name: 'New direct message' }).click();
+  const find = A.page.getByRole('dialog', { name: 'New direct message' });
+  await find.getByLabel('Find people').fill('dee');
+  await find.getByText('Equity Analyst · City of Oakland · Bay Area').waitFor();
+  await find.getByRole('button', { name: 'Message Dee Park' }).click();
+  await A.page.getByRole('heading', { level: 1, name: 'Dee Park' }).waitFor();
+  await send(A.page, 'welcome aboard, Dee');
+  await nav(C.page).getByRole('link', { name: /Rae Admin/ }).click();
+  await message(C.page, 'welcome aboard, Dee').waitFor();
+
   for (const X of [A, B, C]) assertNoProblems(X.page);
   for (const X of [A, B, C]) await X.context.close();
 });
