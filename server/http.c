@@ -1,4 +1,4 @@
-/* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/me, /healthz,
+/* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/me, /healthz,
  * /metrics. Slow work (password checks, commits) completes asynchronously;
  * the response is written from HTTP_WRITEABLE. */
 #include "weft/server.h"
