@@ -54,7 +54,7 @@ function linkPanel({ heading, url, expires, note, who }) {
     copied);
 }
 
-function createForm(app, onCreated) {
+function createForm(app, onCreated, onCancel) {
   const alert = alertLine();
   const username = textField('Username', { hint: 'What they sign in with: lowercase letters, numbers, “.”, “_” or “-”, up to 32.', maxlength: '32', spellcheck: 'false', autocapitalize: 'none', required: true });
   const display = textField('Display name', { hint: 'How others see them, like “Ana Bell”.', maxlength: '64' });
@@ -78,7 +78,9 @@ function createForm(app, onCreated) {
       h('label', { for: adminId }, 'Administrator'),
       h('p', { id: `${adminId}-hint`, class: 'hint check-hint' }, 'Administrators can create accounts, reset passwords and deactivate people.')),
     alert,
-    h('div', { class: 'dialog-actions' }, submit));
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn btn-secondary', onclick: onCancel }, 'Cancel'),
+      submit));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     alert.show('');
@@ -121,6 +123,12 @@ export function peopleAdmin(app) {
   // --- create
   const createArea = h('div', { class: 'stack' });
   const createToggle = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-expanded': 'false' }, 'Create an account');
+  const hideCreate = () => {
+    clear(createArea);
+    createToggle.hidden = false;
+    createToggle.setAttribute('aria-expanded', 'false');
+    createToggle.focus();
+  };
   const showCreate = () => {
     clear(createArea);
     const form = createForm(app, (r) => {
@@ -128,7 +136,7 @@ export function peopleAdmin(app) {
       known.set(u.id, { ...u });
       clear(createArea);
       const again = h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => { showCreate(); } }, 'Create another account');
-      const done = h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => { clear(createArea); createToggle.hidden = false; createToggle.setAttribute('aria-expanded', 'false'); createToggle.focus(); } }, 'Done');
+      const done = h('button', { type: 'button', class: 'btn btn-ghost', onclick: hideCreate }, 'Done');
       const panel = linkPanel({
         heading: `Account created for ${userName(u)}${u.display ? ` (@${u.name})` : ''}${u.admin ? ', an administrator' : ''}. Send them this link to set their password.`,
         url: r.signup_url,
@@ -137,7 +145,7 @@ export function peopleAdmin(app) {
       });
       createArea.append(h('div', { class: 'result', role: 'status' }, panel), h('div', { class: 'dialog-actions' }, done, again));
       panel.querySelector('button').focus();
-    });
+    }, hideCreate);
     createArea.append(h('h3', { class: 'section-title' }, 'Create an account'), form);
     createToggle.hidden = true;
     createToggle.setAttribute('aria-expanded', 'true');
@@ -192,7 +200,7 @@ export function peopleAdmin(app) {
       panel.querySelector('button').focus();
     };
 
-    if (!inactive) {
+    if (!inactive && !self) {
       button('New sign-up link', `New sign-up link for ${who}`, (b) => run(b, { type: 'admin.user.invite', user: u.id }, (r) => {
         b.disabled = false;
         showLink(r, `A new sign-up link for ${who}. Earlier links stay valid until they are used or expire.`);
@@ -244,7 +252,7 @@ export function peopleAdmin(app) {
         }, 'btn-danger-quiet');
       }
     } else {
-      actions.append(h('p', { class: 'hint' }, 'You can’t reset or deactivate your own account.'));
+      actions.append(h('p', { class: 'hint' }, 'This is you: change your own account from the command line or ask another administrator.'));
     }
     return li;
   };

@@ -181,6 +181,7 @@ const app = {
   go: (id) => go(id),
   current: () => S.channels.get(S.current),
   channel: (id) => S.channels.get(id),
+  isArchived: (id) => Boolean(S.channels.get(id)?.archived),
   // Dialogs listen for live changes: on('members', fn(channelId)) for
   // joins, leaves and role changes; on('channel', fn(channelId)) for
   // channel_info updates and my own role. Returns an unsubscribe function.
@@ -195,7 +196,7 @@ const app = {
     if (!S.channels.has(info.id)) return;
     upsertChannel(info);
     renderSidebar();
-    if (info.id === S.current) renderHeader();
+    if (info.id === S.current) { renderHeader(); renderCurrent(); }
     emit('channel', info.id);
   },
 };
@@ -350,6 +351,9 @@ function wireSignUp() {
         $('signup-password').value = '';
         $('signup-confirm').value = '';
         $('signup-form').hidden = true;
+        $('signup-lede').hidden = true;
+        $('signup-title').textContent = 'This link can’t be used';
+        document.title = 'Sign-up link can’t be used · Weft';
         $('signup-dead').hidden = false;
         $('signup-dead-text').textContent = ex.message;
         $('signup-to-signin').focus();
@@ -668,7 +672,7 @@ function onEvent(f) {
         const { role: _r, unread: _u, member_count: _m, last_seq: _l, ...own } = info;
         upsertChannel({ ...own, id });
         renderSidebar();
-        if (id === S.current) renderHeader();
+        if (id === S.current) { renderHeader(); renderCurrent(); }
         const now = S.channels.get(id);
         if (!S.syncing && f.by && !app.isMe(f.by) && wasArchived !== Boolean(now.archived)) {
           notify(`${authorName(f.by)} ${now.archived ? 'archived' : 'unarchived'} ${channelLabel(now)}.`);
@@ -1012,7 +1016,7 @@ function renderHeader() {
   const notice = $('archived-notice');
   notice.hidden = !archived;
   notice.textContent = archived
-    ? `This channel is archived: you can read its history, but nobody can post.${mod ? ' Unarchive it from Channel settings to reopen it.' : ''}`
+    ? `This channel is archived: you can read its history, but nobody can post.${mod ? ' Unarchive it from Settings to reopen it.' : ''}`
     : '';
   if (archived && hadFocus) $('log').focus();
   $('log').setAttribute('aria-label', c.kind === 'dm' ? `Messages with ${channelName(c)}` : `Messages in #${channelName(c)}`);

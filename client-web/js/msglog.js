@@ -40,7 +40,7 @@ export function renderLog(logEl, d, app) {
   if (!d.els.has('top')) d.els.set('top', h('p', { class: 'log-top' }));
   const top = d.els.get('top');
   const topText = d.loadingOlder || (d.loading && !d.loaded) ? 'Loading messages…'
-    : (!d.moreOlder && d.loaded) ? (vms.length ? `This is the beginning of ${app.channelLabel(d.id)}.` : `No messages yet in ${app.channelLabel(d.id)}. Say hello!`)
+    : (!d.moreOlder && d.loaded) ? (vms.length ? `This is the beginning of ${app.channelLabel(d.id)}.` : app.isArchived(d.id) ? `No messages in ${app.channelLabel(d.id)}.` : `No messages yet in ${app.channelLabel(d.id)}. Say hello!`)
       : '';
   if (top.textContent !== topText) top.textContent = topText;
   top.hidden = !topText;

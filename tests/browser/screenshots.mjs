@@ -111,7 +111,7 @@ try {
       await page.keyboard.press('Escape');
 
       // Members with moderation tools, and channel settings (Ana owns the lobby).
-      if (tag === 'mobile') await page.getByRole('button', { name: 'Hide channels' }).click().catch(() => {});
+      if (tag === 'mobile') { await page.keyboard.press('Escape'); await page.waitForTimeout(300); }
       await page.getByRole('button', { name: 'Members' }).click();
       await page.getByRole('dialog', { name: /Members of/ }).getByText('3 members').waitFor();
       await page.waitForTimeout(200);
