@@ -365,6 +365,11 @@ for peer in $PEERS; do
     log "$peer: starting (CPU $SERVER_CPU)"
     "start_$peer" || { log "$peer: did not start; skipped"; continue; }
     log "$peer: pid $server_pid at $peer_url"
+    # warm-up (not reported): the first connections after a start can wait
+    # for the server to finish starting (ejabberd: tens of seconds)
+    timeout -k 5 120 taskset -c "$LOAD_CPU" "$LOAD" "${peer_args[@]}" --workload W4 --conns 10 \
+        --duration 0.5 --quiet >"$RESULTS/$peer-warmup.log" 2>&1 ||
+        log "$peer: warm-up failed (see $RESULTS/$peer-warmup.log)"
     for w in $WORKLOADS; do
         if ! supports "$peer" "$w"; then
             log "$peer $w: n/a"
