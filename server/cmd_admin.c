@@ -38,7 +38,8 @@ static void on_find(struct weft_conn *c, struct weft_cmd *cmd)
 {
 	struct weft_profile *rows = calloc(FIND_MAX, sizeof *rows);
 	int n = 0;
-	if (!rows || weft_store_user_find(c->srv->store, cmd->q, rows, FIND_MAX, &n)) {
+	/* Admins also find deactivated accounts, to reactivate them. */
+	if (!rows || weft_store_user_find(c->srv->store, cmd->q, c->ses.admin, rows, FIND_MAX, &n)) {
 		free(rows);
 		weft_conn_error(c, cmd->req, WEFT_EIO, "search is unavailable");
 		return;
@@ -46,7 +47,7 @@ static void on_find(struct weft_conn *c, struct weft_cmd *cmd)
 	cJSON *r = weft_proto_reply("users", cmd->req);
 	cJSON *arr = cJSON_AddArrayToObject(r, "users");
 	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, profile_json(&rows[i], false));
+		cJSON_AddItemToArray(arr, profile_json(&rows[i], c->ses.admin));
 	free(rows);
 	weft_conn_send(c, r);
 }

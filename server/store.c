@@ -246,7 +246,7 @@ static const char *const rsql[R_COUNT] = {
 			    " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c",
 	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq, joined_seq FROM members",
 	[R_USER_GET] = PROFILE_SELECT " WHERE id = ?",
-	[R_USER_FIND] = PROFILE_SELECT " WHERE active = 1 AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
+	[R_USER_FIND] = PROFILE_SELECT " WHERE (active = 1 OR ?3) AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
 			" ORDER BY name LIMIT ?2",
 	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
 	[R_REVOKED] = "SELECT id FROM sessions WHERE revoked = 1 AND revoked_ms >= ?",
@@ -1649,8 +1649,8 @@ int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *
 	return rc;
 }
 
-int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profile *out, int max,
-			 int *n)
+int weft_store_user_find(struct weft_store *st, const char *q, bool include_inactive,
+			 struct weft_profile *out, int max, int *n)
 {
 	/* %q% with LIKE's wildcards in q escaped, so they match themselves. */
 	char pattern[256];
@@ -1666,6 +1666,7 @@ int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profi
 	sqlite3_stmt *s = st->r[R_USER_FIND];
 	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 2, max);
+	sqlite3_bind_int(s, 3, include_inactive);
 	int count = 0;
 	while (count < max && sqlite3_step(s) == SQLITE_ROW)
 		read_profile(s, &out[count++]);

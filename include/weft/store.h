@@ -202,10 +202,10 @@ int weft_store_members(struct weft_store *st, int64_t channel, struct weft_membe
 /* An account by id. WEFT_ENOTFOUND. */
 int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *out);
 
-/* Active accounts whose name or display name contains q (case-insensitive),
- * by name; at most max. */
-int weft_store_user_find(struct weft_store *st, const char *q, struct weft_profile *out, int max,
-			 int *n);
+/* Accounts whose name or display name contains q (case-insensitive), by
+ * name; at most max. Deactivated ones only with include_inactive (admins). */
+int weft_store_user_find(struct weft_store *st, const char *q, bool include_inactive,
+			 struct weft_profile *out, int max, int *n);
 
 /* Sessions revoked at or after since_ms, through a callback. */
 int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,

@@ -1696,14 +1696,14 @@ static void test_accounts(void **state)
 	/* Find: name or display, case-insensitive, LIKE wildcards literal. */
 	struct weft_profile found[8];
 	int n = 0;
-	assert_int_equal(weft_store_user_find(f->st, "JONES", found, 8, &n), 0);
+	assert_int_equal(weft_store_user_find(f->st, "JONES", false, found, 8, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(found[0].user.id, dee);
-	assert_int_equal(weft_store_user_find(f->st, "%", found, 8, &n), 0);
+	assert_int_equal(weft_store_user_find(f->st, "%", false, found, 8, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(weft_store_user_find(f->st, "_", found, 8, &n), 0);
+	assert_int_equal(weft_store_user_find(f->st, "_", false, found, 8, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(weft_store_user_find(f->st, "", found, 2, &n), 0);
+	assert_int_equal(weft_store_user_find(f->st, "", false, found, 2, &n), 0);
 	assert_int_equal(n, 2); /* bounded by max */
 
 	/* Deactivation revokes sessions and hides the account. */
@@ -1719,8 +1719,12 @@ static void test_accounts(void **state)
 	assert_int_equal(j->result, 0);
 	weft_job_free(j);
 	assert_int_equal(weft_store_session_get(f->st, h, now, day, &s), WEFT_EAUTH);
-	assert_int_equal(weft_store_user_find(f->st, "bo", found, 8, &n), 0);
+	assert_int_equal(weft_store_user_find(f->st, "bo", false, found, 8, &n), 0);
 	assert_int_equal(n, 0);
+	/* Admins still find a deactivated account, marked inactive. */
+	assert_int_equal(weft_store_user_find(f->st, "bo", true, found, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_false(found[0].active);
 	j = run(f, job(WEFT_JOB_INVITE, f->ana,
 		       create_channel(f, f->ana, "t", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE), f->bo));
 	assert_int_equal(j->result, WEFT_ENOTFOUND);
