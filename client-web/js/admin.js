@@ -117,7 +117,7 @@ function createForm(app, onCreated, onCancel) {
 export function peopleAdmin(app) {
   const me = app.me();
   // Accounts this dialog changed, so a row keeps its state between searches
-  // (user.find lists active accounts only).
+  // (for admins, user.find also lists deactivated accounts, marked active:false).
   const known = new Map();
 
   // --- create
@@ -286,7 +286,7 @@ export function peopleAdmin(app) {
       found = r.users || [];
       render();
       const n = results.children.length;
-      status.show(n ? `${n} ${n === 1 ? 'person' : 'people'} found` : 'Nobody matches that. Deactivated accounts are not listed.');
+      status.show(n ? `${n} ${n === 1 ? 'person' : 'people'} found` : 'Nobody matches that.');
     } catch (e) {
       if (mine !== seq) return;
       status.show('');
