@@ -34,6 +34,8 @@
 #   RESULTS=dir (default build-bench/bench-results/UTC-STAMP)
 #   SKIP_INSTALL=1 SKIP_BUILD=1  RUN_TIMEOUT=seconds per generator run
 #   SERVER_CPU=0 LOAD_CPU=1      cores for taskset
+#   BENCH_NICE=0                 nice value for servers and generator (e.g. -5 on a
+#                                shared machine; the load average is logged per run)
 #   WEFT_RATE=100000             weftd --rate (see README: its config caps it at 100000)
 #   WEFT_BIND=::ffff:127.0.0.1   weftd --bind. Not 127.0.0.1: with lws 4.1.6 built with
 #                                IPv6, an IPv4 iface makes lws bind [::] (every
@@ -60,7 +62,7 @@ fi
 : "${EJ_W3_MEMBERS:=$W3_MEMBERS}" "${EJ_W4_CONNS:=$W4_CONNS}" "${EJ_W5_SEED:=$W5_SEED}"
 : "${PEERS:=weft mosquitto ejabberd}" "${WORKLOADS:=W1 W2 W3 W4 W5 W6}"
 : "${RESULTS:=$build/bench-results/$stamp}" "${RUN_TIMEOUT:=1800}"
-: "${SERVER_CPU:=0}" "${LOAD_CPU:=1}" "${WEFT_RATE:=100000}" "${WEFT_BIND:=::ffff:127.0.0.1}"
+: "${BENCH_NICE:=0}" "${SERVER_CPU:=0}" "${LOAD_CPU:=1}" "${WEFT_RATE:=100000}" "${WEFT_BIND:=::ffff:127.0.0.1}"
 : "${WEFT_PORT:=18543}" "${MQ_TCP_PORT:=18883}" "${MQ_WS_PORT:=18443}" "${EJ_PORT:=15443}"
 
 WEFTD=$build/weftd
@@ -194,7 +196,7 @@ start_weft() {
         "$LOAD" setup --create --weftd "$WEFTD" --data "$d/data" --accounts "$ACCOUNTS" \
             >"$d/setup.log" 2>&1 || { tail "$d/setup.log" >&2; return 1; }
     fi
-    taskset -c "$SERVER_CPU" "$WEFTD" serve --data "$d/data" --bind "$WEFT_BIND" --port "$WEFT_PORT" \
+    nice -n "$BENCH_NICE" taskset -c "$SERVER_CPU" "$WEFTD" serve --data "$d/data" --bind "$WEFT_BIND" --port "$WEFT_PORT" \
         --cert "$tls/cert.pem" --key "$tls/key.pem" \
         --max-conns-per-addr 0 --rate "$WEFT_RATE" --burst 1000000 \
         --argon2-iterations 1 --argon2-memory 1024 --log-level warn 2>>"$d/server.log" &
@@ -232,7 +234,7 @@ socket_domain ipv4
 certfile $tls/cert.pem
 keyfile $tls/key.pem
 EOF
-    taskset -c "$SERVER_CPU" mosquitto -c "$d/mosquitto.conf" 2>>"$d/server.log" &
+    nice -n "$BENCH_NICE" taskset -c "$SERVER_CPU" mosquitto -c "$d/mosquitto.conf" 2>>"$d/server.log" &
     server_pid=$!
     started_pids+=("$server_pid")
     wait_port "$MQ_WS_PORT" "$server_pid" 30 || { tail "$d/server.log" >&2; return 1; }
@@ -313,7 +315,7 @@ EOF
         export ERL_LIBS=$(dirname "$(ls -d /usr/lib/*/ejabberd-* | head -n 1)")
         export ERL_MAX_PORTS=32000 ERL_MAX_ETS_TABLES=1400 ERL_CRASH_DUMP_BYTES=0
         export ERL_CRASH_DUMP=$d/log/erl_crash.dump ERL_INETRC=$d/inetrc
-        exec taskset -c "$SERVER_CPU" erl -noinput +K true +P 250000 \
+        exec nice -n "$BENCH_NICE" taskset -c "$SERVER_CPU" erl -noinput +K true +P 250000 \
             -mnesia dir "\"$d/spool\"" -s ejabberd
     ) >>"$d/server.log" 2>&1 &
     server_pid=$!
@@ -367,7 +369,7 @@ for peer in $PEERS; do
     log "$peer: pid $server_pid at $peer_url"
     # warm-up (not reported): the first connections after a start can wait
     # for the server to finish starting (ejabberd: tens of seconds)
-    timeout -k 5 120 taskset -c "$LOAD_CPU" "$LOAD" "${peer_args[@]}" --workload W4 --conns 10 \
+    timeout -k 5 120 nice -n "$BENCH_NICE" taskset -c "$LOAD_CPU" "$LOAD" "${peer_args[@]}" --workload W4 --conns 10 \
         --duration 0.5 --quiet >"$RESULTS/$peer-warmup.log" 2>&1 ||
         log "$peer: warm-up failed (see $RESULTS/$peer-warmup.log)"
     for w in $WORKLOADS; do
@@ -381,13 +383,14 @@ for peer in $PEERS; do
         fi
         # shellcheck disable=SC2046
         args=$(wl_args "$peer" "$w")
-        log "$peer $w: weft-load $args"
+        log "$peer $w: weft-load $args (load average $(cut -d' ' -f1-3 /proc/loadavg))"
         t0=$(date +%s)
         # shellcheck disable=SC2086
-        timeout -k 10 "$RUN_TIMEOUT" taskset -c "$LOAD_CPU" "$LOAD" "${peer_args[@]}" \
+        timeout -k 10 "$RUN_TIMEOUT" nice -n "$BENCH_NICE" taskset -c "$LOAD_CPU" "$LOAD" "${peer_args[@]}" \
             --server-pid "$server_pid" --workload "$w" --json "$RESULTS/$peer-$w.json" $args \
             >"$RESULTS/$peer-$w.txt" 2>"$RESULTS/$peer-$w.log"
         rc=$?
+        echo "$peer $w exit=$rc loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/runs.txt"
         log "$peer $w: exit $rc after $(($(date +%s) - t0)) s$([ $rc = 0 ] || echo " (see $RESULTS/$peer-$w.log)")"
     done
     # listening sockets of this server, for the loopback check below

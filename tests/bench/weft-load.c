@@ -267,7 +267,11 @@ static void open_tick(void *arg, uint64_t now)
         while (now >= rm->next_ns) {
             if (now - rm->next_ns > 200000000ull) {
                 /* the generator fell >200 ms behind: skip, and say so */
+                /* at least one interval: with a lag between 200 ms and one
+                 * interval (slow per-room rates) a skip of 0 spun forever */
                 uint64_t skip = (now - rm->next_ns) / interval;
+                if (!skip)
+                    skip = 1;
                 lagged_sends += skip;
                 rm->next_ns += skip * interval;
                 continue;
@@ -820,6 +824,8 @@ static void hist_tick(void *arg, uint64_t now)
     while (now >= j->next_ns) {
         if (now - j->next_ns > 200000000ull) {
             uint64_t skip = (now - j->next_ns) / interval;
+            if (!skip)
+                skip = 1;
             lagged_sends += skip;
             j->next_ns += skip * interval;
             continue;
