@@ -178,6 +178,7 @@ struct lg_ctx {
     int measuring;             /* deliveries count only while set */
     uint64_t sent, acked, delivered, delivered_total, hist_ok;
     uint64_t rate_limited, errors, duplicates;
+    uint64_t frames_in;        /* every WebSocket message received (settling) */
     char last_error[256];
     struct lg_hist lat;        /* end-to-end delivery latency */
     struct lg_hist ack_lat;    /* send -> ack */

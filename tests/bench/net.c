@@ -413,6 +413,7 @@ static long ws_response(struct lg_conn *c)
 static void deliver(struct lg_conn *c, char *data, size_t len)
 {
     /* caller guarantees data[len] is writable */
+    lg->frames_in++;
     if (lg->trace && c->idx < lg->trace_conns)
         trace(c, "<-", data, len);
     char saved = data[len];

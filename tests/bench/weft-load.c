@@ -37,6 +37,7 @@ struct opts {
     long seed;
     int seed_conns, window, limit;
     double sat_p99_ms;
+    double settle;
     int verbose, quiet;
     const char *sources;
     const char *ws_path;
@@ -718,11 +719,33 @@ static void join_rooms(int from, int to)
         fprintf(stderr, "weft-load: %d joins failed\n", setup_failures);
 }
 
+/* Waits until no message arrived for a whole second (at most o.settle s):
+ * joins of big rooms (MUC presence, O(members^2) stanzas) can still be in
+ * flight after every join was answered, and would be measured as latency. */
+static void settle(void)
+{
+    if (o.settle <= 0)
+        return;
+    uint64_t t0 = lg_now_ns(), deadline = t0 + (uint64_t)(o.settle * 1e9);
+    uint64_t seen = lg->frames_in;
+    for (;;) {
+        lg_loop_run(1.0, NULL, NULL, NULL);
+        if (lg->frames_in == seen || lg_now_ns() >= deadline)
+            break;
+        seen = lg->frames_in;
+    }
+    double s = (double)(lg_now_ns() - t0) / 1e9;
+    if (!o.quiet && s > 1.5)
+        fprintf(stderr, "weft-load: server traffic settled after %.1f s%s\n", s,
+                lg->frames_in == seen ? "" : " (gave up: --settle)");
+}
+
 static int bulk_connect(int from, int to)
 {
     sample_rss_base();
     int ok = connect_range(from, to, 1);
     join_rooms(from, to);
+    settle();
     lg_loop_run(0.3, NULL, NULL, NULL); /* let the server settle before sampling */
     sample_rss_conn();
     if (!o.quiet)
@@ -1258,6 +1281,8 @@ static void usage(FILE *f)
           "  --window W              sends in flight per sender (W5 seed default 64, W6 default 1)\n"
           "  --limit N               W5 page size (default 50)\n"
           "  --saturation-p99-ms MS  W2 stops its ramp past this p99 (default 1000)\n"
+          "  --settle S              after connecting, wait until no message arrived for 1 s,\n"
+          "                          at most S s (default 120; 0: don't)\n"
           "  --source-addrs A,B|127.0.0.1-N  local addresses to spread connections over\n"
           "                          (each source IP gives ~28k ephemeral ports)\n"
           "  --trace N               print frames of connections 0..N-1 on stderr\n"
@@ -1324,7 +1349,7 @@ enum {
     OPT_TARGET = 256, OPT_TOKENS, OPT_JSON, OPT_WORKLOAD, OPT_PROTO, OPT_PID, OPT_CONNS,
     OPT_CHANNELS, OPT_MEMBERS, OPT_SENDERS, OPT_RATES, OPT_RATE, OPT_DURATION, OPT_DRAIN,
     OPT_CONC, OPT_PER_ACCOUNT, OPT_BODY, OPT_PREFIX, OPT_SEED, OPT_SEED_CONNS, OPT_WINDOW,
-    OPT_LIMIT, OPT_SAT, OPT_QUIET, OPT_VERBOSE, OPT_ACCOUNTS, OPT_CREATE, OPT_WEFTD, OPT_DATA,
+    OPT_LIMIT, OPT_SAT, OPT_SETTLE, OPT_QUIET, OPT_VERBOSE, OPT_ACCOUNTS, OPT_CREATE, OPT_WEFTD, OPT_DATA,
     OPT_PARALLEL, OPT_UPREFIX, OPT_PASSWORD, OPT_SOURCES, OPT_TRACE, OPT_WS_PATH, OPT_XMPP_DOMAIN, OPT_HELP
 };
 
@@ -1352,6 +1377,7 @@ static const struct option longopts[] = {
     { "window", required_argument, 0, OPT_WINDOW },
     { "limit", required_argument, 0, OPT_LIMIT },
     { "saturation-p99-ms", required_argument, 0, OPT_SAT },
+    { "settle", required_argument, 0, OPT_SETTLE },
     { "quiet", no_argument, 0, OPT_QUIET },
     { "verbose", no_argument, 0, OPT_VERBOSE },
     { "accounts", required_argument, 0, OPT_ACCOUNTS },
@@ -1397,6 +1423,7 @@ int main(int argc, char **argv)
     o.seed_conns = 2;
     o.limit = 50;
     o.sat_p99_ms = 1000;
+    o.settle = 120;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -1423,6 +1450,7 @@ int main(int argc, char **argv)
         case OPT_WINDOW: window = atoi(optarg); break;
         case OPT_LIMIT: o.limit = atoi(optarg); break;
         case OPT_SAT: o.sat_p99_ms = atof(optarg); break;
+        case OPT_SETTLE: o.settle = atof(optarg); break;
         case OPT_QUIET: o.quiet = 1; break;
         case OPT_VERBOSE: o.verbose++; break;
         case OPT_ACCOUNTS: accounts = atoi(optarg); o.accounts = accounts; break;
