@@ -179,8 +179,8 @@ loopback_only() { # pid name
 }
 
 wait_port() { # port pid seconds
-    local i
-    for i in $(seq 1 $(($3 * 10))); do
+    local _
+    for _ in $(seq 1 $(($3 * 10))); do
         ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
         kill -0 "$2" 2>/dev/null || return 1
         sleep 0.1
@@ -312,7 +312,8 @@ EOF
     (
         cd "$d/spool" || exit 1
         export EJABBERD_CONFIG_PATH=$d/ejabberd.yml EJABBERD_LOG_PATH=$d/log/ejabberd.log
-        export ERL_LIBS=$(dirname "$(ls -d /usr/lib/*/ejabberd-* | head -n 1)")
+        ERL_LIBS=$(dirname "$(ls -d /usr/lib/*/ejabberd-* | head -n 1)")
+        export ERL_LIBS
         export ERL_MAX_PORTS=32000 ERL_MAX_ETS_TABLES=1400 ERL_CRASH_DUMP_BYTES=0
         export ERL_CRASH_DUMP=$d/log/erl_crash.dump ERL_INETRC=$d/inetrc
         exec nice -n "$BENCH_NICE" taskset -c "$SERVER_CPU" erl -noinput +K true +P 250000 \
