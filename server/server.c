@@ -2,6 +2,7 @@
  * completion pipeline from the writer and workers, and the run loop. */
 #include "weft/server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/ssl.h>
 #include <stdlib.h>
@@ -270,11 +271,17 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	memset(&info, 0, sizeof info);
 	info.port = cfg->port;
 	info.iface = cfg->bind;
+	/* lws 4.1 opens an IPv6 socket bound to [::] when given an IPv4 literal,
+	 * which would listen on every interface: an IPv4 bind address turns
+	 * IPv6 off. */
+	struct in_addr v4;
+	if (inet_pton(AF_INET, cfg->bind, &v4) == 1)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = live_protocols;
 	info.mounts = mounts;
 	info.user = s;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+			LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.ssl_cert_filepath = cert;
 	info.ssl_private_key_filepath = key;
 	info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION;

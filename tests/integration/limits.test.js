@@ -2,6 +2,7 @@
 // refused with 429, and a slot frees when a socket closes.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startServer } from '../lib/harness.js';
 
 let server, ana;
@@ -52,4 +53,26 @@ test('a server started with --max-conns-per-addr 0 has no per-address limit', as
   } finally {
     await s.stop();
   }
+});
+
+// Listening sockets of this port, from the kernel's tables: [address, family].
+function listeners(port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const out = [];
+  for (const [file, family] of [['/proc/net/tcp', 4], ['/proc/net/tcp6', 6]]) {
+    let text = '';
+    try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== '0A') continue; // 0A: LISTEN
+      const [addr, p] = f[1].split(':');
+      if (p === hexPort) out.push([addr, family]);
+    }
+  }
+  return out;
+}
+
+test('the default bind address 127.0.0.1 listens on loopback only (no IPv6 wildcard)', async () => {
+  const found = listeners(server.port);
+  assert.deepEqual(found, [['0100007F', 4]], `listening sockets: ${JSON.stringify(found)}`);
 });
