@@ -274,7 +274,7 @@ static bool rate_ok(struct weft_conn *c, int *retry_ms)
 	return false;
 }
 
-static void handle_message(struct weft_conn *c)
+static void handle_message(struct weft_conn *c, const char *msg, size_t msglen)
 {
 	struct weft_server *s = c->srv;
 	int retry_ms;
@@ -287,7 +287,7 @@ static void handle_message(struct weft_conn *c)
 		}
 		struct weft_cmd cmd;
 		struct weft_parse_error perr;
-		int rc = weft_proto_parse(c->rx, c->rxlen, &s->limits, &cmd, &perr);
+		int rc = weft_proto_parse(msg, msglen, &s->limits, &cmd, &perr);
 		cJSON *e = weft_proto_error(cmd.has_req ? cmd.req : NULL, "rate_limited",
 					    "too many requests; slow down");
 		if (!rc)
@@ -302,7 +302,7 @@ static void handle_message(struct weft_conn *c)
 	}
 	struct weft_cmd cmd;
 	struct weft_parse_error perr;
-	int rc = weft_proto_parse(c->rx, c->rxlen, &s->limits, &cmd, &perr);
+	int rc = weft_proto_parse(msg, msglen, &s->limits, &cmd, &perr);
 	if (rc) {
 		weft_conn_send(c, weft_proto_error(cmd.has_req ? cmd.req : NULL, perr.code, perr.message));
 		return;
@@ -314,12 +314,16 @@ static void handle_message(struct weft_conn *c)
 static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size_t len)
 {
 	struct weft_server *s = c->srv;
-	if (lws_is_first_fragment(wsi)) {
+	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+	if (first) {
 		c->rxlen = 0;
 		c->rx_over = false;
 		c->rx_binary = lws_frame_is_binary(wsi);
 	}
-	if (!c->rx_over) {
+	/* The common case, a whole message in one piece, is handled in place:
+	 * idle connections keep no reassembly buffer. */
+	bool whole = first && final && len <= (size_t)s->cfg->max_frame;
+	if (!whole && !c->rx_over) {
 		if (c->rxlen + len > (size_t)s->cfg->max_frame) {
 			c->rx_over = true;
 		} else {
@@ -337,7 +341,7 @@ static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size
 			c->rxlen += len;
 		}
 	}
-	if (!lws_is_final_fragment(wsi))
+	if (!final)
 		return 0;
 	if (c->rx_over) {
 		if (++c->oversize_strikes >= OVERSIZE_STRIKES_MAX) {
@@ -348,14 +352,15 @@ static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size
 		weft_conn_error(c, NULL, WEFT_ETOOLARGE, "frame is larger than limits.max_frame bytes");
 	} else {
 		c->oversize_strikes = 0;
-		handle_message(c);
+		if (whole)
+			handle_message(c, in, len);
+		else
+			handle_message(c, c->rx, c->rxlen);
 	}
-	/* Keep a big buffer only while big frames keep coming. */
-	if (c->rxcap > 64 * 1024) {
-		free(c->rx);
-		c->rx = NULL;
-		c->rxcap = 0;
-	}
+	/* A reassembly buffer lives only as long as its message. */
+	free(c->rx);
+	c->rx = NULL;
+	c->rxcap = 0;
 	c->rxlen = 0;
 	return 0;
 }
