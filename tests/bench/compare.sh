@@ -36,10 +36,9 @@
 #   SERVER_CPU=0 LOAD_CPU=1      cores for taskset
 #   BENCH_NICE=0                 nice value for servers and generator (e.g. -5 on a
 #                                shared machine; the load average is logged per run)
-#   WEFT_RATE=100000             weftd --rate (see README: its config caps it at 100000)
-#   WEFT_BIND=::ffff:127.0.0.1   weftd --bind. Not 127.0.0.1: with lws 4.1.6 built with
-#                                IPv6, an IPv4 iface makes lws bind [::] (every
-#                                interface); the v4-mapped form binds loopback only.
+#   WEFT_RATE=1000000            weftd --rate (benchmark load, not abuse)
+#   WEFT_BIND=127.0.0.1          weftd --bind (weftd turns IPv6 off for an IPv4
+#                                address, so this binds loopback only)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,7 +61,7 @@ fi
 : "${EJ_W3_MEMBERS:=$W3_MEMBERS}" "${EJ_W4_CONNS:=$W4_CONNS}" "${EJ_W5_SEED:=$W5_SEED}"
 : "${PEERS:=weft mosquitto ejabberd}" "${WORKLOADS:=W1 W2 W3 W4 W5 W6}"
 : "${RESULTS:=$build/bench-results/$stamp}" "${RUN_TIMEOUT:=1800}"
-: "${BENCH_NICE:=0}" "${SERVER_CPU:=0}" "${LOAD_CPU:=1}" "${WEFT_RATE:=100000}" "${WEFT_BIND:=::ffff:127.0.0.1}"
+: "${BENCH_NICE:=0}" "${SERVER_CPU:=0}" "${LOAD_CPU:=1}" "${WEFT_RATE:=1000000}" "${WEFT_BIND:=127.0.0.1}"
 : "${WEFT_PORT:=18543}" "${MQ_TCP_PORT:=18883}" "${MQ_WS_PORT:=18443}" "${EJ_PORT:=15443}"
 
 WEFTD=$build/weftd
