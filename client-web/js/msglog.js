@@ -42,8 +42,11 @@ export function renderLog(logEl, d, app) {
   const topText = d.loadingOlder || (d.loading && !d.loaded) ? 'Loading messages…'
     : (!d.moreOlder && d.loaded) ? (vms.length ? `This is the beginning of ${app.channelLabel(d.id)}.` : app.isArchived(d.id) ? `No messages in ${app.channelLabel(d.id)}.` : `No messages yet in ${app.channelLabel(d.id)}. Say hello!`)
       : '';
-  if (top.textContent !== topText) top.textContent = topText;
-  top.hidden = !topText;
+  // The line always keeps its height, so "Loading messages…" appearing above
+  // the reader never pushes the conversation down.
+  if (top.textContent !== (topText || '\u00a0')) top.textContent = topText || '\u00a0';
+  top.classList.toggle('is-empty', !topText);
+  top.setAttribute('aria-hidden', topText ? 'false' : 'true');
   wanted.push(top);
 
   let prev = null;
