@@ -48,12 +48,20 @@ function saveJSON(what, value) {
   try { localStorage.setItem(key(what), JSON.stringify(value)); } catch { /* storage full or disabled */ }
 }
 let seqSaveTimer = null;
+function flushSeq() {
+  if (seqSaveTimer === null) return;
+  clearTimeout(seqSaveTimer);
+  seqSaveTimer = null;
+  if (S.me) saveJSON('seq', S.lastSeq);
+}
 function bumpSeq(seq) {
   if (typeof seq !== 'number' || seq < 0 || seq <= S.lastSeq) return;
   S.lastSeq = seq;
   clearTimeout(seqSaveTimer);
-  seqSaveTimer = setTimeout(() => saveJSON('seq', S.lastSeq), 250);
+  seqSaveTimer = setTimeout(flushSeq, 250);
 }
+// A reload or a closed tab must not lose the cursor still waiting to be saved.
+window.addEventListener('pagehide', flushSeq);
 // Another tab of the same person may share this storage: keep its unsent
 // entries (unless this tab saw them delivered) instead of overwriting them.
 function saveOutbox() {
@@ -422,6 +430,7 @@ function endSession({ forget = true } = {}) {
   S.conn?.stop();
   S.conn = null;
   clearTimeout(seqSaveTimer);
+  seqSaveTimer = null;
   if (forget) {
     for (const what of ['seq', 'outbox', 'pending', 'channel']) {
       try { localStorage.removeItem(key(what)); } catch { /* ignore */ }
