@@ -185,6 +185,24 @@ static int parse_admin_create(const cJSON *root, struct weft_cmd *cmd, struct we
 	return WEFT_OK;
 }
 
+/* The optional `access` (-1 when absent) and `topic` of channel.create and
+ * channel.update. */
+static int parse_access_topic(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	const char *s;
+	cmd->access = -1;
+	if (get_str(root, "access", false, 16, &s, NULL) || (s && (cmd->access = weft_access_parse(s)) < 0))
+		return fail(err, WEFT_EINVAL, "access must be open, request or invite");
+	int rc = get_str(root, "topic", false, WEFT_TOPIC_MAX, &s, NULL);
+	if (rc == WEFT_ETOOLARGE)
+		return fail(err, rc, "topic is longer than 250 characters");
+	if (rc)
+		return fail(err, rc, "topic must be a string");
+	if (s && !(cmd->topic = strdup(s)))
+		return fail(err, WEFT_ENOMEM, "out of memory");
+	return WEFT_OK;
+}
+
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
 {
@@ -245,17 +263,8 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 		if (get_str(root, "kind", true, 16, &s, NULL) || (cmd->kind = weft_kind_parse(s)) < 0 ||
 		    cmd->kind == WEFT_KIND_DM)
 			return fail(err, WEFT_EINVAL, "kind must be caucus, cohort or team");
-		cmd->access = -1;
-		if (get_str(root, "access", false, 16, &s, NULL) ||
-		    (s && (cmd->access = weft_access_parse(s)) < 0))
-			return fail(err, WEFT_EINVAL, "access must be open, request or invite");
-		rc = get_str(root, "topic", false, WEFT_TOPIC_MAX, &s, NULL);
-		if (rc == WEFT_ETOOLARGE)
-			return fail(err, rc, "topic is longer than 250 characters");
-		if (rc)
-			return fail(err, rc, "topic must be a string");
-		if (s && !(cmd->topic = strdup(s)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+		if ((rc = parse_access_topic(root, cmd, err)))
+			return rc;
 		return WEFT_OK;
 	case WEFT_CMD_CHANNEL_JOIN:
 		if ((rc = need_channel(root, cmd, err)))
@@ -298,17 +307,8 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 			return fail(err, WEFT_EINVAL, "name must be 1 to 64 characters of a-z, 0-9 and -");
 		if (s)
 			strcpy(cmd->name, s);
-		cmd->access = -1;
-		if (get_str(root, "access", false, 16, &s, NULL) ||
-		    (s && (cmd->access = weft_access_parse(s)) < 0))
-			return fail(err, WEFT_EINVAL, "access must be open, request or invite");
-		rc = get_str(root, "topic", false, WEFT_TOPIC_MAX, &s, NULL);
-		if (rc == WEFT_ETOOLARGE)
-			return fail(err, rc, "topic is longer than 250 characters");
-		if (rc)
-			return fail(err, rc, "topic must be a string");
-		if (s && !(cmd->topic = strdup(s)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+		if ((rc = parse_access_topic(root, cmd, err)))
+			return rc;
 		if (!cmd->name[0] && cmd->access < 0 && !cmd->topic)
 			return fail(err, WEFT_EINVAL, "nothing to change: give name, topic or access");
 		return WEFT_OK;
