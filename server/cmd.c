@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MEMBERS_PAGE_MAX 5000
 #define UNREAD_CAP 999
@@ -224,8 +225,32 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One page served in ns: into the fixed buckets of weft_history_seconds
+ * (no allocation on the request path). */
+static void history_observe(struct weft_server *s, uint64_t ns)
+{
+	static const uint32_t bounds_us[] = { WEFT_HISTORY_BOUNDS_US };
+	_Static_assert(sizeof bounds_us / sizeof bounds_us[0] == WEFT_HISTORY_NBOUNDS, "bucket bounds");
+	int b = 0;
+	while (b < WEFT_HISTORY_NBOUNDS && ns > (uint64_t)bounds_us[b] * 1000u)
+		b++;
+	s->stats.history_buckets[b]++;
+	s->stats.history_count++;
+	s->stats.history_ns += ns;
+}
+
+/* Timed from dispatch to the reply queued (authorization, the query, the
+ * JSON encode), for pages served; refusals and failures are not counted. */
 static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 {
+	uint64_t t0 = mono_ns();
 	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_READ, "members only");
 	if (!ch)
 		return;
@@ -248,6 +273,7 @@ static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 	cJSON_AddBoolToObject(r, "more", more);
 	free(msgs);
 	weft_conn_send(c, r);
+	history_observe(c->srv, mono_ns() - t0);
 }
 
 static void on_read(struct weft_conn *c, struct weft_cmd *cmd)

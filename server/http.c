@@ -428,12 +428,13 @@ static void do_metrics(struct http_req *r)
 	struct weft_server *s = r->srv;
 	uint64_t jobs, commits;
 	weft_store_stats(s->store, &jobs, &commits);
-	char *out = malloc(2048);
+	const size_t cap = 8192;
+	char *out = malloc(cap);
 	if (!out) {
 		respond_error(r, 500, "internal");
 		return;
 	}
-	snprintf(out, 2048,
+	int len = snprintf(out, cap,
 		 "# HELP weft_connections Open WebSocket connections.\n# TYPE weft_connections gauge\n"
 		 "weft_connections %d\n"
 		 "# HELP weft_connections_total WebSocket connections accepted.\n# TYPE weft_connections_total counter\n"
@@ -461,6 +462,31 @@ static void do_metrics(struct http_req *r)
 		 (unsigned long long)s->stats.dropped_slow, (unsigned long long)s->stats.rate_limited,
 		 (unsigned long long)s->stats.logins, (unsigned long long)s->stats.login_failures,
 		 (long long)s->last_seq);
+	/* Buckets are kept per bucket; Prometheus wants them cumulative. */
+	static const uint32_t bounds_us[] = { WEFT_HISTORY_BOUNDS_US };
+	len += snprintf(out + len, cap - (size_t)len,
+			"# HELP weft_history_seconds Time to serve a history page, from dispatch to the reply queued.\n"
+			"# TYPE weft_history_seconds histogram\n");
+	uint64_t cum = 0;
+	for (int b = 0; b <= WEFT_HISTORY_NBOUNDS; b++) {
+		cum += s->stats.history_buckets[b];
+		char le[24];
+		if (b == WEFT_HISTORY_NBOUNDS)
+			snprintf(le, sizeof le, "+Inf");
+		else
+			snprintf(le, sizeof le, "%u.%06u", bounds_us[b] / 1000000u, bounds_us[b] % 1000000u);
+		/* 0.000250 -> 0.00025, 1.000000 -> 1 */
+		size_t n = strlen(le);
+		while (b < WEFT_HISTORY_NBOUNDS && le[n - 1] == '0')
+			le[--n] = '\0';
+		if (le[n - 1] == '.')
+			le[n - 1] = '\0';
+		len += snprintf(out + len, cap - (size_t)len, "weft_history_seconds_bucket{le=\"%s\"} %llu\n", le,
+				(unsigned long long)cum);
+	}
+	snprintf(out + len, cap - (size_t)len, "weft_history_seconds_sum %llu.%09llu\nweft_history_seconds_count %llu\n",
+		 (unsigned long long)(s->stats.history_ns / 1000000000u),
+		 (unsigned long long)(s->stats.history_ns % 1000000000u), (unsigned long long)s->stats.history_count);
 	respond(r, 200, "text/plain; version=0.0.4", out);
 }
 

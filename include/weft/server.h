@@ -16,6 +16,12 @@
 
 #define WEFT_ORIGINS_MAX 16
 #define WEFT_REPLAY_QUEUE_LOW 128    /* refill replay when the queue is below this */
+/* Upper bounds in microseconds of the buckets of weft_history_seconds
+ * (/metrics); one more bucket counts the rest (+Inf). Fine around 1 ms,
+ * where the benchmark target lies. */
+#define WEFT_HISTORY_BOUNDS_US 25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 750, \
+	1000, 1250, 1500, 2000, 3000, 5000, 10000, 25000, 100000
+#define WEFT_HISTORY_NBOUNDS 21
 
 struct weft_server {
 	struct weft_config *cfg;
@@ -41,6 +47,9 @@ struct weft_server {
 	int nconns;
 	struct {
 		uint64_t conns_total, frames_sent, events, dropped_slow, rate_limited, logins, login_failures;
+		/* history pages served: time from dispatch to reply queued */
+		uint64_t history_buckets[WEFT_HISTORY_NBOUNDS + 1]; /* per bucket, not cumulative */
+		uint64_t history_count, history_ns;
 	} stats;
 };
 
