@@ -365,6 +365,69 @@ static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size
 	return 0;
 }
 
+/* A server-to-client WebSocket frame header (FIN, text, unmasked) for a
+ * payload of len bytes; returns its size (2, 4 or 10). */
+static size_t ws_header(unsigned char *h, size_t len)
+{
+	h[0] = 0x81;
+	if (len < 126) {
+		h[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len <= 0xffff) {
+		h[1] = 126;
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		return 4;
+	}
+	h[1] = 127;
+	for (int i = 0; i < 8; i++)
+		h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	return 10;
+}
+
+static struct weft_frame *pop_frame(struct weft_conn *c)
+{
+	struct weft_frame *f = c->q[c->qhead];
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qlen--;
+	return f;
+}
+
+/* Writes the queued frames: one frame through lws_write as usual; several
+ * framed by us into one buffer and written raw in one lws_write, so they
+ * share TLS records and one syscall. This kicks in exactly when a
+ * connection falls behind (a burst in a busy channel, replay). lws keeps
+ * whatever the socket does not take and sends it before anything else, so
+ * frames never interleave. */
+static int write_queued(struct weft_conn *c, struct lws *wsi)
+{
+	struct weft_server *s = c->srv;
+	struct weft_frame *f = c->q[c->qhead];
+	if (c->qlen == 1 || f->len + 10 + c->q[(c->qhead + 1) % c->qcap]->len + 10 > WEFT_TX_BATCH) {
+		pop_frame(c);
+		int n = lws_write(wsi, weft_frame_payload(f), f->len, LWS_WRITE_TEXT);
+		weft_frame_unref(f);
+		s->stats.frames_sent++;
+		return n < 0 ? -1 : 0;
+	}
+	if (!s->txbuf && !(s->txbuf = malloc(LWS_PRE + WEFT_TX_BATCH)))
+		return -1;
+	unsigned char *out = s->txbuf + LWS_PRE;
+	size_t used = 0;
+	while (c->qlen) {
+		f = c->q[c->qhead];
+		if (used + 10 + f->len > WEFT_TX_BATCH)
+			break;
+		used += ws_header(out + used, f->len);
+		memcpy(out + used, weft_frame_payload(f), f->len);
+		used += f->len;
+		weft_frame_unref(pop_frame(c));
+		s->stats.frames_sent++;
+	}
+	return lws_write(wsi, out, used, LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
 static int on_writable(struct weft_conn *c, struct lws *wsi)
 {
 	if (c->close_code) {
@@ -372,16 +435,8 @@ static int on_writable(struct weft_conn *c, struct lws *wsi)
 		lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)r, strlen(r));
 		return -1;
 	}
-	if (c->qlen) {
-		struct weft_frame *f = c->q[c->qhead];
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qlen--;
-		int n = lws_write(wsi, weft_frame_payload(f), f->len, LWS_WRITE_TEXT);
-		weft_frame_unref(f);
-		if (n < 0)
-			return -1;
-		c->srv->stats.frames_sent++;
-	}
+	if (c->qlen && write_queued(c, wsi))
+		return -1;
 	if (c->state == WEFT_CONN_REPLAY && c->qlen < WEFT_REPLAY_QUEUE_LOW)
 		weft_replay_step(c);
 	if (c->qlen)
@@ -444,4 +499,7 @@ const struct lws_protocols weft_ws_protocol = {
 	.callback = ws_callback,
 	.per_session_data_size = sizeof(struct pss),
 	.rx_buffer_size = 4096,
+	/* lws splits a write larger than this and copies the rest aside: a
+	 * history page or a coalesced batch goes out in one piece. */
+	.tx_packet_size = 64 * 1024,
 };

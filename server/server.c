@@ -205,6 +205,7 @@ static void server_free(struct weft_server *s)
 	weft_store_close(s->store);
 	weft_hub_free(&s->hub);
 	weft_conn_addr_free(s);
+	free(s->txbuf);
 	for (int i = 0; i < s->norigins; i++)
 		free(s->origins[i]);
 	free(s);

@@ -22,6 +22,9 @@
 #define WEFT_HISTORY_BOUNDS_US 25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 750, \
 	1000, 1250, 1500, 2000, 3000, 5000, 10000, 25000, 100000
 #define WEFT_HISTORY_NBOUNDS 21
+/* Bytes of queued WebSocket frames written at once: several frames share one
+ * TLS write (fewer records and syscalls); also lws's per-write limit. */
+#define WEFT_TX_BATCH (16 * 1024)
 
 struct weft_server {
 	struct weft_config *cfg;
@@ -45,6 +48,7 @@ struct weft_server {
 	size_t addr_buckets;
 	struct weft_conn *conns;     /* every WebSocket connection */
 	int nconns;
+	unsigned char *txbuf;        /* LWS_PRE + WEFT_TX_BATCH: frames coalesced into one write (conn.c) */
 	struct {
 		uint64_t conns_total, frames_sent, events, dropped_slow, rate_limited, logins, login_failures;
 		/* history pages served: time from dispatch to reply queued */
