@@ -498,7 +498,10 @@ const struct lws_protocols weft_ws_protocol = {
 	.name = "weft.v1",
 	.callback = ws_callback,
 	.per_session_data_size = sizeof(struct pss),
-	.rx_buffer_size = 4096,
+	/* lws keeps this much per connection for as long as it is open; a
+	 * larger message arrives in pieces and is reassembled (on_receive), so
+	 * it only needs to hold a typical chat message whole. */
+	.rx_buffer_size = 1024,
 	/* lws splits a write larger than this and copies the rest aside: a
 	 * history page or a coalesced batch goes out in one piece. */
 	.tx_packet_size = 64 * 1024,

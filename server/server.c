@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +340,23 @@ static void close_revoked(void *arg, int64_t session)
 	weft_server_close_session(arg, session);
 }
 
+/* Connections that come and go leave their TLS handshake buffers' pages
+ * with glibc, which keeps them: once a wave of connections (a cohort
+ * reconnecting after a blip) is over, hand the free pages back. */
+#define TRIM_CHURN 64
+
+static void trim_after_churn(struct weft_server *s)
+{
+	uint64_t total = s->stats.conns_total;
+	bool quiet = total == s->trim_seen;
+	s->trim_seen = total;
+	if (!quiet || (total - s->trim_total < TRIM_CHURN && abs(s->nconns - s->trim_nconns) < TRIM_CHURN))
+		return;
+	malloc_trim(0);
+	s->trim_total = total;
+	s->trim_nconns = s->nconns;
+}
+
 static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct weft_server *s = (struct weft_server *)((char *)sul - offsetof(struct weft_server, sweep));
@@ -346,6 +364,7 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	weft_store_deactivated_since(s->store, s->swept_ms - 1000, close_deactivated, s);
 	weft_store_revoked_since(s->store, s->swept_ms - 1000, close_revoked, s);
 	s->swept_ms = now;
+	trim_after_churn(s);
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }
 

@@ -44,6 +44,9 @@ struct weft_server {
 	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
 	lws_sorted_usec_list_t sweep; /* periodic: deactivations made outside (CLI) */
 	int64_t swept_ms;
+	uint64_t trim_seen;          /* conns_total at the previous sweep */
+	uint64_t trim_total;         /* conns_total and nconns at the last malloc_trim */
+	int trim_nconns;
 	struct weft_addr_count **addr_tab; /* connections per peer address (hash chains) */
 	size_t addr_buckets;
 	struct weft_conn *conns;     /* every WebSocket connection */
