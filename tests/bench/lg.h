@@ -37,6 +37,29 @@ void lg_hist_add(struct lg_hist *h, uint64_t v);
 /* q in [0,1]; returns 0 for an empty histogram. */
 uint64_t lg_hist_quantile(const struct lg_hist *h, double q);
 
+/* ---- Prometheus histogram from a /metrics scrape ------------------------- */
+
+/* One scrape of a histogram family, e.g. weftd's weft_history_seconds:
+ * cumulative bucket counts by upper bound, the last bucket +Inf. */
+#define LG_PROM_BUCKETS 64
+struct lg_prom_hist {
+    int n;
+    double le[LG_PROM_BUCKETS];
+    double cum[LG_PROM_BUCKETS];
+    double sum, count;
+};
+
+/* Parses family `name` (name_bucket{le="..."}, name_sum, name_count) from
+ * Prometheus text; 0 when it is there and ends with a +Inf bucket. */
+int lg_prom_hist_parse(const char *text, const char *name, struct lg_prom_hist *out);
+/* out = after - before, bucket by bucket; -1 when the bucket bounds differ. */
+int lg_prom_hist_delta(const struct lg_prom_hist *after, const struct lg_prom_hist *before,
+                       struct lg_prom_hist *out);
+/* q in [0,1] like Prometheus histogram_quantile(): linear interpolation inside
+ * the bucket holding the rank (the first bucket starts at 0); in the +Inf
+ * bucket, the highest finite bound. NAN for an empty histogram. */
+double lg_prom_hist_quantile(const struct lg_prom_hist *h, double q);
+
 /* ---- server process sampling (/proc) ------------------------------------ */
 
 struct lg_proc_sample {
@@ -235,5 +258,9 @@ int lg_setup_create_users(const char *weftd, const char *data, const char *prefi
 int lg_setup_login(const char *host, const char *port, const char *prefix, const char *password,
                    int n, const char *tokens_file);
 int lg_tokens_load(const char *file, char ***tokens, int *n);
+/* One blocking HTTPS GET of path ("Connection: close", certificate not
+ * verified). Returns the HTTP status (-1: no response); resp holds the raw
+ * response, headers and body, NUL-terminated. */
+int lg_https_get(const char *host, const char *port, const char *path, char *resp, size_t cap);
 
 #endif

@@ -89,6 +89,11 @@ def figures(d, peer):
         h = s.get("history_latency") or {}
         f["W5 history p50 ms"] = num(h.get("p50_ms"))
         f["W5 history p99 ms"] = num(h.get("p99_ms"))
+        # weft only: its /metrics histogram (dispatch -> reply queued); the
+        # peers have no such figure and show "—"
+        if peer == "weft":
+            f["W5 history p50 ms server-side"] = num(s.get("history_server_p50_ms"))
+            f["W5 history p99 ms server-side"] = num(s.get("history_server_p99_ms"))
         f["W5 history pages/s"] = num(s.get("history_per_s"))
         if j.get("seed"):
             f["W5 seed msg/s (pipelined sends)"] = num(j["seed"]["msgs_per_s"])

@@ -2,7 +2,8 @@
 # bench.smoke: starts a real weftd on a free loopback port, provisions a few
 # accounts, runs every weft-load workload for about two seconds at tiny sizes
 # and prints the tables. Passes when every generator run completed and the
-# server stayed up. It checks no performance numbers, ever.
+# server stayed up (and W5 reported the server-side history figures it reads
+# from /metrics). It checks no performance numbers, ever.
 #
 # usage: smoke.sh [WEFTD [WEFT_LOAD]]
 set -u
@@ -82,6 +83,9 @@ run W2 --members 20 --rates 5,20,50 --duration 1
 run W3 --members 20 --duration 2
 run W4 --conns 50 --duration 2
 run W5 --conns 5 --seed 300 --seed-conns 2 --rate 50 --duration 2
+# the server-side history figures come from /metrics (weft_history_seconds)
+grep -q '"history_server_p99_ms"' "$tmp/W5.json" \
+    || fail "W5 report has no server-side history figures (GET /metrics)"
 run W6 --senders 10 --duration 2
 
 kill -TERM "$server_pid"

@@ -1,4 +1,5 @@
-/* weft-load: latency histograms and /proc sampling of the server process. */
+/* weft-load: latency histograms, Prometheus histograms scraped from /metrics,
+ * and /proc sampling of the server process. */
 #define _GNU_SOURCE
 #include "lg.h"
 
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <math.h>
 #include <unistd.h>
 
 void lg_hist_reset(struct lg_hist *h)
@@ -170,4 +172,80 @@ void lg_proc_threads(int pid, struct lg_thread_cpu *out)
         out->cpu_s[i] += cpu;
     }
     closedir(d);
+}
+
+/* ---- Prometheus histograms ------------------------------------------------- */
+
+/* One line of Prometheus text that belongs to family name (nl bytes). */
+static void prom_line(const char *p, struct lg_prom_hist *out, int *have_count)
+{
+    if (!strncmp(p, "_bucket{", 8)) {
+        const char *le = strstr(p, "le=\""), *close = strchr(p, '}');
+        if (!le || !close || le > close || out->n == LG_PROM_BUCKETS)
+            return;
+        le += 4;
+        out->le[out->n] = !strncmp(le, "+Inf\"", 5) ? INFINITY : strtod(le, NULL);
+        out->cum[out->n] = strtod(close + 1, NULL);
+        out->n++;
+    } else if (!strncmp(p, "_sum ", 5)) {
+        out->sum = strtod(p + 5, NULL);
+    } else if (!strncmp(p, "_count ", 7)) {
+        out->count = strtod(p + 7, NULL);
+        *have_count = 1;
+    }
+}
+
+int lg_prom_hist_parse(const char *text, const char *name, struct lg_prom_hist *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t nl = strlen(name);
+    int have_count = 0;
+    for (const char *line = text; line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (!strncmp(line, name, nl))
+            prom_line(line + nl, out, &have_count);
+    }
+    for (int i = 1; i < out->n; i++)
+        if (!(out->le[i] > out->le[i - 1]))
+            return -1;
+    return have_count && out->n >= 2 && isinf(out->le[out->n - 1]) ? 0 : -1;
+}
+
+int lg_prom_hist_delta(const struct lg_prom_hist *after, const struct lg_prom_hist *before,
+                       struct lg_prom_hist *out)
+{
+    if (after->n != before->n)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->n = after->n;
+    for (int i = 0; i < after->n; i++) {
+        if (after->le[i] != before->le[i])
+            return -1;
+        out->le[i] = after->le[i];
+        out->cum[i] = after->cum[i] - before->cum[i];
+    }
+    out->sum = after->sum - before->sum;
+    out->count = after->count - before->count;
+    return 0;
+}
+
+double lg_prom_hist_quantile(const struct lg_prom_hist *h, double q)
+{
+    if (h->n < 2 || !isinf(h->le[h->n - 1]))
+        return NAN;
+    double total = h->cum[h->n - 1];
+    if (total <= 0)
+        return NAN;
+    double rank = q * total;
+    int b = 0;
+    while (b < h->n - 1 && h->cum[b] < rank)
+        b++;
+    if (b == h->n - 1)
+        return h->le[h->n - 2];
+    double start = b ? h->le[b - 1] : 0, below = b ? h->cum[b - 1] : 0;
+    double in = h->cum[b] - below;
+    if (in <= 0)
+        return h->le[b];
+    return start + (h->le[b] - start) * ((rank - below) / in);
 }

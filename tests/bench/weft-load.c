@@ -72,6 +72,9 @@ struct step {
     struct lg_thread_cpu threads; /* per-thread server CPU during the step */
     double gen_cpu_s;             /* generator CPU during the step */
     struct lg_hist lat, ack, hist, fan;
+    /* W5 on weft: weft_history_seconds over the step, from /metrics */
+    int srv_ok;
+    double srv_n, srv_p50_ms, srv_p99_ms, srv_mean_ms;
 };
 
 static struct step *steps;
@@ -110,6 +113,32 @@ static int setup_failures;
 /* closed-loop senders (W5 seeding, W6) */
 static int closed_loop;
 static long seed_left = -1; /* -1: unlimited */
+
+/* W5 on weft: the server's own history timing, weft_history_seconds, is
+ * scraped from /metrics (allowed from loopback without credentials) before
+ * and after each step; the step's figures come from the bucket deltas. */
+static int srv_metrics;
+static char srv_metrics_error[160];
+static struct lg_prom_hist step_m0;
+static int step_m0_ok;
+
+static int scrape_history(struct lg_prom_hist *h)
+{
+    static char resp[65536];
+    int status = lg_https_get(lg->host, lg->port, "/metrics", resp, sizeof resp);
+    const char *body = strstr(resp, "\r\n\r\n");
+    if (status == 200 && body && lg_prom_hist_parse(body + 4, "weft_history_seconds", h) == 0)
+        return 0;
+    if (!srv_metrics_error[0]) {
+        if (status != 200)
+            snprintf(srv_metrics_error, sizeof srv_metrics_error, "GET /metrics: HTTP %d", status);
+        else
+            snprintf(srv_metrics_error, sizeof srv_metrics_error,
+                     "GET /metrics: no weft_history_seconds histogram");
+        fprintf(stderr, "weft-load: %s: no server-side history figures\n", srv_metrics_error);
+    }
+    return -1;
+}
 
 /* ---- events from the protocol backend ------------------------------------ */
 
@@ -334,6 +363,7 @@ static struct step *step_begin(const char *label, double offered)
         rooms[r].next_ns = 0;
     }
     s->conns_alive = alive_count(0, lg->nconns);
+    step_m0_ok = srv_metrics && scrape_history(&step_m0) == 0;
     lg_proc_sample(o.server_pid, &step_cpu0);
     lg_proc_threads(o.server_pid, &step_thr0);
     step_gen0 = self_cpu_s();
@@ -392,6 +422,16 @@ static void step_end(struct step *s, double send_secs)
         s->cpu_ok = 1;
         s->cpu_s = p1.cpu_s - step_cpu0.cpu_s;
         s->rss_kb = p1.rss_kb;
+    }
+    /* after the drain, so every reply the step asked for is counted; after
+     * the CPU sample, so the scrape's own cost is not */
+    struct lg_prom_hist m1, d;
+    if (step_m0_ok && scrape_history(&m1) == 0 && lg_prom_hist_delta(&m1, &step_m0, &d) == 0) {
+        s->srv_ok = 1;
+        s->srv_n = d.count;
+        s->srv_p50_ms = lg_prom_hist_quantile(&d, 0.50) * 1e3;
+        s->srv_p99_ms = lg_prom_hist_quantile(&d, 0.99) * 1e3;
+        s->srv_mean_ms = d.count > 0 ? d.sum / d.count * 1e3 : NAN;
     }
     lg_hist_reset(&s->fan);
     if (lg->fan_conn >= 0) {
@@ -897,6 +937,7 @@ static int wl_history(void)
     if (assign_accounts(0) < 0 || setup_rooms() < 0)
         return -1;
     int64_t lo, hi;
+    srv_metrics = lg->proto == &lg_proto_weft;
     if (o.seed > 0) {
         /* seeders are the room's only live members while seeding */
         if (connect_range(0, ns, 0) == 0)
@@ -1124,6 +1165,13 @@ static void report(int status, int server_alive)
                 cJSON_AddItemToObject(x, "history_latency", hist_json(&s->hist));
                 cJSON_AddNumberToObject(x, "history_per_s", (double)s->hist_n / s->secs);
             }
+            if (s->srv_ok && (s->hist.count || s->srv_n > 0)) {
+                /* server-side: weft_history_seconds buckets, dispatch -> reply queued */
+                cJSON_AddNumberToObject(x, "history_server_count", s->srv_n);
+                num_or_null(x, "history_server_p50_ms", s->srv_p50_ms);
+                num_or_null(x, "history_server_p99_ms", s->srv_p99_ms);
+                num_or_null(x, "history_server_mean_ms", s->srv_mean_ms);
+            }
             if (s->fan.count)
                 cJSON_AddItemToObject(x, "fanout_complete", hist_json(&s->fan));
             num_or_null(x, "server_cpu_s", s->cpu_ok ? s->cpu_s : NAN);
@@ -1143,6 +1191,8 @@ static void report(int status, int server_alive)
         }
         if (lg->last_error[0])
             cJSON_AddStringToObject(j, "last_error", lg->last_error);
+        if (srv_metrics_error[0])
+            cJSON_AddStringToObject(j, "server_metrics_error", srv_metrics_error);
         char *txt = cJSON_Print(j);
         FILE *f = fopen(o.json_file, "w");
         if (f) {
@@ -1207,6 +1257,12 @@ static void report(int status, int server_alive)
             printf("%-18s history: %" PRIu64 " pages (%.0f/s)  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
                    "", s->hist_n, (double)s->hist_n / s->secs, ms(lg_hist_quantile(&s->hist, 0.5)),
                    ms(lg_hist_quantile(&s->hist, 0.99)), ms(s->hist.max));
+        if (s->srv_ok && (s->hist.count || s->srv_n > 0))
+            printf("%-18s history server-side: %.0f pages  p50 %.3f ms  p99 %.3f ms  mean %.3f ms"
+                   "  (weft_history_seconds, dispatch -> reply queued)\n",
+                   "", s->srv_n, s->srv_p50_ms, s->srv_p99_ms, s->srv_mean_ms);
+        else if (srv_metrics && s->hist.count)
+            printf("%-18s history server-side: n/a (%s)\n", "", srv_metrics_error[0] ? srv_metrics_error : "?");
         if (s->threads.n) {
             printf("%-18s server cpu by thread:", "");
             for (int t = 0; t < s->threads.n; t++)
@@ -1279,7 +1335,8 @@ static void usage(FILE *f)
           "  --seed N                W5: messages to add to the history channel first (0: reuse)\n"
           "  --seed-conns K          W5: seeding connections (default 2)\n"
           "  --window W              sends in flight per sender (W5 seed default 64, W6 default 1)\n"
-          "  --limit N               W5 page size (default 50)\n"
+          "  --limit N               W5 page size (default 50); with --proto weft, W5 also reads\n"
+          "                          the server-side time per page from TARGET/metrics\n"
           "  --saturation-p99-ms MS  W2 stops its ramp past this p99 (default 1000)\n"
           "  --settle S              after connecting, wait until no message arrived for 1 s,\n"
           "                          at most S s (default 120; 0: don't)\n"
