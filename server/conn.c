@@ -409,6 +409,7 @@ static int write_queued(struct weft_conn *c, struct lws *wsi)
 		int n = lws_write(wsi, weft_frame_payload(f), f->len, LWS_WRITE_TEXT);
 		weft_frame_unref(f);
 		s->stats.frames_sent++;
+		s->stats.ws_writes++;
 		return n < 0 ? -1 : 0;
 	}
 	if (!s->txbuf && !(s->txbuf = malloc(LWS_PRE + WEFT_TX_BATCH)))
@@ -425,6 +426,7 @@ static int write_queued(struct weft_conn *c, struct lws *wsi)
 		weft_frame_unref(pop_frame(c));
 		s->stats.frames_sent++;
 	}
+	s->stats.ws_writes++;
 	return lws_write(wsi, out, used, LWS_WRITE_RAW) < 0 ? -1 : 0;
 }
 

@@ -443,6 +443,8 @@ static void do_metrics(struct http_req *r)
 		 "weft_events_total %llu\n"
 		 "# HELP weft_frames_sent_total Frames written to WebSockets.\n# TYPE weft_frames_sent_total counter\n"
 		 "weft_frames_sent_total %llu\n"
+		 "# HELP weft_ws_writes_total WebSocket writes; queued frames are coalesced, so fewer than frames.\n# TYPE weft_ws_writes_total counter\n"
+		 "weft_ws_writes_total %llu\n"
 		 "# HELP weft_store_jobs_total Write jobs committed.\n# TYPE weft_store_jobs_total counter\n"
 		 "weft_store_jobs_total %llu\n"
 		 "# HELP weft_store_commits_total Write transactions committed (group commits).\n# TYPE weft_store_commits_total counter\n"
@@ -458,7 +460,8 @@ static void do_metrics(struct http_req *r)
 		 "# HELP weft_last_seq Newest event sequence number.\n# TYPE weft_last_seq gauge\n"
 		 "weft_last_seq %lld\n",
 		 s->nconns, (unsigned long long)s->stats.conns_total, (unsigned long long)s->stats.events,
-		 (unsigned long long)s->stats.frames_sent, (unsigned long long)jobs, (unsigned long long)commits,
+		 (unsigned long long)s->stats.frames_sent, (unsigned long long)s->stats.ws_writes,
+		 (unsigned long long)jobs, (unsigned long long)commits,
 		 (unsigned long long)s->stats.dropped_slow, (unsigned long long)s->stats.rate_limited,
 		 (unsigned long long)s->stats.logins, (unsigned long long)s->stats.login_failures,
 		 (long long)s->last_seq);

@@ -53,7 +53,7 @@ struct weft_server {
 	int nconns;
 	unsigned char *txbuf;        /* LWS_PRE + WEFT_TX_BATCH: frames coalesced into one write (conn.c) */
 	struct {
-		uint64_t conns_total, frames_sent, events, dropped_slow, rate_limited, logins, login_failures;
+		uint64_t conns_total, frames_sent, ws_writes, events, dropped_slow, rate_limited, logins, login_failures;
 		/* history pages served: time from dispatch to reply queued */
 		uint64_t history_buckets[WEFT_HISTORY_NBOUNDS + 1]; /* per bucket, not cumulative */
 		uint64_t history_count, history_ns;

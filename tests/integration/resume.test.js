@@ -3,7 +3,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { NO_RATE_LIMIT, uid, waitCount, makeChannel, sendMsg, sendBurst, allHistory, stopWithin } from './support.js';
+import { NO_RATE_LIMIT, uid, waitCount, makeChannel, sendMsg, sendBurst, allHistory, stopWithin, metric } from './support.js';
 
 let server;
 let ana, rec, sender, chan;
@@ -156,15 +156,24 @@ test('--replay-max: a larger backlog yields a gap frame for that channel; histor
   }
 });
 
-test('by default a backlog of 1000 messages is replayed in full, without a gap', async () => {
+test('by default a backlog of 1000 messages is replayed in full, without a gap, in coalesced writes', async () => {
   const r1 = await connect(server, rec.token);
   const since = cursor(r1);
   await r1.close();
   const acks = [];
   for (let i = 0; i < 1000; i += 100) acks.push(...await sendBurst(sender, chan.id, 100, (j) => `k${i + j}`));
+  const frames0 = await metric(server, 'weft_frames_sent_total');
+  const writes0 = await metric(server, 'weft_ws_writes_total');
   const r2 = await connect(server, rec.token, { since });
   const got = replayed(r2);
   assert.deepEqual(got.filter((f) => f.type === 'gap'), []);
   assert.deepEqual(got.filter((f) => f.type === 'event').map((f) => f.seq), acks.map((a) => a.id));
+  // Nothing else is sending: these are welcome, the replay and synced. A
+  // replay queues frames faster than a socket write, so they share writes
+  // (each write carries up to 16 KiB of frames: dozens of these).
+  const frames = (await metric(server, 'weft_frames_sent_total')) - frames0;
+  const writes = (await metric(server, 'weft_ws_writes_total')) - writes0;
+  assert.ok(frames >= 1002, `frames ${frames}`);
+  assert.ok(writes > 0 && writes * 5 < frames, `${frames} frames went out in ${writes} writes`);
   await r2.close();
 });

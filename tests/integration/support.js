@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
-import { Client } from '../lib/harness.js';
+import { Client, request } from '../lib/harness.js';
 
 // Rate limits high enough that bulk senders in tests never hit them.
 export const NO_RATE_LIMIT = ['--rate', '5000', '--burst', '5000'];
@@ -144,4 +144,12 @@ export async function stopWithin(server, ms = 10000) {
   if (r !== 'timeout') return { ...r, timedOut: false };
   await server.kill9();
   return { code: null, signal: 'SIGKILL', timedOut: true };
+}
+
+// The value of one unlabelled metric from /metrics (loopback needs no login).
+export async function metric(server, name) {
+  const r = await request(server, 'GET', '/metrics');
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(r.text);
+  if (!m) throw new Error(`${name} not in /metrics`);
+  return Number(m[1]);
 }
