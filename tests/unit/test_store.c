@@ -714,6 +714,51 @@ static void test_group_commit(void **state)
 		weft_message_clear(&page[i]);
 }
 
+/* The WAL buffer of the "weft" VFS: whatever a completed job committed is
+ * in the file for any other connection (here one on the default VFS, as
+ * another process would open it), also for a batch larger than the buffer
+ * (4 MiB), and the buffered writes land where SQLite meant them. */
+static void test_wal_buffer_visible(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "bulk", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	enum { N = 700, BODY = 8000 };
+	char *body = malloc(BODY + 1);
+	assert_non_null(body);
+	static struct weft_job *done[N];
+	for (int i = 0; i < N; i++) {
+		memset(body, 'a' + i % 26, BODY);
+		body[BODY] = '\0';
+		assert_int_equal(weft_store_submit(f->st, send_job(f->ana, ch, body, NULL)), 0);
+	}
+	free(body);
+	collect(f, done, N);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(done[i]->result, 0);
+		weft_job_free(done[i]);
+	}
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(body)),"
+					    " sum(substr(body, 1, 1) = char(97 + (id - ?1) % 26))"
+					    " FROM messages WHERE channel_id = ?2",
+					    -1, &s, NULL), SQLITE_OK);
+	int64_t first = weft_store_last_seq(f->st) - N + 1;
+	sqlite3_bind_int64(s, 1, first);
+	sqlite3_bind_int64(s, 2, ch);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(s, 0), N);
+	assert_int_equal(sqlite3_column_int64(s, 1), (int64_t)N * BODY);
+	assert_int_equal(sqlite3_column_int64(s, 2), N);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 /* Many jobs submitted as fast as possible also batch (no lock trick). */
 static void test_group_commit_burst(void **state)
 {
@@ -1882,6 +1927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete_scrubs_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_burst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_buffer_visible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_channel_events, setup, teardown),
