@@ -19,7 +19,8 @@ weft_apt_install() {
 
 # What weftd needs to build and run.
 WEFT_BUILD_PACKAGES=(build-essential cmake pkg-config ca-certificates
-	libwebsockets-dev libsqlite3-dev libssl-dev libcjson-dev libargon2-dev)
+	libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcjson-dev
+	libargon2-dev)
 
 weft_build() { # weft_build BUILD_DIR [cmake args...]
 	local dir="$1"

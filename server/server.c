@@ -191,6 +191,9 @@ static void server_free(struct weft_server *s)
 	if (s->ctx)
 		lws_context_destroy(s->ctx);
 	s->ctx = NULL;
+	if (s->loop)
+		ev_loop_destroy(s->loop);
+	s->loop = NULL;
 	if (s->store)
 		weft_store_stop(s->store);
 	weft_workq_stop(s->auth, s);
@@ -295,6 +298,18 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	info.ka_probes = 3;
 	info.ka_interval = 10;
 	info.vhost_name = "weft";
+	/* epoll through libev: poll() walks every descriptor on each pass,
+	 * which thousands of mostly idle connections make the main cost. */
+	if (!strcmp(cfg->event_loop, "epoll")) {
+		if (!(s->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV))) {
+			weft_err("cannot create the epoll event loop");
+			rc = WEFT_EIO;
+			goto out;
+		}
+		s->foreign_loops[0] = s->loop;
+		info.foreign_loops = s->foreign_loops;
+		info.options |= LWS_SERVER_OPTION_LIBEV;
+	}
 	info.pt_serv_buf_size = 32 * 1024;
 	/* lws keeps this pointer: the values are filled in once the port is known. */
 	build_headers(s);
@@ -368,15 +383,43 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }
 
+/* A signal handler sets *stop and cancels the service wait (main.c), so
+ * the loop comes round to this before it sleeps again. */
+static void check_stop(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)revents;
+	struct weft_server *s = w->data;
+	if (*s->stop)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+/* One pass of whichever loop runs the server, without waiting. */
+static void service_once(struct weft_server *s)
+{
+	if (s->loop)
+		ev_run(s->loop, EVRUN_NOWAIT);
+	else
+		lws_service(s->ctx, 0);
+}
+
 int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 {
+	s->stop = stop;
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 	fprintf(stderr, "weftd: ready https://%s:%d\n", s->cfg->bind, s->cfg->port);
 	fflush(stderr);
-	while (!*stop) {
-		if (lws_service(s->ctx, 0) < 0)
-			break;
+	if (s->loop) {
+		ev_prepare_init(&s->stop_check, check_stop);
+		s->stop_check.data = s;
+		ev_prepare_start(s->loop, &s->stop_check);
+		if (!*stop)
+			ev_run(s->loop, 0);
+	} else {
+		while (!*stop) {
+			if (lws_service(s->ctx, 0) < 0)
+				break;
+		}
 	}
 	weft_info("shutting down: draining the writer");
 	/* Commit what is queued and answer it while sockets are still open. */
@@ -386,8 +429,10 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	 * timeout, so each pass is woken explicitly rather than left to wait. */
 	for (int i = 0; i < 8 && s->nconns; i++) {
 		lws_cancel_service(s->ctx);
-		lws_service(s->ctx, 0);
+		service_once(s);
 	}
+	if (s->loop)
+		ev_prepare_stop(s->loop, &s->stop_check);
 	server_free(s);
 	return 0;
 }

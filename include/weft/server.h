@@ -4,6 +4,7 @@
 #ifndef WEFT_SERVER_H
 #define WEFT_SERVER_H
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <signal.h>
 
@@ -31,6 +32,10 @@ struct weft_server {
 	struct weft_limits limits;
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
+	struct ev_loop *loop;        /* event_loop = epoll: libev's loop, lws's foreign loop */
+	void *foreign_loops[1];
+	ev_prepare stop_check;       /* breaks the loop once *stop is set */
+	volatile sig_atomic_t *stop;
 	struct weft_store *store;
 	struct weft_workq *auth;
 	struct weft_hub hub;

@@ -102,7 +102,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- 1. packages ------------------------------------------------------------------
-pkgs="build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev libssl-dev libcjson-dev
+pkgs="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcjson-dev
       libargon2-dev openssl sqlite3 python3 iproute2 util-linux coreutils
       mosquitto ejabberd erlang-p1-sqlite3"
 if [ "${SKIP_INSTALL:-0}" != 1 ]; then

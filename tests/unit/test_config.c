@@ -19,7 +19,7 @@ static const char *const all_options[] = {
 	"data", "bind", "port", "cert", "key", "public_url", "allowed_origins", "web_root",
 	"max_body", "max_frame", "max_name", "rate", "burst", "send_queue", "replay_max",
 	"max_conns_per_addr", "session_idle", "session_max", "argon2_iterations",
-	"argon2_memory", "auth_threads", "hsts_max_age", "log_level",
+	"argon2_memory", "auth_threads", "hsts_max_age", "event_loop", "log_level",
 };
 #define NALL (sizeof all_options / sizeof all_options[0])
 
@@ -91,6 +91,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->auth_threads, 2);
 	assert_int_equal(c->hsts_max_age, 31536000);
 	assert_string_equal(c->log_level, "info");
+	assert_string_equal(c->event_loop, "poll");
 	assert_string_equal(c->config, "");
 	/* The body of a maximal message fits in a maximal frame (4 bytes per
 	 * character plus JSON overhead). */
@@ -138,7 +139,9 @@ static void test_set_by_name(void **state)
 		for (char *p = dashed; *p; p++)
 			if (*p == '_')
 				*p = '-';
-		const char *v = !strcmp(all_options[i], "log_level") ? "warn" : "100";
+		const char *v = !strcmp(all_options[i], "log_level")	? "warn"
+				: !strcmp(all_options[i], "event_loop") ? "epoll"
+									: "100";
 		/* One of these is in range for every integer option. */
 		if (weft_config_set(&f->cfg, all_options[i], v, err, sizeof err) &&
 		    weft_config_set(&f->cfg, all_options[i], "60", err, sizeof err) &&
@@ -191,6 +194,8 @@ static void test_bad_values(void **state)
 	expect_bad(&f->cfg, "argon2_memory", "63", "argon2_memory");
 	expect_bad(&f->cfg, "log_level", "verbose", "log_level");
 	expect_bad(&f->cfg, "log_level", "INFO", "log_level");
+	expect_bad(&f->cfg, "event_loop", "select", "event_loop");
+	expect_bad(&f->cfg, "event_loop", "", "event_loop");
 	/* The error says what was expected. */
 	char err[256];
 	weft_config_set(&f->cfg, "max_body", "0", err, sizeof err);
