@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- Schema. Each entry is one migration; user_version counts them. */
 
@@ -275,7 +276,30 @@ struct weft_store {
 	void *notify_arg;
 	uint64_t jobs_committed, commits;       /* guarded by lock */
 	bool scrub_pending;                     /* writer thread only */
+
+	/* The checkpointer: its own thread and connection (see ckpt_main). */
+	sqlite3 *cdb;
+	pthread_t ckpt_thread;
+	bool ckpt_started;
+	pthread_cond_t ckpt_wake;               /* requests; the writer left a transaction */
+	pthread_mutex_t ckpt_run;               /* held while a checkpoint runs */
+	int wal_frames;                         /* guarded by lock: the WAL after the last commit */
+	int ckpt_next;                          /* guarded by lock: frames that trigger a request */
+	bool ckpt_requested, ckpt_stopping;     /* guarded by lock */
+	bool gate;                              /* guarded by lock: no new transaction while set */
+	bool in_txn;                            /* guarded by lock: the writer is in a transaction */
 };
+
+/* The WAL is checkpointed (copied into the database) once it holds this
+ * many frames, by the checkpointer thread, so that the writer never pays
+ * for it in a commit. Past WAL_HARD_FRAMES (the checkpointer cannot keep
+ * up or readers hold it back) the writer checkpoints itself, as SQLite's
+ * autocheckpoint would: the WAL stays bounded either way. */
+#define WAL_CKPT_FRAMES 4000
+#define WAL_HARD_FRAMES (4 * WAL_CKPT_FRAMES)
+/* A first pass that leaves more than this many frames behind is followed
+ * by a second one before the last, which the writer waits for (ckpt_main). */
+#define WAL_GATE_FRAMES 1000
 
 /* ---- Helpers. */
 
@@ -735,6 +759,9 @@ int weft_store_open(const char *path, struct weft_store **out)
 		return WEFT_ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->wake, NULL);
+	pthread_cond_init(&st->ckpt_wake, NULL);
+	pthread_mutex_init(&st->ckpt_run, NULL);
+	st->ckpt_next = WAL_CKPT_FRAMES;
 	st->queue_tail = &st->queue;
 	st->done_tail = &st->done;
 	if (!(st->path = strdup(path)))
@@ -777,6 +804,7 @@ void weft_store_close(struct weft_store *st)
 		sqlite3_finalize(st->w[i]);
 	for (int i = 0; i < R_COUNT; i++)
 		sqlite3_finalize(st->r[i]);
+	sqlite3_close(st->cdb);
 	sqlite3_close(st->rdb);
 	sqlite3_close(st->wdb);
 	struct weft_job *j = st->done;
@@ -793,6 +821,8 @@ void weft_store_close(struct weft_store *st)
 	}
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->wake);
+	pthread_cond_destroy(&st->ckpt_wake);
+	pthread_mutex_destroy(&st->ckpt_run);
 	free(st->path);
 	free(st);
 }
@@ -1475,20 +1505,39 @@ static void commit_batch(struct weft_store *st, struct weft_job *batch)
 	}
 }
 
+/* Idle after deletions: checkpoint and truncate the WAL so that deleted
+ * bodies do not linger in old WAL frames. False when that could not be
+ * done yet (a reader or the checkpointer was in the way): try again. */
+static bool scrub_wal(struct weft_store *st)
+{
+	pthread_mutex_lock(&st->ckpt_run);
+	int rc = sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	pthread_mutex_unlock(&st->ckpt_run);
+	return rc == SQLITE_OK;
+}
+
 static void *writer_main(void *arg)
 {
 	struct weft_store *st = arg;
 	pthread_setname_np(pthread_self(), "weft-store");
 	for (;;) {
 		pthread_mutex_lock(&st->lock);
-		while (!st->queue && !st->stopping) {
-			if (st->scrub_pending) {
-				/* Idle after deletions: checkpoint and truncate the WAL so
-				 * that deleted bodies do not linger in old WAL frames. */
+		while ((!st->queue || st->gate) && !st->stopping) {
+			if (st->scrub_pending && !st->queue) {
 				pthread_mutex_unlock(&st->lock);
-				st->scrub_pending = false;
-				sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+				st->scrub_pending = !scrub_wal(st);
 				pthread_mutex_lock(&st->lock);
+				if (st->scrub_pending && !st->queue && !st->stopping) {
+					/* Busy: wait a little, or for a job, before retrying. */
+					struct timespec until;
+					clock_gettime(CLOCK_REALTIME, &until);
+					until.tv_nsec += 50 * 1000000L;
+					if (until.tv_nsec >= 1000000000L) {
+						until.tv_sec++;
+						until.tv_nsec -= 1000000000L;
+					}
+					pthread_cond_timedwait(&st->wake, &st->lock, &until);
+				}
 				continue;
 			}
 			pthread_cond_wait(&st->wake, &st->lock);
@@ -1497,6 +1546,7 @@ static void *writer_main(void *arg)
 		st->queue = NULL;
 		st->queue_tail = &st->queue;
 		bool stopping = st->stopping;
+		st->in_txn = batch != NULL;
 		pthread_mutex_unlock(&st->lock);
 
 		if (!batch && stopping)
@@ -1516,21 +1566,147 @@ static void *writer_main(void *arg)
 		st->done_tail = &last->next;
 		st->jobs_committed += n;
 		st->commits++;
+		st->in_txn = false;
+		if (st->gate)
+			pthread_cond_signal(&st->ckpt_wake);
 		pthread_mutex_unlock(&st->lock);
 		if (st->notify)
 			st->notify(st->notify_arg);
 	}
-	if (st->scrub_pending)
-		sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	while (st->scrub_pending && !scrub_wal(st))
+		sqlite3_sleep(20);
 	return NULL;
+}
+
+/* Called by SQLite on the writer thread after each commit, with the WAL's
+ * size in frames. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct weft_store *st = arg;
+	pthread_mutex_lock(&st->lock);
+	if (frames < st->wal_frames)
+		st->ckpt_next = WAL_CKPT_FRAMES; /* the WAL started over */
+	st->wal_frames = frames;
+	if (frames >= st->ckpt_next && !st->ckpt_requested) {
+		st->ckpt_requested = true;
+		pthread_cond_signal(&st->ckpt_wake);
+	}
+	pthread_mutex_unlock(&st->lock);
+	/* The checkpointer is behind: do what autocheckpoint would (it fails
+	 * at once, harmlessly, while the checkpointer holds the lock). */
+	if (frames >= WAL_HARD_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/* One PASSIVE checkpoint on the checkpointer's connection. Returns the
+ * frames it left behind (committed while it ran, or held back by a
+ * reader), or -1 when it failed; *done is the WAL frame it copied up to. */
+static int ckpt_pass(struct weft_store *st, int *done)
+{
+	int log = 0;
+	pthread_mutex_lock(&st->ckpt_run);
+	int rc = sqlite3_wal_checkpoint_v2(st->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, done);
+	pthread_mutex_unlock(&st->ckpt_run);
+	if (rc != SQLITE_OK)
+		return -1;
+	pthread_mutex_lock(&st->lock);
+	int left = st->wal_frames - *done;
+	pthread_mutex_unlock(&st->lock);
+	return left > 0 ? left : 0;
+}
+
+/* The checkpointer. A PASSIVE checkpoint copies WAL frames into the
+ * database beside the writer without stopping it, but SQLite starts the
+ * WAL over (instead of growing it) only when a write transaction begins
+ * with every frame copied, which seldom happens while commits keep coming.
+ * So after one or two passes beside the writer, the frames committed
+ * meanwhile are copied while the writer waits at the gate (between
+ * transactions); its next transaction then restarts the WAL from the top. */
+static void *ckpt_main(void *arg)
+{
+	struct weft_store *st = arg;
+	pthread_setname_np(pthread_self(), "weft-ckpt");
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		while (!st->ckpt_requested && !st->ckpt_stopping)
+			pthread_cond_wait(&st->ckpt_wake, &st->lock);
+		if (st->ckpt_stopping)
+			break;
+		pthread_mutex_unlock(&st->lock);
+
+		int done = 0;
+		int left = ckpt_pass(st, &done);
+		if (left > WAL_GATE_FRAMES)
+			left = ckpt_pass(st, &done);
+		if (left >= 0) {
+			pthread_mutex_lock(&st->lock);
+			st->gate = true;
+			while (st->in_txn && !st->ckpt_stopping)
+				pthread_cond_wait(&st->ckpt_wake, &st->lock);
+			left = st->wal_frames > done;
+			pthread_mutex_unlock(&st->lock);
+			if (left)
+				left = ckpt_pass(st, &done);
+			pthread_mutex_lock(&st->lock);
+			st->gate = false;
+			pthread_cond_signal(&st->wake);
+			pthread_mutex_unlock(&st->lock);
+		}
+		pthread_mutex_lock(&st->lock);
+		st->ckpt_requested = false;
+		/* Held back (by a reader, or a failure): try again a little later
+		 * rather than on every commit. */
+		st->ckpt_next = left != 0 ? st->wal_frames + WAL_CKPT_FRAMES / 4 : WAL_CKPT_FRAMES;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+static int ckpt_start(struct weft_store *st)
+{
+	if (sqlite3_open_v2(st->path, &st->cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, store_vfs()) !=
+	    SQLITE_OK) {
+		weft_err("store: cannot open %s for checkpoints", st->path);
+		return WEFT_EIO;
+	}
+	/* FULL: a checkpoint syncs the WAL before and the database after. */
+	int rc = exec_sql(st->cdb, "PRAGMA synchronous=FULL");
+	if (rc)
+		return rc;
+	if (pthread_create(&st->ckpt_thread, NULL, ckpt_main, st))
+		return WEFT_EIO;
+	st->ckpt_started = true;
+	sqlite3_wal_hook(st->wdb, on_wal_commit, st); /* replaces autocheckpoint */
+	return WEFT_OK;
+}
+
+static void ckpt_stop(struct weft_store *st)
+{
+	if (!st->ckpt_started)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->ckpt_stopping = true;
+	pthread_cond_signal(&st->ckpt_wake);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(st->ckpt_thread, NULL);
+	st->ckpt_started = false;
+	sqlite3_wal_autocheckpoint(st->wdb, 1000);
 }
 
 int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg)
 {
 	st->notify = notify;
 	st->notify_arg = arg;
-	if (pthread_create(&st->thread, NULL, writer_main, st))
+	int rc = ckpt_start(st);
+	if (rc) {
+		ckpt_stop(st);
+		return rc;
+	}
+	if (pthread_create(&st->thread, NULL, writer_main, st)) {
+		ckpt_stop(st);
 		return WEFT_EIO;
+	}
 	st->started = true;
 	return WEFT_OK;
 }
@@ -1545,6 +1721,7 @@ void weft_store_stop(struct weft_store *st)
 	pthread_mutex_unlock(&st->lock);
 	pthread_join(st->thread, NULL);
 	st->started = false;
+	ckpt_stop(st);
 }
 
 int weft_store_submit(struct weft_store *st, struct weft_job *job)

@@ -633,6 +633,115 @@ static void test_delete_scrubs_files(void **state)
 	assert_true(file_contains(f->db, "filler"));
 }
 
+static int64_t file_size(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	int64_t n = ftell(fp);
+	fclose(fp);
+	return n;
+}
+
+/* Is a thread of this process named name (pthread_setname_np)? */
+static bool thread_named(const char *name)
+{
+	char cmd[160], out[64] = "";
+	snprintf(cmd, sizeof cmd, "grep -lx '%s' /proc/%d/task/*/comm 2>/dev/null | head -1", name, (int)getpid());
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	bool found = fgets(out, sizeof out, p) != NULL;
+	pclose(p);
+	return found;
+}
+
+/* Under commits that never pause, the WAL is checkpointed by the
+ * checkpointer thread (not in the writer's commits) and still starts over
+ * instead of growing: its file stays near the checkpoint threshold (4000
+ * frames of 4 KiB) although several times that much was committed. */
+static void test_checkpointer_bounds_wal(void **state)
+{
+	struct fx *f = *state;
+	enum { CHANNELS = 40, ROUND = 200, ROUNDS = 400, BODY = 2000 };
+	int64_t ch[CHANNELS];
+	for (int i = 0; i < CHANNELS; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "wal-%d", i);
+		ch[i] = create_channel(f, f->ana, name, WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	}
+	assert_true(thread_named("weft-ckpt"));
+	char wal[160];
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	char *body = malloc(BODY + 1);
+	assert_non_null(body);
+	memset(body, 'w', BODY);
+	body[BODY] = '\0';
+	int64_t max_wal = 0;
+	int submitted = 0, completed = 0;
+	/* Keep two rounds in flight, so the writer always has a next batch. */
+	while (completed < ROUNDS * ROUND) {
+		while (submitted < ROUNDS * ROUND && submitted - completed < 2 * ROUND) {
+			assert_int_equal(weft_store_submit(f->st, send_job(f->ana, ch[submitted % CHANNELS], body, NULL)),
+					 0);
+			submitted++;
+		}
+		pthread_mutex_lock(&f->lock);
+		uint64_t seen = f->notified;
+		pthread_mutex_unlock(&f->lock);
+		struct weft_job *j = weft_store_take_completed(f->st);
+		if (!j) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 20;
+			pthread_mutex_lock(&f->lock);
+			int rc = 0;
+			while (f->notified == seen && rc != ETIMEDOUT)
+				rc = pthread_cond_timedwait(&f->cond, &f->lock, &until);
+			pthread_mutex_unlock(&f->lock);
+			assert_int_not_equal(rc, ETIMEDOUT);
+			continue;
+		}
+		for (struct weft_job *next; j; j = next) {
+			next = j->next;
+			assert_int_equal(j->result, 0);
+			weft_job_free(j);
+			completed++;
+		}
+		int64_t n = file_size(wal);
+		if (n > max_wal)
+			max_wal = n;
+	}
+	free(body);
+	int64_t committed = (int64_t)ROUNDS * ROUND * BODY;
+	/* Far more went through the WAL than it ever held at once. */
+	assert_true(committed > 4 * max_wal);
+	/* The writer's own fallback starts at 16000 frames. */
+	assert_true(max_wal < (int64_t)8000 * (4096 + 24));
+}
+
+/* Deletions followed by idleness still truncate the WAL (secure delete)
+ * while the server keeps running, with the checkpointer beside it. */
+static void test_idle_scrub_truncates_wal(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	const char *secret = "zq-idle-secret-41d2";
+	int64_t m = send_msg(f, f->ana, ch, secret);
+	for (int i = 0; i < 50; i++)
+		send_msg(f, f->ana, ch, "filler");
+	struct weft_job *j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m, NULL));
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	char wal[160];
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	for (int i = 0; i < 200 && file_size(wal) > 0; i++)
+		usleep(10 * 1000);
+	assert_int_equal(file_size(wal), 0);
+	assert_false(file_contains(f->db, secret));
+	assert_true(file_contains(f->db, "filler"));
+}
+
 /* One failing job in a batch does not undo the others, and jobs that
  * arrive while a transaction is in progress share the next one. */
 static void test_group_commit(void **state)
@@ -1925,6 +2034,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_scrubs_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpointer_bounds_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_scrub_truncates_wal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_buffer_visible, setup, teardown),
