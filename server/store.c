@@ -151,6 +151,7 @@ enum wstmt {
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_DM_RENAME, W_MEMBER_JOINED,
+	W_SEND_EVENT, W_USER_REF,
 	W_COUNT
 };
 
@@ -208,6 +209,11 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE user_id = ?1 AND revoked = 0",
 	[W_MEMBER_JOINED] = "UPDATE members SET joined_seq = ?1 WHERE channel_id = ?2 AND user_id = ?3",
 	[W_USER_PASSWORD] = "UPDATE users SET pw_hash = ? WHERE id = ?",
+	/* A send's event, only when the author is a member: the membership
+	 * check and the insert in one statement. */
+	[W_SEND_EVENT] = "INSERT INTO events(channel_id, kind, ts_ms, actor) SELECT ?1, 0, ?2, ?3"
+			 " WHERE EXISTS (SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?3)",
+	[W_USER_REF] = "SELECT name, display FROM users WHERE id = ?",
 	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
 	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
 			  " AND expires_ms > ?1 RETURNING user_id",
@@ -276,6 +282,7 @@ struct weft_store {
 	void *notify_arg;
 	uint64_t jobs_committed, commits;       /* guarded by lock */
 	bool scrub_pending;                     /* writer thread only */
+	struct user_slot *users;                /* writer thread only: see user_ref */
 
 	/* The checkpointer: its own thread and connection (see ckpt_main). */
 	sqlite3 *cdb;
@@ -300,6 +307,16 @@ struct weft_store {
 /* A first pass that leaves more than this many frames behind is followed
  * by a second one before the last, which the writer waits for (ckpt_main). */
 #define WAL_GATE_FRAMES 1000
+
+/* Names of message authors, cached by the writer (direct-mapped by id).
+ * Safe because a user's name and display name never change once created
+ * (no job or command updates them) and users are never deleted; a job
+ * that starts changing either must clear the slot. */
+#define USER_SLOTS 1024
+
+struct user_slot {
+	struct weft_user_ref ref;       /* ref.id 0: empty */
+};
 
 /* ---- Helpers. */
 
@@ -804,6 +821,7 @@ void weft_store_close(struct weft_store *st)
 		sqlite3_finalize(st->w[i]);
 	for (int i = 0; i < R_COUNT; i++)
 		sqlite3_finalize(st->r[i]);
+	free(st->users);
 	sqlite3_close(st->cdb);
 	sqlite3_close(st->rdb);
 	sqlite3_close(st->wdb);
@@ -912,24 +930,54 @@ static int member_role(struct weft_store *st, int64_t channel, int64_t user)
 	return role;
 }
 
+/* The author's name and display name, from the cache or the database. */
+static int user_ref(struct weft_store *st, int64_t id, struct weft_user_ref *out)
+{
+	if (!st->users && !(st->users = calloc(USER_SLOTS, sizeof *st->users)))
+		return WEFT_ENOMEM;
+	struct user_slot *slot = &st->users[(uint64_t)id % USER_SLOTS];
+	if (slot->ref.id != id) {
+		sqlite3_stmt *s = st->w[W_USER_REF];
+		sqlite3_bind_int64(s, 1, id);
+		int rc = sqlite3_step(s) == SQLITE_ROW ? WEFT_OK : WEFT_EIO;
+		if (!rc) {
+			slot->ref.id = id;
+			copy_text(slot->ref.name, sizeof slot->ref.name, s, 0);
+			copy_text(slot->ref.display, sizeof slot->ref.display, s, 1);
+		}
+		done_stmt(s);
+		if (rc)
+			return rc;
+	}
+	*out = slot->ref;
+	return WEFT_OK;
+}
+
+/* The original message of a repeated (author, client_id): the job's
+ * answer. Its seq, not a new one. */
+static int send_duplicate(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_MSG_BY_CLIENT];
+	sqlite3_bind_int64(s, 1, j->user);
+	sqlite3_bind_text(s, 2, j->client_id, -1, SQLITE_STATIC);
+	int64_t prior = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done_stmt(s);
+	if (!prior)
+		return WEFT_ENOTFOUND;
+	j->duplicate = true;
+	j->id = prior;
+	return load_event(st, prior, &j->ev);
+}
+
+/* A send is two statements: the event (with the membership check) and the
+ * message. A repeated client_id is found by the UNIQUE index on (author,
+ * client_id) refusing the message, not by a lookup before every send; the
+ * event inserted just before is then rolled back with the job's savepoint.
+ * The committed event is built from what the job holds, not read back. */
 static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s;
 	int rc;
-	if (j->client_id[0]) {
-		s = st->w[W_MSG_BY_CLIENT];
-		sqlite3_bind_int64(s, 1, j->user);
-		sqlite3_bind_text(s, 2, j->client_id, -1, SQLITE_STATIC);
-		int64_t prior = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		done_stmt(s);
-		if (prior) {
-			j->duplicate = true;
-			j->id = prior;
-			return load_event(st, prior, &j->ev);
-		}
-	}
-	if (member_role(st, j->channel, j->user) == WEFT_ROLE_NONE)
-		return WEFT_EFORBIDDEN;
 	if (j->thread) {
 		s = st->w[W_MSG_THREAD_OK];
 		sqlite3_bind_int64(s, 1, j->thread);
@@ -937,11 +985,23 @@ static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		bool ok = sqlite3_step(s) == SQLITE_ROW;
 		done_stmt(s);
 		if (!ok)
-			return WEFT_EINVAL;
+			return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EINVAL;
 	}
-	int64_t seq;
-	if ((rc = insert_event(st, j->channel, WEFT_EV_MESSAGE, now, j->user, 0, 0, &seq)))
+	struct weft_user_ref author;
+	if ((rc = user_ref(st, j->user, &author)))
 		return rc;
+	s = st->w[W_SEND_EVENT];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, j->user);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0) {
+		/* Not a member (any more): a repeat of a send made while one
+		 * still gets its original. */
+		return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EFORBIDDEN;
+	}
+	int64_t seq = sqlite3_last_insert_rowid(st->wdb);
 	s = st->w[W_MSG_INSERT];
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_int64(s, 2, j->channel);
@@ -952,10 +1012,36 @@ static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	if (j->client_id[0])
 		sqlite3_bind_text(s, 6, j->client_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, now);
-	if ((rc = exec_stmt(s)))
-		return rc;
-	j->id = seq;
-	return push_event(st, j, seq);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		rc = sqlite3_extended_errcode(st->wdb);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE && j->client_id[0]) {
+		if ((rc = exec_stmt(st->w[W_ROLLBACK_TO])))
+			return rc;
+		return send_duplicate(st, j);
+	}
+	if (rc != SQLITE_DONE) {
+		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		return map_sqlite(rc);
+	}
+	j->id = j->seq = seq;
+	struct weft_event *ev = &j->ev;
+	ev->seq = seq;
+	ev->channel = j->channel;
+	ev->ts_ms = now;
+	ev->kind = WEFT_EV_MESSAGE;
+	struct weft_message *m = &ev->msg;
+	m->id = seq;
+	m->channel = j->channel;
+	m->thread = j->thread;
+	m->ts_ms = now;
+	m->author = author;
+	memcpy(m->client_id, j->client_id, sizeof m->client_id);
+	if (j->text && !(m->body = strdup(j->text)))
+		return WEFT_ENOMEM;
+	return WEFT_OK;
 }
 
 static int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)

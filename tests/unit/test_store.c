@@ -443,6 +443,135 @@ static void test_send_idempotent(void **state)
 	assert_true(x2 > x1);
 }
 
+static void assert_user_ref_equal(const struct weft_user_ref *a, const struct weft_user_ref *b)
+{
+	assert_int_equal(a->id, b->id);
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->display, b->display);
+}
+
+/* Every field of two events, as the protocol encoder may read them. */
+static void assert_event_equal(const struct weft_event *a, const struct weft_event *b)
+{
+	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->channel, b->channel);
+	assert_int_equal(a->ts_ms, b->ts_ms);
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->role, b->role);
+	assert_user_ref_equal(&a->actor, &b->actor);
+	assert_user_ref_equal(&a->user, &b->user);
+	assert_int_equal(a->msg.id, b->msg.id);
+	assert_int_equal(a->msg.channel, b->msg.channel);
+	assert_int_equal(a->msg.thread, b->msg.thread);
+	assert_int_equal(a->msg.ts_ms, b->msg.ts_ms);
+	assert_int_equal(a->msg.edited_ms, b->msg.edited_ms);
+	assert_user_ref_equal(&a->msg.author, &b->msg.author);
+	if (a->msg.body || b->msg.body) {
+		assert_non_null(a->msg.body);
+		assert_non_null(b->msg.body);
+		assert_string_equal(a->msg.body, b->msg.body);
+	}
+	assert_string_equal(a->msg.client_id, b->msg.client_id);
+	assert_int_equal(a->msg.deleted, b->msg.deleted);
+	assert_int_equal(a->chan.id, b->chan.id);
+	assert_string_equal(a->chan.name, b->chan.name);
+}
+
+/* A send's event is built by the writer from the job, not read back: it
+ * must equal what the database gives for the same seq (replay), for every
+ * author (the name cache) and with or without thread and client_id. */
+static void test_send_event_matches_stored(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	join(f, ch, f->cy, WEFT_ROLE_MEMBER);
+	int64_t users[3] = { f->ana, f->bo, f->cy };
+	int64_t root = 0;
+	for (int i = 0; i < 12; i++) {
+		char body[64], cid[32];
+		snprintf(body, sizeof body, "m\xc3\xa9ssage %d \xe2\x9c\x93", i);
+		snprintf(cid, sizeof cid, "k-%d", i);
+		struct weft_job *j = send_job(users[i % 3], ch, body, i % 2 ? cid : NULL);
+		j->thread = i % 4 == 3 ? root : 0;
+		run(f, j);
+		assert_int_equal(j->result, 0);
+		if (!root)
+			root = j->id;
+		struct weft_event stored[2];
+		int n = 0;
+		assert_int_equal(weft_store_channel_events(f->st, ch, j->seq - 1, j->seq, 2, stored, &n), 0);
+		assert_int_equal(n, 1);
+		assert_event_equal(&j->ev, &stored[0]);
+		assert_int_equal(j->nmore, 0);
+		weft_event_clear(&stored[0]);
+		weft_job_free(j);
+	}
+}
+
+/* A repeated client_id is caught by the UNIQUE index: the event inserted
+ * before the message is undone (no seq is used up, the next send gets the
+ * very next one), the answer is the original, also within one batch, and
+ * also after the author left the channel. */
+static void test_send_duplicate_by_constraint(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	struct weft_job *j = run(f, send_job(f->bo, ch, "first", "dup-1"));
+	assert_int_equal(j->result, 0);
+	int64_t orig = j->id;
+	weft_job_free(j);
+
+	/* Three at once: the original, a new one, the original again. */
+	struct weft_job *sub[3] = {
+		send_job(f->bo, ch, "retry", "dup-1"),
+		send_job(f->bo, ch, "second", "dup-2"),
+		send_job(f->bo, ch, "retry of second", "dup-2"),
+	};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(weft_store_submit(f->st, sub[i]), 0);
+	struct weft_job *done[3];
+	collect(f, done, 3);
+	assert_true(done[0]->duplicate);
+	assert_int_equal(done[0]->id, orig);
+	assert_string_equal(done[0]->ev.msg.body, "first");
+	assert_false(done[1]->duplicate);
+	assert_int_equal(done[1]->seq, orig + 1); /* the duplicate used no seq */
+	assert_true(done[2]->duplicate);
+	assert_int_equal(done[2]->id, done[1]->id);
+	assert_string_equal(done[2]->ev.msg.body, "second");
+	assert_int_equal(weft_store_last_seq(f->st), done[1]->seq);
+	int64_t second = done[1]->id;
+	for (int i = 0; i < 3; i++)
+		weft_job_free(done[i]);
+
+	/* Gone from the channel: a new send is refused, a repeat is answered. */
+	j = weft_job_new(WEFT_JOB_LEAVE);
+	j->user = f->bo;
+	j->target = f->bo;
+	j->channel = ch;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	j = run(f, send_job(f->bo, ch, "late", "dup-3"));
+	assert_int_equal(j->result, WEFT_EFORBIDDEN);
+	weft_job_free(j);
+	j = run(f, send_job(f->bo, ch, "late retry", "dup-2"));
+	assert_int_equal(j->result, 0);
+	assert_true(j->duplicate);
+	assert_int_equal(j->id, second);
+	weft_job_free(j);
+
+	struct weft_message page[10];
+	int n = 0;
+	bool more = true;
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 10, page, &n, &more), 0);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++)
+		weft_message_clear(&page[i]);
+}
+
 static void test_send_refused(void **state)
 {
 	struct fx *f = *state;
@@ -2031,6 +2160,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_channel_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_seq_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_event_matches_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_duplicate_by_constraint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_scrubs_files, setup, teardown),
