@@ -21,7 +21,7 @@
 # Sizes (environment; defaults are the issue's):
 #   DURATION=10          seconds per step (W1, W2, W4-W6)
 #   W1_CHANNELS=100 W1_MEMBERS=10 W1_RATES=100,200,500,1000
-#   W2_MEMBERS=1000 W2_RATES=1,2,5,10,20,40,50,100,200,500   (40 msg/s x 1000 = 40k deliveries/s)
+#   W2_MEMBERS=1000 W2_RATES=1,2,5,10,20,40,50,100,200,500,1000   (40 msg/s x 1000 = 40k deliveries/s)
 #   W3_MEMBERS=5000 W3_RATE=1 W3_DURATION=30
 #   W4_CONNS=18000 W4_DURATION=10
 #   W5_SEED=1000000 W5_READERS=50     (EJ_W5_SEED: ejabberd's seed, default W5_SEED)
@@ -54,7 +54,7 @@ if [ "$QUICK" = 1 ]; then
     : "${W6_SENDERS:=20}" "${ACCOUNTS:=100}" "${RUN_TIMEOUT:=120}"
 fi
 : "${DURATION:=10}" "${W1_CHANNELS:=100}" "${W1_MEMBERS:=10}" "${W1_RATES:=100,200,500,1000}"
-: "${W2_MEMBERS:=1000}" "${W2_RATES:=1,2,5,10,20,40,50,100,200,500}"
+: "${W2_MEMBERS:=1000}" "${W2_RATES:=1,2,5,10,20,40,50,100,200,500,1000}"
 : "${W3_MEMBERS:=5000}" "${W3_RATE:=1}" "${W3_DURATION:=30}"
 : "${W4_CONNS:=18000}" "${W4_DURATION:=10}"
 : "${W5_SEED:=1000000}" "${W5_READERS:=50}" "${W6_SENDERS:=100}" "${ACCOUNTS:=500}"
