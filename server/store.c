@@ -4,12 +4,15 @@
 #include "weft/store.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- Schema. Each entry is one migration; user_version counts them. */
 
@@ -309,9 +312,11 @@ struct weft_store {
  * stays bounded either way. */
 #define WAL_CKPT_BYTES (32 << 20)
 #define WAL_HARD_FRAMES(st) (4 * (st)->ckpt_frames)
-/* A first pass that leaves more than this many frames behind is followed
- * by a second one before the last, which the writer waits for (ckpt_main). */
-#define WAL_GATE_FRAMES(st) ((st)->ckpt_frames / 4)
+/* Passes beside the writer go on (at most WAL_PASSES) until one leaves at
+ * most this many frames behind (512 KiB): the writer waits while the last
+ * pass copies those (ckpt_main). */
+#define WAL_GATE_FRAMES(st) ((st)->ckpt_frames / 64)
+#define WAL_PASSES 6
 
 /* Page size of new databases. Every commit writes each page it changed to
  * the WAL and syncs it, and a message changes about three scattered pages
@@ -1720,13 +1725,24 @@ static int ckpt_pass(struct weft_store *st, int *done)
 	return left > 0 ? left : 0;
 }
 
+static void sync_db(struct weft_store *st)
+{
+	int fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fdatasync(fd))
+			weft_err("store: fdatasync %s: %s", st->path, strerror(errno));
+		close(fd);
+	}
+}
+
 /* The checkpointer. A PASSIVE checkpoint copies WAL frames into the
  * database beside the writer without stopping it, but SQLite starts the
  * WAL over (instead of growing it) only when a write transaction begins
  * with every frame copied, which seldom happens while commits keep coming.
- * So after one or two passes beside the writer, the frames committed
- * meanwhile are copied while the writer waits at the gate (between
- * transactions); its next transaction then restarts the WAL from the top. */
+ * So once passes beside the writer have nearly caught up, the frames
+ * committed meanwhile are copied while the writer waits at the gate
+ * (between transactions); its next transaction then restarts the WAL from
+ * the top. */
 static void *ckpt_main(void *arg)
 {
 	struct weft_store *st = arg;
@@ -1740,9 +1756,20 @@ static void *ckpt_main(void *arg)
 		pthread_mutex_unlock(&st->lock);
 
 		int done = 0;
+		/* Each pass copies what was committed during the one before,
+		 * so a few converge on what commits while one pass runs. A pass
+		 * that does not catch up leaves its database writes unsynced
+		 * (SQLite syncs the database only when a pass catches up): they
+		 * are synced here, beside the writer, and the passes go on, so
+		 * that the pass at the gate has little to copy and to sync. */
 		int left = ckpt_pass(st, &done);
-		if (left > WAL_GATE_FRAMES(st))
+		for (int pass = 1; pass < WAL_PASSES && left > WAL_GATE_FRAMES(st); pass++)
 			left = ckpt_pass(st, &done);
+		if (left > 0) {
+			sync_db(st);
+			for (int pass = 0; pass < WAL_PASSES && left > WAL_GATE_FRAMES(st) / 4; pass++)
+				left = ckpt_pass(st, &done);
+		}
 		if (left >= 0) {
 			pthread_mutex_lock(&st->lock);
 			st->gate = true;
