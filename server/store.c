@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -299,6 +301,9 @@ struct weft_store {
 	bool gate;                              /* guarded by lock: no new transaction while set */
 	bool in_txn;                            /* guarded by lock: the writer is in a transaction */
 	int ckpt_frames;                        /* WAL_CKPT_BYTES in frames of this database */
+	const unsigned char *wal_map;           /* checkpointer: the WAL file mapped (WAL_MAP_BYTES) */
+	dev_t wal_dev;
+	ino_t wal_ino;
 };
 
 /* The WAL is checkpointed (copied into the database) once it holds this
@@ -317,6 +322,9 @@ struct weft_store {
  * pass copies those (ckpt_main). */
 #define WAL_GATE_FRAMES(st) ((st)->ckpt_frames / 64)
 #define WAL_PASSES 6
+/* The checkpointer reads WAL frames from a read-only mapping of the file
+ * (a pread per frame cost it as much as its writes), up to here. */
+#define WAL_MAP_BYTES ((size_t)5 * WAL_CKPT_BYTES)
 
 /* Page size of new databases. Every commit writes each page it changed to
  * the WAL and syncs it, and a message changes about three scattered pages
@@ -565,6 +573,8 @@ struct wal_file {
 	unsigned char *buf;     /* pending bytes of [off, off + len) */
 	size_t len, cap;
 	sqlite3_int64 off;
+	const unsigned char *map; /* the checkpointer's: the file mapped, map_len bytes */
+	size_t map_len;
 };
 
 static sqlite3_vfs *wal_vfs_real;
@@ -594,7 +604,15 @@ static int wal_read(sqlite3_file *pf, void *p, int n, sqlite3_int64 off)
 {
 	struct wal_file *f = (struct wal_file *)pf;
 	int rc = wal_flush(f);
-	return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, p, n, off);
+	if (rc != SQLITE_OK)
+		return rc;
+	/* The checkpointer reads committed frames, which are in the file (its
+	 * size never drops below them while it holds the checkpoint lock). */
+	if (f->map && off >= 0 && n >= 0 && (size_t)off + (size_t)n <= f->map_len) {
+		memcpy(p, f->map + off, (size_t)n);
+		return SQLITE_OK;
+	}
+	return f->real->pMethods->xRead(f->real, p, n, off);
 }
 
 static int wal_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
@@ -818,6 +836,12 @@ int weft_store_open(const char *path, struct weft_store **out)
 	if ((rc = exec_sql(st->wdb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 				    " PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;")))
 		goto out;
+	/* 16 MiB of page cache for the writer (the default is 2 MiB): with
+	 * 2 KiB pages its working set (the index leaves of every active
+	 * channel and author) no longer fit, and it re-read ~0.2 pages per
+	 * message (30,000 preads in 8 s of W6-like load; 150 with this). */
+	if ((rc = exec_sql(st->wdb, "PRAGMA cache_size=-16384")))
+		goto out;
 	if ((rc = migrate(st->wdb)))
 		goto out;
 	rc = WEFT_EIO;
@@ -846,6 +870,8 @@ void weft_store_close(struct weft_store *st)
 		sqlite3_finalize(st->r[i]);
 	free(st->users);
 	sqlite3_close(st->cdb);
+	if (st->wal_map)
+		munmap((void *)st->wal_map, WAL_MAP_BYTES);
 	sqlite3_close(st->rdb);
 	sqlite3_close(st->wdb);
 	struct weft_job *j = st->done;
@@ -1711,9 +1737,46 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 /* One PASSIVE checkpoint on the checkpointer's connection. Returns the
  * frames it left behind (committed while it ran, or held back by a
  * reader), or -1 when it failed; *done is the WAL frame it copied up to. */
+/* Maps the WAL file for the checkpointer's reads (again if it is another
+ * file than the one mapped) and lends the mapping to its WAL handle. On
+ * any failure the reads just go to the file. */
+static void ckpt_map_wal(struct weft_store *st)
+{
+	sqlite3_file *pf = NULL;
+	if (sqlite3_file_control(st->cdb, "main", SQLITE_FCNTL_JOURNAL_POINTER, &pf) != SQLITE_OK || !pf ||
+	    pf->pMethods != &wal_methods)
+		return;
+	struct wal_file *f = (struct wal_file *)pf;
+	const char *path = sqlite3_filename_wal(sqlite3_db_filename(st->cdb, "main"));
+	struct stat sb;
+	if (!path || stat(path, &sb) != 0)
+		return;
+	if (st->wal_map && (sb.st_dev != st->wal_dev || sb.st_ino != st->wal_ino)) {
+		f->map = NULL;
+		munmap((void *)st->wal_map, WAL_MAP_BYTES);
+		st->wal_map = NULL;
+	}
+	if (!st->wal_map) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+		/* Longer than the file is fine: only committed frames are read. */
+		void *m = mmap(NULL, WAL_MAP_BYTES, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		if (m == MAP_FAILED)
+			return;
+		st->wal_map = m;
+		st->wal_dev = sb.st_dev;
+		st->wal_ino = sb.st_ino;
+	}
+	f->map = st->wal_map;
+	f->map_len = WAL_MAP_BYTES;
+}
+
 static int ckpt_pass(struct weft_store *st, int *done)
 {
 	int log = 0;
+	ckpt_map_wal(st);
 	pthread_mutex_lock(&st->ckpt_run);
 	int rc = sqlite3_wal_checkpoint_v2(st->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, done);
 	pthread_mutex_unlock(&st->ckpt_run);
