@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- Schema. Each entry is one migration; user_version counts them. */
@@ -1641,14 +1640,14 @@ static void commit_batch(struct weft_store *st, struct weft_job *batch)
 }
 
 /* Idle after deletions: checkpoint and truncate the WAL so that deleted
- * bodies do not linger in old WAL frames. False when that could not be
- * done yet (a reader or the checkpointer was in the way): try again. */
-static bool scrub_wal(struct weft_store *st)
+ * bodies do not linger in old WAL frames. Not while the checkpointer runs
+ * a pass (it would fail at once on the checkpoint lock); readers it waits
+ * for, up to the busy timeout, as before. */
+static void scrub_wal(struct weft_store *st)
 {
 	pthread_mutex_lock(&st->ckpt_run);
-	int rc = sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	pthread_mutex_unlock(&st->ckpt_run);
-	return rc == SQLITE_OK;
 }
 
 static void *writer_main(void *arg)
@@ -1660,19 +1659,9 @@ static void *writer_main(void *arg)
 		while ((!st->queue || st->gate) && !st->stopping) {
 			if (st->scrub_pending && !st->queue) {
 				pthread_mutex_unlock(&st->lock);
-				st->scrub_pending = !scrub_wal(st);
+				st->scrub_pending = false;
+				scrub_wal(st);
 				pthread_mutex_lock(&st->lock);
-				if (st->scrub_pending && !st->queue && !st->stopping) {
-					/* Busy: wait a little, or for a job, before retrying. */
-					struct timespec until;
-					clock_gettime(CLOCK_REALTIME, &until);
-					until.tv_nsec += 50 * 1000000L;
-					if (until.tv_nsec >= 1000000000L) {
-						until.tv_sec++;
-						until.tv_nsec -= 1000000000L;
-					}
-					pthread_cond_timedwait(&st->wake, &st->lock, &until);
-				}
 				continue;
 			}
 			pthread_cond_wait(&st->wake, &st->lock);
@@ -1708,8 +1697,8 @@ static void *writer_main(void *arg)
 		if (st->notify)
 			st->notify(st->notify_arg);
 	}
-	while (st->scrub_pending && !scrub_wal(st))
-		sqlite3_sleep(20);
+	if (st->scrub_pending)
+		scrub_wal(st);
 	return NULL;
 }
 
