@@ -605,8 +605,8 @@ static int wal_read(sqlite3_file *pf, void *p, int n, sqlite3_int64 off)
 	int rc = wal_flush(f);
 	if (rc != SQLITE_OK)
 		return rc;
-	/* The checkpointer reads committed frames, which are in the file (its
-	 * size never drops below them while it holds the checkpoint lock). */
+	/* The checkpointer's reads, within the part of the file mapped for
+	 * its pass (ckpt_map_wal). */
 	if (f->map && off >= 0 && n >= 0 && (size_t)off + (size_t)n <= f->map_len) {
 		memcpy(p, f->map + off, (size_t)n);
 		return SQLITE_OK;
@@ -1749,7 +1749,7 @@ static void ckpt_map_wal(struct weft_store *st)
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return;
-		/* Longer than the file is fine: only committed frames are read. */
+		/* Longer than the file for now: it grows into the mapping. */
 		void *m = mmap(NULL, WAL_MAP_BYTES, PROT_READ, MAP_SHARED, fd, 0);
 		close(fd);
 		if (m == MAP_FAILED)
@@ -1758,8 +1758,12 @@ static void ckpt_map_wal(struct weft_store *st)
 		st->wal_dev = sb.st_dev;
 		st->wal_ino = sb.st_ino;
 	}
+	/* Only what the file holds now: reading a mapping past the end of the
+	 * file is a SIGBUS. Frames appended meanwhile are read from the file;
+	 * it cannot shrink during the pass (truncation needs the checkpoint
+	 * lock, and the writer's is excluded by ckpt_run). */
 	f->map = st->wal_map;
-	f->map_len = WAL_MAP_BYTES;
+	f->map_len = (size_t)sb.st_size < WAL_MAP_BYTES ? (size_t)sb.st_size : WAL_MAP_BYTES;
 }
 
 static int ckpt_pass(struct weft_store *st, int *done)
