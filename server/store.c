@@ -1791,6 +1791,22 @@ static void sync_db(struct weft_store *st)
 	}
 }
 
+/* More passes beside the writer while what they leave behind shrinks, down
+ * to target frames (at most WAL_PASSES). When the writer commits faster
+ * than they copy (what is left grows, or the WAL reaches the writer's own
+ * fallback level), they stop: the pass at the gate finishes instead, so
+ * the WAL stays bounded however slow the checkpointer is. */
+static int ckpt_converge(struct weft_store *st, int *done, int left, int target)
+{
+	for (int pass = 0; pass < WAL_PASSES && left > target; pass++) {
+		int prev = left;
+		left = ckpt_pass(st, done);
+		if (left < 0 || left >= prev || *done + left >= WAL_HARD_FRAMES(st))
+			break;
+	}
+	return left;
+}
+
 /* The checkpointer. A PASSIVE checkpoint copies WAL frames into the
  * database beside the writer without stopping it, but SQLite starts the
  * WAL over (instead of growing it) only when a write transaction begins
@@ -1819,12 +1835,10 @@ static void *ckpt_main(void *arg)
 		 * are synced here, beside the writer, and the passes go on, so
 		 * that the pass at the gate has little to copy and to sync. */
 		int left = ckpt_pass(st, &done);
-		for (int pass = 1; pass < WAL_PASSES && left > WAL_GATE_FRAMES(st); pass++)
-			left = ckpt_pass(st, &done);
+		left = ckpt_converge(st, &done, left, WAL_GATE_FRAMES(st));
 		if (left > 0) {
 			sync_db(st);
-			for (int pass = 0; pass < WAL_PASSES && left > WAL_GATE_FRAMES(st) / 4; pass++)
-				left = ckpt_pass(st, &done);
+			left = ckpt_converge(st, &done, left, WAL_GATE_FRAMES(st) / 4);
 		}
 		if (left >= 0) {
 			pthread_mutex_lock(&st->lock);
