@@ -190,18 +190,22 @@ static int64_t send_msg(struct fx *f, int64_t user, int64_t channel, const char 
 	return id;
 }
 
-static int64_t user_version(const char *path)
+/* The value of a PRAGMA (user_version, page_size) of the database at path. */
+static int64_t pragma_value(const char *path, const char *pragma)
 {
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, pragma, -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	int64_t v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
 }
+
+static int64_t user_version(const char *path) { return pragma_value(path, "PRAGMA user_version"); }
+static int page_size(const char *path) { return (int)pragma_value(path, "PRAGMA page_size"); }
 
 /* ---- Schema and users. */
 
@@ -246,19 +250,6 @@ static void test_migrations(void **state)
 	char bad[160];
 	snprintf(bad, sizeof bad, "%s/no/such/dir/weft.db", f->dir);
 	assert_int_equal(weft_store_open(bad, &st), WEFT_EIO);
-}
-
-static int page_size(const char *path)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	int n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return n;
 }
 
 /* New databases get 2 KiB pages (fewer bytes written and synced per
