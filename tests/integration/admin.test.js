@@ -6,7 +6,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect, request, login, runWeftd, FAST_ARGS } from '../lib/harness.js';
-import { rawConnect, closedWithin, stopWithin, assertAlive } from './support.js';
+import { rawConnect, closedWithin, stopWithin, assertAlive, show, assertErr } from './support.js';
 
 let server;
 const u = {};
@@ -25,13 +25,6 @@ after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
   await stopWithin(server);
 });
-
-const show = (x) => JSON.stringify(x);
-
-function assertErr(r, code, what) {
-  assert.equal(r.type, 'error', `${what}: expected error ${code}, got ${show(r)}`);
-  assert.equal(r.code, code, `${what}: ${show(r)}`);
-}
 
 function linkToken(url) {
   const m = /#signup=([^\s#&]+)/.exec(url || '');

@@ -4,7 +4,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { uid, sendMsg, stopWithin, NO_RATE_LIMIT } from './support.js';
+import { uid, sendMsg, stopWithin, NO_RATE_LIMIT, show, isEv, assertErr } from './support.js';
 
 let server;
 const u = {};
@@ -25,14 +25,6 @@ after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
   await stopWithin(server);
 });
-
-const show = (x) => JSON.stringify(x);
-const isEv = (ch, kind, pred = () => true) => (f) => f.type === 'event' && f.channel === ch && f.kind === kind && pred(f);
-
-function assertErr(r, code, what) {
-  assert.equal(r.type, 'error', `${what}: expected error ${code}, got ${show(r)}`);
-  assert.equal(r.code, code, `${what}: ${show(r)}`);
-}
 
 // A team owned by ana: mo moderator; bo, cy, di members.
 async function team(kind = 'team') {

@@ -5,7 +5,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { uid, sendMsg, stopWithin } from './support.js';
+import { uid, sendMsg, stopWithin, show, isEv, assertErr, barrier } from './support.js';
 
 let server;
 const u = {};
@@ -23,20 +23,6 @@ after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
   await stopWithin(server);
 });
-
-const show = (x) => JSON.stringify(x);
-const isEv = (ch, kind, pred = () => true) => (f) => f.type === 'event' && f.channel === ch && f.kind === kind && pred(f);
-
-function assertErr(r, code, what) {
-  assert.equal(r.type, 'error', `${what}: expected error ${code}, got ${show(r)}`);
-  assert.equal(r.code, code, `${what}: ${show(r)}`);
-}
-
-async function barrier(client) {
-  const p = await client.request({ type: 'ping' });
-  assert.equal(p.type, 'pong', show(p));
-  return client.frames.length;
-}
 
 // A caucus (request tier) owned by ana, with mo as moderator and di as a
 // plain member (both brought in by invitation).

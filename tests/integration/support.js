@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Client, request } from '../lib/harness.js';
 
@@ -152,4 +153,25 @@ export async function metric(server, name) {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(r.text);
   if (!m) throw new Error(`${name} not in /metrics`);
   return Number(m[1]);
+}
+
+// Compact JSON for assertion messages.
+export const show = (x) => JSON.stringify(x);
+
+// A frame predicate: an event of kind in channel ch that also passes pred.
+export const isEv = (ch, kind, pred = () => true) => (f) =>
+  f.type === 'event' && f.channel === ch && f.kind === kind && pred(f);
+
+// Asserts that r is an error reply with this code.
+export function assertErr(r, code, what) {
+  assert.equal(r.type, 'error', `${what}: expected error ${code}, got ${show(r)}`);
+  assert.equal(r.code, code, `${what}: ${show(r)}`);
+}
+
+// A ping round trip: every frame the server sent this client before the pong
+// has arrived. Returns how many frames the client holds so far.
+export async function barrier(client) {
+  const p = await client.request({ type: 'ping' });
+  assert.equal(p.type, 'pong', show(p));
+  return client.frames.length;
 }

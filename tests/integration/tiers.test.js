@@ -3,7 +3,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { uid, sendMsg, stopWithin } from './support.js';
+import { uid, sendMsg, stopWithin, show, isEv, assertErr, barrier } from './support.js';
 
 let server;
 const u = {};
@@ -23,21 +23,9 @@ after(async () => {
 });
 
 const name = () => uid('t').toLowerCase();
-const isEv = (ch, kind, pred = () => true) => (f) => f.type === 'event' && f.channel === ch && f.kind === kind && pred(f);
-const show = (x) => JSON.stringify(x);
-
-function assertErr(r, code, what) {
-  assert.equal(r.type, 'error', `${what}: expected error ${code}, got ${show(r)}`);
-  assert.equal(r.code, code, `${what}: ${show(r)}`);
-}
 
 // A ping round trip: every frame the server queued for this client before it
 // handled the ping has arrived once the pong is here.
-async function barrier(client) {
-  const p = await client.request({ type: 'ping' });
-  assert.equal(p.type, 'pong', show(p));
-  return client.frames.length;
-}
 
 async function create(owner, kind, extra = {}) {
   const r = await owner.request({ type: 'channel.create', name: name(), kind, ...extra });

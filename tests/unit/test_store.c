@@ -204,6 +204,15 @@ static int64_t pragma_value(const char *path, const char *pragma)
 	return v;
 }
 
+static void assert_integrity_ok(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+	sqlite3_finalize(s);
+}
+
 static int64_t user_version(const char *path) { return pragma_value(path, "PRAGMA user_version"); }
 static int page_size(const char *path) { return (int)pragma_value(path, "PRAGMA page_size"); }
 
@@ -911,10 +920,7 @@ static void test_checkpointer_bounds_wal(void **state)
 	assert_int_equal(sqlite3_column_int64(s, 1), (int64_t)ROUNDS * ROUND * BODY);
 	assert_int_equal(sqlite3_column_int64(s, 2), ROUNDS * ROUND);
 	sqlite3_finalize(s);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-	sqlite3_finalize(s);
+	assert_integrity_ok(db);
 	sqlite3_close(db);
 }
 
@@ -1059,10 +1065,7 @@ static void test_wal_buffer_visible(void **state)
 	assert_int_equal(sqlite3_column_int64(s, 1), (int64_t)N * BODY);
 	assert_int_equal(sqlite3_column_int64(s, 2), N);
 	sqlite3_finalize(s);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-	sqlite3_finalize(s);
+	assert_integrity_ok(db);
 	sqlite3_close(db);
 }
 
