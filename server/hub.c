@@ -1,6 +1,7 @@
 /* Channels, memberships and users in memory, indexed by their dense ids. */
 #include "weft/hub.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,17 @@ struct weft_frame *weft_frame_from_string(char *json, size_t len)
 		return NULL;
 	struct weft_frame *f = weft_frame_new(json, len);
 	free(json);
+	return f;
+}
+
+struct weft_frame *weft_frame_adopt(void *block, size_t len)
+{
+	struct weft_frame *f = block;
+	if (!f)
+		return NULL;
+	assert(len <= UINT32_MAX);
+	f->refs = 1;
+	f->len = (uint32_t)len;
 	return f;
 }
 

@@ -17,10 +17,18 @@ struct weft_frame {
 	unsigned char data[];          /* WEFT_FRAME_PRE headroom, then payload */
 };
 
+/* Bytes in front of a frame's payload: the header, then WEFT_FRAME_PRE. */
+#define WEFT_FRAME_HEAD (offsetof(struct weft_frame, data) + WEFT_FRAME_PRE)
+
 /* Copies payload into a new frame with one reference. NULL on failure. */
 struct weft_frame *weft_frame_new(const char *payload, size_t len);
 /* Takes ownership of a malloc'd JSON string and frees it. */
 struct weft_frame *weft_frame_from_string(char *json, size_t len);
+/* Turns a malloc'd block of WEFT_FRAME_HEAD reserved bytes followed by len
+ * payload bytes (a weft_jsonw buffer made with that head) into a frame
+ * with one reference, without a copy. Takes ownership of block; returns
+ * NULL when block is NULL (a failed encode). */
+struct weft_frame *weft_frame_adopt(void *block, size_t len);
 static inline unsigned char *weft_frame_payload(struct weft_frame *f) { return f->data + WEFT_FRAME_PRE; }
 static inline void weft_frame_ref(struct weft_frame *f) { f->refs++; }
 void weft_frame_unref(struct weft_frame *f);
