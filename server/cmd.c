@@ -149,20 +149,25 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 
 /* ---- messages */
 
+/* Queues a frame the caller just encoded (taking its reference), closing
+ * the connection when the encode failed, as weft_conn_send does. */
+static void send_frame(struct weft_conn *c, struct weft_frame *f)
+{
+	if (!f) {
+		weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+		return;
+	}
+	weft_conn_send_frame(c, f);
+	weft_frame_unref(f);
+}
+
 static void ack_done(void *ctx, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
 		return;
-	cJSON *a = weft_proto_reply("ack", job->req);
-	cJSON_AddStringToObject(a, "client_id", job->client_id);
-	cJSON_AddNumberToObject(a, "id", (double)job->id);
-	char iso[WEFT_ISO_LEN];
-	weft_iso8601(job->ev.msg.ts_ms, iso);
-	cJSON_AddStringToObject(a, "ts", iso);
-	if (job->duplicate)
-		cJSON_AddTrueToObject(a, "duplicate");
-	weft_conn_send(c, a);
+	send_frame(c, weft_proto_ack_frame(job->req, job->client_id, job->id, job->ev.msg.ts_ms,
+					   job->duplicate));
 }
 
 void weft_cmd_ok_done(void *ctx, struct weft_job *job)
@@ -263,16 +268,11 @@ static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 		weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
 		return;
 	}
-	cJSON *r = weft_proto_reply("history", cmd->req);
-	cJSON_AddNumberToObject(r, "channel", (double)ch->info.id);
-	cJSON *arr = cJSON_AddArrayToObject(r, "messages");
-	for (int i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, weft_proto_message(&msgs[i]));
+	struct weft_frame *f = weft_proto_history_frame(cmd->req, ch->info.id, msgs, n, more);
+	for (int i = 0; i < n; i++)
 		weft_message_clear(&msgs[i]);
-	}
-	cJSON_AddBoolToObject(r, "more", more);
 	free(msgs);
-	weft_conn_send(c, r);
+	send_frame(c, f);
 	history_observe(c->srv, mono_ns() - t0);
 }
 
@@ -407,9 +407,7 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	ch->last_seq = ev->seq;
 	s->last_seq = ev->seq;
 	s->stats.events++;
-	size_t len;
-	char *json = weft_proto_print(weft_proto_event(ev), &len);
-	struct weft_frame *f = weft_frame_from_string(json, len);
+	struct weft_frame *f = weft_proto_event_frame(ev);
 	if (f) {
 		deliver(s, ch, f);
 		weft_frame_unref(f);

@@ -3,6 +3,9 @@
 #define _GNU_SOURCE /* memmem */
 #include "weft/proto.h"
 
+#include "weft/hub.h"
+#include "weft/jsonw.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,25 +446,6 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 
 /* ---- Encoding. */
 
-static void add_time(cJSON *o, const char *key, int64_t ms)
-{
-	if (!ms) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	char iso[WEFT_ISO_LEN];
-	weft_iso8601(ms, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
-static void add_id_or_null(cJSON *o, const char *key, int64_t v)
-{
-	if (v)
-		cJSON_AddNumberToObject(o, key, (double)v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 cJSON *weft_proto_user(const struct weft_user_ref *u)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -470,30 +454,6 @@ cJSON *weft_proto_user(const struct weft_user_ref *u)
 	cJSON_AddNumberToObject(o, "id", (double)u->id);
 	cJSON_AddStringToObject(o, "name", u->name);
 	cJSON_AddStringToObject(o, "display", u->display[0] ? u->display : u->name);
-	return o;
-}
-
-cJSON *weft_proto_message(const struct weft_message *m)
-{
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)m->id);
-	cJSON_AddNumberToObject(o, "channel", (double)m->channel);
-	cJSON_AddItemToObject(o, "author", weft_proto_user(&m->author));
-	if (m->deleted || !m->body) {
-		cJSON_AddNullToObject(o, "body");
-		cJSON_AddTrueToObject(o, "deleted");
-	} else {
-		cJSON_AddStringToObject(o, "body", m->body);
-	}
-	add_id_or_null(o, "thread", m->thread);
-	if (m->client_id[0])
-		cJSON_AddStringToObject(o, "client_id", m->client_id);
-	else
-		cJSON_AddNullToObject(o, "client_id");
-	add_time(o, "ts", m->ts_ms);
-	add_time(o, "edited", m->deleted ? 0 : m->edited_ms);
 	return o;
 }
 
@@ -516,51 +476,6 @@ cJSON *weft_proto_channel(const struct weft_channel_info *c, int role, int membe
 		cJSON_AddNullToObject(o, "role");
 	cJSON_AddNumberToObject(o, "last_seq", (double)last_seq);
 	cJSON_AddNumberToObject(o, "unread", unread);
-	return o;
-}
-
-cJSON *weft_proto_event(const struct weft_event *ev)
-{
-	cJSON *o = weft_proto_reply("event", NULL);
-	if (!o)
-		return NULL;
-	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
-	cJSON_AddNumberToObject(o, "channel", (double)ev->channel);
-	cJSON_AddStringToObject(o, "kind", weft_event_kind_name(ev->kind));
-	add_time(o, "ts", ev->ts_ms);
-	switch (ev->kind) {
-	case WEFT_EV_MESSAGE:
-	case WEFT_EV_EDIT:
-		cJSON_AddItemToObject(o, "message", weft_proto_message(&ev->msg));
-		break;
-	case WEFT_EV_DELETE:
-		cJSON_AddNumberToObject(o, "id", (double)ev->msg.id);
-		break;
-	case WEFT_EV_JOIN:
-	case WEFT_EV_ROLE:
-		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
-		cJSON_AddStringToObject(o, "role", weft_role_name(ev->role ? ev->role : WEFT_ROLE_MEMBER));
-		break;
-	case WEFT_EV_LEAVE:
-		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
-		break;
-	case WEFT_EV_CHANNEL: {
-		/* The channel's own fields; per-user ones (role, unread) do not
-		 * belong in a frame shared by every member. */
-		cJSON *ci = weft_proto_channel(&ev->chan, WEFT_ROLE_NONE, 0, ev->seq, 0);
-		cJSON_DeleteItemFromObjectCaseSensitive(ci, "member_count");
-		cJSON_DeleteItemFromObjectCaseSensitive(ci, "role");
-		cJSON_DeleteItemFromObjectCaseSensitive(ci, "unread");
-		cJSON_DeleteItemFromObjectCaseSensitive(ci, "last_seq");
-		cJSON_AddItemToObject(o, "channel_info", ci);
-		break;
-	}
-	}
-	/* Who acted, when someone other than the subject did (an approval, a
-	 * removal, a role change, a channel edit). */
-	if (ev->actor.id && (ev->kind == WEFT_EV_CHANNEL || ev->actor.id != ev->user.id) &&
-	    ev->kind >= WEFT_EV_JOIN)
-		cJSON_AddItemToObject(o, "by", weft_proto_user(&ev->actor));
 	return o;
 }
 
@@ -594,4 +509,253 @@ char *weft_proto_print(cJSON *obj, size_t *len)
 	if (s && len)
 		*len = strlen(s);
 	return s;
+}
+
+/* ---- Direct encoding of the hot frames (event, history, ack). Each writes
+ * the bytes the cJSON builders it replaced printed: same keys in the same
+ * order, null where they put null, absent where they left a key out (those
+ * builders live on in tests/unit/proto_ref.h, the reference test_proto.c
+ * compares with). Only integers of 10^15 and more differ: exact now. */
+
+static const char digits2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+static char *put2(char *p, unsigned v)
+{
+	p[0] = digits2[v * 2];
+	p[1] = digits2[v * 2 + 1];
+	return p + 2;
+}
+
+/* The last millisecond of 9999-12-31: past it the year needs five digits. */
+#define ISO_FAST_MAX 253402300799999LL
+
+/* weft_iso8601 without gmtime_r and snprintf (~3,600 instructions a call,
+ * once or twice per message of a history page; this, ~200) for 1970
+ * through 9999, which covers every stored time; anything else goes through
+ * weft_iso8601 itself. Same text; returns its length. */
+static size_t iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
+{
+	if (ms < 0 || ms > ISO_FAST_MAX) {
+		weft_iso8601(ms, buf);
+		return strlen(buf);
+	}
+	unsigned milli = (unsigned)(ms % 1000);
+	int64_t secs = ms / 1000;
+	unsigned sod = (unsigned)(secs % 86400);
+	/* Days to a proleptic Gregorian date: H. Hinnant's civil_from_days,
+	 * with eras of 400 years counted from 0000-03-01 (non-negative here). */
+	int64_t z = secs / 86400 + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned month = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(era * 400) + yoe + (month <= 2);
+	char *p = buf;
+	p = put2(p, year / 100);
+	p = put2(p, year % 100);
+	*p++ = '-';
+	p = put2(p, month);
+	*p++ = '-';
+	p = put2(p, day);
+	*p++ = 'T';
+	p = put2(p, sod / 3600);
+	*p++ = ':';
+	p = put2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = put2(p, sod % 60);
+	*p++ = '.';
+	*p++ = (char)('0' + milli / 100);
+	p = put2(p, milli % 100);
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* A key, spelled as a literal: the quoted key and colon, and their length
+ * (written whole, without an escape scan). */
+#define K(lit) "\"" lit "\":", sizeof("\"" lit "\":") - 1
+
+/* The time as a JSON string; nothing in it needs escaping. */
+static void w_iso(struct weft_jsonw *w, int64_t ms)
+{
+	char iso[WEFT_ISO_LEN + 2];
+	iso[0] = '"';
+	size_t n = iso8601(ms, iso + 1);
+	iso[n + 1] = '"';
+	weft_jsonw_value_raw(w, iso, n + 2);
+}
+
+/* "key":"<ISO time>", or null when ms is 0 (never happened). */
+static void w_time(struct weft_jsonw *w, const char *key, size_t klen, int64_t ms)
+{
+	weft_jsonw_key_raw(w, key, klen);
+	if (ms)
+		w_iso(w, ms);
+	else
+		weft_jsonw_null(w);
+}
+
+static void w_int(struct weft_jsonw *w, const char *key, size_t klen, int64_t v)
+{
+	weft_jsonw_key_raw(w, key, klen);
+	weft_jsonw_int(w, v);
+}
+
+static void w_str(struct weft_jsonw *w, const char *key, size_t klen, const char *s)
+{
+	weft_jsonw_key_raw(w, key, klen);
+	weft_jsonw_string(w, s);
+}
+
+/* As weft_proto_user. */
+static void w_user(struct weft_jsonw *w, const char *key, size_t klen, const struct weft_user_ref *u)
+{
+	weft_jsonw_key_raw(w, key, klen);
+	weft_jsonw_object_open(w);
+	w_int(w, K("id"), u->id);
+	w_str(w, K("name"), u->name);
+	w_str(w, K("display"), u->display[0] ? u->display : u->name);
+	weft_jsonw_object_close(w);
+}
+
+static void w_message(struct weft_jsonw *w, const struct weft_message *m)
+{
+	weft_jsonw_object_open(w);
+	w_int(w, K("id"), m->id);
+	w_int(w, K("channel"), m->channel);
+	w_user(w, K("author"), &m->author);
+	WEFT_JSONW_KEY(w, "body");
+	if (m->deleted || !m->body) {
+		weft_jsonw_null(w);
+		WEFT_JSONW_KEY(w, "deleted");
+		weft_jsonw_bool(w, true);
+	} else {
+		weft_jsonw_string(w, m->body);
+	}
+	WEFT_JSONW_KEY(w, "thread");
+	if (m->thread)
+		weft_jsonw_int(w, m->thread);
+	else
+		weft_jsonw_null(w);
+	w_str(w, K("client_id"), m->client_id[0] ? m->client_id : NULL);
+	w_time(w, K("ts"), m->ts_ms);
+	w_time(w, K("edited"), m->deleted ? 0 : m->edited_ms);
+	weft_jsonw_object_close(w);
+}
+
+/* {"type":type,"req"?: the start of every reply (as weft_proto_reply). */
+static void w_reply(struct weft_jsonw *w, const char *type, const char *req)
+{
+	weft_jsonw_object_open(w);
+	w_str(w, K("type"), type);
+	if (req && *req)
+		w_str(w, K("req"), req);
+}
+
+/* Closes the document and hands its buffer to a frame (NULL on failure). */
+static struct weft_frame *w_frame(struct weft_jsonw *w)
+{
+	weft_jsonw_object_close(w);
+	size_t len = 0;
+	char *block = weft_jsonw_finish(w, &len);
+	return weft_frame_adopt(block, len);
+}
+
+/* Output bytes of a message besides its body: keys, ids, two times, and
+ * room for a typical author and client_id. Only a sizing hint. */
+#define MESSAGE_HINT 320
+
+struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
+{
+	struct weft_jsonw w;
+	bool has_msg = ev->kind == WEFT_EV_MESSAGE || ev->kind == WEFT_EV_EDIT;
+	weft_jsonw_init(&w, WEFT_FRAME_HEAD,
+			MESSAGE_HINT + (has_msg && ev->msg.body ? strlen(ev->msg.body) : 0), 0);
+	w_reply(&w, "event", NULL);
+	w_int(&w, K("seq"), ev->seq);
+	w_int(&w, K("channel"), ev->channel);
+	w_str(&w, K("kind"), weft_event_kind_name(ev->kind));
+	w_time(&w, K("ts"), ev->ts_ms);
+	switch (ev->kind) {
+	case WEFT_EV_MESSAGE:
+	case WEFT_EV_EDIT:
+		WEFT_JSONW_KEY(&w, "message");
+		w_message(&w, &ev->msg);
+		break;
+	case WEFT_EV_DELETE:
+		w_int(&w, K("id"), ev->msg.id);
+		break;
+	case WEFT_EV_JOIN:
+	case WEFT_EV_ROLE:
+		w_user(&w, K("user"), &ev->user);
+		w_str(&w, K("role"), weft_role_name(ev->role ? ev->role : WEFT_ROLE_MEMBER));
+		break;
+	case WEFT_EV_LEAVE:
+		w_user(&w, K("user"), &ev->user);
+		break;
+	case WEFT_EV_CHANNEL:
+		/* The channel's own fields, in weft_proto_channel's order; the
+		 * per-user ones (member_count, role, last_seq, unread) do not
+		 * belong in a frame shared by every member. */
+		WEFT_JSONW_KEY(&w, "channel_info");
+		weft_jsonw_object_open(&w);
+		w_int(&w, K("id"), ev->chan.id);
+		w_str(&w, K("name"), ev->chan.name);
+		w_str(&w, K("kind"), weft_kind_name(ev->chan.kind));
+		w_str(&w, K("access"), weft_access_name(ev->chan.access));
+		w_str(&w, K("topic"), ev->chan.topic);
+		WEFT_JSONW_KEY(&w, "archived");
+		weft_jsonw_bool(&w, ev->chan.archived);
+		weft_jsonw_object_close(&w);
+		break;
+	}
+	/* Who acted, when someone other than the subject did (an approval, a
+	 * removal, a role change, a channel edit). */
+	if (ev->actor.id && (ev->kind == WEFT_EV_CHANNEL || ev->actor.id != ev->user.id) &&
+	    ev->kind >= WEFT_EV_JOIN)
+		w_user(&w, K("by"), &ev->actor);
+	return w_frame(&w);
+}
+
+struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
+					    const struct weft_message *msgs, int n, bool more)
+{
+	size_t hint = 128;
+	for (int i = 0; i < n; i++)
+		hint += MESSAGE_HINT + (msgs[i].body ? strlen(msgs[i].body) : 0);
+	struct weft_jsonw w;
+	weft_jsonw_init(&w, WEFT_FRAME_HEAD, hint, 0);
+	w_reply(&w, "history", req);
+	w_int(&w, K("channel"), channel);
+	WEFT_JSONW_KEY(&w, "messages");
+	weft_jsonw_array_open(&w);
+	for (int i = 0; i < n; i++)
+		w_message(&w, &msgs[i]);
+	weft_jsonw_array_close(&w);
+	WEFT_JSONW_KEY(&w, "more");
+	weft_jsonw_bool(&w, more);
+	return w_frame(&w);
+}
+
+struct weft_frame *weft_proto_ack_frame(const char *req, const char *client_id, int64_t id,
+					int64_t ts_ms, bool duplicate)
+{
+	struct weft_jsonw w;
+	weft_jsonw_init(&w, WEFT_FRAME_HEAD, 128 + strlen(client_id), 0);
+	w_reply(&w, "ack", req);
+	w_str(&w, K("client_id"), client_id);
+	w_int(&w, K("id"), id);
+	WEFT_JSONW_KEY(&w, "ts");
+	w_iso(&w, ts_ms); /* a time even for 0: the commit's, never absent */
+	if (duplicate) {
+		WEFT_JSONW_KEY(&w, "duplicate");
+		weft_jsonw_bool(&w, true);
+	}
+	return w_frame(&w);
 }

@@ -152,8 +152,17 @@ static int round_once(struct weft_conn *c, int64_t upto, bool *done)
 		if (evs[i].seq <= bound)
 			order[m++] = &evs[i];
 	qsort(order, (size_t)m, sizeof *order, by_seq);
-	for (int i = 0; i < m; i++)
-		weft_conn_send(c, weft_proto_event(order[i]));
+	for (int i = 0; i < m; i++) {
+		/* A failed encode fails the round: the connection closes and the
+		 * client resumes from its cursor. */
+		struct weft_frame *f = weft_proto_event_frame(order[i]);
+		if (!f) {
+			rc = WEFT_ENOMEM;
+			goto out;
+		}
+		weft_conn_send_frame(c, f);
+		weft_frame_unref(f);
+	}
 	for (int i = 0; i < r->n; i++)
 		if (r->ch[i].cursor < bound)
 			r->ch[i].cursor = bound;

@@ -93,11 +93,32 @@ void weft_cmd_clear(struct weft_cmd *cmd);
 /* Name of a WEFT_E* code on the wire ("not_found", ...). */
 const char *weft_proto_code(int err);
 
-/* ---- Encoding. Each returns a new cJSON object (caller owns) or NULL on
- * allocation failure. */
+/* ---- Encoding of the frequent frames, written directly (weft/jsonw.h)
+ * into a frame ready to queue: a new struct weft_frame (weft/hub.h) with one
+ * reference, which the caller owns, or NULL on allocation failure. Arguments
+ * are borrowed; strings must be valid UTF-8 (they are copied as they are).
+ * The bytes are those the cJSON builders printed, except that integers of
+ * 10^15 and more are now exact (cJSON printed 15 significant digits). */
+struct weft_frame;
+
+/* The `event` frame of ev, encoded once and shared by every recipient:
+ * seq, channel, kind, ts, then per kind `message` (message, edit), `id`
+ * (delete), `user` and `role` (join, role), `user` (leave), `channel_info`
+ * without per-user fields (channel), and `by` when someone other than the
+ * subject acted. */
+struct weft_frame *weft_proto_event_frame(const struct weft_event *ev);
+/* The `history` reply: req when non-empty, channel, messages (n of msgs in
+ * order), more. */
+struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
+					    const struct weft_message *msgs, int n, bool more);
+/* The `ack` of a send: req when non-empty, client_id (non-NULL; "" when the
+ * client gave none), id, ts (always a time), duplicate: true when set. */
+struct weft_frame *weft_proto_ack_frame(const char *req, const char *client_id, int64_t id,
+					int64_t ts_ms, bool duplicate);
+
+/* ---- Encoding of the other frames. Each returns a new cJSON object (caller
+ * owns) or NULL on allocation failure. */
 cJSON *weft_proto_user(const struct weft_user_ref *u);
-cJSON *weft_proto_message(const struct weft_message *m);
-cJSON *weft_proto_event(const struct weft_event *ev);
 /* A channel as a client sees it; role WEFT_ROLE_NONE encodes as null. */
 cJSON *weft_proto_channel(const struct weft_channel_info *c, int role, int member_count,
 			  int64_t last_seq, int unread);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "weft/hub.h"
 #include "weft/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -130,9 +131,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.channel = cmd.channel;
 		m.body = cmd.body;
 		snprintf(m.client_id, sizeof m.client_id, "%s", cmd.client_id);
-		char *s = weft_proto_print(weft_proto_message(&m), NULL);
-		CHECK(s != NULL);
-		free(s);
+		struct weft_frame *f = weft_proto_history_frame(cmd.req, m.channel, &m, 1, false);
+		CHECK(f != NULL);
+		/* ...as JSON that gives the body back unchanged. */
+		cJSON *o = cJSON_ParseWithLength((const char *)weft_frame_payload(f), f->len);
+		const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(o, "messages");
+		const cJSON *body = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, 0), "body");
+		CHECK(cJSON_IsString(body) && !strcmp(body->valuestring, cmd.body));
+		cJSON_Delete(o);
+		weft_frame_unref(f);
 	}
 	encode_reply(&cmd, NULL);
 	weft_cmd_clear(&cmd);

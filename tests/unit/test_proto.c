@@ -1,6 +1,8 @@
 /* Unit tests for proto.c: every client frame type parsed into typed fields,
- * every validation error with its code and the echoed req, and the server
- * frame encoders checked by parsing their printed JSON back. */
+ * every validation error with its code and the echoed req, the server frame
+ * encoders checked by parsing their JSON back, and the direct encoders
+ * (event, history, ack) held byte for byte to the cJSON builders they
+ * replaced (proto_ref.h) and to a few frames spelled out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "weft/hub.h"
 #include "weft/proto.h"
+#include "proto_ref.h"
 
 #define EMOJI "\xf0\x9f\x98\x80" /* U+1F600, 4 bytes, 1 character */
 
@@ -748,6 +752,43 @@ static cJSON *roundtrip(cJSON *obj)
 	return back;
 }
 
+/* The payload of a frame the encoders made, as a heap string; frees f. */
+static char *frame_text(struct weft_frame *f)
+{
+	assert_non_null(f);
+	assert_int_equal(f->refs, 1);
+	char *s = malloc((size_t)f->len + 1);
+	assert_non_null(s);
+	memcpy(s, weft_frame_payload(f), f->len);
+	s[f->len] = '\0';
+	assert_int_equal(strlen(s), f->len); /* no NUL inside */
+	weft_frame_unref(f);
+	return s;
+}
+
+/* A frame parsed back into an object; frees f. */
+static cJSON *frame_json(struct weft_frame *f)
+{
+	char *s = frame_text(f);
+	cJSON *back = cJSON_Parse(s);
+	if (!back || !cJSON_IsObject(back))
+		fail_msg("frame is not a JSON object: %s", s);
+	free(s);
+	return back;
+}
+
+/* One message as the history reply encodes it. */
+static cJSON *message_json(const struct weft_message *m)
+{
+	cJSON *page = frame_json(weft_proto_history_frame(NULL, m->channel, m, 1, false));
+	cJSON *msgs = cJSON_GetObjectItemCaseSensitive(page, "messages");
+	assert_int_equal(cJSON_GetArraySize(msgs), 1);
+	cJSON *o = cJSON_DetachItemFromArray(msgs, 0);
+	cJSON_Delete(page);
+	assert_true(cJSON_IsObject(o));
+	return o;
+}
+
 static const cJSON *field(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -813,7 +854,7 @@ static void test_encode_message(void **state)
 {
 	(void)state;
 	struct weft_message m = sample_message();
-	cJSON *o = roundtrip(weft_proto_message(&m));
+	cJSON *o = message_json(&m);
 	expect_num(o, "id", 131);
 	expect_num(o, "channel", 3);
 	expect_str(o, "body", m.body);
@@ -834,7 +875,7 @@ static void test_encode_message(void **state)
 	m.edited_ms = 1795894861000LL;
 	m.client_id[0] = '\0';
 	m.id = 9007199254740000LL;
-	o = roundtrip(weft_proto_message(&m));
+	o = message_json(&m);
 	expect_num(o, "thread", 100);
 	expect_str(o, "edited", "2026-11-28T19:41:01.000Z");
 	expect_null(o, "client_id");
@@ -845,7 +886,7 @@ static void test_encode_message(void **state)
 	free(m.body);
 	m.body = NULL;
 	m.deleted = true;
-	o = roundtrip(weft_proto_message(&m));
+	o = message_json(&m);
 	expect_null(o, "body");
 	assert_true(cJSON_IsTrue(field(o, "deleted")));
 	expect_null(o, "edited");
@@ -865,7 +906,7 @@ static void test_encode_events(void **state)
 	ev.ts_ms = 1795894801123LL;
 	ev.kind = WEFT_EV_MESSAGE;
 	ev.msg = sample_message();
-	cJSON *o = roundtrip(weft_proto_event(&ev));
+	cJSON *o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "type", "event");
 	expect_num(o, "seq", 131);
 	expect_num(o, "channel", 3);
@@ -886,7 +927,7 @@ static void test_encode_events(void **state)
 	free(ev.msg.body);
 	ev.msg.body = strdup("fixed");
 	ev.msg.edited_ms = ev.ts_ms + 5000;
-	o = roundtrip(weft_proto_event(&ev));
+	o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "kind", "edit");
 	expect_num(o, "seq", 140);
 	msg = field(o, "message");
@@ -904,7 +945,7 @@ static void test_encode_events(void **state)
 	ev.kind = WEFT_EV_DELETE;
 	ev.msg.id = 131;
 	ev.msg.deleted = true;
-	o = roundtrip(weft_proto_event(&ev));
+	o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "kind", "delete");
 	expect_num(o, "id", 131);
 	expect_num(o, "seq", 141);
@@ -920,7 +961,7 @@ static void test_encode_events(void **state)
 	ev.user.id = 7;
 	snprintf(ev.user.name, sizeof ev.user.name, "cy");
 	ev.role = WEFT_ROLE_MODERATOR;
-	o = roundtrip(weft_proto_event(&ev));
+	o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "kind", "join");
 	const cJSON *u = field(o, "user");
 	expect_num(u, "id", 7);
@@ -930,14 +971,14 @@ static void test_encode_events(void **state)
 	cJSON_Delete(o);
 	/* A join without a role is a plain member. */
 	ev.role = 0;
-	o = roundtrip(weft_proto_event(&ev));
+	o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "role", "member");
 	cJSON_Delete(o);
 
 	/* leave: user. */
 	ev.kind = WEFT_EV_LEAVE;
 	ev.seq = 143;
-	o = roundtrip(weft_proto_event(&ev));
+	o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "kind", "leave");
 	expect_num(field(o, "user"), "id", 7);
 	expect_str(field(o, "user"), "name", "cy");
@@ -954,7 +995,7 @@ static void test_encode_events(void **state)
 	ev.chan.kind = WEFT_KIND_COHORT;
 	ev.chan.access = WEFT_ACCESS_OPEN;
 	snprintf(ev.chan.topic, sizeof ev.chan.topic, "welcome");
-	o = roundtrip(weft_proto_event(&ev));
+	o = frame_json(weft_proto_event_frame(&ev));
 	expect_str(o, "kind", "channel");
 	const cJSON *ci = field(o, "channel_info");
 	expect_num(ci, "id", 3);
@@ -1069,6 +1110,346 @@ static void test_req_echo_roundtrip(void **state)
 	free(req);
 }
 
+/* ---- The direct encoders against the cJSON reference (proto_ref.h): the
+ * same bytes as before, and equal as parsed JSON. */
+
+/* f must be byte for byte what the cJSON builders print for ref, and parse
+ * back equal to it. Frees both. */
+static void expect_same(struct weft_frame *f, cJSON *ref)
+{
+	assert_non_null(ref);
+	char *got = frame_text(f);
+	char *want = cJSON_PrintUnformatted(ref);
+	assert_non_null(want);
+	cJSON *back = cJSON_Parse(got);
+	if (!back)
+		fail_msg("direct output does not parse: %s", got);
+	if (!cJSON_Compare(back, ref, true))
+		fail_msg("parsed output differs:\n direct: %s\n  cJSON: %s", got, want);
+	if (strcmp(got, want)) {
+		size_t i = 0;
+		while (got[i] == want[i])
+			i++;
+		fail_msg("bytes differ from offset %zu:\n direct: %.80s\n  cJSON: %.80s", i, got + i,
+			 want + i);
+	}
+	cJSON_Delete(back);
+	cJSON_Delete(ref);
+	cJSON_free(want);
+	free(got);
+}
+
+/* Every byte JSON must escape (0x01-0x1f, '"', '\\'), plus the ones it must
+ * not touch: '/', DEL, 2-, 3- and 4-byte UTF-8, U+2028 and U+2029. */
+static char *tricky_body(void)
+{
+	char *b = malloc(256);
+	assert_non_null(b);
+	size_t n = 0;
+	for (int c = 1; c < 0x20; c++) {
+		b[n++] = (char)c;
+		b[n++] = 'x';
+	}
+	const char *rest = "\"quoted\" back\\slash \\\\ \\u0041 a/b </script> \x7f "
+			   "\xc3\xa9\xc3\x85 \xe2\x82\xac \xe2\x80\xa8 \xe2\x80\xa9 " EMOJI " end";
+	memcpy(b + n, rest, strlen(rest) + 1);
+	return b;
+}
+
+/* Message variants: plain, thread reply, edited, no client_id, deleted
+ * (with and without its body gone), never timed, escapes everywhere. */
+#define NVARIANTS 10
+static struct weft_message message_variant(int v)
+{
+	struct weft_message m = sample_message();
+	switch (v) {
+	case 0:
+		break;
+	case 1:
+		m.thread = 100;
+		break;
+	case 2:
+		m.edited_ms = m.ts_ms + 61000;
+		break;
+	case 3:
+		m.client_id[0] = '\0';
+		m.author.display[0] = '\0'; /* the name stands in */
+		break;
+	case 4: /* deleted: body gone, edit time hidden */
+		free(m.body);
+		m.body = NULL;
+		m.deleted = true;
+		m.edited_ms = m.ts_ms + 1;
+		break;
+	case 5: /* deleted flag with a body still loaded: still null */
+		m.deleted = true;
+		m.thread = 7;
+		break;
+	case 6: /* no body without the flag: null plus deleted, as before */
+		free(m.body);
+		m.body = NULL;
+		break;
+	case 7: /* times never set encode as null */
+		m.ts_ms = 0;
+		m.edited_ms = 0;
+		break;
+	case 8:
+		free(m.body);
+		m.body = tricky_body();
+		snprintf(m.client_id, sizeof m.client_id, "c\"\\\t\x01" EMOJI);
+		snprintf(m.author.display, sizeof m.author.display, "Ana \"A\" \\ L\xc3\xb3pez\n");
+		/* Past int (cJSON's %1.15g path), up to the largest integer
+		 * cJSON printed exactly (see test_frames_large_ints). */
+		m.thread = 999999999999999LL;
+		m.id = 123456789012345LL;
+		m.channel = 2147483648LL;
+		m.edited_ms = 1795894861999LL;
+		break;
+	case 9: /* a big body */
+		free(m.body);
+		m.body = repeat("0123456789 \xe2\x80\xa8\"", 1000);
+		m.author.id = 100000000000000LL;
+		break;
+	}
+	return m;
+}
+
+static void test_message_frames_match_reference(void **state)
+{
+	(void)state;
+	for (int v = 0; v < NVARIANTS; v++) {
+		struct weft_message m = message_variant(v);
+		expect_same(weft_proto_history_frame("r1", m.channel, &m, 1, v % 2),
+			    ref_history("r1", m.channel, &m, 1, v % 2));
+		for (int kind = WEFT_EV_MESSAGE; kind <= WEFT_EV_EDIT; kind++) {
+			struct weft_event ev;
+			memset(&ev, 0, sizeof ev);
+			ev.seq = 500 + v;
+			ev.channel = m.channel;
+			ev.ts_ms = m.ts_ms + 5;
+			ev.kind = kind;
+			ev.msg = m;
+			ev.actor = m.author; /* never shown for messages */
+			expect_same(weft_proto_event_frame(&ev), ref_event(&ev));
+		}
+		weft_message_clear(&m);
+	}
+}
+
+static struct weft_user_ref user_ref(int64_t id, const char *name, const char *display)
+{
+	struct weft_user_ref u;
+	memset(&u, 0, sizeof u);
+	u.id = id;
+	snprintf(u.name, sizeof u.name, "%s", name);
+	snprintf(u.display, sizeof u.display, "%s", display);
+	return u;
+}
+
+static void test_event_frames_match_reference(void **state)
+{
+	(void)state;
+	struct weft_user_ref users[] = {
+		user_ref(0, "", ""),                    /* no actor */
+		user_ref(7, "cy", ""),                  /* the subject itself */
+		user_ref(9, "dee", "Dee \"D\" \\ \xc3\x85"), /* someone else */
+	};
+	/* Every kind, an unknown one too, with each actor. */
+	for (int kind = WEFT_EV_MESSAGE; kind <= WEFT_EV_ROLE + 1; kind++) {
+		for (size_t a = 0; a < sizeof users / sizeof users[0]; a++) {
+			for (int variant = 0; variant < 2; variant++) {
+				struct weft_event ev;
+				memset(&ev, 0, sizeof ev);
+				ev.seq = 131 + kind;
+				ev.channel = 3;
+				ev.ts_ms = variant ? 0 : 1795894801123LL;
+				ev.kind = kind;
+				ev.actor = users[a];
+				ev.user = user_ref(7, "cy", variant ? "Cy\ttab" : "");
+				ev.role = variant ? WEFT_ROLE_NONE : WEFT_ROLE_OWNER;
+				ev.msg = sample_message();
+				ev.msg.deleted = kind == WEFT_EV_DELETE;
+				ev.chan.id = 3;
+				snprintf(ev.chan.name, sizeof ev.chan.name, "lobby");
+				ev.chan.kind = variant ? WEFT_KIND_DM : WEFT_KIND_CAUCUS;
+				ev.chan.access = variant ? WEFT_ACCESS_INVITE : WEFT_ACCESS_REQUEST;
+				ev.chan.archived = variant;
+				snprintf(ev.chan.topic, sizeof ev.chan.topic,
+					 variant ? "" : "say \"hi\" \\ \n " EMOJI);
+				ev.chan.created_by = 9;
+				ev.chan.created_ms = 1;
+				expect_same(weft_proto_event_frame(&ev), ref_event(&ev));
+				weft_event_clear(&ev);
+			}
+		}
+	}
+}
+
+static void test_history_frames_match_reference(void **state)
+{
+	(void)state;
+	struct weft_message page[50];
+	for (int i = 0; i < 50; i++) {
+		page[i] = message_variant(i % NVARIANTS);
+		page[i].id = 1000 + i;
+		page[i].ts_ms += i * 1000;
+	}
+	const char *reqs[] = { NULL, "", "h1", "a\"b\\c\n" EMOJI };
+	const int sizes[] = { 0, 1, 50 };
+	for (size_t r = 0; r < sizeof reqs / sizeof reqs[0]; r++)
+		for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+			for (int more = 0; more < 2; more++)
+				expect_same(weft_proto_history_frame(reqs[r], 42, page, sizes[k], more),
+					    ref_history(reqs[r], 42, page, sizes[k], more));
+	for (int i = 0; i < 50; i++)
+		weft_message_clear(&page[i]);
+}
+
+static void test_ack_frames_match_reference(void **state)
+{
+	(void)state;
+	const char *reqs[] = { NULL, "", "s1", "a\"b\\c\x1f" EMOJI };
+	const char *cids[] = { "", "c-5f1e", "c\"\\\x01" EMOJI };
+	for (size_t r = 0; r < sizeof reqs / sizeof reqs[0]; r++)
+		for (size_t c = 0; c < sizeof cids / sizeof cids[0]; c++)
+			for (int dup = 0; dup < 2; dup++) {
+				expect_same(weft_proto_ack_frame(reqs[r], cids[c], 131, 1795894801123LL, dup),
+					    ref_ack(reqs[r], cids[c], 131, 1795894801123LL, dup));
+				/* ts 0 is a time here, not null. */
+				expect_same(weft_proto_ack_frame(reqs[r], cids[c], 1, 0, dup),
+					    ref_ack(reqs[r], cids[c], 1, 0, dup));
+			}
+}
+
+/* A few frames spelled out, independent of cJSON. */
+static void test_frames_exact(void **state)
+{
+	(void)state;
+	char *s = frame_text(weft_proto_ack_frame("s1", "c-1", 131, 1795894801123LL, false));
+	assert_string_equal(s, "{\"type\":\"ack\",\"req\":\"s1\",\"client_id\":\"c-1\",\"id\":131,"
+			       "\"ts\":\"2026-11-28T19:40:01.123Z\"}");
+	free(s);
+	s = frame_text(weft_proto_ack_frame(NULL, "", 9007199254740992LL, 0, true));
+	assert_string_equal(s, "{\"type\":\"ack\",\"client_id\":\"\",\"id\":9007199254740992,"
+			       "\"ts\":\"1970-01-01T00:00:00.000Z\",\"duplicate\":true}");
+	free(s);
+
+	s = frame_text(weft_proto_history_frame("", 3, NULL, 0, false));
+	assert_string_equal(s, "{\"type\":\"history\",\"channel\":3,\"messages\":[],\"more\":false}");
+	free(s);
+
+	struct weft_message m[2] = { sample_message(), sample_message() };
+	free(m[0].body);
+	m[0].body = strdup("a\"b\\c/d\n\x01\x1f\xe2\x80\xa8" EMOJI);
+	m[0].thread = 100;
+	m[0].edited_ms = 1795894861000LL;
+	free(m[1].body);
+	m[1].body = NULL;
+	m[1].deleted = true;
+	m[1].id = 132;
+	m[1].client_id[0] = '\0';
+	m[1].author.display[0] = '\0';
+	s = frame_text(weft_proto_history_frame("h\"1", 3, m, 2, true));
+	assert_string_equal(s,
+		"{\"type\":\"history\",\"req\":\"h\\\"1\",\"channel\":3,\"messages\":["
+		"{\"id\":131,\"channel\":3,\"author\":{\"id\":1,\"name\":\"ana\",\"display\":\"Ana Lopez\"},"
+		"\"body\":\"a\\\"b\\\\c/d\\n\\u0001\\u001f\xe2\x80\xa8" EMOJI "\",\"thread\":100,"
+		"\"client_id\":\"c-5f1e\",\"ts\":\"2026-11-28T19:40:01.123Z\","
+		"\"edited\":\"2026-11-28T19:41:01.000Z\"},"
+		"{\"id\":132,\"channel\":3,\"author\":{\"id\":1,\"name\":\"ana\",\"display\":\"ana\"},"
+		"\"body\":null,\"deleted\":true,\"thread\":null,\"client_id\":null,"
+		"\"ts\":\"2026-11-28T19:40:01.123Z\",\"edited\":null}],\"more\":true}");
+	free(s);
+	weft_message_clear(&m[0]);
+	weft_message_clear(&m[1]);
+
+	struct weft_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.seq = 142;
+	ev.channel = 3;
+	ev.ts_ms = 951782400000LL; /* 2000-02-29, a leap day */
+	ev.kind = WEFT_EV_JOIN;
+	ev.user = user_ref(7, "cy", "");
+	ev.actor = user_ref(1, "ana", "Ana");
+	s = frame_text(weft_proto_event_frame(&ev));
+	assert_string_equal(s, "{\"type\":\"event\",\"seq\":142,\"channel\":3,\"kind\":\"join\","
+			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"user\":{\"id\":7,\"name\":\"cy\","
+			       "\"display\":\"cy\"},\"role\":\"member\",\"by\":{\"id\":1,\"name\":\"ana\","
+			       "\"display\":\"Ana\"}}");
+	free(s);
+
+	ev.kind = WEFT_EV_CHANNEL;
+	ev.actor = user_ref(0, "", "");
+	ev.chan.id = 3;
+	snprintf(ev.chan.name, sizeof ev.chan.name, "lobby");
+	ev.chan.kind = WEFT_KIND_COHORT;
+	ev.chan.access = WEFT_ACCESS_OPEN;
+	ev.chan.archived = true;
+	s = frame_text(weft_proto_event_frame(&ev));
+	assert_string_equal(s, "{\"type\":\"event\",\"seq\":142,\"channel\":3,\"kind\":\"channel\","
+			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"channel_info\":{\"id\":3,"
+			       "\"name\":\"lobby\",\"kind\":\"cohort\",\"access\":\"open\",\"topic\":\"\","
+			       "\"archived\":true}}");
+	free(s);
+}
+
+/* From 10^15 up cJSON printed 15 significant digits ("9.00719925474099e+15"
+ * for 2^53 - 1, another number); the writer prints every integer exactly.
+ * Ids and seqs are far below that in practice. */
+static void test_frames_large_ints(void **state)
+{
+	(void)state;
+	const int64_t vals[] = { 999999999999999LL, 1000000000000000LL, 1234567890123456LL,
+				 9007199254740991LL, 9007199254740992LL, INT64_MAX };
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		char want[200];
+		snprintf(want, sizeof want,
+			 "{\"type\":\"ack\",\"client_id\":\"\",\"id\":%lld,"
+			 "\"ts\":\"1970-01-01T00:00:00.001Z\"}",
+			 (long long)vals[i]);
+		char *s = frame_text(weft_proto_ack_frame(NULL, "", vals[i], 1, false));
+		assert_string_equal(s, want);
+		cJSON *o = cJSON_Parse(s);
+		expect_num(o, "id", (double)vals[i]);
+		cJSON_Delete(o);
+		free(s);
+	}
+}
+
+/* The encoders format times without gmtime_r for 1970-9999: the same text
+ * as weft_iso8601 at the edges and across the range; outside it, the same
+ * function. */
+static void test_frame_times(void **state)
+{
+	(void)state;
+	const int64_t edges[] = {
+		0, 1, 999, 1000, 59999, 86399999, 86400000, 68169599999LL /* 1972-02-29 */,
+		951782399999LL, 951782400000LL, 951868800000LL, 4107542400000LL /* 2100-03-01 */,
+		1795894801123LL, 253402300799999LL /* 9999-12-31T23:59:59.999 */,
+		253402300800000LL /* 10000: five digits, via weft_iso8601 */, -1, -1000, -86400001LL,
+		-62167219200000LL /* 0000-01-01 */, INT64_C(1) << 53,
+	};
+	uint64_t x = 88172645463325252ULL; /* xorshift64 */
+	for (int i = 0; i < 20000 + (int)(sizeof edges / sizeof edges[0]); i++) {
+		int64_t ms;
+		if (i < (int)(sizeof edges / sizeof edges[0])) {
+			ms = edges[i];
+		} else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			ms = (int64_t)(x % 253402300800000ULL);
+		}
+		char iso[WEFT_ISO_LEN], want[200];
+		weft_iso8601(ms, iso);
+		snprintf(want, sizeof want, "{\"type\":\"ack\",\"client_id\":\"\",\"id\":1,\"ts\":\"%s\"}", iso);
+		char *s = frame_text(weft_proto_ack_frame(NULL, "", 1, ms, false));
+		if (strcmp(s, want))
+			fail_msg("ms %lld: got %s, want %s", (long long)ms, s, want);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1094,6 +1475,13 @@ int main(void)
 		cmocka_unit_test(test_encode_channel),
 		cmocka_unit_test(test_encode_reply_error),
 		cmocka_unit_test(test_req_echo_roundtrip),
+		cmocka_unit_test(test_message_frames_match_reference),
+		cmocka_unit_test(test_event_frames_match_reference),
+		cmocka_unit_test(test_history_frames_match_reference),
+		cmocka_unit_test(test_ack_frames_match_reference),
+		cmocka_unit_test(test_frames_exact),
+		cmocka_unit_test(test_frame_times),
+		cmocka_unit_test(test_frames_large_ints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
