@@ -149,25 +149,13 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 
 /* ---- messages */
 
-/* Queues a frame the caller just encoded (taking its reference), closing
- * the connection when the encode failed, as weft_conn_send does. */
-static void send_frame(struct weft_conn *c, struct weft_frame *f)
-{
-	if (!f) {
-		weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
-		return;
-	}
-	weft_conn_send_frame(c, f);
-	weft_frame_unref(f);
-}
-
 static void ack_done(void *ctx, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
 		return;
-	send_frame(c, weft_proto_ack_frame(job->req, job->client_id, job->id, job->ev.msg.ts_ms,
-					   job->duplicate));
+	weft_conn_send_new(c, weft_proto_ack_frame(job->req, job->client_id, job->id,
+						   job->ev.msg.ts_ms, job->duplicate));
 }
 
 void weft_cmd_ok_done(void *ctx, struct weft_job *job)
@@ -272,7 +260,7 @@ static void on_history(struct weft_conn *c, struct weft_cmd *cmd)
 	for (int i = 0; i < n; i++)
 		weft_message_clear(&msgs[i]);
 	free(msgs);
-	send_frame(c, f);
+	weft_conn_send_new(c, f);
 	history_observe(c->srv, mono_ns() - t0);
 }
 

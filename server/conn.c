@@ -229,17 +229,21 @@ void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f)
 	lws_callback_on_writable(c->wsi);
 }
 
-void weft_conn_send(struct weft_conn *c, cJSON *obj)
+void weft_conn_send_new(struct weft_conn *c, struct weft_frame *f)
 {
-	size_t len;
-	char *json = weft_proto_print(obj, &len);
-	struct weft_frame *f = weft_frame_from_string(json, len);
 	if (!f) {
 		weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 		return;
 	}
 	weft_conn_send_frame(c, f);
 	weft_frame_unref(f);
+}
+
+void weft_conn_send(struct weft_conn *c, cJSON *obj)
+{
+	size_t len;
+	char *json = weft_proto_print(obj, &len);
+	weft_conn_send_new(c, weft_frame_from_string(json, len));
 }
 
 void weft_conn_error(struct weft_conn *c, const char *req, int err, const char *message)

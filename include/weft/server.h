@@ -108,6 +108,9 @@ struct weft_conn {
 extern const struct lws_protocols weft_ws_protocol;
 /* Encodes obj (taking ownership) and queues it for c alone. */
 void weft_conn_send(struct weft_conn *c, cJSON *obj);
+/* Queues a frame the caller just encoded, taking over its reference; NULL
+ * (the encode failed) closes the connection, as out of memory. */
+void weft_conn_send_new(struct weft_conn *c, struct weft_frame *f);
 /* Queues a shared frame (takes a reference). */
 void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f);
 /* Error reply with code from a WEFT_E* value. */
