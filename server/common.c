@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int weft_log_level = WEFT_LOG_INFO;
@@ -39,13 +40,25 @@ int64_t weft_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The instants a four-digit year can spell: 0000-01-01T00:00:00.000Z and
+ * 9999-12-31T23:59:59.999Z. */
+#define ISO_MIN_MS (-62167219200000LL)
+#define ISO_MAX_MS 253402300799999LL
+
 void weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
 {
+	/* Outside those, the nearest one: the format has no room for the year
+	 * (and gmtime_r fails past an int of years). */
+	if (ms < ISO_MIN_MS)
+		ms = ISO_MIN_MS;
+	else if (ms > ISO_MAX_MS)
+		ms = ISO_MAX_MS;
 	/* Floor division, so that times before 1970 keep a positive millisecond part. */
 	int64_t whole = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	time_t secs = (time_t)whole;
 	struct tm tm;
-	gmtime_r(&secs, &tm);
+	if (!gmtime_r(&secs, &tm))
+		memset(&tm, 0, sizeof tm); /* not reached with a 64-bit time_t */
 	snprintf(buf, WEFT_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, (int)(ms - whole * 1000));

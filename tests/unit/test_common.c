@@ -133,6 +133,27 @@ static void test_iso8601_before_epoch(void **state)
 	assert_string_equal(buf, "1969-12-31T23:59:59.000Z");
 }
 
+/* Past what four digits of year can spell, the nearest instant that can:
+ * never a five-digit or negative year, never garbage from a failed gmtime_r
+ * (which INT64_MAX milliseconds, 292 million years, would be). */
+static void test_iso8601_clamped(void **state)
+{
+	(void)state;
+	char buf[WEFT_ISO_LEN];
+	weft_iso8601(253402300799999LL, buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	weft_iso8601(253402300800000LL, buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	weft_iso8601(INT64_MAX, buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	weft_iso8601(-62167219200000LL, buf);
+	assert_string_equal(buf, "0000-01-01T00:00:00.000Z");
+	weft_iso8601(-62167219200001LL, buf);
+	assert_string_equal(buf, "0000-01-01T00:00:00.000Z");
+	weft_iso8601(INT64_MIN, buf);
+	assert_string_equal(buf, "0000-01-01T00:00:00.000Z");
+}
+
 static void test_now(void **state)
 {
 	(void)state;
@@ -170,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_truncated_and_stray),
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_iso8601_before_epoch),
+		cmocka_unit_test(test_iso8601_clamped),
 		cmocka_unit_test(test_now),
 		cmocka_unit_test(test_strerror),
 	};
