@@ -124,37 +124,26 @@ static void put_string(struct weft_jsonw *w, const unsigned char *s, size_t n)
 	w->len = len;
 }
 
-void weft_jsonw_object_open(struct weft_jsonw *w)
+static void open_with(struct weft_jsonw *w, const char *bracket)
 {
 	weft_jsonw_sep(w);
-	weft_jsonw_raw(w, "{", 1);
+	weft_jsonw_raw(w, bracket, 1);
 	w->comma = false;
 	w->depth++;
 }
 
-void weft_jsonw_object_close(struct weft_jsonw *w)
+static void close_with(struct weft_jsonw *w, const char *bracket)
 {
 	assert(w->depth > 0);
-	weft_jsonw_raw(w, "}", 1);
+	weft_jsonw_raw(w, bracket, 1);
 	w->comma = true;
 	w->depth--;
 }
 
-void weft_jsonw_array_open(struct weft_jsonw *w)
-{
-	weft_jsonw_sep(w);
-	weft_jsonw_raw(w, "[", 1);
-	w->comma = false;
-	w->depth++;
-}
-
-void weft_jsonw_array_close(struct weft_jsonw *w)
-{
-	assert(w->depth > 0);
-	weft_jsonw_raw(w, "]", 1);
-	w->comma = true;
-	w->depth--;
-}
+void weft_jsonw_object_open(struct weft_jsonw *w) { open_with(w, "{"); }
+void weft_jsonw_object_close(struct weft_jsonw *w) { close_with(w, "}"); }
+void weft_jsonw_array_open(struct weft_jsonw *w) { open_with(w, "["); }
+void weft_jsonw_array_close(struct weft_jsonw *w) { close_with(w, "]"); }
 
 void weft_jsonw_key(struct weft_jsonw *w, const char *key)
 {
