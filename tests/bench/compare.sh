@@ -381,6 +381,11 @@ for peer in $PEERS; do
             log "$peer died; restarting"
             "start_$peer" || { log "$peer: restart failed"; break; }
         fi
+        # W4's RSS per connection is (RSS connected - RSS before) / connections:
+        # let the previous workload's closed connections settle first (weftd
+        # returns their memory 2 s after a wave of connections ends), so the
+        # baseline does not depend on how soon W4 follows W3.
+        [ "$w" = W4 ] && sleep 5
         # shellcheck disable=SC2046
         args=$(wl_args "$peer" "$w")
         log "$peer $w: weft-load $args (load average $(cut -d' ' -f1-3 /proc/loadavg))"
