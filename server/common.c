@@ -3,7 +3,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 int weft_log_level = WEFT_LOG_INFO;
@@ -45,23 +44,62 @@ int64_t weft_mono_ms(void)
 #define ISO_MIN_MS (-62167219200000LL)
 #define ISO_MAX_MS 253402300799999LL
 
-void weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
+/* Rounds toward minus infinity (b > 0), so that times before 1970 keep a
+ * positive time of day. */
+static int64_t floor_div(int64_t a, int64_t b)
 {
-	/* Outside those, the nearest one: the format has no room for the year
-	 * (and gmtime_r fails past an int of years). */
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static char *put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* Arithmetic rather than gmtime_r and snprintf (~3,600 instructions a
+ * call, and it runs once or twice per message of a history page; this
+ * takes ~200). */
+size_t weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
+{
+	/* Outside those, the nearest one: the format has no room for the year. */
 	if (ms < ISO_MIN_MS)
 		ms = ISO_MIN_MS;
 	else if (ms > ISO_MAX_MS)
 		ms = ISO_MAX_MS;
-	/* Floor division, so that times before 1970 keep a positive millisecond part. */
-	int64_t whole = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-	time_t secs = (time_t)whole;
-	struct tm tm;
-	if (!gmtime_r(&secs, &tm))
-		memset(&tm, 0, sizeof tm); /* not reached with a 64-bit time_t */
-	snprintf(buf, WEFT_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(ms - whole * 1000));
+	int64_t secs = floor_div(ms, 1000), days = floor_div(secs, 86400);
+	unsigned milli = (unsigned)(ms - secs * 1000), sod = (unsigned)(secs - days * 86400);
+	/* Days to a proleptic Gregorian date: H. Hinnant's civil_from_days,
+	 * eras of 400 years counted from 0000-03-01. */
+	int64_t z = days + 719468;
+	int64_t era = floor_div(z, 146097);
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned month = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(era * 400 + yoe + (month <= 2));
+	char *p = buf;
+	p = put2(p, year / 100);
+	p = put2(p, year % 100);
+	*p++ = '-';
+	p = put2(p, month);
+	*p++ = '-';
+	p = put2(p, day);
+	*p++ = 'T';
+	p = put2(p, sod / 3600);
+	*p++ = ':';
+	p = put2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = put2(p, sod % 60);
+	*p++ = '.';
+	*p++ = (char)('0' + milli / 100);
+	p = put2(p, milli % 100);
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
 }
 
 void weft_log(int level, const char *fmt, ...)

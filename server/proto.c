@@ -517,66 +517,6 @@ char *weft_proto_print(cJSON *obj, size_t *len)
  * builders live on in tests/unit/proto_ref.h, the reference test_proto.c
  * compares with). Only integers of 10^15 and more differ: exact now. */
 
-static const char digits2[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-static char *put2(char *p, unsigned v)
-{
-	p[0] = digits2[v * 2];
-	p[1] = digits2[v * 2 + 1];
-	return p + 2;
-}
-
-/* The last millisecond of 9999-12-31: past it the year needs five digits. */
-#define ISO_FAST_MAX 253402300799999LL
-
-/* weft_iso8601 without gmtime_r and snprintf (~3,600 instructions a call,
- * once or twice per message of a history page; this, ~200) for 1970
- * through 9999, which covers every stored time; anything else goes through
- * weft_iso8601 itself. Same text; returns its length. */
-static size_t iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
-{
-	if (ms < 0 || ms > ISO_FAST_MAX) {
-		weft_iso8601(ms, buf);
-		return strlen(buf);
-	}
-	unsigned milli = (unsigned)(ms % 1000);
-	int64_t secs = ms / 1000;
-	unsigned sod = (unsigned)(secs % 86400);
-	/* Days to a proleptic Gregorian date: H. Hinnant's civil_from_days,
-	 * with eras of 400 years counted from 0000-03-01 (non-negative here). */
-	int64_t z = secs / 86400 + 719468;
-	int64_t era = z / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned day = doy - (153 * mp + 2) / 5 + 1;
-	unsigned month = mp < 10 ? mp + 3 : mp - 9;
-	unsigned year = (unsigned)(era * 400) + yoe + (month <= 2);
-	char *p = buf;
-	p = put2(p, year / 100);
-	p = put2(p, year % 100);
-	*p++ = '-';
-	p = put2(p, month);
-	*p++ = '-';
-	p = put2(p, day);
-	*p++ = 'T';
-	p = put2(p, sod / 3600);
-	*p++ = ':';
-	p = put2(p, sod / 60 % 60);
-	*p++ = ':';
-	p = put2(p, sod % 60);
-	*p++ = '.';
-	*p++ = (char)('0' + milli / 100);
-	p = put2(p, milli % 100);
-	*p++ = 'Z';
-	*p = '\0';
-	return (size_t)(p - buf);
-}
-
 /* A key, spelled as a literal: the quoted key and colon, and their length
  * (written whole, without an escape scan). */
 #define K(lit) "\"" lit "\":", sizeof("\"" lit "\":") - 1
@@ -586,7 +526,7 @@ static void w_iso(struct weft_jsonw *w, int64_t ms)
 {
 	char iso[WEFT_ISO_LEN + 2];
 	iso[0] = '"';
-	size_t n = iso8601(ms, iso + 1);
+	size_t n = weft_iso8601(ms, iso + 1);
 	iso[n + 1] = '"';
 	weft_jsonw_value_raw(w, iso, n + 2);
 }

@@ -30,9 +30,11 @@ int64_t weft_now_ms(void);
 int64_t weft_mono_ms(void);
 
 /* Formats ms since the epoch as ISO 8601 UTC with milliseconds
- * ("2026-11-28T19:40:01.123Z") into buf (at least WEFT_ISO_LEN bytes). */
+ * ("2026-11-28T19:40:01.123Z") into buf (at least WEFT_ISO_LEN bytes) and
+ * returns its length (always 24). Times outside the years 0000-9999 come
+ * out as the nearest instant inside them. */
 #define WEFT_ISO_LEN 80
-void weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN]);
+size_t weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN]);
 
 enum weft_log_level { WEFT_LOG_ERR, WEFT_LOG_WARN, WEFT_LOG_INFO, WEFT_LOG_DEBUG };
 extern int weft_log_level;

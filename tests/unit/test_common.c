@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "weft/common.h"
 
@@ -133,9 +135,46 @@ static void test_iso8601_before_epoch(void **state)
 	assert_string_equal(buf, "1969-12-31T23:59:59.000Z");
 }
 
+/* Against the C library's calendar (gmtime_r, which weft_iso8601 used to
+ * call): leap days, century rules, times of day, before and after 1970,
+ * over the whole range of four-digit years. */
+static void test_iso8601_matches_gmtime(void **state)
+{
+	(void)state;
+	const int64_t min = -62167219200000LL, span = 253402300799999LL - min + 1;
+	const int64_t edges[] = {
+		0, 1, 999, -1, -1000, -86400001LL, 68169599999LL /* 1972-02-29 */, 951782400000LL,
+		4107542400000LL /* 2100-03-01 */, -2203891200000LL /* 1900-03-01 */,
+		-62162035200000LL /* 0000-03-01 */, min, min + span - 1,
+	};
+	size_t nedges = sizeof edges / sizeof edges[0];
+	uint64_t x = 88172645463325252ULL; /* xorshift64 */
+	for (size_t i = 0; i < 20000 + nedges; i++) {
+		int64_t ms;
+		if (i < nedges) {
+			ms = edges[i];
+		} else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			ms = min + (int64_t)(x % (uint64_t)span);
+		}
+		int64_t whole = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+		time_t secs = (time_t)whole;
+		struct tm tm;
+		assert_non_null(gmtime_r(&secs, &tm));
+		char want[64], got[WEFT_ISO_LEN];
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - whole * 1000));
+		assert_int_equal(weft_iso8601(ms, got), strlen(want));
+		if (strcmp(got, want))
+			fail_msg("ms %lld: got %s, want %s", (long long)ms, got, want);
+	}
+}
+
 /* Past what four digits of year can spell, the nearest instant that can:
- * never a five-digit or negative year, never garbage from a failed gmtime_r
- * (which INT64_MAX milliseconds, 292 million years, would be). */
+ * never a five-digit or negative year, even at INT64_MAX milliseconds (292
+ * million years) or INT64_MIN. */
 static void test_iso8601_clamped(void **state)
 {
 	(void)state;
@@ -192,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_iso8601_before_epoch),
 		cmocka_unit_test(test_iso8601_clamped),
+		cmocka_unit_test(test_iso8601_matches_gmtime),
 		cmocka_unit_test(test_now),
 		cmocka_unit_test(test_strerror),
 	};

@@ -1416,9 +1416,8 @@ static void test_frames_large_ints(void **state)
 	}
 }
 
-/* The encoders format times without gmtime_r for 1970-9999: the same text
- * as weft_iso8601 at the edges and across the range; outside it, the same
- * function. */
+/* A frame's times are weft_iso8601's text, at the edges and across the
+ * range (test_common checks weft_iso8601 itself against gmtime_r). */
 static void test_frame_times(void **state)
 {
 	(void)state;
