@@ -1898,15 +1898,22 @@ static int ckpt_start(struct weft_store *st)
 	return WEFT_OK;
 }
 
+/* Tells a store thread to stop (its flag, under the lock, and its
+ * condition) and waits for it to finish. */
+static void stop_thread(struct weft_store *st, bool *stopping, pthread_cond_t *wake, pthread_t thread)
+{
+	pthread_mutex_lock(&st->lock);
+	*stopping = true;
+	pthread_cond_signal(wake);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(thread, NULL);
+}
+
 static void ckpt_stop(struct weft_store *st)
 {
 	if (!st->ckpt_started)
 		return;
-	pthread_mutex_lock(&st->lock);
-	st->ckpt_stopping = true;
-	pthread_cond_signal(&st->ckpt_wake);
-	pthread_mutex_unlock(&st->lock);
-	pthread_join(st->ckpt_thread, NULL);
+	stop_thread(st, &st->ckpt_stopping, &st->ckpt_wake, st->ckpt_thread);
 	st->ckpt_started = false;
 	sqlite3_wal_autocheckpoint(st->wdb, 1000);
 }
@@ -1932,11 +1939,7 @@ void weft_store_stop(struct weft_store *st)
 {
 	if (!st->started)
 		return;
-	pthread_mutex_lock(&st->lock);
-	st->stopping = true;
-	pthread_cond_signal(&st->wake);
-	pthread_mutex_unlock(&st->lock);
-	pthread_join(st->thread, NULL);
+	stop_thread(st, &st->stopping, &st->wake, st->thread);
 	st->started = false;
 	ckpt_stop(st);
 }

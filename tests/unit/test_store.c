@@ -213,6 +213,20 @@ static void assert_integrity_ok(sqlite3 *db)
 	sqlite3_finalize(s);
 }
 
+/* Steps s, a prepared "SELECT count(*), sum(length(body)), <matching>" on
+ * db, checks its row, then that db is intact, and closes both. */
+static void assert_bodies_and_close(sqlite3 *db, sqlite3_stmt *s, int64_t rows, int64_t bytes,
+				    int64_t matching)
+{
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(s, 0), rows);
+	assert_int_equal(sqlite3_column_int64(s, 1), bytes);
+	assert_int_equal(sqlite3_column_int64(s, 2), matching);
+	sqlite3_finalize(s);
+	assert_integrity_ok(db);
+	sqlite3_close(db);
+}
+
 static int64_t user_version(const char *path) { return pragma_value(path, "PRAGMA user_version"); }
 static int page_size(const char *path) { return (int)pragma_value(path, "PRAGMA page_size"); }
 
@@ -915,13 +929,7 @@ static void test_checkpointer_bounds_wal(void **state)
 	body[BODY] = '\0';
 	sqlite3_bind_text(s, 1, body, -1, SQLITE_TRANSIENT);
 	free(body);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int64(s, 0), ROUNDS * ROUND);
-	assert_int_equal(sqlite3_column_int64(s, 1), (int64_t)ROUNDS * ROUND * BODY);
-	assert_int_equal(sqlite3_column_int64(s, 2), ROUNDS * ROUND);
-	sqlite3_finalize(s);
-	assert_integrity_ok(db);
-	sqlite3_close(db);
+	assert_bodies_and_close(db, s, ROUNDS * ROUND, (int64_t)ROUNDS * ROUND * BODY, ROUNDS * ROUND);
 }
 
 /* Deletions followed by idleness still truncate the WAL (secure delete)
@@ -1060,13 +1068,7 @@ static void test_wal_buffer_visible(void **state)
 	int64_t first = weft_store_last_seq(f->st) - N + 1;
 	sqlite3_bind_int64(s, 1, first);
 	sqlite3_bind_int64(s, 2, ch);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int64(s, 0), N);
-	assert_int_equal(sqlite3_column_int64(s, 1), (int64_t)N * BODY);
-	assert_int_equal(sqlite3_column_int64(s, 2), N);
-	sqlite3_finalize(s);
-	assert_integrity_ok(db);
-	sqlite3_close(db);
+	assert_bodies_and_close(db, s, N, (int64_t)N * BODY, N);
 }
 
 /* Many jobs submitted as fast as possible also batch (no lock trick). */
