@@ -294,9 +294,20 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	info.server_string = "weftd";
 	info.timeout_secs = 20;
 	info.keepalive_timeout = 30;
+	/* Dead peers (a phone that left coverage) are found by TCP keepalive:
+	 * probes after 60 s idle, closed after 3 unanswered 10 s apart. */
 	info.ka_time = 60;
 	info.ka_probes = 3;
 	info.ka_interval = 10;
+	/* And not also by lws's WebSocket "validity" pings (its default: a
+	 * ping after 300 s without a pong, hang up at 310 s). lws 4.1 keeps
+	 * that timer of every connection in one sorted list and inserts by
+	 * walking it from the head, where all the earlier ones are: each new
+	 * connection cost a walk over every open one. At 18,000 connections
+	 * that walk was a fifth of the CPU of accepting them (perf: 17.5% in
+	 * lws_dll2_add_sorted with 5,000; see tests/bench/README.md). */
+	static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0, .secs_since_valid_hangup = 0 };
+	info.retry_and_idle_policy = &idle_policy;
 	info.vhost_name = "weft";
 	/* epoll through libev: poll() walks every descriptor on each pass,
 	 * which thousands of mostly idle connections make the main cost. */

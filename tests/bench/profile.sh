@@ -6,6 +6,7 @@
 #   tests/bench/profile.sh W6 --senders 100 --duration 10
 #   tests/bench/profile.sh W2 --members 1000 --rates 20 --duration 10
 #   TOOL=massif tests/bench/profile.sh W4 --conns 1000 --duration 5
+#   WEFTD_ARGS="--event-loop uv" tests/bench/profile.sh W3 --members 5000
 #
 # Writes $OUT (default build-bench/bench-profile/WN-STAMP/): perf.data,
 # report.txt (flat, by DSO, and call graphs), metrics before/after (store
@@ -42,7 +43,8 @@ ulimit -n "$(ulimit -Hn)"
 "$LOAD" setup --create --weftd "$WEFTD" --data "$tmp/data" --accounts "$ACCOUNTS" >"$OUT/setup.log" 2>&1 ||
     { echo "profile: account setup failed" >&2; exit 1; }
 args=(serve --data "$tmp/data" --bind ::ffff:127.0.0.1 --port "$PORT" --max-conns-per-addr 0
-      --rate 100000 --burst 1000000 --argon2-iterations 1 --argon2-memory 1024 --log-level warn)
+      --rate 100000 --burst 1000000 --argon2-iterations 1 --argon2-memory 1024 --log-level warn
+      ${WEFTD_ARGS:-})
 if [ "$TOOL" = massif ]; then
     taskset -c 0 valgrind --tool=massif --massif-out-file="$OUT/massif.out" --threshold=0.5 \
         "$WEFTD" "${args[@]}" 2>"$OUT/server.log" &

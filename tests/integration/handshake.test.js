@@ -3,6 +3,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect, login, request } from '../lib/harness.js';
+import { spawnSync } from 'node:child_process';
 import { rawConnect, stopWithin } from './support.js';
 
 let server;
@@ -99,4 +100,29 @@ test('a session survives a server restart', async () => {
   await assertWorks(await connect(server, ana.token));
   await assertWorks(await connect(server, ana.token, { cookie: true }));
   assert.equal((await rawConnect(server, { headers: { authorization: `Bearer ${gone.token}` } })).status, 401);
+});
+
+// A peer that vanished without a FIN (a phone out of coverage) is found by
+// TCP keepalive on the server's side of the socket: probes after 60 s idle.
+// weftd turns off lws's own WebSocket ping timer (see server.c), so this is
+// what frees those connections.
+test('accepted /ws sockets carry a TCP keepalive timer of at most 60 s', async (t) => {
+  if (spawnSync('ss', ['-V']).status !== 0) return t.skip('ss (iproute2) is not installed');
+  const c = await connect(server, ana.token);
+  const peer = c.ws._socket.localPort;
+  // While sent bytes wait for their ACK, ss shows the retransmission timer
+  // instead ("timer:(on,...)"): look again until the socket is idle.
+  let r;
+  let m;
+  for (let i = 0; i < 50 && !m; i++) {
+    if (i) await new Promise((res) => setTimeout(res, 100));
+    r = spawnSync('ss', ['-Htno', 'state', 'established', `( sport = :${server.port} and dport = :${peer} )`],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    m = r.stdout.match(/timer:\(keepalive,(\d+)(min|sec|ms)/);
+  }
+  assert.ok(m, `no keepalive timer on the server's socket: ${r.stdout}`);
+  const secs = Number(m[1]) * { min: 60, sec: 1, ms: 0.001 }[m[2]];
+  assert.ok(secs <= 60, `keepalive fires in ${secs} s`);
+  await c.close();
 });
