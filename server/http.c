@@ -457,6 +457,9 @@ static void do_metrics(struct http_req *r)
 		 "weft_logins_total %llu\n"
 		 "# HELP weft_login_failures_total Refused sign-ins.\n# TYPE weft_login_failures_total counter\n"
 		 "weft_login_failures_total %llu\n"
+		 "# HELP weft_malloc_trims_total Times freed heap pages went back to the system after a wave of connections.\n"
+		 "# TYPE weft_malloc_trims_total counter\n"
+		 "weft_malloc_trims_total %llu\n"
 		 "# HELP weft_last_seq Newest event sequence number.\n# TYPE weft_last_seq gauge\n"
 		 "weft_last_seq %lld\n",
 		 s->nconns, (unsigned long long)s->stats.conns_total, (unsigned long long)s->stats.events,
@@ -464,7 +467,7 @@ static void do_metrics(struct http_req *r)
 		 (unsigned long long)jobs, (unsigned long long)commits,
 		 (unsigned long long)s->stats.dropped_slow, (unsigned long long)s->stats.rate_limited,
 		 (unsigned long long)s->stats.logins, (unsigned long long)s->stats.login_failures,
-		 (long long)s->last_seq);
+		 (unsigned long long)s->stats.malloc_trims, (long long)s->last_seq);
 	/* Buckets are kept per bucket; Prometheus wants them cumulative. */
 	static const uint32_t bounds_us[] = { WEFT_HISTORY_BOUNDS_US };
 	len += snprintf(out + len, cap - (size_t)len,

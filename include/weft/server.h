@@ -49,7 +49,7 @@ struct weft_server {
 	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
 	lws_sorted_usec_list_t sweep; /* periodic: deactivations made outside (CLI) */
 	int64_t swept_ms;
-	uint64_t trim_seen;          /* conns_total at the previous sweep */
+	uint64_t trim_activity;      /* connections + frames + logins, at the previous sweep */
 	uint64_t trim_total;         /* conns_total and nconns at the last malloc_trim */
 	int trim_nconns;
 	struct weft_addr_count **addr_tab; /* connections per peer address (hash chains) */
@@ -59,6 +59,7 @@ struct weft_server {
 	unsigned char *txbuf;        /* LWS_PRE + WEFT_TX_BATCH: frames coalesced into one write (conn.c) */
 	struct {
 		uint64_t conns_total, frames_sent, ws_writes, events, dropped_slow, rate_limited, logins, login_failures;
+		uint64_t malloc_trims;       /* free heap pages handed back after a wave of connections */
 		/* history pages served: time from dispatch to reply queued */
 		uint64_t history_buckets[WEFT_HISTORY_NBOUNDS + 1]; /* per bucket, not cumulative */
 		uint64_t history_count, history_ns;
