@@ -70,7 +70,7 @@ static const struct opt options[] = {
 	{ "hsts_max_age", OPT_INT, O(hsts_max_age), "31536000", 0, INT_MAX,
 	  "Strict-Transport-Security max-age in seconds" },
 	{ "event_loop", OPT_STR, O(event_loop), "poll", 0, 0,
-	  "poll (libwebsockets' own loop: lowest latency under load) or epoll (libev: faster mass reconnects)" },
+	  "poll (libwebsockets' own loop: lowest latency under load) or epoll (libev: less CPU per new connection)" },
 	{ "log_level", OPT_STR, O(log_level), "info", 0, 0,
 	  "error, warn, info or debug" },
 	{ "config", OPT_STR, O(config), "", 0, 0,
