@@ -126,3 +126,11 @@ test('accepted /ws sockets carry a TCP keepalive timer of at most 60 s', async (
   assert.ok(secs <= 60, `keepalive fires in ${secs} s`);
   await c.close();
 });
+
+test('a WebSocket ping frame from the client is answered with a pong carrying its payload', async () => {
+  const c = await connect(server, ana.token);
+  const pong = new Promise((resolve) => c.ws.once('pong', (data) => resolve(data.toString())));
+  c.ws.ping('are-you-there');
+  assert.equal(await pong, 'are-you-there');
+  await c.close();
+});
