@@ -310,8 +310,10 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0, .secs_since_valid_hangup = 0 };
 	info.retry_and_idle_policy = &idle_policy;
 	info.vhost_name = "weft";
-	/* epoll through libev: poll() walks every descriptor on each pass,
-	 * which thousands of mostly idle connections make the main cost. */
+	/* epoll through libev: poll() walks every descriptor on each pass, the
+	 * largest single cost of accepting connections when thousands are
+	 * open (epoll: a third less CPU per connection, but no faster, and
+	 * slower under sustained load; see tests/bench/README.md). */
 	if (!strcmp(cfg->event_loop, "epoll")) {
 		if (!(s->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV))) {
 			weft_err("cannot create the epoll event loop");
