@@ -784,6 +784,9 @@ static pthread_once_t wal_vfs_once = PTHREAD_ONCE_INIT;
 
 static void wal_vfs_register(void)
 {
+	/* Before anything initializes SQLite: no memory statistics (nothing
+	 * reads them), so an allocation takes no global mutex. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_vfs *real = sqlite3_vfs_find(NULL);
 	if (!real || real->iVersion < 2)
 		return;
