@@ -155,7 +155,7 @@ enum wstmt {
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_DM_RENAME, W_MEMBER_JOINED,
-	W_SEND_EVENT, W_USER_REF,
+	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF,
 	W_COUNT
 };
 
@@ -217,6 +217,8 @@ static const char *const wsql[W_COUNT] = {
 	 * check and the insert in one statement. */
 	[W_SEND_EVENT] = "INSERT INTO events(channel_id, kind, ts_ms, actor) SELECT ?1, 0, ?2, ?3"
 			 " WHERE EXISTS (SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?3)",
+	[W_SEND_UNDO] = "DELETE FROM events WHERE seq = ?",
+	[W_SEQ_UNDO] = "UPDATE sqlite_sequence SET seq = ?1 - 1 WHERE name = 'events' AND seq = ?1",
 	[W_USER_REF] = "SELECT name, display FROM users WHERE id = ?",
 	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
 	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
@@ -286,6 +288,7 @@ struct weft_store {
 	void *notify_arg;
 	uint64_t jobs_committed, commits;       /* guarded by lock */
 	bool scrub_pending;                     /* writer thread only */
+	bool txn_broken;                        /* writer thread only: the batch must roll back */
 	struct user_slot *users;                /* writer thread only: see user_ref */
 
 	/* The checkpointer: its own thread and connection (see ckpt_main). */
@@ -1029,9 +1032,13 @@ static int send_duplicate(struct weft_store *st, struct weft_job *j)
 
 /* A send is two statements: the event (with the membership check) and the
  * message. A repeated client_id is found by the UNIQUE index on (author,
- * client_id) refusing the message, not by a lookup before every send; the
- * event inserted just before is then rolled back with the job's savepoint.
- * The committed event is built from what the job holds, not read back. */
+ * client_id) refusing the message, not by a lookup before every send.
+ * Sends run without a savepoint of their own (see commit_batch), so when
+ * the message is refused the event inserted just before is deleted here
+ * and AUTOINCREMENT's counter handed back (the event was the newest: one
+ * writer), as the savepoint's rollback would have. If that fails, the
+ * transaction is marked broken and the whole batch rolls back. Nothing can fail after the message row is in. The committed
+ * event is built from what the job holds, not read back. */
 static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s;
@@ -1075,12 +1082,21 @@ static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		rc = sqlite3_extended_errcode(st->wdb);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE && j->client_id[0]) {
-		if ((rc = exec_stmt(st->w[W_ROLLBACK_TO])))
-			return rc;
-		return send_duplicate(st, j);
-	}
 	if (rc != SQLITE_DONE) {
+		sqlite3_stmt *u = st->w[W_SEND_UNDO];
+		sqlite3_bind_int64(u, 1, seq);
+		int urc = exec_stmt(u);
+		if (!urc && sqlite3_changes(st->wdb) == 1) {
+			u = st->w[W_SEQ_UNDO];
+			sqlite3_bind_int64(u, 1, seq);
+			urc = exec_stmt(u);
+		}
+		if (urc || sqlite3_changes(st->wdb) != 1) {
+			st->txn_broken = true;
+			return urc ? urc : WEFT_EIO;
+		}
+		if (rc == SQLITE_CONSTRAINT_UNIQUE && j->client_id[0])
+			return send_duplicate(st, j);
 		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
@@ -1097,8 +1113,8 @@ static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	m->ts_ms = now;
 	m->author = author;
 	memcpy(m->client_id, j->client_id, sizeof m->client_id);
-	if (j->text && !(m->body = strdup(j->text)))
-		return WEFT_ENOMEM;
+	m->body = j->text;   /* the event takes the body over */
+	j->text = NULL;
 	return WEFT_OK;
 }
 
@@ -1614,31 +1630,44 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 }
 
 /* Commits one batch: every job gets its own savepoint so that one failing
- * job (a name conflict, say) does not undo the others. */
+ * job (a name conflict, say) does not undo the others. Sends, the bulk of
+ * the traffic, take back their own partial work instead (run_send): a
+ * savepoint costs each of them a sub-journal copy of every page an earlier
+ * job of the batch already changed (the tails of events and messages). If
+ * a failure took the whole transaction with it (SQLite rolls back on some
+ * I/O and memory errors), the batch fails as a whole. */
 static void commit_batch(struct weft_store *st, struct weft_job *batch)
 {
 	int rc = exec_stmt(st->w[W_BEGIN]);
+	st->txn_broken = false;
 	for (struct weft_job *j = batch; j; j = j->next) {
 		if (rc) {
 			j->result = rc;
 			continue;
 		}
 		int64_t now = weft_now_ms();
-		if (exec_stmt(st->w[W_SAVEPOINT])) {
+		bool savepoint = j->kind != WEFT_JOB_SEND;
+		if (savepoint && exec_stmt(st->w[W_SAVEPOINT])) {
 			j->result = WEFT_EIO;
 			continue;
 		}
 		j->result = run_job(st, j, now);
 		if (j->result) {
-			exec_stmt(st->w[W_ROLLBACK_TO]);
+			if (savepoint)
+				exec_stmt(st->w[W_ROLLBACK_TO]);
 			clear_events(j);
 		}
-		exec_stmt(st->w[W_RELEASE]);
+		if (savepoint)
+			exec_stmt(st->w[W_RELEASE]);
+		if (st->txn_broken || sqlite3_get_autocommit(st->wdb)) {
+			weft_err("store: a job failed and took its batch with it; %s", sqlite3_errmsg(st->wdb));
+			rc = WEFT_EIO;
+		}
 	}
-	if (!rc && (rc = exec_stmt(st->w[W_COMMIT]))) {
+	if (!rc && (rc = exec_stmt(st->w[W_COMMIT])))
 		weft_err("store: commit failed; %s", sqlite3_errmsg(st->wdb));
+	if (rc && !sqlite3_get_autocommit(st->wdb))
 		exec_stmt(st->w[W_ROLLBACK]);
-	}
 	if (rc) {
 		/* Nothing of this batch is durable: no job may report success. */
 		for (struct weft_job *j = batch; j; j = j->next) {
