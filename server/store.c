@@ -171,7 +171,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_MEMBER_ROLE] = "SELECT role FROM members WHERE channel_id = ? AND user_id = ?",
 	[W_MSG_BY_CLIENT] = "SELECT id FROM messages WHERE author_id = ? AND client_id = ?",
 	[W_MSG_THREAD_OK] = "SELECT 1 FROM messages WHERE id = ? AND channel_id = ?",
-	[W_MSG_INSERT] = "INSERT INTO messages(id, channel_id, author_id, body, thread, client_id, ts_ms)"
+	[W_MSG_INSERT] = "INSERT OR FAIL INTO messages(id, channel_id, author_id, body, thread, client_id, ts_ms)"
 			 " VALUES(?,?,?,?,?,?,?)",
 	[W_MSG_EDIT] = "UPDATE messages SET body = ?, edited_ms = ? WHERE id = ? AND channel_id = ? AND deleted = 0",
 	[W_MSG_DELETE] = "UPDATE messages SET body = NULL, deleted = 1, edited_ms = ?"
@@ -215,7 +215,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_PASSWORD] = "UPDATE users SET pw_hash = ? WHERE id = ?",
 	/* A send's event, only when the author is a member: the membership
 	 * check and the insert in one statement. */
-	[W_SEND_EVENT] = "INSERT INTO events(channel_id, kind, ts_ms, actor) SELECT ?1, 0, ?2, ?3"
+	[W_SEND_EVENT] = "INSERT OR FAIL INTO events(channel_id, kind, ts_ms, actor) SELECT ?1, 0, ?2, ?3"
 			 " WHERE EXISTS (SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?3)",
 	[W_SEND_UNDO] = "DELETE FROM events WHERE seq = ?",
 	[W_SEQ_UNDO] = "UPDATE sqlite_sequence SET seq = ?1 - 1 WHERE name = 'events' AND seq = ?1",
