@@ -13,7 +13,9 @@
 #   2. builds a release weftd and weft-load in build-bench/,
 #   3. makes one ECDSA P-256 self-signed certificate in a temp dir, used by all,
 #   4. starts each server on 127.0.0.1 only, pinned to CPU 0 (taskset), with the
-#      generator on CPU 1, runs the workloads each supports, and
+#      generator on CPU 1, and runs the workloads each supports, interleaved
+#      (W1 on every server, then W2, ...), the servers not being measured
+#      held with SIGSTOP, and
 #   5. writes the JSON reports to $RESULTS and prints Weft's figures with the
 #      ratio Weft/peer per figure (report.py).
 # Every server it started is stopped on exit (by PID, never by name).
@@ -80,6 +82,7 @@ policy_rc_added=0
 stop_pid() {
     local pid=$1 i
     kill -0 "$pid" 2>/dev/null || return 0
+    kill -CONT "$pid" 2>/dev/null # held between workloads (SIGSTOP)
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -361,26 +364,49 @@ wl_args() { # peer workload
 } >"$RESULTS/env.txt"
 
 t_all=$(date +%s)
-for peer in $PEERS; do
+# Every server is started first and then held with SIGSTOP while the others
+# run; the workloads are interleaved (W1 on each server, then W2 on each,
+# ...), so the figures of one ratio are taken minutes apart, not a whole
+# server's run apart: this VM's speed drifts by up to 2x over tens of
+# minutes (the generator's own CPU per message moves with it).
+declare -A pid_of=() args_of=()
+run_peers=()
+start_peer() { # peer
     server_pid=
     peer_args=()
-    log "$peer: starting (CPU $SERVER_CPU)"
-    "start_$peer" || { log "$peer: did not start; skipped"; continue; }
-    log "$peer: pid $server_pid at $peer_url"
+    log "$1: starting (CPU $SERVER_CPU)"
+    "start_$1" || { log "$1: did not start; skipped"; return 1; }
+    log "$1: pid $server_pid at $peer_url"
+    pid_of[$1]=$server_pid
+    args_of[$1]="${peer_args[*]}"
     # warm-up (not reported): the first connections after a start can wait
     # for the server to finish starting (ejabberd: tens of seconds)
     timeout -k 5 120 nice -n "$BENCH_NICE" taskset -c "$LOAD_CPU" "$LOAD" "${peer_args[@]}" --workload W4 --conns 10 \
-        --duration 0.5 --quiet >"$RESULTS/$peer-warmup.log" 2>&1 ||
-        log "$peer: warm-up failed (see $RESULTS/$peer-warmup.log)"
-    for w in $WORKLOADS; do
+        --duration 0.5 --quiet >"$RESULTS/$1-warmup.log" 2>&1 ||
+        log "$1: warm-up failed (see $RESULTS/$1-warmup.log)"
+    kill -STOP "$server_pid"
+}
+for peer in $PEERS; do
+    start_peer "$peer" && run_peers+=("$peer")
+done
+for w in $WORKLOADS; do
+    for peer in "${run_peers[@]}"; do
         if ! supports "$peer" "$w"; then
             log "$peer $w: n/a"
             continue
         fi
+        server_pid=${pid_of[$peer]}
+        if [ "$server_pid" = dead ]; then
+            continue
+        fi
+        kill -CONT "$server_pid" 2>/dev/null
         if ! kill -0 "$server_pid" 2>/dev/null; then
             log "$peer died; restarting"
-            "start_$peer" || { log "$peer: restart failed"; break; }
+            start_peer "$peer" || { log "$peer: restart failed"; pid_of[$peer]=dead; continue; }
+            server_pid=${pid_of[$peer]}
+            kill -CONT "$server_pid"
         fi
+        read -r -a peer_args <<<"${args_of[$peer]}"
         # W4's RSS per connection is (RSS connected - RSS before) / connections:
         # let the previous workload's closed connections settle first (weftd
         # returns their memory 2 s after a wave of connections ends), so the
@@ -397,7 +423,13 @@ for peer in $PEERS; do
         rc=$?
         echo "$peer $w exit=$rc loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/runs.txt"
         log "$peer $w: exit $rc after $(($(date +%s) - t0)) s$([ $rc = 0 ] || echo " (see $RESULTS/$peer-$w.log)")"
+        kill -STOP "$server_pid" 2>/dev/null
     done
+done
+for peer in "${run_peers[@]}"; do
+    server_pid=${pid_of[$peer]}
+    [ "$server_pid" = dead ] && continue
+    kill -CONT "$server_pid" 2>/dev/null
     # listening sockets of this server, for the loopback check below
     ss -Hltunp 2>/dev/null | grep "pid=$server_pid," >"$RESULTS/$peer-listen.txt"
     stop_pid "$server_pid"
