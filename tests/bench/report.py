@@ -31,6 +31,13 @@ def num(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
+def lat(step, hist, key):
+    """A latency figure of a step; None (shown as a dash) when the step
+    measured nothing, e.g. a saturated server that delivered no message."""
+    h = step.get(hist) or {}
+    return num(h.get(key)) if h.get("count") else None
+
+
 def w2_target_step(j):
     """The W2 step whose deliveries/s offered is nearest 40,000."""
     st = steps(j)
@@ -47,9 +54,9 @@ def figures(d, peer):
     if st:
         s = st[-1]
         f["W1 delivered msg/s @ top rate"] = num(s["delivered_per_s"])
-        f["W1 latency p50 ms"] = num(s["latency"]["p50_ms"])
-        f["W1 latency p99 ms"] = num(s["latency"]["p99_ms"])
-        f["W1 latency max ms"] = num(s["latency"]["max_ms"])
+        f["W1 latency p50 ms"] = lat(s, "latency", "p50_ms")
+        f["W1 latency p99 ms"] = lat(s, "latency", "p99_ms")
+        f["W1 latency max ms"] = lat(s, "latency", "max_ms")
         f["W1 CPU s / 100k deliveries"] = num(s.get("server_cpu_s_per_100k_deliveries"))
     j = load(d, peer, "W2")
     st = steps(j)
@@ -61,17 +68,17 @@ def figures(d, peer):
         members = j["params"]["connections"]
         tag = "@~40k/s"
         f["W2 step used for the @~40k/s rows: deliveries/s offered"] = s["offered_per_s"] * members
-        f[f"W2 latency p50 ms {tag}"] = num(s["latency"]["p50_ms"])
-        f[f"W2 latency p99 ms {tag}"] = num(s["latency"]["p99_ms"])
-        f[f"W2 latency max ms {tag}"] = num(s["latency"]["max_ms"])
+        f[f"W2 latency p50 ms {tag}"] = lat(s, "latency", "p50_ms")
+        f[f"W2 latency p99 ms {tag}"] = lat(s, "latency", "p99_ms")
+        f[f"W2 latency max ms {tag}"] = lat(s, "latency", "max_ms")
         f[f"W2 CPU s / 100k deliveries {tag}"] = num(s.get("server_cpu_s_per_100k_deliveries"))
     j = load(d, peer, "W3")
     st = steps(j)
     if st:
         s = st[-1]
-        f["W3 fan-out latency p50 ms"] = num(s["latency"]["p50_ms"])
-        f["W3 fan-out latency p99 ms"] = num(s["latency"]["p99_ms"])
-        f["W3 fan-out latency max ms"] = num(s["latency"]["max_ms"])
+        f["W3 fan-out latency p50 ms"] = lat(s, "latency", "p50_ms")
+        f["W3 fan-out latency p99 ms"] = lat(s, "latency", "p99_ms")
+        f["W3 fan-out latency max ms"] = lat(s, "latency", "max_ms")
         fc = s.get("fanout_complete")
         if fc:
             f["W3 fan-out complete p99 ms"] = num(fc["p99_ms"])
@@ -102,7 +109,7 @@ def figures(d, peer):
     if st:
         s = st[-1]
         f["W6 committed msg/s"] = num(s["acked_per_s"])
-        f["W6 ack latency p99 ms"] = num(s["ack_latency"]["p99_ms"])
+        f["W6 ack latency p99 ms"] = lat(s, "ack_latency", "p99_ms")
     return f
 
 
