@@ -1042,8 +1042,9 @@ static int send_duplicate(struct weft_store *st, struct weft_job *j)
  * the message is refused the event inserted just before is deleted here
  * and AUTOINCREMENT's counter handed back (the event was the newest: one
  * writer), as the savepoint's rollback would have. If that fails, the
- * transaction is marked broken and the whole batch rolls back. Nothing can fail after the message row is in. The committed
- * event is built from what the job holds, not read back. */
+ * transaction is marked broken and the whole batch rolls back. Nothing can
+ * fail after the message row is in. The committed event is built from what
+ * the job holds, not read back. */
 static int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s;
