@@ -96,6 +96,7 @@ static struct weft_job *next_send(struct sender *s, int index, const char *body)
 			weft_job_free(j);
 		return NULL;
 	}
+	j->owner = s; /* caller context: the store leaves it alone */
 	j->user = s->user;
 	j->channel = s->channel;
 	snprintf(j->client_id, sizeof j->client_id, "b-%d-%" PRIu64, index, s->sent++);
@@ -183,12 +184,10 @@ int main(int argc, char **argv)
 				fail = 1;
 			}
 			last_id = j->id;
-			int i = 0;
-			while (i < senders && s[i].channel != j->channel)
-				i++;
+			struct sender *from = j->owner;
 			weft_job_free(j);
-			if (!fail && submitted < total && i < senders) {
-				struct weft_job *n = next_send(&s[i], i, body);
+			if (!fail && submitted < total) {
+				struct weft_job *n = next_send(from, (int)(from - s), body);
 				fail = !n || weft_store_submit(st, n);
 				submitted++;
 			}
