@@ -21,6 +21,9 @@ enum {
 	WEFT_ERATE = -10,
 };
 
+/* The struct of type that embeds member at ptr. */
+#define weft_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
 /* Static English name of a WEFT_E* code; never NULL. */
 const char *weft_strerror(int err);
 

@@ -98,7 +98,7 @@ struct weft_conn {
 	struct weft_replay *replay;
 	struct weft_conn *user_next, *user_prev;
 	struct weft_conn *all_next, *all_prev;
-	int pending;                 /* jobs in flight that name this conn */
+	struct weft_job_owner owner; /* the open socket and each job in flight that names this conn */
 	int close_code;              /* nonzero: close at the next writable */
 	const char *close_reason;
 	int64_t touched_ms;
@@ -118,19 +118,17 @@ void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f);
 void weft_conn_error(struct weft_conn *c, const char *req, int err, const char *message);
 /* Closes the socket at the next writable with a WebSocket close code. */
 void weft_conn_close(struct weft_conn *c, int code, const char *reason);
-/* Drops a reference held by an in-flight job; frees a closed conn. */
-void weft_conn_release(struct weft_conn *c);
 /* Frees the per-address table (shutdown). */
 void weft_conn_addr_free(struct weft_server *s);
 /* Closes every connection of session id (revocation). */
 void weft_server_close_session(struct weft_server *s, int64_t session_id);
 
 /* ---- server.c */
-/* Queues a job for the writer with its completion callback. The conn (may
- * be NULL) is kept alive until the job completes. Returns 0 or WEFT_EBUSY
+/* Queues a job for the writer with its completion callback. The owner (may
+ * be NULL) is kept alive until the job completed and on_done ran. Returns 0 or WEFT_EBUSY
  * (then the job is freed and the caller should answer unavailable). */
-int weft_server_submit(struct weft_server *s, struct weft_conn *c, struct weft_job *job,
-		       void (*on_done)(void *ctx, struct weft_job *job));
+int weft_server_submit(struct weft_server *s, struct weft_job_owner *owner, struct weft_job *job,
+		       void (*on_done)(struct weft_server *s, struct weft_job *job));
 /* Is origin (a full "https://host:port") allowed? */
 bool weft_server_origin_ok(struct weft_server *s, const char *origin);
 /* Runs store and worker completions: service thread, from EVENT_WAIT_CANCELLED. */
@@ -157,13 +155,13 @@ struct weft_job *weft_cmd_job(int kind, const struct weft_hub_channel *ch, int64
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user);
 /* Queues job for c (taking ownership) with cmd's req; answers unavailable on failure. */
 void weft_cmd_submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,
-		     void (*on_done)(void *, struct weft_job *));
+		     void (*on_done)(struct weft_server *, struct weft_job *));
 /* The job's connection if its socket is still open. */
 struct weft_conn *weft_cmd_job_conn(struct weft_job *job);
 /* Answers a failed job with its error; false when it succeeded. */
 bool weft_cmd_job_failed(struct weft_conn *c, struct weft_job *job, const char *what);
 /* Completion that answers ok. */
-void weft_cmd_ok_done(void *ctx, struct weft_job *job);
+void weft_cmd_ok_done(struct weft_server *s_, struct weft_job *job);
 /* Sends obj (taking ownership) to every live connection of user. */
 void weft_server_send_user(struct weft_server *s, int64_t user, cJSON *obj);
 /* Sends obj (taking ownership) to the live moderators and owners of ch. */

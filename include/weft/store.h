@@ -43,14 +43,38 @@ enum weft_job_kind {
 
 #define WEFT_DM_MAX_OTHERS 8
 
+struct weft_server;
+
+/* What waits on the service thread for a job's answer (a WebSocket
+ * connection, an HTTP request) embeds one. The owner holds one reference
+ * while it is open and every job or task in flight that names it holds
+ * another; weft_job_owner_unref calls release when the last one goes, and
+ * release frees the owner. Service thread only; the store never touches it. */
+struct weft_job_owner {
+	int refs;
+	void (*release)(struct weft_job_owner *o);
+};
+
+static inline void weft_job_owner_ref(struct weft_job_owner *o)
+{
+	o->refs++;
+}
+
+static inline void weft_job_owner_unref(struct weft_job_owner *o)
+{
+	if (--o->refs == 0)
+		o->release(o);
+}
+
 struct weft_job {
 	struct weft_job *next;          /* queue link; the store's while queued */
 	enum weft_job_kind kind;
 
-	/* Caller context, never touched by the store. */
-	void (*on_done)(void *ctx, struct weft_job *job);
-	void *owner;
-	uint64_t owner_serial;
+	/* Caller context, never touched by the store. on_done runs on the
+	 * service thread once the job completed; then the owner's reference
+	 * (NULL: none) is dropped and the job freed. */
+	void (*on_done)(struct weft_server *s, struct weft_job *job);
+	struct weft_job_owner *owner;
 	char req[WEFT_REQ_BYTES];
 
 	/* Inputs. */

@@ -84,6 +84,7 @@ static int run(struct weft_store *st, struct weft_job *j, int64_t *id)
 }
 
 struct sender {
+	struct weft_job_owner owner; /* caller context: the store leaves it alone */
 	int64_t user, channel;
 	uint64_t sent;
 };
@@ -96,7 +97,7 @@ static struct weft_job *next_send(struct sender *s, int index, const char *body)
 			weft_job_free(j);
 		return NULL;
 	}
-	j->owner = s; /* caller context: the store leaves it alone */
+	j->owner = &s->owner;
 	j->user = s->user;
 	j->channel = s->channel;
 	snprintf(j->client_id, sizeof j->client_id, "b-%d-%" PRIu64, index, s->sent++);
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
 				fail = 1;
 			}
 			last_id = j->id;
-			struct sender *from = j->owner;
+			struct sender *from = weft_container_of(j->owner, struct sender, owner);
 			weft_job_free(j);
 			if (!fail && submitted < total) {
 				struct weft_job *n = next_send(from, (int)(from - s), body);

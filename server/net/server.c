@@ -20,18 +20,16 @@ static void notify(void *arg)
 		lws_cancel_service(s->ctx);
 }
 
-int weft_server_submit(struct weft_server *s, struct weft_conn *c, struct weft_job *job,
-		       void (*on_done)(void *ctx, struct weft_job *job))
+int weft_server_submit(struct weft_server *s, struct weft_job_owner *owner, struct weft_job *job,
+		       void (*on_done)(struct weft_server *s, struct weft_job *job))
 {
 	job->on_done = on_done;
-	if (c) {
-		job->owner = c;
-		job->owner_serial = c->serial;
-		c->pending++;
-	}
+	job->owner = owner;
+	if (owner)
+		weft_job_owner_ref(owner);
 	if (weft_store_submit(s->store, job)) {
-		if (c)
-			weft_conn_release(c);
+		if (owner)
+			weft_job_owner_unref(owner);
 		weft_job_free(job);
 		return WEFT_EBUSY;
 	}
@@ -50,9 +48,8 @@ void weft_server_completions(struct weft_server *s)
 			weft_server_apply_event(s, j);
 		if (j->on_done)
 			j->on_done(s, j);
-		bool conn_owned = j->on_done && j->owner_serial;
-		if (conn_owned)
-			weft_conn_release(j->owner);
+		if (j->owner)
+			weft_job_owner_unref(j->owner);
 		weft_job_free(j);
 		j = next;
 	}

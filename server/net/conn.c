@@ -15,6 +15,8 @@ struct pss {
 	struct weft_conn *c;
 };
 
+static void release_conn(struct weft_job_owner *o);
+
 static int64_t session_idle_ms(struct weft_server *s) { return (int64_t)s->cfg->session_idle * 1000; }
 
 #define ADDR_BUCKETS 4096
@@ -119,6 +121,7 @@ static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
 		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
 	}
 	c->counted = true;
+	c->owner.release = release_conn;
 	c->srv = s;
 	c->wsi = wsi;
 	c->serial = ++s->next_serial;
@@ -182,10 +185,10 @@ static void free_conn(struct weft_conn *c)
 	free(c);
 }
 
-void weft_conn_release(struct weft_conn *c)
+/* The last reference went: the socket closed and no job names it. */
+static void release_conn(struct weft_job_owner *o)
 {
-	if (--c->pending == 0 && !c->wsi)
-		free_conn(c);
+	free_conn(weft_container_of(o, struct weft_conn, owner));
 }
 
 void weft_conn_close(struct weft_conn *c, int code, const char *reason)
@@ -466,7 +469,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		if (!c)
 			return -1;
 		link_conn(s, c);
-		c->pending++; /* the socket's own reference */
+		weft_job_owner_ref(&c->owner); /* the socket's own */
 		weft_debug("ws: user %lld connected from %s", (long long)c->ses.user_id, c->peer);
 		if (weft_now_ms() - c->ses.last_used_ms > 60000) {
 			struct weft_job *j = weft_job_new(WEFT_JOB_SESSION_TOUCH);
@@ -486,11 +489,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		unlink_conn(s, c);
 		c->wsi = NULL;
 		pss->c = NULL;
-		weft_conn_release(c);
+		weft_job_owner_unref(&c->owner);
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		/* Refused in the filter after allocation, or never established. */
-		if (c && c->pending == 0) {
+		if (c && c->owner.refs == 0) {
 			pss->c = NULL;
 			free_conn(c);
 		}

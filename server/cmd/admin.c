@@ -79,9 +79,8 @@ static void add_link(struct weft_server *s, cJSON *r, struct weft_job *job)
 	OPENSSL_cleanse(job->name, sizeof job->name);
 }
 
-static void created_done(void *ctx, struct weft_job *job)
+static void created_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c)
 		return;
@@ -101,9 +100,8 @@ static void created_done(void *ctx, struct weft_job *job)
 	weft_info("admin: %s created account %s", c->ses.user.name, p.user.name);
 }
 
-static void link_done(void *ctx, struct weft_job *job)
+static void link_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	if (!job->result && job->flag)
 		weft_server_close_user(s, job->target, "your password was reset");
 	struct weft_conn *c = weft_cmd_job_conn(job);
@@ -119,9 +117,8 @@ static void link_done(void *ctx, struct weft_job *job)
 	weft_conn_send(c, r);
 }
 
-static void active_done(void *ctx, struct weft_job *job)
+static void active_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	if (!job->result && !job->flag)
 		weft_server_close_user(s, job->target, "account deactivated");
 	struct weft_conn *c = weft_cmd_job_conn(job);
@@ -133,7 +130,7 @@ bool weft_cmd_admin_handle(struct weft_conn *c, struct weft_cmd *cmd)
 {
 	struct weft_server *s = c->srv;
 	struct weft_job *job = NULL;
-	void (*done)(void *, struct weft_job *) = NULL;
+	void (*done)(struct weft_server *, struct weft_job *) = NULL;
 	switch (cmd->type) {
 	case WEFT_CMD_USER_FIND:
 		on_find(c, cmd);

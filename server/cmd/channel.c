@@ -11,11 +11,11 @@
 #define MEMBERS_PAGE_MAX 5000
 #define REQUESTS_PAGE_MAX 200
 
-static void filed_done(void *ctx, struct weft_job *job);
+static void filed_done(struct weft_server *s, struct weft_job *job);
 
 /* ---- channels */
 
-static void created_done(void *ctx, struct weft_job *job)
+static void created_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c)
@@ -71,7 +71,7 @@ static void on_list(struct weft_conn *c, struct weft_cmd *cmd)
 	weft_conn_send(c, r);
 }
 
-static void joined_done(void *ctx, struct weft_job *job)
+static void joined_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c)
@@ -191,9 +191,8 @@ static cJSON *request_json(const struct weft_user_ref *u, const char *note, int6
 	return r;
 }
 
-static void filed_done(void *ctx, struct weft_job *job)
+static void filed_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (job->result == WEFT_ERATE) {
 		if (c) {
@@ -247,9 +246,8 @@ static void on_requests(struct weft_conn *c, struct weft_cmd *cmd)
 	weft_conn_send(c, r);
 }
 
-static void decided_done(void *ctx, struct weft_job *job)
+static void decided_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (job->result) {
 		if (c)
@@ -301,9 +299,8 @@ static void on_decide(struct weft_conn *c, struct weft_cmd *cmd)
 
 /* ---- invitations */
 
-static void invited_done(void *ctx, struct weft_job *job)
+static void invited_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (job->result) {
 		if (c) {
@@ -394,7 +391,7 @@ static void on_role(struct weft_conn *c, struct weft_cmd *cmd)
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
-static void updated_done(void *ctx, struct weft_job *job)
+static void updated_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c)
@@ -403,7 +400,7 @@ static void updated_done(void *ctx, struct weft_job *job)
 		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
 		return;
 	}
-	weft_cmd_ok_done(ctx, job);
+	weft_cmd_ok_done(s, job);
 }
 
 static void on_update(struct weft_conn *c, struct weft_cmd *cmd)
@@ -431,9 +428,8 @@ static void on_update(struct weft_conn *c, struct weft_cmd *cmd)
 
 /* ---- direct messages */
 
-static void dm_done(void *ctx, struct weft_job *job)
+static void dm_done(struct weft_server *s, struct weft_job *job)
 {
-	struct weft_server *s = ctx;
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c)
 		return;

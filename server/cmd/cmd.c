@@ -75,7 +75,7 @@ cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch,
 
 /* Submits job on behalf of c with a completion that answers the request. */
 void weft_cmd_submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,
-		   void (*on_done)(void *, struct weft_job *))
+		   void (*on_done)(struct weft_server *, struct weft_job *))
 {
 	if (!job) {
 		weft_conn_error(c, cmd->req, WEFT_ENOMEM, "out of memory");
@@ -83,13 +83,13 @@ void weft_cmd_submit(struct weft_conn *c, const struct weft_cmd *cmd, struct wef
 	}
 	snprintf(job->req, sizeof job->req, "%s", cmd->req);
 	job->user = c->ses.user_id;
-	if (weft_server_submit(c->srv, c, job, on_done))
+	if (weft_server_submit(c->srv, &c->owner, job, on_done))
 		weft_conn_error(c, cmd->req, WEFT_EBUSY, "the server is shutting down");
 }
 
 struct weft_conn *weft_cmd_job_conn(struct weft_job *job)
 {
-	struct weft_conn *c = job->owner;
+	struct weft_conn *c = job->owner ? weft_container_of(job->owner, struct weft_conn, owner) : NULL;
 	return c && c->wsi ? c : NULL;
 }
 
@@ -149,7 +149,7 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 
 /* ---- messages */
 
-static void ack_done(void *ctx, struct weft_job *job)
+static void ack_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
@@ -158,7 +158,7 @@ static void ack_done(void *ctx, struct weft_job *job)
 						   job->ev.msg.ts_ms, job->duplicate));
 }
 
-void weft_cmd_ok_done(void *ctx, struct weft_job *job)
+void weft_cmd_ok_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c || weft_cmd_job_failed(c, job, "invalid request"))

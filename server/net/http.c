@@ -16,7 +16,7 @@ enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_ME, R_HEALTH, R_ME
 struct http_req {
 	struct lws *wsi;                /* NULL once the connection closed */
 	struct weft_server *srv;
-	int refs;                       /* the connection and each piece of work in flight */
+	struct weft_job_owner owner;    /* the connection and each piece of work in flight */
 	enum route route;
 	char body[HTTP_BODY_MAX + 1];
 	size_t bodylen;
@@ -46,15 +46,25 @@ struct http_pss {
 	struct http_req *r;
 };
 
-static void req_release(struct http_req *r)
+static void req_free(struct weft_job_owner *o)
 {
-	if (--r->refs > 0)
-		return;
+	struct http_req *r = weft_container_of(o, struct http_req, owner);
 	OPENSSL_cleanse(r->password, sizeof r->password);
 	OPENSSL_cleanse(r->token, sizeof r->token);
 	OPENSSL_cleanse(r->pw_hash, sizeof r->pw_hash);
 	free(r->resp);
 	free(r);
+}
+
+static void req_release(struct http_req *r)
+{
+	weft_job_owner_unref(&r->owner);
+}
+
+/* The request a job was submitted for. */
+static struct http_req *job_req(struct weft_job *job)
+{
+	return weft_container_of(job->owner, struct http_req, owner);
 }
 
 /* Sets the response (taking ownership of body) and asks to write it. */
@@ -151,25 +161,18 @@ static int session_of(struct http_req *r, bool allow_bearer, struct weft_session
 
 /* ---- Work completions. */
 
-static void job_done_release(struct http_req *r, struct weft_job *job)
+static void health_done(struct weft_server *s, struct weft_job *job)
 {
-	(void)job;
-	req_release(r);
-}
-
-static void health_done(void *ctx, struct weft_job *job)
-{
-	struct http_req *r = job->owner;
+	struct http_req *r = job_req(job);
 	if (job->result)
 		respond(r, 503, "application/json", strdup("{\"status\":\"unavailable\"}"));
 	else
 		respond(r, 200, "application/json", strdup("{\"status\":\"ok\"}"));
-	job_done_release(r, job);
 }
 
-static void session_created(void *ctx, struct weft_job *job)
+static void session_created(struct weft_server *s, struct weft_job *job)
 {
-	struct http_req *r = job->owner;
+	struct http_req *r = job_req(job);
 	if (job->result) {
 		respond_error(r, 503, "unavailable");
 	} else if (r->route == R_LOGIN) {
@@ -183,24 +186,19 @@ static void session_created(void *ctx, struct weft_job *job)
 		respond_json(r, 200, o);
 	}
 	OPENSSL_cleanse(r->token, sizeof r->token);
-	job_done_release(r, job);
 }
 
-static void revoked(void *ctx, struct weft_job *job)
+static void revoked(struct weft_server *s, struct weft_job *job)
 {
-	struct http_req *r = job->owner;
+	struct http_req *r = job_req(job);
 	snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=" COOKIE_ATTRS "; Max-Age=0");
 	respond(r, job->result ? 503 : 200, "application/json",
 		strdup(job->result ? "{\"error\":\"unavailable\"}" : "{\"ok\":true}"));
-	job_done_release(r, job);
 }
 
-static int submit(struct http_req *r, struct weft_job *job, void (*on_done)(void *, struct weft_job *))
+static int submit(struct http_req *r, struct weft_job *job, void (*on_done)(struct weft_server *, struct weft_job *))
 {
-	job->owner = r;
-	r->refs++;
-	if (weft_server_submit(r->srv, NULL, job, on_done)) {
-		r->refs--;
+	if (weft_server_submit(r->srv, &r->owner, job, on_done)) {
 		respond_error(r, 503, "unavailable");
 		return WEFT_EBUSY;
 	}
@@ -270,9 +268,9 @@ static void do_login(struct http_req *r)
 	cJSON_Delete(root);
 	r->task.run = login_run;
 	r->task.done = login_done;
-	r->refs++;
+	weft_job_owner_ref(&r->owner);
 	if (weft_workq_submit(r->srv->auth, &r->task)) {
-		r->refs--;
+		req_release(r);
 		respond_error(r, 503, "unavailable");
 	}
 }
@@ -285,9 +283,9 @@ static void respond_message(struct http_req *r, int status, const char *code, co
 	respond_json(r, status, o);
 }
 
-static void signed_up(void *ctx, struct weft_job *job)
+static void signed_up(struct weft_server *s, struct weft_job *job)
 {
-	struct http_req *r = job->owner;
+	struct http_req *r = job_req(job);
 	struct weft_profile p;
 	if (job->result == WEFT_EAUTH) {
 		respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
@@ -299,7 +297,6 @@ static void signed_up(void *ctx, struct weft_job *job)
 		respond_json(r, 200, user_json(&p.user, p.admin));
 	}
 	OPENSSL_cleanse(r->token, sizeof r->token);
-	job_done_release(r, job);
 }
 
 /* Worker thread: hash the new password. */
@@ -356,9 +353,9 @@ static void do_signup(struct http_req *r)
 	cJSON_Delete(root);
 	r->task.run = signup_run;
 	r->task.done = signup_hashed;
-	r->refs++;
+	weft_job_owner_ref(&r->owner);
 	if (weft_workq_submit(r->srv->auth, &r->task)) {
-		r->refs--;
+		req_release(r);
 		respond_error(r, 503, "unavailable");
 	}
 }
@@ -529,7 +526,8 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 		return -1;
 	r->wsi = wsi;
 	r->srv = s;
-	r->refs = 1;
+	r->owner.refs = 1;
+	r->owner.release = req_free;
 	pss->r = r;
 
 	if (post && !strcmp(uri, "/api/login"))
