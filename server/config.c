@@ -346,3 +346,15 @@ void weft_config_write_example(FILE *out)
 			strcmp(options[i].name, "web_root") ? options[i].def : "/path/to/weft/client-web");
 	}
 }
+
+void weft_config_signup_url(const struct weft_config *cfg, const char *token, char *out, size_t cap)
+{
+	const char *base = cfg->public_url;
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	if (n)
+		snprintf(out, cap, "%.*s/#signup=%s", (int)n, base, token);
+	else
+		snprintf(out, cap, "https://localhost:%d/#signup=%s", cfg->port, token);
+}

@@ -96,17 +96,11 @@ static int open_store(struct weft_config *cfg, struct weft_store **st)
 
 static void print_link(struct weft_config *cfg, const char *token, int64_t expires_ms)
 {
-	char iso[WEFT_ISO_LEN];
+	char iso[WEFT_ISO_LEN], url[1024];
 	weft_iso8601(expires_ms, iso);
-	const char *base = cfg->public_url;
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	if (n)
-		printf("sign-up link (single use, until %s): %.*s/#signup=%s\n", iso, (int)n, base, token);
-	else
-		printf("sign-up link (single use, until %s): https://localhost:%d/#signup=%s\n", iso,
-		       cfg->port, token);
+	weft_config_signup_url(cfg, token, url, sizeof url);
+	printf("sign-up link (single use, until %s): %s\n", iso, url);
+	OPENSSL_cleanse(url, sizeof url);
 }
 
 /* Runs job synchronously; prints a one-line reason and returns an exit status. */

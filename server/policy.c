@@ -30,3 +30,18 @@ bool weft_policy_allows(int role, int kind, int access, bool archived, int actio
 	}
 	return false;
 }
+
+const char *weft_policy_denial(int role, int kind, int access, bool archived, int action)
+{
+	switch (action) {
+	case WEFT_ACT_READ:
+		return "members only";
+	case WEFT_ACT_POST:
+		return archived ? "this channel is archived" : "join the channel to post";
+	case WEFT_ACT_MODERATE:
+		return kind == WEFT_KIND_DM ? "direct messages have no moderators" : "moderators only";
+	case WEFT_ACT_SET_ROLE:
+		return "owners only";
+	}
+	return "not allowed";
+}

@@ -11,39 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	int type;
-} commands[] = {
-	{ "hello", WEFT_CMD_HELLO },
-	{ "ping", WEFT_CMD_PING },
-	{ "send", WEFT_CMD_SEND },
-	{ "edit", WEFT_CMD_EDIT },
-	{ "delete", WEFT_CMD_DELETE },
-	{ "history", WEFT_CMD_HISTORY },
-	{ "read", WEFT_CMD_READ },
-	{ "channel.create", WEFT_CMD_CHANNEL_CREATE },
-	{ "channel.list", WEFT_CMD_CHANNEL_LIST },
-	{ "channel.join", WEFT_CMD_CHANNEL_JOIN },
-	{ "channel.leave", WEFT_CMD_CHANNEL_LEAVE },
-	{ "channel.members", WEFT_CMD_CHANNEL_MEMBERS },
-	{ "channel.requests", WEFT_CMD_CHANNEL_REQUESTS },
-	{ "channel.decide", WEFT_CMD_CHANNEL_DECIDE },
-	{ "channel.invite", WEFT_CMD_CHANNEL_INVITE },
-	{ "channel.uninvite", WEFT_CMD_CHANNEL_UNINVITE },
-	{ "channel.remove", WEFT_CMD_CHANNEL_REMOVE },
-	{ "channel.role", WEFT_CMD_CHANNEL_ROLE },
-	{ "channel.update", WEFT_CMD_CHANNEL_UPDATE },
-	{ "channel.archive", WEFT_CMD_CHANNEL_ARCHIVE },
-	{ "dm.open", WEFT_CMD_DM_OPEN },
-	{ "user.find", WEFT_CMD_USER_FIND },
-	{ "admin.user.create", WEFT_CMD_ADMIN_USER_CREATE },
-	{ "admin.user.invite", WEFT_CMD_ADMIN_USER_INVITE },
-	{ "admin.user.reset", WEFT_CMD_ADMIN_USER_RESET },
-	{ "admin.user.deactivate", WEFT_CMD_ADMIN_USER_DEACTIVATE },
-	{ "admin.user.reactivate", WEFT_CMD_ADMIN_USER_REACTIVATE },
-};
-
 const char *weft_proto_code(int err)
 {
 	switch (err) {
@@ -111,36 +78,6 @@ static bool blank(const char *s)
 	return true;
 }
 
-static int parse_body(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
-		      struct weft_parse_error *err)
-{
-	const char *body;
-	int rc = get_str(root, "body", true, lim->max_body, &body, NULL);
-	if (rc == WEFT_ETOOLARGE)
-		return fail(err, rc, "body is longer than limits.max_body characters");
-	if (rc)
-		return fail(err, rc, "body must be a string");
-	if (blank(body))
-		return fail(err, WEFT_EINVAL, "body is empty");
-	if (!(cmd->body = strdup(body)))
-		return fail(err, WEFT_ENOMEM, "out of memory");
-	return WEFT_OK;
-}
-
-static int need_channel(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
-{
-	if (get_int(root, "channel", true, 1, &cmd->channel))
-		return fail(err, WEFT_EINVAL, "channel must be a positive integer id");
-	return WEFT_OK;
-}
-
-static int need_user(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
-{
-	if (get_int(root, "user", true, 1, &cmd->user))
-		return fail(err, WEFT_EINVAL, "user must be a positive integer id");
-	return WEFT_OK;
-}
-
 static int get_bool(const cJSON *root, const char *key, bool required, bool dflt, bool *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
@@ -151,6 +88,163 @@ static int get_bool(const cJSON *root, const char *key, bool required, bool dflt
 	if (!cJSON_IsBool(v))
 		return WEFT_EINVAL;
 	*out = cJSON_IsTrue(v);
+	return WEFT_OK;
+}
+
+/* ---- The fields. Each parser reads its keys from root into cmd; required
+ * says whether the row needs them. */
+
+#define FIELD_ARGS const cJSON *root, const struct weft_limits *lim, bool required, struct weft_cmd *cmd, \
+	struct weft_parse_error *err
+
+static int f_since(FIELD_ARGS)
+{
+	/* -1: a client with no history wants no replay, only what comes next. */
+	if (get_int(root, "since", required, -1, &cmd->since))
+		return fail(err, WEFT_EINVAL, "since must be an integer of at least -1");
+	return WEFT_OK;
+}
+
+static int f_channel(FIELD_ARGS)
+{
+	if (get_int(root, "channel", required, 1, &cmd->channel))
+		return fail(err, WEFT_EINVAL, "channel must be a positive integer id");
+	return WEFT_OK;
+}
+
+static int f_user(FIELD_ARGS)
+{
+	if (get_int(root, "user", required, 1, &cmd->user))
+		return fail(err, WEFT_EINVAL, "user must be a positive integer id");
+	return WEFT_OK;
+}
+
+static int f_id(FIELD_ARGS)
+{
+	if (get_int(root, "id", required, 1, &cmd->id))
+		return fail(err, WEFT_EINVAL, "id must be a message id");
+	return WEFT_OK;
+}
+
+static int f_thread(FIELD_ARGS)
+{
+	if (get_int(root, "thread", required, 1, &cmd->thread))
+		return fail(err, WEFT_EINVAL, "thread must be a message id");
+	return WEFT_OK;
+}
+
+static int f_client_id(FIELD_ARGS)
+{
+	const char *s;
+	int rc = get_str(root, "client_id", required, WEFT_CLIENT_ID_MAX, &s, NULL);
+	if (rc || (s && !*s))
+		return fail(err, WEFT_EINVAL, "client_id must be a string of 1 to 64 characters");
+	if (s)
+		strcpy(cmd->client_id, s);
+	return WEFT_OK;
+}
+
+static int f_name(FIELD_ARGS)
+{
+	const char *s;
+	int rc = get_str(root, "name", required, lim->max_name, &s, NULL);
+	if (rc || (s && !weft_channel_name_valid(s, lim->max_name)))
+		return fail(err, WEFT_EINVAL, "name must be 1 to 64 characters of a-z, 0-9 and -");
+	if (s)
+		strcpy(cmd->name, s);
+	return WEFT_OK;
+}
+
+static int f_kind(FIELD_ARGS)
+{
+	const char *s;
+	cmd->kind = -1;
+	if (get_str(root, "kind", required, 16, &s, NULL) ||
+	    (s && ((cmd->kind = weft_kind_parse(s)) < 0 || cmd->kind == WEFT_KIND_DM)))
+		return fail(err, WEFT_EINVAL, "kind must be caucus, cohort or team");
+	return WEFT_OK;
+}
+
+/* An optional string of at most max characters, copied to *out (NULL when
+ * absent); what is too long or not a string is refused with its own text. */
+static int dup_str(const cJSON *root, const char *key, bool required, long max, char **out,
+		   struct weft_parse_error *err, const char *too_long, const char *not_string)
+{
+	const char *s;
+	int rc = get_str(root, key, required, max, &s, NULL);
+	if (rc)
+		return fail(err, rc, rc == WEFT_ETOOLARGE ? too_long : not_string);
+	if (s && !(*out = strdup(s)))
+		return fail(err, WEFT_ENOMEM, "out of memory");
+	return WEFT_OK;
+}
+
+/* The optional `access` (-1 when absent) and `topic` of channel.create and
+ * channel.update. */
+static int f_access_topic(FIELD_ARGS)
+{
+	const char *s;
+	cmd->access = -1;
+	if (get_str(root, "access", false, 16, &s, NULL) || (s && (cmd->access = weft_access_parse(s)) < 0))
+		return fail(err, WEFT_EINVAL, "access must be open, request or invite");
+	return dup_str(root, "topic", false, WEFT_TOPIC_MAX, &cmd->topic, err,
+		       "topic is longer than 250 characters", "topic must be a string");
+}
+
+static int f_note(FIELD_ARGS)
+{
+	return dup_str(root, "note", required, WEFT_NOTE_MAX, &cmd->note, err,
+		       "note is longer than 500 characters", "note must be a string");
+}
+
+static int f_approve(FIELD_ARGS)
+{
+	if (get_bool(root, "approve", required, false, &cmd->approve))
+		return fail(err, WEFT_EINVAL, "approve must be true or false");
+	return WEFT_OK;
+}
+
+static int f_role(FIELD_ARGS)
+{
+	const char *s;
+	cmd->role = WEFT_ROLE_NONE;
+	if (get_str(root, "role", required, 16, &s, NULL) || (s && (cmd->role = weft_role_parse(s)) < 0))
+		return fail(err, WEFT_EINVAL, "role must be owner, moderator or member");
+	return WEFT_OK;
+}
+
+static int f_archived(FIELD_ARGS)
+{
+	if (get_bool(root, "archived", required, true, &cmd->archived))
+		return fail(err, WEFT_EINVAL, "archived must be true or false");
+	return WEFT_OK;
+}
+
+static int f_users(FIELD_ARGS)
+{
+	const cJSON *users = cJSON_GetObjectItemCaseSensitive(root, "users");
+	if (!users && !required)
+		return WEFT_OK;
+	int n = cJSON_IsArray(users) ? cJSON_GetArraySize(users) : -1;
+	if (n < 1 || n > WEFT_DM_MAX_OTHERS)
+		return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
+	const cJSON *u;
+	cJSON_ArrayForEach(u, users) {
+		double d = cJSON_IsNumber(u) ? u->valuedouble : -1;
+		if (d < 1 || d != floor(d) || d > 9007199254740992.0)
+			return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
+		cmd->users[cmd->nusers++] = (int64_t)d;
+	}
+	return WEFT_OK;
+}
+
+static int f_q(FIELD_ARGS)
+{
+	const char *s;
+	int rc = get_str(root, "q", required, WEFT_QUERY_MAX, &s, NULL);
+	if (rc || (s && !*s))
+		return fail(err, WEFT_EINVAL, "q must be a string of 1 to 64 characters");
+	snprintf(cmd->q, sizeof cmd->q, "%s", s ? s : "");
 	return WEFT_OK;
 }
 
@@ -166,7 +260,7 @@ static int get_profile_text(const cJSON *root, const char *key, char *out, size_
 	return WEFT_OK;
 }
 
-static int parse_admin_create(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
+static int f_profile(FIELD_ARGS)
 {
 	struct weft_profile *p = &cmd->profile;
 	const char *s;
@@ -188,168 +282,60 @@ static int parse_admin_create(const cJSON *root, struct weft_cmd *cmd, struct we
 	return WEFT_OK;
 }
 
-/* The optional `access` (-1 when absent) and `topic` of channel.create and
- * channel.update. */
-static int parse_access_topic(const cJSON *root, struct weft_cmd *cmd, struct weft_parse_error *err)
+static int f_body(FIELD_ARGS)
 {
-	const char *s;
-	cmd->access = -1;
-	if (get_str(root, "access", false, 16, &s, NULL) || (s && (cmd->access = weft_access_parse(s)) < 0))
-		return fail(err, WEFT_EINVAL, "access must be open, request or invite");
-	int rc = get_str(root, "topic", false, WEFT_TOPIC_MAX, &s, NULL);
+	const char *body;
+	int rc = get_str(root, "body", required, lim->max_body, &body, NULL);
 	if (rc == WEFT_ETOOLARGE)
-		return fail(err, rc, "topic is longer than 250 characters");
+		return fail(err, rc, "body is longer than limits.max_body characters");
 	if (rc)
-		return fail(err, rc, "topic must be a string");
-	if (s && !(cmd->topic = strdup(s)))
+		return fail(err, rc, "body must be a string");
+	if (!body)
+		return WEFT_OK;
+	if (blank(body))
+		return fail(err, WEFT_EINVAL, "body is empty");
+	if (!(cmd->body = strdup(body)))
 		return fail(err, WEFT_ENOMEM, "out of memory");
 	return WEFT_OK;
 }
 
+static int f_page(FIELD_ARGS)
+{
+	cmd->after = -1;
+	if (get_int(root, "before", false, 1, &cmd->before) || get_int(root, "after", false, 0, &cmd->after))
+		return fail(err, WEFT_EINVAL, "before and after must be message ids");
+	int64_t limit = WEFT_HISTORY_DEFAULT;
+	if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_HISTORY_MAX)
+		return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 200");
+	cmd->limit = (int)limit;
+	return WEFT_OK;
+}
+
+static int f_seq(FIELD_ARGS)
+{
+	if (get_int(root, "seq", required, 0, &cmd->seq))
+		return fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
+	return WEFT_OK;
+}
+
+/* In the order of enum weft_field: a row's fields are read in this order. */
+static int (*const field_parsers[])(FIELD_ARGS) = {
+	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
+	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
+};
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 19, "one parser per enum weft_field bit");
+
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
 {
-	const char *s;
-	int rc;
-	switch (cmd->type) {
-	case WEFT_CMD_HELLO:
-		/* -1: a client with no history wants no replay, only what comes next. */
-		if (get_int(root, "since", false, -1, &cmd->since))
-			return fail(err, WEFT_EINVAL, "since must be an integer of at least -1");
-		return WEFT_OK;
-	case WEFT_CMD_PING:
-	case WEFT_CMD_CHANNEL_LIST:
-		return WEFT_OK;
-	case WEFT_CMD_SEND:
-		if ((rc = need_channel(root, cmd, err)))
+	const struct weft_cmd_def *def = cmd->def;
+	for (size_t i = 0; i < sizeof field_parsers / sizeof field_parsers[0]; i++) {
+		uint32_t bit = 1u << i;
+		int rc;
+		if ((def->fields & bit) && (rc = field_parsers[i](root, lim, (def->required & bit) != 0, cmd, err)))
 			return rc;
-		if (get_int(root, "thread", false, 1, &cmd->thread))
-			return fail(err, WEFT_EINVAL, "thread must be a message id");
-		rc = get_str(root, "client_id", false, WEFT_CLIENT_ID_MAX, &s, NULL);
-		if (rc || (s && !*s))
-			return fail(err, WEFT_EINVAL, "client_id must be a string of 1 to 64 characters");
-		if (s)
-			strcpy(cmd->client_id, s);
-		return parse_body(root, lim, cmd, err);
-	case WEFT_CMD_EDIT:
-	case WEFT_CMD_DELETE:
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		if (get_int(root, "id", true, 1, &cmd->id))
-			return fail(err, WEFT_EINVAL, "id must be a message id");
-		return cmd->type == WEFT_CMD_EDIT ? parse_body(root, lim, cmd, err) : WEFT_OK;
-	case WEFT_CMD_HISTORY: {
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		cmd->after = -1;
-		if (get_int(root, "before", false, 1, &cmd->before) ||
-		    get_int(root, "after", false, 0, &cmd->after))
-			return fail(err, WEFT_EINVAL, "before and after must be message ids");
-		int64_t limit = WEFT_HISTORY_DEFAULT;
-		if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_HISTORY_MAX)
-			return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 200");
-		cmd->limit = (int)limit;
-		return WEFT_OK;
 	}
-	case WEFT_CMD_READ:
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		if (get_int(root, "seq", true, 0, &cmd->seq))
-			return fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
-		return WEFT_OK;
-	case WEFT_CMD_CHANNEL_CREATE:
-		rc = get_str(root, "name", true, lim->max_name, &s, NULL);
-		if (rc || !weft_channel_name_valid(s, lim->max_name))
-			return fail(err, WEFT_EINVAL,
-				    "name must be 1 to 64 characters of a-z, 0-9 and -");
-		strcpy(cmd->name, s);
-		if (get_str(root, "kind", true, 16, &s, NULL) || (cmd->kind = weft_kind_parse(s)) < 0 ||
-		    cmd->kind == WEFT_KIND_DM)
-			return fail(err, WEFT_EINVAL, "kind must be caucus, cohort or team");
-		if ((rc = parse_access_topic(root, cmd, err)))
-			return rc;
-		return WEFT_OK;
-	case WEFT_CMD_CHANNEL_JOIN:
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		rc = get_str(root, "note", false, WEFT_NOTE_MAX, &s, NULL);
-		if (rc == WEFT_ETOOLARGE)
-			return fail(err, rc, "note is longer than 500 characters");
-		if (rc)
-			return fail(err, rc, "note must be a string");
-		if (s && !(cmd->note = strdup(s)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
-		return WEFT_OK;
-	case WEFT_CMD_CHANNEL_LEAVE:
-	case WEFT_CMD_CHANNEL_MEMBERS:
-	case WEFT_CMD_CHANNEL_REQUESTS:
-		return need_channel(root, cmd, err);
-	case WEFT_CMD_CHANNEL_DECIDE:
-		if ((rc = need_channel(root, cmd, err)) || (rc = need_user(root, cmd, err)))
-			return rc;
-		if (get_bool(root, "approve", true, false, &cmd->approve))
-			return fail(err, WEFT_EINVAL, "approve must be true or false");
-		return WEFT_OK;
-	case WEFT_CMD_CHANNEL_INVITE:
-	case WEFT_CMD_CHANNEL_UNINVITE:
-	case WEFT_CMD_CHANNEL_REMOVE:
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		return need_user(root, cmd, err);
-	case WEFT_CMD_CHANNEL_ROLE:
-		if ((rc = need_channel(root, cmd, err)) || (rc = need_user(root, cmd, err)))
-			return rc;
-		if (get_str(root, "role", true, 16, &s, NULL) || (cmd->role = weft_role_parse(s)) < 0)
-			return fail(err, WEFT_EINVAL, "role must be owner, moderator or member");
-		return WEFT_OK;
-	case WEFT_CMD_CHANNEL_UPDATE:
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		rc = get_str(root, "name", false, lim->max_name, &s, NULL);
-		if (rc || (s && !weft_channel_name_valid(s, lim->max_name)))
-			return fail(err, WEFT_EINVAL, "name must be 1 to 64 characters of a-z, 0-9 and -");
-		if (s)
-			strcpy(cmd->name, s);
-		if ((rc = parse_access_topic(root, cmd, err)))
-			return rc;
-		if (!cmd->name[0] && cmd->access < 0 && !cmd->topic)
-			return fail(err, WEFT_EINVAL, "nothing to change: give name, topic or access");
-		return WEFT_OK;
-	case WEFT_CMD_CHANNEL_ARCHIVE:
-		if ((rc = need_channel(root, cmd, err)))
-			return rc;
-		if (get_bool(root, "archived", false, true, &cmd->archived))
-			return fail(err, WEFT_EINVAL, "archived must be true or false");
-		return WEFT_OK;
-	case WEFT_CMD_DM_OPEN: {
-		const cJSON *users = cJSON_GetObjectItemCaseSensitive(root, "users");
-		int n = cJSON_IsArray(users) ? cJSON_GetArraySize(users) : -1;
-		if (n < 1 || n > WEFT_MEMBERS_MAX)
-			return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
-		const cJSON *u;
-		cJSON_ArrayForEach(u, users) {
-			double d = cJSON_IsNumber(u) ? u->valuedouble : -1;
-			if (d < 1 || d != floor(d) || d > 9007199254740992.0)
-				return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
-			cmd->users[cmd->nusers++] = (int64_t)d;
-		}
-		return WEFT_OK;
-	}
-	case WEFT_CMD_USER_FIND:
-		rc = get_str(root, "q", true, 64, &s, NULL);
-		if (rc || !*s)
-			return fail(err, WEFT_EINVAL, "q must be a string of 1 to 64 characters");
-		snprintf(cmd->q, sizeof cmd->q, "%s", s);
-		return WEFT_OK;
-	case WEFT_CMD_ADMIN_USER_CREATE:
-		return parse_admin_create(root, cmd, err);
-	case WEFT_CMD_ADMIN_USER_INVITE:
-	case WEFT_CMD_ADMIN_USER_RESET:
-	case WEFT_CMD_ADMIN_USER_DEACTIVATE:
-	case WEFT_CMD_ADMIN_USER_REACTIVATE:
-		return need_user(root, cmd, err);
-	}
-	return fail(err, WEFT_EINVAL, "unknown type");
+	return def->check ? def->check(cmd, err) : WEFT_OK;
 }
 
 /* cJSON decodes \u0000 into a NUL that would silently cut the string short
@@ -367,10 +353,10 @@ static bool has_escaped_nul(const char *frame, size_t len)
 }
 
 int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *lim,
-		     struct weft_cmd *cmd, struct weft_parse_error *err)
+		     const struct weft_cmd_table *table, struct weft_cmd *cmd,
+		     struct weft_parse_error *err)
 {
 	memset(cmd, 0, sizeof *cmd);
-	cmd->type = -1;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(frame, len, &end, false);
 	int rc;
@@ -417,22 +403,18 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		rc = fail(err, WEFT_EINVAL, "type must be a string");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(commands[i].name, type->valuestring))
-			cmd->type = commands[i].type;
-	if (cmd->type < 0) {
+	for (int i = 0; i < table->n && !cmd->def; i++)
+		if (!strcmp(table->defs[i].name, type->valuestring))
+			cmd->def = &table->defs[i];
+	if (!cmd->def) {
 		rc = fail(err, WEFT_EINVAL, "unknown type");
 		goto out;
 	}
 	rc = parse_fields(root, lim, cmd, err);
 out:
 	cJSON_Delete(root);
-	if (rc) {
-		free(cmd->body);
-		free(cmd->topic);
-		free(cmd->note);
-		cmd->body = cmd->topic = cmd->note = NULL;
-	}
+	if (rc)
+		weft_cmd_clear(cmd);
 	return rc;
 }
 

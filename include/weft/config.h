@@ -65,6 +65,11 @@ int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
 /* Prints the options table as --help text. */
 void weft_config_usage(FILE *out);
 
+/* The one-time sign-up URL for token: public_url when set, else
+ * https://localhost:PORT, with the token in the fragment (never sent to a
+ * server in a Referer or a log). Writes at most cap bytes to out. */
+void weft_config_signup_url(const struct weft_config *cfg, const char *token, char *out, size_t cap);
+
 /* Prints an example config file listing every option with its default. */
 void weft_config_write_example(FILE *out);
 

@@ -18,6 +18,9 @@
 #define WEFT_NOTE_MAX 500               /* characters of a join request note */
 #define WEFT_NOTE_BYTES (WEFT_NOTE_MAX * 4 + 1)
 #define WEFT_HISTORY_MAX 200
+#define WEFT_DM_MAX_OTHERS 8            /* people in a DM besides the one who opens it */
+#define WEFT_QUERY_MAX 64               /* characters of a user.find query */
+#define WEFT_PASSWORD_MIN 10            /* characters of a new password */
 #define WEFT_HISTORY_DEFAULT 50
 
 enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };

@@ -21,4 +21,8 @@ enum weft_action {
  * this kind and access tier perform action? archived channels are read-only. */
 bool weft_policy_allows(int role, int kind, int access, bool archived, int action);
 
+/* Why weft_policy_allows refuses action with these arguments, in words for
+ * the error message of a refused request (static). */
+const char *weft_policy_denial(int role, int kind, int access, bool archived, int action);
+
 #endif

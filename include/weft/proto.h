@@ -6,37 +6,62 @@
 #include <cjson/cJSON.h>
 #include "weft/model.h"
 
-#define WEFT_MEMBERS_MAX 8       /* other users of a DM */
+/* The fields a request may carry. A parse reads them in this order, so the
+ * first bad one is the one reported. */
+enum weft_field {
+	WEFT_F_SINCE = 1u << 0,         /* since: integer >= -1 (hello) */
+	WEFT_F_CHANNEL = 1u << 1,       /* channel: id */
+	WEFT_F_USER = 1u << 2,          /* user: id */
+	WEFT_F_ID = 1u << 3,            /* id: a message id */
+	WEFT_F_THREAD = 1u << 4,        /* thread: a message id */
+	WEFT_F_CLIENT_ID = 1u << 5,     /* client_id: 1..64 characters */
+	WEFT_F_NAME = 1u << 6,          /* name: a valid channel name */
+	WEFT_F_KIND = 1u << 7,          /* kind: caucus, cohort or team */
+	WEFT_F_ACCESS_TOPIC = 1u << 8,  /* access and topic, both optional */
+	WEFT_F_NOTE = 1u << 9,          /* note: up to WEFT_NOTE_MAX characters */
+	WEFT_F_APPROVE = 1u << 10,      /* approve: boolean */
+	WEFT_F_ROLE = 1u << 11,         /* role: owner, moderator or member */
+	WEFT_F_ARCHIVED = 1u << 12,     /* archived: boolean, true when absent */
+	WEFT_F_USERS = 1u << 13,        /* users: 1..WEFT_DM_MAX_OTHERS ids */
+	WEFT_F_Q = 1u << 14,            /* q: 1..WEFT_QUERY_MAX characters */
+	WEFT_F_PROFILE = 1u << 15,      /* name (a user name), display, jurisdiction, region, title, admin */
+	WEFT_F_BODY = 1u << 16,         /* body: 1..limits.max_body characters, not blank */
+	WEFT_F_PAGE = 1u << 17,         /* before, after, limit (history) */
+	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0 */
+};
 
-enum weft_cmd_type {
-	WEFT_CMD_HELLO,
-	WEFT_CMD_PING,
-	WEFT_CMD_SEND,
-	WEFT_CMD_EDIT,
-	WEFT_CMD_DELETE,
-	WEFT_CMD_HISTORY,
-	WEFT_CMD_READ,
-	WEFT_CMD_CHANNEL_CREATE,
-	WEFT_CMD_CHANNEL_LIST,
-	WEFT_CMD_CHANNEL_JOIN,
-	WEFT_CMD_CHANNEL_LEAVE,
-	WEFT_CMD_CHANNEL_MEMBERS,
-	WEFT_CMD_CHANNEL_REQUESTS,
-	WEFT_CMD_CHANNEL_DECIDE,
-	WEFT_CMD_CHANNEL_INVITE,
-	WEFT_CMD_CHANNEL_UNINVITE,
-	WEFT_CMD_CHANNEL_REMOVE,
-	WEFT_CMD_CHANNEL_ROLE,
-	WEFT_CMD_CHANNEL_UPDATE,
-	WEFT_CMD_CHANNEL_ARCHIVE,
-	WEFT_CMD_DM_OPEN,
-	WEFT_CMD_USER_FIND,
-	WEFT_CMD_ADMIN_USER_CREATE,
-	WEFT_CMD_ADMIN_USER_INVITE,
-	WEFT_CMD_ADMIN_USER_RESET,
-	WEFT_CMD_ADMIN_USER_DEACTIVATE,
-	WEFT_CMD_ADMIN_USER_REACTIVATE,
-	WEFT_CMD_COUNT
+/* Flags of a command table row. */
+enum {
+	WEFT_CMDF_BEFORE_HELLO = 1 << 0, /* may come before hello (hello itself) */
+	WEFT_CMDF_CHANNEL = 1 << 1,      /* names a channel, found (or not_found) before the handler */
+	WEFT_CMDF_ADMIN = 1 << 2,        /* administrators only */
+};
+
+struct weft_cmd;
+struct weft_conn;
+struct weft_hub_channel;
+struct weft_parse_error;
+
+/* One row of the command table (server/cmd/table.c): the request's name and
+ * fields, read by the parse; its flags, policy action and cost, read by the
+ * dispatch; its handler, called once all of them passed. */
+struct weft_cmd_def {
+	const char *name;
+	uint32_t fields;                /* WEFT_F_* it accepts */
+	uint32_t required;              /* of those, the ones it must carry */
+	/* A rule across fields (NULL: none): 0, or a failure filled in err. */
+	int (*check)(const struct weft_cmd *cmd, struct weft_parse_error *err);
+	/* Runs on the service thread; ch is the named channel (WEFT_CMDF_CHANNEL)
+	 * or NULL. Borrows c, cmd (whose owned strings it may steal) and ch. */
+	void (*handle)(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch);
+	unsigned flags;                 /* WEFT_CMDF_* */
+	int action;                     /* enum weft_action the user needs in ch, or -1 */
+	int cost;                       /* tokens taken from the connection's rate bucket */
+};
+
+struct weft_cmd_table {
+	const struct weft_cmd_def *defs;
+	int n;
 };
 
 /* The limits a parse enforces (from the config table). */
@@ -46,7 +71,7 @@ struct weft_limits {
 };
 
 struct weft_cmd {
-	int type;                       /* enum weft_cmd_type */
+	const struct weft_cmd_def *def; /* the table row of its type */
 	char req[WEFT_REQ_BYTES];       /* "" when absent */
 	bool has_req;
 	int64_t since;                  /* hello */
@@ -62,9 +87,9 @@ struct weft_cmd {
 	bool approve;                   /* channel.decide */
 	bool archived;                  /* channel.archive */
 	int role;                       /* channel.role */
-	int64_t users[8];               /* dm.open: the other members */
+	int64_t users[WEFT_DM_MAX_OTHERS]; /* dm.open: the other members */
 	int nusers;
-	char q[257];                    /* user.find: up to 64 characters */
+	char q[WEFT_QUERY_MAX * 4 + 1]; /* user.find */
 	struct weft_profile profile;    /* admin.user.create */
 	char name[WEFT_CHANNEL_NAME_MAX + 1];
 	char client_id[WEFT_CLIENT_ID_BYTES];
@@ -80,12 +105,15 @@ struct weft_parse_error {
 	const char *message;
 };
 
-/* Parses one client frame of len bytes. On success fills *cmd (free with
- * weft_cmd_clear) and returns 0. On failure returns WEFT_EINVAL or
- * WEFT_ETOOLARGE, fills *err, and still fills cmd->req / has_req when the
- * frame carried a valid req, so the error can echo it. */
+/* Parses one client frame of len bytes as one of table's requests (borrowed).
+ * On success fills *cmd (free with weft_cmd_clear), cmd->def pointing into
+ * table, and returns 0. On failure returns WEFT_EINVAL or WEFT_ETOOLARGE,
+ * fills *err, and still fills cmd->req / has_req when the frame carried a
+ * valid req, so the error can echo it, and cmd->def when the type was
+ * known. */
 int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *lim,
-		     struct weft_cmd *cmd, struct weft_parse_error *err);
+		     const struct weft_cmd_table *table, struct weft_cmd *cmd,
+		     struct weft_parse_error *err);
 
 /* Frees what cmd owns. */
 void weft_cmd_clear(struct weft_cmd *cmd);

@@ -1,24 +1,12 @@
-/* The member directory search and account administration for admins:
- * create accounts with one-time sign-up links, re-issue links, reset
- * passwords, deactivate and reactivate. */
-#include "weft/server.h"
+/* The member directory search, and account administration for admins (the
+ * table lets only them in): create accounts with one-time sign-up links,
+ * re-issue links, reset passwords, deactivate and reactivate. Service thread. */
+#include "handlers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define FIND_MAX 20
-
-void weft_server_signup_url(struct weft_server *s, const char *token, char *out, size_t cap)
-{
-	const char *base = s->cfg->public_url;
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	if (n)
-		snprintf(out, cap, "%.*s/#signup=%s", (int)n, base, token);
-	else
-		snprintf(out, cap, "https://localhost:%d/#signup=%s", s->cfg->port, token);
-}
 
 static cJSON *profile_json(const struct weft_profile *p, bool full)
 {
@@ -34,7 +22,7 @@ static cJSON *profile_json(const struct weft_profile *p, bool full)
 	return o;
 }
 
-static void on_find(struct weft_conn *c, struct weft_cmd *cmd)
+void weft_cmd_user_find(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
 {
 	struct weft_profile *rows = calloc(FIND_MAX, sizeof *rows);
 	int n = 0;
@@ -72,7 +60,7 @@ static void add_link(struct weft_server *s, cJSON *r, struct weft_job *job)
 {
 	char url[1024];
 	char iso[WEFT_ISO_LEN];
-	weft_server_signup_url(s, job->name, url, sizeof url);
+	weft_config_signup_url(s->cfg, job->name, url, sizeof url);
 	weft_iso8601(job->expires_ms, iso);
 	cJSON_AddStringToObject(r, "signup_url", url);
 	cJSON_AddStringToObject(r, "expires", iso);
@@ -103,7 +91,7 @@ static void created_done(struct weft_server *s, struct weft_job *job)
 static void link_done(struct weft_server *s, struct weft_job *job)
 {
 	if (!job->result && job->flag)
-		weft_server_close_user(s, job->target, "your password was reset");
+		weft_fanout_close_user(s, job->target, "your password was reset");
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (!c)
 		return;
@@ -120,72 +108,79 @@ static void link_done(struct weft_server *s, struct weft_job *job)
 static void active_done(struct weft_server *s, struct weft_job *job)
 {
 	if (!job->result && !job->flag)
-		weft_server_close_user(s, job->target, "account deactivated");
+		weft_fanout_close_user(s, job->target, "account deactivated");
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (c && !weft_cmd_job_failed(c, job, "invalid user"))
 		weft_conn_send(c, weft_proto_reply("ok", job->req));
 }
 
-bool weft_cmd_admin_handle(struct weft_conn *c, struct weft_cmd *cmd)
+/* Whom an admin may not act on: themselves (but for a new link). */
+static bool not_self(struct weft_conn *c, const struct weft_cmd *cmd)
 {
-	struct weft_server *s = c->srv;
-	struct weft_job *job = NULL;
-	void (*done)(struct weft_server *, struct weft_job *) = NULL;
-	switch (cmd->type) {
-	case WEFT_CMD_USER_FIND:
-		on_find(c, cmd);
+	if (cmd->user != c->ses.user_id)
 		return true;
-	case WEFT_CMD_ADMIN_USER_CREATE:
-	case WEFT_CMD_ADMIN_USER_INVITE:
-	case WEFT_CMD_ADMIN_USER_RESET:
-	case WEFT_CMD_ADMIN_USER_DEACTIVATE:
-	case WEFT_CMD_ADMIN_USER_REACTIVATE:
-		break;
-	default:
-		return false;
+	weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "you cannot do that to your own account");
+	return false;
+}
+
+/* A job of kind carrying a new sign-up link; NULL when out of memory. */
+static struct weft_job *link_job(struct weft_server *s, int kind)
+{
+	struct weft_job *job = weft_job_new(kind);
+	if (job && attach_link(s, job)) {
+		weft_job_free(job);
+		job = NULL;
 	}
-	if (!c->ses.admin) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "administrators only");
-		return true;
+	return job;
+}
+
+void weft_cmd_admin_user_create(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+{
+	struct weft_job *job = link_job(c->srv, WEFT_JOB_USER_CREATE);
+	if (job)
+		job->profile = cmd->profile;
+	weft_cmd_submit(c, cmd, job, created_done);
+}
+
+static void new_link(struct weft_conn *c, struct weft_cmd *cmd, bool reset)
+{
+	struct weft_job *job = link_job(c->srv, WEFT_JOB_SIGNUP_CREATE);
+	if (job) {
+		job->target = cmd->user;
+		job->flag = reset;
 	}
-	if (cmd->user == c->ses.user_id && cmd->type != WEFT_CMD_ADMIN_USER_INVITE) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "you cannot do that to your own account");
-		return true;
+	weft_cmd_submit(c, cmd, job, link_done);
+}
+
+void weft_cmd_admin_user_invite(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+{
+	new_link(c, cmd, false);
+}
+
+void weft_cmd_admin_user_reset(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+{
+	if (not_self(c, cmd))
+		new_link(c, cmd, true);
+}
+
+static void set_active(struct weft_conn *c, struct weft_cmd *cmd, bool active)
+{
+	if (!not_self(c, cmd))
+		return;
+	struct weft_job *job = weft_job_new(WEFT_JOB_USER_ACTIVE);
+	if (job) {
+		job->target = cmd->user;
+		job->flag = active;
 	}
-	switch (cmd->type) {
-	case WEFT_CMD_ADMIN_USER_CREATE:
-		job = weft_job_new(WEFT_JOB_USER_CREATE);
-		if (job) {
-			job->profile = cmd->profile;
-			if (attach_link(s, job)) {
-				weft_job_free(job);
-				job = NULL;
-			}
-		}
-		done = created_done;
-		break;
-	case WEFT_CMD_ADMIN_USER_INVITE:
-	case WEFT_CMD_ADMIN_USER_RESET:
-		job = weft_job_new(WEFT_JOB_SIGNUP_CREATE);
-		if (job) {
-			job->target = cmd->user;
-			job->flag = cmd->type == WEFT_CMD_ADMIN_USER_RESET;
-			if (attach_link(s, job)) {
-				weft_job_free(job);
-				job = NULL;
-			}
-		}
-		done = link_done;
-		break;
-	default:
-		job = weft_job_new(WEFT_JOB_USER_ACTIVE);
-		if (job) {
-			job->target = cmd->user;
-			job->flag = cmd->type == WEFT_CMD_ADMIN_USER_REACTIVATE;
-		}
-		done = active_done;
-		break;
-	}
-	weft_cmd_submit(c, cmd, job, done);
-	return true;
+	weft_cmd_submit(c, cmd, job, active_done);
+}
+
+void weft_cmd_admin_user_deactivate(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+{
+	set_active(c, cmd, false);
+}
+
+void weft_cmd_admin_user_reactivate(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+{
+	set_active(c, cmd, true);
 }

@@ -1,19 +1,14 @@
-/* Channel commands: create, list, join (open, by request, by invitation),
- * leave, members, join requests and their decisions, invitations, member
- * removal, roles, channel edits and archiving, direct messages. Every one is
- * authorized here against policy.c, whatever the client showed. */
-#include "weft/policy.h"
-#include "weft/server.h"
+/* Channels, on the service thread: create, list, leave, members, member
+ * removal, roles, channel edits and archiving, and direct messages. The
+ * table (table.c) has found the channel and checked the policy action of
+ * each row; what depends on more than the user's role is checked here. */
+#include "handlers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define MEMBERS_PAGE_MAX 5000
-#define REQUESTS_PAGE_MAX 200
-
-static void filed_done(struct weft_server *s, struct weft_job *job);
-
-/* ---- channels */
+#define INVITES_MAX 256
 
 static void created_done(struct weft_server *s, struct weft_job *job)
 {
@@ -24,19 +19,11 @@ static void created_done(struct weft_server *s, struct weft_job *job)
 		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
 		return;
 	}
-	if (weft_cmd_job_failed(c, job, "invalid channel"))
-		return;
-	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, job->chan.id);
-	if (!ch) {
-		weft_conn_error(c, job->req, WEFT_EIO, "channel vanished");
-		return;
-	}
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(c->srv, ch, c->ses.user_id));
-	weft_conn_send(c, r);
+	if (!weft_cmd_job_failed(c, job, "invalid channel"))
+		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->chan.id), -1);
 }
 
-static void on_create(struct weft_conn *c, struct weft_cmd *cmd)
+void weft_cmd_channel_create(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
 {
 	struct weft_job *job = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
 	if (job) {
@@ -49,90 +36,43 @@ static void on_create(struct weft_conn *c, struct weft_cmd *cmd)
 	weft_cmd_submit(c, cmd, job, created_done);
 }
 
-static void on_list(struct weft_conn *c, struct weft_cmd *cmd)
+/* Adds ch as the user sees it to arr; false when it could not be read. */
+static bool list_add(struct weft_conn *c, cJSON *arr, struct weft_hub_channel *ch)
+{
+	cJSON *o = weft_cmd_channel_json(c->srv, ch, c->ses.user_id);
+	return o && cJSON_AddItemToArray(arr, o);
+}
+
+void weft_cmd_channel_list(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
 {
 	struct weft_server *s = c->srv;
 	cJSON *r = weft_proto_reply("channels", cmd->req);
 	cJSON *arr = cJSON_AddArrayToObject(r, "channels");
-	for (int64_t id = 1; id < s->hub.nchannels_slots; id++) {
+	bool ok = true;
+	for (int64_t id = 1; ok && id < s->hub.nchannels_slots; id++) {
 		struct weft_hub_channel *ch = s->hub.channels[id];
 		if (ch && weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_LIST))
-			cJSON_AddItemToArray(arr, weft_cmd_channel_json(s, ch, c->ses.user_id));
+			ok = list_add(c, arr, ch);
 	}
 	/* Invite-only channels the user was invited to, which the loop skips. */
-	int64_t invites[256];
+	int64_t invites[INVITES_MAX];
 	int n = 0;
-	weft_store_invites_of(s->store, c->ses.user_id, invites, 256, &n);
-	for (int i = 0; i < n; i++) {
+	ok = ok && !weft_store_invites_of(s->store, c->ses.user_id, invites, INVITES_MAX, &n);
+	for (int i = 0; ok && i < n; i++) {
 		struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, invites[i]);
 		if (ch && ch->info.access == WEFT_ACCESS_INVITE && !weft_hub_member(ch, c->ses.user_id))
-			cJSON_AddItemToArray(arr, weft_cmd_channel_json(s, ch, c->ses.user_id));
+			ok = list_add(c, arr, ch);
+	}
+	if (!ok) {
+		cJSON_Delete(r);
+		weft_conn_error(c, cmd->req, WEFT_EIO, "the channel list is unavailable");
+		return;
 	}
 	weft_conn_send(c, r);
 }
 
-static void joined_done(struct weft_server *s, struct weft_job *job)
+void weft_cmd_channel_leave(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
 {
-	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c)
-		return;
-	struct weft_hub_channel *ch = weft_hub_channel_get(&c->srv->hub, job->channel);
-	if (job->result == WEFT_ECONFLICT)
-		job->result = 0; /* already a member: joining is idempotent */
-	if (job->result == WEFT_EFORBIDDEN) {
-		weft_conn_error(c, job->req, WEFT_EFORBIDDEN, "invite-only channel");
-		return;
-	}
-	if (weft_cmd_job_failed(c, job, "cannot join") || !ch)
-		return;
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(c->srv, ch, c->ses.user_id));
-	weft_conn_send(c, r);
-}
-
-static void on_join(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
-	if (!ch)
-		return;
-	int role = weft_hub_role(ch, c->ses.user_id);
-	if (role != WEFT_ROLE_NONE) {
-		cJSON *r = weft_proto_reply("channel", cmd->req);
-		cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(c->srv, ch, c->ses.user_id));
-		weft_conn_send(c, r);
-		return;
-	}
-	/* An invitation opens request and invite channels alike. */
-	bool invited = ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived &&
-		       ch->info.kind != WEFT_KIND_DM &&
-		       weft_store_invited(c->srv->store, ch->info.id, c->ses.user_id);
-	if (!invited && weft_cmd_allowed(ch, role, WEFT_ACT_REQUEST)) {
-		struct weft_job *job = weft_job_new(WEFT_JOB_REQUEST_FILE);
-		if (job) {
-			job->channel = ch->info.id;
-			job->text = cmd->note;
-			cmd->note = NULL;
-			job->cooldown_ms = (int64_t)c->srv->cfg->request_cooldown * 1000;
-		}
-		weft_cmd_submit(c, cmd, job, filed_done);
-		return;
-	}
-	if (!invited && !weft_cmd_allowed(ch, role, WEFT_ACT_JOIN)) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
-				ch->info.archived ? "this channel is archived" : "invite-only channel");
-		return;
-	}
-	struct weft_job *job = weft_cmd_job(WEFT_JOB_JOIN, ch, c->ses.user_id);
-	if (job)
-		job->role = WEFT_ROLE_MEMBER;
-	weft_cmd_submit(c, cmd, job, joined_done);
-}
-
-static void on_leave(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
-	if (!ch)
-		return;
 	int role = weft_hub_role(ch, c->ses.user_id);
 	if (role == WEFT_ROLE_NONE) {
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
@@ -149,15 +89,11 @@ static void on_leave(struct weft_conn *c, struct weft_cmd *cmd)
 			return;
 		}
 	}
-	struct weft_job *job = weft_cmd_job(WEFT_JOB_LEAVE, ch, c->ses.user_id);
-	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
+	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_LEAVE, ch, c->ses.user_id), weft_cmd_ok_done);
 }
 
-static void on_members(struct weft_conn *c, struct weft_cmd *cmd)
+void weft_cmd_channel_members(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_READ, "members only");
-	if (!ch)
-		return;
 	int max = ch->nmembers < MEMBERS_PAGE_MAX ? ch->nmembers : MEMBERS_PAGE_MAX;
 	struct weft_member_row *rows = calloc((size_t)max + 1, sizeof *rows);
 	int n = 0;
@@ -178,182 +114,8 @@ static void on_members(struct weft_conn *c, struct weft_cmd *cmd)
 	weft_conn_send(c, r);
 }
 
-/* ---- join requests */
-
-static cJSON *request_json(const struct weft_user_ref *u, const char *note, int64_t ts)
+void weft_cmd_channel_remove(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
 {
-	cJSON *r = cJSON_CreateObject();
-	char iso[WEFT_ISO_LEN];
-	weft_iso8601(ts, iso);
-	cJSON_AddItemToObject(r, "user", weft_proto_user(u));
-	cJSON_AddStringToObject(r, "note", note ? note : "");
-	cJSON_AddStringToObject(r, "ts", iso);
-	return r;
-}
-
-static void filed_done(struct weft_server *s, struct weft_job *job)
-{
-	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (job->result == WEFT_ERATE) {
-		if (c) {
-			cJSON *e = weft_proto_error(job->req, "forbidden",
-						    "your request was declined recently; you can ask again later");
-			cJSON_AddNumberToObject(e, "retry_after_ms", (double)job->retry_ms);
-			weft_conn_send(c, e);
-		}
-		return;
-	}
-	if (job->result == WEFT_ECONFLICT)
-		job->result = 0; /* became a member meanwhile: nothing to ask */
-	if (c && weft_cmd_job_failed(c, job, "cannot file a request"))
-		return;
-	if (job->result)
-		return;
-	if (c) {
-		cJSON *r = weft_proto_reply("pending", job->req);
-		cJSON_AddNumberToObject(r, "channel", (double)job->channel);
-		weft_conn_send(c, r);
-	}
-	/* Moderators online see the request at once. */
-	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->channel);
-	struct weft_profile p;
-	if (ch && !weft_store_user_get(s->store, job->user, &p)) {
-		cJSON *n = weft_proto_reply("request", NULL);
-		cJSON_AddNumberToObject(n, "channel", (double)job->channel);
-		cJSON_AddItemToObject(n, "request", request_json(&p.user, job->text, job->ts_ms));
-		weft_server_send_moderators(s, ch, n);
-	}
-}
-
-static void on_requests(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_MODERATE, "moderators only");
-	if (!ch)
-		return;
-	struct weft_request_row *rows = calloc(REQUESTS_PAGE_MAX, sizeof *rows);
-	int n = 0;
-	if (!rows || weft_store_requests(c->srv->store, ch->info.id, rows, REQUESTS_PAGE_MAX, &n)) {
-		free(rows);
-		weft_conn_error(c, cmd->req, WEFT_EIO, "requests are unavailable");
-		return;
-	}
-	cJSON *r = weft_proto_reply("requests", cmd->req);
-	cJSON_AddNumberToObject(r, "channel", (double)ch->info.id);
-	cJSON *arr = cJSON_AddArrayToObject(r, "requests");
-	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, request_json(&rows[i].user, rows[i].note, rows[i].ts_ms));
-	free(rows);
-	weft_conn_send(c, r);
-}
-
-static void decided_done(struct weft_server *s, struct weft_job *job)
-{
-	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (job->result) {
-		if (c)
-			weft_conn_error(c, job->req, job->result,
-					job->result == WEFT_ENOTFOUND ? "no pending request from that user"
-								      : "the decision was not saved");
-		return;
-	}
-	if (c)
-		weft_conn_send(c, weft_proto_reply("ok", job->req));
-	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->channel);
-	struct weft_profile p;
-	if (!ch || weft_store_user_get(s->store, job->target, &p))
-		return;
-	/* The requester and every moderator learn the outcome live. */
-	for (int who = 0; who < 2; who++) {
-		cJSON *n = weft_proto_reply("request.decided", NULL);
-		cJSON_AddNumberToObject(n, "channel", (double)job->channel);
-		cJSON_AddItemToObject(n, "user", weft_proto_user(&p.user));
-		cJSON_AddBoolToObject(n, "approved", job->flag);
-		if (who == 0) {
-			cJSON_AddItemToObject(n, "channel_info", weft_cmd_channel_json(s, ch, job->target));
-			weft_server_send_user(s, job->target, n);
-		} else {
-			weft_server_send_moderators(s, ch, n);
-		}
-	}
-}
-
-static bool moderator_or_error(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_hub_channel *ch)
-{
-	if (weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_MODERATE))
-		return true;
-	weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
-			ch->info.kind == WEFT_KIND_DM ? "direct messages have no moderators" : "moderators only");
-	return false;
-}
-
-static void on_decide(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
-	if (!ch || !moderator_or_error(c, cmd, ch))
-		return;
-	struct weft_job *job = weft_cmd_job(WEFT_JOB_REQUEST_DECIDE, ch, cmd->user);
-	if (job)
-		job->flag = cmd->approve;
-	weft_cmd_submit(c, cmd, job, decided_done);
-}
-
-/* ---- invitations */
-
-static void invited_done(struct weft_server *s, struct weft_job *job)
-{
-	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (job->result) {
-		if (c) {
-			const char *msg = job->result == WEFT_ECONFLICT ? "already a member"
-					  : job->result == WEFT_ENOTFOUND ? (job->kind == WEFT_JOB_INVITE
-										 ? "no such active user"
-										 : "no invitation for that user")
-									  : "the invitation was not saved";
-			weft_conn_error(c, job->req, job->result, msg);
-		}
-		return;
-	}
-	if (c)
-		weft_conn_send(c, weft_proto_reply("ok", job->req));
-	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->channel);
-	if (!ch)
-		return;
-	if (job->kind == WEFT_JOB_INVITE) {
-		cJSON *n = weft_proto_reply("invited", NULL);
-		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, job->target));
-		struct weft_profile by;
-		if (!weft_store_user_get(s->store, job->user, &by))
-			cJSON_AddItemToObject(n, "by", weft_proto_user(&by.user));
-		weft_server_send_user(s, job->target, n);
-	} else {
-		cJSON *n = weft_proto_reply("invite.revoked", NULL);
-		cJSON_AddNumberToObject(n, "channel", (double)job->channel);
-		weft_server_send_user(s, job->target, n);
-	}
-}
-
-static void on_invite(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
-	if (!ch || !moderator_or_error(c, cmd, ch))
-		return;
-	if (ch->info.archived) {
-		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "this channel is archived");
-		return;
-	}
-	struct weft_job *job = weft_cmd_job(cmd->type == WEFT_CMD_CHANNEL_INVITE ? WEFT_JOB_INVITE
-										  : WEFT_JOB_UNINVITE,
-					    ch, cmd->user);
-	weft_cmd_submit(c, cmd, job, invited_done);
-}
-
-/* ---- member administration */
-
-static void on_remove(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
-	if (!ch || !moderator_or_error(c, cmd, ch))
-		return;
 	int mine = weft_hub_role(ch, c->ses.user_id), theirs = weft_hub_role(ch, cmd->user);
 	if (theirs == WEFT_ROLE_NONE) {
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
@@ -368,15 +130,11 @@ static void on_remove(struct weft_conn *c, struct weft_cmd *cmd)
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "you cannot remove someone of that role");
 		return;
 	}
-	struct weft_job *job = weft_cmd_job(WEFT_JOB_REMOVE, ch, cmd->user);
-	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
+	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_REMOVE, ch, cmd->user), weft_cmd_ok_done);
 }
 
-static void on_role(struct weft_conn *c, struct weft_cmd *cmd)
+void weft_cmd_channel_role(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel_may(c, cmd, WEFT_ACT_SET_ROLE, "owners only");
-	if (!ch)
-		return;
 	if (cmd->user == c->ses.user_id) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "owners cannot change their own role");
 		return;
@@ -394,34 +152,36 @@ static void on_role(struct weft_conn *c, struct weft_cmd *cmd)
 static void updated_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c)
-		return;
-	if (job->result == WEFT_ECONFLICT) {
+	if (c && job->result == WEFT_ECONFLICT) {
 		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
 		return;
 	}
 	weft_cmd_ok_done(s, job);
 }
 
-static void on_update(struct weft_conn *c, struct weft_cmd *cmd)
+void weft_cmd_channel_update(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
 {
-	struct weft_hub_channel *ch = weft_cmd_channel(c, cmd);
-	if (!ch || !moderator_or_error(c, cmd, ch))
-		return;
-	bool archive = cmd->type == WEFT_CMD_CHANNEL_ARCHIVE;
-	if (!archive && ch->info.archived) {
+	if (ch->info.archived) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "unarchive the channel before editing it");
 		return;
 	}
-	struct weft_job *job = weft_job_new(WEFT_JOB_CHANNEL_UPDATE);
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_CHANNEL_UPDATE, ch, 0);
 	if (job) {
-		job->channel = ch->info.id;
-		strcpy(job->name, archive ? "" : cmd->name);
-		job->access = archive ? -1 : cmd->access;
-		job->archived = archive ? cmd->archived : -1;
-		job->text = archive ? NULL : cmd->topic;
-		if (!archive)
-			cmd->topic = NULL;
+		strcpy(job->name, cmd->name);
+		job->access = cmd->access;
+		job->archived = -1;
+		job->text = cmd->topic;
+		cmd->topic = NULL;
+	}
+	weft_cmd_submit(c, cmd, job, updated_done);
+}
+
+void weft_cmd_channel_archive(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+{
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_CHANNEL_UPDATE, ch, 0);
+	if (job) {
+		job->access = -1;
+		job->archived = cmd->archived;
 	}
 	weft_cmd_submit(c, cmd, job, updated_done);
 }
@@ -437,20 +197,11 @@ static void dm_done(struct weft_server *s, struct weft_job *job)
 		weft_conn_error(c, job->req, WEFT_ENOTFOUND, "no such active user");
 		return;
 	}
-	if (weft_cmd_job_failed(c, job, "a direct message needs at least one other person"))
-		return;
-	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->channel);
-	if (!ch) {
-		weft_conn_error(c, job->req, WEFT_EIO, "channel vanished");
-		return;
-	}
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(s, ch, c->ses.user_id));
-	cJSON_AddBoolToObject(r, "created", job->flag);
-	weft_conn_send(c, r);
+	if (!weft_cmd_job_failed(c, job, "a direct message needs at least one other person"))
+		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->channel), job->flag);
 }
 
-static void on_dm_open(struct weft_conn *c, struct weft_cmd *cmd)
+void weft_cmd_dm_open(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
 {
 	struct weft_job *job = weft_job_new(WEFT_JOB_DM_OPEN);
 	if (job) {
@@ -464,25 +215,4 @@ static void on_dm_open(struct weft_conn *c, struct weft_cmd *cmd)
 		}
 	}
 	weft_cmd_submit(c, cmd, job, dm_done);
-}
-
-bool weft_cmd_channel_handle(struct weft_conn *c, struct weft_cmd *cmd)
-{
-	switch (cmd->type) {
-	case WEFT_CMD_CHANNEL_CREATE: on_create(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_LIST: on_list(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_JOIN: on_join(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_LEAVE: on_leave(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_MEMBERS: on_members(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_REQUESTS: on_requests(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_DECIDE: on_decide(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_INVITE:
-	case WEFT_CMD_CHANNEL_UNINVITE: on_invite(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_REMOVE: on_remove(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_ROLE: on_role(c, cmd); return true;
-	case WEFT_CMD_CHANNEL_UPDATE:
-	case WEFT_CMD_CHANNEL_ARCHIVE: on_update(c, cmd); return true;
-	case WEFT_CMD_DM_OPEN: on_dm_open(c, cmd); return true;
-	default: return false;
-	}
 }

@@ -5,7 +5,8 @@
  * Replay reads only events already fanned out (seq <= server last_seq), and
  * the connection turns live in the same service-thread step in which replay
  * reaches last_seq, so nothing is missed or sent twice. */
-#include "weft/server.h"
+#include "weft/cmd.h"
+#include "weft/net.h"
 
 #include <stdlib.h>
 #include <string.h>

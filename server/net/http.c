@@ -1,7 +1,7 @@
 /* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/me, /healthz,
  * /metrics. Slow work (password checks, commits) completes asynchronously;
  * the response is written from HTTP_WRITEABLE. */
-#include "weft/server.h"
+#include "weft/net.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,6 @@
 #define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
 
 enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_ME, R_HEALTH, R_METRICS };
-
-#define SIGNUP_PASSWORD_MIN 10  /* characters */
 
 struct http_req {
 	struct lws *wsi;                /* NULL once the connection closed */
@@ -102,61 +100,14 @@ static cJSON *user_json(const struct weft_user_ref *u, bool admin)
 	return o;
 }
 
-static bool cookie_value(const char *header, const char *name, char *out, size_t cap)
+/* Fills r->ses with the request's session; otherwise answers 401 (none) or
+ * 503 (the store failed) and returns false. */
+static bool signed_in(struct http_req *r, bool allow_bearer)
 {
-	size_t nl = strlen(name);
-	const char *p = header;
-	while (*p) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		const char *eq = strchr(p, '='), *semi = strchr(p, ';');
-		if (!eq || (semi && semi < eq))
-			break;
-		if ((size_t)(eq - p) == nl && !strncmp(p, name, nl)) {
-			const char *v = eq + 1, *e = semi ? semi : v + strlen(v);
-			if ((size_t)(e - v) >= cap)
-				return false;
-			memcpy(out, v, (size_t)(e - v));
-			out[e - v] = '\0';
-			return true;
-		}
-		if (!semi)
-			break;
-		p = semi + 1;
-	}
-	return false;
-}
-
-int weft_http_token(struct lws *wsi, bool allow_bearer, char *out, size_t cap)
-{
-	char buf[2048];
-	bool found = false;
-	if (allow_bearer && lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
-		if (!strncasecmp(buf, "Bearer ", 7)) {
-			const char *t = buf + 7;
-			while (*t == ' ')
-				t++;
-			if (strlen(t) < cap) {
-				strcpy(out, t);
-				found = true;
-			}
-		}
-	} else if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0) {
-		found = cookie_value(buf, "__Host-weft", out, cap);
-	}
-	return found && strlen(out) == WEFT_TOKEN_LEN ? WEFT_OK : WEFT_EAUTH;
-}
-
-static int session_of(struct http_req *r, bool allow_bearer, struct weft_session *ses)
-{
-	char token[WEFT_TOKEN_LEN + 8];
-	if (weft_http_token(r->wsi, allow_bearer, token, sizeof token))
-		return WEFT_EAUTH;
-	unsigned char hash[32];
-	weft_auth_token_hash(token, strlen(token), hash);
-	OPENSSL_cleanse(token, sizeof token);
-	return weft_store_session_get(r->srv->store, hash, weft_now_ms(),
-				      (int64_t)r->srv->cfg->session_idle * 1000, ses);
+	int rc = weft_gate_session(r->srv, r->wsi, allow_bearer, &r->ses);
+	if (rc)
+		respond_error(r, rc == WEFT_EAUTH ? 401 : 503, rc == WEFT_EAUTH ? "unauthorized" : "unavailable");
+	return !rc;
 }
 
 /* ---- Work completions. */
@@ -336,7 +287,7 @@ static void do_signup(struct http_req *r)
 		return;
 	}
 	long chars = weft_utf8_len(p->valuestring, strlen(p->valuestring));
-	if (chars < SIGNUP_PASSWORD_MIN || strlen(p->valuestring) > WEFT_PASSWORD_MAX) {
+	if (chars < WEFT_PASSWORD_MIN || strlen(p->valuestring) > WEFT_PASSWORD_MAX) {
 		cJSON_Delete(root);
 		respond_message(r, 400, "bad_request", "the password must have at least 10 characters");
 		return;
@@ -362,13 +313,18 @@ static void do_signup(struct http_req *r)
 
 static void do_logout(struct http_req *r)
 {
-	if (session_of(r, true, &r->ses)) {
+	int rc = weft_gate_session(r->srv, r->wsi, true, &r->ses);
+	if (rc && rc != WEFT_EAUTH) {
+		respond_error(r, 503, "unavailable");
+		return;
+	}
+	if (rc) {
 		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=" COOKIE_ATTRS "; Max-Age=0");
 		respond(r, 200, "application/json", strdup("{\"ok\":true}"));
 		return;
 	}
 	/* Close live sockets now; the revocation commits right behind. */
-	weft_server_close_session(r->srv, r->ses.id);
+	weft_fanout_close_session(r->srv, r->ses.id);
 	struct weft_job *job = weft_job_new(WEFT_JOB_SESSION_REVOKE);
 	if (!job) {
 		respond_error(r, 500, "internal");
@@ -380,10 +336,8 @@ static void do_logout(struct http_req *r)
 
 static void do_tokens(struct http_req *r)
 {
-	if (session_of(r, false, &r->ses)) {
-		respond_error(r, 401, "unauthorized");
+	if (!signed_in(r, false))
 		return;
-	}
 	cJSON *root = r->bodylen ? cJSON_ParseWithLength(r->body, r->bodylen) : cJSON_CreateObject();
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "name");
 	long chars = cJSON_IsString(n) ? weft_utf8_len(n->valuestring, strlen(n->valuestring)) : 0;
@@ -400,10 +354,8 @@ static void do_tokens(struct http_req *r)
 
 static void do_me(struct http_req *r)
 {
-	if (session_of(r, true, &r->ses)) {
-		respond_error(r, 401, "unauthorized");
+	if (!signed_in(r, true))
 		return;
-	}
 	respond_json(r, 200, user_json(&r->ses.user, r->ses.admin));
 }
 
@@ -417,12 +369,12 @@ static bool loopback_peer(struct lws *wsi)
 
 static void do_metrics(struct http_req *r)
 {
+	struct weft_server *s = r->srv;
 	struct weft_session ses;
-	if (!loopback_peer(r->wsi) && (session_of(r, true, &ses) || !ses.admin)) {
+	if (!loopback_peer(r->wsi) && (weft_gate_session(s, r->wsi, true, &ses) || !ses.admin)) {
 		respond_error(r, 403, "forbidden");
 		return;
 	}
-	struct weft_server *s = r->srv;
 	uint64_t jobs, commits;
 	weft_store_stats(s->store, &jobs, &commits);
 	const size_t cap = 8192;
@@ -546,7 +498,7 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 		r->route = R_METRICS;
 
 	if (post && lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
-	    !weft_server_origin_ok(s, origin)) {
+	    !weft_gate_origin_ok(s, origin)) {
 		r->route = R_NONE;
 		respond_error(r, 403, "forbidden");
 		return 0;

@@ -1,6 +1,10 @@
-/* The lws context, the vhost's security headers, the Origin allow-list, the
- * completion pipeline from the writer and workers, and the run loop. */
+/* The server's lifecycle, on the main thread that becomes the service
+ * thread: the store opened and the hub loaded, the lws context with its
+ * mounts, TLS and the vhost's security headers, the periodic sweep, and the
+ * run loop with its orderly shutdown. */
 #include "weft/server.h"
+
+#include "weft/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,104 +16,6 @@
 
 /* protocols[0] serves plain HTTP and the mounts. */
 static struct lws_protocols live_protocols[3];
-
-static void notify(void *arg)
-{
-	struct weft_server *s = arg;
-	if (s->ctx)
-		lws_cancel_service(s->ctx);
-}
-
-int weft_server_submit(struct weft_server *s, struct weft_job_owner *owner, struct weft_job *job,
-		       void (*on_done)(struct weft_server *s, struct weft_job *job))
-{
-	job->on_done = on_done;
-	job->owner = owner;
-	if (owner)
-		weft_job_owner_ref(owner);
-	if (weft_store_submit(s->store, job)) {
-		if (owner)
-			weft_job_owner_unref(owner);
-		weft_job_free(job);
-		return WEFT_EBUSY;
-	}
-	return WEFT_OK;
-}
-
-void weft_server_completions(struct weft_server *s)
-{
-	weft_workq_drain(s->auth, s);
-	struct weft_job *j = weft_store_take_completed(s->store);
-	while (j) {
-		struct weft_job *next = j->next;
-		/* Fan out first: the event precedes the reply, and the hub is
-		 * current by the time the reply is built. */
-		if (!j->result && j->seq && !j->duplicate)
-			weft_server_apply_event(s, j);
-		if (j->on_done)
-			j->on_done(s, j);
-		if (j->owner)
-			weft_job_owner_unref(j->owner);
-		weft_job_free(j);
-		j = next;
-	}
-}
-
-static int add_origin(struct weft_server *s, const char *o, size_t len)
-{
-	while (len && (o[len - 1] == '/' || o[len - 1] == ' '))
-		len--;
-	while (len && *o == ' ') {
-		o++;
-		len--;
-	}
-	if (!len)
-		return WEFT_OK;
-	if (s->norigins == WEFT_ORIGINS_MAX) {
-		weft_err("config: at most %d origins", WEFT_ORIGINS_MAX);
-		return WEFT_EINVAL;
-	}
-	if (!(s->origins[s->norigins] = strndup(o, len)))
-		return WEFT_ENOMEM;
-	s->norigins++;
-	return WEFT_OK;
-}
-
-bool weft_server_origin_ok(struct weft_server *s, const char *origin)
-{
-	for (int i = 0; i < s->norigins; i++)
-		if (!strcasecmp(s->origins[i], origin))
-			return true;
-	return false;
-}
-
-static int build_origins(struct weft_server *s, int port)
-{
-	char buf[128];
-	int rc;
-	snprintf(buf, sizeof buf, "https://localhost:%d", port);
-	if ((rc = add_origin(s, buf, strlen(buf))))
-		return rc;
-	snprintf(buf, sizeof buf, "https://127.0.0.1:%d", port);
-	if ((rc = add_origin(s, buf, strlen(buf))))
-		return rc;
-	if (s->cfg->public_url[0]) {
-		/* The origin of the public URL: scheme://host[:port], no path. */
-		const char *u = s->cfg->public_url, *host = strstr(u, "://");
-		const char *slash = host ? strchr(host + 3, '/') : NULL;
-		if ((rc = add_origin(s, u, slash ? (size_t)(slash - u) : strlen(u))))
-			return rc;
-	}
-	const char *p = s->cfg->allowed_origins;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if ((rc = add_origin(s, p, len)))
-			return rc;
-		p += len + (comma ? 1 : 0);
-	}
-	return WEFT_OK;
-}
 
 /* CSP with connect-src naming the allowed wss origins; HSTS; the rest. */
 static void build_headers(struct weft_server *s)
@@ -205,10 +111,8 @@ static void server_free(struct weft_server *s)
 	}
 	weft_store_close(s->store);
 	weft_hub_free(&s->hub);
-	weft_conn_addr_free(s);
+	weft_gate_free(s);
 	free(s->txbuf);
-	for (int i = 0; i < s->norigins; i++)
-		free(s->origins[i]);
 	free(s);
 }
 
@@ -245,7 +149,7 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	    (rc = weft_auth_hash_password(pw, cfg->argon2_iterations, cfg->argon2_memory, s->dummy_hash)))
 		goto out;
 
-	if ((rc = weft_workq_start(cfg->auth_threads, notify, s, &s->auth)))
+	if ((rc = weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth)))
 		goto out;
 
 	live_protocols[0] = weft_http_protocol;
@@ -339,11 +243,11 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 		goto out;
 	}
 	int port = lws_get_vhost_listen_port(s->vhost);
-	if ((rc = build_origins(s, port)))
+	if ((rc = weft_gate_origins(s, port)))
 		goto out;
 	build_headers(s);
 	cfg->port = port;
-	if ((rc = weft_store_start(s->store, notify, s)))
+	if ((rc = weft_store_start(s->store, weft_server_wake, s)))
 		goto out;
 	*out = s;
 	return WEFT_OK;
@@ -356,14 +260,14 @@ out:
 
 static void close_deactivated(void *arg, int64_t user)
 {
-	weft_server_close_user(arg, user, "account deactivated");
+	weft_fanout_close_user(arg, user, "account deactivated");
 }
 
 /* Accounts deactivated and sessions revoked by another process (`weftd user
  * deactivate|passwd|reset`) lose their live sockets within a sweep period. */
 static void close_revoked(void *arg, int64_t session)
 {
-	weft_server_close_session(arg, session);
+	weft_fanout_close_session(arg, session);
 }
 
 /* Connections that come and go leave their TLS handshake buffers' pages

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "weft/cmd.h"
 #include "weft/hub.h"
 #include "weft/proto.h"
 
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct weft_limits lim = { .max_body = 4000, .max_name = 64 };
 	struct weft_cmd cmd;
 	struct weft_parse_error err = { 0 };
-	int rc = weft_proto_parse((const char *)data, size, &lim, &cmd, &err);
+	int rc = weft_proto_parse((const char *)data, size, &lim, &weft_cmd_table, &cmd, &err);
 
 	/* Whatever happened, a req that is kept is a valid one. */
 	if (cmd.has_req) {
@@ -72,56 +73,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	CHECK(cmd.type >= 0 && cmd.type < WEFT_CMD_COUNT);
-	switch (cmd.type) {
-	case WEFT_CMD_SEND:
-	case WEFT_CMD_EDIT:
+	const char *type = cmd.def->name;
+	CHECK(cmd.def >= weft_cmd_table.defs && cmd.def < weft_cmd_table.defs + weft_cmd_table.n);
+	if (!strcmp(type, "send") || !strcmp(type, "edit")) {
 		CHECK(cmd.body != NULL);
 		CHECK(chars(cmd.body) >= 1 && chars(cmd.body) <= lim.max_body);
 		CHECK(!blank(cmd.body));
 		CHECK(cmd.channel >= 1);
-		if (cmd.type == WEFT_CMD_EDIT)
+		if (!strcmp(type, "edit"))
 			CHECK(cmd.id >= 1);
 		else
 			CHECK(cmd.thread >= 0 && chars(cmd.client_id) >= 0 &&
 			      chars(cmd.client_id) <= WEFT_CLIENT_ID_MAX);
-		break;
-	case WEFT_CMD_DELETE:
+	} else if (!strcmp(type, "delete")) {
 		CHECK(cmd.channel >= 1 && cmd.id >= 1 && cmd.body == NULL);
-		break;
-	case WEFT_CMD_HISTORY:
+	} else if (!strcmp(type, "history")) {
 		CHECK(cmd.channel >= 1);
 		CHECK(cmd.limit >= 1 && cmd.limit <= WEFT_HISTORY_MAX);
 		CHECK(cmd.before >= 0 && cmd.after >= -1);
-		break;
-	case WEFT_CMD_READ:
+	} else if (!strcmp(type, "read")) {
 		CHECK(cmd.channel >= 1 && cmd.seq >= 0);
-		break;
-	case WEFT_CMD_HELLO:
-		CHECK(cmd.since >= 0);
-		break;
-	case WEFT_CMD_CHANNEL_CREATE:
+	} else if (!strcmp(type, "hello")) {
+		CHECK(cmd.since >= -1);
+	} else if (!strcmp(type, "channel.create")) {
 		CHECK(weft_channel_name_valid(cmd.name, lim.max_name));
 		CHECK(cmd.kind >= 0 && cmd.kind < WEFT_KIND_COUNT && cmd.kind != WEFT_KIND_DM);
 		CHECK(cmd.access >= -1 && cmd.access < WEFT_ACCESS_COUNT);
-		if (cmd.topic) {
-			long n = chars(cmd.topic);
-			CHECK(n >= 0 && n <= WEFT_TOPIC_MAX);
-		}
-		break;
-	case WEFT_CMD_CHANNEL_JOIN:
+		CHECK(!cmd.topic || (chars(cmd.topic) >= 0 && chars(cmd.topic) <= WEFT_TOPIC_MAX));
+	} else if (!strcmp(type, "channel.join")) {
 		CHECK(cmd.channel >= 1);
-		if (cmd.note) {
-			long n = chars(cmd.note);
-			CHECK(n >= 0 && n <= WEFT_NOTE_MAX);
-		}
-		break;
-	case WEFT_CMD_CHANNEL_LEAVE:
-	case WEFT_CMD_CHANNEL_MEMBERS:
+		CHECK(!cmd.note || (chars(cmd.note) >= 0 && chars(cmd.note) <= WEFT_NOTE_MAX));
+	} else if (cmd.def->required & WEFT_F_CHANNEL) {
 		CHECK(cmd.channel >= 1);
-		break;
-	default:
-		break;
 	}
 	/* Values the handlers echo back must encode. */
 	if (cmd.body) {

@@ -1,0 +1,97 @@
+/* The service thread's edge (server/net/): connections and their send
+ * queues, the gate (origins, addresses, token -> session), the completion
+ * pump from the writer and workers, the fan-out of committed events, and
+ * the lws protocols for WebSockets and HTTP. Service thread only, unless a
+ * function says otherwise. */
+#ifndef WEFT_NET_H
+#define WEFT_NET_H
+
+#include "weft/service.h"
+
+/* ---- conn.c: one WebSocket connection's queue and lifetime */
+
+/* A new connection for session ses of peer (its address slot already taken
+ * in the gate), with the socket's own owner reference not yet taken. NULL
+ * on allocation failure. The caller owns it until the socket is
+ * established (weft_conn_link) or frees it with weft_conn_free. */
+struct weft_conn *weft_conn_new(struct weft_server *s, struct lws *wsi, const struct weft_session *ses,
+				const char *peer);
+/* Puts c in the server's and its user's lists; the socket now holds a
+ * reference to c, dropped by weft_conn_unlink. */
+void weft_conn_link(struct weft_conn *c);
+/* The socket closed: takes c out of the lists and drops the socket's
+ * reference (c is freed once no job names it). */
+void weft_conn_unlink(struct weft_conn *c);
+/* Frees a connection that never got linked (refused, or never established). */
+void weft_conn_free(struct weft_conn *c);
+/* Encodes obj (taking ownership) and queues it for c alone. */
+void weft_conn_send(struct weft_conn *c, cJSON *obj);
+/* Queues a frame the caller just encoded, taking over its reference; NULL
+ * (the encode failed) closes the connection, as out of memory. */
+void weft_conn_send_new(struct weft_conn *c, struct weft_frame *f);
+/* Queues a shared frame (takes a reference of its own). */
+void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f);
+/* Error reply with code from a WEFT_E* value; message is borrowed. */
+void weft_conn_error(struct weft_conn *c, const char *req, int err, const char *message);
+/* Closes the socket at the next writable with a WebSocket close code;
+ * reason must be static. */
+void weft_conn_close(struct weft_conn *c, int code, const char *reason);
+/* Writes what is queued (from SERVER_WRITEABLE, one lws_write). 0, or -1
+ * when the socket failed and must close. */
+int weft_conn_write(struct weft_conn *c);
+
+/* ---- gate.c: who may come in */
+
+/* Builds the Origin allow-list for the listening port (localhost,
+ * 127.0.0.1, public_url, allowed_origins). Main thread, at start. */
+int weft_gate_origins(struct weft_server *s, int port);
+/* Is origin (a full "https://host:port") allowed? */
+bool weft_gate_origin_ok(struct weft_server *s, const char *origin);
+/* Takes a connection slot for the peer address; false when it is at
+ * max_conns_per_addr (or out of memory). */
+bool weft_gate_addr_take(struct weft_server *s, const char *addr);
+/* Gives back a slot taken by weft_gate_addr_take. */
+void weft_gate_addr_release(struct weft_server *s, const char *addr);
+/* Frees the per-address table and the origins (shutdown). */
+void weft_gate_free(struct weft_server *s);
+/* The live session of a request: its __Host-weft cookie or, when
+ * allow_bearer, its Authorization: Bearer token, checked against the store
+ * (not revoked, not expired, not idle, user active). 0 and *out; WEFT_EAUTH
+ * when there is no such session; another WEFT_E* when the store failed. */
+int weft_gate_session(struct weft_server *s, struct lws *wsi, bool allow_bearer, struct weft_session *out);
+
+/* ---- pump.c: work handed to other threads, and its results coming back */
+
+/* Queues a job for the writer; on_done runs on the service thread once it
+ * committed (or failed), then the owner's reference is dropped. The owner
+ * (may be NULL) is kept alive until then. Takes ownership of job. Returns 0,
+ * or WEFT_EBUSY when the store is stopping (the job is freed; the caller
+ * answers unavailable). */
+int weft_server_submit(struct weft_server *s, struct weft_job_owner *owner, struct weft_job *job,
+		       void (*on_done)(struct weft_server *s, struct weft_job *job));
+/* Wakes the service thread (lws_cancel_service). Any thread: the writer
+ * and the workers call it when results are ready. */
+void weft_server_wake(void *server);
+/* Runs the writer's and workers' completions: fans out each committed event,
+ * then calls the job's on_done. From EVENT_WAIT_CANCELLED and at shutdown. */
+void weft_server_completions(struct weft_server *s);
+
+/* ---- fanout.c: committed events and notices to the people online */
+
+/* Applies a committed job's events to the hub and fans each out, encoded
+ * once, to the live connections of the channel's members. */
+void weft_fanout_events(struct weft_server *s, struct weft_job *job);
+/* Sends obj (taking ownership) to every connection of user past hello. */
+void weft_fanout_user(struct weft_server *s, int64_t user, cJSON *obj);
+/* Sends obj (taking ownership) to the moderators and owners of ch online. */
+void weft_fanout_moderators(struct weft_server *s, struct weft_hub_channel *ch, cJSON *obj);
+/* Closes every connection of user (deactivation, password reset). */
+void weft_fanout_close_user(struct weft_server *s, int64_t user, const char *reason);
+/* Closes every connection of session id (revocation). */
+void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
+
+/* ---- ws.c and http.c: the lws protocols */
+extern const struct lws_protocols weft_ws_protocol;
+extern const struct lws_protocols weft_http_protocol;
+
+#endif

@@ -1,0 +1,109 @@
+/* The service thread's state, shared by its modules (server/net/,
+ * server/cmd/): the server and its connections. Only the service thread
+ * touches these, unless a field says otherwise. */
+#ifndef WEFT_SERVICE_H
+#define WEFT_SERVICE_H
+
+#include <ev.h>
+#include <libwebsockets.h>
+#include <signal.h>
+
+#include "weft/auth.h"
+#include "weft/config.h"
+#include "weft/hub.h"
+#include "weft/proto.h"
+#include "weft/store.h"
+#include "weft/workq.h"
+
+#define WEFT_ORIGINS_MAX 16
+#define WEFT_REPLAY_QUEUE_LOW 128    /* refill replay when the queue is below this */
+/* Upper bounds in microseconds of the buckets of weft_history_seconds
+ * (/metrics); one more bucket counts the rest (+Inf). Fine around 1 ms,
+ * where the benchmark target lies. */
+#define WEFT_HISTORY_BOUNDS_US 25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 750, \
+	1000, 1250, 1500, 2000, 3000, 5000, 10000, 25000, 100000
+#define WEFT_HISTORY_NBOUNDS 21
+/* Bytes of queued WebSocket frames written at once: several frames share one
+ * TLS write (fewer records and syscalls); also lws's per-write limit. */
+#define WEFT_TX_BATCH (16 * 1024)
+
+struct weft_server {
+	struct weft_config *cfg;
+	struct weft_limits limits;
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	struct ev_loop *loop;        /* event_loop = epoll: libev's loop, lws's foreign loop */
+	void *foreign_loops[1];
+	ev_prepare stop_check;       /* breaks the loop once *stop is set */
+	volatile sig_atomic_t *stop;
+	struct weft_store *store;
+	struct weft_workq *auth;
+	struct weft_hub hub;
+	int64_t last_seq;            /* newest event fanned out */
+	uint64_t next_serial;
+	char *origins[WEFT_ORIGINS_MAX];
+	int norigins;
+	char csp[2048];
+	char hsts[64];
+	struct lws_protocol_vhost_options headers[6];
+	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
+	lws_sorted_usec_list_t sweep; /* periodic: deactivations made outside (CLI) */
+	int64_t swept_ms;
+	uint64_t trim_activity;      /* connections + frames + logins, at the previous sweep */
+	uint64_t trim_total;         /* conns_total and nconns at the last malloc_trim */
+	int trim_nconns;
+	struct weft_addr_count **addr_tab; /* connections per peer address (hash chains, gate.c) */
+	size_t addr_buckets;
+	struct weft_conn *conns;     /* every WebSocket connection */
+	int nconns;
+	unsigned char *txbuf;        /* LWS_PRE + WEFT_TX_BATCH: frames coalesced into one write (conn.c) */
+	struct {
+		uint64_t conns_total, frames_sent, ws_writes, events, dropped_slow, rate_limited, logins, login_failures;
+		uint64_t malloc_trims;       /* free heap pages handed back after a wave of connections */
+		/* history pages served: time from dispatch to reply queued */
+		uint64_t history_buckets[WEFT_HISTORY_NBOUNDS + 1]; /* per bucket, not cumulative */
+		uint64_t history_count, history_ns;
+	} stats;
+};
+
+struct weft_addr_count {
+	struct weft_addr_count *next;
+	int count;
+	char addr[64];
+};
+
+/* In order: a later state is past every earlier one. */
+enum weft_conn_state { WEFT_CONN_NEW, WEFT_CONN_REPLAY, WEFT_CONN_LIVE };
+
+struct weft_replay;
+
+struct weft_conn {
+	struct weft_server *srv;
+	struct lws *wsi;             /* NULL once the socket closed */
+	uint64_t serial;
+	struct weft_session ses;
+	char peer[64];
+	int state;
+	/* Bounded ring of frames waiting to be written. */
+	struct weft_frame **q;
+	uint32_t qhead, qlen, qcap;
+	/* Reassembly of one WebSocket message. */
+	char *rx;
+	size_t rxlen, rxcap;
+	bool rx_over, rx_binary;
+	int oversize_strikes;
+	/* Token bucket. */
+	double tokens;
+	int64_t refill_ms;
+	int rate_strikes;
+	struct weft_replay *replay;
+	struct weft_conn *user_next, *user_prev;
+	struct weft_conn *all_next, *all_prev;
+	struct weft_job_owner owner; /* the open socket and each job in flight that names this conn */
+	int close_code;              /* nonzero: close at the next writable */
+	const char *close_reason;
+	int64_t touched_ms;
+	bool counted;                /* holds a slot in addr_tab */
+};
+
+#endif

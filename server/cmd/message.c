@@ -1,0 +1,124 @@
+/* Messages, on the service thread: send, edit, delete, history and the read
+ * mark. A send is acked only once the writer committed it; its event is
+ * fanned out first (pump.c). */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void ack_done(struct weft_server *s, struct weft_job *job)
+{
+	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
+		return;
+	weft_conn_send_new(c, weft_proto_ack_frame(job->req, job->client_id, job->id,
+						   job->ev.msg.ts_ms, job->duplicate));
+}
+
+void weft_cmd_send(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+{
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_SEND, ch, 0);
+	if (job) {
+		job->thread = cmd->thread;
+		job->text = cmd->body;
+		cmd->body = NULL;
+		strcpy(job->client_id, cmd->client_id);
+	}
+	weft_cmd_submit(c, cmd, job, ack_done);
+}
+
+/* Edit and delete: the author, or a moderator for someone else's message. */
+static void change(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch, int kind)
+{
+	struct weft_message m = { 0 };
+	int rc = weft_store_message_get(c->srv->store, cmd->id, &m);
+	if (rc && rc != WEFT_ENOTFOUND) {
+		weft_conn_error(c, cmd->req, WEFT_EIO, "messages are unavailable");
+		return;
+	}
+	bool found = !rc && m.channel == ch->info.id && !m.deleted, own = m.author.id == c->ses.user_id;
+	weft_message_clear(&m);
+	if (!found) {
+		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such message in this channel");
+		return;
+	}
+	/* The contract lets moderators edit and delete others' messages. */
+	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
+				own ? "this channel is archived" : "only the author or a moderator may do that");
+		return;
+	}
+	struct weft_job *job = weft_cmd_job(kind, ch, cmd->id);
+	if (job) {
+		job->text = cmd->body;
+		cmd->body = NULL;
+	}
+	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
+}
+
+void weft_cmd_edit(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+{
+	change(c, cmd, ch, WEFT_JOB_EDIT);
+}
+
+void weft_cmd_delete(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+{
+	change(c, cmd, ch, WEFT_JOB_DELETE);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One page served in ns: into the fixed buckets of weft_history_seconds
+ * (no allocation on the request path). */
+static void history_observe(struct weft_server *s, uint64_t ns)
+{
+	static const uint32_t bounds_us[] = { WEFT_HISTORY_BOUNDS_US };
+	_Static_assert(sizeof bounds_us / sizeof bounds_us[0] == WEFT_HISTORY_NBOUNDS, "bucket bounds");
+	int b = 0;
+	while (b < WEFT_HISTORY_NBOUNDS && ns > (uint64_t)bounds_us[b] * 1000u)
+		b++;
+	s->stats.history_buckets[b]++;
+	s->stats.history_count++;
+	s->stats.history_ns += ns;
+}
+
+/* Timed from the handler to the reply queued (the query and the JSON
+ * encode), for pages served; refusals and failures are not counted. */
+void weft_cmd_history(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+{
+	uint64_t t0 = mono_ns();
+	struct weft_message *msgs = calloc((size_t)cmd->limit, sizeof *msgs);
+	int n = 0;
+	bool more = false;
+	if (!msgs || weft_store_history(c->srv->store, ch->info.id, cmd->before, cmd->after, cmd->limit,
+					msgs, &n, &more)) {
+		free(msgs);
+		weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
+		return;
+	}
+	struct weft_frame *f = weft_proto_history_frame(cmd->req, ch->info.id, msgs, n, more);
+	for (int i = 0; i < n; i++)
+		weft_message_clear(&msgs[i]);
+	free(msgs);
+	weft_conn_send_new(c, f);
+	history_observe(c->srv, mono_ns() - t0);
+}
+
+void weft_cmd_read(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+{
+	struct weft_member *m = weft_hub_member(ch, c->ses.user_id);
+	if (!m) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "not a member of this channel");
+		return;
+	}
+	int64_t seq = cmd->seq < ch->last_seq ? cmd->seq : ch->last_seq;
+	if (seq > m->read_seq)
+		m->read_seq = seq;
+	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_READ_MARK, ch, seq), weft_cmd_ok_done);
+}

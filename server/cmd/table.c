@@ -1,0 +1,91 @@
+/* The command table, redis-style: one row per request names its type, the
+ * fields it carries (which the parse in proto.c reads), its handler, its
+ * flags, the policy action it needs in its channel, and what it costs of
+ * the connection's rate bucket. The dispatch below enforces the row before
+ * the handler runs, so a handler sees an authorized request with a channel
+ * that exists. Adding a request is a row here and its handler. Service
+ * thread (the table itself is constant data, any thread). */
+#include "handlers.h"
+
+/* channel.update must change something. */
+static int check_update(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if (cmd->name[0] || cmd->access >= 0 || cmd->topic)
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = "nothing to change: give name, topic or access";
+	return WEFT_EINVAL;
+}
+
+#define F(x) WEFT_F_##x
+#define CH WEFT_CMDF_CHANNEL
+#define ADMIN WEFT_CMDF_ADMIN
+#define NO_ACTION -1
+
+/* Most frequent first: the parse finds a type by a scan from the top. */
+static const struct weft_cmd_def defs[] = {
+	/* name                   fields: accepted, required                               check         handler                          flags  action             cost */
+	{ "send",                 F(CHANNEL) | F(THREAD) | F(CLIENT_ID) | F(BODY), F(CHANNEL) | F(BODY),
+	                                                                             NULL,         weft_cmd_send,                   CH,    WEFT_ACT_POST,     1 },
+	{ "read",                 F(CHANNEL) | F(SEQ), F(CHANNEL) | F(SEQ),          NULL,         weft_cmd_read,                   CH,    NO_ACTION,         1 },
+	{ "history",              F(CHANNEL) | F(PAGE), F(CHANNEL),                  NULL,         weft_cmd_history,                CH,    WEFT_ACT_READ,     1 },
+	{ "ping",                 0, 0,                                              NULL,         weft_cmd_ping,                   0,     NO_ACTION,         1 },
+	{ "hello",                F(SINCE), 0,                                       NULL,         weft_cmd_hello,                  WEFT_CMDF_BEFORE_HELLO, NO_ACTION, 1 },
+	{ "edit",                 F(CHANNEL) | F(ID) | F(BODY), F(CHANNEL) | F(ID) | F(BODY),
+	                                                                             NULL,         weft_cmd_edit,                   CH,    NO_ACTION,         1 },
+	{ "delete",               F(CHANNEL) | F(ID), F(CHANNEL) | F(ID),            NULL,         weft_cmd_delete,                 CH,    NO_ACTION,         1 },
+	{ "channel.create",       F(NAME) | F(KIND) | F(ACCESS_TOPIC), F(NAME) | F(KIND),
+	                                                                             NULL,         weft_cmd_channel_create,         0,     NO_ACTION,         1 },
+	{ "channel.list",         0, 0,                                              NULL,         weft_cmd_channel_list,           0,     NO_ACTION,         1 },
+	{ "channel.join",         F(CHANNEL) | F(NOTE), F(CHANNEL),                  NULL,         weft_cmd_channel_join,           CH,    NO_ACTION,         1 },
+	{ "channel.leave",        F(CHANNEL), F(CHANNEL),                            NULL,         weft_cmd_channel_leave,          CH,    NO_ACTION,         1 },
+	{ "channel.members",      F(CHANNEL), F(CHANNEL),                            NULL,         weft_cmd_channel_members,        CH,    WEFT_ACT_READ,     1 },
+	{ "channel.requests",     F(CHANNEL), F(CHANNEL),                            NULL,         weft_cmd_channel_requests,       CH,    WEFT_ACT_MODERATE, 1 },
+	{ "channel.decide",       F(CHANNEL) | F(USER) | F(APPROVE), F(CHANNEL) | F(USER) | F(APPROVE),
+	                                                                             NULL,         weft_cmd_channel_decide,         CH,    WEFT_ACT_MODERATE, 1 },
+	{ "channel.invite",       F(CHANNEL) | F(USER), F(CHANNEL) | F(USER),        NULL,         weft_cmd_channel_invite,         CH,    WEFT_ACT_MODERATE, 1 },
+	{ "channel.uninvite",     F(CHANNEL) | F(USER), F(CHANNEL) | F(USER),        NULL,         weft_cmd_channel_uninvite,       CH,    WEFT_ACT_MODERATE, 1 },
+	{ "channel.remove",       F(CHANNEL) | F(USER), F(CHANNEL) | F(USER),        NULL,         weft_cmd_channel_remove,         CH,    WEFT_ACT_MODERATE, 1 },
+	{ "channel.role",         F(CHANNEL) | F(USER) | F(ROLE), F(CHANNEL) | F(USER) | F(ROLE),
+	                                                                             NULL,         weft_cmd_channel_role,           CH,    WEFT_ACT_SET_ROLE, 1 },
+	{ "channel.update",       F(CHANNEL) | F(NAME) | F(ACCESS_TOPIC), F(CHANNEL),
+	                                                                             check_update, weft_cmd_channel_update,         CH,    WEFT_ACT_MODERATE, 1 },
+	{ "channel.archive",      F(CHANNEL) | F(ARCHIVED), F(CHANNEL),              NULL,         weft_cmd_channel_archive,        CH,    WEFT_ACT_MODERATE, 1 },
+	{ "dm.open",              F(USERS), F(USERS),                                NULL,         weft_cmd_dm_open,                0,     NO_ACTION,         1 },
+	{ "user.find",            F(Q), F(Q),                                        NULL,         weft_cmd_user_find,              0,     NO_ACTION,         1 },
+	{ "admin.user.create",    F(PROFILE), F(PROFILE),                            NULL,         weft_cmd_admin_user_create,      ADMIN, NO_ACTION,         1 },
+	{ "admin.user.invite",    F(USER), F(USER),                                  NULL,         weft_cmd_admin_user_invite,      ADMIN, NO_ACTION,         1 },
+	{ "admin.user.reset",     F(USER), F(USER),                                  NULL,         weft_cmd_admin_user_reset,       ADMIN, NO_ACTION,         1 },
+	{ "admin.user.deactivate", F(USER), F(USER),                                 NULL,         weft_cmd_admin_user_deactivate,  ADMIN, NO_ACTION,         1 },
+	{ "admin.user.reactivate", F(USER), F(USER),                                 NULL,         weft_cmd_admin_user_reactivate,  ADMIN, NO_ACTION,         1 },
+};
+
+const struct weft_cmd_table weft_cmd_table = { defs, (int)(sizeof defs / sizeof defs[0]) };
+
+void weft_cmd_dispatch(struct weft_conn *c, struct weft_cmd *cmd)
+{
+	const struct weft_cmd_def *def = cmd->def;
+	struct weft_hub_channel *ch = NULL;
+	if (c->state == WEFT_CONN_NEW && !(def->flags & WEFT_CMDF_BEFORE_HELLO)) {
+		weft_conn_error(c, cmd->req, WEFT_EINVAL, "send hello first");
+		return;
+	}
+	if ((def->flags & WEFT_CMDF_ADMIN) && !c->ses.admin) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "administrators only");
+		return;
+	}
+	if (def->flags & WEFT_CMDF_CHANNEL) {
+		if (!(ch = weft_hub_channel_get(&c->srv->hub, cmd->channel))) {
+			weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such channel");
+			return;
+		}
+		int role = weft_hub_role(ch, c->ses.user_id);
+		if (def->action >= 0 && !weft_cmd_allowed(ch, role, def->action)) {
+			weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
+					weft_policy_denial(role, ch->info.kind, ch->info.access, ch->info.archived,
+							   def->action));
+			return;
+		}
+	}
+	def->handle(c, cmd, ch);
+}

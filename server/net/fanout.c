@@ -1,0 +1,132 @@
+/* The fan-out, on the service thread: a committed event is applied to the
+ * hub and encoded once, and the one frame is queued (by reference) for every
+ * live connection of the channel's members; notices reach one user, or the
+ * moderators of a channel, the same way. */
+#include "weft/cmd.h"
+#include "weft/net.h"
+
+#include <stdlib.h>
+
+/* Queues f for every connection of user at least in state min_state. */
+static void to_user(struct weft_server *s, int64_t user, struct weft_frame *f, int min_state)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+		if (c->state >= min_state)
+			weft_conn_send_frame(c, f);
+}
+
+/* Notices go to connections past hello, replaying or live: they are not
+ * events in the log, so replay would never bring them. */
+static struct weft_frame *notice_frame(cJSON *obj)
+{
+	size_t len;
+	char *json = weft_proto_print(obj, &len);
+	return weft_frame_from_string(json, len);
+}
+
+void weft_fanout_user(struct weft_server *s, int64_t user, cJSON *obj)
+{
+	struct weft_frame *f = notice_frame(obj);
+	if (!f)
+		return;
+	to_user(s, user, f, WEFT_CONN_REPLAY);
+	weft_frame_unref(f);
+}
+
+void weft_fanout_moderators(struct weft_server *s, struct weft_hub_channel *ch, cJSON *obj)
+{
+	struct weft_frame *f = notice_frame(obj);
+	if (!f)
+		return;
+	for (int i = 0; i < ch->nmembers; i++)
+		if (ch->members[i].role >= WEFT_ROLE_MODERATOR)
+			to_user(s, ch->members[i].user, f, WEFT_CONN_REPLAY);
+	weft_frame_unref(f);
+}
+
+void weft_fanout_close_user(struct weft_server *s, int64_t user, const char *reason)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, reason);
+}
+
+/* Events reach live connections only: one still replaying gets them from
+ * the log, in order. */
+static void deliver(struct weft_server *s, struct weft_hub_channel *ch, struct weft_frame *f)
+{
+	for (int i = 0; i < ch->nmembers; i++)
+		to_user(s, ch->members[i].user, f, WEFT_CONN_LIVE);
+}
+
+static void replay_membership(struct weft_server *s, int64_t user, int64_t channel, int64_t seq, bool add)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next) {
+		if (c->state != WEFT_CONN_REPLAY)
+			continue;
+		if (add)
+			weft_replay_add_channel(c, channel, seq - 1);
+		else
+			weft_replay_remove_channel(c, channel);
+	}
+}
+
+static void apply_one(struct weft_server *s, struct weft_job *job, const struct weft_event *ev)
+{
+	struct weft_hub_channel *ch;
+	if (job->kind == WEFT_JOB_CHANNEL_CREATE || job->kind == WEFT_JOB_DM_OPEN ||
+	    ev->kind == WEFT_EV_CHANNEL)
+		ch = weft_hub_channel_put(&s->hub, &job->chan, 0);
+	else
+		ch = weft_hub_channel_get(&s->hub, ev->channel);
+	if (!ch) {
+		weft_err("fanout: event %lld names unknown channel %lld", (long long)ev->seq,
+			 (long long)ev->channel);
+		return;
+	}
+	/* A joiner receives its own join; a leaver receives its own leave. */
+	if (ev->kind == WEFT_EV_JOIN) {
+		if (!weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER,
+					 ev->seq))
+			weft_hub_member(ch, ev->user.id)->joined_seq = ev->seq;
+		replay_membership(s, ev->user.id, ch->info.id, ev->seq, true);
+	} else if (ev->kind == WEFT_EV_ROLE) {
+		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role, 0);
+	}
+	ch->last_seq = ev->seq;
+	s->last_seq = ev->seq;
+	s->stats.events++;
+	struct weft_frame *f = weft_proto_event_frame(ev);
+	if (f) {
+		deliver(s, ch, f);
+		weft_frame_unref(f);
+	} else {
+		weft_err("fanout: out of memory encoding event %lld", (long long)ev->seq);
+	}
+	if (ev->kind == WEFT_EV_LEAVE) {
+		weft_hub_member_remove(&s->hub, ch, ev->user.id);
+		replay_membership(s, ev->user.id, ch->info.id, ev->seq, false);
+	}
+	if (ev->kind == WEFT_EV_JOIN && ev->actor.id && ev->actor.id != ev->user.id) {
+		/* Added by someone else (approval, a DM): tell them what they joined. */
+		cJSON *n = weft_proto_reply("joined", NULL);
+		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, ev->user.id));
+		weft_fanout_user(s, ev->user.id, n);
+	}
+}
+
+void weft_fanout_events(struct weft_server *s, struct weft_job *job)
+{
+	apply_one(s, job, &job->ev);
+	for (int i = 0; i < job->nmore; i++)
+		apply_one(s, job, &job->more[i]);
+}
+
+void weft_fanout_close_session(struct weft_server *s, int64_t session_id)
+{
+	for (struct weft_conn *c = s->conns; c; c = c->all_next)
+		if (c->ses.id == session_id)
+			weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "signed out");
+}

@@ -1,0 +1,235 @@
+/* The WebSocket protocol's lws callback, on the service thread: the
+ * handshake (path, Origin, session, connections per address), reassembly of
+ * client frames and their limits (size, rate), parse and dispatch through
+ * the command table, and the writable turn that drains a connection's queue
+ * and paces its replay. */
+#include "weft/cmd.h"
+#include "weft/net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OVERSIZE_STRIKES_MAX 3
+#define RX_INITIAL 1024
+
+struct pss {
+	struct weft_conn *c;
+};
+
+static int refuse(struct lws *wsi, unsigned code)
+{
+	lws_return_http_status(wsi, code, NULL);
+	return -1;
+}
+
+static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
+{
+	char uri[256], origin[512];
+	if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
+		return refuse(wsi, HTTP_STATUS_NOT_FOUND);
+	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 && !weft_gate_origin_ok(s, origin)) {
+		weft_info("ws: refused origin %s", origin);
+		return refuse(wsi, HTTP_STATUS_FORBIDDEN);
+	}
+	struct weft_session ses;
+	int rc = weft_gate_session(s, wsi, true, &ses);
+	if (rc)
+		return refuse(wsi, rc == WEFT_EAUTH ? HTTP_STATUS_UNAUTHORIZED : HTTP_STATUS_SERVICE_UNAVAILABLE);
+	char peer[64];
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	if (!weft_gate_addr_take(s, peer)) {
+		weft_info("ws: refused a connection from %s: at max_conns_per_addr", peer);
+		return refuse(wsi, 429);
+	}
+	if (!(pss->c = weft_conn_new(s, wsi, &ses, peer))) {
+		weft_gate_addr_release(s, peer);
+		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
+	}
+	return 0;
+}
+
+/* Token bucket: true when a request costing cost tokens may proceed;
+ * otherwise *retry_ms says when it could. */
+static bool rate_ok(struct weft_conn *c, int cost, int *retry_ms)
+{
+	struct weft_config *cfg = c->srv->cfg;
+	int64_t now = weft_mono_ms();
+	c->tokens += (double)(now - c->refill_ms) * cfg->rate / 1000.0;
+	if (c->tokens > cfg->burst)
+		c->tokens = cfg->burst;
+	c->refill_ms = now;
+	if (c->tokens >= cost) {
+		c->tokens -= cost;
+		c->rate_strikes = 0;
+		return true;
+	}
+	*retry_ms = (int)ceil((cost - c->tokens) * 1000.0 / cfg->rate);
+	if (*retry_ms < 1)
+		*retry_ms = 1;
+	return false;
+}
+
+static void refuse_rate(struct weft_conn *c, const struct weft_cmd *cmd, int retry_ms)
+{
+	struct weft_server *s = c->srv;
+	s->stats.rate_limited++;
+	/* Flooding on past twice the burst of refusals is abuse. */
+	if (++c->rate_strikes > 2 * s->cfg->burst) {
+		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "request flood");
+		return;
+	}
+	cJSON *e = weft_proto_error(cmd->has_req ? cmd->req : NULL, "rate_limited", "too many requests; slow down");
+	cJSON_AddNumberToObject(e, "retry_after_ms", retry_ms);
+	weft_conn_send(c, e);
+}
+
+/* One whole client frame: parsed against the command table, charged to the
+ * rate bucket at its row's cost (1 when it did not parse), then answered or
+ * dispatched. */
+static void handle_message(struct weft_conn *c, const char *msg, size_t msglen)
+{
+	struct weft_cmd cmd;
+	struct weft_parse_error perr;
+	int rc = WEFT_EINVAL, retry_ms;
+	if (c->rx_binary)
+		memset(&cmd, 0, sizeof cmd);
+	else
+		rc = weft_proto_parse(msg, msglen, &c->srv->limits, &weft_cmd_table, &cmd, &perr);
+	if (!rate_ok(c, rc ? 1 : cmd.def->cost, &retry_ms))
+		refuse_rate(c, &cmd, retry_ms);
+	else if (c->rx_binary)
+		weft_conn_error(c, NULL, WEFT_EINVAL, "frames must be UTF-8 JSON text");
+	else if (rc)
+		weft_conn_send(c, weft_proto_error(cmd.has_req ? cmd.req : NULL, perr.code, perr.message));
+	else
+		weft_cmd_dispatch(c, &cmd);
+	weft_cmd_clear(&cmd);
+}
+
+static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size_t len)
+{
+	struct weft_server *s = c->srv;
+	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+	if (first) {
+		c->rxlen = 0;
+		c->rx_over = false;
+		c->rx_binary = lws_frame_is_binary(wsi);
+	}
+	/* The common case, a whole message in one piece, is handled in place:
+	 * idle connections keep no reassembly buffer. */
+	bool whole = first && final && len <= (size_t)s->cfg->max_frame;
+	if (!whole && !c->rx_over) {
+		if (c->rxlen + len > (size_t)s->cfg->max_frame) {
+			c->rx_over = true;
+		} else {
+			if (c->rxlen + len > c->rxcap) {
+				size_t ncap = c->rxcap ? c->rxcap : RX_INITIAL;
+				while (ncap < c->rxlen + len)
+					ncap *= 2;
+				char *p = realloc(c->rx, ncap);
+				if (!p)
+					return -1;
+				c->rx = p;
+				c->rxcap = ncap;
+			}
+			memcpy(c->rx + c->rxlen, in, len);
+			c->rxlen += len;
+		}
+	}
+	if (!final)
+		return 0;
+	if (c->rx_over) {
+		if (++c->oversize_strikes >= OVERSIZE_STRIKES_MAX) {
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+					 (unsigned char *)"repeated oversize frames", 24);
+			return -1;
+		}
+		weft_conn_error(c, NULL, WEFT_ETOOLARGE, "frame is larger than limits.max_frame bytes");
+	} else {
+		c->oversize_strikes = 0;
+		if (whole)
+			handle_message(c, in, len);
+		else
+			handle_message(c, c->rx, c->rxlen);
+	}
+	/* A reassembly buffer lives only as long as its message. */
+	free(c->rx);
+	c->rx = NULL;
+	c->rxcap = 0;
+	c->rxlen = 0;
+	return 0;
+}
+
+static int on_writable(struct weft_conn *c)
+{
+	if (weft_conn_write(c))
+		return -1;
+	if (c->state == WEFT_CONN_REPLAY && c->qlen < WEFT_REPLAY_QUEUE_LOW)
+		weft_replay_step(c);
+	if (c->qlen)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct weft_server *s = lws_context_user(lws_get_context(wsi));
+	struct pss *pss = user;
+	struct weft_conn *c = pss ? pss->c : NULL;
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		weft_server_completions(s);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return on_filter(s, wsi, pss);
+	case LWS_CALLBACK_ESTABLISHED:
+		if (!c)
+			return -1;
+		weft_conn_link(c);
+		weft_debug("ws: user %lld connected from %s", (long long)c->ses.user_id, c->peer);
+		if (weft_now_ms() - c->ses.last_used_ms > 60000) {
+			struct weft_job *j = weft_job_new(WEFT_JOB_SESSION_TOUCH);
+			if (j) {
+				j->target = c->ses.id;
+				weft_server_submit(s, NULL, j, NULL);
+			}
+		}
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return c ? on_receive(c, wsi, in, len) : -1;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return c ? on_writable(c) : -1;
+	case LWS_CALLBACK_CLOSED:
+		if (!c)
+			return 0;
+		/* Nothing more is sent: a replay in progress ends here. */
+		weft_replay_free(c);
+		pss->c = NULL;
+		weft_conn_unlink(c);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Refused in the filter after allocation, or never established. */
+		if (c && c->owner.refs == 0) {
+			pss->c = NULL;
+			weft_conn_free(c);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const struct lws_protocols weft_ws_protocol = {
+	.name = "weft.v1",
+	.callback = ws_callback,
+	.per_session_data_size = sizeof(struct pss),
+	/* lws keeps this much per connection for as long as it is open; a
+	 * larger message arrives in pieces and is reassembled (on_receive), so
+	 * it only needs to hold a typical chat message whole. */
+	.rx_buffer_size = 1024,
+	/* lws splits a write larger than this and copies the rest aside: a
+	 * history page or a coalesced batch goes out in one piece. */
+	.tx_packet_size = 64 * 1024,
+};
