@@ -7,7 +7,7 @@
 #include "weft/model.h"
 
 /* Bytes reserved in front of every frame's payload for the WebSocket
- * header (lws needs LWS_PRE; ws.c checks that this is enough). */
+ * header (lws needs LWS_PRE; net/conn.c checks that this is enough). */
 #define WEFT_FRAME_PRE 32
 
 /* An encoded server frame, shared by every recipient's queue. */

@@ -209,6 +209,33 @@ static void test_unknown_action(void **state)
 	}
 }
 
+/* The words of a refusal name what is missing, as the client shows them. */
+static void test_denial_words(void **state)
+{
+	(void)state;
+	assert_string_equal(weft_policy_denial(WEFT_ROLE_NONE, WEFT_KIND_COHORT, WEFT_ACCESS_OPEN, false,
+					       WEFT_ACT_POST),
+			    "join the channel to post");
+	assert_string_equal(weft_policy_denial(WEFT_ROLE_MEMBER, WEFT_KIND_COHORT, WEFT_ACCESS_OPEN, true,
+					       WEFT_ACT_POST),
+			    "this channel is archived");
+	assert_string_equal(weft_policy_denial(WEFT_ROLE_NONE, WEFT_KIND_TEAM, WEFT_ACCESS_INVITE, false,
+					       WEFT_ACT_READ),
+			    "members only");
+	assert_string_equal(weft_policy_denial(WEFT_ROLE_MEMBER, WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST, false,
+					       WEFT_ACT_MODERATE),
+			    "moderators only");
+	assert_string_equal(weft_policy_denial(WEFT_ROLE_OWNER, WEFT_KIND_DM, WEFT_ACCESS_INVITE, false,
+					       WEFT_ACT_MODERATE),
+			    "direct messages have no moderators");
+	assert_string_equal(weft_policy_denial(WEFT_ROLE_MODERATOR, WEFT_KIND_TEAM, WEFT_ACCESS_INVITE, false,
+					       WEFT_ACT_SET_ROLE),
+			    "owners only");
+	/* Every action has words of its own or the general ones, never NULL. */
+	for (int a = 0; a < WEFT_ACT_COUNT + 1; a++)
+		assert_non_null(weft_policy_denial(WEFT_ROLE_NONE, WEFT_KIND_TEAM, WEFT_ACCESS_OPEN, false, a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_every_combination),
 		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_unknown_action),
+		cmocka_unit_test(test_denial_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
