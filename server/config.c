@@ -220,19 +220,30 @@ int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, 
 	return rc;
 }
 
-static bool is_bool_flag(const char *const *flags_bool, const char *name, size_t len, int *idx)
+static const struct weft_cli_flag *find_extra(const struct weft_cli_flag *extra, const char *name, size_t len)
 {
-	for (int i = 0; flags_bool && flags_bool[i]; i++) {
-		if (strlen(flags_bool[i]) == len && !strncmp(flags_bool[i], name, len)) {
-			*idx = i;
-			return true;
-		}
+	for (; extra && extra->name; extra++)
+		if (strlen(extra->name) == len && !strncmp(extra->name, name, len))
+			return extra;
+	return NULL;
+}
+
+/* The value of the flag at argv[*i] (after '=' or the next word), or NULL
+ * after writing "NAME: missing value" to err. */
+static const char *flag_value(int argc, char **argv, int *i, const char *eq, const char *name, char *err,
+			      size_t errlen)
+{
+	if (eq)
+		return eq + 1;
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "%s: missing value", name);
+		return NULL;
 	}
-	return false;
+	return argv[++*i];
 }
 
 int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
-			   const char *const *flags_bool, const char **bools,
+			   const struct weft_cli_flag *extra,
 			   const char **pos, int max_pos, int *npos,
 			   char *err, size_t errlen)
 {
@@ -269,30 +280,23 @@ int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
 		}
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		int bi;
-		if (is_bool_flag(flags_bool, name, len, &bi)) {
-			if (eq) {
-				snprintf(err, errlen, "--%.*s takes no value", (int)len, name);
-				return WEFT_EINVAL;
-			}
-			bools[bi] = "1";
-			continue;
+		const struct weft_cli_flag *x = find_extra(extra, name, len);
+		if (x && !x->takes_value && eq) {
+			snprintf(err, errlen, "--%.*s takes no value", (int)len, name);
+			return WEFT_EINVAL;
 		}
+		if (x && !(*x->out = x->takes_value ? flag_value(argc, argv, &i, eq, x->name, err, errlen) : "1"))
+			return WEFT_EINVAL;
+		if (x)
+			continue;
 		const struct opt *o = find_opt(name, len);
 		if (!o) {
 			snprintf(err, errlen, "unknown option --%.*s (see --help)", (int)len, name);
 			return WEFT_EINVAL;
 		}
-		const char *value;
-		if (eq) {
-			value = eq + 1;
-		} else {
-			if (i + 1 >= argc) {
-				snprintf(err, errlen, "%s: missing value", o->name);
-				return WEFT_EINVAL;
-			}
-			value = argv[++i];
-		}
+		const char *value = flag_value(argc, argv, &i, eq, o->name, err, errlen);
+		if (!value)
+			return WEFT_EINVAL;
 		if (!strcmp(o->name, "config"))
 			continue; /* done in the first pass */
 		if ((rc = apply(cfg, o, value, err, errlen)))

@@ -257,12 +257,20 @@ int main(int argc, char **argv)
 	}
 	struct weft_config cfg;
 	weft_config_defaults(&cfg);
-	static const char *const flags[] = { "admin", "invite", NULL };
-	const char *bools[3] = { NULL, NULL, NULL };
+	struct user_opts uo = { 0 };
+	const char *admin = NULL, *invite = NULL;
+	const struct weft_cli_flag user_flags[] = {
+		{ "admin", false, &admin },
+		{ "invite", false, &invite },
+		{ "display", true, &uo.display },
+		{ "jurisdiction", true, &uo.jurisdiction },
+		{ "region", true, &uo.region },
+		{ "title", true, &uo.title },
+		{ NULL, false, NULL },
+	};
 	const char *pos[4];
 	int npos = 0, rc = EXIT_USAGE, first = 2;
 	const char *cmd = argv[1], *verb = NULL;
-	struct user_opts uo = { 0 };
 	if (!strcmp(cmd, "user")) {
 		if (argc < 3 || argv[2][0] == '-') {
 			rc = usage_error("expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`");
@@ -276,51 +284,16 @@ int main(int argc, char **argv)
 		rc = usage_error(msg);
 		goto out;
 	}
-	/* Profile flags take values and are not configuration: pulled out first. */
-	static const char *const value_flags[] = { "display", "jurisdiction", "region", "title" };
-	const char **value_slots[] = { &uo.display, &uo.jurisdiction, &uo.region, &uo.title };
-	char **args = calloc((size_t)argc, sizeof *args);
-	int nargs = 0;
-	if (!args) {
-		rc = 1;
-		goto out;
-	}
-	for (int i = first; i < argc; i++) {
-		int k, hit = -1;
-		for (k = 0; k < 4; k++) {
-			size_t fl = strlen(value_flags[k]);
-			if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, value_flags[k], fl) &&
-			    (argv[i][2 + fl] == '\0' || argv[i][2 + fl] == '='))
-				hit = k;
-		}
-		if (hit < 0) {
-			args[nargs++] = argv[i];
-			continue;
-		}
-		const char *eq = strchr(argv[i], '=');
-		if (eq) {
-			*value_slots[hit] = eq + 1;
-		} else if (i + 1 < argc) {
-			*value_slots[hit] = argv[++i];
-		} else {
-			char msg[64];
-			snprintf(msg, sizeof msg, "--%s: missing value", value_flags[hit]);
-			free(args);
-			rc = usage_error(msg);
-			goto out;
-		}
-	}
 	char err[512];
-	if (weft_config_parse_args(&cfg, nargs, args, flags, bools, pos, 4, &npos, err, sizeof err)) {
-		free(args);
+	if (weft_config_parse_args(&cfg, argc - first, argv + first, verb ? user_flags : NULL, pos, 4, &npos, err,
+				   sizeof err)) {
 		fprintf(stderr, "weftd: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	free(args);
 	apply_log_level(&cfg);
-	uo.admin = bools[0] != NULL;
-	uo.invite = bools[1] != NULL;
+	uo.admin = admin != NULL;
+	uo.invite = invite != NULL;
 	if (!strcmp(cmd, "serve")) {
 		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
 	} else if (!strcmp(cmd, "user")) {

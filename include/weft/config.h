@@ -51,14 +51,23 @@ int weft_config_set(struct weft_config *cfg, const char *name, const char *value
  * WEFT_EINVAL/WEFT_EIO with a reason (file:line) in err. */
 int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, size_t errlen);
 
-/* Parses argv: `--name value`, `--name=value`, and booleans given in
- * flags_bool (NULL-terminated, e.g. {"admin", NULL}) which are stored as
- * "1" in bools[i]. `--config FILE` is loaded before any other flag so that
- * flags override the file. Non-flag words are collected into pos (at most
- * max_pos). Returns 0 or WEFT_EINVAL with a one-line reason in err. The
- * pointers stored in pos and bools borrow argv. */
+/* A command-line flag of a subcommand that is not configuration (`user
+ * add`'s --admin, --display NAME): a boolean is stored as "1" in *out, a
+ * value as given. */
+struct weft_cli_flag {
+	const char *name;
+	bool takes_value;
+	const char **out;      /* borrows argv; left alone when the flag is absent */
+};
+
+/* Parses argv: `--name value` and `--name=value` for the table's options
+ * and extra's flags (an array ended by a NULL name; may be NULL). `--config
+ * FILE` is loaded before any other flag so that flags override the file.
+ * Non-flag words are collected into pos (at most max_pos). Returns 0 or
+ * WEFT_EINVAL with a one-line reason in err. The pointers stored in pos and
+ * extra's outs borrow argv. */
 int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
-			   const char *const *flags_bool, const char **bools,
+			   const struct weft_cli_flag *extra,
 			   const char **pos, int max_pos, int *npos,
 			   char *err, size_t errlen);
 

@@ -325,22 +325,21 @@ static void test_file_long_line(void **state)
 static void test_args(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const flags[] = { "admin", NULL };
-	const char *bools[2] = { NULL, NULL };
+	const char *admin = NULL;
+	const struct weft_cli_flag flags[] = { { "admin", false, &admin }, { NULL, false, NULL } };
 	const char *pos[4] = { NULL };
 	int npos = -1;
 	char err[512] = "";
 	char *argv[] = { "serve", "--port", "9001", "--max-body=77", "--bind", "::", "--admin",
 			 "extra", "--log-level=warn" };
 	int argc = (int)(sizeof argv / sizeof argv[0]);
-	assert_int_equal(weft_config_parse_args(&f->cfg, argc, argv, flags, bools, pos, 4, &npos,
-						err, sizeof err), 0);
+	assert_int_equal(weft_config_parse_args(&f->cfg, argc, argv, flags, pos, 4, &npos, err, sizeof err), 0);
 	assert_int_equal(f->cfg.port, 9001);
 	assert_int_equal(f->cfg.max_body, 77);
 	assert_string_equal(f->cfg.bind, "::");
 	assert_string_equal(f->cfg.log_level, "warn");
-	assert_non_null(bools[0]);
-	assert_string_equal(bools[0], "1");
+	assert_non_null(admin);
+	assert_string_equal(admin, "1");
 	assert_int_equal(npos, 2);
 	assert_string_equal(pos[0], "serve");
 	assert_string_equal(pos[1], "extra");
@@ -351,23 +350,23 @@ static void test_args(void **state)
 static void test_args_bool_absent(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const flags[] = { "admin", NULL };
-	const char *bools[2] = { NULL, NULL };
+	const char *admin = NULL;
+	const struct weft_cli_flag flags[] = { { "admin", false, &admin }, { NULL, false, NULL } };
 	const char *pos[4];
 	int npos = 0;
 	char err[256];
 	char *argv[] = { "user", "add", "ana", "--display", "Ana L\xc3\xb3pez" };
 	/* --display is not a config option: refused, naming it. */
-	assert_int_equal(weft_config_parse_args(&f->cfg, 5, argv, flags, bools, pos, 4, &npos, err, sizeof err),
+	assert_int_equal(weft_config_parse_args(&f->cfg, 5, argv, flags, pos, 4, &npos, err, sizeof err),
 			 WEFT_EINVAL);
 	assert_non_null(strstr(err, "display"));
 	char *argv2[] = { "user", "add", "ana" };
-	assert_int_equal(weft_config_parse_args(&f->cfg, 3, argv2, flags, bools, pos, 4, &npos, err, sizeof err), 0);
-	assert_null(bools[0]);
+	assert_int_equal(weft_config_parse_args(&f->cfg, 3, argv2, flags, pos, 4, &npos, err, sizeof err), 0);
+	assert_null(admin);
 	assert_int_equal(npos, 3);
 	/* No bool flags at all. */
 	char *argv3[] = { "--admin" };
-	assert_int_equal(weft_config_parse_args(&f->cfg, 1, argv3, NULL, NULL, pos, 4, &npos, err, sizeof err),
+	assert_int_equal(weft_config_parse_args(&f->cfg, 1, argv3, NULL, pos, 4, &npos, err, sizeof err),
 			 WEFT_EINVAL);
 	assert_non_null(strstr(err, "admin"));
 }
@@ -375,8 +374,9 @@ static void test_args_bool_absent(void **state)
 static void test_args_errors(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const flags[] = { "admin", NULL };
-	const char *bools[2] = { NULL, NULL };
+	const char *admin = NULL, *display = NULL;
+	const struct weft_cli_flag flags[] = { { "admin", false, &admin }, { "display", true, &display },
+					       { NULL, false, NULL } };
 	const char *pos[2];
 	int npos = 0;
 	char err[256];
@@ -391,13 +391,14 @@ static void test_args_errors(void **state)
 		{ { "--port=x" }, 1, "port" },
 		{ { "--max-body", "0" }, 2, "max_body" },
 		{ { "--admin=1" }, 1, "admin" },             /* bools take no value */
+		{ { "--display" }, 1, "display" },           /* an extra flag's missing value */
 		{ { "a", "b", "c" }, 3, "c" },               /* more words than max_pos */
 		{ { "--config" }, 1, "config" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		err[0] = '\0';
 		npos = -7;
-		int rc = weft_config_parse_args(&f->cfg, cases[i].argc, cases[i].argv, flags, bools, pos, 2,
+		int rc = weft_config_parse_args(&f->cfg, cases[i].argc, cases[i].argv, flags, pos, 2,
 						&npos, err, sizeof err);
 		if (rc != WEFT_EINVAL)
 			fail_msg("case %zu: expected WEFT_EINVAL, got %d", i, rc);
@@ -418,7 +419,7 @@ static void test_args_override_file(void **state)
 	char err[512] = "";
 
 	char *before[] = { "--port", "1111", "--config", f->path };
-	assert_int_equal(weft_config_parse_args(&f->cfg, 4, before, NULL, NULL, pos, 2, &npos, err, sizeof err), 0);
+	assert_int_equal(weft_config_parse_args(&f->cfg, 4, before, NULL, pos, 2, &npos, err, sizeof err), 0);
 	assert_int_equal(f->cfg.port, 1111);
 	assert_int_equal(f->cfg.max_body, 55);
 	assert_string_equal(f->cfg.bind, "10.0.0.1");
@@ -430,7 +431,7 @@ static void test_args_override_file(void **state)
 	char cfgflag[200];
 	snprintf(cfgflag, sizeof cfgflag, "--config=%s", f->path);
 	char *after[] = { cfgflag, "--port=1111", "--bind", "127.0.0.2" };
-	assert_int_equal(weft_config_parse_args(&f->cfg, 4, after, NULL, NULL, pos, 2, &npos, err, sizeof err), 0);
+	assert_int_equal(weft_config_parse_args(&f->cfg, 4, after, NULL, pos, 2, &npos, err, sizeof err), 0);
 	assert_int_equal(f->cfg.port, 1111);
 	assert_int_equal(f->cfg.max_body, 55);
 	assert_string_equal(f->cfg.bind, "127.0.0.2");
@@ -441,7 +442,7 @@ static void test_args_override_file(void **state)
 	char where[200];
 	snprintf(where, sizeof where, "%s:2:", f->path);
 	char *bad[] = { "--config", f->path };
-	assert_int_equal(weft_config_parse_args(&f->cfg, 2, bad, NULL, NULL, pos, 2, &npos, err, sizeof err),
+	assert_int_equal(weft_config_parse_args(&f->cfg, 2, bad, NULL, pos, 2, &npos, err, sizeof err),
 			 WEFT_EINVAL);
 	assert_non_null(strstr(err, where));
 }
