@@ -249,3 +249,31 @@ test('flooding far past the limit closes the socket with 1008', async () => {
     await stopWithin(s3);
   }
 });
+
+// Every limit a client must respect is announced, and is the one enforced:
+// one past each announced bound is refused, the bound itself is not.
+test('welcome.limits announces each limit the server enforces', async () => {
+  const L = c.welcome.limits;
+  for (const key of ['max_body', 'max_frame', 'max_name', 'history_max', 'rate', 'burst', 'max_topic',
+    'max_note', 'min_password', 'max_display', 'max_profile', 'max_dm_members', 'max_query']) {
+    assert.ok(Number.isInteger(L[key]) && L[key] > 0, `limits.${key}: ${JSON.stringify(L)}`);
+  }
+  const refused = async (frame, what) => {
+    const r = await c.request({ ...frame, req: uid('r') });
+    assert.equal(r.type, 'error', `${what}: ${JSON.stringify(r)}`);
+    assert.ok(['bad_request', 'too_large'].includes(r.code), `${what}: ${JSON.stringify(r)}`);
+  };
+  const accepted = async (frame, what) => {
+    const r = await c.request({ ...frame, req: uid('r') });
+    assert.notEqual(r.type, 'error', `${what}: ${JSON.stringify(r)}`);
+  };
+  await refused({ type: 'channel.update', channel: chan.id, topic: 't'.repeat(L.max_topic + 1) }, 'topic');
+  await accepted({ type: 'channel.update', channel: chan.id, topic: 't'.repeat(L.max_topic) }, 'topic');
+  await refused({ type: 'channel.create', name: 'n'.repeat(L.max_name + 1), kind: 'team' }, 'name');
+  await refused({ type: 'user.find', q: 'a'.repeat(L.max_query + 1) }, 'query');
+  await accepted({ type: 'user.find', q: 'a'.repeat(L.max_query) }, 'query');
+  await refused({ type: 'dm.open', users: Array.from({ length: L.max_dm_members + 1 }, (_, i) => i + 1) }, 'dm');
+  await refused({ type: 'channel.join', channel: chan.id, note: 'n'.repeat(L.max_note + 1) }, 'note');
+  await refused({ type: 'history', channel: chan.id, limit: L.history_max + 1 }, 'history');
+  await accepted({ type: 'history', channel: chan.id, limit: L.history_max }, 'history');
+});
