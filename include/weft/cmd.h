@@ -30,6 +30,10 @@ struct weft_conn *weft_cmd_job_conn(struct weft_job *job);
 /* Answers a failed job with its error (`what` for WEFT_EINVAL); false when
  * it succeeded. */
 bool weft_cmd_job_failed(struct weft_conn *c, struct weft_job *job, const char *what);
+/* As weft_cmd_job_failed, but a result of code is answered with message
+ * (the words a family has for the refusal it expects). */
+bool weft_cmd_job_failed_with(struct weft_conn *c, struct weft_job *job, int code, const char *message,
+			      const char *what);
 /* Completion that answers ok. */
 void weft_cmd_ok_done(struct weft_server *s, struct weft_job *job);
 /* Answers req with the channel as c's user sees it: {"type":"channel",

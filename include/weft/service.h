@@ -40,7 +40,6 @@ struct weft_server {
 	struct weft_workq *auth;
 	struct weft_hub hub;
 	int64_t last_seq;            /* newest event fanned out */
-	uint64_t next_serial;
 	char *origins[WEFT_ORIGINS_MAX];
 	int norigins;
 	char csp[2048];
@@ -80,7 +79,6 @@ struct weft_replay;
 struct weft_conn {
 	struct weft_server *srv;
 	struct lws *wsi;             /* NULL once the socket closed */
-	uint64_t serial;
 	struct weft_session ses;
 	char peer[64];
 	int state;
@@ -103,7 +101,6 @@ struct weft_conn {
 	int close_code;              /* nonzero: close at the next writable */
 	const char *close_reason;
 	int64_t touched_ms;
-	bool counted;                /* holds a slot in addr_tab */
 };
 
 #endif

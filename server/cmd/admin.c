@@ -70,13 +70,7 @@ static void add_link(struct weft_server *s, cJSON *r, struct weft_job *job)
 static void created_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c)
-		return;
-	if (job->result == WEFT_ECONFLICT) {
-		weft_conn_error(c, job->req, WEFT_ECONFLICT, "that user name is taken");
-		return;
-	}
-	if (weft_cmd_job_failed(c, job, "invalid account"))
+	if (!c || weft_cmd_job_failed_with(c, job, WEFT_ECONFLICT, "that user name is taken", "invalid account"))
 		return;
 	struct weft_profile p;
 	if (weft_store_user_get(s->store, job->id, &p))

@@ -10,16 +10,12 @@
 #define MEMBERS_PAGE_MAX 5000
 #define INVITES_MAX 256
 
+#define NAME_TAKEN "a channel with that name exists"
+
 static void created_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c)
-		return;
-	if (job->result == WEFT_ECONFLICT) {
-		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
-		return;
-	}
-	if (!weft_cmd_job_failed(c, job, "invalid channel"))
+	if (c && !weft_cmd_job_failed_with(c, job, WEFT_ECONFLICT, NAME_TAKEN, "invalid channel"))
 		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->chan.id), -1);
 }
 
@@ -152,11 +148,8 @@ void weft_cmd_channel_role(struct weft_conn *c, struct weft_cmd *cmd, struct wef
 static void updated_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (c && job->result == WEFT_ECONFLICT) {
-		weft_conn_error(c, job->req, WEFT_ECONFLICT, "a channel with that name exists");
-		return;
-	}
-	weft_cmd_ok_done(s, job);
+	if (c && !weft_cmd_job_failed_with(c, job, WEFT_ECONFLICT, NAME_TAKEN, "invalid request"))
+		weft_conn_send(c, weft_proto_reply("ok", job->req));
 }
 
 void weft_cmd_channel_update(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
@@ -191,13 +184,8 @@ void weft_cmd_channel_archive(struct weft_conn *c, struct weft_cmd *cmd, struct 
 static void dm_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c)
-		return;
-	if (job->result == WEFT_ENOTFOUND) {
-		weft_conn_error(c, job->req, WEFT_ENOTFOUND, "no such active user");
-		return;
-	}
-	if (!weft_cmd_job_failed(c, job, "a direct message needs at least one other person"))
+	if (c && !weft_cmd_job_failed_with(c, job, WEFT_ENOTFOUND, "no such active user",
+					   "a direct message needs at least one other person"))
 		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->channel), job->flag);
 }
 

@@ -41,6 +41,16 @@ struct weft_conn *weft_cmd_job_conn(struct weft_job *job)
 	return c && c->wsi ? c : NULL;
 }
 
+bool weft_cmd_job_failed_with(struct weft_conn *c, struct weft_job *job, int code, const char *message,
+			      const char *what)
+{
+	if (job->result && job->result == code) {
+		weft_conn_error(c, job->req, code, message);
+		return true;
+	}
+	return weft_cmd_job_failed(c, job, what);
+}
+
 bool weft_cmd_job_failed(struct weft_conn *c, struct weft_job *job, const char *what)
 {
 	if (!job->result)

@@ -200,6 +200,20 @@ static void login_done(struct weft_task *t, void *ctx)
 	req_release(r);
 }
 
+/* Hands r's password work to an auth worker; the task holds a reference to
+ * r until its done callback (on the service thread) releases it. */
+static void start_task(struct http_req *r, void (*run)(struct weft_task *),
+		       void (*done)(struct weft_task *, void *))
+{
+	r->task.run = run;
+	r->task.done = done;
+	weft_job_owner_ref(&r->owner);
+	if (weft_workq_submit(r->srv->auth, &r->task)) {
+		req_release(r);
+		respond_error(r, 503, "unavailable");
+	}
+}
+
 static void do_login(struct http_req *r)
 {
 	cJSON *root = cJSON_ParseWithLength(r->body, r->bodylen);
@@ -211,19 +225,18 @@ static void do_login(struct http_req *r)
 		respond_error(r, 400, "bad_request");
 		return;
 	}
-	r->found = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua) == WEFT_OK &&
-		   r->ua.pw_hash[0];
+	int rc = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua);
+	if (rc && rc != WEFT_ENOTFOUND) {
+		cJSON_Delete(root);
+		respond_error(r, 503, "unavailable");
+		return;
+	}
+	r->found = !rc && r->ua.pw_hash[0];
 	if (!r->found)
 		snprintf(r->ua.user.name, sizeof r->ua.user.name, "%.32s", u->valuestring);
 	strcpy(r->password, p->valuestring);
 	cJSON_Delete(root);
-	r->task.run = login_run;
-	r->task.done = login_done;
-	weft_job_owner_ref(&r->owner);
-	if (weft_workq_submit(r->srv->auth, &r->task)) {
-		req_release(r);
-		respond_error(r, 503, "unavailable");
-	}
+	start_task(r, login_run, login_done);
 }
 
 static void respond_message(struct http_req *r, int status, const char *code, const char *message)
@@ -294,21 +307,20 @@ static void do_signup(struct http_req *r)
 	}
 	int64_t user;
 	weft_auth_token_hash(t->valuestring, strlen(t->valuestring), r->link_hash);
-	if (strlen(t->valuestring) != WEFT_TOKEN_LEN ||
-	    weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user)) {
+	int rc = strlen(t->valuestring) != WEFT_TOKEN_LEN
+			 ? WEFT_ENOTFOUND
+			 : weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user);
+	if (rc) {
 		cJSON_Delete(root);
-		respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+		if (rc == WEFT_ENOTFOUND)
+			respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+		else
+			respond_error(r, 503, "unavailable");
 		return;
 	}
 	strcpy(r->password, p->valuestring);
 	cJSON_Delete(root);
-	r->task.run = signup_run;
-	r->task.done = signup_hashed;
-	weft_job_owner_ref(&r->owner);
-	if (weft_workq_submit(r->srv->auth, &r->task)) {
-		req_release(r);
-		respond_error(r, 503, "unavailable");
-	}
+	start_task(r, signup_run, signup_hashed);
 }
 
 static void do_logout(struct http_req *r)
