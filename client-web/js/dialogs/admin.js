@@ -4,9 +4,8 @@
 // its messages are shown as they come.
 import { h, clear, nextId } from '../dom.js';
 import { openDialog, alertLine, noteLine } from '../dialog.js';
-import * as net from '../net.js';
-import { errText, userName } from './common.js';
-import { searchAsYouType } from './people.js';
+import { userName } from './common.js';
+import { searchAsYouType, findUsers, peopleFound } from './people.js';
 import { createForm, linkPanel } from './admin-create.js';
 import { accountRow } from './admin-account.js';
 
@@ -69,19 +68,11 @@ function findSection(known) {
     const q = input.value.trim();
     alert.show('');
     if (!q) { found = []; clear(results); status.show(''); return; }
-    status.show('Searching…');
-    try {
-      const r = await net.request({ type: 'user.find', q });
-      if (!latest()) return;
-      found = r.users || [];
-      render();
-      const n = results.children.length;
-      status.show(n ? `${n} ${n === 1 ? 'person' : 'people'} found` : 'Nobody matches that.');
-    } catch (e) {
-      if (!latest()) return;
-      status.show('');
-      alert.show(errText(e));
-    }
+    const users = await findUsers(q, latest, status, alert);
+    if (!users) return;
+    found = users;
+    render();
+    status.show(peopleFound(results.children.length, 'Nobody matches that.'));
   });
   const content = [
     h('h3', { class: 'section-title' }, 'Find people'),

@@ -17,6 +17,24 @@ export function searchAsYouType(input, search) {
   });
 }
 
+// Asks user.find for q: resolves with the users, or with null when a newer
+// search took over or the request failed (then status and alert say so).
+export async function findUsers(q, latest, status, alert) {
+  status.show('Searching…');
+  try {
+    const r = await net.request({ type: 'user.find', q });
+    return latest() ? r.users || [] : null;
+  } catch (e) {
+    if (latest()) {
+      status.show('');
+      alert.show(errText(e));
+    }
+    return null;
+  }
+}
+
+export const peopleFound = (n, none) => (n ? `${n} ${n === 1 ? 'person' : 'people'} found` : none);
+
 // A search box backed by user.find; onPick(user, button, alert) acts on a result.
 export function peopleSearch({ label, actionLabel, onPick }) {
   const alert = alertLine();
@@ -29,21 +47,14 @@ export function peopleSearch({ label, actionLabel, onPick }) {
     clear(results);
     alert.show('');
     if (!q) { status.show(''); return; }
-    status.show('Searching…');
-    try {
-      const r = await net.request({ type: 'user.find', q });
-      if (!latest()) return;
-      const users = (r.users || []).filter((u) => u.id !== state.me.id);
-      status.show(users.length ? `${users.length} ${users.length === 1 ? 'person' : 'people'} found` : 'Nobody matches that name.');
-      for (const u of users) {
-        const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `${actionLabel} ${userName(u)}` }, actionLabel);
-        btn.addEventListener('click', () => onPick(u, btn, alert));
-        results.append(h('li', { class: 'person' }, personInfo(u), h('div', { class: 'person-actions' }, btn)));
-      }
-    } catch (e) {
-      if (!latest()) return;
-      status.show('');
-      alert.show(errText(e));
+    const found = await findUsers(q, latest, status, alert);
+    if (!found) return;
+    const users = found.filter((u) => u.id !== state.me.id);
+    status.show(peopleFound(users.length, 'Nobody matches that name.'));
+    for (const u of users) {
+      const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `${actionLabel} ${userName(u)}` }, actionLabel);
+      btn.addEventListener('click', () => onPick(u, btn, alert));
+      results.append(h('li', { class: 'person' }, personInfo(u), h('div', { class: 'person-actions' }, btn)));
     }
   });
   return [h('div', { class: 'field' }, h('label', { for: id }, label), input,
