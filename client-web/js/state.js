@@ -2,8 +2,10 @@
 // may join, each channel's messages, unread counts, the open channel and the
 // resume cursor. Controllers (session, sync, messages, channels, outbox)
 // change it and announce each change with emit(kind, detail); views read it
-// and subscribe with on(kind, fn). Views never call each other: what one
-// view wants from another (focus, a line of error) also goes through here.
+// and subscribe with on(kind, fn), and write only what they alone can tell
+// (a message the reader has not scrolled to is unread). Views never call
+// each other: what one view wants from another (focus, a line of error)
+// also goes through here.
 //
 // Change kinds and their detail:
 //   session {signedIn, notice}   signed in, or out (notice: why, for the sign-in page)
