@@ -57,7 +57,8 @@ export async function logout() {
 
 // Sets the password of an account from its one-time sign-up link and signs
 // in (the server sets the session cookie). Resolves with the user object.
-export async function signup(token, password) {
+// minLength is the server's minimum, for the message when it refuses one.
+export async function signup(token, password, minLength) {
   let res;
   try {
     res = await fetch('/api/signup', {
@@ -72,7 +73,7 @@ export async function signup(token, password) {
   const body = await json(res);
   if (res.ok && body && body.user) return body.user;
   if (res.status === 401) throw new HttpError(401, 'This sign-up link is invalid, has already been used, or has expired.');
-  if (res.status === 400) throw new HttpError(400, body && body.message ? `The server refused this password: ${body.message}.` : 'The server refused this password. Use at least 10 characters.');
+  if (res.status === 400) throw new HttpError(400, body && body.message ? `The server refused this password: ${body.message}.` : `The server refused this password. Use at least ${minLength} characters.`);
   if (res.status === 429) throw new HttpError(429, 'Too many attempts. Wait a minute and try again.');
   if (res.status === 403) throw new HttpError(403, 'This request was refused. Open the link in a new tab and try again.');
   throw new HttpError(res.status, `Setting the password failed (the server answered ${res.status}). Try again in a moment.`);

@@ -1,4 +1,4 @@
-// Small shared helpers about channels.
+// Small shared helpers about channels and people.
 export const cap = (s) => (s ? s[0].toUpperCase() + s.slice(1) : '');
 
 export function accessLabel(a) {
@@ -23,3 +23,10 @@ export const KIND_HELP = {
 };
 
 export const DEFAULT_ACCESS = { caucus: 'request', cohort: 'open', team: 'invite' };
+
+export const isModerator = (c) => Boolean(c) && (c.role === 'owner' || c.role === 'moderator');
+
+export function authorName(a) {
+  if (!a) return 'Unknown';
+  return a.display || a.name || `user ${a.id}`;
+}

@@ -2,27 +2,35 @@
 // keyed and reused: a pending send becomes its acknowledged message in the
 // same element, and older pages are inserted above without disturbing the
 // elements already on screen.
-import { h, clear, srOnly } from './dom.js';
-import { renderBody } from './format.js';
-import { formatTime, formatFull, formatDay, sameDay, isRecent } from './timefmt.js';
+import { h, clear } from '../dom.js';
+import { renderBody } from '../format.js';
+import { formatTime, formatFull, formatDay, sameDay, isRecent } from '../timefmt.js';
+import { confirmDialog } from '../dialog.js';
+import { state, emit, isMe, meAuthor, channelName } from '../state.js';
+import * as net from '../net.js';
+import * as outbox from '../outbox.js';
+import * as messages from '../messages.js';
+import { authorName } from '../util.js';
 
 const GROUP_WINDOW_MS = 5 * 60e3;
 
-export function authorName(a) {
-  if (!a) return 'Unknown';
-  return a.display || a.name || `user ${a.id}`;
+// "#lobby", "your conversation with Ana", as the top of the log names it.
+function channelPhrase(id) {
+  const c = state.channels.get(id);
+  if (!c) return 'this channel';
+  return c.kind === 'dm' ? `your conversation with ${channelName(c)}` : `#${c.name}`;
 }
 
 // View models: confirmed messages first (by id), then this channel's outbox.
-function viewModels(d, app) {
+function viewModels(d) {
   const out = [];
   for (const id of d.order) {
     const m = d.msgs.get(id);
     out.push({ key: `m${id}`, id, author: m.author, body: m.body, ts: m.ts, edited: m.edited, client_id: m.client_id,
-      mine: app.isMe(m.author) });
+      mine: isMe(m.author) });
   }
-  for (const e of app.outboxFor(d.id)) {
-    out.push({ key: `p${e.client_id}`, id: null, author: app.meAuthor(), body: e.body, ts: e.created, edited: null,
+  for (const e of outbox.forChannel(d.id)) {
+    out.push({ key: `p${e.client_id}`, id: null, author: meAuthor(), body: e.body, ts: e.created, edited: null,
       client_id: e.client_id, mine: true, pending: !e.failed, failed: e.failed || null, entry: e });
   }
   return out;
@@ -32,15 +40,21 @@ export function isAtBottom(el) {
   return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
 }
 
-export function renderLog(logEl, d, app) {
-  const vms = viewModels(d, app);
+// The line above the first message: the beginning of the channel, or none yet.
+function topLine(d, count) {
+  if (count) return `This is the beginning of ${channelPhrase(d.id)}.`;
+  return state.channels.get(d.id)?.archived ? `No messages in ${channelPhrase(d.id)}.` : `No messages yet in ${channelPhrase(d.id)}. Say hello!`;
+}
+
+export function renderLog(logEl, d) {
+  const vms = viewModels(d);
   const wanted = [];
 
   // Top of the log: loading indicator or the beginning of the channel.
   if (!d.els.has('top')) d.els.set('top', h('p', { class: 'log-top' }));
   const top = d.els.get('top');
   const topText = d.loadingOlder || (d.loading && !d.loaded) ? 'Loading messages…'
-    : (!d.moreOlder && d.loaded) ? (vms.length ? `This is the beginning of ${app.channelLabel(d.id)}.` : app.isArchived(d.id) ? `No messages in ${app.channelLabel(d.id)}.` : `No messages yet in ${app.channelLabel(d.id)}. Say hello!`)
+    : (!d.moreOlder && d.loaded) ? topLine(d, vms.length)
       : '';
   // The line always keeps its height, so "Loading messages…" appearing above
   // the reader never pushes the conversation down.
@@ -61,7 +75,7 @@ export function renderLog(logEl, d, app) {
       if (div.firstChild.textContent !== label) div.firstChild.textContent = label;
       wanted.push(div);
     }
-    const el = elementFor(d, vm, app);
+    const el = elementFor(d, vm);
     const continued = prev && !prev.failed && !vm.failed && prev.author?.id === vm.author?.id
       && t - new Date(prev.ts) < GROUP_WINDOW_MS && sameDay(new Date(prev.ts), t);
     el.classList.toggle('continued', Boolean(continued));
@@ -85,7 +99,7 @@ export function renderLog(logEl, d, app) {
   for (const [k, el] of d.els) if (!live.has(el)) d.els.delete(k);
 }
 
-function elementFor(d, vm, app) {
+function elementFor(d, vm) {
   let el = d.els.get(vm.key);
   if (!el && vm.id && vm.client_id) {
     // The acknowledged form of a pending send: keep its element.
@@ -98,15 +112,15 @@ function elementFor(d, vm, app) {
     d.els.set(vm.key, el);
   }
   const editing = vm.id !== null && d.editing === vm.id;
-  const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? app.connState() : ''].join('\u0001');
+  const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : ''].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
-    buildMessage(el, d, vm, app, editing);
+    buildMessage(el, d, vm, editing);
   }
   return el;
 }
 
-function buildMessage(el, d, vm, app, editing) {
+function buildMessage(el, d, vm, editing) {
   clear(el);
   el.dataset.key = vm.key;
   if (vm.id) el.dataset.id = vm.id; else delete el.dataset.id;
@@ -123,29 +137,51 @@ function buildMessage(el, d, vm, app, editing) {
   el.append(head);
 
   if (editing) {
-    el.append(editForm(d, vm, app));
+    el.append(editForm(d, vm));
   } else {
     el.append(h('div', { class: 'msg-body' }, renderBody(vm.body)));
   }
 
   if (vm.pending) {
-    const offline = app.connState() !== 'live';
+    const offline = net.connState() !== 'live';
     el.append(h('p', { class: 'msg-status' },
       h('span', { class: 'spinner', 'aria-hidden': 'true' }),
       offline ? 'Not sent yet. It will go out when the connection is back.' : 'Sending…'));
   } else if (vm.failed) {
     el.append(h('p', { class: 'msg-status msg-status-error' }, `Not sent: ${vm.failed}`),
       h('div', { class: 'msg-actions msg-actions-visible' },
-        h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: () => app.retrySend(vm.entry) }, 'Try again'),
-        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => app.discardSend(vm.entry) }, 'Discard')));
+        h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: () => outbox.retry(vm.entry) }, 'Try again'),
+        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => outbox.discard(vm.entry) }, 'Discard')));
   } else if (vm.mine && vm.id && !editing) {
     el.append(h('div', { class: 'msg-actions' },
-      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Edit message', onclick: () => app.startEdit(d, vm.id) }, 'Edit'),
-      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Delete message', onclick: () => app.deleteMessage(d, vm.id) }, 'Delete')));
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Edit message', onclick: () => messages.startEdit(d, vm.id) }, 'Edit'),
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Delete message', onclick: () => deleteMessage(d, vm.id) }, 'Delete')));
   }
 }
 
-function editForm(d, vm, app) {
+// The message's first button (its menu of actions), once it is drawn again.
+function focusMessage(d, id) {
+  d.els.get(`m${id}`)?.querySelector('button')?.focus();
+}
+
+function cancelEdit(d) {
+  const id = d.editing;
+  messages.cancelEdit(d);
+  focusMessage(d, id);
+}
+
+async function deleteMessage(d, id) {
+  const ok = await confirmDialog({ title: 'Delete message?', message: 'This removes the message for everyone. It can’t be undone.', confirmLabel: 'Delete', danger: true });
+  if (!ok) return;
+  try {
+    await messages.remove(d, id);
+    emit('focus', 'composer');
+  } catch (e) {
+    emit('alert', `Couldn’t delete the message: ${e.message}`);
+  }
+}
+
+function editForm(d, vm) {
   const ta = h('textarea', { class: 'edit-input', 'aria-label': 'Edit message', rows: '2' });
   ta.value = vm.body;
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -153,21 +189,22 @@ function editForm(d, vm, app) {
     const body = ta.value;
     if (!body.trim()) { err.textContent = 'A message can’t be empty. Delete it instead.'; err.hidden = false; return; }
     try {
-      await app.saveEdit(d, vm.id, body);
+      await messages.saveEdit(d, vm.id, body);
+      focusMessage(d, vm.id);
     } catch (e) {
       err.textContent = e.message; err.hidden = false;
     }
   };
   ta.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); save(); }
-    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); app.cancelEdit(d); }
+    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); cancelEdit(d); }
   });
   const form = h('form', { class: 'msg-edit', onsubmit: (e) => { e.preventDefault(); save(); } },
     ta,
     err,
     h('div', { class: 'msg-edit-actions' },
       h('span', { class: 'hint', text: 'Enter to save, Escape to cancel' }),
-      h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => app.cancelEdit(d) }, 'Cancel'),
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => cancelEdit(d) }, 'Cancel'),
       h('button', { type: 'submit', class: 'btn btn-small btn-primary' }, 'Save')));
   queueMicrotask(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); });
   return form;
@@ -185,4 +222,3 @@ export function refreshTimes(logEl) {
   }
 }
 
-export { srOnly };

@@ -1,0 +1,169 @@
+// Which channel is open and which channels I am in: routing (#/c/ID), joining
+// and leaving, the channel list from the server, the names of direct
+// messages, join requests waiting for a moderator, and read markers.
+import {
+  state, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, isMe, clearUnread,
+} from './state.js';
+import * as net from './net.js';
+import * as messages from './messages.js';
+import { authorName, isPendingFlag, isModerator } from './util.js';
+
+// ---------------------------------------------------------------- routing
+
+export function routeChannel() {
+  const m = /^#\/c\/(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+export function go(id, { replace = false } = {}) {
+  const hash = `#/c/${id}`;
+  if (location.hash === hash) { open(id); return; }
+  if (replace) { history.replaceState(null, '', hash); open(id); } else location.hash = hash;
+}
+
+export function onHashChange() {
+  const id = routeChannel();
+  if (!state.me) return;
+  if (id && state.channels.has(id)) open(id);
+  else if (id && net.current() && !net.ready()) state.wantChannel = id;
+}
+
+export function open(id, { keepFocus = false } = {}) {
+  const c = state.channels.get(id);
+  if (!c) { emit('empty'); return; }
+  const prev = state.current;
+  if (prev && prev !== id) emit('leaving', prev);
+  const switching = prev !== id;
+  state.current = id;
+  save('channel', id);
+  const d = channelData(id);
+  emit('current', { id, prev, switching, keepFocus });
+  if (!d.loaded && !d.loading && net.ready()) messages.loadLatest(id);
+  if (switching) loadRequesters(c);
+  emit('opened', { id, keepFocus });
+}
+
+// Marks the open channel read up to its newest message (the view calls this
+// once the reader is at the bottom of the log).
+export function markRead() {
+  const c = state.channels.get(state.current);
+  if (!c || !net.ready()) return;
+  const d = channelData(c.id);
+  const seq = Math.max(c.last_seq || 0, d.order.length ? d.order[d.order.length - 1] : 0);
+  clearUnread(c.id);
+  if (!seq || seq <= (c.read_sent || 0)) return;
+  c.read_sent = seq;
+  net.send({ type: 'read', channel: c.id, seq });
+}
+
+// ---------------------------------------------------------------- joining and leaving
+
+// I joined or opened a channel (a dialog, an approval, an invitation).
+export function add(c, openIt = true) {
+  upsertChannel(c);
+  if (c.kind === 'dm' && !c.display) labelDms();
+  state.pendingJoins.delete(c.id);
+  savePendingJoins();
+  emit('channels');
+  if (openIt) go(c.id);
+}
+
+export function markPending(c) {
+  state.pendingJoins.set(c.id, { id: c.id, name: c.name, kind: c.kind });
+  savePendingJoins();
+  emit('channels');
+}
+
+export async function acceptInvite(c) {
+  const r = await net.request({ type: 'channel.join', channel: c.id });
+  add(r.type === 'channel' && r.channel ? r.channel : { ...c, role: 'member' });
+}
+
+export async function leave(c) {
+  await net.request({ type: 'channel.leave', channel: c.id });
+  left(c.id);
+}
+
+export function left(chId) {
+  state.channels.delete(chId);
+  state.data.delete(chId);
+  emit('channels');
+  if (state.current === chId) {
+    state.current = null;
+    const next = sortedChannels()[0];
+    if (next) go(next.id, { replace: true }); else { emit('empty'); history.replaceState(null, '', location.pathname); }
+  }
+}
+
+// A channel's own fields changed by a request of mine (its event follows).
+export function update(info) {
+  if (!state.channels.has(info.id)) return;
+  upsertChannel(info);
+  emit('channel', info.id);
+}
+
+// ---------------------------------------------------------------- from the server
+
+export async function refresh() {
+  if (!net.ready()) return;
+  let r;
+  try { r = await net.request({ type: 'channel.list' }); } catch { return; }
+  state.listed = new Map((r.channels || []).map((c) => [c.id, c]));
+  let changed = false;
+  for (const c of r.channels || []) {
+    if (c.role) {
+      if (!state.channels.has(c.id)) changed = true;
+      const old = state.channels.get(c.id);
+      // Keep locally counted unread numbers; the list may be older than live events.
+      upsertChannel(old ? { ...c, unread: old.unread, last_seq: Math.max(old.last_seq || 0, c.last_seq || 0) } : c);
+      if (state.pendingJoins.delete(c.id)) { changed = true; savePendingJoins(); }
+    } else if (isPendingFlag(c) && !state.pendingJoins.has(c.id)) {
+      state.pendingJoins.set(c.id, { id: c.id, name: c.name, kind: c.kind });
+      changed = true;
+    }
+  }
+  emit('channels');
+  if (changed && state.wantChannel && state.channels.has(state.wantChannel)) { go(state.wantChannel); state.wantChannel = null; }
+}
+
+// While a join request is pending, look for its approval now and then (the
+// join event covers the live case; this covers approvals missed meanwhile).
+export function refreshWhilePending() {
+  if (state.pendingJoins.size) refresh();
+}
+
+// DM channel objects carry no names; label them with the other people in them.
+const dmLabelAsked = new Set();
+export async function labelDms() {
+  for (const c of state.channels.values()) {
+    if (c.kind !== 'dm' || c.display || dmLabelAsked.has(c.id) || !net.ready()) continue;
+    dmLabelAsked.add(c.id);
+    try {
+      const r = await net.request({ type: 'channel.members', channel: c.id });
+      const others = (r.members || []).filter((m) => !isMe(m));
+      const label = others.map((m) => authorName(m)).join(', ') || authorName(state.me);
+      const cur = state.channels.get(c.id);
+      if (cur) cur.display = label;
+      emit('label', c.id);
+    } catch {
+      dmLabelAsked.delete(c.id);
+    }
+  }
+}
+
+export function setRequesters(id, userIds) {
+  const c = state.channels.get(id);
+  if (!c) return;
+  c.requesters = new Set(userIds);
+  emit('requests', id);
+}
+
+export const requestUserId = (x) => (typeof x.user === 'object' && x.user ? x.user.id : x.user);
+
+export async function loadRequesters(c) {
+  if (!isModerator(c) || c.access !== 'request' || !net.ready()) return;
+  try {
+    const r = await net.request({ type: 'channel.requests', channel: c.id });
+    setRequesters(c.id, (r.requests || []).map(requestUserId));
+  } catch { /* not supported: the button still opens the dialog, which explains */ }
+}

@@ -1,0 +1,118 @@
+// Browse channels: every channel I may see, with a way in for each (open,
+// join, request to join with a note, accept an invitation).
+import { h, clear, nextId } from '../dom.js';
+import { openDialog, alertLine, noteLine } from '../dialog.js';
+import { state, limit } from '../state.js';
+import * as net from '../net.js';
+import * as channels from '../channels.js';
+import { accessLabel, cap, isPendingFlag, isInvited } from '../util.js';
+import { errText, countLabel } from './common.js';
+
+const actionButton = (text, label, cls, onclick) =>
+  h('button', { type: 'button', class: `btn ${cls} btn-small`, 'aria-label': label, onclick }, text);
+
+// "Request to join" opens a short form for an optional note to the moderators.
+function requestButton(c, li, join) {
+  const btn = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'aria-label': `Request to join ${c.name}`, 'aria-expanded': 'false' }, 'Request to join');
+  btn.addEventListener('click', () => {
+    btn.hidden = true;
+    const ta = h('textarea', { class: 'input', rows: '2', maxlength: String(limit('max_note')) });
+    const id = nextId('note');
+    ta.id = id;
+    const form = h('form', { class: 'request-form', onsubmit: (e) => { e.preventDefault(); join(c, ta.value.trim()); } },
+      h('div', { class: 'field' }, h('label', { for: id }, `Note to the moderators of ${c.name} (optional)`), ta,
+        h('p', { class: 'hint' }, 'Say a little about who you are and why you’d like to join.')),
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => { form.remove(); btn.hidden = false; btn.focus(); } }, 'Cancel'),
+        h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, 'Send request')));
+    li.append(form);
+    ta.focus();
+  });
+  return btn;
+}
+
+// One channel and what I can do about it; ui: {dlg, join}.
+function row(c, ui) {
+  const actions = h('div', { class: 'browse-actions' });
+  const li = h('li', { class: 'browse-item' },
+    h('div', { class: 'browse-info' },
+      h('h3', { class: 'browse-name' }, h('span', { 'aria-hidden': 'true' }, '#'), c.name),
+      h('p', { class: 'browse-meta' }, [cap(c.kind), accessLabel(c.access), countLabel(c.member_count)].filter(Boolean).join(' · ')),
+      c.topic ? h('p', { class: 'browse-topic' }, c.topic) : null),
+    actions);
+  const pending = state.pendingJoins.has(c.id) || isPendingFlag(c);
+  if (c.role || state.channels.has(c.id)) {
+    actions.append(actionButton('Open', `Open ${c.name}`, 'btn-secondary', () => { ui.dlg.close(); channels.go(c.id); }));
+  } else if (pending) {
+    actions.append(h('span', { class: 'tag' }, 'Request pending'));
+  } else if (isInvited(c)) {
+    actions.append(actionButton('Accept invitation', `Accept invitation to ${c.name}`, 'btn-primary', () => ui.join(c)));
+  } else if (c.access === 'open') {
+    actions.append(actionButton('Join', `Join ${c.name}`, 'btn-primary', () => ui.join(c)));
+  } else if (c.access === 'request') {
+    actions.append(requestButton(c, li, ui.join));
+  } else {
+    actions.append(h('span', { class: 'tag' }, 'Invite only'));
+  }
+  return li;
+}
+
+function renderList(list, channelsShown, q, ui) {
+  clear(list);
+  const shown = channelsShown
+    .filter((c) => c.kind !== 'dm')
+    .filter((c) => !q || c.name.toLowerCase().includes(q) || (c.topic || '').toLowerCase().includes(q))
+    .sort((a, b) => Number(Boolean(a.role)) - Number(Boolean(b.role)) || a.name.localeCompare(b.name));
+  if (!shown.length) {
+    list.append(h('li', { class: 'browse-empty' }, q ? 'No channels match.' : 'There are no other channels yet. Create one!'));
+    return;
+  }
+  for (const c of shown) list.append(row(c, ui));
+}
+
+export async function browseChannels() {
+  const alert = alertLine();
+  const note = noteLine();
+  const list = h('ul', { class: 'browse-list', 'aria-label': 'Channels you can join' });
+  const filterId = nextId('filter');
+  const filter = h('input', { type: 'search', class: 'input', autocomplete: 'off', id: filterId });
+  let all = [];
+  const dlg = openDialog({
+    title: 'Browse channels',
+    className: 'dialog-wide',
+    content: [h('div', { class: 'field' }, h('label', { for: filterId }, 'Filter channels'), filter), alert, note, list],
+  });
+  const render = () => renderList(list, all, filter.value.trim().toLowerCase(), ui);
+  const ui = {
+    dlg,
+    async join(c, noteText) {
+      alert.show('');
+      try {
+        const msg = { type: 'channel.join', channel: c.id };
+        if (noteText) msg.note = noteText;
+        const r = await net.request(msg);
+        if (r.type === 'pending') {
+          channels.markPending(c);
+          note.show(`Request sent to the moderators of ${c.name}. You’ll see the channel here once they approve it.`);
+          render();
+          return;
+        }
+        dlg.close();
+        channels.add(r.type === 'channel' && r.channel ? r.channel : { ...c, role: 'member' });
+      } catch (e) {
+        alert.show(`Couldn’t join ${c.name}: ${errText(e)}`);
+      }
+    },
+  };
+  filter.addEventListener('input', render);
+  note.show('Loading channels…');
+  try {
+    const r = await net.request({ type: 'channel.list' });
+    all = r.channels || [];
+    note.show('');
+    render();
+  } catch (e) {
+    note.show('');
+    alert.show(`Couldn’t load channels: ${errText(e)}`);
+  }
+}

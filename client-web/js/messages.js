@@ -1,0 +1,116 @@
+// A channel's messages from the server: the latest page, older pages as the
+// reader scrolls up, the holes a resume could not replay (gap frames), and
+// my own edits and deletions.
+import { state, emit, limit, channelData, putMessage, removeMessage } from './state.js';
+import * as net from './net.js';
+import * as channels from './channels.js';
+
+const PAGE = 50;
+
+export async function loadLatest(id) {
+  const d = channelData(id);
+  d.loading = true;
+  emit('messages', { id });
+  let r;
+  try {
+    r = await net.request({ type: 'history', channel: id, limit: PAGE });
+  } catch (e) {
+    d.loading = false;
+    emit('messages', { id });
+    if (id === state.current && e.code !== 'offline') emit('alert', `Couldn’t load messages: ${e.message}`);
+    return;
+  }
+  d.loading = false;
+  d.loaded = true;
+  for (const m of r.messages || []) putMessage(d, m);
+  d.moreOlder = Boolean(r.more);
+  emit('messages', { id, latest: true });
+}
+
+// The page before the oldest message shown; `older` names that message, so
+// the view keeps it where the reader saw it.
+export async function loadOlder(id) {
+  const d = channelData(id);
+  if (d.loadingOlder || !d.loaded || !d.moreOlder || !d.order.length) return;
+  d.loadingOlder = true;
+  const oldest = d.order[0];
+  emit('messages', { id });
+  let r;
+  try {
+    r = await net.request({ type: 'history', channel: id, before: oldest, limit: PAGE });
+  } catch {
+    d.loadingOlder = false;
+    emit('messages', { id });
+    return;
+  }
+  for (const m of r.messages || []) putMessage(d, m);
+  d.moreOlder = Boolean(r.more);
+  d.loadingOlder = false;
+  emit('messages', { id, older: oldest });
+}
+
+// The server could not replay everything a channel missed: it says so with a
+// gap frame before the replay. Once synced, page forward through history
+// from the newest message seen before the gap; if the hole is too big, start
+// the channel over from its latest page.
+export function gap(f) {
+  const d = state.data.get(f.channel);
+  if (!d || !d.loaded) return;
+  const since = typeof f.since === 'number' ? f.since : state.helloSince;
+  let after = 0;
+  for (const id of d.order) if (id <= since) after = id;
+  d.gap = { after, from: f.from };
+}
+
+export async function fillGaps() {
+  for (const d of state.data.values()) {
+    if (!d.gap) continue;
+    const { from } = d.gap;
+    let { after } = d.gap;
+    d.gap = null;
+    let done = false;
+    for (let pages = 0; after && pages < 10 && !done; pages++) {
+      let r;
+      try {
+        r = await net.request({ type: 'history', channel: d.id, after, limit: limit('history_max') });
+      } catch { return; }
+      const ms = r.messages || [];
+      for (const m of ms) putMessage(d, m);
+      if (!ms.length || !r.more || (from && ms[ms.length - 1].id >= from)) done = true;
+      else after = ms[ms.length - 1].id;
+    }
+    if (!done) {
+      state.data.delete(d.id);
+      if (d.id === state.current) channels.open(d.id, { keepFocus: true });
+    } else {
+      emit('messages', { id: d.id, filled: true });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- my edits and deletions
+
+export function startEdit(d, id) {
+  d.editing = id;
+  emit('messages', { id: d.id });
+}
+
+export function cancelEdit(d) {
+  d.editing = null;
+  emit('messages', { id: d.id });
+}
+
+export async function saveEdit(d, id, body) {
+  const max = limit('max_body');
+  if ([...body].length > max) throw new Error(`Messages can be at most ${max} characters.`);
+  await net.request({ type: 'edit', channel: d.id, id, body });
+  const m = d.msgs.get(id);
+  if (m) d.msgs.set(id, { ...m, body, edited: m.edited || new Date().toISOString() });
+  d.editing = null;
+  emit('messages', { id: d.id });
+}
+
+export async function remove(d, id) {
+  await net.request({ type: 'delete', channel: d.id, id });
+  removeMessage(d.id, id);
+}
