@@ -16,6 +16,7 @@ static void add_limits(struct weft_server *s, cJSON *w)
 	cJSON_AddNumberToObject(lim, "max_topic", WEFT_TOPIC_MAX);
 	cJSON_AddNumberToObject(lim, "max_note", WEFT_NOTE_MAX);
 	cJSON_AddNumberToObject(lim, "min_password", WEFT_PASSWORD_MIN);
+	cJSON_AddNumberToObject(lim, "max_username", WEFT_USERNAME_MAX);
 	cJSON_AddNumberToObject(lim, "max_display", WEFT_DISPLAY_MAX);
 	cJSON_AddNumberToObject(lim, "max_profile", WEFT_PROFILE_MAX);
 	cJSON_AddNumberToObject(lim, "max_dm_members", WEFT_DM_MAX_OTHERS);

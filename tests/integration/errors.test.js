@@ -255,7 +255,7 @@ test('flooding far past the limit closes the socket with 1008', async () => {
 test('welcome.limits announces each limit the server enforces', async () => {
   const L = c.welcome.limits;
   for (const key of ['max_body', 'max_frame', 'max_name', 'history_max', 'rate', 'burst', 'max_topic',
-    'max_note', 'min_password', 'max_display', 'max_profile', 'max_dm_members', 'max_query']) {
+    'max_note', 'min_password', 'max_username', 'max_display', 'max_profile', 'max_dm_members', 'max_query']) {
     assert.ok(Number.isInteger(L[key]) && L[key] > 0, `limits.${key}: ${JSON.stringify(L)}`);
   }
   const refused = async (frame, what) => {
