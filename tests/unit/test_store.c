@@ -1,5 +1,5 @@
-/* Unit tests for store.c on a real SQLite database in a temporary
- * directory: migrations, users, the writer thread and its jobs (group
+/* Unit tests for the store (server/store/) on a real SQLite database in
+ * a temporary directory: migrations, users, the writer thread and its jobs (group
  * commit, idempotent sends, edit, delete, membership, sessions), the
  * bounded reads (history paging, replay floor, channel events, unread,
  * members, load) and the online backup. */
@@ -1035,8 +1035,8 @@ static void test_group_commit(void **state)
 		weft_message_clear(&page[i]);
 }
 
-/* The WAL buffer of the "weft" VFS: whatever a completed job committed is
- * in the file for any other connection (here one on the default VFS, as
+/* The WAL buffer of the "walbuf" VFS (wal.c): whatever a completed job
+ * committed is in the file for any other connection (here one on the default VFS, as
  * another process would open it), also for a batch larger than the buffer
  * (4 MiB), and the buffered writes land where SQLite meant them. */
 static void test_wal_buffer_visible(void **state)
@@ -1585,8 +1585,8 @@ static void test_load(void **state)
 	}
 }
 
-/* store.c add_member: "A new member starts with nothing unread." Someone
- * joining a channel with history must not see all of it as unread. */
+/* jobs_channel.c add_member: "A new member starts with nothing unread."
+ * Someone joining a channel with history must not see all of it as unread. */
 static void test_new_member_nothing_unread(void **state)
 {
 	struct fx *f = *state;

@@ -1,0 +1,144 @@
+/* Account jobs: users, passwords, sign-up links, sessions. Writer thread
+ * only. */
+#include "store_int.h"
+
+static int revoke_user_sessions(struct weft_store *st, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_USER_SESSIONS_REVOKE];
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, weft_now_ms());
+	return exec_stmt(s);
+}
+
+int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	const struct weft_profile *p = &j->profile;
+	sqlite3_stmt *s = st->w[W_USER_INSERT];
+	sqlite3_bind_text(s, 1, p->user.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->user.display, -1, SQLITE_STATIC);
+	if (j->text)
+		sqlite3_bind_text(s, 3, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, p->admin);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_text(s, 6, p->jurisdiction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, p->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, p->title, -1, SQLITE_STATIC);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	j->id = j->profile.user.id = j->target = sqlite3_last_insert_rowid(st->wdb);
+	/* With a link: the person sets their own password through it. */
+	return j->expires_ms ? run_signup_create(st, j, now) : WEFT_OK;
+}
+
+int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_USER_ACTIVE];
+	sqlite3_bind_int(s, 1, j->flag);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	return j->flag ? WEFT_OK : revoke_user_sessions(st, j->target);
+}
+
+int run_user_password(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_USER_PASSWORD];
+	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0)
+		return WEFT_ENOTFOUND;
+	return revoke_user_sessions(st, j->target);
+}
+
+int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	if (!user_active(st, j->target))
+		return WEFT_ENOTFOUND;
+	sqlite3_stmt *s = st->w[W_SIGNUP_INSERT];
+	sqlite3_bind_blob(s, 1, j->token_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, j->target);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, j->expires_ms);
+	int rc = exec_stmt(s);
+	if (rc || !j->flag)
+		return rc;
+	/* A reset: the old password and every session stop working now. */
+	s = st->w[W_USER_PASSWORD];
+	sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 2, j->target);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	return revoke_user_sessions(st, j->target);
+}
+
+int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_SIGNUP_TAKE];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_blob(s, 2, j->token_hash, 32, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	j->target = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	if (step == SQLITE_ROW)
+		step = sqlite3_step(s); /* finish the statement so the update applies */
+	done_stmt(s);
+	if (!j->target)
+		return WEFT_EAUTH;
+	if (!user_active(st, j->target))
+		return WEFT_EAUTH;
+	s = st->w[W_USER_PASSWORD];
+	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, j->target);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	s = st->w[W_SESSION_INSERT];
+	sqlite3_bind_int64(s, 1, j->target);
+	sqlite3_bind_blob(s, 2, j->token_hash2, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, j->expires_ms);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	j->id = sqlite3_last_insert_rowid(st->wdb);
+	return WEFT_OK;
+}
+
+int run_session(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s;
+	switch (j->kind) {
+	case WEFT_JOB_SESSION_CREATE:
+		s = st->w[W_SESSION_INSERT];
+		sqlite3_bind_int64(s, 1, j->target);
+		sqlite3_bind_blob(s, 2, j->token_hash, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_int64(s, 4, now);
+		sqlite3_bind_int64(s, 5, j->expires_ms);
+		if (j->text)
+			sqlite3_bind_text(s, 6, j->text, -1, SQLITE_STATIC);
+		if (exec_stmt(s))
+			return WEFT_EIO;
+		j->id = sqlite3_last_insert_rowid(st->wdb);
+		return WEFT_OK;
+	case WEFT_JOB_SESSION_TOUCH:
+		s = st->w[W_SESSION_TOUCH];
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, j->target);
+		return exec_stmt(s);
+	case WEFT_JOB_SESSION_REVOKE:
+		s = st->w[W_SESSION_REVOKE];
+		sqlite3_bind_int64(s, 1, j->target);
+		sqlite3_bind_int64(s, 2, now);
+		return exec_stmt(s);
+	default:
+		return WEFT_EINVAL;
+	}
+}

@@ -1,0 +1,390 @@
+/* The read-only connection's queries: every one indexed and bounded.
+ * Service thread only (the connection and its statements are its own);
+ * WAL lets them run beside the writer. */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int weft_store_session_get(struct weft_store *st, const unsigned char hash[32],
+			   int64_t now_ms, int64_t idle_ms, struct weft_session *out)
+{
+	sqlite3_stmt *s = st->r[R_SESSION];
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	int rc = WEFT_EAUTH;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		struct weft_session ses = { 0 };
+		ses.id = sqlite3_column_int64(s, 0);
+		ses.user_id = ses.user.id = sqlite3_column_int64(s, 1);
+		ses.expires_ms = sqlite3_column_int64(s, 2);
+		ses.last_used_ms = sqlite3_column_int64(s, 3);
+		ses.admin = sqlite3_column_int(s, 4) != 0;
+		copy_text(ses.user.name, sizeof ses.user.name, s, 5);
+		copy_text(ses.user.display, sizeof ses.user.display, s, 6);
+		if (now_ms < ses.expires_ms && now_ms - ses.last_used_ms < idle_ms) {
+			*out = ses;
+			rc = WEFT_OK;
+		}
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft_user_auth *out)
+{
+	sqlite3_stmt *s = st->r[R_USER_BY_NAME];
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	int rc = WEFT_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		out->user.id = sqlite3_column_int64(s, 0);
+		copy_text(out->user.name, sizeof out->user.name, s, 1);
+		copy_text(out->user.display, sizeof out->user.display, s, 2);
+		out->admin = sqlite3_column_int(s, 3) != 0;
+		out->active = sqlite3_column_int(s, 4) != 0;
+		copy_text(out->pw_hash, sizeof out->pw_hash, s, 5);
+		rc = WEFT_OK;
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_message *out)
+{
+	sqlite3_stmt *s = st->r[R_MESSAGE];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? read_message(s, 0, out) : WEFT_ENOTFOUND;
+	done_stmt(s);
+	return rc;
+}
+
+static bool exists(sqlite3_stmt *s, int64_t channel, int64_t bound)
+{
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, bound);
+	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	done_stmt(s);
+	return yes;
+}
+
+int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
+		       int limit, struct weft_message *out, int *n, bool *more)
+{
+	sqlite3_stmt *s;
+	bool ascending = after >= 0;
+	if (ascending) {
+		s = st->r[R_HIST_AFTER];
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int64(s, 2, after);
+		sqlite3_bind_int64(s, 3, before);
+		sqlite3_bind_int(s, 4, limit);
+	} else if (before > 0) {
+		s = st->r[R_HIST_BEFORE];
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int(s, 3, limit);
+	} else {
+		s = st->r[R_HIST_LATEST];
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int(s, 2, limit);
+	}
+	int count = 0, rc = WEFT_OK, step;
+	while (count < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = read_message(s, 0, &out[count])))
+			break;
+		count++;
+	}
+	done_stmt(s);
+	if (rc) {
+		for (int i = 0; i < count; i++)
+			weft_message_clear(&out[i]);
+		return rc;
+	}
+	if (!ascending) {
+		/* Fetched newest first; the page goes out oldest first. */
+		for (int i = 0, k = count - 1; i < k; i++, k--) {
+			struct weft_message t = out[i];
+			out[i] = out[k];
+			out[k] = t;
+		}
+	}
+	/* `more` looks past the far end of the page in the direction of travel. */
+	if (count == 0)
+		*more = false;
+	else if (ascending)
+		*more = exists(st->r[R_HIST_MORE_AFTER], channel, out[count - 1].id) &&
+			(before == 0 || out[count - 1].id < before - 1);
+	else
+		*more = exists(st->r[R_HIST_MORE_BEFORE], channel, out[0].id);
+	if (ascending && *more && before) {
+		/* Still more within the window only if a message lies between. */
+		sqlite3_stmt *q = st->r[R_HIST_AFTER];
+		sqlite3_bind_int64(q, 1, channel);
+		sqlite3_bind_int64(q, 2, out[count - 1].id);
+		sqlite3_bind_int64(q, 3, before);
+		sqlite3_bind_int(q, 4, 1);
+		*more = sqlite3_step(q) == SQLITE_ROW;
+		done_stmt(q);
+	}
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t after,
+			      int64_t upto, int limit, struct weft_event *out, int *n)
+{
+	sqlite3_stmt *s = st->r[R_CHANNEL_EVENTS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, upto);
+	sqlite3_bind_int(s, 4, limit);
+	int count = 0, rc = WEFT_OK;
+	while (count < limit && sqlite3_step(s) == SQLITE_ROW) {
+		if ((rc = read_event(s, &out[count])))
+			break;
+		count++;
+	}
+	done_stmt(s);
+	if (rc) {
+		for (int i = 0; i < count; i++)
+			weft_event_clear(&out[i]);
+		return rc;
+	}
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
+			    int64_t *floor_out)
+{
+	sqlite3_stmt *s = st->r[R_FLOOR];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int(s, 3, max);
+	/* The row at offset max (newest first) is the newest one that will not
+	 * be replayed: it is the floor. */
+	*floor_out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
+		      int *out)
+{
+	sqlite3_stmt *s = st->r[R_UNREAD];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, cap);
+	sqlite3_bind_int64(s, 4, reader);
+	*out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_members(struct weft_store *st, int64_t channel, struct weft_member_row *out,
+		       int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_MEMBERS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW) {
+		struct weft_member_row *m = &out[count++];
+		memset(m, 0, sizeof *m);
+		m->user.id = sqlite3_column_int64(s, 0);
+		copy_text(m->user.name, sizeof m->user.name, s, 1);
+		copy_text(m->user.display, sizeof m->user.display, s, 2);
+		m->role = sqlite3_column_int(s, 3);
+	}
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int64_t weft_store_last_seq(struct weft_store *st)
+{
+	sqlite3_stmt *s = st->r[R_LAST_SEQ];
+	int64_t seq = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done_stmt(s);
+	return seq;
+}
+
+int weft_store_load(struct weft_store *st,
+		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
+		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,
+				      int64_t joined_seq),
+		    void *arg)
+{
+	sqlite3_stmt *s = st->r[R_LOAD_CHANNELS];
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct weft_channel_info c;
+		read_channel(s, 0, &c);
+		on_channel(arg, &c, sqlite3_column_int64(s, 8));
+	}
+	done_stmt(s);
+	s = st->r[R_LOAD_MEMBERS];
+	while (sqlite3_step(s) == SQLITE_ROW)
+		on_member(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			  sqlite3_column_int(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4));
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+static void read_profile(sqlite3_stmt *s, struct weft_profile *p)
+{
+	memset(p, 0, sizeof *p);
+	p->user.id = sqlite3_column_int64(s, 0);
+	copy_text(p->user.name, sizeof p->user.name, s, 1);
+	copy_text(p->user.display, sizeof p->user.display, s, 2);
+	copy_text(p->jurisdiction, sizeof p->jurisdiction, s, 3);
+	copy_text(p->region, sizeof p->region, s, 4);
+	copy_text(p->title, sizeof p->title, s, 5);
+	p->admin = sqlite3_column_int(s, 6) != 0;
+	p->active = sqlite3_column_int(s, 7) != 0;
+	p->has_password = sqlite3_column_int(s, 8) != 0;
+}
+
+int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *out)
+{
+	sqlite3_stmt *s = st->r[R_USER_GET];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = WEFT_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_profile(s, out);
+		rc = WEFT_OK;
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_user_find(struct weft_store *st, const char *q, bool include_inactive,
+			 struct weft_profile *out, int max, int *n)
+{
+	/* %q% with LIKE's wildcards in q escaped, so they match themselves. */
+	char pattern[256];
+	size_t o = 0;
+	pattern[o++] = '%';
+	for (const char *p = q; *p && o < sizeof pattern - 3; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			pattern[o++] = '\\';
+		pattern[o++] = *p;
+	}
+	pattern[o++] = '%';
+	pattern[o] = '\0';
+	sqlite3_stmt *s = st->r[R_USER_FIND];
+	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, max);
+	sqlite3_bind_int(s, 3, include_inactive);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW)
+		read_profile(s, &out[count++]);
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+/* Calls cb with the first column of every row of s bound to since_ms. */
+static int each_id_since(sqlite3_stmt *s, int64_t since_ms, void (*cb)(void *arg, int64_t id), void *arg)
+{
+	sqlite3_bind_int64(s, 1, since_ms);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(s, 0));
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
+				 void (*cb)(void *arg, int64_t user), void *arg)
+{
+	return each_id_since(st->r[R_DEACTIVATED], since_ms, cb, arg);
+}
+
+static void read_request(sqlite3_stmt *s, struct weft_request_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->user.id = sqlite3_column_int64(s, 0);
+	copy_text(r->user.name, sizeof r->user.name, s, 1);
+	copy_text(r->user.display, sizeof r->user.display, s, 2);
+	copy_text(r->note, sizeof r->note, s, 3);
+	r->ts_ms = sqlite3_column_int64(s, 4);
+	r->state = sqlite3_column_int(s, 5);
+	r->decided_ms = sqlite3_column_int64(s, 6);
+}
+
+int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
+			   struct weft_request_row *out)
+{
+	sqlite3_stmt *s = st->r[R_REQ_GET];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, user);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_request(s, out);
+	} else {
+		memset(out, 0, sizeof *out);
+		out->state = WEFT_REQ_NONE;
+	}
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
+			int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_REQS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW)
+		read_request(s, &out[count++]);
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_request_count(struct weft_store *st, int64_t channel, int *n)
+{
+	sqlite3_stmt *s = st->r[R_REQ_COUNT];
+	sqlite3_bind_int64(s, 1, channel);
+	*n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	done_stmt(s);
+	return WEFT_OK;
+}
+
+bool weft_store_invited(struct weft_store *st, int64_t channel, int64_t user)
+{
+	return row_exists2(st->r[R_INVITED], channel, user);
+}
+
+int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels, int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_INVITES_OF];
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int(s, 2, max);
+	int count = 0;
+	while (count < max && sqlite3_step(s) == SQLITE_ROW)
+		channels[count++] = sqlite3_column_int64(s, 0);
+	done_stmt(s);
+	*n = count;
+	return WEFT_OK;
+}
+
+int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
+			  int64_t *user_out)
+{
+	sqlite3_stmt *s = st->r[R_SIGNUP];
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	int rc = WEFT_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*user_out = sqlite3_column_int64(s, 0);
+		rc = WEFT_OK;
+	}
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
+			     void (*cb)(void *arg, int64_t session), void *arg)
+{
+	return each_id_since(st->r[R_REVOKED], since_ms, cb, arg);
+}
