@@ -37,11 +37,9 @@ int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int(s, 1, j->flag);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, j->target);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
 	return j->flag ? WEFT_OK : revoke_user_sessions(st, j->target);
 }
 
@@ -50,11 +48,9 @@ int run_user_password(struct weft_store *st, struct weft_job *j)
 	sqlite3_stmt *s = st->w[W_USER_PASSWORD];
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, j->target);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
 	return revoke_user_sessions(st, j->target);
 }
 

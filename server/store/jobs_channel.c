@@ -33,21 +33,17 @@ static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, user);
 	sqlite3_bind_int(s, 3, role);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
-		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ECONFLICT;
+		return rc == WEFT_ENOTFOUND ? WEFT_ECONFLICT : rc; /* no row: already a member */
 	int64_t seq;
-	if ((rc = insert_event(st, channel, WEFT_EV_JOIN, now, j->user, user, role, &seq)))
+	if ((rc = add_event(st, j, channel, WEFT_EV_JOIN, now, user, role, &seq)))
 		return rc;
 	s = st->w[W_MEMBER_JOINED];
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_int64(s, 2, channel);
 	sqlite3_bind_int64(s, 3, user);
-	if ((rc = exec_stmt(s)))
-		return rc;
-	return push_event(st, j, seq);
+	return exec_stmt(s);
 }
 
 int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -136,11 +132,9 @@ int run_request_decide(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 3, j->user);
 	sqlite3_bind_int64(s, 4, j->channel);
 	sqlite3_bind_int64(s, 5, j->target);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
 	if (!j->flag)
 		return WEFT_OK;
 	rc = add_member(st, j, j->channel, j->target, WEFT_ROLE_MEMBER, now);
@@ -166,10 +160,7 @@ int run_uninvite(struct weft_store *st, struct weft_job *j)
 	sqlite3_stmt *s = st->w[W_INVITE_DELETE];
 	sqlite3_bind_int64(s, 1, j->channel);
 	sqlite3_bind_int64(s, 2, j->target);
-	int rc = exec_stmt(s);
-	if (!rc && sqlite3_changes(st->wdb) == 0)
-		rc = WEFT_ENOTFOUND;
-	return rc;
+	return exec_changed(st, s);
 }
 
 int run_role(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -178,15 +169,10 @@ int run_role(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int(s, 1, j->role);
 	sqlite3_bind_int64(s, 2, j->channel);
 	sqlite3_bind_int64(s, 3, j->target);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
-	int64_t seq;
-	if ((rc = insert_event(st, j->channel, WEFT_EV_ROLE, now, j->user, j->target, j->role, &seq)))
-		return rc;
-	return push_event(st, j, seq);
+	return add_event(st, j, j->channel, WEFT_EV_ROLE, now, j->target, j->role, NULL);
 }
 
 int run_channel_update(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -201,17 +187,12 @@ int run_channel_update(struct weft_store *st, struct weft_job *j, int64_t now)
 	if (j->archived >= 0)
 		sqlite3_bind_int(s, 4, j->archived);
 	sqlite3_bind_int64(s, 5, j->channel);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
 		return rc; /* WEFT_ECONFLICT: the new name is taken */
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
 	if ((rc = load_channel(st, j->channel, &j->chan)))
 		return rc;
-	int64_t seq;
-	if ((rc = insert_event(st, j->channel, WEFT_EV_CHANNEL, now, j->user, 0, 0, &seq)))
-		return rc;
-	return push_event(st, j, seq);
+	return add_event(st, j, j->channel, WEFT_EV_CHANNEL, now, 0, 0, NULL);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -285,13 +266,8 @@ int run_leave(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_stmt *s = st->w[W_MEMBER_DELETE];
 	sqlite3_bind_int64(s, 1, j->channel);
 	sqlite3_bind_int64(s, 2, j->target);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
-	int64_t seq;
-	if ((rc = insert_event(st, j->channel, WEFT_EV_LEAVE, now, j->user, j->target, 0, &seq)))
-		return rc;
-	return push_event(st, j, seq);
+	return add_event(st, j, j->channel, WEFT_EV_LEAVE, now, j->target, 0, NULL);
 }

@@ -157,18 +157,13 @@ int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, i++, now);
 	sqlite3_bind_int64(s, i++, j->target);
 	sqlite3_bind_int64(s, i++, j->channel);
-	int rc = exec_stmt(s);
+	int rc = exec_changed(st, s);
 	if (rc)
-		return rc;
-	if (sqlite3_changes(st->wdb) == 0)
-		return WEFT_ENOTFOUND;
-	int64_t seq;
-	if ((rc = insert_event(st, j->channel, del ? WEFT_EV_DELETE : WEFT_EV_EDIT, now, j->user,
-			       j->target, 0, &seq)))
 		return rc;
 	if (del)
 		st->scrub_pending = true;
-	return push_event(st, j, seq);
+	int kind = del ? WEFT_EV_DELETE : WEFT_EV_EDIT;
+	return add_event(st, j, j->channel, kind, now, j->target, 0, NULL);
 }
 
 int run_read_mark(struct weft_store *st, struct weft_job *j)

@@ -175,10 +175,18 @@ void *writer_main(void *arg);
 
 /* Helpers of the job bodies, writer thread only, inside the batch's
  * transaction. */
-int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
-		 int64_t actor, int64_t ref, int role, int64_t *seq);
+
+/* Logs an event of kind in channel by the job's user (ref, role: 0 for
+ * none) and records it in the job (ev, then more), as fan-out will send
+ * it; *seq_out (may be NULL) is its seq. */
+int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,
+	      int64_t ref, int role, int64_t *seq_out);
+/* The event of seq, as EVENT_SELECT reads it, into ev. */
 int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
-int push_event(struct weft_store *st, struct weft_job *j, int64_t seq);
+/* Runs s (a write of the write connection, no rows expected):
+ * WEFT_ENOTFOUND when it changed no row (what it updates or deletes is
+ * not there). */
+int exec_changed(struct weft_store *st, sqlite3_stmt *s);
 bool user_active(struct weft_store *st, int64_t user);
 
 /* ---- Job bodies (jobs_*.c), writer thread only. Each runs inside the

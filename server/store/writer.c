@@ -12,7 +12,7 @@
 
 /* ---- What the job bodies share. */
 
-int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
+static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
 			int64_t actor, int64_t ref, int role, int64_t *seq)
 {
 	sqlite3_stmt *s = st->w[W_EVENT_INSERT];
@@ -40,7 +40,7 @@ int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
 }
 
 /* Records a committed event of the job: the first in ev, later ones in more. */
-int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
+static int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
 {
 	if (!j->seq) {
 		j->seq = seq;
@@ -56,6 +56,24 @@ int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
 	return rc;
 }
 
+int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,
+	      int64_t ref, int role, int64_t *seq_out)
+{
+	int64_t seq;
+	int rc = insert_event(st, channel, kind, now, j->user, ref, role, &seq);
+	if (!rc && !(rc = push_event(st, j, seq)) && seq_out)
+		*seq_out = seq;
+	return rc;
+}
+
+int exec_changed(struct weft_store *st, sqlite3_stmt *s)
+{
+	int rc = exec_stmt(s);
+	if (!rc && sqlite3_changes(st->wdb) == 0)
+		rc = WEFT_ENOTFOUND;
+	return rc;
+}
+
 bool user_active(struct weft_store *st, int64_t user)
 {
 	sqlite3_stmt *s = st->w[W_USER_ACTIVE_OK];
@@ -64,7 +82,6 @@ bool user_active(struct weft_store *st, int64_t user)
 	done_stmt(s);
 	return yes;
 }
-
 
 /* ---- Batches. */
 
