@@ -151,7 +151,8 @@ struct weft_hub_channel *weft_cmd_channel_may(struct weft_conn *c, const struct 
 					      const char *denied);
 /* A new job of kind about channel ch and target (NULL on allocation failure). */
 struct weft_job *weft_cmd_job(int kind, const struct weft_hub_channel *ch, int64_t target);
-/* The channel object as user sees it (role, unread, pending, invited). */
+/* The channel object as user sees it (role, unread, pending, invited);
+ * NULL when a read or an allocation failed. */
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user);
 /* Queues job for c (taking ownership) with cmd's req; answers unavailable on failure. */
 void weft_cmd_submit(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_job *job,

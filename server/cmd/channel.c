@@ -13,6 +13,20 @@
 
 static void filed_done(struct weft_server *s, struct weft_job *job);
 
+/* The "channel" reply to req: ch as c's user sees it. NULL once req was
+ * answered with an error instead (a read failed). */
+static cJSON *channel_reply(struct weft_conn *c, const char *req, struct weft_hub_channel *ch)
+{
+	cJSON *o = weft_cmd_channel_json(c->srv, ch, c->ses.user_id);
+	if (!o) {
+		weft_conn_error(c, req, WEFT_EIO, "the channel is unavailable");
+		return NULL;
+	}
+	cJSON *r = weft_proto_reply("channel", req);
+	cJSON_AddItemToObject(r, "channel", o);
+	return r;
+}
+
 /* ---- channels */
 
 static void created_done(struct weft_server *s, struct weft_job *job)
@@ -31,9 +45,9 @@ static void created_done(struct weft_server *s, struct weft_job *job)
 		weft_conn_error(c, job->req, WEFT_EIO, "channel vanished");
 		return;
 	}
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(c->srv, ch, c->ses.user_id));
-	weft_conn_send(c, r);
+	cJSON *r = channel_reply(c, job->req, ch);
+	if (r)
+		weft_conn_send(c, r);
 }
 
 static void on_create(struct weft_conn *c, struct weft_cmd *cmd)
@@ -54,19 +68,26 @@ static void on_list(struct weft_conn *c, struct weft_cmd *cmd)
 	struct weft_server *s = c->srv;
 	cJSON *r = weft_proto_reply("channels", cmd->req);
 	cJSON *arr = cJSON_AddArrayToObject(r, "channels");
-	for (int64_t id = 1; id < s->hub.nchannels_slots; id++) {
+	/* ok: every read so far succeeded (adding NULL, a failed one, is false). */
+	bool ok = true;
+	for (int64_t id = 1; ok && id < s->hub.nchannels_slots; id++) {
 		struct weft_hub_channel *ch = s->hub.channels[id];
 		if (ch && weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_LIST))
-			cJSON_AddItemToArray(arr, weft_cmd_channel_json(s, ch, c->ses.user_id));
+			ok = cJSON_AddItemToArray(arr, weft_cmd_channel_json(s, ch, c->ses.user_id));
 	}
 	/* Invite-only channels the user was invited to, which the loop skips. */
 	int64_t invites[256];
 	int n = 0;
-	weft_store_invites_of(s->store, c->ses.user_id, invites, 256, &n);
-	for (int i = 0; i < n; i++) {
+	ok = ok && !weft_store_invites_of(s->store, c->ses.user_id, invites, 256, &n);
+	for (int i = 0; ok && i < n; i++) {
 		struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, invites[i]);
 		if (ch && ch->info.access == WEFT_ACCESS_INVITE && !weft_hub_member(ch, c->ses.user_id))
-			cJSON_AddItemToArray(arr, weft_cmd_channel_json(s, ch, c->ses.user_id));
+			ok = cJSON_AddItemToArray(arr, weft_cmd_channel_json(s, ch, c->ses.user_id));
+	}
+	if (!ok) {
+		cJSON_Delete(r);
+		weft_conn_error(c, cmd->req, WEFT_EIO, "the channel list is unavailable");
+		return;
 	}
 	weft_conn_send(c, r);
 }
@@ -85,9 +106,9 @@ static void joined_done(struct weft_server *s, struct weft_job *job)
 	}
 	if (weft_cmd_job_failed(c, job, "cannot join") || !ch)
 		return;
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(c->srv, ch, c->ses.user_id));
-	weft_conn_send(c, r);
+	cJSON *r = channel_reply(c, job->req, ch);
+	if (r)
+		weft_conn_send(c, r);
 }
 
 static void on_join(struct weft_conn *c, struct weft_cmd *cmd)
@@ -97,15 +118,18 @@ static void on_join(struct weft_conn *c, struct weft_cmd *cmd)
 		return;
 	int role = weft_hub_role(ch, c->ses.user_id);
 	if (role != WEFT_ROLE_NONE) {
-		cJSON *r = weft_proto_reply("channel", cmd->req);
-		cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(c->srv, ch, c->ses.user_id));
-		weft_conn_send(c, r);
+		cJSON *r = channel_reply(c, cmd->req, ch);
+		if (r)
+			weft_conn_send(c, r);
 		return;
 	}
 	/* An invitation opens request and invite channels alike. */
-	bool invited = ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived &&
-		       ch->info.kind != WEFT_KIND_DM &&
-		       weft_store_invited(c->srv->store, ch->info.id, c->ses.user_id);
+	bool invited = false;
+	if (ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived && ch->info.kind != WEFT_KIND_DM &&
+	    weft_store_invited(c->srv->store, ch->info.id, c->ses.user_id, &invited)) {
+		weft_conn_error(c, cmd->req, WEFT_EIO, "invitations are unavailable");
+		return;
+	}
 	if (!invited && weft_cmd_allowed(ch, role, WEFT_ACT_REQUEST)) {
 		struct weft_job *job = weft_job_new(WEFT_JOB_REQUEST_FILE);
 		if (job) {
@@ -319,8 +343,11 @@ static void invited_done(struct weft_server *s, struct weft_job *job)
 	if (!ch)
 		return;
 	if (job->kind == WEFT_JOB_INVITE) {
+		cJSON *o = weft_cmd_channel_json(s, ch, job->target);
+		if (!o)
+			return; /* the read failed (logged); the invitation is saved */
 		cJSON *n = weft_proto_reply("invited", NULL);
-		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, job->target));
+		cJSON_AddItemToObject(n, "channel", o);
 		struct weft_profile by;
 		if (!weft_store_user_get(s->store, job->user, &by))
 			cJSON_AddItemToObject(n, "by", weft_proto_user(&by.user));
@@ -444,8 +471,9 @@ static void dm_done(struct weft_server *s, struct weft_job *job)
 		weft_conn_error(c, job->req, WEFT_EIO, "channel vanished");
 		return;
 	}
-	cJSON *r = weft_proto_reply("channel", job->req);
-	cJSON_AddItemToObject(r, "channel", weft_cmd_channel_json(s, ch, c->ses.user_id));
+	cJSON *r = channel_reply(c, job->req, ch);
+	if (!r)
+		return;
 	cJSON_AddBoolToObject(r, "created", job->flag);
 	weft_conn_send(c, r);
 }

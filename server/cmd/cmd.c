@@ -47,28 +47,40 @@ bool weft_cmd_allowed(struct weft_hub_channel *ch, int role, int action)
 
 
 
-/* The channel as user sees it: unread counted for members only. */
+/* The channel as user sees it: unread counted for members only. NULL when
+ * a read failed: the caller answers with an error, not a channel with
+ * counts it does not know. */
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
 {
 	struct weft_member *m = weft_hub_member(ch, user);
 	int unread = 0;
-	if (m)
-		weft_store_unread(s->store, ch->info.id, user, m->read_seq, UNREAD_CAP, &unread);
+	if (m && weft_store_unread(s->store, ch->info.id, user, m->read_seq, UNREAD_CAP, &unread))
+		return NULL;
 	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;
 	cJSON *o = weft_proto_channel(&ch->info, m ? m->role : WEFT_ROLE_NONE, ch->nmembers,
 				      reveal ? ch->last_seq : 0, unread);
 	if (!o)
 		return NULL;
+	int rc = WEFT_OK;
 	if (m && m->role >= WEFT_ROLE_MODERATOR && ch->info.access == WEFT_ACCESS_REQUEST) {
 		int pending = 0;
-		weft_store_request_count(s->store, ch->info.id, &pending);
+		if ((rc = weft_store_request_count(s->store, ch->info.id, &pending)))
+			goto out;
 		cJSON_AddNumberToObject(o, "pending_requests", pending);
 	}
 	if (!m && ch->info.access != WEFT_ACCESS_OPEN) {
 		struct weft_request_row r;
-		weft_store_request_get(s->store, ch->info.id, user, &r);
+		bool invited;
+		if ((rc = weft_store_request_get(s->store, ch->info.id, user, &r)) ||
+		    (rc = weft_store_invited(s->store, ch->info.id, user, &invited)))
+			goto out;
 		cJSON_AddBoolToObject(o, "pending", r.state == WEFT_REQ_PENDING);
-		cJSON_AddBoolToObject(o, "invited", weft_store_invited(s->store, ch->info.id, user));
+		cJSON_AddBoolToObject(o, "invited", invited);
+	}
+out:
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
 	}
 	return o;
 }
@@ -127,8 +139,16 @@ static void on_hello(struct weft_conn *c, struct weft_cmd *cmd)
 	struct weft_hub_user *u = weft_hub_user(&s->hub, c->ses.user_id, false);
 	for (int i = 0; u && i < u->nchannels; i++) {
 		struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, u->channels[i]);
-		if (ch)
-			cJSON_AddItemToArray(list, weft_cmd_channel_json(s, ch, c->ses.user_id));
+		if (!ch)
+			continue;
+		cJSON *o = weft_cmd_channel_json(s, ch, c->ses.user_id);
+		if (!o) {
+			/* No welcome with channels missing: the client comes back. */
+			cJSON_Delete(w);
+			weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "channels are unavailable");
+			return;
+		}
+		cJSON_AddItemToArray(list, o);
 	}
 	cJSON_AddNumberToObject(w, "seq", (double)s->last_seq);
 	cJSON *lim = cJSON_AddObjectToObject(w, "limits");
@@ -195,7 +215,12 @@ static void on_edit_delete(struct weft_conn *c, struct weft_cmd *cmd)
 		return;
 	int role = weft_hub_role(ch, c->ses.user_id);
 	struct weft_message m = { 0 };
-	if (weft_store_message_get(c->srv->store, cmd->id, &m) || m.channel != ch->info.id || m.deleted) {
+	int rc = weft_store_message_get(c->srv->store, cmd->id, &m);
+	if (rc && rc != WEFT_ENOTFOUND) {
+		weft_conn_error(c, cmd->req, WEFT_EIO, "the message is unavailable");
+		return;
+	}
+	if (rc || m.channel != ch->info.id || m.deleted) {
 		weft_message_clear(&m);
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such message in this channel");
 		return;
@@ -408,8 +433,11 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	}
 	if (ev->kind == WEFT_EV_JOIN && ev->actor.id && ev->actor.id != ev->user.id) {
 		/* Added by someone else (approval, a DM): tell them what they joined. */
+		cJSON *o = weft_cmd_channel_json(s, ch, ev->user.id);
+		if (!o)
+			return; /* the read failed (logged); the join event went out */
 		cJSON *n = weft_proto_reply("joined", NULL);
-		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, ev->user.id));
+		cJSON_AddItemToObject(n, "channel", o);
 		weft_server_send_user(s, ev->user.id, n);
 	}
 }

@@ -106,8 +106,9 @@ static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
 	weft_auth_token_hash(token, strlen(token), hash);
 	struct weft_session ses;
 	int64_t now = weft_now_ms();
-	if (weft_store_session_get(s->store, hash, now, session_idle_ms(s), &ses))
-		return refuse(wsi, HTTP_STATUS_UNAUTHORIZED);
+	int rc = weft_store_session_get(s->store, hash, now, session_idle_ms(s), &ses);
+	if (rc)
+		return refuse(wsi, rc == WEFT_EAUTH ? HTTP_STATUS_UNAUTHORIZED : HTTP_STATUS_SERVICE_UNAVAILABLE);
 
 	char peer[64];
 	lws_get_peer_simple(wsi, peer, sizeof peer);

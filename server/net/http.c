@@ -159,6 +159,16 @@ static int session_of(struct http_req *r, bool allow_bearer, struct weft_session
 				      (int64_t)r->srv->cfg->session_idle * 1000, ses);
 }
 
+/* Answers a request whose session_of failed with rc: no session, or a
+ * failed read (then the client must not think it is signed out). */
+static void respond_no_session(struct http_req *r, int rc)
+{
+	if (rc == WEFT_EAUTH)
+		respond_error(r, 401, "unauthorized");
+	else
+		respond_error(r, 503, "unavailable");
+}
+
 /* ---- Work completions. */
 
 static void health_done(struct weft_server *s, struct weft_job *job)
@@ -260,8 +270,13 @@ static void do_login(struct http_req *r)
 		respond_error(r, 400, "bad_request");
 		return;
 	}
-	r->found = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua) == WEFT_OK &&
-		   r->ua.pw_hash[0];
+	int rc = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua);
+	if (rc && rc != WEFT_ENOTFOUND) {
+		cJSON_Delete(root);
+		respond_error(r, 503, "unavailable");
+		return;
+	}
+	r->found = rc == WEFT_OK && r->ua.pw_hash[0];
 	if (!r->found)
 		snprintf(r->ua.user.name, sizeof r->ua.user.name, "%.32s", u->valuestring);
 	strcpy(r->password, p->valuestring);
@@ -343,10 +358,15 @@ static void do_signup(struct http_req *r)
 	}
 	int64_t user;
 	weft_auth_token_hash(t->valuestring, strlen(t->valuestring), r->link_hash);
-	if (strlen(t->valuestring) != WEFT_TOKEN_LEN ||
-	    weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user)) {
+	int rc = strlen(t->valuestring) != WEFT_TOKEN_LEN
+			 ? WEFT_ENOTFOUND
+			 : weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user);
+	if (rc) {
 		cJSON_Delete(root);
-		respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+		if (rc == WEFT_ENOTFOUND)
+			respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+		else
+			respond_error(r, 503, "unavailable");
 		return;
 	}
 	strcpy(r->password, p->valuestring);
@@ -362,7 +382,12 @@ static void do_signup(struct http_req *r)
 
 static void do_logout(struct http_req *r)
 {
-	if (session_of(r, true, &r->ses)) {
+	int rc = session_of(r, true, &r->ses);
+	if (rc && rc != WEFT_EAUTH) {
+		respond_no_session(r, rc); /* not signed out: the session may still be live */
+		return;
+	}
+	if (rc) {
 		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=" COOKIE_ATTRS "; Max-Age=0");
 		respond(r, 200, "application/json", strdup("{\"ok\":true}"));
 		return;
@@ -380,8 +405,9 @@ static void do_logout(struct http_req *r)
 
 static void do_tokens(struct http_req *r)
 {
-	if (session_of(r, false, &r->ses)) {
-		respond_error(r, 401, "unauthorized");
+	int rc = session_of(r, false, &r->ses);
+	if (rc) {
+		respond_no_session(r, rc);
 		return;
 	}
 	cJSON *root = r->bodylen ? cJSON_ParseWithLength(r->body, r->bodylen) : cJSON_CreateObject();
@@ -400,8 +426,9 @@ static void do_tokens(struct http_req *r)
 
 static void do_me(struct http_req *r)
 {
-	if (session_of(r, true, &r->ses)) {
-		respond_error(r, 401, "unauthorized");
+	int rc = session_of(r, true, &r->ses);
+	if (rc) {
+		respond_no_session(r, rc);
 		return;
 	}
 	respond_json(r, 200, user_json(&r->ses.user, r->ses.admin));

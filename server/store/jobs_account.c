@@ -56,14 +56,15 @@ int run_user_password(struct weft_store *st, struct weft_job *j)
 
 int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
 {
-	if (!user_active(st, j->target))
-		return WEFT_ENOTFOUND;
+	int rc = check_active_user(st, j->target);
+	if (rc)
+		return rc;
 	sqlite3_stmt *s = st->w[W_SIGNUP_INSERT];
 	sqlite3_bind_blob(s, 1, j->token_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, j->target);
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, j->expires_ms);
-	int rc = exec_stmt(s);
+	rc = exec_stmt(s);
 	if (rc || !j->flag)
 		return rc;
 	/* A reset: the old password and every session stop working now. */
@@ -81,19 +82,22 @@ int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, j->token_hash, 32, SQLITE_STATIC);
 	int step = sqlite3_step(s);
-	j->target = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	int64_t user = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	if (step == SQLITE_ROW)
 		step = sqlite3_step(s); /* finish the statement so the update applies */
+	int rc = step_rc(s, step);
 	done_stmt(s);
-	if (!j->target)
+	if (rc)
+		return rc;
+	j->target = user;
+	if (!user)
 		return WEFT_EAUTH;
-	if (!user_active(st, j->target))
-		return WEFT_EAUTH;
+	if ((rc = check_active_user(st, user)))
+		return rc == WEFT_ENOTFOUND ? WEFT_EAUTH : rc;
 	s = st->w[W_USER_PASSWORD];
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, j->target);
-	int rc = exec_stmt(s);
-	if (rc)
+	if ((rc = exec_stmt(s)))
 		return rc;
 	s = st->w[W_SESSION_INSERT];
 	sqlite3_bind_int64(s, 1, j->target);

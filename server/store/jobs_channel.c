@@ -5,21 +5,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int member_role(struct weft_store *st, int64_t channel, int64_t user)
+/* WEFT_OK when user is not a member of channel, WEFT_ECONFLICT when they
+ * are. */
+static int check_not_member(struct weft_store *st, int64_t channel, int64_t user)
 {
 	sqlite3_stmt *s = st->w[W_MEMBER_ROLE];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, user);
-	int role = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : WEFT_ROLE_NONE;
-	done_stmt(s);
-	return role;
+	int64_t role;
+	int rc = step_int64(s, WEFT_ROLE_NONE, &role);
+	return rc ? rc : role != WEFT_ROLE_NONE ? WEFT_ECONFLICT : WEFT_OK;
 }
 
 static int load_channel(struct weft_store *st, int64_t id, struct weft_channel_info *out)
 {
 	sqlite3_stmt *s = st->w[W_CHANNEL_BY_ID];
 	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? WEFT_OK : WEFT_ENOTFOUND;
+	int rc = step_row(s);
 	if (!rc)
 		read_channel(s, 0, out);
 	done_stmt(s);
@@ -74,7 +76,9 @@ int run_join(struct weft_store *st, struct weft_job *j, int64_t now)
 		return rc;
 	if (ch.archived)
 		return WEFT_EFORBIDDEN;
-	bool invited = row_exists2(st->w[W_INVITED], j->channel, j->target);
+	bool invited;
+	if ((rc = row_exists(st->w[W_INVITED], j->channel, j->target, &invited)))
+		return rc;
 	if (ch.access != WEFT_ACCESS_OPEN && !invited)
 		return WEFT_EFORBIDDEN;
 	if ((rc = add_member(st, j, j->channel, j->target, j->role ? j->role : WEFT_ROLE_MEMBER, now)))
@@ -99,18 +103,20 @@ int run_request_file(struct weft_store *st, struct weft_job *j, int64_t now)
 		return rc;
 	if (ch.access != WEFT_ACCESS_REQUEST || ch.archived || ch.kind == WEFT_KIND_DM)
 		return WEFT_EFORBIDDEN;
-	if (member_role(st, j->channel, j->user) != WEFT_ROLE_NONE)
-		return WEFT_ECONFLICT;
+	if ((rc = check_not_member(st, j->channel, j->user)))
+		return rc;
 	sqlite3_stmt *s = st->w[W_REQ_GET];
 	sqlite3_bind_int64(s, 1, j->channel);
 	sqlite3_bind_int64(s, 2, j->user);
 	int state = WEFT_REQ_NONE;
 	int64_t decided = 0;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (!(rc = step_row(s))) {
 		state = sqlite3_column_int(s, 0);
 		decided = sqlite3_column_int64(s, 1);
 	}
 	done_stmt(s);
+	if (rc && rc != WEFT_ENOTFOUND)
+		return rc;
 	if (state == WEFT_REQ_DECLINED && now - decided < j->cooldown_ms) {
 		j->retry_ms = j->cooldown_ms - (now - decided);
 		return WEFT_ERATE;
@@ -143,10 +149,9 @@ int run_request_decide(struct weft_store *st, struct weft_job *j, int64_t now)
 
 int run_invite(struct weft_store *st, struct weft_job *j, int64_t now)
 {
-	if (!user_active(st, j->target))
-		return WEFT_ENOTFOUND;
-	if (member_role(st, j->channel, j->target) != WEFT_ROLE_NONE)
-		return WEFT_ECONFLICT;
+	int rc = check_active_user(st, j->target);
+	if (rc || (rc = check_not_member(st, j->channel, j->target)))
+		return rc;
 	sqlite3_stmt *s = st->w[W_INVITE_INSERT];
 	sqlite3_bind_int64(s, 1, j->channel);
 	sqlite3_bind_int64(s, 2, j->target);
@@ -201,11 +206,16 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The DM of exactly {user} + users: found again, or created; every one of
- * them is (again) a member. */
-int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
+/* A DM's key: its people's ids, sorted, comma-separated (an id takes at
+ * most 20 digits). */
+#define DM_KEY_BYTES ((WEFT_DM_MAX_OTHERS + 1) * 21)
+
+/* The people of the DM the job opens (its user and users), sorted and
+ * distinct, into ids[0..*n_out), and their key. Each other one must be an
+ * active account. */
+static int dm_people(struct weft_store *st, const struct weft_job *j, int64_t *ids, int *n_out,
+		     char key[DM_KEY_BYTES])
 {
-	int64_t ids[WEFT_DM_MAX_OTHERS + 1];
 	int n = 0;
 	ids[n++] = j->user;
 	for (int i = 0; i < j->nusers && i < WEFT_DM_MAX_OTHERS; i++)
@@ -218,43 +228,65 @@ int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
 	n = u;
 	if (n < 2)
 		return WEFT_EINVAL;
-	char key[(WEFT_DM_MAX_OTHERS + 1) * 21], name[sizeof key + 3];
 	size_t off = 0;
 	for (int i = 0; i < n; i++) {
-		if (ids[i] != j->user && !user_active(st, ids[i]))
-			return WEFT_ENOTFOUND;
-		off += (size_t)snprintf(key + off, sizeof key - off, "%s%lld", i ? "," : "", (long long)ids[i]);
+		int rc = ids[i] != j->user ? check_active_user(st, ids[i]) : WEFT_OK;
+		if (rc)
+			return rc;
+		off += (size_t)snprintf(key + off, DM_KEY_BYTES - off, "%s%lld", i ? "," : "", (long long)ids[i]);
 	}
+	*n_out = n;
+	return WEFT_OK;
+}
+
+/* A new DM channel for key, created by the job's user: *id. */
+static int dm_create(struct weft_store *st, const struct weft_job *j, const char *key, int64_t now,
+		     int64_t *id)
+{
+	char name[DM_KEY_BYTES + 3];
+	/* Unique through dm_key until renamed to dm:<id> below. */
+	snprintf(name, sizeof name, "dm:%s", key);
+	sqlite3_stmt *s = st->w[W_CHANNEL_INSERT];
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, WEFT_KIND_DM);
+	sqlite3_bind_int(s, 3, WEFT_ACCESS_INVITE);
+	sqlite3_bind_text(s, 4, "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, j->user);
+	sqlite3_bind_int64(s, 6, now);
+	sqlite3_bind_text(s, 7, key, -1, SQLITE_STATIC);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	int64_t created = sqlite3_last_insert_rowid(st->wdb);
+	s = st->w[W_DM_RENAME];
+	sqlite3_bind_int64(s, 1, created);
+	if (!(rc = exec_stmt(s)))
+		*id = created;
+	return rc;
+}
+
+/* The DM of exactly {user} + users: found again, or created; every one of
+ * them is (again) a member. */
+int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	int64_t ids[WEFT_DM_MAX_OTHERS + 1], id;
+	char key[DM_KEY_BYTES];
+	int n;
+	int rc = dm_people(st, j, ids, &n, key);
+	if (rc)
+		return rc;
 	sqlite3_stmt *s = st->w[W_DM_FIND];
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	j->id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	done_stmt(s);
-	int rc;
-	j->flag = j->id == 0;
-	if (!j->id) {
-		/* Unique through dm_key until renamed to dm:<id> below. */
-		snprintf(name, sizeof name, "dm:%s", key);
-		s = st->w[W_CHANNEL_INSERT];
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, WEFT_KIND_DM);
-		sqlite3_bind_int(s, 3, WEFT_ACCESS_INVITE);
-		sqlite3_bind_text(s, 4, "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, j->user);
-		sqlite3_bind_int64(s, 6, now);
-		sqlite3_bind_text(s, 7, key, -1, SQLITE_STATIC);
-		if ((rc = exec_stmt(s)))
-			return rc;
-		j->id = sqlite3_last_insert_rowid(st->wdb);
-		s = st->w[W_DM_RENAME];
-		sqlite3_bind_int64(s, 1, j->id);
-		if ((rc = exec_stmt(s)))
-			return rc;
-	}
-	j->channel = j->id;
-	if ((rc = load_channel(st, j->id, &j->chan)))
+	if ((rc = step_int64(s, 0, &id)))
+		return rc;
+	j->flag = id == 0;
+	if (!id && (rc = dm_create(st, j, key, now, &id)))
+		return rc;
+	j->id = j->channel = id;
+	if ((rc = load_channel(st, id, &j->chan)))
 		return rc;
 	for (int i = 0; i < n; i++) {
-		rc = add_member(st, j, j->id, ids[i], WEFT_ROLE_MEMBER, now);
+		rc = add_member(st, j, id, ids[i], WEFT_ROLE_MEMBER, now);
 		if (rc && rc != WEFT_ECONFLICT)
 			return rc;
 	}

@@ -44,8 +44,10 @@ static int send_duplicate(struct weft_store *st, struct weft_job *j)
 	sqlite3_stmt *s = st->w[W_MSG_BY_CLIENT];
 	sqlite3_bind_int64(s, 1, j->user);
 	sqlite3_bind_text(s, 2, j->client_id, -1, SQLITE_STATIC);
-	int64_t prior = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	done_stmt(s);
+	int64_t prior;
+	int rc = step_int64(s, 0, &prior);
+	if (rc)
+		return rc;
 	if (!prior)
 		return WEFT_ENOTFOUND;
 	j->duplicate = true;

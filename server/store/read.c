@@ -6,13 +6,86 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- Row readers for read_rows (struct rows). */
+
+static int row_message(sqlite3_stmt *s, void *row)
+{
+	return read_message(s, 0, row);
+}
+
+static void clear_message(void *row)
+{
+	weft_message_clear(row);
+}
+
+static int row_event(sqlite3_stmt *s, void *row)
+{
+	return read_event(s, row);
+}
+
+static void clear_event(void *row)
+{
+	weft_event_clear(row);
+}
+
+static int row_member(sqlite3_stmt *s, void *row)
+{
+	struct weft_member_row *m = row;
+	memset(m, 0, sizeof *m);
+	m->user.id = sqlite3_column_int64(s, 0);
+	copy_text(m->user.name, sizeof m->user.name, s, 1);
+	copy_text(m->user.display, sizeof m->user.display, s, 2);
+	m->role = sqlite3_column_int(s, 3);
+	return WEFT_OK;
+}
+
+static int row_profile(sqlite3_stmt *s, void *row)
+{
+	struct weft_profile *p = row;
+	memset(p, 0, sizeof *p);
+	p->user.id = sqlite3_column_int64(s, 0);
+	copy_text(p->user.name, sizeof p->user.name, s, 1);
+	copy_text(p->user.display, sizeof p->user.display, s, 2);
+	copy_text(p->jurisdiction, sizeof p->jurisdiction, s, 3);
+	copy_text(p->region, sizeof p->region, s, 4);
+	copy_text(p->title, sizeof p->title, s, 5);
+	p->admin = sqlite3_column_int(s, 6) != 0;
+	p->active = sqlite3_column_int(s, 7) != 0;
+	p->has_password = sqlite3_column_int(s, 8) != 0;
+	return WEFT_OK;
+}
+
+static int row_request(sqlite3_stmt *s, void *row)
+{
+	struct weft_request_row *r = row;
+	memset(r, 0, sizeof *r);
+	r->user.id = sqlite3_column_int64(s, 0);
+	copy_text(r->user.name, sizeof r->user.name, s, 1);
+	copy_text(r->user.display, sizeof r->user.display, s, 2);
+	copy_text(r->note, sizeof r->note, s, 3);
+	r->ts_ms = sqlite3_column_int64(s, 4);
+	r->state = sqlite3_column_int(s, 5);
+	r->decided_ms = sqlite3_column_int64(s, 6);
+	return WEFT_OK;
+}
+
+static int row_id(sqlite3_stmt *s, void *row)
+{
+	*(int64_t *)row = sqlite3_column_int64(s, 0);
+	return WEFT_OK;
+}
+
+/* ---- Sessions and accounts. */
+
 int weft_store_session_get(struct weft_store *st, const unsigned char hash[32],
 			   int64_t now_ms, int64_t idle_ms, struct weft_session *out)
 {
 	sqlite3_stmt *s = st->r[R_SESSION];
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	int rc = WEFT_EAUTH;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	int rc = step_row(s);
+	if (rc == WEFT_ENOTFOUND)
+		rc = WEFT_EAUTH;
+	if (!rc) {
 		struct weft_session ses = { 0 };
 		ses.id = sqlite3_column_int64(s, 0);
 		ses.user_id = ses.user.id = sqlite3_column_int64(s, 1);
@@ -21,10 +94,10 @@ int weft_store_session_get(struct weft_store *st, const unsigned char hash[32],
 		ses.admin = sqlite3_column_int(s, 4) != 0;
 		copy_text(ses.user.name, sizeof ses.user.name, s, 5);
 		copy_text(ses.user.display, sizeof ses.user.display, s, 6);
-		if (now_ms < ses.expires_ms && now_ms - ses.last_used_ms < idle_ms) {
+		if (now_ms < ses.expires_ms && now_ms - ses.last_used_ms < idle_ms)
 			*out = ses;
-			rc = WEFT_OK;
-		}
+		else
+			rc = WEFT_EAUTH;
 	}
 	done_stmt(s);
 	return rc;
@@ -34,8 +107,8 @@ int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft
 {
 	sqlite3_stmt *s = st->r[R_USER_BY_NAME];
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	int rc = WEFT_ENOTFOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	int rc = step_row(s);
+	if (!rc) {
 		memset(out, 0, sizeof *out);
 		out->user.id = sqlite3_column_int64(s, 0);
 		copy_text(out->user.name, sizeof out->user.name, s, 1);
@@ -43,28 +116,126 @@ int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft
 		out->admin = sqlite3_column_int(s, 3) != 0;
 		out->active = sqlite3_column_int(s, 4) != 0;
 		copy_text(out->pw_hash, sizeof out->pw_hash, s, 5);
-		rc = WEFT_OK;
 	}
 	done_stmt(s);
 	return rc;
 }
 
-int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_message *out)
+int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *out)
 {
-	sqlite3_stmt *s = st->r[R_MESSAGE];
+	sqlite3_stmt *s = st->r[R_USER_GET];
 	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? read_message(s, 0, out) : WEFT_ENOTFOUND;
+	int rc = step_row(s);
+	if (!rc)
+		row_profile(s, out);
 	done_stmt(s);
 	return rc;
 }
 
-static bool exists(sqlite3_stmt *s, int64_t channel, int64_t bound)
+int weft_store_user_find(struct weft_store *st, const char *q, bool include_inactive,
+			 struct weft_profile *out, int max, int *n)
 {
-	sqlite3_bind_int64(s, 1, channel);
-	sqlite3_bind_int64(s, 2, bound);
-	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	/* %q% with LIKE's wildcards in q escaped, so they match themselves. */
+	char pattern[256];
+	size_t o = 0;
+	pattern[o++] = '%';
+	for (const char *p = q; *p && o < sizeof pattern - 3; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			pattern[o++] = '\\';
+		pattern[o++] = *p;
+	}
+	pattern[o++] = '%';
+	pattern[o] = '\0';
+	sqlite3_stmt *s = st->r[R_USER_FIND];
+	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, max);
+	sqlite3_bind_int(s, 3, include_inactive);
+	return read_rows(s, &(struct rows){ out, sizeof *out, row_profile, NULL }, max, n);
+}
+
+/* Calls cb with the first column of every row of s bound to since_ms. */
+static int each_id_since(sqlite3_stmt *s, int64_t since_ms, void (*cb)(void *arg, int64_t id), void *arg)
+{
+	sqlite3_bind_int64(s, 1, since_ms);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(s, 0));
+	int rc = step_rc(s, step);
 	done_stmt(s);
-	return yes;
+	return rc;
+}
+
+int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
+				 void (*cb)(void *arg, int64_t user), void *arg)
+{
+	return each_id_since(st->r[R_DEACTIVATED], since_ms, cb, arg);
+}
+
+int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
+			     void (*cb)(void *arg, int64_t session), void *arg)
+{
+	return each_id_since(st->r[R_REVOKED], since_ms, cb, arg);
+}
+
+int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
+			  int64_t *user_out)
+{
+	sqlite3_stmt *s = st->r[R_SIGNUP];
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	int rc = step_row(s);
+	if (!rc)
+		*user_out = sqlite3_column_int64(s, 0);
+	done_stmt(s);
+	return rc;
+}
+
+/* ---- Messages and the log. */
+
+int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_message *out)
+{
+	sqlite3_stmt *s = st->r[R_MESSAGE];
+	sqlite3_bind_int64(s, 1, id);
+	struct weft_message m;
+	int rc = step_row(s);
+	if (!rc && !(rc = read_message(s, 0, &m)))
+		*out = m;
+	done_stmt(s);
+	return rc;
+}
+
+/* Whether more messages lie past the far end of a history page of count
+ * (oldest first) in the direction of travel. */
+static int history_more(struct weft_store *st, int64_t channel, int64_t before, bool ascending,
+			const struct weft_message *page, int count, bool *more)
+{
+	if (count == 0) {
+		*more = false;
+		return WEFT_OK;
+	}
+	if (!ascending)
+		return row_exists(st->r[R_HIST_MORE_BEFORE], channel, page[0].id, more);
+	int64_t last = page[count - 1].id;
+	bool yes;
+	int rc = row_exists(st->r[R_HIST_MORE_AFTER], channel, last, &yes);
+	if (rc)
+		return rc;
+	yes = yes && (before == 0 || last < before - 1);
+	if (yes && before) {
+		/* Still more within the window only if a message lies between. */
+		sqlite3_stmt *q = st->r[R_HIST_AFTER];
+		sqlite3_bind_int64(q, 1, channel);
+		sqlite3_bind_int64(q, 2, last);
+		sqlite3_bind_int64(q, 3, before);
+		sqlite3_bind_int(q, 4, 1);
+		rc = step_row(q);
+		done_stmt(q);
+		if (rc && rc != WEFT_ENOTFOUND)
+			return rc;
+		yes = rc == WEFT_OK;
+	}
+	*more = yes;
+	return WEFT_OK;
 }
 
 int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
@@ -88,18 +259,10 @@ int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, i
 		sqlite3_bind_int64(s, 1, channel);
 		sqlite3_bind_int(s, 2, limit);
 	}
-	int count = 0, rc = WEFT_OK, step;
-	while (count < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((rc = read_message(s, 0, &out[count])))
-			break;
-		count++;
-	}
-	done_stmt(s);
-	if (rc) {
-		for (int i = 0; i < count; i++)
-			weft_message_clear(&out[i]);
+	int count;
+	int rc = read_rows(s, &(struct rows){ out, sizeof *out, row_message, clear_message }, limit, &count);
+	if (rc)
 		return rc;
-	}
 	if (!ascending) {
 		/* Fetched newest first; the page goes out oldest first. */
 		for (int i = 0, k = count - 1; i < k; i++, k--) {
@@ -108,24 +271,13 @@ int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, i
 			out[k] = t;
 		}
 	}
-	/* `more` looks past the far end of the page in the direction of travel. */
-	if (count == 0)
-		*more = false;
-	else if (ascending)
-		*more = exists(st->r[R_HIST_MORE_AFTER], channel, out[count - 1].id) &&
-			(before == 0 || out[count - 1].id < before - 1);
-	else
-		*more = exists(st->r[R_HIST_MORE_BEFORE], channel, out[0].id);
-	if (ascending && *more && before) {
-		/* Still more within the window only if a message lies between. */
-		sqlite3_stmt *q = st->r[R_HIST_AFTER];
-		sqlite3_bind_int64(q, 1, channel);
-		sqlite3_bind_int64(q, 2, out[count - 1].id);
-		sqlite3_bind_int64(q, 3, before);
-		sqlite3_bind_int(q, 4, 1);
-		*more = sqlite3_step(q) == SQLITE_ROW;
-		done_stmt(q);
+	bool page_more;
+	if ((rc = history_more(st, channel, before, ascending, out, count, &page_more))) {
+		for (int i = 0; i < count; i++)
+			weft_message_clear(&out[i]);
+		return rc;
 	}
+	*more = page_more;
 	*n = count;
 	return WEFT_OK;
 }
@@ -138,20 +290,7 @@ int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t af
 	sqlite3_bind_int64(s, 2, after);
 	sqlite3_bind_int64(s, 3, upto);
 	sqlite3_bind_int(s, 4, limit);
-	int count = 0, rc = WEFT_OK;
-	while (count < limit && sqlite3_step(s) == SQLITE_ROW) {
-		if ((rc = read_event(s, &out[count])))
-			break;
-		count++;
-	}
-	done_stmt(s);
-	if (rc) {
-		for (int i = 0; i < count; i++)
-			weft_event_clear(&out[i]);
-		return rc;
-	}
-	*n = count;
-	return WEFT_OK;
+	return read_rows(s, &(struct rows){ out, sizeof *out, row_event, clear_event }, limit, n);
 }
 
 int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
@@ -163,9 +302,7 @@ int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t sinc
 	sqlite3_bind_int(s, 3, max);
 	/* The row at offset max (newest first) is the newest one that will not
 	 * be replayed: it is the floor. */
-	*floor_out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	done_stmt(s);
-	return WEFT_OK;
+	return step_int64(s, 0, floor_out);
 }
 
 int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
@@ -176,10 +313,19 @@ int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, in
 	sqlite3_bind_int64(s, 2, after);
 	sqlite3_bind_int(s, 3, cap);
 	sqlite3_bind_int64(s, 4, reader);
-	*out = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	done_stmt(s);
-	return WEFT_OK;
+	int64_t count;
+	int rc = step_int64(s, 0, &count);
+	if (!rc)
+		*out = (int)count;
+	return rc;
 }
+
+int weft_store_last_seq(struct weft_store *st, int64_t *out)
+{
+	return step_int64(st->r[R_LAST_SEQ], 0, out);
+}
+
+/* ---- Channels, members, requests, invitations. */
 
 int weft_store_members(struct weft_store *st, int64_t channel, struct weft_member_row *out,
 		       int max, int *n)
@@ -187,26 +333,7 @@ int weft_store_members(struct weft_store *st, int64_t channel, struct weft_membe
 	sqlite3_stmt *s = st->r[R_MEMBERS];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int(s, 2, max);
-	int count = 0;
-	while (count < max && sqlite3_step(s) == SQLITE_ROW) {
-		struct weft_member_row *m = &out[count++];
-		memset(m, 0, sizeof *m);
-		m->user.id = sqlite3_column_int64(s, 0);
-		copy_text(m->user.name, sizeof m->user.name, s, 1);
-		copy_text(m->user.display, sizeof m->user.display, s, 2);
-		m->role = sqlite3_column_int(s, 3);
-	}
-	done_stmt(s);
-	*n = count;
-	return WEFT_OK;
-}
-
-int64_t weft_store_last_seq(struct weft_store *st)
-{
-	sqlite3_stmt *s = st->r[R_LAST_SEQ];
-	int64_t seq = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	done_stmt(s);
-	return seq;
+	return read_rows(s, &(struct rows){ out, sizeof *out, row_member, NULL }, max, n);
 }
 
 int weft_store_load(struct weft_store *st,
@@ -216,99 +343,23 @@ int weft_store_load(struct weft_store *st,
 		    void *arg)
 {
 	sqlite3_stmt *s = st->r[R_LOAD_CHANNELS];
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct weft_channel_info c;
 		read_channel(s, 0, &c);
 		on_channel(arg, &c, sqlite3_column_int64(s, 8));
 	}
+	int rc = step_rc(s, step);
 	done_stmt(s);
+	if (rc)
+		return rc;
 	s = st->r[R_LOAD_MEMBERS];
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
 		on_member(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
 			  sqlite3_column_int(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4));
-	done_stmt(s);
-	return WEFT_OK;
-}
-
-static void read_profile(sqlite3_stmt *s, struct weft_profile *p)
-{
-	memset(p, 0, sizeof *p);
-	p->user.id = sqlite3_column_int64(s, 0);
-	copy_text(p->user.name, sizeof p->user.name, s, 1);
-	copy_text(p->user.display, sizeof p->user.display, s, 2);
-	copy_text(p->jurisdiction, sizeof p->jurisdiction, s, 3);
-	copy_text(p->region, sizeof p->region, s, 4);
-	copy_text(p->title, sizeof p->title, s, 5);
-	p->admin = sqlite3_column_int(s, 6) != 0;
-	p->active = sqlite3_column_int(s, 7) != 0;
-	p->has_password = sqlite3_column_int(s, 8) != 0;
-}
-
-int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *out)
-{
-	sqlite3_stmt *s = st->r[R_USER_GET];
-	sqlite3_bind_int64(s, 1, id);
-	int rc = WEFT_ENOTFOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		read_profile(s, out);
-		rc = WEFT_OK;
-	}
+	rc = step_rc(s, step);
 	done_stmt(s);
 	return rc;
-}
-
-int weft_store_user_find(struct weft_store *st, const char *q, bool include_inactive,
-			 struct weft_profile *out, int max, int *n)
-{
-	/* %q% with LIKE's wildcards in q escaped, so they match themselves. */
-	char pattern[256];
-	size_t o = 0;
-	pattern[o++] = '%';
-	for (const char *p = q; *p && o < sizeof pattern - 3; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			pattern[o++] = '\\';
-		pattern[o++] = *p;
-	}
-	pattern[o++] = '%';
-	pattern[o] = '\0';
-	sqlite3_stmt *s = st->r[R_USER_FIND];
-	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 2, max);
-	sqlite3_bind_int(s, 3, include_inactive);
-	int count = 0;
-	while (count < max && sqlite3_step(s) == SQLITE_ROW)
-		read_profile(s, &out[count++]);
-	done_stmt(s);
-	*n = count;
-	return WEFT_OK;
-}
-
-/* Calls cb with the first column of every row of s bound to since_ms. */
-static int each_id_since(sqlite3_stmt *s, int64_t since_ms, void (*cb)(void *arg, int64_t id), void *arg)
-{
-	sqlite3_bind_int64(s, 1, since_ms);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		cb(arg, sqlite3_column_int64(s, 0));
-	done_stmt(s);
-	return WEFT_OK;
-}
-
-int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
-				 void (*cb)(void *arg, int64_t user), void *arg)
-{
-	return each_id_since(st->r[R_DEACTIVATED], since_ms, cb, arg);
-}
-
-static void read_request(sqlite3_stmt *s, struct weft_request_row *r)
-{
-	memset(r, 0, sizeof *r);
-	r->user.id = sqlite3_column_int64(s, 0);
-	copy_text(r->user.name, sizeof r->user.name, s, 1);
-	copy_text(r->user.display, sizeof r->user.display, s, 2);
-	copy_text(r->note, sizeof r->note, s, 3);
-	r->ts_ms = sqlite3_column_int64(s, 4);
-	r->state = sqlite3_column_int(s, 5);
-	r->decided_ms = sqlite3_column_int64(s, 6);
 }
 
 int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
@@ -317,14 +368,16 @@ int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
 	sqlite3_stmt *s = st->r[R_REQ_GET];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, user);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		read_request(s, out);
-	} else {
+	int rc = step_row(s);
+	if (!rc) {
+		row_request(s, out);
+	} else if (rc == WEFT_ENOTFOUND) {
 		memset(out, 0, sizeof *out);
 		out->state = WEFT_REQ_NONE;
+		rc = WEFT_OK;
 	}
 	done_stmt(s);
-	return WEFT_OK;
+	return rc;
 }
 
 int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
@@ -333,26 +386,23 @@ int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_requ
 	sqlite3_stmt *s = st->r[R_REQS];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int(s, 2, max);
-	int count = 0;
-	while (count < max && sqlite3_step(s) == SQLITE_ROW)
-		read_request(s, &out[count++]);
-	done_stmt(s);
-	*n = count;
-	return WEFT_OK;
+	return read_rows(s, &(struct rows){ out, sizeof *out, row_request, NULL }, max, n);
 }
 
 int weft_store_request_count(struct weft_store *st, int64_t channel, int *n)
 {
 	sqlite3_stmt *s = st->r[R_REQ_COUNT];
 	sqlite3_bind_int64(s, 1, channel);
-	*n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	done_stmt(s);
-	return WEFT_OK;
+	int64_t count;
+	int rc = step_int64(s, 0, &count);
+	if (!rc)
+		*n = (int)count;
+	return rc;
 }
 
-bool weft_store_invited(struct weft_store *st, int64_t channel, int64_t user)
+int weft_store_invited(struct weft_store *st, int64_t channel, int64_t user, bool *out)
 {
-	return row_exists2(st->r[R_INVITED], channel, user);
+	return row_exists(st->r[R_INVITED], channel, user, out);
 }
 
 int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels, int max, int *n)
@@ -360,31 +410,5 @@ int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels
 	sqlite3_stmt *s = st->r[R_INVITES_OF];
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int(s, 2, max);
-	int count = 0;
-	while (count < max && sqlite3_step(s) == SQLITE_ROW)
-		channels[count++] = sqlite3_column_int64(s, 0);
-	done_stmt(s);
-	*n = count;
-	return WEFT_OK;
-}
-
-int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
-			  int64_t *user_out)
-{
-	sqlite3_stmt *s = st->r[R_SIGNUP];
-	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now_ms);
-	int rc = WEFT_ENOTFOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*user_out = sqlite3_column_int64(s, 0);
-		rc = WEFT_OK;
-	}
-	done_stmt(s);
-	return rc;
-}
-
-int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
-			     void (*cb)(void *arg, int64_t session), void *arg)
-{
-	return each_id_since(st->r[R_REVOKED], since_ms, cb, arg);
+	return read_rows(s, &(struct rows){ channels, sizeof *channels, row_id, NULL }, max, n);
 }

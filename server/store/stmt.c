@@ -264,11 +264,62 @@ int stmt_prepare(struct weft_store *st)
 	return rc ? rc : prepare_all(st->rdb, rsql, st->r, R_COUNT);
 }
 
-bool row_exists2(sqlite3_stmt *s, int64_t a, int64_t b)
+/* ---- Reads. A failed step is an error, never "no row" (DESIGN rule 10). */
+
+int step_rc(sqlite3_stmt *s, int step)
+{
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		return WEFT_OK;
+	weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(step));
+	return map_sqlite(step);
+}
+
+int step_row(sqlite3_stmt *s)
+{
+	int step = sqlite3_step(s);
+	return step == SQLITE_ROW ? WEFT_OK : step == SQLITE_DONE ? WEFT_ENOTFOUND : step_rc(s, step);
+}
+
+int step_int64(sqlite3_stmt *s, int64_t dflt, int64_t *out)
+{
+	int rc = step_row(s);
+	int64_t v = rc ? dflt : sqlite3_column_int64(s, 0);
+	done_stmt(s);
+	if (rc && rc != WEFT_ENOTFOUND)
+		return rc;
+	*out = v;
+	return WEFT_OK;
+}
+
+int row_exists(sqlite3_stmt *s, int64_t a, int64_t b, bool *out)
 {
 	sqlite3_bind_int64(s, 1, a);
 	sqlite3_bind_int64(s, 2, b);
-	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	int rc = step_row(s);
 	done_stmt(s);
-	return yes;
+	if (rc && rc != WEFT_ENOTFOUND)
+		return rc;
+	*out = rc == WEFT_OK;
+	return WEFT_OK;
+}
+
+int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n)
+{
+	char *p = r->out;
+	int count = 0, rc = WEFT_OK, step = SQLITE_DONE;
+	while (count < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = r->read(s, p + (size_t)count * r->size)))
+			break;
+		count++;
+	}
+	if (!rc)
+		rc = step_rc(s, step);
+	done_stmt(s);
+	if (rc) {
+		for (int i = 0; r->clear && i < count; i++)
+			r->clear(p + (size_t)i * r->size);
+		return rc;
+	}
+	*n = count;
+	return WEFT_OK;
 }

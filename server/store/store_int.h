@@ -149,8 +149,34 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m);
 void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch);
 /* One row of EVENT_SELECT into ev (a message's body allocated). */
 int read_event(sqlite3_stmt *s, struct weft_event *ev);
-/* Does s, bound to (a, b), return a row? */
-bool row_exists2(sqlite3_stmt *s, int64_t a, int64_t b);
+
+/* Reads: a failed step is an error (logged), never "no row"; out-
+ * parameters are written only on success. step_rc and step_row leave s to
+ * the caller (done_stmt); the others reset it. */
+
+/* The outcome of a read whose last sqlite3_step returned step (SQLITE_ROW
+ * when it stopped at its bound): WEFT_OK, or the mapped error. */
+int step_rc(sqlite3_stmt *s, int step);
+/* Steps s once: WEFT_OK on a row (to read), WEFT_ENOTFOUND at the end,
+ * or the mapped error. */
+int step_row(sqlite3_stmt *s);
+/* Column 0 of s's first row as an integer into *out, dflt when there is
+ * no row. */
+int step_int64(sqlite3_stmt *s, int64_t dflt, int64_t *out);
+/* *out: does s, bound to (a, b), return a row? */
+int row_exists(sqlite3_stmt *s, int64_t a, int64_t b, bool *out);
+
+/* An array of rows to read: elements of size bytes at out, each read by
+ * read (0 or WEFT_E*); clear (NULL: nothing to free) undoes a read one. */
+struct rows {
+	void *out;
+	size_t size;
+	int (*read)(sqlite3_stmt *s, void *row);
+	void (*clear)(void *row);
+};
+/* Reads at most max rows of s (bound) into r->out[0..*n). On failure the
+ * rows read are cleared and *n is not written. */
+int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n);
 
 /* ---- Schema (schema.c). */
 
@@ -187,7 +213,8 @@ int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
  * WEFT_ENOTFOUND when it changed no row (what it updates or deletes is
  * not there). */
 int exec_changed(struct weft_store *st, sqlite3_stmt *s);
-bool user_active(struct weft_store *st, int64_t user);
+/* WEFT_OK when user is an active account, else WEFT_ENOTFOUND. */
+int check_active_user(struct weft_store *st, int64_t user);
 
 /* ---- Job bodies (jobs_*.c), writer thread only. Each runs inside the
  * batch's transaction and returns 0 or WEFT_E*; commit_batch undoes a

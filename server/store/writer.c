@@ -34,7 +34,11 @@ int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
 {
 	sqlite3_stmt *s = st->w[W_EVENT_BY_SEQ];
 	sqlite3_bind_int64(s, 1, seq);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? read_event(s, ev) : WEFT_EIO;
+	int rc = step_row(s);
+	if (!rc)
+		rc = read_event(s, ev);
+	else if (rc == WEFT_ENOTFOUND)
+		rc = WEFT_EIO; /* the job's own event: it must be there */
 	done_stmt(s);
 	return rc;
 }
@@ -74,13 +78,13 @@ int exec_changed(struct weft_store *st, sqlite3_stmt *s)
 	return rc;
 }
 
-bool user_active(struct weft_store *st, int64_t user)
+int check_active_user(struct weft_store *st, int64_t user)
 {
 	sqlite3_stmt *s = st->w[W_USER_ACTIVE_OK];
 	sqlite3_bind_int64(s, 1, user);
-	bool yes = sqlite3_step(s) == SQLITE_ROW;
+	int rc = step_row(s);
 	done_stmt(s);
-	return yes;
+	return rc;
 }
 
 /* ---- Batches. */
