@@ -2240,6 +2240,151 @@ static void test_backup(void **state)
 	assert_true(strlen(err) > 0);
 }
 
+/* ---- DESIGN rule 10: a read that fails returns its error, never
+ * "nothing found", and leaves its out-parameters as they were. The damage
+ * is done through a connection of its own, as another process could do
+ * it, so that sqlite3_step itself fails on the store's read connection. */
+
+/* Runs sql on a connection of its own. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err ? err : "?");
+	sqlite3_close(db);
+}
+
+static void count_id(void *arg, int64_t id)
+{
+	(void)id;
+	(*(int *)arg)++;
+}
+
+/* The tables of the log, its messages and the memberships renamed away:
+ * the reads of replay, unread counts, member lists and startup fail. */
+static void test_reads_fail_without_their_tables(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "doomed", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t m = send_msg(f, f->ana, ch, "one");
+	send_msg(f, f->ana, ch, "two");
+	/* Before: each read finds something, so 0 rows would be a lie. */
+	struct weft_member_row rows[4];
+	struct weft_event evs[4];
+	struct weft_message page[4];
+	int n = 0, unread = 0;
+	int64_t floor = 0, seq = 0;
+	bool more = false;
+	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &unread), 0);
+	assert_int_equal(unread, 2);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1, &floor), 0);
+	assert_true(floor > 0);
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 4, evs, &n), 0);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++)
+		weft_event_clear(&evs[i]);
+
+	raw_exec(f->db, "ALTER TABLE events RENAME TO events_gone;"
+			"ALTER TABLE messages RENAME TO messages_gone;"
+			"ALTER TABLE members RENAME TO members_gone;");
+
+	n = unread = -7;
+	floor = seq = -7;
+	more = true;
+	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &unread), WEFT_EIO);
+	assert_int_equal(unread, -7);
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 4, evs, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1, &floor), WEFT_EIO);
+	assert_int_equal(floor, -7);
+	assert_int_equal(weft_store_last_seq(f->st, &seq), WEFT_EIO);
+	assert_int_equal(seq, -7);
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 4, page, &n, &more), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_true(more);
+	struct weft_message msg = { .id = -7 };
+	assert_int_equal(weft_store_message_get(f->st, m, &msg), WEFT_EIO); /* not ENOTFOUND */
+	assert_int_equal(msg.id, -7);
+	struct loaded l;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), WEFT_EIO);
+	assert_int_equal(l.nmembers, 0);
+
+	/* The writer's reads fail their job too: not "not a member". */
+	struct weft_job *j = job(WEFT_JOB_INVITE, f->ana, ch, f->bo);
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EIO);
+	weft_job_free(j);
+}
+
+/* The account, session, request and invitation tables pointed at a page
+ * past the end of the file, as in a corrupt database: their reads fail
+ * (SQLITE_CORRUPT), and none answers "unauthorized" or "not found". */
+static void test_reads_fail_on_a_corrupt_database(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "guarded", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	assert_int_equal(request_file(f, f->bo, ch, "me too", 0, NULL), 0);
+	invite(f, ch, f->ana, f->cy);
+	int n = 0;
+	bool yes = false;
+	assert_int_equal(weft_store_request_count(f->st, ch, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(weft_store_invited(f->st, ch, f->cy, &yes), 0);
+	assert_true(yes);
+
+	int64_t version = pragma_value(f->db, "PRAGMA schema_version");
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "PRAGMA writable_schema=ON;"
+		 "UPDATE sqlite_schema SET rootpage = 1000000 WHERE type = 'table' AND name IN"
+		 " ('users', 'sessions', 'requests', 'invites', 'signups');"
+		 "PRAGMA schema_version = %lld; PRAGMA writable_schema=OFF;", (long long)version + 1);
+	raw_exec(f->db, sql);
+
+	struct weft_request_row req[4] = { { .state = -7 } };
+	n = -7;
+	yes = true;
+	assert_int_equal(weft_store_requests(f->st, ch, req, 4, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_request_count(f->st, ch, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &req[0]), WEFT_EIO); /* not "none" */
+	assert_int_equal(req[0].state, -7);
+	assert_int_equal(weft_store_invited(f->st, ch, f->cy, &yes), WEFT_EIO);
+	assert_true(yes);
+	int64_t chans[4];
+	assert_int_equal(weft_store_invites_of(f->st, f->cy, chans, 4, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+
+	struct weft_user_auth ua = { .user.id = -7 };
+	assert_int_equal(weft_store_user_by_name(f->st, "ana", &ua), WEFT_EIO); /* not ENOTFOUND */
+	assert_int_equal(ua.user.id, -7);
+	struct weft_profile p = { .user.id = -7 };
+	assert_int_equal(weft_store_user_get(f->st, f->ana, &p), WEFT_EIO);
+	assert_int_equal(p.user.id, -7);
+	assert_int_equal(weft_store_user_find(f->st, "a", true, &p, 1, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	unsigned char hash[32] = { 1 };
+	struct weft_session ses = { .id = -7 };
+	assert_int_equal(weft_store_session_get(f->st, hash, weft_now_ms(), 1000, &ses), WEFT_EIO); /* not EAUTH */
+	assert_int_equal(ses.id, -7);
+	int64_t who = -7;
+	assert_int_equal(weft_store_signup_get(f->st, hash, weft_now_ms(), &who), WEFT_EIO);
+	assert_int_equal(who, -7);
+	int calls = 0;
+	assert_int_equal(weft_store_revoked_since(f->st, 0, count_id, &calls), WEFT_EIO);
+	assert_int_equal(weft_store_deactivated_since(f->st, 0, count_id, &calls), WEFT_EIO);
+	assert_int_equal(calls, 0);
+}
+
 int main(void)
 {
 	weft_log_level = WEFT_LOG_WARN;
@@ -2276,6 +2421,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signup_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_fail_without_their_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_fail_on_a_corrupt_database, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
