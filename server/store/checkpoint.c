@@ -230,11 +230,8 @@ int ckpt_start(struct weft_store *st)
 
 void ckpt_stop(struct weft_store *st)
 {
-	if (!st->ckpt_started)
-		return;
-	store_stop_thread(st, &st->ckpt_stopping, &st->ckpt_wake, st->ckpt_thread);
-	st->ckpt_started = false;
-	sqlite3_wal_autocheckpoint(st->wdb, 1000);
+	if (store_stop_thread(st, &st->ckpt_started, &st->ckpt_stopping, &st->ckpt_wake, st->ckpt_thread))
+		sqlite3_wal_autocheckpoint(st->wdb, 1000);
 }
 
 void ckpt_close(struct weft_store *st)

@@ -2,6 +2,25 @@
  * only. */
 #include "store_int.h"
 
+/* A new session of user for token hash, until expires_ms; name: a named
+ * bearer token's (NULL: none). Its id in *id. */
+static int insert_session(struct weft_store *st, int64_t user, const unsigned char hash[32],
+			  int64_t expires_ms, const char *name, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *s = st->w[W_SESSION_INSERT];
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, expires_ms);
+	if (name)
+		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
+	int rc = exec_stmt(s);
+	if (!rc)
+		*id = sqlite3_last_insert_rowid(st->wdb);
+	return rc;
+}
+
 static int revoke_user_sessions(struct weft_store *st, int64_t user)
 {
 	sqlite3_stmt *s = st->w[W_USER_SESSIONS_REVOKE];
@@ -99,16 +118,7 @@ int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 2, j->target);
 	if ((rc = exec_stmt(s)))
 		return rc;
-	s = st->w[W_SESSION_INSERT];
-	sqlite3_bind_int64(s, 1, j->target);
-	sqlite3_bind_blob(s, 2, j->token_hash2, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, j->expires_ms);
-	if ((rc = exec_stmt(s)))
-		return rc;
-	j->id = sqlite3_last_insert_rowid(st->wdb);
-	return WEFT_OK;
+	return insert_session(st, j->target, j->token_hash2, j->expires_ms, NULL, now, &j->id);
 }
 
 int run_session(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -116,17 +126,8 @@ int run_session(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_stmt *s;
 	switch (j->kind) {
 	case WEFT_JOB_SESSION_CREATE:
-		s = st->w[W_SESSION_INSERT];
-		sqlite3_bind_int64(s, 1, j->target);
-		sqlite3_bind_blob(s, 2, j->token_hash, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, now);
-		sqlite3_bind_int64(s, 4, now);
-		sqlite3_bind_int64(s, 5, j->expires_ms);
-		if (j->text)
-			sqlite3_bind_text(s, 6, j->text, -1, SQLITE_STATIC);
-		if (exec_stmt(s))
+		if (insert_session(st, j->target, j->token_hash, j->expires_ms, j->text, now, &j->id))
 			return WEFT_EIO;
-		j->id = sqlite3_last_insert_rowid(st->wdb);
 		return WEFT_OK;
 	case WEFT_JOB_SESSION_TOUCH:
 		s = st->w[W_SESSION_TOUCH];

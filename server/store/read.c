@@ -32,9 +32,7 @@ static int row_member(sqlite3_stmt *s, void *row)
 {
 	struct weft_member_row *m = row;
 	memset(m, 0, sizeof *m);
-	m->user.id = sqlite3_column_int64(s, 0);
-	copy_text(m->user.name, sizeof m->user.name, s, 1);
-	copy_text(m->user.display, sizeof m->user.display, s, 2);
+	read_user_ref(s, 0, &m->user);
 	m->role = sqlite3_column_int(s, 3);
 	return WEFT_OK;
 }
@@ -43,9 +41,7 @@ static int row_profile(sqlite3_stmt *s, void *row)
 {
 	struct weft_profile *p = row;
 	memset(p, 0, sizeof *p);
-	p->user.id = sqlite3_column_int64(s, 0);
-	copy_text(p->user.name, sizeof p->user.name, s, 1);
-	copy_text(p->user.display, sizeof p->user.display, s, 2);
+	read_user_ref(s, 0, &p->user);
 	copy_text(p->jurisdiction, sizeof p->jurisdiction, s, 3);
 	copy_text(p->region, sizeof p->region, s, 4);
 	copy_text(p->title, sizeof p->title, s, 5);
@@ -59,9 +55,7 @@ static int row_request(sqlite3_stmt *s, void *row)
 {
 	struct weft_request_row *r = row;
 	memset(r, 0, sizeof *r);
-	r->user.id = sqlite3_column_int64(s, 0);
-	copy_text(r->user.name, sizeof r->user.name, s, 1);
-	copy_text(r->user.display, sizeof r->user.display, s, 2);
+	read_user_ref(s, 0, &r->user);
 	copy_text(r->note, sizeof r->note, s, 3);
 	r->ts_ms = sqlite3_column_int64(s, 4);
 	r->state = sqlite3_column_int(s, 5);
@@ -110,9 +104,7 @@ int weft_store_user_by_name(struct weft_store *st, const char *name, struct weft
 	int rc = step_row(s);
 	if (!rc) {
 		memset(out, 0, sizeof *out);
-		out->user.id = sqlite3_column_int64(s, 0);
-		copy_text(out->user.name, sizeof out->user.name, s, 1);
-		copy_text(out->user.display, sizeof out->user.display, s, 2);
+		read_user_ref(s, 0, &out->user);
 		out->admin = sqlite3_column_int(s, 3) != 0;
 		out->active = sqlite3_column_int(s, 4) != 0;
 		copy_text(out->pw_hash, sizeof out->pw_hash, s, 5);

@@ -155,6 +155,13 @@ void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
 	dst[n] = '\0';
 }
 
+void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u)
+{
+	u->id = sqlite3_column_int64(s, c);
+	copy_text(u->name, sizeof u->name, s, c + 1);
+	copy_text(u->display, sizeof u->display, s, c + 2);
+}
+
 int dup_text(char **dst, sqlite3_stmt *s, int col)
 {
 	*dst = NULL;
@@ -180,9 +187,7 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 	m->thread = sqlite3_column_int64(s, c + 2);
 	m->ts_ms = sqlite3_column_int64(s, c + 3);
 	m->edited_ms = sqlite3_column_int64(s, c + 4);
-	m->author.id = sqlite3_column_int64(s, c + 5);
-	copy_text(m->author.name, sizeof m->author.name, s, c + 6);
-	copy_text(m->author.display, sizeof m->author.display, s, c + 7);
+	read_user_ref(s, c + 5, &m->author);
 	m->deleted = sqlite3_column_int(s, c + 10) != 0;
 	copy_text(m->client_id, sizeof m->client_id, s, c + 9);
 	return m->deleted ? WEFT_OK : dup_text(&m->body, s, c + 8);
@@ -210,9 +215,7 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 	ev->kind = sqlite3_column_int(s, 2);
 	ev->ts_ms = sqlite3_column_int64(s, 3);
 	ev->role = sqlite3_column_int(s, 4);
-	ev->actor.id = sqlite3_column_int64(s, 27);
-	copy_text(ev->actor.name, sizeof ev->actor.name, s, 28);
-	copy_text(ev->actor.display, sizeof ev->actor.display, s, 29);
+	read_user_ref(s, 27, &ev->actor);
 	switch (ev->kind) {
 	case WEFT_EV_MESSAGE:
 	case WEFT_EV_EDIT:
@@ -221,9 +224,7 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 	case WEFT_EV_JOIN:
 	case WEFT_EV_LEAVE:
 	case WEFT_EV_ROLE:
-		ev->user.id = sqlite3_column_int64(s, 16);
-		copy_text(ev->user.name, sizeof ev->user.name, s, 17);
-		copy_text(ev->user.display, sizeof ev->user.display, s, 18);
+		read_user_ref(s, 16, &ev->user);
 		break;
 	case WEFT_EV_CHANNEL:
 		read_channel(s, 19, &ev->chan);

@@ -158,13 +158,18 @@ void weft_job_free(struct weft_job *job)
 	free(job);
 }
 
-void store_stop_thread(struct weft_store *st, bool *stopping, pthread_cond_t *wake, pthread_t thread)
+bool store_stop_thread(struct weft_store *st, bool *started, bool *stopping, pthread_cond_t *wake,
+		       pthread_t thread)
 {
+	if (!*started)
+		return false;
 	pthread_mutex_lock(&st->lock);
 	*stopping = true;
 	pthread_cond_signal(wake);
 	pthread_mutex_unlock(&st->lock);
 	pthread_join(thread, NULL);
+	*started = false;
+	return true;
 }
 
 int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg)
@@ -186,11 +191,8 @@ int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg)
 
 void weft_store_stop(struct weft_store *st)
 {
-	if (!st->started)
-		return;
-	store_stop_thread(st, &st->stopping, &st->wake, st->thread);
-	st->started = false;
-	ckpt_stop(st);
+	if (store_stop_thread(st, &st->started, &st->stopping, &st->wake, st->thread))
+		ckpt_stop(st);
 }
 
 int weft_store_submit(struct weft_store *st, struct weft_job *job)

@@ -141,6 +141,8 @@ int exec_sql(sqlite3 *db, const char *sql);
 /* Column col of s's current row into dst (cap bytes, always terminated;
  * "" for NULL). */
 void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col);
+/* Columns c (id), c+1 (name), c+2 (display) of s's current row into u. */
+void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u);
 /* Column col of s's current row as a new string in *dst (NULL for NULL). */
 int dup_text(char **dst, sqlite3_stmt *s, int col);
 /* Columns c..c+10 of MESSAGE_SELECT into m (the body allocated). */
@@ -188,9 +190,11 @@ int schema_migrate(sqlite3 *db);
 /* The VFS name for every connection's sqlite3_open_v2 (NULL: the default).
  * Any thread. */
 const char *store_vfs(void);
-/* Tells a store thread to stop (its flag, under st->lock, and its
- * condition) and waits for it to finish. */
-void store_stop_thread(struct weft_store *st, bool *stopping, pthread_cond_t *wake, pthread_t thread);
+/* When *started, tells a store thread to stop (its flag, under st->lock,
+ * and its condition), waits for it to finish, clears *started and returns
+ * true; else false. */
+bool store_stop_thread(struct weft_store *st, bool *started, bool *stopping, pthread_cond_t *wake,
+		       pthread_t thread);
 /* Frees the events a job recorded and forgets its seq. */
 void clear_events(struct weft_job *job);
 
