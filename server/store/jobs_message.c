@@ -55,16 +55,6 @@ static int send_duplicate(struct weft_store *st, struct weft_job *j)
 	return load_event(st, prior, &j->ev);
 }
 
-/* A send is two statements: the event (with the membership check) and the
- * message. A repeated client_id is found by the UNIQUE index on (author,
- * client_id) refusing the message, not by a lookup before every send.
- * Sends run without a savepoint of their own (see commit_batch), so when
- * the message is refused the event inserted just before is deleted here
- * and AUTOINCREMENT's counter handed back (the event was the newest: one
- * writer), as the savepoint's rollback would have. If that fails, the
- * transaction is marked broken and the whole batch rolls back. Nothing can
- * fail after the message row is in. The committed event is built from what
- * the job holds, not read back. */
 /* Takes back a send's event (seq, the newest) and AUTOINCREMENT's counter;
  * false if either did not change exactly one row. */
 static bool undo_send_event(struct weft_store *st, int64_t seq)
@@ -78,6 +68,16 @@ static bool undo_send_event(struct weft_store *st, int64_t seq)
 	return !exec_stmt(s) && sqlite3_changes(st->wdb) == 1;
 }
 
+/* A send is two statements: the event (with the membership check) and the
+ * message. A repeated client_id is found by the UNIQUE index on (author,
+ * client_id) refusing the message, not by a lookup before every send.
+ * Sends run without a savepoint of their own (see commit_batch), so when
+ * the message is refused the event inserted just before is deleted here
+ * and AUTOINCREMENT's counter handed back (the event was the newest: one
+ * writer), as the savepoint's rollback would have. If that fails, the
+ * transaction is marked broken and the whole batch rolls back. Nothing can
+ * fail after the message row is in. The committed event is built from what
+ * the job holds, not read back. */
 int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s;

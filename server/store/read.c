@@ -3,7 +3,6 @@
  * WAL lets them run beside the writer. */
 #include "store_int.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* ---- Row readers for read_rows (struct rows). */

@@ -6,7 +6,6 @@
 #include "store_int.h"
 #include "wal.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -217,12 +217,14 @@ int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
  * WEFT_ENOTFOUND when it changed no row (what it updates or deletes is
  * not there). */
 int exec_changed(struct weft_store *st, sqlite3_stmt *s);
-/* WEFT_OK when user is an active account, else WEFT_ENOTFOUND. */
+/* WEFT_OK when user is an active account, WEFT_ENOTFOUND when not, or the
+ * read's error. */
 int check_active_user(struct weft_store *st, int64_t user);
 
 /* ---- Job bodies (jobs_*.c), writer thread only. Each runs inside the
- * batch's transaction and returns 0 or WEFT_E*; commit_batch undoes a
- * failed one (its savepoint) and clears its events. */
+ * batch's transaction and returns 0 or WEFT_E*; commit_batch rolls a
+ * failed one back (to its savepoint; a send takes back its own work) and
+ * clears its events. */
 
 /* jobs_message.c */
 int run_send(struct weft_store *st, struct weft_job *j, int64_t now);
@@ -250,7 +252,7 @@ int run_session(struct weft_store *st, struct weft_job *j, int64_t now);
 /* ---- The checkpointer (checkpoint.c). */
 
 /* Opens the checkpointer's connection, starts its thread and hooks the
- * writer's commits. Lifecycle thread, before the writer starts. */
+ * writer's commits. weft_store_start's caller, before the writer starts. */
 int ckpt_start(struct weft_store *st);
 /* Stops and joins the checkpointer (if started); autocheckpoint again. */
 void ckpt_stop(struct weft_store *st);
