@@ -115,8 +115,11 @@ static int run_job(struct weft_config *cfg, struct weft_job *job, const char *na
 	/* The job names users by id; the command line by name. */
 	if (job->kind != WEFT_JOB_USER_CREATE) {
 		struct weft_user_auth ua;
-		if (weft_store_user_by_name(st, name, &ua)) {
-			fprintf(stderr, "weftd: no user %s\n", name);
+		if ((rc = weft_store_user_by_name(st, name, &ua))) {
+			if (rc == WEFT_ENOTFOUND)
+				fprintf(stderr, "weftd: no user %s\n", name);
+			else
+				fprintf(stderr, "weftd: cannot read user %s: %s\n", name, weft_strerror(rc));
 			weft_store_close(st);
 			weft_job_free(job);
 			return 1;

@@ -49,6 +49,10 @@ bool weft_cmd_allowed(const struct weft_hub_channel *ch, int role, int action);
  * pending, invited): a new cJSON object, or NULL when out of memory or when
  * a read failed (then the caller answers an error). */
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user);
+/* The notice {"type":type,"channel":<ch as user sees it>}: a new cJSON
+ * object, or NULL when it cannot be built (then it is not sent, and the
+ * user's next channel list shows the channel). */
+cJSON *weft_cmd_channel_notice(struct weft_server *s, const char *type, struct weft_hub_channel *ch, int64_t user);
 
 /* ---- replay.c: resume after hello */
 

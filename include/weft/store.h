@@ -41,7 +41,6 @@ enum weft_job_kind {
 				    expires_ms=session expiry: id=session id, target=user id */
 };
 
-#define WEFT_DM_MAX_OTHERS 8
 
 struct weft_server;
 
@@ -161,7 +160,10 @@ int weft_store_user_create(struct weft_store *st, const char *name, const char *
 int weft_store_backup(const char *db_path, const char *dest, char *err, size_t errlen);
 
 /* ---- Reads on the read-only connection: service thread only. Each is
- * indexed and bounded. */
+ * indexed and bounded, and returns 0 or a WEFT_E* code like a write: a
+ * read that failed is WEFT_EIO (WEFT_EBUSY, WEFT_ENOMEM), never "nothing
+ * found". Out-parameters are written only on success; the arrays a read
+ * fills are the caller's, and after a failure they hold nothing to clear. */
 
 struct weft_session {
 	int64_t id;
@@ -173,7 +175,8 @@ struct weft_session {
 };
 
 /* Looks up a live session by token hash: not revoked, not past expires_ms
- * nor idle longer than idle_ms, user active. WEFT_EAUTH otherwise. */
+ * nor idle longer than idle_ms, user active. WEFT_EAUTH when there is none
+ * (or it is not live); WEFT_EIO when the read failed. */
 int weft_store_session_get(struct weft_store *st, const unsigned char hash[32],
 			   int64_t now_ms, int64_t idle_ms, struct weft_session *out);
 
@@ -194,7 +197,8 @@ int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_messag
  * before (0: none) and after (-1: none) are exclusive bounds; with after
  * the page starts just after it, otherwise it ends just before `before`
  * (or is the latest page).
- * Fills out[0..*n) (caller clears each) and *more. limit <= WEFT_HISTORY_MAX. */
+ * Fills out[0..*n) (caller clears each) and *more: whether more lie past
+ * the page's far end. limit <= WEFT_HISTORY_MAX. */
 int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
 		       int limit, struct weft_message *out, int *n, bool *more);
 
@@ -205,7 +209,8 @@ int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t af
 
 /* The seq below which replay of channel stops when more than max events
  * follow `since`: 0 when at most max follow, else the seq just before the
- * oldest of the newest max events (so replay covers (floor, ...]). */
+ * oldest of the newest max events (so replay covers (floor, ...]). A
+ * failed read is an error, never floor 0: replay must not start. */
 int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
 			    int64_t *floor_out);
 
@@ -219,7 +224,7 @@ struct weft_member_row {
 	int role;
 };
 
-/* Members of a channel, by role then name; at most max. */
+/* Members of a channel, by role then name; at most max, in out[0..*n). */
 int weft_store_members(struct weft_store *st, int64_t channel, struct weft_member_row *out,
 		       int max, int *n);
 
@@ -231,11 +236,13 @@ int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *
 int weft_store_user_find(struct weft_store *st, const char *q, bool include_inactive,
 			 struct weft_profile *out, int max, int *n);
 
-/* Sessions revoked at or after since_ms, through a callback. */
+/* Sessions revoked at or after since_ms, through a callback. On failure
+ * cb may have run for some of them: ask again from the same since_ms. */
 int weft_store_revoked_since(struct weft_store *st, int64_t since_ms,
 			     void (*cb)(void *arg, int64_t session), void *arg);
 
-/* Users deactivated at or after since_ms, through a callback. */
+/* Users deactivated at or after since_ms, through a callback. On failure
+ * cb may have run for some of them: ask again from the same since_ms. */
 int weft_store_deactivated_since(struct weft_store *st, int64_t since_ms,
 				 void (*cb)(void *arg, int64_t user), void *arg);
 
@@ -258,20 +265,22 @@ int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_requ
 /* Number of pending requests of a channel. */
 int weft_store_request_count(struct weft_store *st, int64_t channel, int *n);
 
-/* Is there an invitation of user to channel? */
-bool weft_store_invited(struct weft_store *st, int64_t channel, int64_t user);
+/* *out: is there an invitation of user to channel? */
+int weft_store_invited(struct weft_store *st, int64_t channel, int64_t user, bool *out);
 /* Channels user is invited to; at most max. */
 int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels, int max, int *n);
 
-/* A sign-up link by token hash: its user and whether it can still be used. */
+/* The user of a sign-up link by token hash, if it can still be used at
+ * now_ms; WEFT_ENOTFOUND when it cannot (unknown, used or expired). */
 int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
 			  int64_t *user_out);
 
-/* The largest committed seq (0 when the log is empty). */
-int64_t weft_store_last_seq(struct weft_store *st);
+/* *out: the largest committed seq (0 when the log is empty). */
+int weft_store_last_seq(struct weft_store *st, int64_t *out);
 
 /* Startup: every channel, then every membership, through callbacks.
- * Service thread, before serving. */
+ * Service thread, before serving. On failure some callbacks may have run:
+ * the caller discards what they built (and does not serve). */
 int weft_store_load(struct weft_store *st,
 		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
 		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,

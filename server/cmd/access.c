@@ -33,8 +33,11 @@ void weft_cmd_channel_join(struct weft_conn *c, struct weft_cmd *cmd, struct wef
 	}
 	/* An invitation opens request and invite channels alike. */
 	bool invited = false;
-	if (ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived && ch->info.kind != WEFT_KIND_DM)
-		invited = weft_store_invited(c->srv->store, ch->info.id, c->ses.user_id);
+	if (ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived && ch->info.kind != WEFT_KIND_DM &&
+	    weft_store_invited(c->srv->store, ch->info.id, c->ses.user_id, &invited)) {
+		weft_conn_error(c, cmd->req, WEFT_EIO, "invitations are unavailable");
+		return;
+	}
 	if (!invited && weft_cmd_allowed(ch, role, WEFT_ACT_REQUEST)) {
 		struct weft_job *job = weft_cmd_job(WEFT_JOB_REQUEST_FILE, ch, 0);
 		if (job) {
@@ -182,12 +185,12 @@ static void invited_done(struct weft_server *s, struct weft_job *job)
 	if (!ch)
 		return;
 	if (job->kind == WEFT_JOB_INVITE) {
-		cJSON *n = weft_proto_reply("invited", NULL);
-		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, job->target));
+		cJSON *n = weft_cmd_channel_notice(s, "invited", ch, job->target);
 		struct weft_profile by;
-		if (!weft_store_user_get(s->store, job->user, &by))
+		if (n && !weft_store_user_get(s->store, job->user, &by))
 			cJSON_AddItemToObject(n, "by", weft_proto_user(&by.user));
-		weft_fanout_user(s, job->target, n);
+		if (n)
+			weft_fanout_user(s, job->target, n);
 	} else {
 		cJSON *n = weft_proto_reply("invite.revoked", NULL);
 		cJSON_AddNumberToObject(n, "channel", (double)job->channel);

@@ -68,7 +68,9 @@ int weft_replay_start(struct weft_conn *c, int64_t since)
 		struct weft_member *m = weft_hub_member(weft_hub_channel_get(&s->hub, id), c->ses.user_id);
 		if (m && m->joined_seq - 1 > from)
 			from = m->joined_seq - 1;
-		weft_store_replay_floor(s->store, id, from, s->cfg->replay_max, &floor);
+		int rc = weft_store_replay_floor(s->store, id, from, s->cfg->replay_max, &floor);
+		if (rc)
+			return rc; /* the caller closes the connection: no replay, no synced */
 		if (floor > from) {
 			/* Too much missed here: the client pages the older part. */
 			cJSON *g = weft_proto_reply("gap", NULL);

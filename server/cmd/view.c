@@ -18,9 +18,10 @@ static bool add_requests(struct weft_server *s, struct weft_hub_channel *ch, con
 	}
 	if (!m && ch->info.access != WEFT_ACCESS_OPEN) {
 		struct weft_request_row r;
-		if (weft_store_request_get(s->store, ch->info.id, user, &r))
+		bool invited;
+		if (weft_store_request_get(s->store, ch->info.id, user, &r) ||
+		    weft_store_invited(s->store, ch->info.id, user, &invited))
 			return false;
-		bool invited = weft_store_invited(s->store, ch->info.id, user);
 		cJSON_AddBoolToObject(o, "pending", r.state == WEFT_REQ_PENDING);
 		cJSON_AddBoolToObject(o, "invited", invited);
 	}
@@ -44,4 +45,16 @@ cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch,
 		return NULL;
 	}
 	return o;
+}
+
+cJSON *weft_cmd_channel_notice(struct weft_server *s, const char *type, struct weft_hub_channel *ch, int64_t user)
+{
+	cJSON *o = weft_cmd_channel_json(s, ch, user);
+	cJSON *n = o ? weft_proto_reply(type, NULL) : NULL;
+	if (!n) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddItemToObject(n, "channel", o);
+	return n;
 }

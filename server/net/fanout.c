@@ -111,9 +111,9 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	}
 	if (ev->kind == WEFT_EV_JOIN && ev->actor.id && ev->actor.id != ev->user.id) {
 		/* Added by someone else (approval, a DM): tell them what they joined. */
-		cJSON *n = weft_proto_reply("joined", NULL);
-		cJSON_AddItemToObject(n, "channel", weft_cmd_channel_json(s, ch, ev->user.id));
-		weft_fanout_user(s, ev->user.id, n);
+		cJSON *n = weft_cmd_channel_notice(s, "joined", ch, ev->user.id);
+		if (n)
+			weft_fanout_user(s, ev->user.id, n);
 	}
 }
 

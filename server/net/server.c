@@ -129,8 +129,9 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 
 	if ((rc = weft_server_open_store(cfg->data, &s->store)))
 		goto out;
-	weft_store_load(s->store, load_channel, load_member, s);
-	s->last_seq = weft_store_last_seq(s->store);
+	if ((rc = weft_store_load(s->store, load_channel, load_member, s)) ||
+	    (rc = weft_store_last_seq(s->store, &s->last_seq)))
+		goto out;
 
 	char cert[4096], key[4096];
 	if (cfg->cert[0]) {
@@ -298,9 +299,10 @@ static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct weft_server *s = (struct weft_server *)((char *)sul - offsetof(struct weft_server, sweep));
 	int64_t now = weft_now_ms();
-	weft_store_deactivated_since(s->store, s->swept_ms - 1000, close_deactivated, s);
-	weft_store_revoked_since(s->store, s->swept_ms - 1000, close_revoked, s);
-	s->swept_ms = now;
+	/* After a failed read, the next sweep looks again from the same time. */
+	if (!weft_store_deactivated_since(s->store, s->swept_ms - 1000, close_deactivated, s) &&
+	    !weft_store_revoked_since(s->store, s->swept_ms - 1000, close_revoked, s))
+		s->swept_ms = now;
 	trim_after_churn(s);
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }

@@ -1,5 +1,5 @@
-/* Unit tests for store.c on a real SQLite database in a temporary
- * directory: migrations, users, the writer thread and its jobs (group
+/* Unit tests for the store (server/store/) on a real SQLite database in
+ * a temporary directory: migrations, users, the writer thread and its jobs (group
  * commit, idempotent sends, edit, delete, membership, sessions), the
  * bounded reads (history paging, replay floor, channel events, unread,
  * members, load) and the online backup. */
@@ -86,6 +86,22 @@ static int teardown(void **state)
 	rm_rf(f->dir);
 	free(f);
 	return 0;
+}
+
+/* weft_store_last_seq, which must succeed. */
+static int64_t last_seq_of(struct weft_store *st)
+{
+	int64_t seq = -1;
+	assert_int_equal(weft_store_last_seq(st, &seq), 0);
+	return seq;
+}
+
+/* weft_store_invited, which must succeed. */
+static bool invited(struct weft_store *st, int64_t channel, int64_t user)
+{
+	bool yes = false;
+	assert_int_equal(weft_store_invited(st, channel, user, &yes), 0);
+	return yes;
 }
 
 /* Waits until n jobs have completed; returns them in commit order in out. */
@@ -252,7 +268,7 @@ static void test_migrations(void **state)
 		assert_int_equal(weft_store_message_get(st, m, &msg), 0);
 		assert_string_equal(msg.body, "persisted");
 		weft_message_clear(&msg);
-		assert_int_equal(weft_store_last_seq(st), m);
+		assert_int_equal(last_seq_of(st), m);
 		struct weft_user_auth ua;
 		assert_int_equal(weft_store_user_by_name(st, "ana", &ua), 0);
 		weft_store_close(st);
@@ -388,7 +404,7 @@ static void test_channel_create(void **state)
 	assert_int_equal(j->ev.user.id, f->ana);
 	assert_string_equal(j->ev.user.name, "ana");
 	assert_int_equal(j->ev.role, WEFT_ROLE_OWNER);
-	assert_int_equal(weft_store_last_seq(f->st), j->seq);
+	assert_int_equal(last_seq_of(f->st), j->seq);
 	int64_t ch = j->id;
 	weft_job_free(j);
 
@@ -400,7 +416,7 @@ static void test_channel_create(void **state)
 	assert_int_equal(rows[0].role, WEFT_ROLE_OWNER);
 
 	/* The same name again: conflict, nothing committed. */
-	int64_t last = weft_store_last_seq(f->st);
+	int64_t last = last_seq_of(f->st);
 	j = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
 	j->user = f->bo;
 	snprintf(j->name, sizeof j->name, "equity-caucus");
@@ -410,7 +426,7 @@ static void test_channel_create(void **state)
 	assert_int_equal(j->result, WEFT_ECONFLICT);
 	assert_int_equal(j->seq, 0);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), 0);
 	assert_int_equal(n, 1);
 }
@@ -420,7 +436,7 @@ static void test_send_seq_and_ids(void **state)
 	struct fx *f = *state;
 	int64_t a = create_channel(f, f->ana, "a", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
 	int64_t b = create_channel(f, f->ana, "b", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
-	int64_t prev = weft_store_last_seq(f->st);
+	int64_t prev = last_seq_of(f->st);
 	for (int i = 0; i < 10; i++) {
 		char body[32], cid[32];
 		snprintf(body, sizeof body, "message %d", i);
@@ -430,7 +446,7 @@ static void test_send_seq_and_ids(void **state)
 		assert_false(j->duplicate);
 		assert_true(j->seq > prev);              /* strictly increasing */
 		assert_int_equal(j->id, j->seq);         /* a message's id is its seq */
-		assert_int_equal(weft_store_last_seq(f->st), j->seq);
+		assert_int_equal(last_seq_of(f->st), j->seq);
 		assert_int_equal(j->ev.seq, j->seq);
 		assert_int_equal(j->ev.kind, WEFT_EV_MESSAGE);
 		assert_int_equal(j->ev.channel, i % 2 ? a : b);
@@ -466,7 +482,7 @@ static void test_send_idempotent(void **state)
 
 	struct weft_job *j = run(f, send_job(f->ana, ch, "hello", "c-5f1e"));
 	assert_int_equal(j->result, 0);
-	int64_t orig = j->id, last = weft_store_last_seq(f->st);
+	int64_t orig = j->id, last = last_seq_of(f->st);
 	weft_job_free(j);
 
 	/* Same author, same client_id, even with another body: the original. */
@@ -480,7 +496,7 @@ static void test_send_idempotent(void **state)
 	assert_string_equal(j->ev.msg.body, "hello");
 	assert_string_equal(j->ev.msg.client_id, "c-5f1e");
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last); /* no new event */
+	assert_int_equal(last_seq_of(f->st), last); /* no new event */
 	struct weft_message page[10];
 	int n = 0;
 	bool more = true;
@@ -494,7 +510,7 @@ static void test_send_idempotent(void **state)
 	assert_false(j->duplicate);
 	assert_true(j->id > orig);
 	assert_int_equal(j->ev.msg.author.id, f->bo);
-	assert_int_equal(weft_store_last_seq(f->st), j->id);
+	assert_int_equal(last_seq_of(f->st), j->id);
 	weft_job_free(j);
 
 	/* No client_id: never a duplicate. */
@@ -601,7 +617,7 @@ static void test_send_duplicate_by_constraint(void **state)
 	assert_true(done[2]->duplicate);
 	assert_int_equal(done[2]->id, done[1]->id);
 	assert_string_equal(done[2]->ev.msg.body, "second");
-	assert_int_equal(weft_store_last_seq(f->st), done[1]->seq);
+	assert_int_equal(last_seq_of(f->st), done[1]->seq);
 	int64_t second = done[1]->id;
 	for (int i = 0; i < 3; i++)
 		weft_job_free(done[i]);
@@ -637,7 +653,7 @@ static void test_send_refused(void **state)
 	struct fx *f = *state;
 	int64_t ch = create_channel(f, f->ana, "private", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
 	int64_t other = create_channel(f, f->ana, "other", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
-	int64_t last = weft_store_last_seq(f->st);
+	int64_t last = last_seq_of(f->st);
 
 	/* Not a member. */
 	struct weft_job *j = run(f, send_job(f->bo, ch, "let me in", "c-1"));
@@ -649,7 +665,7 @@ static void test_send_refused(void **state)
 	j = run(f, send_job(f->ana, 9999, "void", NULL));
 	assert_int_equal(j->result, WEFT_EFORBIDDEN);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	/* The refused client_id was not recorded: once a member, it sends. */
 	invite(f, ch, f->ana, f->bo);
 	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
@@ -667,7 +683,7 @@ static void test_send_refused(void **state)
 	assert_int_equal(j->result, 0);
 	assert_int_equal(j->ev.msg.thread, root);
 	weft_job_free(j);
-	last = weft_store_last_seq(f->st);
+	last = last_seq_of(f->st);
 	j = send_job(f->ana, ch, "reply", NULL);
 	j->thread = elsewhere;
 	run(f, j);
@@ -678,7 +694,7 @@ static void test_send_refused(void **state)
 	run(f, j);
 	assert_int_equal(j->result, WEFT_EINVAL);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 }
 
 static struct weft_job *edit_job(int kind, int64_t user, int64_t channel, int64_t target, const char *body)
@@ -710,7 +726,7 @@ static void test_edit_delete(void **state)
 	assert_true(j->ev.msg.edited_ms > 0);
 	int64_t edit_seq = j->seq;
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), edit_seq);
+	assert_int_equal(last_seq_of(f->st), edit_seq);
 
 	struct weft_message m = { 0 };
 	assert_int_equal(weft_store_message_get(f->st, m1, &m), 0);
@@ -735,7 +751,7 @@ static void test_edit_delete(void **state)
 	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, other, m1, NULL));
 	assert_int_equal(j->result, WEFT_ENOTFOUND);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), edit_seq);
+	assert_int_equal(last_seq_of(f->st), edit_seq);
 
 	/* Delete: the body is gone; history omits the message. */
 	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m1, NULL));
@@ -771,7 +787,7 @@ static void test_edit_delete(void **state)
 	j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m1, NULL));
 	assert_int_equal(j->result, WEFT_ENOTFOUND);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), del_seq);
+	assert_int_equal(last_seq_of(f->st), del_seq);
 }
 
 /* Searches a file for a byte string. */
@@ -1014,7 +1030,7 @@ static void test_group_commit(void **state)
 		assert_true(done[i]->seq > prev);
 		prev = done[i]->seq;
 	}
-	assert_int_equal(weft_store_last_seq(f->st), prev);
+	assert_int_equal(last_seq_of(f->st), prev);
 	for (int i = 0; i < N; i++)
 		weft_job_free(done[i]);
 
@@ -1035,8 +1051,8 @@ static void test_group_commit(void **state)
 		weft_message_clear(&page[i]);
 }
 
-/* The WAL buffer of the "weft" VFS: whatever a completed job committed is
- * in the file for any other connection (here one on the default VFS, as
+/* The WAL buffer of the "walbuf" VFS (wal.c): whatever a completed job
+ * committed is in the file for any other connection (here one on the default VFS, as
  * another process would open it), also for a batch larger than the buffer
  * (4 MiB), and the buffered writes land where SQLite meant them. */
 static void test_wal_buffer_visible(void **state)
@@ -1065,7 +1081,7 @@ static void test_wal_buffer_visible(void **state)
 					    " sum(substr(body, 1, 1) = char(97 + (id - ?1) % 26))"
 					    " FROM messages WHERE channel_id = ?2",
 					    -1, &s, NULL), SQLITE_OK);
-	int64_t first = weft_store_last_seq(f->st) - N + 1;
+	int64_t first = last_seq_of(f->st) - N + 1;
 	sqlite3_bind_int64(s, 1, first);
 	sqlite3_bind_int64(s, 2, ch);
 	assert_bodies_and_close(db, s, N, (int64_t)N * BODY, N);
@@ -1100,7 +1116,7 @@ static void test_membership(void **state)
 {
 	struct fx *f = *state;
 	int64_t ch = create_channel(f, f->ana, "team", WEFT_KIND_TEAM, WEFT_ACCESS_INVITE);
-	int64_t last = weft_store_last_seq(f->st);
+	int64_t last = last_seq_of(f->st);
 
 	/* Without an invitation nobody joins an invite-only channel. */
 	struct weft_job *j = weft_job_new(WEFT_JOB_JOIN);
@@ -1111,11 +1127,11 @@ static void test_membership(void **state)
 	assert_int_equal(j->result, WEFT_EFORBIDDEN);
 	assert_int_equal(j->seq, 0);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
-	assert_false(weft_store_invited(f->st, ch, f->bo));
+	assert_int_equal(last_seq_of(f->st), last);
+	assert_false(invited(f->st, ch, f->bo));
 	invite(f, ch, f->ana, f->bo);
 	invite(f, ch, f->ana, f->cy);
-	assert_true(weft_store_invited(f->st, ch, f->bo));
+	assert_true(invited(f->st, ch, f->bo));
 
 	/* ana adds bo as moderator (actor ana, target bo). */
 	j = weft_job_new(WEFT_JOB_JOIN);
@@ -1132,7 +1148,7 @@ static void test_membership(void **state)
 	assert_int_equal(j->ev.role, WEFT_ROLE_MODERATOR);
 	weft_job_free(j);
 	/* The invitation is used up by joining. */
-	assert_false(weft_store_invited(f->st, ch, f->bo));
+	assert_false(invited(f->st, ch, f->bo));
 	/* No role: member. */
 	j = weft_job_new(WEFT_JOB_JOIN);
 	j->user = f->cy;
@@ -1144,7 +1160,7 @@ static void test_membership(void **state)
 	weft_job_free(j);
 	/* Joining twice is refused and adds nothing (the invitation is used up,
 	 * so either refusal is right here). */
-	last = weft_store_last_seq(f->st);
+	last = last_seq_of(f->st);
 	j = weft_job_new(WEFT_JOB_JOIN);
 	j->user = f->cy;
 	j->target = f->cy;
@@ -1152,11 +1168,11 @@ static void test_membership(void **state)
 	run(f, j);
 	assert_true(j->result == WEFT_ECONFLICT || j->result == WEFT_EFORBIDDEN);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	/* In an open channel: conflict. */
 	int64_t opench = create_channel(f, f->bo, "open", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
 	join(f, opench, f->cy, WEFT_ROLE_MEMBER);
-	last = weft_store_last_seq(f->st);
+	last = last_seq_of(f->st);
 	j = weft_job_new(WEFT_JOB_JOIN);
 	j->user = f->cy;
 	j->target = f->cy;
@@ -1164,7 +1180,7 @@ static void test_membership(void **state)
 	run(f, j);
 	assert_int_equal(j->result, WEFT_ECONFLICT);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	/* A request channel is not joined directly either. */
 	int64_t req = create_channel(f, f->ana, "caucus", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
 	j = weft_job_new(WEFT_JOB_JOIN);
@@ -1213,7 +1229,7 @@ static void test_membership(void **state)
 	run(f, j);
 	assert_int_equal(j->result, WEFT_ENOTFOUND);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	/* A former member cannot post. */
 	j = run(f, send_job(f->cy, ch, "still here?", NULL));
 	assert_int_equal(j->result, WEFT_EFORBIDDEN);
@@ -1544,7 +1560,7 @@ static void test_load(void **state)
 	int64_t last_a = send_msg(f, f->ana, a, "y");
 	invite(f, b, f->bo, f->cy);
 	join(f, b, f->cy, WEFT_ROLE_MEMBER);
-	int64_t last_b = weft_store_last_seq(f->st);
+	int64_t last_b = last_seq_of(f->st);
 	struct weft_job *j = weft_job_new(WEFT_JOB_READ_MARK);
 	j->user = f->ana;
 	j->channel = a;
@@ -1585,8 +1601,8 @@ static void test_load(void **state)
 	}
 }
 
-/* store.c add_member: "A new member starts with nothing unread." Someone
- * joining a channel with history must not see all of it as unread. */
+/* jobs_channel.c add_member: "A new member starts with nothing unread."
+ * Someone joining a channel with history must not see all of it as unread. */
 static void test_new_member_nothing_unread(void **state)
 {
 	struct fx *f = *state;
@@ -1594,7 +1610,7 @@ static void test_new_member_nothing_unread(void **state)
 	for (int i = 0; i < 5; i++)
 		send_msg(f, f->ana, ch, "before bo joined");
 	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
-	int64_t join_seq = weft_store_last_seq(f->st);
+	int64_t join_seq = last_seq_of(f->st);
 	struct loaded l;
 	memset(&l, 0, sizeof l);
 	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), 0);
@@ -1761,13 +1777,13 @@ static void test_requests(void **state)
 	struct fx *f = *state;
 	int64_t ch = create_channel(f, f->ana, "circle", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
 	int64_t open = create_channel(f, f->ana, "lobby", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
-	int64_t last = weft_store_last_seq(f->st);
+	int64_t last = last_seq_of(f->st);
 
 	struct weft_request_row r;
 	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &r), 0);
 	assert_int_equal(r.state, WEFT_REQ_NONE);
 	assert_int_equal(request_file(f, f->bo, ch, "hello, I work in Fulton County", 60000, NULL), 0);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &r), 0);
 	assert_int_equal(r.state, WEFT_REQ_PENDING);
 	assert_string_equal(r.note, "hello, I work in Fulton County");
@@ -1791,7 +1807,7 @@ static void test_requests(void **state)
 	assert_int_equal(request_file(f, f->bo, 9999, NULL, 0, NULL), WEFT_ENOTFOUND);
 
 	/* Approval: bo joins, with a join event. */
-	last = weft_store_last_seq(f->st);
+	last = last_seq_of(f->st);
 	struct weft_job *j = job(WEFT_JOB_REQUEST_DECIDE, f->ana, ch, f->bo);
 	j->flag = true;
 	run(f, j);
@@ -1810,14 +1826,14 @@ static void test_requests(void **state)
 	assert_int_equal(n, 2);
 
 	/* Decline: no event, and a cool-down before filing again. */
-	last = weft_store_last_seq(f->st);
+	last = last_seq_of(f->st);
 	j = job(WEFT_JOB_REQUEST_DECIDE, f->ana, ch, f->cy);
 	j->flag = false;
 	run(f, j);
 	assert_int_equal(j->result, 0);
 	assert_int_equal(j->seq, 0);
 	weft_job_free(j);
-	assert_int_equal(weft_store_last_seq(f->st), last);
+	assert_int_equal(last_seq_of(f->st), last);
 	assert_int_equal(weft_store_request_get(f->st, ch, f->cy, &r), 0);
 	assert_int_equal(r.state, WEFT_REQ_DECLINED);
 	assert_int_equal(weft_store_request_count(f->st, ch, &n), 0);
@@ -1858,7 +1874,7 @@ static void test_invites_roles_updates(void **state)
 	j = run(f, job(WEFT_JOB_UNINVITE, f->ana, ch, f->bo));
 	assert_int_equal(j->result, 0);
 	weft_job_free(j);
-	assert_false(weft_store_invited(f->st, ch, f->bo));
+	assert_false(invited(f->st, ch, f->bo));
 	j = run(f, job(WEFT_JOB_UNINVITE, f->ana, ch, f->bo));
 	assert_int_equal(j->result, WEFT_ENOTFOUND);
 	weft_job_free(j);
@@ -1866,7 +1882,7 @@ static void test_invites_roles_updates(void **state)
 	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
 
 	/* Role: an event naming the user, the role and who set it. */
-	int64_t last = weft_store_last_seq(f->st);
+	int64_t last = last_seq_of(f->st);
 	j = job(WEFT_JOB_ROLE, f->ana, ch, f->bo);
 	j->role = WEFT_ROLE_MODERATOR;
 	run(f, j);
@@ -1888,7 +1904,7 @@ static void test_invites_roles_updates(void **state)
 	weft_job_free(j);
 
 	/* Update: only what is given changes; a channel event. */
-	last = weft_store_last_seq(f->st);
+	last = last_seq_of(f->st);
 	j = job(WEFT_JOB_CHANNEL_UPDATE, f->ana, ch, 0);
 	j->text = strdup("new topic");
 	run(f, j);
@@ -2190,7 +2206,7 @@ static void test_backup(void **state)
 
 	struct weft_store *copy;
 	assert_int_equal(weft_store_open(dest, &copy), 0);
-	assert_int_equal(weft_store_last_seq(copy), weft_store_last_seq(f->st));
+	assert_int_equal(last_seq_of(copy), last_seq_of(f->st));
 	struct weft_message page[WEFT_HISTORY_MAX];
 	int n = 0;
 	bool more;
@@ -2222,6 +2238,151 @@ static void test_backup(void **state)
 	err[0] = '\0';
 	assert_int_not_equal(weft_store_backup(bad, dest2, err, sizeof err), 0);
 	assert_true(strlen(err) > 0);
+}
+
+/* ---- DESIGN rule 10: a read that fails returns its error, never
+ * "nothing found", and leaves its out-parameters as they were. The damage
+ * is done through a connection of its own, as another process could do
+ * it, so that sqlite3_step itself fails on the store's read connection. */
+
+/* Runs sql on a connection of its own. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err ? err : "?");
+	sqlite3_close(db);
+}
+
+static void count_id(void *arg, int64_t id)
+{
+	(void)id;
+	(*(int *)arg)++;
+}
+
+/* The tables of the log, its messages and the memberships renamed away:
+ * the reads of replay, unread counts, member lists and startup fail. */
+static void test_reads_fail_without_their_tables(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "doomed", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	int64_t m = send_msg(f, f->ana, ch, "one");
+	send_msg(f, f->ana, ch, "two");
+	/* Before: each read finds something, so 0 rows would be a lie. */
+	struct weft_member_row rows[4];
+	struct weft_event evs[4];
+	struct weft_message page[4];
+	int n = 0, unread = 0;
+	int64_t floor = 0, seq = 0;
+	bool more = false;
+	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &unread), 0);
+	assert_int_equal(unread, 2);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1, &floor), 0);
+	assert_true(floor > 0);
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 4, evs, &n), 0);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++)
+		weft_event_clear(&evs[i]);
+
+	raw_exec(f->db, "ALTER TABLE events RENAME TO events_gone;"
+			"ALTER TABLE messages RENAME TO messages_gone;"
+			"ALTER TABLE members RENAME TO members_gone;");
+
+	n = unread = -7;
+	floor = seq = -7;
+	more = true;
+	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &unread), WEFT_EIO);
+	assert_int_equal(unread, -7);
+	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 4, evs, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1, &floor), WEFT_EIO);
+	assert_int_equal(floor, -7);
+	assert_int_equal(weft_store_last_seq(f->st, &seq), WEFT_EIO);
+	assert_int_equal(seq, -7);
+	assert_int_equal(weft_store_history(f->st, ch, 0, -1, 4, page, &n, &more), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_true(more);
+	struct weft_message msg = { .id = -7 };
+	assert_int_equal(weft_store_message_get(f->st, m, &msg), WEFT_EIO); /* not ENOTFOUND */
+	assert_int_equal(msg.id, -7);
+	struct loaded l;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(weft_store_load(f->st, on_channel, on_member, &l), WEFT_EIO);
+	assert_int_equal(l.nmembers, 0);
+
+	/* The writer's reads fail their job too: not "not a member". */
+	struct weft_job *j = job(WEFT_JOB_INVITE, f->ana, ch, f->bo);
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EIO);
+	weft_job_free(j);
+}
+
+/* The account, session, request and invitation tables pointed at a page
+ * past the end of the file, as in a corrupt database: their reads fail
+ * (SQLITE_CORRUPT), and none answers "unauthorized" or "not found". */
+static void test_reads_fail_on_a_corrupt_database(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "guarded", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	assert_int_equal(request_file(f, f->bo, ch, "me too", 0, NULL), 0);
+	invite(f, ch, f->ana, f->cy);
+	int n = 0;
+	bool yes = false;
+	assert_int_equal(weft_store_request_count(f->st, ch, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(weft_store_invited(f->st, ch, f->cy, &yes), 0);
+	assert_true(yes);
+
+	int64_t version = pragma_value(f->db, "PRAGMA schema_version");
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "PRAGMA writable_schema=ON;"
+		 "UPDATE sqlite_schema SET rootpage = 1000000 WHERE type = 'table' AND name IN"
+		 " ('users', 'sessions', 'requests', 'invites', 'signups');"
+		 "PRAGMA schema_version = %lld; PRAGMA writable_schema=OFF;", (long long)version + 1);
+	raw_exec(f->db, sql);
+
+	struct weft_request_row req[4] = { { .state = -7 } };
+	n = -7;
+	yes = true;
+	assert_int_equal(weft_store_requests(f->st, ch, req, 4, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_request_count(f->st, ch, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	assert_int_equal(weft_store_request_get(f->st, ch, f->bo, &req[0]), WEFT_EIO); /* not "none" */
+	assert_int_equal(req[0].state, -7);
+	assert_int_equal(weft_store_invited(f->st, ch, f->cy, &yes), WEFT_EIO);
+	assert_true(yes);
+	int64_t chans[4];
+	assert_int_equal(weft_store_invites_of(f->st, f->cy, chans, 4, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+
+	struct weft_user_auth ua = { .user.id = -7 };
+	assert_int_equal(weft_store_user_by_name(f->st, "ana", &ua), WEFT_EIO); /* not ENOTFOUND */
+	assert_int_equal(ua.user.id, -7);
+	struct weft_profile p = { .user.id = -7 };
+	assert_int_equal(weft_store_user_get(f->st, f->ana, &p), WEFT_EIO);
+	assert_int_equal(p.user.id, -7);
+	assert_int_equal(weft_store_user_find(f->st, "a", true, &p, 1, &n), WEFT_EIO);
+	assert_int_equal(n, -7);
+	unsigned char hash[32] = { 1 };
+	struct weft_session ses = { .id = -7 };
+	assert_int_equal(weft_store_session_get(f->st, hash, weft_now_ms(), 1000, &ses), WEFT_EIO); /* not EAUTH */
+	assert_int_equal(ses.id, -7);
+	int64_t who = -7;
+	assert_int_equal(weft_store_signup_get(f->st, hash, weft_now_ms(), &who), WEFT_EIO);
+	assert_int_equal(who, -7);
+	int calls = 0;
+	assert_int_equal(weft_store_revoked_since(f->st, 0, count_id, &calls), WEFT_EIO);
+	assert_int_equal(weft_store_deactivated_since(f->st, 0, count_id, &calls), WEFT_EIO);
+	assert_int_equal(calls, 0);
 }
 
 int main(void)
@@ -2260,6 +2421,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signup_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_fail_without_their_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_fail_on_a_corrupt_database, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

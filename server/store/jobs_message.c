@@ -1,0 +1,178 @@
+/* Message jobs: send, edit, delete, read marks. Writer thread only. */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Names of message authors, cached by the writer (direct-mapped by id).
+ * Safe because a user's name and display name never change once created
+ * (no job or command updates them) and users are never deleted; a job
+ * that starts changing either must clear the slot. */
+#define USER_SLOTS 1024
+
+struct user_slot {
+	struct weft_user_ref ref;       /* ref.id 0: empty */
+};
+
+/* The author's name and display name, from the cache or the database. */
+static int user_ref(struct weft_store *st, int64_t id, struct weft_user_ref *out)
+{
+	if (!st->users && !(st->users = calloc(USER_SLOTS, sizeof *st->users)))
+		return WEFT_ENOMEM;
+	struct user_slot *slot = &st->users[(uint64_t)id % USER_SLOTS];
+	if (slot->ref.id != id) {
+		sqlite3_stmt *s = st->w[W_USER_REF];
+		sqlite3_bind_int64(s, 1, id);
+		int rc = sqlite3_step(s) == SQLITE_ROW ? WEFT_OK : WEFT_EIO;
+		if (!rc) {
+			slot->ref.id = id;
+			copy_text(slot->ref.name, sizeof slot->ref.name, s, 0);
+			copy_text(slot->ref.display, sizeof slot->ref.display, s, 1);
+		}
+		done_stmt(s);
+		if (rc)
+			return rc;
+	}
+	*out = slot->ref;
+	return WEFT_OK;
+}
+
+/* The original message of a repeated (author, client_id): the job's
+ * answer. Its seq, not a new one. */
+static int send_duplicate(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_MSG_BY_CLIENT];
+	sqlite3_bind_int64(s, 1, j->user);
+	sqlite3_bind_text(s, 2, j->client_id, -1, SQLITE_STATIC);
+	int64_t prior;
+	int rc = step_int64(s, 0, &prior);
+	if (rc)
+		return rc;
+	if (!prior)
+		return WEFT_ENOTFOUND;
+	j->duplicate = true;
+	j->id = prior;
+	return load_event(st, prior, &j->ev);
+}
+
+/* Takes back a send's event (seq, the newest) and AUTOINCREMENT's counter;
+ * false if either did not change exactly one row. */
+static bool undo_send_event(struct weft_store *st, int64_t seq)
+{
+	sqlite3_stmt *s = st->w[W_SEND_UNDO];
+	sqlite3_bind_int64(s, 1, seq);
+	if (exec_stmt(s) || sqlite3_changes(st->wdb) != 1)
+		return false;
+	s = st->w[W_SEQ_UNDO];
+	sqlite3_bind_int64(s, 1, seq);
+	return !exec_stmt(s) && sqlite3_changes(st->wdb) == 1;
+}
+
+/* A send is two statements: the event (with the membership check) and the
+ * message. A repeated client_id is found by the UNIQUE index on (author,
+ * client_id) refusing the message, not by a lookup before every send.
+ * Sends run without a savepoint of their own (see commit_batch), so when
+ * the message is refused the event inserted just before is deleted here
+ * and AUTOINCREMENT's counter handed back (the event was the newest: one
+ * writer), as the savepoint's rollback would have. If that fails, the
+ * transaction is marked broken and the whole batch rolls back. Nothing can
+ * fail after the message row is in. The committed event is built from what
+ * the job holds, not read back. */
+int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (j->thread) {
+		s = st->w[W_MSG_THREAD_OK];
+		sqlite3_bind_int64(s, 1, j->thread);
+		sqlite3_bind_int64(s, 2, j->channel);
+		bool ok = sqlite3_step(s) == SQLITE_ROW;
+		done_stmt(s);
+		if (!ok)
+			return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EINVAL;
+	}
+	struct weft_user_ref author;
+	if ((rc = user_ref(st, j->user, &author)))
+		return rc;
+	s = st->w[W_SEND_EVENT];
+	sqlite3_bind_int64(s, 1, j->channel);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, j->user);
+	if ((rc = exec_stmt(s)))
+		return rc;
+	if (sqlite3_changes(st->wdb) == 0) {
+		/* Not a member (any more): a repeat of a send made while one
+		 * still gets its original. */
+		return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EFORBIDDEN;
+	}
+	int64_t seq = sqlite3_last_insert_rowid(st->wdb);
+	s = st->w[W_MSG_INSERT];
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, j->channel);
+	sqlite3_bind_int64(s, 3, j->user);
+	sqlite3_bind_text(s, 4, j->text, -1, SQLITE_STATIC);
+	if (j->thread)
+		sqlite3_bind_int64(s, 5, j->thread);
+	if (j->client_id[0])
+		sqlite3_bind_text(s, 6, j->client_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, now);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		rc = sqlite3_extended_errcode(st->wdb);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		if (!undo_send_event(st, seq)) {
+			st->txn_broken = true;
+			return WEFT_EIO;
+		}
+		if (rc == SQLITE_CONSTRAINT_UNIQUE && j->client_id[0])
+			return send_duplicate(st, j);
+		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		return map_sqlite(rc);
+	}
+	j->id = j->seq = seq;
+	struct weft_event *ev = &j->ev;
+	ev->seq = seq;
+	ev->channel = j->channel;
+	ev->ts_ms = now;
+	ev->kind = WEFT_EV_MESSAGE;
+	struct weft_message *m = &ev->msg;
+	m->id = seq;
+	m->channel = j->channel;
+	m->thread = j->thread;
+	m->ts_ms = now;
+	m->author = author;
+	memcpy(m->client_id, j->client_id, sizeof m->client_id);
+	m->body = j->text;   /* the event takes the body over */
+	j->text = NULL;
+	return WEFT_OK;
+}
+
+int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	bool del = j->kind == WEFT_JOB_DELETE;
+	sqlite3_stmt *s = st->w[del ? W_MSG_DELETE : W_MSG_EDIT];
+	int i = 1;
+	if (!del)
+		sqlite3_bind_text(s, i++, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i++, now);
+	sqlite3_bind_int64(s, i++, j->target);
+	sqlite3_bind_int64(s, i++, j->channel);
+	int rc = exec_changed(st, s);
+	if (rc)
+		return rc;
+	if (del)
+		st->scrub_pending = true;
+	int kind = del ? WEFT_EV_DELETE : WEFT_EV_EDIT;
+	return add_event(st, j, j->channel, kind, now, j->target, 0, NULL);
+}
+
+int run_read_mark(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_READ_MARK];
+	sqlite3_bind_int64(s, 1, j->target);
+	sqlite3_bind_int64(s, 2, j->channel);
+	sqlite3_bind_int64(s, 3, j->user);
+	return exec_stmt(s);
+}

@@ -1,0 +1,148 @@
+/* Schema and migrations. Runs on weft_store_open's caller, on the write
+ * connection, before the writer or the checkpointer starts. */
+#include "store_int.h"
+
+#include <stdio.h>
+
+/* ---- Schema. Each entry is one migration; user_version counts them. */
+
+static const char *const migrations[] = {
+	/* 1: the event log and the state tables. */
+	"CREATE TABLE users("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  display TEXT NOT NULL DEFAULT '',"
+	"  pw_hash TEXT,"
+	"  admin INTEGER NOT NULL DEFAULT 0,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE sessions("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  token_hash BLOB NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL,"
+	"  last_used_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  name TEXT);"  /* set for named bearer tokens (bots, CLI) */
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE channels("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kind INTEGER NOT NULL,"
+	"  access INTEGER NOT NULL,"
+	"  topic TEXT NOT NULL DEFAULT '',"
+	"  archived INTEGER NOT NULL DEFAULT 0,"
+	"  created_by INTEGER,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE members("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  role INTEGER NOT NULL,"
+	"  read_seq INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX members_user ON members(user_id);"
+	/* AUTOINCREMENT: the contract promises a seq is never reused. */
+	"CREATE TABLE events("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  channel_id INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  actor INTEGER,"
+	"  ref INTEGER,"   /* message id (edit, delete), user id (join, leave); NULL: itself */
+	"  role INTEGER);"
+	"CREATE INDEX events_channel ON events(channel_id, seq);"
+	"CREATE TABLE messages("
+	"  id INTEGER PRIMARY KEY,"  /* the seq of the event that created it */
+	"  channel_id INTEGER NOT NULL,"
+	"  author_id INTEGER NOT NULL,"
+	"  body TEXT,"
+	"  thread INTEGER,"
+	"  client_id TEXT,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  edited_ms INTEGER,"
+	"  deleted INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX messages_channel ON messages(channel_id, id) WHERE deleted = 0;"
+	"CREATE UNIQUE INDEX messages_client ON messages(author_id, client_id) WHERE client_id IS NOT NULL;",
+	/* 2: profiles, join requests, invitations, direct messages, sign-up links. */
+	"ALTER TABLE users ADD COLUMN jurisdiction TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN region TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN title TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN deactivated_ms INTEGER;"
+	"CREATE INDEX users_deactivated ON users(deactivated_ms) WHERE active = 0;"
+	"ALTER TABLE channels ADD COLUMN dm_key TEXT;"  /* sorted member ids of a DM */
+	"CREATE UNIQUE INDEX channels_dm ON channels(dm_key) WHERE dm_key IS NOT NULL;"
+	"CREATE TABLE requests("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  ts_ms INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"  /* 0 pending, 1 approved, 2 declined */
+	"  decided_ms INTEGER,"
+	"  decided_by INTEGER,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX requests_pending ON requests(channel_id, ts_ms) WHERE state = 0;"
+	"CREATE TABLE invites("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  by_user INTEGER,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX invites_user ON invites(user_id);"
+	"CREATE TABLE signups("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  used_ms INTEGER) WITHOUT ROWID;",
+	/* 3: where each membership starts (replay begins there), and when a
+	 * session was revoked (so that a running server closes its sockets
+	 * even when another process revoked it). */
+	"ALTER TABLE members ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN revoked_ms INTEGER;"
+	"CREATE INDEX sessions_revoked ON sessions(revoked_ms) WHERE revoked = 1;",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static int read_version(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	return version;
+}
+
+/* Applies the missing migrations, each in its own write transaction. The
+ * version is read inside the transaction, so two processes opening a new
+ * database at once (two `weftd user add`) cannot both apply one. */
+int schema_migrate(sqlite3 *db)
+{
+	for (;;) {
+		int rc = exec_sql(db, "BEGIN IMMEDIATE");
+		if (rc)
+			return rc;
+		int version = read_version(db);
+		if (version < 0 || version > NMIGRATIONS) {
+			exec_sql(db, "ROLLBACK");
+			if (version > NMIGRATIONS)
+				weft_err("store: database schema %d is newer than this weftd (%d)", version,
+					 NMIGRATIONS);
+			return WEFT_EIO;
+		}
+		if (version == NMIGRATIONS)
+			return exec_sql(db, "COMMIT");
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
+		if (!(rc = exec_sql(db, migrations[version])) && !(rc = exec_sql(db, bump)))
+			rc = exec_sql(db, "COMMIT");
+		if (rc) {
+			exec_sql(db, "ROLLBACK");
+			weft_err("store: migration %d failed", version + 1);
+			return rc;
+		}
+		weft_info("store: applied migration %d", version + 1);
+	}
+}

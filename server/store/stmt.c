@@ -1,0 +1,326 @@
+/* The SQL text of every statement, preparing it, and the row readers that
+ * turn result columns into model structs. No thread of its own: a helper
+ * runs on the thread that owns the statement's connection (the writer's
+ * statements on the writer thread, the read connection's on the service
+ * thread). */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Statements, prepared once per connection. */
+
+#define EVENT_SELECT \
+	"SELECT e.seq, e.channel_id, e.kind, e.ts_ms, e.role," \
+	" m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, au.name, au.display," \
+	" m.body, m.client_id, m.deleted," \
+	" ru.id, ru.name, ru.display," \
+	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms," \
+	" ac.id, ac.name, ac.display" \
+	" FROM events e" \
+	" LEFT JOIN messages m ON e.kind IN (0, 1, 2) AND m.id = coalesce(e.ref, e.seq)" \
+	" LEFT JOIN users au ON au.id = m.author_id" \
+	" LEFT JOIN users ru ON e.kind IN (3, 4, 6) AND ru.id = e.ref" \
+	" LEFT JOIN channels c ON e.kind = 5 AND c.id = e.channel_id" \
+	" LEFT JOIN users ac ON e.kind IN (3, 4, 5, 6) AND ac.id = e.actor"
+
+#define MESSAGE_SELECT \
+	"SELECT m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, u.name, u.display," \
+	" m.body, m.client_id, m.deleted FROM messages m JOIN users u ON u.id = m.author_id"
+
+#define PROFILE_SELECT \
+	"SELECT id, name, display, jurisdiction, region, title, admin, active, pw_hash IS NOT NULL FROM users"
+
+#define REQUEST_SELECT \
+	"SELECT u.id, u.name, u.display, r.note, r.ts_ms, r.state, r.decided_ms" \
+	" FROM requests r JOIN users u ON u.id = r.user_id"
+
+#define CHANNEL_SELECT \
+	"SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms FROM channels c"
+
+static const char *const wsql[W_COUNT] = {
+	[W_BEGIN] = "BEGIN IMMEDIATE",
+	[W_COMMIT] = "COMMIT",
+	[W_ROLLBACK] = "ROLLBACK",
+	[W_SAVEPOINT] = "SAVEPOINT job",
+	[W_RELEASE] = "RELEASE job",
+	[W_ROLLBACK_TO] = "ROLLBACK TO job",
+	[W_EVENT_INSERT] = "INSERT INTO events(channel_id, kind, ts_ms, actor, ref, role) VALUES(?,?,?,?,?,?)",
+	[W_EVENT_BY_SEQ] = EVENT_SELECT " WHERE e.seq = ?",
+	[W_MEMBER_ROLE] = "SELECT role FROM members WHERE channel_id = ? AND user_id = ?",
+	[W_MSG_BY_CLIENT] = "SELECT id FROM messages WHERE author_id = ? AND client_id = ?",
+	[W_MSG_THREAD_OK] = "SELECT 1 FROM messages WHERE id = ? AND channel_id = ?",
+	[W_MSG_INSERT] = "INSERT OR FAIL INTO messages(id, channel_id, author_id, body, thread, client_id, ts_ms)"
+			 " VALUES(?,?,?,?,?,?,?)",
+	[W_MSG_EDIT] = "UPDATE messages SET body = ?, edited_ms = ? WHERE id = ? AND channel_id = ? AND deleted = 0",
+	[W_MSG_DELETE] = "UPDATE messages SET body = NULL, deleted = 1, edited_ms = ?"
+			 " WHERE id = ? AND channel_id = ? AND deleted = 0",
+	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms, dm_key)"
+			     " VALUES(?,?,?,?,?,?,?)",
+	[W_CHANNEL_BY_ID] = CHANNEL_SELECT " WHERE c.id = ?",
+	/* A new member starts with nothing unread. */
+	[W_MEMBER_INSERT] = "INSERT INTO members(channel_id, user_id, role, read_seq) VALUES(?1, ?2, ?3,"
+			    " (SELECT coalesce(max(seq), 0) FROM events WHERE channel_id = ?1))"
+			    " ON CONFLICT DO NOTHING",
+	[W_MEMBER_DELETE] = "DELETE FROM members WHERE channel_id = ? AND user_id = ?",
+	[W_SESSION_INSERT] = "INSERT INTO sessions(user_id, token_hash, created_ms, last_used_ms, expires_ms, name)"
+			     " VALUES(?,?,?,?,?,?)",
+	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
+	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE id = ?1",
+	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
+	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title)"
+			  " VALUES(?,?,?,?,?,?,?,?)",
+	[W_REQ_GET] = "SELECT state, decided_ms FROM requests WHERE channel_id = ? AND user_id = ?",
+	[W_REQ_UPSERT] = "INSERT INTO requests(channel_id, user_id, note, ts_ms, state) VALUES(?,?,?,?,0)"
+			 " ON CONFLICT(channel_id, user_id) DO UPDATE SET note = excluded.note,"
+			 " ts_ms = excluded.ts_ms, state = 0, decided_ms = NULL, decided_by = NULL",
+	[W_REQ_DECIDE] = "UPDATE requests SET state = ?, decided_ms = ?, decided_by = ?"
+			 " WHERE channel_id = ? AND user_id = ? AND state = 0",
+	[W_REQ_CLOSE] = "UPDATE requests SET state = 1, decided_ms = ? WHERE channel_id = ? AND user_id = ? AND state = 0",
+	[W_INVITE_INSERT] = "INSERT INTO invites(channel_id, user_id, by_user, ts_ms) VALUES(?,?,?,?) ON CONFLICT DO NOTHING",
+	[W_INVITE_DELETE] = "DELETE FROM invites WHERE channel_id = ? AND user_id = ?",
+	[W_INVITED] = "SELECT 1 FROM invites WHERE channel_id = ? AND user_id = ?",
+	[W_ROLE_SET] = "UPDATE members SET role = ? WHERE channel_id = ? AND user_id = ?",
+	[W_CHANNEL_UPDATE] = "UPDATE channels SET name = coalesce(?1, name), topic = coalesce(?2, topic),"
+			     " access = coalesce(?3, access), archived = coalesce(?4, archived) WHERE id = ?5",
+	[W_DM_FIND] = "SELECT id FROM channels WHERE dm_key = ?",
+	/* "dm:<id>": ':' is outside the names users can pick, so no one can take it. */
+	[W_DM_RENAME] = "UPDATE channels SET name = 'dm:' || id WHERE id = ?",
+	[W_USER_ACTIVE_OK] = "SELECT 1 FROM users WHERE id = ? AND active = 1",
+	[W_USER_ACTIVE] = "UPDATE users SET active = ?1, deactivated_ms = CASE WHEN ?1 THEN NULL ELSE ?2 END"
+			  " WHERE id = ?3",
+	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE user_id = ?1 AND revoked = 0",
+	[W_MEMBER_JOINED] = "UPDATE members SET joined_seq = ?1 WHERE channel_id = ?2 AND user_id = ?3",
+	[W_USER_PASSWORD] = "UPDATE users SET pw_hash = ? WHERE id = ?",
+	/* A send's event, only when the author is a member: the membership
+	 * check and the insert in one statement. */
+	[W_SEND_EVENT] = "INSERT OR FAIL INTO events(channel_id, kind, ts_ms, actor) SELECT ?1, 0, ?2, ?3"
+			 " WHERE EXISTS (SELECT 1 FROM members WHERE channel_id = ?1 AND user_id = ?3)",
+	[W_SEND_UNDO] = "DELETE FROM events WHERE seq = ?",
+	[W_SEQ_UNDO] = "UPDATE sqlite_sequence SET seq = ?1 - 1 WHERE name = 'events' AND seq = ?1",
+	[W_USER_REF] = "SELECT name, display FROM users WHERE id = ?",
+	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
+	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
+			  " AND expires_ms > ?1 RETURNING user_id",
+};
+
+static const char *const rsql[R_COUNT] = {
+	[R_SESSION] = "SELECT s.id, s.user_id, s.expires_ms, s.last_used_ms, u.admin, u.name, u.display"
+		      " FROM sessions s JOIN users u ON u.id = s.user_id"
+		      " WHERE s.token_hash = ? AND s.revoked = 0 AND u.active = 1",
+	[R_USER_BY_NAME] = "SELECT id, name, display, admin, active, pw_hash FROM users WHERE name = ?",
+	[R_MESSAGE] = MESSAGE_SELECT " WHERE m.id = ?",
+	[R_HIST_LATEST] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 ORDER BY m.id DESC LIMIT ?2",
+	[R_HIST_BEFORE] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 AND m.id < ?2"
+			  " ORDER BY m.id DESC LIMIT ?3",
+	[R_HIST_AFTER] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 AND m.id > ?2"
+			 " AND (?3 = 0 OR m.id < ?3) ORDER BY m.id ASC LIMIT ?4",
+	[R_HIST_MORE_BEFORE] = "SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0 AND id < ? LIMIT 1",
+	[R_HIST_MORE_AFTER] = "SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0 AND id > ? LIMIT 1",
+	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"
+			     " ORDER BY e.seq LIMIT ?4",
+	[R_FLOOR] = "SELECT seq FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+	[R_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel_id = ?1 AND deleted = 0"
+		     " AND id > ?2 AND author_id != ?4 LIMIT ?3)",
+	[R_MEMBERS] = "SELECT u.id, u.name, u.display, m.role FROM members m JOIN users u ON u.id = m.user_id"
+		      " WHERE m.channel_id = ? ORDER BY m.role DESC, u.name LIMIT ?",
+	[R_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
+	[R_LOAD_CHANNELS] = "SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms,"
+			    " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c",
+	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq, joined_seq FROM members",
+	[R_USER_GET] = PROFILE_SELECT " WHERE id = ?",
+	[R_USER_FIND] = PROFILE_SELECT " WHERE (active = 1 OR ?3) AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
+			" ORDER BY name LIMIT ?2",
+	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
+	[R_REVOKED] = "SELECT id FROM sessions WHERE revoked = 1 AND revoked_ms >= ?",
+	[R_REQ_GET] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.user_id = ?",
+	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 ORDER BY r.ts_ms LIMIT ?",
+	[R_REQ_COUNT] = "SELECT count(*) FROM requests WHERE channel_id = ? AND state = 0",
+	[R_INVITED] = "SELECT 1 FROM invites WHERE channel_id = ? AND user_id = ?",
+	[R_INVITES_OF] = "SELECT channel_id FROM invites WHERE user_id = ? ORDER BY ts_ms LIMIT ?",
+	[R_SIGNUP] = "SELECT user_id FROM signups WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?",
+};
+
+void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	if (!t) {
+		dst[0] = '\0';
+		return;
+	}
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u)
+{
+	u->id = sqlite3_column_int64(s, c);
+	copy_text(u->name, sizeof u->name, s, c + 1);
+	copy_text(u->display, sizeof u->display, s, c + 2);
+}
+
+int dup_text(char **dst, sqlite3_stmt *s, int col)
+{
+	*dst = NULL;
+	const unsigned char *t = sqlite3_column_text(s, col);
+	if (!t)
+		return WEFT_OK;
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	char *p = malloc(n + 1);
+	if (!p)
+		return WEFT_ENOMEM;
+	memcpy(p, t, n);
+	p[n] = '\0';
+	*dst = p;
+	return WEFT_OK;
+}
+
+/* Columns c..c+10 of MESSAGE_SELECT into m. */
+int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(s, c + 0);
+	m->channel = sqlite3_column_int64(s, c + 1);
+	m->thread = sqlite3_column_int64(s, c + 2);
+	m->ts_ms = sqlite3_column_int64(s, c + 3);
+	m->edited_ms = sqlite3_column_int64(s, c + 4);
+	read_user_ref(s, c + 5, &m->author);
+	m->deleted = sqlite3_column_int(s, c + 10) != 0;
+	copy_text(m->client_id, sizeof m->client_id, s, c + 9);
+	return m->deleted ? WEFT_OK : dup_text(&m->body, s, c + 8);
+}
+
+void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch)
+{
+	memset(ch, 0, sizeof *ch);
+	ch->id = sqlite3_column_int64(s, c + 0);
+	copy_text(ch->name, sizeof ch->name, s, c + 1);
+	ch->kind = sqlite3_column_int(s, c + 2);
+	ch->access = sqlite3_column_int(s, c + 3);
+	copy_text(ch->topic, sizeof ch->topic, s, c + 4);
+	ch->archived = sqlite3_column_int(s, c + 5) != 0;
+	ch->created_by = sqlite3_column_int64(s, c + 6);
+	ch->created_ms = sqlite3_column_int64(s, c + 7);
+}
+
+/* One row of EVENT_SELECT into ev. */
+int read_event(sqlite3_stmt *s, struct weft_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->seq = sqlite3_column_int64(s, 0);
+	ev->channel = sqlite3_column_int64(s, 1);
+	ev->kind = sqlite3_column_int(s, 2);
+	ev->ts_ms = sqlite3_column_int64(s, 3);
+	ev->role = sqlite3_column_int(s, 4);
+	read_user_ref(s, 27, &ev->actor);
+	switch (ev->kind) {
+	case WEFT_EV_MESSAGE:
+	case WEFT_EV_EDIT:
+	case WEFT_EV_DELETE:
+		return read_message(s, 5, &ev->msg);
+	case WEFT_EV_JOIN:
+	case WEFT_EV_LEAVE:
+	case WEFT_EV_ROLE:
+		read_user_ref(s, 16, &ev->user);
+		break;
+	case WEFT_EV_CHANNEL:
+		read_channel(s, 19, &ev->chan);
+		break;
+	}
+	return WEFT_OK;
+}
+
+static int prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!sql[i])
+			continue;
+		int rc = sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL);
+		if (rc != SQLITE_OK) {
+			weft_err("store: prepare \"%s\": %s", sql[i], sqlite3_errmsg(db));
+			return WEFT_EIO;
+		}
+	}
+	return WEFT_OK;
+}
+
+int exec_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		weft_err("store: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return map_sqlite(rc);
+	}
+	return WEFT_OK;
+}
+
+int stmt_prepare(struct weft_store *st)
+{
+	int rc = prepare_all(st->wdb, wsql, st->w, W_COUNT);
+	return rc ? rc : prepare_all(st->rdb, rsql, st->r, R_COUNT);
+}
+
+/* ---- Reads. A failed step is an error, never "no row" (DESIGN rule 10). */
+
+int step_rc(sqlite3_stmt *s, int step)
+{
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		return WEFT_OK;
+	weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(step));
+	return map_sqlite(step);
+}
+
+int step_row(sqlite3_stmt *s)
+{
+	int step = sqlite3_step(s);
+	return step == SQLITE_ROW ? WEFT_OK : step == SQLITE_DONE ? WEFT_ENOTFOUND : step_rc(s, step);
+}
+
+int step_int64(sqlite3_stmt *s, int64_t dflt, int64_t *out)
+{
+	int rc = step_row(s);
+	int64_t v = rc ? dflt : sqlite3_column_int64(s, 0);
+	done_stmt(s);
+	if (rc && rc != WEFT_ENOTFOUND)
+		return rc;
+	*out = v;
+	return WEFT_OK;
+}
+
+int row_exists(sqlite3_stmt *s, int64_t a, int64_t b, bool *out)
+{
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	int rc = step_row(s);
+	done_stmt(s);
+	if (rc && rc != WEFT_ENOTFOUND)
+		return rc;
+	*out = rc == WEFT_OK;
+	return WEFT_OK;
+}
+
+int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n)
+{
+	char *p = r->out;
+	int count = 0, rc = WEFT_OK, step = SQLITE_DONE;
+	while (count < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = r->read(s, p + (size_t)count * r->size)))
+			break;
+		count++;
+	}
+	if (!rc)
+		rc = step_rc(s, step);
+	done_stmt(s);
+	if (rc) {
+		for (int i = 0; r->clear && i < count; i++)
+			r->clear(p + (size_t)i * r->size);
+		return rc;
+	}
+	*n = count;
+	return WEFT_OK;
+}

@@ -1,0 +1,262 @@
+/* Private to server/store/: the store's state, its statements, and what
+ * its files share. Nothing outside server/store/ includes it.
+ *
+ * The files, and the thread each belongs to:
+ *   store.c         the public lifecycle (open, start, stop, submit, close,
+ *                   backup): the calling thread, as each function says
+ *   stmt.c          SQL text, preparing, row readers: the thread that owns
+ *                   the statement's connection
+ *   schema.c        migrations: weft_store_open's caller, before any thread
+ *   wal.c, wal.h    the WAL write-coalescing VFS: any thread; knows nothing
+ *                   of Weft
+ *   writer.c        the writer thread: batches, group commit, job dispatch,
+ *                   the helpers its jobs share
+ *   jobs_message.c  jobs_channel.c  jobs_account.c
+ *                   job bodies by family: the writer thread
+ *   checkpoint.c    the checkpointer thread
+ *   read.c          the read-only connection's queries: the service thread
+ */
+#ifndef WEFT_STORE_INT_H
+#define WEFT_STORE_INT_H
+
+#include "weft/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Statements of the write connection (the writer's); SQL in stmt.c. */
+enum wstmt {
+	W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
+	W_EVENT_INSERT, W_EVENT_BY_SEQ,
+	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_THREAD_OK, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
+	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
+	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
+	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
+	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
+	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_DM_RENAME, W_MEMBER_JOINED,
+	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF,
+	W_COUNT
+};
+
+/* Statements of the read-only connection (the service thread's); SQL in stmt.c. */
+enum rstmt {
+	R_SESSION, R_USER_BY_NAME, R_MESSAGE, R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
+	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
+	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
+	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
+	R_SIGNUP, R_REVOKED,
+	R_COUNT
+};
+
+struct user_slot;
+
+struct weft_store {
+	char *path;
+	sqlite3 *wdb, *rdb;
+	sqlite3_stmt *w[W_COUNT];
+	sqlite3_stmt *r[R_COUNT];
+
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct weft_job *queue, **queue_tail;   /* guarded by lock */
+	struct weft_job *done, **done_tail;     /* guarded by lock */
+	bool stopping;                          /* guarded by lock */
+	void (*notify)(void *);
+	void *notify_arg;
+	uint64_t jobs_committed, commits;       /* guarded by lock */
+	bool scrub_pending;                     /* writer thread only */
+	bool txn_broken;                        /* writer thread only: the batch must roll back */
+	struct user_slot *users;                /* writer thread only: see user_ref */
+
+	/* The checkpointer: its own thread and connection (see ckpt_main). */
+	sqlite3 *cdb;
+	pthread_t ckpt_thread;
+	bool ckpt_started;
+	pthread_cond_t ckpt_wake;               /* requests; the writer left a transaction */
+	pthread_mutex_t ckpt_run;               /* held while a checkpoint runs */
+	int wal_frames;                         /* guarded by lock: the WAL after the last commit */
+	int ckpt_next;                          /* guarded by lock: frames that trigger a request */
+	bool ckpt_requested, ckpt_stopping;     /* guarded by lock */
+	bool gate;                              /* guarded by lock: no new transaction while set */
+	bool in_txn;                            /* guarded by lock: the writer is in a transaction */
+	int ckpt_frames;                        /* WAL_CKPT_BYTES in frames of this database */
+	const unsigned char *wal_map;           /* checkpointer: the WAL file mapped (WAL_MAP_BYTES) */
+	dev_t wal_dev;
+	ino_t wal_ino;
+};
+
+/* ---- Statements (stmt.c). Each helper runs on the thread that owns the
+ * statement's connection. */
+
+static inline int map_sqlite(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return WEFT_OK;
+	case SQLITE_CONSTRAINT:
+		return WEFT_ECONFLICT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return WEFT_EBUSY;
+	case SQLITE_NOMEM:
+		return WEFT_ENOMEM;
+	default:
+		return WEFT_EIO;
+	}
+}
+
+/* Runs a statement to completion (no rows expected) and resets it. */
+static inline int exec_stmt(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		/* A constraint is an answer (a taken name), not a failure. */
+		if ((rc & 0xff) != SQLITE_CONSTRAINT)
+			weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		return map_sqlite(rc);
+	}
+	return WEFT_OK;
+}
+
+static inline void done_stmt(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Prepares every statement of both connections (st->w on st->wdb, st->r on
+ * st->rdb). Open only. */
+int stmt_prepare(struct weft_store *st);
+/* Runs SQL text without results (pragmas, migrations); logs a failure. */
+int exec_sql(sqlite3 *db, const char *sql);
+/* Column col of s's current row into dst (cap bytes, always terminated;
+ * "" for NULL). */
+void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col);
+/* Columns c (id), c+1 (name), c+2 (display) of s's current row into u. */
+void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u);
+/* Column col of s's current row as a new string in *dst (NULL for NULL). */
+int dup_text(char **dst, sqlite3_stmt *s, int col);
+/* Columns c..c+10 of MESSAGE_SELECT into m (the body allocated). */
+int read_message(sqlite3_stmt *s, int c, struct weft_message *m);
+/* Columns c..c+7 of CHANNEL_SELECT into ch. */
+void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch);
+/* One row of EVENT_SELECT into ev (a message's body allocated). */
+int read_event(sqlite3_stmt *s, struct weft_event *ev);
+
+/* Reads: a failed step is an error (logged), never "no row"; out-
+ * parameters are written only on success. step_rc and step_row leave s to
+ * the caller (done_stmt); the others reset it. */
+
+/* The outcome of a read whose last sqlite3_step returned step (SQLITE_ROW
+ * when it stopped at its bound): WEFT_OK, or the mapped error. */
+int step_rc(sqlite3_stmt *s, int step);
+/* Steps s once: WEFT_OK on a row (to read), WEFT_ENOTFOUND at the end,
+ * or the mapped error. */
+int step_row(sqlite3_stmt *s);
+/* Column 0 of s's first row as an integer into *out, dflt when there is
+ * no row. */
+int step_int64(sqlite3_stmt *s, int64_t dflt, int64_t *out);
+/* *out: does s, bound to (a, b), return a row? */
+int row_exists(sqlite3_stmt *s, int64_t a, int64_t b, bool *out);
+
+/* An array of rows to read: elements of size bytes at out, each read by
+ * read (0 or WEFT_E*); clear (NULL: nothing to free) undoes a read one. */
+struct rows {
+	void *out;
+	size_t size;
+	int (*read)(sqlite3_stmt *s, void *row);
+	void (*clear)(void *row);
+};
+/* Reads at most max rows of s (bound) into r->out[0..*n). On failure the
+ * rows read are cleared and *n is not written. */
+int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n);
+
+/* ---- Schema (schema.c). */
+
+/* Applies the missing migrations on db (the write connection). Open only. */
+int schema_migrate(sqlite3 *db);
+
+/* ---- Lifecycle (store.c). */
+
+/* The VFS name for every connection's sqlite3_open_v2 (NULL: the default).
+ * Any thread. */
+const char *store_vfs(void);
+/* When *started, tells a store thread to stop (its flag, under st->lock,
+ * and its condition), waits for it to finish, clears *started and returns
+ * true; else false. */
+bool store_stop_thread(struct weft_store *st, bool *started, bool *stopping, pthread_cond_t *wake,
+		       pthread_t thread);
+/* Frees the events a job recorded and forgets its seq. */
+void clear_events(struct weft_job *job);
+
+/* ---- The writer (writer.c). */
+
+/* The writer thread's body; arg is the store. Started by weft_store_start. */
+void *writer_main(void *arg);
+
+/* Helpers of the job bodies, writer thread only, inside the batch's
+ * transaction. */
+
+/* Logs an event of kind in channel by the job's user (ref, role: 0 for
+ * none) and records it in the job (ev, then more), as fan-out will send
+ * it; *seq_out (may be NULL) is its seq. */
+int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,
+	      int64_t ref, int role, int64_t *seq_out);
+/* The event of seq, as EVENT_SELECT reads it, into ev. */
+int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
+/* Runs s (a write of the write connection, no rows expected):
+ * WEFT_ENOTFOUND when it changed no row (what it updates or deletes is
+ * not there). */
+int exec_changed(struct weft_store *st, sqlite3_stmt *s);
+/* WEFT_OK when user is an active account, WEFT_ENOTFOUND when not, or the
+ * read's error. */
+int check_active_user(struct weft_store *st, int64_t user);
+
+/* ---- Job bodies (jobs_*.c), writer thread only. Each runs inside the
+ * batch's transaction and returns 0 or WEFT_E*; commit_batch rolls a
+ * failed one back (to its savepoint; a send takes back its own work) and
+ * clears its events. */
+
+/* jobs_message.c */
+int run_send(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_read_mark(struct weft_store *st, struct weft_job *j);
+/* jobs_channel.c */
+int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_join(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_leave(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_request_file(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_request_decide(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_invite(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_uninvite(struct weft_store *st, struct weft_job *j);
+int run_role(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_channel_update(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now);
+/* jobs_account.c */
+int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_user_password(struct weft_store *st, struct weft_job *j);
+int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_session(struct weft_store *st, struct weft_job *j, int64_t now);
+
+/* ---- The checkpointer (checkpoint.c). */
+
+/* Opens the checkpointer's connection, starts its thread and hooks the
+ * writer's commits. weft_store_start's caller, before the writer starts. */
+int ckpt_start(struct weft_store *st);
+/* Stops and joins the checkpointer (if started); autocheckpoint again. */
+void ckpt_stop(struct weft_store *st);
+/* Releases the checkpointer's mapping of the WAL. Close only. */
+void ckpt_close(struct weft_store *st);
+
+#endif

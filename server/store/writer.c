@@ -1,0 +1,261 @@
+#define _GNU_SOURCE /* pthread_setname_np */
+/* The writer thread: it owns the write connection, takes every job queued
+ * meanwhile as one batch and commits it in one transaction (group commit),
+ * then hands the batch back through the completed list. The job bodies
+ * are in jobs_*.c; the helpers they share are here. Writer thread only,
+ * but for weft_store_run_sync (the command line, while no writer runs). */
+#include "store_int.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+/* ---- What the job bodies share. */
+
+static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
+			int64_t actor, int64_t ref, int role, int64_t *seq)
+{
+	sqlite3_stmt *s = st->w[W_EVENT_INSERT];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, kind);
+	sqlite3_bind_int64(s, 3, ts);
+	sqlite3_bind_int64(s, 4, actor);
+	if (ref)
+		sqlite3_bind_int64(s, 5, ref);
+	if (role)
+		sqlite3_bind_int(s, 6, role);
+	int rc = exec_stmt(s);
+	if (!rc)
+		*seq = sqlite3_last_insert_rowid(st->wdb);
+	return rc;
+}
+
+int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
+{
+	sqlite3_stmt *s = st->w[W_EVENT_BY_SEQ];
+	sqlite3_bind_int64(s, 1, seq);
+	int rc = step_row(s);
+	if (!rc)
+		rc = read_event(s, ev);
+	else if (rc == WEFT_ENOTFOUND)
+		rc = WEFT_EIO; /* the job's own event: it must be there */
+	done_stmt(s);
+	return rc;
+}
+
+/* Records a committed event of the job: the first in ev, later ones in more. */
+static int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
+{
+	if (!j->seq) {
+		j->seq = seq;
+		return load_event(st, seq, &j->ev);
+	}
+	struct weft_event *p = realloc(j->more, (size_t)(j->nmore + 1) * sizeof *p);
+	if (!p)
+		return WEFT_ENOMEM;
+	j->more = p;
+	int rc = load_event(st, seq, &j->more[j->nmore]);
+	if (!rc)
+		j->nmore++;
+	return rc;
+}
+
+int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,
+	      int64_t ref, int role, int64_t *seq_out)
+{
+	int64_t seq;
+	int rc = insert_event(st, channel, kind, now, j->user, ref, role, &seq);
+	if (!rc && !(rc = push_event(st, j, seq)) && seq_out)
+		*seq_out = seq;
+	return rc;
+}
+
+int exec_changed(struct weft_store *st, sqlite3_stmt *s)
+{
+	int rc = exec_stmt(s);
+	if (!rc && sqlite3_changes(st->wdb) == 0)
+		rc = WEFT_ENOTFOUND;
+	return rc;
+}
+
+int check_active_user(struct weft_store *st, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_USER_ACTIVE_OK];
+	sqlite3_bind_int64(s, 1, user);
+	int rc = step_row(s);
+	done_stmt(s);
+	return rc;
+}
+
+/* ---- Batches. */
+
+static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	switch (j->kind) {
+	case WEFT_JOB_NOP:
+		return WEFT_OK;
+	case WEFT_JOB_SEND:
+		return run_send(st, j, now);
+	case WEFT_JOB_EDIT:
+	case WEFT_JOB_DELETE:
+		return run_edit_delete(st, j, now);
+	case WEFT_JOB_CHANNEL_CREATE:
+		return run_channel_create(st, j, now);
+	case WEFT_JOB_JOIN:
+		return run_join(st, j, now);
+	case WEFT_JOB_LEAVE:
+	case WEFT_JOB_REMOVE:
+		return run_leave(st, j, now);
+	case WEFT_JOB_REQUEST_FILE:
+		return run_request_file(st, j, now);
+	case WEFT_JOB_REQUEST_DECIDE:
+		return run_request_decide(st, j, now);
+	case WEFT_JOB_INVITE:
+		return run_invite(st, j, now);
+	case WEFT_JOB_UNINVITE:
+		return run_uninvite(st, j);
+	case WEFT_JOB_ROLE:
+		return run_role(st, j, now);
+	case WEFT_JOB_CHANNEL_UPDATE:
+		return run_channel_update(st, j, now);
+	case WEFT_JOB_DM_OPEN:
+		return run_dm_open(st, j, now);
+	case WEFT_JOB_USER_CREATE:
+		return run_user_create(st, j, now);
+	case WEFT_JOB_USER_ACTIVE:
+		return run_user_active(st, j, now);
+	case WEFT_JOB_USER_PASSWORD:
+		return run_user_password(st, j);
+	case WEFT_JOB_SIGNUP_CREATE:
+		return run_signup_create(st, j, now);
+	case WEFT_JOB_SIGNUP_ACCEPT:
+		return run_signup_accept(st, j, now);
+	case WEFT_JOB_SESSION_CREATE:
+	case WEFT_JOB_SESSION_TOUCH:
+	case WEFT_JOB_SESSION_REVOKE:
+		return run_session(st, j, now);
+	case WEFT_JOB_READ_MARK:
+		return run_read_mark(st, j);
+	}
+	return WEFT_EINVAL;
+}
+
+/* Commits one batch: every job gets its own savepoint so that one failing
+ * job (a name conflict, say) does not undo the others. Sends, the bulk of
+ * the traffic, take back their own partial work instead (run_send): a
+ * savepoint costs each of them a sub-journal copy of every page an earlier
+ * job of the batch already changed (the tails of events and messages). If
+ * a failure took the whole transaction with it (SQLite rolls back on some
+ * I/O and memory errors), the batch fails as a whole. */
+static void commit_batch(struct weft_store *st, struct weft_job *batch)
+{
+	int rc = exec_stmt(st->w[W_BEGIN]);
+	st->txn_broken = false;
+	for (struct weft_job *j = batch; j; j = j->next) {
+		if (rc) {
+			j->result = rc;
+			continue;
+		}
+		int64_t now = weft_now_ms();
+		bool savepoint = j->kind != WEFT_JOB_SEND;
+		if (savepoint && exec_stmt(st->w[W_SAVEPOINT])) {
+			j->result = WEFT_EIO;
+			continue;
+		}
+		j->result = run_job(st, j, now);
+		if (j->result) {
+			if (savepoint)
+				exec_stmt(st->w[W_ROLLBACK_TO]);
+			clear_events(j);
+		}
+		if (savepoint)
+			exec_stmt(st->w[W_RELEASE]);
+		if (st->txn_broken || sqlite3_get_autocommit(st->wdb)) {
+			weft_err("store: a job failed and took its batch with it; %s", sqlite3_errmsg(st->wdb));
+			rc = WEFT_EIO;
+		}
+	}
+	if (!rc && (rc = exec_stmt(st->w[W_COMMIT])))
+		weft_err("store: commit failed; %s", sqlite3_errmsg(st->wdb));
+	if (rc && !sqlite3_get_autocommit(st->wdb))
+		exec_stmt(st->w[W_ROLLBACK]);
+	if (rc) {
+		/* Nothing of this batch is durable: no job may report success. */
+		for (struct weft_job *j = batch; j; j = j->next) {
+			j->result = rc;
+			j->duplicate = false;
+			clear_events(j);
+		}
+	}
+}
+
+/* Idle after deletions: checkpoint and truncate the WAL so that deleted
+ * bodies do not linger in old WAL frames. Not while the checkpointer runs
+ * a pass (it would fail at once on the checkpoint lock); readers it waits
+ * for, up to the busy timeout, as before. */
+static void scrub_wal(struct weft_store *st)
+{
+	pthread_mutex_lock(&st->ckpt_run);
+	sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	pthread_mutex_unlock(&st->ckpt_run);
+}
+
+void *writer_main(void *arg)
+{
+	struct weft_store *st = arg;
+	pthread_setname_np(pthread_self(), "weft-store");
+	for (;;) {
+		pthread_mutex_lock(&st->lock);
+		while ((!st->queue || st->gate) && !st->stopping) {
+			if (st->scrub_pending && !st->queue) {
+				pthread_mutex_unlock(&st->lock);
+				st->scrub_pending = false;
+				scrub_wal(st);
+				pthread_mutex_lock(&st->lock);
+				continue;
+			}
+			pthread_cond_wait(&st->wake, &st->lock);
+		}
+		struct weft_job *batch = st->queue;
+		st->queue = NULL;
+		st->queue_tail = &st->queue;
+		bool stopping = st->stopping;
+		st->in_txn = batch != NULL;
+		pthread_mutex_unlock(&st->lock);
+
+		if (!batch && stopping)
+			break;
+		/* Group commit: everything that queued up while the previous
+		 * transaction was syncing goes into this one. */
+		commit_batch(st, batch);
+
+		uint64_t n = 0;
+		struct weft_job *last = batch;
+		for (struct weft_job *j = batch; j; j = j->next) {
+			n++;
+			last = j;
+		}
+		pthread_mutex_lock(&st->lock);
+		*st->done_tail = batch;
+		st->done_tail = &last->next;
+		st->jobs_committed += n;
+		st->commits++;
+		st->in_txn = false;
+		if (st->gate)
+			pthread_cond_signal(&st->ckpt_wake);
+		pthread_mutex_unlock(&st->lock);
+		if (st->notify)
+			st->notify(st->notify_arg);
+	}
+	if (st->scrub_pending)
+		scrub_wal(st);
+	return NULL;
+}
+
+int weft_store_run_sync(struct weft_store *st, struct weft_job *job)
+{
+	assert(!st->started);
+	job->next = NULL;
+	commit_batch(st, job);
+	return job->result;
+}
+
