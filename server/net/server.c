@@ -116,64 +116,113 @@ static void server_free(struct weft_server *s)
 	free(s);
 }
 
-int weft_server_create(struct weft_config *cfg, struct weft_server **out)
+/* The store opened and read into the hub; the certificate (made on first
+ * run when none is configured); the dummy hash; the auth workers. */
+static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 {
-	int rc = WEFT_ENOMEM;
-	struct weft_server *s = calloc(1, sizeof *s);
-	if (!s)
-		return WEFT_ENOMEM;
-	s->cfg = cfg;
-	s->limits.max_body = cfg->max_body;
-	s->limits.max_name = cfg->max_name;
-	weft_hub_init(&s->hub);
-
-	if ((rc = weft_server_open_store(cfg->data, &s->store)))
-		goto out;
-	if ((rc = weft_store_load(s->store, load_channel, load_member, s)) ||
+	struct weft_config *cfg = s->cfg;
+	int rc;
+	if ((rc = weft_server_open_store(cfg->data, &s->store)) ||
+	    (rc = weft_store_load(s->store, load_channel, load_member, s)) ||
 	    (rc = weft_store_last_seq(s->store, &s->last_seq)))
-		goto out;
-
-	char cert[4096], key[4096];
+		return rc;
 	if (cfg->cert[0]) {
-		snprintf(cert, sizeof cert, "%s", cfg->cert);
-		snprintf(key, sizeof key, "%s", cfg->key);
+		snprintf(cert, cap, "%s", cfg->cert);
+		snprintf(key, cap, "%s", cfg->key);
 	} else {
-		snprintf(cert, sizeof cert, "%s/cert.pem", cfg->data);
-		snprintf(key, sizeof key, "%s/key.pem", cfg->data);
+		snprintf(cert, cap, "%s/cert.pem", cfg->data);
+		snprintf(key, cap, "%s/key.pem", cfg->data);
 		if ((rc = weft_auth_ensure_cert(cert, key)))
-			goto out;
+			return rc;
 	}
 	/* Unknown users are checked against this, so a refusal takes as long
 	 * for them as for a wrong password. */
 	char pw[WEFT_TOKEN_LEN + 1];
 	if ((rc = weft_auth_new_token(pw)) ||
 	    (rc = weft_auth_hash_password(pw, cfg->argon2_iterations, cfg->argon2_memory, s->dummy_hash)))
-		goto out;
+		return rc;
+	return weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth);
+}
 
-	if ((rc = weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth)))
-		goto out;
+/* /api, /healthz and /metrics go to the HTTP protocol; the rest are the
+ * client's static files. */
+static const struct lws_http_mount *mounts(const char *web_root)
+{
+	static struct lws_http_mount m[4];
+	static const char *const api_paths[] = { "/api", "/healthz", "/metrics" };
+	memset(m, 0, sizeof m);
+	for (int i = 0; i < 3; i++) {
+		m[i].mountpoint = api_paths[i];
+		m[i].mountpoint_len = (unsigned char)strlen(api_paths[i]);
+		m[i].origin = "weft-http";
+		m[i].origin_protocol = LWSMPRO_CALLBACK;
+		m[i].mount_next = &m[i + 1];
+	}
+	m[3].mountpoint = "/";
+	m[3].mountpoint_len = 1;
+	m[3].origin = web_root;
+	m[3].def = "index.html";
+	m[3].origin_protocol = LWSMPRO_FILE;
+	m[3].cache_max_age = 0;
+	return m;
+}
 
+/* Connection policy: TLS 1.2+, HTTP/1.1 only, timeouts and keepalive. */
+static void set_connection_policy(struct lws_context_creation_info *info, const char *cert, const char *key)
+{
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+			 LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info->ssl_cert_filepath = cert;
+	info->ssl_private_key_filepath = key;
+	info->ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION;
+	info->alpn = "http/1.1";
+	info->server_string = "weftd";
+	info->timeout_secs = 20;
+	info->keepalive_timeout = 30;
+	/* Dead peers (a phone that left coverage) are found by TCP keepalive:
+	 * probes after 60 s idle, closed after 3 unanswered 10 s apart. */
+	info->ka_time = 60;
+	info->ka_probes = 3;
+	info->ka_interval = 10;
+	/* And not also by lws's WebSocket "validity" pings (its default: a
+	 * ping after 300 s without a pong, hang up at 310 s). lws 4.1 keeps
+	 * that timer of every connection in one sorted list and inserts by
+	 * walking it from the head, where all the earlier ones are: each new
+	 * connection cost a walk over every open one (perf, 5,000 connections:
+	 * 17.5% of weftd's CPU in lws_dll2_add_sorted). Accepting a wave of
+	 * 18,000 connections took 1.38 ms of CPU per connection with the timer
+	 * and 0.76 ms without (tests/bench/README.md). */
+	static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0, .secs_since_valid_hangup = 0 };
+	info->retry_and_idle_policy = &idle_policy;
+	info->pt_serv_buf_size = 32 * 1024;
+}
+
+/* epoll through libev: poll() walks every descriptor on each pass, the
+ * largest single cost of accepting connections when thousands are open
+ * (epoll: a third less CPU per connection, but no faster, and slower under
+ * sustained load; see tests/bench/README.md). */
+static int set_event_loop(struct weft_server *s, struct lws_context_creation_info *info)
+{
+	if (strcmp(s->cfg->event_loop, "epoll"))
+		return WEFT_OK;
+	if (!(s->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV))) {
+		weft_err("cannot create the epoll event loop");
+		return WEFT_EIO;
+	}
+	s->foreign_loops[0] = s->loop;
+	info->foreign_loops = s->foreign_loops;
+	info->options |= LWS_SERVER_OPTION_LIBEV;
+	return WEFT_OK;
+}
+
+/* The lws context and its one vhost, listening; then the origins and the
+ * security headers, which name the port it got (port 0 picks one). */
+static int listen_on(struct weft_server *s, const char *cert, const char *key)
+{
+	struct weft_config *cfg = s->cfg;
 	live_protocols[0] = weft_http_protocol;
 	live_protocols[1] = weft_ws_protocol;
 	memset(&live_protocols[2], 0, sizeof live_protocols[2]);
-
-	static struct lws_http_mount mounts[4];
-	memset(mounts, 0, sizeof mounts);
-	static const char *const api_paths[] = { "/api", "/healthz", "/metrics" };
-	for (int i = 0; i < 3; i++) {
-		mounts[i].mountpoint = api_paths[i];
-		mounts[i].mountpoint_len = (unsigned char)strlen(api_paths[i]);
-		mounts[i].origin = "weft-http";
-		mounts[i].origin_protocol = LWSMPRO_CALLBACK;
-		mounts[i].mount_next = &mounts[i + 1];
-	}
-	mounts[3].mountpoint = "/";
-	mounts[3].mountpoint_len = 1;
-	mounts[3].origin = cfg->web_root;
-	mounts[3].def = "index.html";
-	mounts[3].origin_protocol = LWSMPRO_FILE;
-	mounts[3].cache_max_age = 0;
-
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	info.port = cfg->port;
@@ -185,76 +234,49 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	if (inet_pton(AF_INET, cfg->bind, &v4) == 1)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = live_protocols;
-	info.mounts = mounts;
+	info.mounts = mounts(cfg->web_root);
 	info.user = s;
-	info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-			LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.ssl_cert_filepath = cert;
-	info.ssl_private_key_filepath = key;
-	info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION;
-	info.alpn = "http/1.1";
-	info.server_string = "weftd";
-	info.timeout_secs = 20;
-	info.keepalive_timeout = 30;
-	/* Dead peers (a phone that left coverage) are found by TCP keepalive:
-	 * probes after 60 s idle, closed after 3 unanswered 10 s apart. */
-	info.ka_time = 60;
-	info.ka_probes = 3;
-	info.ka_interval = 10;
-	/* And not also by lws's WebSocket "validity" pings (its default: a
-	 * ping after 300 s without a pong, hang up at 310 s). lws 4.1 keeps
-	 * that timer of every connection in one sorted list and inserts by
-	 * walking it from the head, where all the earlier ones are: each new
-	 * connection cost a walk over every open one (perf, 5,000 connections:
-	 * 17.5% of weftd's CPU in lws_dll2_add_sorted). Accepting a wave of
-	 * 18,000 connections took 1.38 ms of CPU per connection with the timer
-	 * and 0.76 ms without (tests/bench/README.md). */
-	static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0, .secs_since_valid_hangup = 0 };
-	info.retry_and_idle_policy = &idle_policy;
 	info.vhost_name = "weft";
-	/* epoll through libev: poll() walks every descriptor on each pass, the
-	 * largest single cost of accepting connections when thousands are
-	 * open (epoll: a third less CPU per connection, but no faster, and
-	 * slower under sustained load; see tests/bench/README.md). */
-	if (!strcmp(cfg->event_loop, "epoll")) {
-		if (!(s->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV))) {
-			weft_err("cannot create the epoll event loop");
-			rc = WEFT_EIO;
-			goto out;
-		}
-		s->foreign_loops[0] = s->loop;
-		info.foreign_loops = s->foreign_loops;
-		info.options |= LWS_SERVER_OPTION_LIBEV;
-	}
-	info.pt_serv_buf_size = 32 * 1024;
+	set_connection_policy(&info, cert, key);
+	int rc = set_event_loop(s, &info);
+	if (rc)
+		return rc;
 	/* lws keeps this pointer: the values are filled in once the port is known. */
 	build_headers(s);
 	info.headers = s->headers;
-
 	if (!(s->ctx = lws_create_context(&info))) {
 		weft_err("cannot create the server context");
-		rc = WEFT_EIO;
-		goto out;
+		return WEFT_EIO;
 	}
-	/* Origins name the real port, known once bound (port 0 picks one). */
-	s->vhost = lws_create_vhost(s->ctx, &info);
-	if (!s->vhost) {
+	if (!(s->vhost = lws_create_vhost(s->ctx, &info))) {
 		weft_err("cannot listen on %s:%d (is it in use?)", cfg->bind, cfg->port);
-		rc = WEFT_EIO;
-		goto out;
+		return WEFT_EIO;
 	}
-	int port = lws_get_vhost_listen_port(s->vhost);
-	if ((rc = weft_gate_origins(s, port)))
-		goto out;
+	cfg->port = lws_get_vhost_listen_port(s->vhost);
+	if ((rc = weft_gate_origins(s, cfg->port)))
+		return rc;
 	build_headers(s);
-	cfg->port = port;
-	if ((rc = weft_store_start(s->store, weft_server_wake, s)))
-		goto out;
+	return WEFT_OK;
+}
+
+int weft_server_create(struct weft_config *cfg, struct weft_server **out)
+{
+	struct weft_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return WEFT_ENOMEM;
+	s->cfg = cfg;
+	s->limits.max_body = cfg->max_body;
+	s->limits.max_name = cfg->max_name;
+	weft_hub_init(&s->hub);
+	char cert[4096], key[4096];
+	int rc;
+	if ((rc = prepare(s, cert, key, sizeof cert)) || (rc = listen_on(s, cert, key)) ||
+	    (rc = weft_store_start(s->store, weft_server_wake, s))) {
+		server_free(s);
+		return rc;
+	}
 	*out = s;
 	return WEFT_OK;
-out:
-	server_free(s);
-	return rc;
 }
 
 #define SWEEP_US (2 * LWS_US_PER_SEC)
