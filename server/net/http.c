@@ -11,6 +11,16 @@
 
 enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_ME, R_HEALTH, R_METRICS };
 
+static const struct {
+	bool post;                      /* else GET */
+	const char *path;
+	enum route route;
+} routes[] = {
+	{ true, "/api/login", R_LOGIN },   { true, "/api/logout", R_LOGOUT }, { true, "/api/tokens", R_TOKENS },
+	{ true, "/api/signup", R_SIGNUP }, { false, "/api/me", R_ME },        { false, "/healthz", R_HEALTH },
+	{ false, "/metrics", R_METRICS },
+};
+
 struct http_req {
 	struct lws *wsi;                /* NULL once the connection closed */
 	struct weft_server *srv;
@@ -494,20 +504,9 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 	r->owner.release = req_free;
 	pss->r = r;
 
-	if (post && !strcmp(uri, "/api/login"))
-		r->route = R_LOGIN;
-	else if (post && !strcmp(uri, "/api/logout"))
-		r->route = R_LOGOUT;
-	else if (post && !strcmp(uri, "/api/tokens"))
-		r->route = R_TOKENS;
-	else if (post && !strcmp(uri, "/api/signup"))
-		r->route = R_SIGNUP;
-	else if (get && !strcmp(uri, "/api/me"))
-		r->route = R_ME;
-	else if (get && !strcmp(uri, "/healthz"))
-		r->route = R_HEALTH;
-	else if (get && !strcmp(uri, "/metrics"))
-		r->route = R_METRICS;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if ((routes[i].post ? post : get) && !strcmp(uri, routes[i].path))
+			r->route = routes[i].route;
 
 	if (post && lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
 	    !weft_gate_origin_ok(s, origin)) {
