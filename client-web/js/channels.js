@@ -2,11 +2,14 @@
 // and leaving, the channel list from the server, the names of direct
 // messages, join requests waiting for a moderator, and read markers.
 import {
-  state, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, isMe, clearUnread,
+  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, isMe, clearUnread,
 } from './state.js';
 import * as net from './net.js';
 import * as messages from './messages.js';
 import { authorName, isPendingFlag, isModerator } from './util.js';
+
+// A channel whose loaded messages were dropped opens again from its latest page.
+on('reload', (id) => { if (id === state.current) open(id, { keepFocus: true }); });
 
 // ---------------------------------------------------------------- routing
 

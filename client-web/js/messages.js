@@ -3,7 +3,6 @@
 // my own edits and deletions.
 import { state, emit, limit, channelData, putMessage, removeMessage } from './state.js';
 import * as net from './net.js';
-import * as channels from './channels.js';
 
 const PAGE = 50;
 
@@ -81,7 +80,8 @@ export async function fillGaps() {
     }
     if (!done) {
       state.data.delete(d.id);
-      if (d.id === state.current) channels.open(d.id, { keepFocus: true });
+      // Too much missed to fill: the channel starts over from its latest page.
+      emit('reload', d.id);
     } else {
       emit('messages', { id: d.id, filled: true });
     }

@@ -23,6 +23,7 @@
 //   opened {id, keepFocus}       it is on screen and loading (focus settles here)
 //   empty                        no channel to show
 //   messages {id, latest, older, filled}       a channel's messages changed
+//   reload id                    its messages were dropped (a gap too large to fill): load them again
 //   message {id, mine}           a live message arrived
 //   outbox {channel, queued, settled}          a pending send changed
 //   notice text                  a passing announcement

@@ -201,10 +201,9 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
-int ckpt_start(struct weft_store *st)
+int ckpt_start(struct weft_store *st, const char *vfs)
 {
-	if (sqlite3_open_v2(st->path, &st->cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, store_vfs()) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(st->path, &st->cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
 		weft_err("store: cannot open %s for checkpoints", st->path);
 		return WEFT_EIO;
 	}

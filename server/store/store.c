@@ -28,7 +28,7 @@ static void sqlite_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-const char *store_vfs(void)
+static const char *store_vfs(void)
 {
 	pthread_once(&sqlite_once, sqlite_configure);
 	return wal_vfs_name();
@@ -128,54 +128,11 @@ void weft_store_close(struct weft_store *st)
 	free(st);
 }
 
-struct weft_job *weft_job_new(enum weft_job_kind kind)
-{
-	struct weft_job *j = calloc(1, sizeof *j);
-	if (j)
-		j->kind = kind;
-	return j;
-}
-
-void clear_events(struct weft_job *job)
-{
-	weft_event_clear(&job->ev);
-	memset(&job->ev, 0, sizeof job->ev);
-	for (int i = 0; i < job->nmore; i++)
-		weft_event_clear(&job->more[i]);
-	free(job->more);
-	job->more = NULL;
-	job->nmore = 0;
-	job->seq = 0;
-}
-
-void weft_job_free(struct weft_job *job)
-{
-	if (!job)
-		return;
-	free(job->text);
-	clear_events(job);
-	free(job);
-}
-
-bool store_stop_thread(struct weft_store *st, bool *started, bool *stopping, pthread_cond_t *wake,
-		       pthread_t thread)
-{
-	if (!*started)
-		return false;
-	pthread_mutex_lock(&st->lock);
-	*stopping = true;
-	pthread_cond_signal(wake);
-	pthread_mutex_unlock(&st->lock);
-	pthread_join(thread, NULL);
-	*started = false;
-	return true;
-}
-
 int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg)
 {
 	st->notify = notify;
 	st->notify_arg = arg;
-	int rc = ckpt_start(st);
+	int rc = ckpt_start(st, store_vfs());
 	if (rc) {
 		ckpt_stop(st);
 		return rc;

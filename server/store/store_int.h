@@ -187,14 +187,25 @@ int schema_migrate(sqlite3 *db);
 
 /* ---- Lifecycle (store.c). */
 
-/* The VFS name for every connection's sqlite3_open_v2 (NULL: the default).
- * Any thread. */
-const char *store_vfs(void);
 /* When *started, tells a store thread to stop (its flag, under st->lock,
  * and its condition), waits for it to finish, clears *started and returns
- * true; else false. */
-bool store_stop_thread(struct weft_store *st, bool *started, bool *stopping, pthread_cond_t *wake,
-		       pthread_t thread);
+ * true; else false. The caller's thread (the lifecycle's). */
+static inline bool store_stop_thread(struct weft_store *st, bool *started, bool *stopping, pthread_cond_t *wake,
+		       pthread_t thread)
+{
+	if (!*started)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	*stopping = true;
+	pthread_cond_signal(wake);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(thread, NULL);
+	*started = false;
+	return true;
+}
+
+/* ---- Jobs (job.c). */
+
 /* Frees the events a job recorded and forgets its seq. */
 void clear_events(struct weft_job *job);
 
@@ -203,8 +214,8 @@ void clear_events(struct weft_job *job);
 /* The writer thread's body; arg is the store. Started by weft_store_start. */
 void *writer_main(void *arg);
 
-/* Helpers of the job bodies, writer thread only, inside the batch's
- * transaction. */
+/* ---- Helpers of the job bodies (jobs_common.c), writer thread only,
+ * inside the batch's transaction. */
 
 /* Logs an event of kind in channel by the job's user (ref, role: 0 for
  * none) and records it in the job (ev, then more), as fan-out will send
@@ -251,9 +262,10 @@ int run_session(struct weft_store *st, struct weft_job *j, int64_t now);
 
 /* ---- The checkpointer (checkpoint.c). */
 
-/* Opens the checkpointer's connection, starts its thread and hooks the
- * writer's commits. weft_store_start's caller, before the writer starts. */
-int ckpt_start(struct weft_store *st);
+/* Opens the checkpointer's connection through vfs, starts its thread and
+ * hooks the writer's commits. weft_store_start's caller, before the writer
+ * starts. */
+int ckpt_start(struct weft_store *st, const char *vfs);
 /* Stops and joins the checkpointer (if started); autocheckpoint again. */
 void ckpt_stop(struct weft_store *st);
 /* Releases the checkpointer's mapping of the WAL. Close only. */

@@ -2,89 +2,12 @@
 /* The writer thread: it owns the write connection, takes every job queued
  * meanwhile as one batch and commits it in one transaction (group commit),
  * then hands the batch back through the completed list. The job bodies
- * are in jobs_*.c; the helpers they share are here. Writer thread only,
+ * are in jobs_*.c, the helpers they share in jobs_common.c. Writer thread only,
  * but for weft_store_run_sync (the command line, while no writer runs). */
 #include "store_int.h"
 
 #include <assert.h>
 #include <stdlib.h>
-
-/* ---- What the job bodies share. */
-
-static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
-			int64_t actor, int64_t ref, int role, int64_t *seq)
-{
-	sqlite3_stmt *s = st->w[W_EVENT_INSERT];
-	sqlite3_bind_int64(s, 1, channel);
-	sqlite3_bind_int(s, 2, kind);
-	sqlite3_bind_int64(s, 3, ts);
-	sqlite3_bind_int64(s, 4, actor);
-	if (ref)
-		sqlite3_bind_int64(s, 5, ref);
-	if (role)
-		sqlite3_bind_int(s, 6, role);
-	int rc = exec_stmt(s);
-	if (!rc)
-		*seq = sqlite3_last_insert_rowid(st->wdb);
-	return rc;
-}
-
-int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
-{
-	sqlite3_stmt *s = st->w[W_EVENT_BY_SEQ];
-	sqlite3_bind_int64(s, 1, seq);
-	int rc = step_row(s);
-	if (!rc)
-		rc = read_event(s, ev);
-	else if (rc == WEFT_ENOTFOUND)
-		rc = WEFT_EIO; /* the job's own event: it must be there */
-	done_stmt(s);
-	return rc;
-}
-
-/* Records a committed event of the job: the first in ev, later ones in more. */
-static int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
-{
-	if (!j->seq) {
-		j->seq = seq;
-		return load_event(st, seq, &j->ev);
-	}
-	struct weft_event *p = realloc(j->more, (size_t)(j->nmore + 1) * sizeof *p);
-	if (!p)
-		return WEFT_ENOMEM;
-	j->more = p;
-	int rc = load_event(st, seq, &j->more[j->nmore]);
-	if (!rc)
-		j->nmore++;
-	return rc;
-}
-
-int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,
-	      int64_t ref, int role, int64_t *seq_out)
-{
-	int64_t seq;
-	int rc = insert_event(st, channel, kind, now, j->user, ref, role, &seq);
-	if (!rc && !(rc = push_event(st, j, seq)) && seq_out)
-		*seq_out = seq;
-	return rc;
-}
-
-int exec_changed(struct weft_store *st, sqlite3_stmt *s)
-{
-	int rc = exec_stmt(s);
-	if (!rc && sqlite3_changes(st->wdb) == 0)
-		rc = WEFT_ENOTFOUND;
-	return rc;
-}
-
-int check_active_user(struct weft_store *st, int64_t user)
-{
-	sqlite3_stmt *s = st->w[W_USER_ACTIVE_OK];
-	sqlite3_bind_int64(s, 1, user);
-	int rc = step_row(s);
-	done_stmt(s);
-	return rc;
-}
 
 /* ---- Batches. */
 
