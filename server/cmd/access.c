@@ -24,7 +24,7 @@ static void joined_done(struct weft_server *s, struct weft_job *job)
 		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->channel), -1);
 }
 
-void weft_cmd_channel_join(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_join)
 {
 	int role = weft_hub_role(ch, c->ses.user_id);
 	if (role != WEFT_ROLE_NONE) {
@@ -106,7 +106,7 @@ static void filed_done(struct weft_server *s, struct weft_job *job)
 	}
 }
 
-void weft_cmd_channel_requests(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_requests)
 {
 	struct weft_request_row *rows = calloc(REQUESTS_PAGE_MAX, sizeof *rows);
 	int n = 0;
@@ -155,7 +155,7 @@ static void decided_done(struct weft_server *s, struct weft_job *job)
 	}
 }
 
-void weft_cmd_channel_decide(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_decide)
 {
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_REQUEST_DECIDE, ch, cmd->user);
 	if (job)
@@ -207,12 +207,12 @@ static void invite(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_ch
 	weft_cmd_submit(c, cmd, weft_cmd_job(kind, ch, cmd->user), invited_done);
 }
 
-void weft_cmd_channel_invite(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_invite)
 {
 	invite(c, cmd, ch, WEFT_JOB_INVITE);
 }
 
-void weft_cmd_channel_uninvite(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_uninvite)
 {
 	invite(c, cmd, ch, WEFT_JOB_UNINVITE);
 }

@@ -22,7 +22,7 @@ static cJSON *profile_json(const struct weft_profile *p, bool full)
 	return o;
 }
 
-void weft_cmd_user_find(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_user_find)
 {
 	struct weft_profile *rows = calloc(FIND_MAX, sizeof *rows);
 	int n = 0;
@@ -128,7 +128,7 @@ static struct weft_job *link_job(struct weft_server *s, int kind)
 	return job;
 }
 
-void weft_cmd_admin_user_create(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_admin_user_create)
 {
 	struct weft_job *job = link_job(c->srv, WEFT_JOB_USER_CREATE);
 	if (job)
@@ -146,12 +146,12 @@ static void new_link(struct weft_conn *c, struct weft_cmd *cmd, bool reset)
 	weft_cmd_submit(c, cmd, job, link_done);
 }
 
-void weft_cmd_admin_user_invite(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_admin_user_invite)
 {
 	new_link(c, cmd, false);
 }
 
-void weft_cmd_admin_user_reset(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_admin_user_reset)
 {
 	if (not_self(c, cmd))
 		new_link(c, cmd, true);
@@ -169,12 +169,12 @@ static void set_active(struct weft_conn *c, struct weft_cmd *cmd, bool active)
 	weft_cmd_submit(c, cmd, job, active_done);
 }
 
-void weft_cmd_admin_user_deactivate(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_admin_user_deactivate)
 {
 	set_active(c, cmd, false);
 }
 
-void weft_cmd_admin_user_reactivate(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_admin_user_reactivate)
 {
 	set_active(c, cmd, true);
 }

@@ -19,7 +19,7 @@ static void created_done(struct weft_server *s, struct weft_job *job)
 		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->chan.id), -1);
 }
 
-void weft_cmd_channel_create(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_create)
 {
 	struct weft_job *job = weft_job_new(WEFT_JOB_CHANNEL_CREATE);
 	if (job) {
@@ -39,25 +39,25 @@ static bool list_add(struct weft_conn *c, cJSON *arr, struct weft_hub_channel *c
 	return o && cJSON_AddItemToArray(arr, o);
 }
 
-void weft_cmd_channel_list(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_channel_list)
 {
 	struct weft_server *s = c->srv;
 	cJSON *r = weft_proto_reply("channels", cmd->req);
 	cJSON *arr = cJSON_AddArrayToObject(r, "channels");
 	bool ok = true;
 	for (int64_t id = 1; ok && id < s->hub.nchannels_slots; id++) {
-		struct weft_hub_channel *ch = s->hub.channels[id];
-		if (ch && weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), WEFT_ACT_LIST))
-			ok = list_add(c, arr, ch);
+		struct weft_hub_channel *each = s->hub.channels[id];
+		if (each && weft_cmd_allowed(each, weft_hub_role(each, c->ses.user_id), WEFT_ACT_LIST))
+			ok = list_add(c, arr, each);
 	}
 	/* Invite-only channels the user was invited to, which the loop skips. */
 	int64_t invites[INVITES_MAX];
 	int n = 0;
 	ok = ok && !weft_store_invites_of(s->store, c->ses.user_id, invites, INVITES_MAX, &n);
 	for (int i = 0; ok && i < n; i++) {
-		struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, invites[i]);
-		if (ch && ch->info.access == WEFT_ACCESS_INVITE && !weft_hub_member(ch, c->ses.user_id))
-			ok = list_add(c, arr, ch);
+		struct weft_hub_channel *inv = weft_hub_channel_get(&s->hub, invites[i]);
+		if (inv && inv->info.access == WEFT_ACCESS_INVITE && !weft_hub_member(inv, c->ses.user_id))
+			ok = list_add(c, arr, inv);
 	}
 	if (!ok) {
 		cJSON_Delete(r);
@@ -67,7 +67,7 @@ void weft_cmd_channel_list(struct weft_conn *c, struct weft_cmd *cmd, struct wef
 	weft_conn_send(c, r);
 }
 
-void weft_cmd_channel_leave(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_leave)
 {
 	int role = weft_hub_role(ch, c->ses.user_id);
 	if (role == WEFT_ROLE_NONE) {
@@ -88,7 +88,7 @@ void weft_cmd_channel_leave(struct weft_conn *c, struct weft_cmd *cmd, struct we
 	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_LEAVE, ch, c->ses.user_id), weft_cmd_ok_done);
 }
 
-void weft_cmd_channel_members(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_members)
 {
 	int max = ch->nmembers < MEMBERS_PAGE_MAX ? ch->nmembers : MEMBERS_PAGE_MAX;
 	struct weft_member_row *rows = calloc((size_t)max + 1, sizeof *rows);
@@ -110,7 +110,7 @@ void weft_cmd_channel_members(struct weft_conn *c, struct weft_cmd *cmd, struct 
 	weft_conn_send(c, r);
 }
 
-void weft_cmd_channel_remove(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_remove)
 {
 	int mine = weft_hub_role(ch, c->ses.user_id), theirs = weft_hub_role(ch, cmd->user);
 	if (theirs == WEFT_ROLE_NONE) {
@@ -129,7 +129,7 @@ void weft_cmd_channel_remove(struct weft_conn *c, struct weft_cmd *cmd, struct w
 	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_REMOVE, ch, cmd->user), weft_cmd_ok_done);
 }
 
-void weft_cmd_channel_role(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_role)
 {
 	if (cmd->user == c->ses.user_id) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "owners cannot change their own role");
@@ -152,7 +152,7 @@ static void updated_done(struct weft_server *s, struct weft_job *job)
 		weft_conn_send(c, weft_proto_reply("ok", job->req));
 }
 
-void weft_cmd_channel_update(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_update)
 {
 	if (ch->info.archived) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "unarchive the channel before editing it");
@@ -169,7 +169,7 @@ void weft_cmd_channel_update(struct weft_conn *c, struct weft_cmd *cmd, struct w
 	weft_cmd_submit(c, cmd, job, updated_done);
 }
 
-void weft_cmd_channel_archive(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_channel_archive)
 {
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_CHANNEL_UPDATE, ch, 0);
 	if (job) {
@@ -189,7 +189,7 @@ static void dm_done(struct weft_server *s, struct weft_job *job)
 		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->channel), job->flag);
 }
 
-void weft_cmd_dm_open(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *unused)
+WEFT_HANDLER(weft_cmd_dm_open)
 {
 	struct weft_job *job = weft_job_new(WEFT_JOB_DM_OPEN);
 	if (job) {

@@ -1,7 +1,7 @@
-/* The request handlers, one per row of the command table (table.c), each
- * defined in its family's file. Private to server/cmd/. Service thread;
- * every handler borrows c, cmd (it may steal cmd's owned strings) and ch,
- * the row's channel (NULL for rows without WEFT_CMDF_CHANNEL). */
+/* What the request handlers of server/cmd/ share: one per row of the
+ * command table (table.c), each defined in its family's file. Service
+ * thread; every handler borrows c, cmd (it may steal cmd's owned strings)
+ * and ch, the row's channel (NULL for rows without WEFT_CMDF_CHANNEL). */
 #ifndef WEFT_CMD_HANDLERS_H
 #define WEFT_CMD_HANDLERS_H
 
@@ -9,39 +9,14 @@
 #include "weft/net.h"
 #include "weft/policy.h"
 
-#define WEFT_HANDLER(name) void name(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
-
-/* session.c */
-WEFT_HANDLER(weft_cmd_hello);
-WEFT_HANDLER(weft_cmd_ping);
-/* message.c */
-WEFT_HANDLER(weft_cmd_send);
-WEFT_HANDLER(weft_cmd_edit);
-WEFT_HANDLER(weft_cmd_delete);
-WEFT_HANDLER(weft_cmd_history);
-WEFT_HANDLER(weft_cmd_read);
-/* channel.c */
-WEFT_HANDLER(weft_cmd_channel_create);
-WEFT_HANDLER(weft_cmd_channel_list);
-WEFT_HANDLER(weft_cmd_channel_leave);
-WEFT_HANDLER(weft_cmd_channel_members);
-WEFT_HANDLER(weft_cmd_channel_remove);
-WEFT_HANDLER(weft_cmd_channel_role);
-WEFT_HANDLER(weft_cmd_channel_update);
-WEFT_HANDLER(weft_cmd_channel_archive);
-WEFT_HANDLER(weft_cmd_dm_open);
-/* access.c */
-WEFT_HANDLER(weft_cmd_channel_join);
-WEFT_HANDLER(weft_cmd_channel_requests);
-WEFT_HANDLER(weft_cmd_channel_decide);
-WEFT_HANDLER(weft_cmd_channel_invite);
-WEFT_HANDLER(weft_cmd_channel_uninvite);
-/* admin.c */
-WEFT_HANDLER(weft_cmd_user_find);
-WEFT_HANDLER(weft_cmd_admin_user_create);
-WEFT_HANDLER(weft_cmd_admin_user_invite);
-WEFT_HANDLER(weft_cmd_admin_user_reset);
-WEFT_HANDLER(weft_cmd_admin_user_deactivate);
-WEFT_HANDLER(weft_cmd_admin_user_reactivate);
+/* A handler's signature. A handler file defines each of its handlers as
+ *     WEFT_HANDLER(weft_cmd_ping)
+ *     {
+ *             weft_conn_send(c, weft_proto_reply("pong", cmd->req));
+ *     }
+ * (the macro declares it first, as -Wmissing-prototypes wants), and
+ * table.c declares the ones its rows name with WEFT_HANDLER_DECL. */
+#define WEFT_HANDLER_DECL(name) void name(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+#define WEFT_HANDLER(name) WEFT_HANDLER_DECL(name); WEFT_HANDLER_DECL(name)
 
 #endif

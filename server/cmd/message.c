@@ -16,7 +16,7 @@ static void ack_done(struct weft_server *s, struct weft_job *job)
 						   job->ev.msg.ts_ms, job->duplicate));
 }
 
-void weft_cmd_send(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_send)
 {
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_SEND, ch, 0);
 	if (job) {
@@ -57,12 +57,12 @@ static void change(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_ch
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
-void weft_cmd_edit(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_edit)
 {
 	change(c, cmd, ch, WEFT_JOB_EDIT);
 }
 
-void weft_cmd_delete(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_delete)
 {
 	change(c, cmd, ch, WEFT_JOB_DELETE);
 }
@@ -90,7 +90,7 @@ static void history_observe(struct weft_server *s, uint64_t ns)
 
 /* Timed from the handler to the reply queued (the query and the JSON
  * encode), for pages served; refusals and failures are not counted. */
-void weft_cmd_history(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_history)
 {
 	uint64_t t0 = mono_ns();
 	struct weft_message *msgs = calloc((size_t)cmd->limit, sizeof *msgs);
@@ -110,7 +110,7 @@ void weft_cmd_history(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub
 	history_observe(c->srv, mono_ns() - t0);
 }
 
-void weft_cmd_read(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_read)
 {
 	struct weft_member *m = weft_hub_member(ch, c->ses.user_id);
 	if (!m) {

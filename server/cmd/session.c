@@ -39,7 +39,7 @@ static bool add_channels(struct weft_conn *c, cJSON *w)
 	return true;
 }
 
-void weft_cmd_hello(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_hello)
 {
 	struct weft_server *s = c->srv;
 	if (c->state != WEFT_CONN_NEW) {
@@ -66,7 +66,7 @@ void weft_cmd_hello(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_c
 	weft_replay_step(c);
 }
 
-void weft_cmd_ping(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch)
+WEFT_HANDLER(weft_cmd_ping)
 {
 	weft_conn_send(c, weft_proto_reply("pong", cmd->req));
 }

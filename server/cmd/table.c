@@ -7,6 +7,41 @@
  * thread (the table itself is constant data, any thread). */
 #include "handlers.h"
 
+/* The handlers the rows name, each defined in its family's file. */
+
+/* session.c */
+WEFT_HANDLER_DECL(weft_cmd_hello);
+WEFT_HANDLER_DECL(weft_cmd_ping);
+/* message.c */
+WEFT_HANDLER_DECL(weft_cmd_send);
+WEFT_HANDLER_DECL(weft_cmd_edit);
+WEFT_HANDLER_DECL(weft_cmd_delete);
+WEFT_HANDLER_DECL(weft_cmd_history);
+WEFT_HANDLER_DECL(weft_cmd_read);
+/* channel.c */
+WEFT_HANDLER_DECL(weft_cmd_channel_create);
+WEFT_HANDLER_DECL(weft_cmd_channel_list);
+WEFT_HANDLER_DECL(weft_cmd_channel_leave);
+WEFT_HANDLER_DECL(weft_cmd_channel_members);
+WEFT_HANDLER_DECL(weft_cmd_channel_remove);
+WEFT_HANDLER_DECL(weft_cmd_channel_role);
+WEFT_HANDLER_DECL(weft_cmd_channel_update);
+WEFT_HANDLER_DECL(weft_cmd_channel_archive);
+WEFT_HANDLER_DECL(weft_cmd_dm_open);
+/* access.c */
+WEFT_HANDLER_DECL(weft_cmd_channel_join);
+WEFT_HANDLER_DECL(weft_cmd_channel_requests);
+WEFT_HANDLER_DECL(weft_cmd_channel_decide);
+WEFT_HANDLER_DECL(weft_cmd_channel_invite);
+WEFT_HANDLER_DECL(weft_cmd_channel_uninvite);
+/* admin.c */
+WEFT_HANDLER_DECL(weft_cmd_user_find);
+WEFT_HANDLER_DECL(weft_cmd_admin_user_create);
+WEFT_HANDLER_DECL(weft_cmd_admin_user_invite);
+WEFT_HANDLER_DECL(weft_cmd_admin_user_reset);
+WEFT_HANDLER_DECL(weft_cmd_admin_user_deactivate);
+WEFT_HANDLER_DECL(weft_cmd_admin_user_reactivate);
+
 /* channel.update must change something. */
 static int check_update(const struct weft_cmd *cmd, struct weft_parse_error *err)
 {
