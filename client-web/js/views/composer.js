@@ -20,7 +20,8 @@ function submit() {
   const len = [...body].length;
   const max = limit('max_body');
   if (len > max) {
-    showError(`This message is ${len - max} characters too long (the limit is ${max}).`);
+    const over = len - max;
+    showError(`This message is ${over} character${over === 1 ? '' : 's'} too long (the limit is ${max}).`);
     return;
   }
   showError('');
