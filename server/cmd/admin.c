@@ -136,45 +136,38 @@ WEFT_HANDLER(weft_cmd_admin_user_create)
 	weft_cmd_submit(c, cmd, job, created_done);
 }
 
-static void new_link(struct weft_conn *c, struct weft_cmd *cmd, bool reset)
+/* Submits job (NULL: out of memory) about the account cmd names, with
+ * flag, answered by on_done. */
+static void about_user(struct weft_conn *c, struct weft_cmd *cmd, struct weft_job *job, bool flag,
+		       void (*on_done)(struct weft_server *, struct weft_job *))
 {
-	struct weft_job *job = link_job(c->srv, WEFT_JOB_SIGNUP_CREATE);
 	if (job) {
 		job->target = cmd->user;
-		job->flag = reset;
+		job->flag = flag;
 	}
-	weft_cmd_submit(c, cmd, job, link_done);
+	weft_cmd_submit(c, cmd, job, on_done);
 }
 
 WEFT_HANDLER(weft_cmd_admin_user_invite)
 {
-	new_link(c, cmd, false);
+	about_user(c, cmd, link_job(c->srv, WEFT_JOB_SIGNUP_CREATE), false, link_done);
 }
 
+/* A reset also clears the password and signs the user out everywhere. */
 WEFT_HANDLER(weft_cmd_admin_user_reset)
 {
 	if (not_self(c, cmd))
-		new_link(c, cmd, true);
-}
-
-static void set_active(struct weft_conn *c, struct weft_cmd *cmd, bool active)
-{
-	if (!not_self(c, cmd))
-		return;
-	struct weft_job *job = weft_job_new(WEFT_JOB_USER_ACTIVE);
-	if (job) {
-		job->target = cmd->user;
-		job->flag = active;
-	}
-	weft_cmd_submit(c, cmd, job, active_done);
+		about_user(c, cmd, link_job(c->srv, WEFT_JOB_SIGNUP_CREATE), true, link_done);
 }
 
 WEFT_HANDLER(weft_cmd_admin_user_deactivate)
 {
-	set_active(c, cmd, false);
+	if (not_self(c, cmd))
+		about_user(c, cmd, weft_job_new(WEFT_JOB_USER_ACTIVE), false, active_done);
 }
 
 WEFT_HANDLER(weft_cmd_admin_user_reactivate)
 {
-	set_active(c, cmd, true);
+	if (not_self(c, cmd))
+		about_user(c, cmd, weft_job_new(WEFT_JOB_USER_ACTIVE), true, active_done);
 }
