@@ -49,10 +49,14 @@ static const struct opt options[] = {
 	  "requests a connection may send at once above the rate" },
 	{ "send_queue", OPT_INT, O(send_queue), "4096", 16, 1000000,
 	  "frames queued for one slow connection before it is disconnected" },
+	{ "send_queue_bytes", OPT_INT, O(send_queue_bytes), "8388608", 1048576, 1073741824,
+	  "bytes queued for one slow connection before it is disconnected; its requests are not read "
+	  "while an eighth of this is queued" },
 	{ "replay_max", OPT_INT, O(replay_max), "1000", 1, 1000000,
 	  "events per channel replayed on resume before a gap is reported" },
-	{ "max_conns_per_addr", OPT_INT, O(max_conns_per_addr), "2000", 0, 1000000,
-	  "WebSocket connections allowed from one address (0 = unlimited)" },
+	{ "max_conns_per_addr", OPT_INT, O(max_conns_per_addr), "256", 0, 1000000,
+	  "WebSocket connections allowed from one address, enough for an office behind one NAT "
+	  "(0 = unlimited)" },
 	{ "session_idle", OPT_INT, O(session_idle), "1209600", 60, INT_MAX,
 	  "seconds a session may go unused before it expires (14 days)" },
 	{ "session_max", OPT_INT, O(session_max), "7776000", 60, INT_MAX,

@@ -124,6 +124,17 @@ static void put_string(struct weft_jsonw *w, const unsigned char *s, size_t n)
 	w->len = len;
 }
 
+size_t weft_jsonw_string_size(const char *str)
+{
+	if (!str)
+		return 4; /* null */
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = 2;
+	for (; *s; s++)
+		n += esc[*s] ? (esc[*s] == 'u' ? 6 : 2) : 1;
+	return n;
+}
+
 static void open_with(struct weft_jsonw *w, const char *bracket)
 {
 	weft_jsonw_sep(w);

@@ -645,6 +645,36 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 	return w_frame(&w);
 }
 
+/* Bytes of m in a history frame: its strings as escaped, and a bound on
+ * the rest (keys, ids, two times). */
+static size_t message_size(const struct weft_message *m)
+{
+	return MESSAGE_HINT + weft_jsonw_string_size(m->deleted ? NULL : m->body) +
+	       weft_jsonw_string_size(m->author.name) + weft_jsonw_string_size(m->author.display) +
+	       weft_jsonw_string_size(m->client_id);
+}
+
+int weft_proto_history_fit(const struct weft_message *msgs, int n, size_t budget, bool keep_newest, int *first)
+{
+	/* Most pages are far below the budget even if every byte were escaped
+	 * (six bytes for one): no need to measure them. */
+	size_t bound = 0;
+	for (int i = 0; i < n; i++)
+		bound += 2 * MESSAGE_HINT + 6 * (msgs[i].body ? strlen(msgs[i].body) : 0);
+	int keep = n;
+	if (bound > budget) {
+		size_t used = 0;
+		for (keep = 0; keep < n; keep++) {
+			size_t sz = message_size(&msgs[keep_newest ? n - 1 - keep : keep]);
+			if (keep && used + sz > budget)
+				break;
+			used += sz;
+		}
+	}
+	*first = keep_newest ? n - keep : 0;
+	return keep;
+}
+
 struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
 					    const struct weft_message *msgs, int n, bool more)
 {

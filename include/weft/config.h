@@ -22,6 +22,7 @@ struct weft_config {
 	int rate;              /* requests per second per connection */
 	int burst;
 	int send_queue;        /* frames queued per connection before it is dropped */
+	int send_queue_bytes;  /* bytes queued per connection before it is dropped */
 	int replay_max;        /* events per channel replayed on resume */
 	int max_conns_per_addr;
 	int session_idle;      /* seconds */

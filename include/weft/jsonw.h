@@ -85,6 +85,9 @@ static inline void weft_jsonw_key_raw(struct weft_jsonw *w, const char *quoted, 
  * caller passes valid UTF-8. s is borrowed; NULL writes null. */
 void weft_jsonw_string(struct weft_jsonw *w, const char *s);
 void weft_jsonw_string_len(struct weft_jsonw *w, const char *s, size_t n);
+/* The bytes weft_jsonw_string writes for s (quotes and escapes included;
+ * NULL: 4, null), without writing them. Any thread. */
+size_t weft_jsonw_string_size(const char *s);
 /* The exact decimal integer (no printf, no double). */
 void weft_jsonw_int(struct weft_jsonw *w, int64_t v);
 

@@ -22,6 +22,7 @@
 #define WEFT_QUERY_MAX 64               /* characters of a user.find query */
 #define WEFT_PASSWORD_MIN 10            /* characters of a new password */
 #define WEFT_HISTORY_DEFAULT 50
+#define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
 
 enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };
 enum weft_access { WEFT_ACCESS_OPEN, WEFT_ACCESS_REQUEST, WEFT_ACCESS_INVITE, WEFT_ACCESS_COUNT };

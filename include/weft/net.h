@@ -39,6 +39,17 @@ void weft_conn_close(struct weft_conn *c, int code, const char *reason);
 /* Writes what is queued (from SERVER_WRITEABLE, one lws_write). 0, or -1
  * when the socket failed and must close. */
 int weft_conn_write(struct weft_conn *c);
+/* Is an eighth of send_queue_bytes queued? Replay then waits for the
+ * queue to drain, and the connection's requests are held. */
+bool weft_conn_backlogged(const struct weft_conn *c);
+/* Keeps a copy of a client frame that arrived while c was backlogged, to
+ * run once its queue drains. False when c already holds as many as it may
+ * (a few dozen, a few frames' worth): the caller closes it. lws 4.1's own
+ * rx flow control is no use here: over TLS it went on reading into its
+ * buffer list at 94% CPU (tests/integration/backpressure.test.js). */
+bool weft_conn_hold(struct weft_conn *c, const char *msg, size_t len, bool binary);
+/* The oldest held frame (the caller frees it), or NULL. */
+struct weft_pending *weft_conn_unhold(struct weft_conn *c);
 
 /* ---- gate.c: who may come in */
 

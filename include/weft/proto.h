@@ -139,6 +139,10 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev);
  * order), more. */
 struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
 					    const struct weft_message *msgs, int n, bool more);
+/* How many of msgs[0..n) fit in one `history` frame of about budget bytes
+ * (at least one when n > 0): the newest (the end of the array) when
+ * keep_newest, else the oldest. *first is the index of the first kept. */
+int weft_proto_history_fit(const struct weft_message *msgs, int n, size_t budget, bool keep_newest, int *first);
 /* The `ack` of a send: req when non-empty, client_id (non-NULL; "" when the
  * client gave none), id, ts (always a time), duplicate: true when set. */
 struct weft_frame *weft_proto_ack_frame(const char *req, const char *client_id, int64_t id,

@@ -59,6 +59,8 @@ struct weft_server {
 	struct {
 		uint64_t conns_total, frames_sent, ws_writes, events, dropped_slow, rate_limited, logins, login_failures;
 		uint64_t malloc_trims;       /* free heap pages handed back after a wave of connections */
+		uint64_t queued_bytes;       /* gauge: payload bytes queued on every connection */
+		uint64_t held;               /* gauge: connections whose requests wait for their queue to drain */
 		/* history pages served: time from dispatch to reply queued */
 		uint64_t history_buckets[WEFT_HISTORY_NBOUNDS + 1]; /* per bucket, not cumulative */
 		uint64_t history_count, history_ns;
@@ -69,6 +71,14 @@ struct weft_addr_count {
 	struct weft_addr_count *next;
 	int count;
 	char addr[64];
+};
+
+/* A client frame kept for later: see weft_conn_hold. */
+struct weft_pending {
+	struct weft_pending *next;
+	size_t len;
+	bool binary;
+	char data[];
 };
 
 /* In order: a later state is past every earlier one. */
@@ -85,6 +95,12 @@ struct weft_conn {
 	/* Bounded ring of frames waiting to be written. */
 	struct weft_frame **q;
 	uint32_t qhead, qlen, qcap;
+	size_t qbytes;               /* payload bytes of the queued frames */
+	/* Requests that arrived while the queue was backlogged, in order: run
+	 * once it drains (conn.c, ws.c). */
+	struct weft_pending *pend_head, *pend_tail;
+	size_t pend_bytes;
+	int npend;
 	/* Reassembly of one WebSocket message. */
 	char *rx;
 	size_t rxlen, rxcap;

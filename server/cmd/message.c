@@ -102,7 +102,11 @@ WEFT_HANDLER(weft_cmd_history)
 		weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
 		return;
 	}
-	struct weft_frame *f = weft_proto_history_frame(cmd->req, ch->info.id, msgs, n, more);
+	/* A page of large messages is cut to fit, at its far end (older ones
+	 * for a latest or `before` page, newer ones for an `after` page), and
+	 * says there is more: no one request queues megabytes. */
+	int first, keep = weft_proto_history_fit(msgs, n, WEFT_HISTORY_PAGE_BYTES, cmd->after < 0, &first);
+	struct weft_frame *f = weft_proto_history_frame(cmd->req, ch->info.id, msgs + first, keep, more || keep < n);
 	for (int i = 0; i < n; i++)
 		weft_message_clear(&msgs[i]);
 	free(msgs);

@@ -165,6 +165,13 @@ static int round_once(struct weft_conn *c, int64_t upto, bool *done)
 		}
 		weft_conn_send_frame(c, f);
 		weft_frame_unref(f);
+		/* A round of large events can be megabytes: stop once the queue
+		 * is backlogged. Every fetched event up to this one's seq went
+		 * out (they are in seq order), so it is every channel's cursor. */
+		if (weft_conn_backlogged(c) && i + 1 < m) {
+			bound = order[i]->seq;
+			break;
+		}
 	}
 	for (int i = 0; i < r->n; i++)
 		if (r->ch[i].cursor < bound)
@@ -183,7 +190,7 @@ void weft_replay_step(struct weft_conn *c)
 	if (c->state != WEFT_CONN_REPLAY || !c->replay || !c->wsi || c->close_code)
 		return;
 	int64_t upto = c->srv->last_seq;
-	while (c->qlen < WEFT_REPLAY_QUEUE_LOW) {
+	while (c->qlen < WEFT_REPLAY_QUEUE_LOW && !weft_conn_backlogged(c)) {
 		bool done;
 		if (round_once(c, upto, &done)) {
 			weft_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "resume failed");

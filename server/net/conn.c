@@ -9,6 +9,8 @@
 
 _Static_assert(LWS_PRE <= WEFT_FRAME_PRE, "frame headroom must cover LWS_PRE");
 
+#define CLOSE_GRACE_S 3
+
 static void release_conn(struct weft_job_owner *o);
 
 struct weft_conn *weft_conn_new(struct weft_server *s, struct lws *wsi, const struct weft_session *ses,
@@ -69,14 +71,23 @@ void weft_conn_unlink(struct weft_conn *c)
 	weft_job_owner_unref(&c->owner);
 }
 
+static struct weft_frame *pop_frame(struct weft_conn *c)
+{
+	struct weft_frame *f = c->q[c->qhead];
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qlen--;
+	c->qbytes -= f->len;
+	c->srv->stats.queued_bytes -= f->len;
+	return f;
+}
+
 void weft_conn_free(struct weft_conn *c)
 {
 	weft_gate_addr_release(c->srv, c->peer);
-	while (c->qlen) {
-		weft_frame_unref(c->q[c->qhead]);
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qlen--;
-	}
+	while (c->qlen)
+		weft_frame_unref(pop_frame(c));
+	while (c->npend)
+		free(weft_conn_unhold(c));
 	free(c->q);
 	free(c->rx);
 	free(c);
@@ -95,17 +106,24 @@ void weft_conn_close(struct weft_conn *c, int code, const char *reason)
 	c->close_code = code;
 	c->close_reason = reason;
 	lws_callback_on_writable(c->wsi);
+	/* A peer that reads nothing never makes its socket writable, and lws
+	 * 4.1 waits for ever to flush what it holds before closing (its own
+	 * flush timeout only asks again): ws.c hangs up at this timer. */
+	lws_set_timer_usecs(c->wsi, CLOSE_GRACE_S * LWS_US_PER_SEC);
 }
 
 void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f)
 {
 	if (!c->wsi || c->close_code || !f)
 		return;
-	if (c->qlen == (uint32_t)c->srv->cfg->send_queue) {
-		/* Too far behind: drop it; the client resumes with its cursor. */
+	struct weft_config *cfg = c->srv->cfg;
+	if (c->qlen == (uint32_t)cfg->send_queue || c->qbytes + f->len > (size_t)cfg->send_queue_bytes) {
+		/* Too far behind: drop it; the client resumes with its cursor. A
+		 * byte cap besides the frame cap: a few pages of escaped control
+		 * characters are megabytes in few frames. */
 		c->srv->stats.dropped_slow++;
-		weft_info("ws: dropping slow connection of user %lld (%u frames queued)",
-			  (long long)c->ses.user_id, c->qlen);
+		weft_info("ws: dropping slow connection of user %lld (%u frames, %zu bytes queued)",
+			  (long long)c->ses.user_id, c->qlen, c->qbytes);
 		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow; resume with your cursor");
 		return;
 	}
@@ -126,6 +144,8 @@ void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f)
 	weft_frame_ref(f);
 	c->q[(c->qhead + c->qlen) % c->qcap] = f;
 	c->qlen++;
+	c->qbytes += f->len;
+	c->srv->stats.queued_bytes += f->len;
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -172,14 +192,6 @@ static size_t ws_header(unsigned char *h, size_t len)
 	return 10;
 }
 
-static struct weft_frame *pop_frame(struct weft_conn *c)
-{
-	struct weft_frame *f = c->q[c->qhead];
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qlen--;
-	return f;
-}
-
 /* Writes the queued frames: one frame through lws_write as usual; several
  * framed by us into one buffer and written raw in one lws_write, so they
  * share TLS records and one syscall. This kicks in exactly when a
@@ -215,6 +227,49 @@ static int write_queued(struct weft_conn *c)
 	}
 	s->stats.ws_writes++;
 	return lws_write(wsi, out, used, LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
+bool weft_conn_backlogged(const struct weft_conn *c)
+{
+	return c->qbytes >= (size_t)c->srv->cfg->send_queue_bytes / 8;
+}
+
+/* Held requests, besides the queue: a few, and a few frames' worth. */
+#define PENDING_MAX 32
+
+bool weft_conn_hold(struct weft_conn *c, const char *msg, size_t len, bool binary)
+{
+	if (c->npend == PENDING_MAX || c->pend_bytes + len > 4 * (size_t)c->srv->cfg->max_frame)
+		return false;
+	struct weft_pending *p = malloc(sizeof *p + len);
+	if (!p)
+		return false;
+	p->next = NULL;
+	p->len = len;
+	p->binary = binary;
+	memcpy(p->data, msg, len);
+	if (c->pend_tail)
+		c->pend_tail->next = p;
+	else
+		c->pend_head = p;
+	c->pend_tail = p;
+	c->pend_bytes += len;
+	if (c->npend++ == 0)
+		c->srv->stats.held++;
+	return true;
+}
+
+struct weft_pending *weft_conn_unhold(struct weft_conn *c)
+{
+	struct weft_pending *p = c->pend_head;
+	if (!p)
+		return NULL;
+	if (!(c->pend_head = p->next))
+		c->pend_tail = NULL;
+	c->pend_bytes -= p->len;
+	if (--c->npend == 0)
+		c->srv->stats.held--;
+	return p;
 }
 
 int weft_conn_write(struct weft_conn *c)

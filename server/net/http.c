@@ -432,13 +432,20 @@ static void do_metrics(struct http_req *r)
 		 "# TYPE weft_malloc_trims_total counter\n"
 		 "weft_malloc_trims_total %llu\n"
 		 "# HELP weft_last_seq Newest event sequence number.\n# TYPE weft_last_seq gauge\n"
-		 "weft_last_seq %lld\n",
+		 "weft_last_seq %lld\n"
+		 "# HELP weft_send_queue_bytes Bytes of frames queued on every connection, not yet written.\n"
+		 "# TYPE weft_send_queue_bytes gauge\n"
+		 "weft_send_queue_bytes %llu\n"
+		 "# HELP weft_connections_held Connections whose requests wait until their send queue drains.\n"
+		 "# TYPE weft_connections_held gauge\n"
+		 "weft_connections_held %llu\n",
 		 s->nconns, (unsigned long long)s->stats.conns_total, (unsigned long long)s->stats.events,
 		 (unsigned long long)s->stats.frames_sent, (unsigned long long)s->stats.ws_writes,
 		 (unsigned long long)jobs, (unsigned long long)commits,
 		 (unsigned long long)s->stats.dropped_slow, (unsigned long long)s->stats.rate_limited,
 		 (unsigned long long)s->stats.logins, (unsigned long long)s->stats.login_failures,
-		 (unsigned long long)s->stats.malloc_trims, (long long)s->last_seq);
+		 (unsigned long long)s->stats.malloc_trims, (long long)s->last_seq,
+		 (unsigned long long)s->stats.queued_bytes, (unsigned long long)s->stats.held);
 	/* Buckets are kept per bucket; Prometheus wants them cumulative. */
 	static const uint32_t bounds_us[] = { WEFT_HISTORY_BOUNDS_US };
 	len += snprintf(out + len, cap - (size_t)len,

@@ -7,6 +7,7 @@
 #include "weft/net.h"
 
 #include <math.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,24 +88,52 @@ static void refuse_rate(struct weft_conn *c, const struct weft_cmd *cmd, int ret
 /* One whole client frame: parsed against the command table, charged to the
  * rate bucket at its row's cost (1 when it did not parse), then answered or
  * dispatched. */
-static void handle_message(struct weft_conn *c, const char *msg, size_t msglen)
+static void run_message(struct weft_conn *c, const char *msg, size_t msglen, bool binary)
 {
 	struct weft_cmd cmd;
 	struct weft_parse_error perr;
 	int rc = WEFT_EINVAL, retry_ms;
-	if (c->rx_binary)
+	if (binary)
 		memset(&cmd, 0, sizeof cmd);
 	else
 		rc = weft_proto_parse(msg, msglen, &c->srv->limits, &weft_cmd_table, &cmd, &perr);
 	if (!rate_ok(c, rc ? 1 : cmd.def->cost, &retry_ms))
 		refuse_rate(c, &cmd, retry_ms);
-	else if (c->rx_binary)
+	else if (binary)
 		weft_conn_error(c, NULL, WEFT_EINVAL, "frames must be UTF-8 JSON text");
 	else if (rc)
 		weft_conn_send(c, weft_proto_error(cmd.has_req ? cmd.req : NULL, perr.code, perr.message));
 	else
 		weft_cmd_dispatch(c, &cmd);
 	weft_cmd_clear(&cmd);
+}
+
+/* A client asking for more than it reads waits until it has read it: while
+ * its queue is backlogged, its requests are held, in order, and run as it
+ * drains (on_writable). One that goes on asking is closed. */
+static void handle_message(struct weft_conn *c, const char *msg, size_t msglen)
+{
+	if (c->close_code)
+		return; /* closing: nothing it says now is answered */
+	if (!c->npend && !weft_conn_backlogged(c)) {
+		run_message(c, msg, msglen, c->rx_binary);
+		return;
+	}
+	if (!weft_conn_hold(c, msg, msglen, c->rx_binary)) {
+		c->srv->stats.dropped_slow++;
+		weft_info("ws: closing connection of user %lld: requests while not reading", (long long)c->ses.user_id);
+		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many requests while not reading");
+	}
+}
+
+/* Runs held requests while the queue has room for their answers. */
+static void run_held(struct weft_conn *c)
+{
+	while (c->npend && !c->close_code && !weft_conn_backlogged(c)) {
+		struct weft_pending *p = weft_conn_unhold(c);
+		run_message(c, p->data, p->len, p->binary);
+		free(p);
+	}
 }
 
 static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size_t len)
@@ -165,8 +194,9 @@ static int on_writable(struct weft_conn *c)
 {
 	if (weft_conn_write(c))
 		return -1;
-	if (c->state == WEFT_CONN_REPLAY && c->qlen < WEFT_REPLAY_QUEUE_LOW)
+	if (c->state == WEFT_CONN_REPLAY && c->qlen < WEFT_REPLAY_QUEUE_LOW && !weft_conn_backlogged(c))
 		weft_replay_step(c);
+	run_held(c);
 	if (c->qlen)
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -201,6 +231,16 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return c ? on_receive(c, wsi, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return c ? on_writable(c) : -1;
+	case LWS_CALLBACK_TIMER:
+		/* Closing, and the close frame never went out: the peer reads
+		 * nothing. Shut the socket so that lws's pending writes fail
+		 * and it lets go. */
+		if (c && c->close_code) {
+			weft_info("ws: hanging up on user %lld: the close did not go out", (long long)c->ses.user_id);
+			shutdown(lws_get_socket_fd(wsi), SHUT_RDWR);
+			return -1;
+		}
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		if (!c)
 			return 0;

@@ -80,8 +80,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->rate, 50);            /* PROTOCOL: at least 50 requests/s ... */
 	assert_int_equal(c->burst, 200);          /* ... with bursts of 200 */
 	assert_int_equal(c->send_queue, 4096);
+	assert_int_equal(c->send_queue_bytes, 8 << 20); /* 8 MiB: a slow reader holds at most this */
 	assert_int_equal(c->replay_max, 1000);    /* PROTOCOL: at least the last 1,000 events */
-	assert_int_equal(c->max_conns_per_addr, 2000);
+	assert_int_equal(c->max_conns_per_addr, 256);   /* an office behind one NAT */
 	assert_int_equal(c->request_cooldown, 24 * 3600);
 	assert_int_equal(c->signup_ttl, 7 * 24 * 3600);
 	assert_int_equal(c->session_idle, 14 * 24 * 3600);

@@ -304,6 +304,29 @@ static void test_cap_fails(void **state)
 	weft_jsonw_free(&w);
 }
 
+/* weft_jsonw_string_size is what weft_jsonw_string writes, byte for byte. */
+static void test_string_size(void **state)
+{
+	(void)state;
+	const char *cases[] = { "", "plain", "q\"uote", "back\\slash", "\x01\x1f\n\t\r\b\f",
+				"\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "mixed\x01\"\\end" };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct weft_jsonw w;
+		weft_jsonw_init(&w, 0, 0, 0);
+		weft_jsonw_string(&w, cases[i]);
+		size_t len = 0;
+		char *out = weft_jsonw_finish(&w, &len);
+		assert_non_null(out);
+		assert_int_equal(weft_jsonw_string_size(cases[i]), len);
+		free(out);
+	}
+	assert_int_equal(weft_jsonw_string_size(NULL), 4);
+	char big[4001];
+	memset(big, 1, 4000);
+	big[4000] = '\0';
+	assert_int_equal(weft_jsonw_string_size(big), 2 + 6 * 4000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_head_and_frame),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_cap_fails),
+		cmocka_unit_test(test_string_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1450,6 +1450,42 @@ static void test_frame_times(void **state)
 	}
 }
 
+/* A page of large messages is cut to fit its budget at its far end; small
+ * pages are whole; a single message too large still makes a page of one. */
+static void test_history_fit(void **state)
+{
+	(void)state;
+	static char heavy[4001];
+	memset(heavy, 1, 4000); /* 24,002 bytes once escaped */
+	struct weft_message m[200];
+	memset(m, 0, sizeof m);
+	for (int i = 0; i < 200; i++) {
+		m[i].id = i + 1;
+		m[i].body = heavy;
+		snprintf(m[i].author.name, sizeof m[i].author.name, "ana");
+	}
+	int first = -1;
+	int keep = weft_proto_history_fit(m, 200, 512 * 1024, true, &first);
+	assert_true(keep > 10 && keep < 30);
+	assert_int_equal(first, 200 - keep);
+	/* What it kept encodes within the budget. */
+	struct weft_frame *f = weft_proto_history_frame("r", 1, m + first, keep, true);
+	assert_non_null(f);
+	assert_true(f->len <= 512 * 1024);
+	weft_frame_unref(f);
+	keep = weft_proto_history_fit(m, 200, 512 * 1024, false, &first);
+	assert_int_equal(first, 0);
+	assert_true(keep > 10 && keep < 30);
+	assert_int_equal(weft_proto_history_fit(m, 200, 1000, true, &first), 1);
+	assert_int_equal(first, 199);
+	/* Ordinary messages: the whole page. */
+	for (int i = 0; i < 200; i++)
+		m[i].body = "a line of text";
+	assert_int_equal(weft_proto_history_fit(m, 200, 512 * 1024, true, &first), 200);
+	assert_int_equal(first, 0);
+	assert_int_equal(weft_proto_history_fit(m, 0, 512 * 1024, true, &first), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1482,6 +1518,7 @@ int main(void)
 		cmocka_unit_test(test_frames_exact),
 		cmocka_unit_test(test_frame_times),
 		cmocka_unit_test(test_frames_large_ints),
+		cmocka_unit_test(test_history_fit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
