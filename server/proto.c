@@ -338,18 +338,29 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 	return def->check ? def->check(cmd, err) : WEFT_OK;
 }
 
-/* cJSON decodes \u0000 into a NUL that would silently cut the string short
- * (a body, a name, a client_id): such frames are refused outright. */
-static bool has_escaped_nul(const char *frame, size_t len)
+/* What cJSON lets through that a frame must not carry: a byte below 0x20
+ * inside a string (JSON wants it escaped; a raw NUL cut "visible\0HIDDEN"
+ * to "visible", and made a different client_id look like a duplicate), or
+ * outside one other than tab, newline and return; and \u0000, which cJSON
+ * decodes into a NUL that would cut a string short just the same. One pass,
+ * the frame's bytes as they came. NULL when there is nothing wrong. */
+static const char *frame_text_problem(const char *frame, size_t len)
 {
-	for (size_t i = 0; i + 5 < len; i++) {
-		if (frame[i] != '\\')
-			continue;
-		if (frame[i + 1] == 'u' && !memcmp(frame + i + 2, "0000", 4))
-			return true;
-		i++; /* skip the escaped character, so "\\u0000" is text */
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)frame[i];
+		if (ch < 0x20) {
+			if (in_string || (ch != '\t' && ch != '\n' && ch != '\r'))
+				return "strings must not contain raw control characters (escape them)";
+		} else if (ch == '"') {
+			in_string = !in_string;
+		} else if (ch == '\\' && in_string) {
+			if (i + 5 < len && frame[i + 1] == 'u' && !memcmp(frame + i + 2, "0000", 4))
+				return "strings must not contain U+0000";
+			i++; /* the escaped character, so "\\u0000" is text */
+		}
 	}
-	return false;
+	return NULL;
 }
 
 int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *lim,
@@ -386,7 +397,8 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		strcpy(cmd->req, req->valuestring);
 		cmd->has_req = true;
 	}
-	if (has_escaped_nul(frame, len)) {
+	const char *problem = frame_text_problem(frame, len);
+	if (problem) {
 		/* Echo req only if it was not itself cut short: its JSON form must
 		 * appear in the frame as sent. */
 		char *quoted = cmd->has_req ? cJSON_PrintUnformatted(req) : NULL;
@@ -395,7 +407,7 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 			cmd->req[0] = '\0';
 		}
 		cJSON_free(quoted);
-		rc = fail(err, WEFT_EINVAL, "strings must not contain U+0000");
+		rc = fail(err, WEFT_EINVAL, problem);
 		goto out;
 	}
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");

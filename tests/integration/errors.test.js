@@ -277,3 +277,25 @@ test('welcome.limits announces each limit the server enforces', async () => {
   await refused({ type: 'history', channel: chan.id, limit: L.history_max + 1 }, 'history');
   await accepted({ type: 'history', channel: chan.id, limit: L.history_max }, 'history');
 });
+
+// Review finding 5: raw control bytes inside strings. A body with a raw NUL
+// was stored cut short, and a client_id "dup\0bbbb" was acked as a duplicate
+// of "dup\0aaaa" (a different message silently dropped).
+test('frames with raw control bytes inside strings are refused; nothing is stored', async () => {
+  const k = await fresh();
+  const before = await k.request({ type: 'history', channel: chan.id, limit: 1 });
+  const bodies = ['visible\u0000HIDDEN', 'a\u0001b', 'tab\there'];
+  for (const body of bodies) {
+    const e = await sendRaw(k, `{"type":"send","channel":${chan.id},"client_id":"${uid('z')}","body":"${body}","req":"raw"}`);
+    assert.deepEqual({ code: e.code, req: e.req }, { code: 'bad_request', req: 'raw' }, JSON.stringify(e));
+  }
+  const e = await sendRaw(k, `{"type":"send","channel":${chan.id},"client_id":"dup\u0000aaaa","body":"first"}`);
+  assert.equal(e.code, 'bad_request');
+  const after = await k.request({ type: 'history', channel: chan.id, limit: 1 });
+  assert.deepEqual(after.messages.map((m) => m.id), before.messages.map((m) => m.id));
+  // Escaped, the same characters are text like any other.
+  const ok = await k.request({ type: 'send', channel: chan.id, body: 'a\u0001b\tc', client_id: uid('z') });
+  assert.equal(ok.type, 'ack', JSON.stringify(ok));
+  await assertAlive(k, assert);
+  k.ws.terminate();
+});

@@ -1486,6 +1486,31 @@ static void test_history_fit(void **state)
 	assert_int_equal(weft_proto_history_fit(m, 0, 512 * 1024, true, &first), 0);
 }
 
+/* Raw bytes below 0x20 inside strings are refused (JSON wants them
+ * escaped; cJSON took them, and a NUL cut the string short); outside strings
+ * only JSON's whitespace may appear. Escaped, they are text as usual. */
+static void test_raw_control_bytes(void **state)
+{
+	(void)state;
+	static const char nul_body[] = "{\"type\":\"send\",\"channel\":1,\"body\":\"visible\0HIDDEN\",\"req\":\"a\"}";
+	check_bad(nul_body, sizeof nul_body - 1, &lim, WEFT_EINVAL, "bad_request", "a");
+	static const char nul_id[] = "{\"type\":\"send\",\"channel\":1,\"body\":\"x\",\"client_id\":\"dup\0bbbb\"}";
+	check_bad(nul_id, sizeof nul_id - 1, &lim, WEFT_EINVAL, "bad_request", NULL);
+	const char *bad[] = {
+		"{\"type\":\"send\",\"channel\":1,\"body\":\"a\x01b\",\"req\":\"b\"}",
+		"{\"type\":\"send\",\"channel\":1,\"body\":\"tab\there\",\"req\":\"b\"}",
+		"{\"type\":\"send\",\"channel\":1,\"body\":\"line\nbreak\",\"req\":\"b\"}",
+		"{\"type\":\"ping\",\x1f\"req\":\"b\"}",
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+		check_bad(bad[k], strlen(bad[k]), &lim, WEFT_EINVAL, "bad_request", "b");
+	/* Whitespace between tokens, and escapes inside strings, are fine. */
+	struct weft_cmd cmd;
+	parse_ok("{\n\t\"type\": \"send\",\r\n \"channel\": 1, \"body\": \"a\\u0001b\\tc\\\"d\"\n}", &cmd);
+	assert_string_equal(cmd.body, "a\x01" "b\tc\"d");
+	weft_cmd_clear(&cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1519,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_frame_times),
 		cmocka_unit_test(test_frames_large_ints),
 		cmocka_unit_test(test_history_fit),
+		cmocka_unit_test(test_raw_control_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
