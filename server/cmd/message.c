@@ -28,9 +28,16 @@ WEFT_HANDLER(weft_cmd_send)
 	weft_cmd_submit(c, cmd, job, ack_done);
 }
 
-/* Edit and delete: the author, or a moderator for someone else's message. */
+/* Edit and delete: the author, or a moderator for someone else's message.
+ * To one who cannot read the channel every message in it is one that does
+ * not exist: its ids are not probed (review finding 6). */
 static void change(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_channel *ch, int kind)
 {
+	int role = weft_hub_role(ch, c->ses.user_id);
+	if (!weft_cmd_allowed(ch, role, WEFT_ACT_READ)) {
+		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "no such message in this channel");
+		return;
+	}
 	struct weft_message m = { 0 };
 	int rc = weft_store_message_get(c->srv->store, cmd->id, &m);
 	if (rc && rc != WEFT_ENOTFOUND) {
@@ -44,7 +51,7 @@ static void change(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_ch
 		return;
 	}
 	/* The contract lets moderators edit and delete others' messages. */
-	if (!weft_cmd_allowed(ch, weft_hub_role(ch, c->ses.user_id), own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY)) {
+	if (!weft_cmd_allowed(ch, role, own ? WEFT_ACT_EDIT_OWN : WEFT_ACT_EDIT_ANY)) {
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN,
 				own ? "this channel is archived" : "only the author or a moderator may do that");
 		return;

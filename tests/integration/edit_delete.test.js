@@ -143,3 +143,26 @@ test('edit or delete of a missing or deleted message -> not_found; oversize edit
   const x = await c.bo.request({ type: 'edit', channel: chan.id, id: 987654321, body: 'nothing' });
   assert.equal(x.code, 'not_found', JSON.stringify(x));
 });
+
+// Review finding 6: someone who cannot read a channel learns nothing of its
+// message ids: an existing id and one that never existed get the same answer.
+test('edit or delete in a channel one cannot read -> not_found, the same as for no message', async () => {
+  if (server.proc.exitCode !== null || server.proc.signalCode) await server.start();
+  for (const n of ['ana', 'eve']) c[n] = await connect(server, u[n].token); // closed by the durability test
+  const team = await makeChannel(c.ana, [], { kind: 'team', access: 'invite' }); // eve is not in it
+  assert.equal((await c.ana.request({ type: 'channel.invite', channel: team.id, user: u.bo.id })).type, 'ok');
+  assert.equal((await c.bo.request({ type: 'channel.join', channel: team.id })).type, 'channel');
+  const m = await sendMsg(c.bo, team.id, 'team only');
+  const answers = [];
+  for (const id of [m.id, m.id + 100000]) {
+    for (const type of ['edit', 'delete']) {
+      const r = await c.eve.request({ type, channel: team.id, id, ...(type === 'edit' ? { body: 'x' } : {}) });
+      answers.push({ type: r.type, code: r.code, message: r.message });
+    }
+  }
+  for (const a of answers) assert.deepEqual(a, answers[0], JSON.stringify(answers));
+  assert.equal(answers[0].code, 'not_found');
+  // The message is untouched.
+  const h = await c.bo.request({ type: 'history', channel: team.id, limit: 1 });
+  assert.equal(h.messages[0].body, 'team only');
+});
