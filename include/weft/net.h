@@ -102,6 +102,13 @@ void weft_fanout_close_user(struct weft_server *s, int64_t user, const char *rea
 void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 
 /* ---- ws.c and http.c: the lws protocols */
+
+/* The periodic look at every open WebSocket (server.c's sweep): closes
+ * those whose session reached its absolute expiry (session_max) with 1008
+ * "session expired", and records use of the sessions still in use, so that
+ * an open socket's session does not expire as idle. */
+void weft_ws_sweep(struct weft_server *s, int64_t now);
+
 extern const struct lws_protocols weft_ws_protocol;
 extern const struct lws_protocols weft_http_protocol;
 

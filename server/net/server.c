@@ -325,6 +325,7 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	if (!weft_store_deactivated_since(s->store, s->swept_ms - 1000, close_deactivated, s) &&
 	    !weft_store_revoked_since(s->store, s->swept_ms - 1000, close_revoked, s))
 		s->swept_ms = now;
+	weft_ws_sweep(s, now);
 	trim_after_churn(s);
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }

@@ -202,6 +202,31 @@ static int on_writable(struct weft_conn *c)
 	return 0;
 }
 
+/* A session in use is not idle: its last use is written when a socket
+ * opens on it, and then every TOUCH_EVERY_MS while one stays open. */
+#define TOUCH_AT_CONNECT_MS 60000
+#define TOUCH_EVERY_MS (3600 * 1000)
+
+static void touch_session(struct weft_conn *c, int64_t now)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_SESSION_TOUCH);
+	if (j) {
+		j->target = c->ses.id;
+		weft_server_submit(c->srv, NULL, j, NULL);
+	}
+	c->touched_ms = now;
+}
+
+void weft_ws_sweep(struct weft_server *s, int64_t now)
+{
+	for (struct weft_conn *c = s->conns; c; c = c->all_next) {
+		if (now >= c->ses.expires_ms)
+			weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "session expired");
+		else if (now - c->touched_ms > TOUCH_EVERY_MS)
+			touch_session(c, now);
+	}
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct weft_server *s = lws_context_user(lws_get_context(wsi));
@@ -219,13 +244,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 			return -1;
 		weft_conn_link(c);
 		weft_debug("ws: user %lld connected from %s", (long long)c->ses.user_id, c->peer);
-		if (weft_now_ms() - c->ses.last_used_ms > 60000) {
-			struct weft_job *j = weft_job_new(WEFT_JOB_SESSION_TOUCH);
-			if (j) {
-				j->target = c->ses.id;
-				weft_server_submit(s, NULL, j, NULL);
-			}
-		}
+		if (weft_now_ms() - c->touched_ms > TOUCH_AT_CONNECT_MS)
+			touch_session(c, weft_now_ms());
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		return c ? on_receive(c, wsi, in, len) : -1;
