@@ -50,6 +50,15 @@ int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	return j->expires_ms ? run_signup_create(st, j, now) : WEFT_OK;
 }
 
+/* Only the newest link works: every new link, use of a link, reset,
+ * password change and deactivation ends the user's other unused ones. */
+static int drop_links(struct weft_store *st, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_SIGNUP_DROP];
+	sqlite3_bind_int64(s, 1, user);
+	return exec_stmt(s);
+}
+
 int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s = st->w[W_USER_ACTIVE];
@@ -57,9 +66,11 @@ int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, j->target);
 	int rc = exec_changed(st, s);
-	if (rc)
+	if (rc || j->flag)
 		return rc;
-	return j->flag ? WEFT_OK : revoke_user_sessions(st, j->target);
+	if ((rc = drop_links(st, j->target)))
+		return rc;
+	return revoke_user_sessions(st, j->target);
 }
 
 int run_user_password(struct weft_store *st, struct weft_job *j)
@@ -68,7 +79,7 @@ int run_user_password(struct weft_store *st, struct weft_job *j)
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, j->target);
 	int rc = exec_changed(st, s);
-	if (rc)
+	if (rc || (rc = drop_links(st, j->target)))
 		return rc;
 	return revoke_user_sessions(st, j->target);
 }
@@ -76,7 +87,7 @@ int run_user_password(struct weft_store *st, struct weft_job *j)
 int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	int rc = check_active_user(st, j->target);
-	if (rc)
+	if (rc || (rc = drop_links(st, j->target)))
 		return rc;
 	sqlite3_stmt *s = st->w[W_SIGNUP_INSERT];
 	sqlite3_bind_blob(s, 1, j->token_hash, 32, SQLITE_STATIC);
@@ -113,6 +124,17 @@ int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
 		return WEFT_EAUTH;
 	if ((rc = check_active_user(st, user)))
 		return rc == WEFT_ENOTFOUND ? WEFT_EAUTH : rc;
+	/* A link used on an account that had a password (a reset link the
+	 * admin re-issued without resetting): the sessions of that password
+	 * end with it. */
+	bool had_password = false;
+	s = st->w[W_USER_HAS_PASSWORD];
+	sqlite3_bind_int64(s, 1, user);
+	if (!(rc = step_row(s)))
+		had_password = sqlite3_column_int(s, 0) != 0;
+	done_stmt(s);
+	if (rc || (rc = drop_links(st, user)) || (had_password && (rc = revoke_user_sessions(st, user))))
+		return rc;
 	s = st->w[W_USER_PASSWORD];
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, j->target);

@@ -101,6 +101,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE members ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE sessions ADD COLUMN revoked_ms INTEGER;"
 	"CREATE INDEX sessions_revoked ON sessions(revoked_ms) WHERE revoked = 1;",
+	/* 4: a user's unused sign-up links, which every new link, use of a
+	 * link, reset, password change and deactivation deletes. */
+	"CREATE INDEX signups_unused ON signups(user_id) WHERE used_ms IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -102,6 +102,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
 	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
 			  " AND expires_ms > ?1 RETURNING user_id",
+	[W_SIGNUP_DROP] = "DELETE FROM signups WHERE user_id = ? AND used_ms IS NULL",
+	[W_USER_HAS_PASSWORD] = "SELECT pw_hash IS NOT NULL FROM users WHERE id = ?",
 };
 
 static const char *const rsql[R_COUNT] = {

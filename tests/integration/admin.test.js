@@ -323,3 +323,41 @@ test('--signup-ttl sets how long a sign-up link lives (expires)', async () => {
     await stopWithin(s2);
   }
 });
+
+// Review finding 3: only the newest sign-up link works, and a link used on an
+// account that had a password ends that password's sessions.
+test('every new link, reset or use of a link ends the older unused links', async () => {
+  const created = await c.root.request({ type: 'admin.user.create', name: 'lee' });
+  const l0 = linkToken(created.signup_url);
+  const l1 = linkToken((await c.root.request({ type: 'admin.user.invite', user: created.user.id })).signup_url);
+  const l2 = linkToken((await c.root.request({ type: 'admin.user.reset', user: created.user.id })).signup_url);
+  for (const old of [l0, l1]) assert.equal((await signup(old, 'a fine long password')).status, 401);
+  const ok = await signup(l2, 'a fine long password');
+  assert.equal(ok.status, 200, ok.text);
+  // A password change ends an outstanding link too.
+  const l3 = linkToken((await c.root.request({ type: 'admin.user.invite', user: created.user.id })).signup_url);
+  const pw = runWeftd(['user', 'passwd', 'lee', '--data', server.dataDir, ...FAST_ARGS], { input: 'another long password\n' });
+  assert.equal(pw.status, 0, pw.stderr);
+  assert.equal((await signup(l3, 'yet another password')).status, 401);
+  // And so does deactivation.
+  const l4 = linkToken((await c.root.request({ type: 'admin.user.invite', user: created.user.id })).signup_url);
+  assert.equal((await c.root.request({ type: 'admin.user.deactivate', user: created.user.id })).type, 'ok');
+  assert.equal((await c.root.request({ type: 'admin.user.reactivate', user: created.user.id })).type, 'ok');
+  assert.equal((await signup(l4, 'yet another password')).status, 401);
+});
+
+test('a link used on an account that had a password signs out its other sessions', async () => {
+  const r = await c.root.request({ type: 'admin.user.create', name: 'mo' });
+  const first = await signup(linkToken(r.signup_url), 'mo first password');
+  assert.equal(first.status, 200);
+  const old = await login(server, 'mo', 'mo first password');
+  const k = await open(old.token);
+  const inv = await c.root.request({ type: 'admin.user.invite', user: r.user.id }); // no reset
+  const res = await signup(linkToken(inv.signup_url), 'mo second password');
+  assert.equal(res.status, 200, res.text);
+  await closedWithin(k, 5000);
+  const me = await request(server, 'GET', '/api/me', { headers: { authorization: `Bearer ${old.token}` } });
+  assert.equal(me.status, 401);
+  assert.equal((await login(server, 'mo', 'mo first password')).status, 401);
+  assert.equal((await login(server, 'mo', 'mo second password')).status, 200);
+});
