@@ -151,3 +151,11 @@ long weft_utf8_len(const char *s, size_t len)
 	}
 	return n;
 }
+
+uint32_t weft_hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}

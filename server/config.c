@@ -71,6 +71,8 @@ static const struct opt options[] = {
 	  "argon2id memory for new password hashes, in KiB" },
 	{ "auth_threads", OPT_INT, O(auth_threads), "2", 1, 64,
 	  "threads that verify passwords" },
+	{ "auth_queue", OPT_INT, O(auth_queue), "64", 1, 100000,
+	  "password checks waiting for those threads before further sign-ins are refused with 503" },
 	{ "hsts_max_age", OPT_INT, O(hsts_max_age), "31536000", 0, INT_MAX,
 	  "Strict-Transport-Security max-age in seconds" },
 	{ "event_loop", OPT_STR, O(event_loop), "poll", 0, 0,

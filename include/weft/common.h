@@ -48,6 +48,9 @@ void weft_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
 #define weft_info(...) weft_log(WEFT_LOG_INFO, __VA_ARGS__)
 #define weft_debug(...) weft_log(WEFT_LOG_DEBUG, __VA_ARGS__)
 
+/* FNV-1a of a C string: a hash for the service thread's small tables. */
+uint32_t weft_hash_str(const char *s);
+
 /* Number of Unicode code points in a valid UTF-8 string of len bytes, or -1
  * when it is not valid UTF-8. */
 long weft_utf8_len(const char *s, size_t len);

@@ -32,6 +32,7 @@ struct weft_config {
 	int argon2_iterations;
 	int argon2_memory;     /* KiB */
 	int auth_threads;
+	int auth_queue;        /* password checks waiting for a worker before sign-ins get 503 */
 	int hsts_max_age;
 	char *event_loop;      /* "epoll" or "poll" */
 	char *log_level;

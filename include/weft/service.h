@@ -13,6 +13,7 @@
 #include "weft/hub.h"
 #include "weft/proto.h"
 #include "weft/store.h"
+#include "weft/throttle.h"
 #include "weft/workq.h"
 
 #define WEFT_ORIGINS_MAX 16
@@ -38,6 +39,8 @@ struct weft_server {
 	volatile sig_atomic_t *stop;
 	struct weft_store *store;
 	struct weft_workq *auth;
+	int auth_pending;            /* password checks handed to the workers, not yet back */
+	struct weft_throttle *throttle; /* failed sign-ins per address and name */
 	struct weft_hub hub;
 	int64_t last_seq;            /* newest event fanned out */
 	char *origins[WEFT_ORIGINS_MAX];

@@ -71,10 +71,7 @@ int weft_gate_origins(struct weft_server *s, int port)
 
 static struct weft_addr_count **addr_slot(struct weft_server *s, const char *addr)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const char *p = addr; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	struct weft_addr_count **pp = &s->addr_tab[h % s->addr_buckets];
+	struct weft_addr_count **pp = &s->addr_tab[weft_hash_str(addr) % s->addr_buckets];
 	while (*pp && strcmp((*pp)->addr, addr))
 		pp = &(*pp)->next;
 	return pp;

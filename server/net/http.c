@@ -36,7 +36,10 @@ struct http_req {
 	char *resp;
 	size_t resplen;
 	char set_cookie[160];
+	int retry_after_s;              /* a Retry-After header when nonzero */
 	/* Login. */
+	char peer[64];
+	char login_name[65];            /* as given (throttled by it), cut to 64 bytes */
 	struct weft_task task;
 	char password[WEFT_PASSWORD_MAX + 1];
 	struct weft_user_auth ua;
@@ -198,13 +201,17 @@ static void login_run(struct weft_task *t)
 static void login_done(struct weft_task *t, void *ctx)
 {
 	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	struct weft_server *s = r->srv;
+	s->auth_pending--;
 	if (r->verified) {
-		r->srv->stats.logins++;
-		weft_info("login: %s signed in", r->ua.user.name);
+		s->stats.logins++;
+		weft_throttle_passed(s->throttle, r->login_name);
+		weft_info("login: %s signed in from %s", r->ua.user.name, r->peer);
 		new_session(r, r->ua.user.id, NULL);
 	} else {
-		r->srv->stats.login_failures++;
-		weft_info("login: refused for a user name of %zu characters", strlen(r->ua.user.name));
+		s->stats.login_failures++;
+		weft_throttle_failed(s->throttle, r->peer, r->login_name, weft_now_ms());
+		weft_info("login: refused from %s for a user name of %zu characters", r->peer, strlen(r->login_name));
 		respond_error(r, 401, "unauthorized");
 	}
 	req_release(r);
@@ -221,7 +228,33 @@ static void start_task(struct http_req *r, void (*run)(struct weft_task *),
 	if (weft_workq_submit(r->srv->auth, &r->task)) {
 		req_release(r);
 		respond_error(r, 503, "unavailable");
+		return;
 	}
+	r->srv->auth_pending++;
+}
+
+/* Whether password work may start now: not while this address or name is
+ * backing off (429), nor while the workers have a full queue (503); both
+ * answers say when to try again. Argon2 is the costliest thing the server
+ * does: a burst of guesses must not keep everyone else from signing in. */
+static bool may_check_password(struct http_req *r, const char *name)
+{
+	struct weft_server *s = r->srv;
+	int64_t wait = name ? weft_throttle_wait(s->throttle, r->peer, name, weft_now_ms()) : 0;
+	if (wait > 0) {
+		r->retry_after_s = (int)((wait + 999) / 1000);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "error", "rate_limited");
+		cJSON_AddNumberToObject(o, "retry_after_ms", (double)wait);
+		respond_json(r, 429, o);
+		return false;
+	}
+	if (s->auth_pending >= s->cfg->auth_queue) {
+		r->retry_after_s = 1;
+		respond_error(r, 503, "unavailable");
+		return false;
+	}
+	return true;
 }
 
 static void do_login(struct http_req *r)
@@ -233,6 +266,12 @@ static void do_login(struct http_req *r)
 	    strlen(p->valuestring) > WEFT_PASSWORD_MAX || strlen(u->valuestring) > 256) {
 		cJSON_Delete(root);
 		respond_error(r, 400, "bad_request");
+		return;
+	}
+	lws_get_peer_simple(r->wsi, r->peer, sizeof r->peer);
+	snprintf(r->login_name, sizeof r->login_name, "%s", u->valuestring);
+	if (!may_check_password(r, r->login_name)) {
+		cJSON_Delete(root);
 		return;
 	}
 	int rc = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua);
@@ -285,6 +324,7 @@ static void signup_run(struct weft_task *t)
 static void signup_hashed(struct weft_task *t, void *ctx)
 {
 	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	r->srv->auth_pending--;
 	struct weft_job *job = r->hashed ? weft_job_new(WEFT_JOB_SIGNUP_ACCEPT) : NULL;
 	if (!job || weft_auth_new_token(r->token) || !(job->text = strdup(r->pw_hash))) {
 		weft_job_free(job);
@@ -326,6 +366,10 @@ static void do_signup(struct http_req *r)
 			respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
 		else
 			respond_error(r, 503, "unavailable");
+		return;
+	}
+	if (!may_check_password(r, NULL)) {
+		cJSON_Delete(root);
 		return;
 	}
 	strcpy(r->password, p->valuestring);
@@ -568,6 +612,12 @@ static int on_writable(struct http_pss *pss, struct http_req *r, struct lws *wsi
 						(int)strlen(r->set_cookie), &p, end))
 			return -1;
 		OPENSSL_cleanse(r->set_cookie, sizeof r->set_cookie);
+		char retry[16];
+		int rl = snprintf(retry, sizeof retry, "%d", r->retry_after_s);
+		if (r->retry_after_s &&
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:", (const unsigned char *)retry,
+						rl, &p, end))
+			return -1;
 		if (lws_finalize_write_http_header(wsi, start, &p, end))
 			return -1;
 		r->headers_sent = true;

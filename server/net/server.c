@@ -112,6 +112,7 @@ static void server_free(struct weft_server *s)
 	weft_store_close(s->store);
 	weft_hub_free(&s->hub);
 	weft_gate_free(s);
+	weft_throttle_free(s->throttle);
 	free(s->txbuf);
 	free(s);
 }
@@ -141,6 +142,8 @@ static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 	if ((rc = weft_auth_new_token(pw)) ||
 	    (rc = weft_auth_hash_password(pw, cfg->argon2_iterations, cfg->argon2_memory, s->dummy_hash)))
 		return rc;
+	if (!(s->throttle = weft_throttle_new()))
+		return WEFT_ENOMEM;
 	return weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth);
 }
 
@@ -326,6 +329,7 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	    !weft_store_revoked_since(s->store, s->swept_ms - 1000, close_revoked, s))
 		s->swept_ms = now;
 	weft_ws_sweep(s, now);
+	weft_throttle_sweep(s->throttle, now);
 	trim_after_churn(s);
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }
