@@ -3,8 +3,6 @@
 // Nothing here parses HTML; every piece of user text lands in a text node.
 import { h } from './dom.js';
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"]+/i;
-
 export function renderBody(body) {
   const frag = document.createDocumentFragment();
   const lines = String(body).split('\n');
@@ -20,11 +18,20 @@ export function renderBody(body) {
     frag.append(p);
     para = [];
   };
+  // The closing fences, found once: the next one after a line is then a
+  // step away, however many unclosed fences the body holds.
+  const fences = [];
+  lines.forEach((l, j) => { if (/^\s*```\s*$/.test(l)) fences.push(j); });
+  let f = 0;
+  const closingAfter = (line) => {
+    while (f < fences.length && fences[f] <= line) f++;
+    return f < fences.length ? fences[f] : -1;
+  };
   while (i < lines.length) {
     const line = lines[i];
     if (/^\s*```/.test(line)) {
       // Fenced block: everything up to the closing fence is literal text.
-      const end = lines.findIndex((l, j) => j > i && /^\s*```\s*$/.test(l));
+      const end = closingAfter(i);
       if (end !== -1) {
         flushPara();
         const first = line.replace(/^\s*```/, '');
@@ -74,18 +81,26 @@ export function safeHref(text) {
   }
 }
 
-function trimUrl(raw) {
-  // Trailing punctuation usually belongs to the sentence, not the link;
-  // keep a closing paren only when the URL opened one.
-  let url = raw;
-  for (;;) {
-    const last = url.slice(-1);
-    if (/[.,;:!?'*]/.test(last)) { url = url.slice(0, -1); continue; }
-    if (last === ')' && (url.match(/\(/g) || []).length < (url.match(/\)/g) || []).length) { url = url.slice(0, -1); continue; }
-    if (last === ']' && !url.includes('[')) { url = url.slice(0, -1); continue; }
+// Trailing punctuation usually belongs to the sentence, not the link; keep
+// a closing paren only when the URL opened one. One pass from the end with
+// the parens counted once: a URL of a thousand ')' costs a thousand steps.
+function trimUrl(url) {
+  let opens = 0;
+  let closes = 0;
+  for (const ch of url) {
+    if (ch === '(') opens++;
+    else if (ch === ')') closes++;
+  }
+  const hasBracket = url.includes('[');
+  let end = url.length;
+  while (end > 0) {
+    const last = url[end - 1];
+    if (/[.,;:!?'*]/.test(last)) { end--; continue; }
+    if (last === ')' && opens < closes) { end--; closes--; continue; }
+    if (last === ']' && !hasBracket) { end--; continue; }
     break;
   }
-  return url;
+  return url.slice(0, end);
 }
 
 function link(url) {
@@ -94,40 +109,79 @@ function link(url) {
   return h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, url);
 }
 
-// Finds the earliest inline token in text; returns {index, length, node} or null.
-function nextToken(text, allowLinks) {
-  const cands = [];
-  const code = /`([^`\n]+)`/.exec(text);
-  if (code) cands.push({ index: code.index, length: code[0].length, make: () => h('code', { text: code[1] }) });
-  const bold = /\*\*(?=\S)([\s\S]*?\S)\*\*/.exec(text);
-  if (bold) cands.push({ index: bold.index, length: bold[0].length, make: () => appendInline(h('strong'), bold[1], allowLinks) });
-  const ital = /(^|[^*\w])\*(?=[^\s*])([^*]*?[^\s*])\*(?!\*)/.exec(text);
-  if (ital) {
-    const lead = ital[1].length;
-    cands.push({ index: ital.index + lead, length: ital[0].length - lead, make: () => appendInline(h('em'), ital[2], allowLinks) });
-  }
-  if (allowLinks) {
-    const u = URL_RE.exec(text);
-    if (u) {
-      const url = trimUrl(u[0]);
-      cands.push({ index: u.index, length: url.length, make: () => link(url), link: true });
-    }
-  }
-  if (!cands.length) return null;
-  // Earliest wins; at the same position, links and code beat emphasis so a
-  // URL containing '*' stays one link.
-  cands.sort((a, b) => a.index - b.index || (b.link ? 1 : 0) - (a.link ? 1 : 0));
-  return cands[0];
+const isSpace = (c) => c !== undefined && /\s/.test(c);
+const isWord = (c) => c !== undefined && /\w/.test(c);
+const URL_AT = /https?:\/\/[^\s<>"]+/iy;
+
+// next[p]: the first index >= p where pred(p) holds (text.length when none),
+// so that every closing delimiter is found in O(1): one pass per text.
+function nextWhere(text, pred) {
+  const next = new Int32Array(text.length + 2).fill(text.length);
+  for (let p = text.length - 1; p >= 0; p--) next[p] = pred(p) ? p : next[p + 1];
+  return next;
 }
 
-export function appendInline(parent, text, allowLinks = true) {
-  let rest = text;
-  while (rest) {
-    const tok = nextToken(rest, allowLinks);
-    if (!tok) { parent.append(document.createTextNode(rest)); break; }
-    if (tok.index > 0) parent.append(document.createTextNode(rest.slice(0, tok.index)));
-    parent.append(tok.make());
-    rest = rest.slice(tok.index + tok.length);
+// The inline token starting at i, or null: a link, `code`, **bold** or
+// *italic*, by the same rules the regular expressions below once gave
+//   /\bhttps?:\/\/[^\s<>"]+/i   /`([^`\n]+)`/   /\*\*(?=\S)([\s\S]*?\S)\*\*/
+//   /(^|[^*\w])\*(?=[^\s*])([^*]*?[^\s*])\*(?!\*)/
+// but in constant time per position (start: where the text, or the text
+// after the previous token, begins: there ^ and \b hold).
+function tokenAt(text, i, start, idx, allowLinks) {
+  const c = text[i];
+  if (allowLinks && (c === 'h' || c === 'H') && (i === start || !isWord(text[i - 1]))) {
+    URL_AT.lastIndex = i;
+    const m = URL_AT.exec(text);
+    if (m) {
+      const url = trimUrl(m[0]);
+      return { length: url.length, make: () => link(url) };
+    }
   }
+  if (c === '`') {
+    const j = idx.tick[i + 1];
+    if (j < text.length && j > i + 1 && idx.newline[i + 1] > j) {
+      const code = text.slice(i + 1, j);
+      return { length: j + 1 - i, make: () => h('code', { text: code }) };
+    }
+  }
+  if (c === '*' && text[i + 1] === '*' && i + 2 < text.length && !isSpace(text[i + 2])) {
+    const k = idx.boldClose[i + 3];
+    if (k < text.length) {
+      const inner = text.slice(i + 2, k);
+      return { length: k + 2 - i, make: () => appendInline(h('strong'), inner, allowLinks) };
+    }
+  }
+  if (c === '*' && (i === start || (text[i - 1] !== '*' && !isWord(text[i - 1]))) &&
+      i + 1 < text.length && text[i + 1] !== '*' && !isSpace(text[i + 1])) {
+    const j = idx.star[i + 1];
+    if (j < text.length && !isSpace(text[j - 1]) && text[j + 1] !== '*') {
+      const inner = text.slice(i + 1, j);
+      return { length: j + 1 - i, make: () => appendInline(h('em'), inner, allowLinks) };
+    }
+  }
+  return null;
+}
+
+// Appends text with its inline formatting to parent, in one pass: linear in
+// the text's length whatever it holds (a page of crafted bodies must not
+// freeze every member's tab).
+export function appendInline(parent, text, allowLinks = true) {
+  const idx = {
+    tick: nextWhere(text, (p) => text[p] === '`'),
+    newline: nextWhere(text, (p) => text[p] === '\n'),
+    star: nextWhere(text, (p) => text[p] === '*'),
+    boldClose: nextWhere(text, (p) => text[p] === '*' && text[p + 1] === '*' && p > 0 && !isSpace(text[p - 1])),
+  };
+  let start = 0; // where plain text since the last token began
+  let i = 0;
+  while (i < text.length) {
+    const tok = tokenAt(text, i, start, idx, allowLinks);
+    if (!tok) { i++; continue; }
+    if (i > start) parent.append(document.createTextNode(text.slice(start, i)));
+    parent.append(tok.make());
+    i += tok.length;
+    start = i;
+  }
+  if (start < text.length) parent.append(document.createTextNode(text.slice(start)));
   return parent;
 }
