@@ -101,6 +101,12 @@ void weft_fanout_close_user(struct weft_server *s, int64_t user, const char *rea
 /* Closes every connection of session id (revocation). */
 void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 
+/* ---- metrics.c */
+
+/* The /metrics page (Prometheus text format): a malloc'd string the caller
+ * frees, or NULL when out of memory. */
+char *weft_metrics_text(struct weft_server *s);
+
 /* ---- ws.c and http.c: the lws protocols */
 
 /* The periodic look at every open WebSocket (server.c's sweep): closes

@@ -441,80 +441,11 @@ static void do_metrics(struct http_req *r)
 		respond_error(r, 403, "forbidden");
 		return;
 	}
-	uint64_t jobs, commits;
-	weft_store_stats(s->store, &jobs, &commits);
-	const size_t cap = 8192;
-	char *out = malloc(cap);
+	char *out = weft_metrics_text(s);
 	if (!out) {
 		respond_error(r, 500, "internal");
 		return;
 	}
-	int len = snprintf(out, cap,
-		 "# HELP weft_connections Open WebSocket connections.\n# TYPE weft_connections gauge\n"
-		 "weft_connections %d\n"
-		 "# HELP weft_connections_total WebSocket connections accepted.\n# TYPE weft_connections_total counter\n"
-		 "weft_connections_total %llu\n"
-		 "# HELP weft_events_total Events committed and fanned out.\n# TYPE weft_events_total counter\n"
-		 "weft_events_total %llu\n"
-		 "# HELP weft_frames_sent_total Frames written to WebSockets.\n# TYPE weft_frames_sent_total counter\n"
-		 "weft_frames_sent_total %llu\n"
-		 "# HELP weft_ws_writes_total WebSocket writes; queued frames are coalesced, so fewer than frames.\n# TYPE weft_ws_writes_total counter\n"
-		 "weft_ws_writes_total %llu\n"
-		 "# HELP weft_store_jobs_total Write jobs committed.\n# TYPE weft_store_jobs_total counter\n"
-		 "weft_store_jobs_total %llu\n"
-		 "# HELP weft_store_commits_total Write transactions committed (group commits).\n# TYPE weft_store_commits_total counter\n"
-		 "weft_store_commits_total %llu\n"
-		 "# HELP weft_slow_drops_total Connections dropped for falling behind.\n# TYPE weft_slow_drops_total counter\n"
-		 "weft_slow_drops_total %llu\n"
-		 "# HELP weft_rate_limited_total Requests refused by the rate limit.\n# TYPE weft_rate_limited_total counter\n"
-		 "weft_rate_limited_total %llu\n"
-		 "# HELP weft_logins_total Successful sign-ins.\n# TYPE weft_logins_total counter\n"
-		 "weft_logins_total %llu\n"
-		 "# HELP weft_login_failures_total Refused sign-ins.\n# TYPE weft_login_failures_total counter\n"
-		 "weft_login_failures_total %llu\n"
-		 "# HELP weft_malloc_trims_total Times freed heap pages went back to the system after a wave of connections.\n"
-		 "# TYPE weft_malloc_trims_total counter\n"
-		 "weft_malloc_trims_total %llu\n"
-		 "# HELP weft_last_seq Newest event sequence number.\n# TYPE weft_last_seq gauge\n"
-		 "weft_last_seq %lld\n"
-		 "# HELP weft_send_queue_bytes Bytes of frames queued on every connection, not yet written.\n"
-		 "# TYPE weft_send_queue_bytes gauge\n"
-		 "weft_send_queue_bytes %llu\n"
-		 "# HELP weft_connections_held Connections whose requests wait until their send queue drains.\n"
-		 "# TYPE weft_connections_held gauge\n"
-		 "weft_connections_held %llu\n",
-		 s->nconns, (unsigned long long)s->stats.conns_total, (unsigned long long)s->stats.events,
-		 (unsigned long long)s->stats.frames_sent, (unsigned long long)s->stats.ws_writes,
-		 (unsigned long long)jobs, (unsigned long long)commits,
-		 (unsigned long long)s->stats.dropped_slow, (unsigned long long)s->stats.rate_limited,
-		 (unsigned long long)s->stats.logins, (unsigned long long)s->stats.login_failures,
-		 (unsigned long long)s->stats.malloc_trims, (long long)s->last_seq,
-		 (unsigned long long)s->stats.queued_bytes, (unsigned long long)s->stats.held);
-	/* Buckets are kept per bucket; Prometheus wants them cumulative. */
-	static const uint32_t bounds_us[] = { WEFT_HISTORY_BOUNDS_US };
-	len += snprintf(out + len, cap - (size_t)len,
-			"# HELP weft_history_seconds Time to serve a history page, from dispatch to the reply queued.\n"
-			"# TYPE weft_history_seconds histogram\n");
-	uint64_t cum = 0;
-	for (int b = 0; b <= WEFT_HISTORY_NBOUNDS; b++) {
-		cum += s->stats.history_buckets[b];
-		char le[24];
-		if (b == WEFT_HISTORY_NBOUNDS)
-			snprintf(le, sizeof le, "+Inf");
-		else
-			snprintf(le, sizeof le, "%u.%06u", bounds_us[b] / 1000000u, bounds_us[b] % 1000000u);
-		/* 0.000250 -> 0.00025, 1.000000 -> 1 */
-		size_t n = strlen(le);
-		while (b < WEFT_HISTORY_NBOUNDS && le[n - 1] == '0')
-			le[--n] = '\0';
-		if (le[n - 1] == '.')
-			le[n - 1] = '\0';
-		len += snprintf(out + len, cap - (size_t)len, "weft_history_seconds_bucket{le=\"%s\"} %llu\n", le,
-				(unsigned long long)cum);
-	}
-	snprintf(out + len, cap - (size_t)len, "weft_history_seconds_sum %llu.%09llu\nweft_history_seconds_count %llu\n",
-		 (unsigned long long)(s->stats.history_ns / 1000000000u),
-		 (unsigned long long)(s->stats.history_ns % 1000000000u), (unsigned long long)s->stats.history_count);
 	respond(r, 200, "text/plain; version=0.0.4", out);
 }
 

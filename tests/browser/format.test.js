@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/harness.js';
-import { launch, newPage, assertNoProblems } from './lib.js';
+import { launch, newPage, assertNoProblems, renderCases } from './lib.js';
 
 let server;
 let browser;
@@ -64,16 +64,7 @@ test('edge cases of the subset render as before, in linear time', async () => {
     [`http://x/${')'.repeat(3990)}`]: `<p><a href="http://x/" target="_blank" rel="noopener noreferrer">http://x/</a>${')'.repeat(3990)}</p>`,
     ['```x\n'.repeat(800)]: `<p>${'```x<br>'.repeat(799)}\`\`\`x</p>`,
   };
-  const got = await page.evaluate(async (inputs) => {
-    const { renderBody } = await import('/js/format.js');
-    const out = {};
-    for (const input of inputs) {
-      const div = document.createElement('div');
-      div.append(renderBody(input));
-      out[input] = div.innerHTML;
-    }
-    return out;
-  }, Object.keys(cases));
+  const got = await renderCases(page, Object.keys(cases));
   for (const [input, html] of Object.entries(cases)) assert.equal(got[input], html, `formatting ${JSON.stringify(input)}`);
   assertNoProblems(page);
   await context.close();

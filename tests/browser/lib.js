@@ -100,3 +100,18 @@ export async function until(fn, { timeout = 10000, interval = 100, what = 'condi
 export function assertNoProblems(page) {
   assert.deepEqual(page.problems, [], `page problems: ${page.problems.join('\n')}`);
 }
+
+// Renders each input with the client's own renderBody (client-web/js/format.js)
+// in the page and returns {input: innerHTML}.
+export function renderCases(page, inputs) {
+  return page.evaluate(async (list) => {
+    const { renderBody } = await import('/js/format.js');
+    const out = {};
+    for (const input of list) {
+      const div = document.createElement('div');
+      div.append(renderBody(input));
+      out[input] = div.innerHTML;
+    }
+    return out;
+  }, inputs);
+}

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/harness.js';
-import { launch, newPage, signIn, log, send, message, makeChannel, openChannel, assertNoProblems } from './lib.js';
+import { launch, newPage, signIn, log, send, message, makeChannel, openChannel, assertNoProblems, renderCases } from './lib.js';
 
 let server;
 let browser;
@@ -72,16 +72,7 @@ test('the formatting subset is built from DOM nodes', async () => {
     'a\nb': '<p>a<br>b</p>',
     '2 * 3 * 4': '<p>2 * 3 * 4</p>',
   };
-  const got = await page.evaluate(async (inputs) => {
-    const { renderBody } = await import('/js/format.js');
-    const out = {};
-    for (const input of inputs) {
-      const div = document.createElement('div');
-      div.append(renderBody(input));
-      out[input] = div.innerHTML;
-    }
-    return out;
-  }, Object.keys(cases));
+  const got = await renderCases(page, Object.keys(cases));
   for (const [input, html] of Object.entries(cases)) assert.equal(got[input], html, `formatting ${JSON.stringify(input)}`);
   assertNoProblems(page);
   await context.close();
