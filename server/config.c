@@ -63,6 +63,8 @@ static const struct opt options[] = {
 	  "seconds a session lives at most (90 days)" },
 	{ "request_cooldown", OPT_INT, O(request_cooldown), "86400", 0, INT_MAX,
 	  "seconds before a declined join request may be filed again" },
+	{ "channels_per_day", OPT_INT, O(channels_per_day), "20", 0, 100000,
+	  "channels one user may create in 24 hours (administrators: any; 0 = no limit)" },
 	{ "signup_ttl", OPT_INT, O(signup_ttl), "604800", 60, INT_MAX,
 	  "seconds a one-time sign-up link stays valid (7 days)" },
 	{ "argon2_iterations", OPT_INT, O(argon2_iterations), "3", 1, 100,

@@ -28,6 +28,7 @@ struct weft_config {
 	int session_idle;      /* seconds */
 	int session_max;       /* seconds */
 	int request_cooldown;  /* seconds */
+	int channels_per_day;  /* channels one (non-admin) user may create a day; 0: any */
 	int signup_ttl;        /* seconds */
 	int argon2_iterations;
 	int argon2_memory;     /* KiB */

@@ -91,6 +91,7 @@ struct weft_job {
 	unsigned char token_hash2[32];
 	int64_t expires_ms;
 	int64_t cooldown_ms;
+	int quota;                      /* CHANNEL_CREATE: channels the user may create a day; 0: any */
 	int archived;
 	bool flag;
 	int64_t users[WEFT_DM_MAX_OTHERS];
@@ -106,7 +107,7 @@ struct weft_job {
 	struct weft_event *more;        /* further events of the same job, in seq order */
 	int nmore;
 	struct weft_channel_info chan;  /* CHANNEL_CREATE, DM_OPEN, CHANNEL_UPDATE: the channel now */
-	int64_t retry_ms;               /* REQUEST_FILE refused by the cool-down */
+	int64_t retry_ms;               /* REQUEST_FILE refused by the cool-down, CHANNEL_CREATE by the quota */
 	int64_t ts_ms;                  /* REQUEST_FILE: when filed */
 };
 

@@ -4,6 +4,7 @@
  * each row; what depends on more than the user's role is checked here. */
 #include "handlers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,15 @@
 static void created_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
+	if (c && job->result == WEFT_ERATE) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "you can create at most %d channels a day; an administrator can create more",
+			 job->quota);
+		cJSON *e = weft_proto_error(job->req, "rate_limited", msg);
+		cJSON_AddNumberToObject(e, "retry_after_ms", (double)job->retry_ms);
+		weft_conn_send(c, e);
+		return;
+	}
 	if (c && !weft_cmd_job_failed_with(c, job, WEFT_ECONFLICT, NAME_TAKEN, "invalid channel"))
 		weft_cmd_reply_channel(c, job->req, weft_hub_channel_get(&s->hub, job->chan.id), -1);
 }
@@ -28,6 +38,8 @@ WEFT_HANDLER(weft_cmd_channel_create)
 		job->access = cmd->access >= 0 ? cmd->access : weft_kind_default_access(cmd->kind);
 		job->text = cmd->topic;
 		cmd->topic = NULL;
+		/* Unbounded creation filled a server with 3,000 channels in 12 s. */
+		job->quota = c->ses.admin ? 0 : c->srv->cfg->channels_per_day;
 	}
 	weft_cmd_submit(c, cmd, job, created_done);
 }

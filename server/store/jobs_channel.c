@@ -48,8 +48,29 @@ static int add_member(struct weft_store *st, struct weft_job *j, int64_t channel
 	return exec_stmt(s);
 }
 
+#define DAY_MS (24 * 3600 * 1000LL)
+
+/* WEFT_ERATE (with retry_ms) when the user created quota channels in the
+ * last 24 hours. */
+static int check_quota(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	sqlite3_stmt *s = st->w[W_CHANNELS_CREATED];
+	sqlite3_bind_int64(s, 1, j->user);
+	sqlite3_bind_int64(s, 2, now - DAY_MS);
+	int rc = step_row(s);
+	if (!rc && sqlite3_column_int64(s, 0) >= j->quota) {
+		j->retry_ms = sqlite3_column_int64(s, 1) + DAY_MS - now;
+		rc = WEFT_ERATE;
+	}
+	done_stmt(s);
+	return rc;
+}
+
 int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now)
 {
+	int rc = j->quota ? check_quota(st, j, now) : WEFT_OK;
+	if (rc)
+		return rc;
 	sqlite3_stmt *s = st->w[W_CHANNEL_INSERT];
 	sqlite3_bind_text(s, 1, j->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, j->ckind);
@@ -58,7 +79,7 @@ int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 5, j->user);
 	sqlite3_bind_int64(s, 6, now);
 	/* dm_key (7) stays NULL: only DMs have one. */
-	int rc = exec_stmt(s);
+	rc = exec_stmt(s);
 	if (rc)
 		return rc; /* WEFT_ECONFLICT: the name is taken */
 	j->id = j->channel = sqlite3_last_insert_rowid(st->wdb);

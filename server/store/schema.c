@@ -104,6 +104,8 @@ static const char *const migrations[] = {
 	/* 4: a user's unused sign-up links, which every new link, use of a
 	 * link, reset, password change and deactivation deletes. */
 	"CREATE INDEX signups_unused ON signups(user_id) WHERE used_ms IS NULL;",
+	/* 5: the channels each user created lately (the daily creation limit). */
+	"CREATE INDEX channels_created ON channels(created_by, created_ms) WHERE dm_key IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -104,6 +104,8 @@ static const char *const wsql[W_COUNT] = {
 			  " AND expires_ms > ?1 RETURNING user_id",
 	[W_SIGNUP_DROP] = "DELETE FROM signups WHERE user_id = ? AND used_ms IS NULL",
 	[W_USER_HAS_PASSWORD] = "SELECT pw_hash IS NOT NULL FROM users WHERE id = ?",
+	[W_CHANNELS_CREATED] = "SELECT count(*), min(created_ms) FROM channels"
+			       " WHERE created_by = ? AND created_ms > ? AND dm_key IS NULL",
 };
 
 static const char *const rsql[R_COUNT] = {

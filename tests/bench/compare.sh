@@ -200,7 +200,7 @@ start_weft() {
     fi
     nice -n "$BENCH_NICE" taskset -c "$SERVER_CPU" "$WEFTD" serve --data "$d/data" --bind "$WEFT_BIND" --port "$WEFT_PORT" \
         --cert "$tls/cert.pem" --key "$tls/key.pem" \
-        --max-conns-per-addr 0 --rate "$WEFT_RATE" --burst 1000000 \
+        --max-conns-per-addr 0 --channels-per-day 0 --rate "$WEFT_RATE" --burst 1000000 \
         --argon2-iterations 1 --argon2-memory 1024 --log-level warn 2>>"$d/server.log" &
     server_pid=$!
     started_pids+=("$server_pid")

@@ -42,7 +42,7 @@ ulimit -n "$(ulimit -Hn)"
 
 "$LOAD" setup --create --weftd "$WEFTD" --data "$tmp/data" --accounts "$ACCOUNTS" >"$OUT/setup.log" 2>&1 ||
     { echo "profile: account setup failed" >&2; exit 1; }
-args=(serve --data "$tmp/data" --bind ::ffff:127.0.0.1 --port "$PORT" --max-conns-per-addr 0
+args=(serve --data "$tmp/data" --bind ::ffff:127.0.0.1 --port "$PORT" --max-conns-per-addr 0 --channels-per-day 0
       --rate 100000 --burst 1000000 --argon2-iterations 1 --argon2-memory 1024 --log-level warn
       ${WEFTD_ARGS:-})
 if [ "$TOOL" = massif ]; then

@@ -46,7 +46,7 @@ fail() {
 "$LOAD" setup --create --weftd "$WEFTD" --data "$tmp/data" --accounts "$ACCOUNTS" \
     || fail "creating accounts"
 
-"$WEFTD" serve --data "$tmp/data" --port 0 --bind 127.0.0.1 \
+"$WEFTD" serve --data "$tmp/data" --port 0 --bind 127.0.0.1 --channels-per-day 0 \
     --argon2-iterations 1 --argon2-memory 1024 2>"$tmp/server.log" &
 server_pid=$!
 
