@@ -77,6 +77,9 @@ static const struct opt options[] = {
 	  "password checks waiting for those threads before further sign-ins are refused with 503" },
 	{ "hsts_max_age", OPT_INT, O(hsts_max_age), "31536000", 0, INT_MAX,
 	  "Strict-Transport-Security max-age in seconds" },
+	{ "metrics_open_loopback", OPT_INT, O(metrics_open_loopback), "1", 0, 1,
+	  "1: /metrics answers any loopback peer without credentials; 0 (behind a reverse proxy on the same "
+	  "host, whose requests come from loopback): an admin session only" },
 	{ "event_loop", OPT_STR, O(event_loop), "poll", 0, 0,
 	  "poll (libwebsockets' own loop: lowest latency under load) or epoll (libev: less CPU per new connection)" },
 	{ "log_level", OPT_STR, O(log_level), "info", 0, 0,

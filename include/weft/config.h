@@ -35,6 +35,7 @@ struct weft_config {
 	int auth_threads;
 	int auth_queue;        /* password checks waiting for a worker before sign-ins get 503 */
 	int hsts_max_age;
+	int metrics_open_loopback; /* 1: /metrics answers loopback without credentials */
 	char *event_loop;      /* "epoll" or "poll" */
 	char *log_level;
 };

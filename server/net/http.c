@@ -437,7 +437,8 @@ static void do_metrics(struct http_req *r)
 {
 	struct weft_server *s = r->srv;
 	struct weft_session ses;
-	if (!loopback_peer(r->wsi) && (weft_gate_session(s, r->wsi, true, &ses) || !ses.admin)) {
+	bool open = s->cfg->metrics_open_loopback && loopback_peer(r->wsi);
+	if (!open && (weft_gate_session(s, r->wsi, true, &ses) || !ses.admin)) {
 		respond_error(r, 403, "forbidden");
 		return;
 	}

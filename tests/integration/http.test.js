@@ -176,3 +176,21 @@ test('GET /metrics from loopback answers Prometheus text', async () => {
   assert.match(r.headers['content-type'] || '', /^text\/plain/);
   assert.match(r.text, /^# (HELP|TYPE) \w+/m);
 });
+
+// Review finding 9 (in part): behind a reverse proxy on the same host every
+// request comes from loopback, so an open /metrics would be open to anyone.
+test('--metrics-open-loopback 0: /metrics needs an admin session even from loopback', async () => {
+  const s = await startServer({ args: ['--metrics-open-loopback', '0'] });
+  try {
+    assert.equal((await request(s, 'GET', '/metrics')).status, 403);
+    const ana = await s.user('ana');
+    const asAna = await request(s, 'GET', '/metrics', { headers: { authorization: `Bearer ${ana.token}` } });
+    assert.equal(asAna.status, 403);
+    const root = await s.user('root', { admin: true });
+    const asRoot = await request(s, 'GET', '/metrics', { headers: { authorization: `Bearer ${root.token}` } });
+    assert.equal(asRoot.status, 200);
+    assert.match(asRoot.text, /^weft_connections \d+$/m);
+  } finally {
+    await stopWithin(s);
+  }
+});
