@@ -127,13 +127,11 @@ int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
 	/* A link used on an account that had a password (a reset link the
 	 * admin re-issued without resetting): the sessions of that password
 	 * end with it. */
-	bool had_password = false;
+	int64_t had_password;
 	s = st->w[W_USER_HAS_PASSWORD];
 	sqlite3_bind_int64(s, 1, user);
-	if (!(rc = step_row(s)))
-		had_password = sqlite3_column_int(s, 0) != 0;
-	done_stmt(s);
-	if (rc || (rc = drop_links(st, user)) || (had_password && (rc = revoke_user_sessions(st, user))))
+	if ((rc = step_int64(s, 0, &had_password)) || (rc = drop_links(st, user)) ||
+	    (had_password && (rc = revoke_user_sessions(st, user))))
 		return rc;
 	s = st->w[W_USER_PASSWORD];
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
