@@ -41,6 +41,9 @@ static const struct opt options[] = {
 	  "longest message body, in characters" },
 	{ "max_frame", OPT_INT, O(max_frame), "65536", 1024, 16777216,
 	  "largest WebSocket message accepted, in bytes" },
+	{ "frame_timeout", OPT_INT, O(frame_timeout), "30", 1, 3600,
+	  "seconds a client may take to finish a WebSocket frame it started; a client silent this long is "
+	  "pinged and closed if no answer comes within as long again" },
 	{ "max_name", OPT_INT, O(max_name), "64", 1, 64,
 	  "longest channel name, in characters" },
 	{ "rate", OPT_INT, O(rate), "50", 1, 100000000,

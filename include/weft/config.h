@@ -18,6 +18,7 @@ struct weft_config {
 	char *web_root;        /* static client files */
 	int max_body;          /* characters */
 	int max_frame;         /* bytes */
+	int frame_timeout;     /* seconds to finish a started frame, or to answer a ping */
 	int max_name;          /* characters of channel names */
 	int rate;              /* requests per second per connection */
 	int burst;

@@ -108,6 +108,10 @@ struct weft_conn {
 	char *rx;
 	size_t rxlen, rxcap;
 	bool rx_over, rx_binary;
+	/* Liveness (monotonic ms): a frame started and not finished, the last
+	 * whole frame or pong, a ping sent and not answered. */
+	int64_t frame_ms, rx_ms, ping_ms;
+	bool ping_due;               /* a ping waits for the next writable */
 	int oversize_strikes;
 	/* Token bucket. */
 	double tokens;

@@ -25,6 +25,7 @@ struct weft_conn *weft_conn_new(struct weft_server *s, struct lws *wsi, const st
 	c->ses = *ses;
 	c->tokens = s->cfg->burst;
 	c->refill_ms = weft_mono_ms();
+	c->rx_ms = c->refill_ms;
 	c->touched_ms = ses->last_used_ms;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	return c;

@@ -6,6 +6,7 @@
 #include "weft/cmd.h"
 #include "weft/net.h"
 
+#include <assert.h>
 #include <math.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -18,9 +19,38 @@ struct pss {
 	struct weft_conn *c;
 };
 
+/* Refuses the handshake with an HTTP/1.1 status and the JSON error body the
+ * HTTP endpoints use. lws_return_http_status would answer HTTP/1.0 (lws 4.1
+ * learns the request's version only after the upgrade filter) with an HTML
+ * page, which strict clients report as "not a valid HTTP response" instead
+ * of the status. The reply is small enough to go out in one write before
+ * lws closes the connection. */
 static int refuse(struct lws *wsi, unsigned code)
 {
-	lws_return_http_status(wsi, code, NULL);
+	static const struct {
+		unsigned code;
+		const char *reason, *error;
+	} why[] = {
+		{ 401, "Unauthorized", "unauthorized" },
+		{ 403, "Forbidden", "forbidden" },
+		{ 404, "Not Found", "not_found" },
+		{ 429, "Too Many Requests", "rate_limited" },
+		{ 503, "Service Unavailable", "unavailable" },
+	};
+	size_t i = 0;
+	while (i + 1 < sizeof why / sizeof why[0] && why[i].code != code)
+		i++;
+	assert(why[i].code == code);
+	char body[64];
+	int blen = snprintf(body, sizeof body, "{\"error\":\"%s\"}", why[i].error);
+	unsigned char buf[LWS_PRE + 512];
+	/* Whoever is refused for load may try again shortly. */
+	bool again = code == 429 || code == 503;
+	int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+			 "HTTP/1.1 %u %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+			 "cache-control: no-store\r\n%sconnection: close\r\n\r\n%s",
+			 code, why[i].reason, blen, again ? "retry-after: 1\r\n" : "", body);
+	lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
 	return -1;
 }
 
@@ -144,6 +174,7 @@ static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size
 		c->rxlen = 0;
 		c->rx_over = false;
 		c->rx_binary = lws_frame_is_binary(wsi);
+		c->frame_ms = weft_mono_ms();
 	}
 	/* The common case, a whole message in one piece, is handled in place:
 	 * idle connections keep no reassembly buffer. */
@@ -168,6 +199,8 @@ static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size
 	}
 	if (!final)
 		return 0;
+	c->rx_ms = weft_mono_ms();
+	c->frame_ms = c->ping_ms = 0;
 	if (c->rx_over) {
 		if (++c->oversize_strikes >= OVERSIZE_STRIKES_MAX) {
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
@@ -192,6 +225,17 @@ static int on_receive(struct weft_conn *c, struct lws *wsi, const void *in, size
 
 static int on_writable(struct weft_conn *c)
 {
+	if (c->ping_due && !c->close_code) {
+		/* One write per writable turn: the ping goes alone. It carries a
+		 * byte because lws 4.1 reports no empty pong. */
+		unsigned char ping[LWS_PRE + 1];
+		ping[LWS_PRE] = 'w';
+		c->ping_due = false;
+		if (lws_write(c->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 0)
+			return -1;
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
 	if (weft_conn_write(c))
 		return -1;
 	if (c->state == WEFT_CONN_REPLAY && c->qlen < WEFT_REPLAY_QUEUE_LOW && !weft_conn_backlogged(c))
@@ -217,13 +261,40 @@ static void touch_session(struct weft_conn *c, int64_t now)
 	c->touched_ms = now;
 }
 
+/* lws 4.1 reports nothing of a frame whose header stops halfway, or of one
+ * that claims 2^62 bytes and sends none, and its own validity pings cost
+ * too much at scale (server.c). So: a frame started must finish within
+ * frame_timeout, and a client silent that long is pinged and must answer
+ * (a pong cannot pass a frame stuck halfway) within as long again. */
+static void check_liveness(struct weft_conn *c, int64_t mono)
+{
+	int64_t limit = (int64_t)c->srv->cfg->frame_timeout * 1000;
+	if (c->frame_ms && mono - c->frame_ms > limit) {
+		weft_info("ws: closing connection of user %lld: a frame unfinished after frame_timeout",
+			  (long long)c->ses.user_id);
+		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "frame not finished within frame_timeout");
+	} else if (c->ping_ms && mono - c->ping_ms > limit) {
+		weft_info("ws: closing connection of user %lld: no answer to a ping", (long long)c->ses.user_id);
+		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "no answer to ping within frame_timeout");
+	} else if (!c->ping_ms && mono - c->rx_ms > limit) {
+		c->ping_ms = mono;
+		c->ping_due = true;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
 void weft_ws_sweep(struct weft_server *s, int64_t now)
 {
+	int64_t mono = weft_mono_ms();
 	for (struct weft_conn *c = s->conns; c; c = c->all_next) {
+		if (c->close_code)
+			continue;
 		if (now >= c->ses.expires_ms)
 			weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "session expired");
 		else if (now - c->touched_ms > TOUCH_EVERY_MS)
 			touch_session(c, now);
+		if (!c->close_code)
+			check_liveness(c, mono);
 	}
 }
 
@@ -249,6 +320,12 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		return c ? on_receive(c, wsi, in, len) : -1;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (c) {
+			c->rx_ms = weft_mono_ms();
+			c->ping_ms = 0;
+		}
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return c ? on_writable(c) : -1;
 	case LWS_CALLBACK_TIMER:
