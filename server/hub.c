@@ -55,8 +55,10 @@ void weft_hub_free(struct weft_hub *h)
 		free(h->channels[i]);
 	}
 	for (int64_t i = 0; i < h->nusers_slots; i++) {
-		if (h->users[i])
+		if (h->users[i]) {
 			free(h->users[i]->channels);
+			free(h->users[i]->watchers);
+		}
 		free(h->users[i]);
 	}
 	free(h->channels);

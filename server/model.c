@@ -7,7 +7,8 @@
 static const char *const kinds[] = { "caucus", "cohort", "team", "dm" };
 static const char *const accesses[] = { "open", "request", "invite" };
 static const char *const roles[] = { "none", "member", "moderator", "owner" };
-static const char *const event_kinds[] = { "message", "edit", "delete", "join", "leave", "channel", "role" };
+static const char *const event_kinds[] = { "message", "edit", "delete", "join", "leave", "channel", "role",
+						   "reaction", "pin" };
 
 static int lookup(const char *const *names, int n, const char *s)
 {
@@ -46,7 +47,9 @@ int weft_kind_default_access(int kind)
 void weft_message_clear(struct weft_message *m)
 {
 	free(m->body);
-	m->body = NULL;
+	free(m->reactions);
+	free(m->mentions);
+	m->body = m->reactions = m->mentions = NULL;
 }
 
 void weft_event_clear(struct weft_event *ev)

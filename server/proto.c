@@ -318,12 +318,72 @@ static int f_seq(FIELD_ARGS)
 	return WEFT_OK;
 }
 
+static int f_emoji(FIELD_ARGS)
+{
+	const char *s;
+	int rc = get_str(root, "emoji", required, WEFT_EMOJI_MAX, &s, NULL);
+	bool ok = !rc && s && !blank(s);
+	for (const unsigned char *p = (const unsigned char *)s; ok && *p; p++)
+		ok = *p >= 0x20 && *p != 0x7f;
+	if (!ok)
+		return fail(err, WEFT_EINVAL, "emoji must be 1 to 32 characters, not blank");
+	strcpy(cmd->emoji, s);
+	return WEFT_OK;
+}
+
+static int f_on(FIELD_ARGS)
+{
+	if (get_bool(root, "on", required, true, &cmd->on))
+		return fail(err, WEFT_EINVAL, "on must be true or false");
+	return WEFT_OK;
+}
+
+static int f_pinned(FIELD_ARGS)
+{
+	if (get_bool(root, "pinned", required, true, &cmd->on))
+		return fail(err, WEFT_EINVAL, "pinned must be true or false");
+	return WEFT_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int f_watch(FIELD_ARGS)
+{
+	const char *bad = "users must list at most 500 user ids";
+	const cJSON *users = cJSON_GetObjectItemCaseSensitive(root, "users");
+	int n = cJSON_IsArray(users) ? cJSON_GetArraySize(users) : -1;
+	if (n < 0 || n > WEFT_WATCH_MAX)
+		return fail(err, WEFT_EINVAL, bad);
+	(void)required;
+	if (n && !(cmd->watch = malloc((size_t)n * sizeof *cmd->watch)))
+		return fail(err, WEFT_ENOMEM, "out of memory");
+	const cJSON *u;
+	cJSON_ArrayForEach(u, users) {
+		double d = cJSON_IsNumber(u) ? u->valuedouble : -1;
+		if (d < 1 || d != floor(d) || d > 9007199254740992.0)
+			return fail(err, WEFT_EINVAL, bad);
+		cmd->watch[cmd->nwatch++] = (int64_t)d;
+	}
+	qsort(cmd->watch, (size_t)n, sizeof *cmd->watch, cmp_id);
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (!k || cmd->watch[k - 1] != cmd->watch[i])
+			cmd->watch[k++] = cmd->watch[i];
+	cmd->nwatch = k;
+	return WEFT_OK;
+}
+
 /* In the order of enum weft_field: a row's fields are read in this order. */
 static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
+	f_emoji, f_on, f_pinned, f_watch,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 19, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 23, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -435,7 +495,9 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->body);
 	free(cmd->topic);
 	free(cmd->note);
+	free(cmd->watch);
 	cmd->body = cmd->topic = cmd->note = NULL;
+	cmd->watch = NULL;
 }
 
 /* ---- Encoding. */
@@ -580,6 +642,34 @@ static void w_message(struct weft_jsonw *w, const struct weft_message *m)
 	w_str(w, K("client_id"), m->client_id[0] ? m->client_id : NULL);
 	w_time(w, K("ts"), m->ts_ms);
 	w_time(w, K("edited"), m->deleted ? 0 : m->edited_ms);
+	w_int(w, K("reply_count"), m->reply_count);
+	WEFT_JSONW_KEY(w, "last_reply");
+	if (m->last_reply)
+		weft_jsonw_int(w, m->last_reply);
+	else
+		weft_jsonw_null(w);
+	/* Built by SQLite as JSON (or, for a new message, by the writer). */
+	WEFT_JSONW_KEY(w, "reactions");
+	weft_jsonw_value_raw(w, m->reactions ? m->reactions : "[]", m->reactions ? strlen(m->reactions) : 2);
+	WEFT_JSONW_KEY(w, "mentions");
+	weft_jsonw_value_raw(w, m->mentions ? m->mentions : "[]", m->mentions ? strlen(m->mentions) : 2);
+	WEFT_JSONW_KEY(w, "pinned");
+	weft_jsonw_bool(w, m->pinned);
+	weft_jsonw_object_close(w);
+}
+
+/* "root": a reply's thread summary after the event. */
+static void w_root(struct weft_jsonw *w, const struct weft_thread_root *r)
+{
+	WEFT_JSONW_KEY(w, "root");
+	weft_jsonw_object_open(w);
+	w_int(w, K("id"), r->id);
+	w_int(w, K("reply_count"), r->reply_count);
+	WEFT_JSONW_KEY(w, "last_reply");
+	if (r->last_reply)
+		weft_jsonw_int(w, r->last_reply);
+	else
+		weft_jsonw_null(w);
 	weft_jsonw_object_close(w);
 }
 
@@ -603,14 +693,21 @@ static struct weft_frame *w_frame(struct weft_jsonw *w)
 
 /* Output bytes of a message besides its body: keys, ids, two times, and
  * room for a typical author and client_id. Only a sizing hint. */
-#define MESSAGE_HINT 320
+#define MESSAGE_HINT 400
+
+/* Bytes of the JSON arrays a message carries as they are. */
+static size_t extras_size(const struct weft_message *m)
+{
+	return (m->reactions ? strlen(m->reactions) : 2) + (m->mentions ? strlen(m->mentions) : 2);
+}
 
 struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 {
 	struct weft_jsonw w;
 	bool has_msg = ev->kind == WEFT_EV_MESSAGE || ev->kind == WEFT_EV_EDIT;
 	weft_jsonw_init(&w, WEFT_FRAME_HEAD,
-			MESSAGE_HINT + (has_msg && ev->msg.body ? strlen(ev->msg.body) : 0), 0);
+			MESSAGE_HINT + (has_msg && ev->msg.body ? strlen(ev->msg.body) : 0) +
+				(has_msg ? extras_size(&ev->msg) : 0), 0);
 	w_reply(&w, "event", NULL);
 	w_int(&w, K("seq"), ev->seq);
 	w_int(&w, K("channel"), ev->channel);
@@ -624,6 +721,19 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 		break;
 	case WEFT_EV_DELETE:
 		w_int(&w, K("id"), ev->msg.id);
+		break;
+	case WEFT_EV_REACTION:
+		w_int(&w, K("id"), ev->msg.id);
+		w_str(&w, K("emoji"), ev->emoji);
+		w_user(&w, K("user"), &ev->actor);
+		WEFT_JSONW_KEY(&w, "on");
+		weft_jsonw_bool(&w, ev->on);
+		break;
+	case WEFT_EV_PIN:
+		w_int(&w, K("id"), ev->msg.id);
+		WEFT_JSONW_KEY(&w, "pinned");
+		weft_jsonw_bool(&w, ev->on);
+		w_user(&w, K("by"), &ev->actor);
 		break;
 	case WEFT_EV_JOIN:
 	case WEFT_EV_ROLE:
@@ -652,8 +762,10 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 	/* Who acted, when someone other than the subject did (an approval, a
 	 * removal, a role change, a channel edit). */
 	if (ev->actor.id && (ev->kind == WEFT_EV_CHANNEL || ev->actor.id != ev->user.id) &&
-	    ev->kind >= WEFT_EV_JOIN)
+	    ev->kind >= WEFT_EV_JOIN && ev->kind <= WEFT_EV_ROLE)
 		w_user(&w, K("by"), &ev->actor);
+	if (ev->root.id && (ev->kind == WEFT_EV_MESSAGE || ev->kind == WEFT_EV_DELETE))
+		w_root(&w, &ev->root);
 	return w_frame(&w);
 }
 
@@ -663,7 +775,7 @@ static size_t message_size(const struct weft_message *m)
 {
 	return MESSAGE_HINT + weft_jsonw_string_size(m->deleted ? NULL : m->body) +
 	       weft_jsonw_string_size(m->author.name) + weft_jsonw_string_size(m->author.display) +
-	       weft_jsonw_string_size(m->client_id);
+	       weft_jsonw_string_size(m->client_id) + extras_size(m);
 }
 
 int weft_proto_history_fit(const struct weft_message *msgs, int n, size_t budget, bool keep_newest, int *first)
@@ -672,7 +784,7 @@ int weft_proto_history_fit(const struct weft_message *msgs, int n, size_t budget
 	 * (six bytes for one): no need to measure them. */
 	size_t bound = 0;
 	for (int i = 0; i < n; i++)
-		bound += 2 * MESSAGE_HINT + 6 * (msgs[i].body ? strlen(msgs[i].body) : 0);
+		bound += 2 * MESSAGE_HINT + 6 * (msgs[i].body ? strlen(msgs[i].body) : 0) + extras_size(&msgs[i]);
 	int keep = n;
 	if (bound > budget) {
 		size_t used = 0;
@@ -687,24 +799,32 @@ int weft_proto_history_fit(const struct weft_message *msgs, int n, size_t budget
 	return keep;
 }
 
-struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
-					    const struct weft_message *msgs, int n, bool more)
+struct weft_frame *weft_proto_messages_frame(const char *type, const char *req, int64_t channel,
+					     const struct weft_message *msgs, int n, const bool *more)
 {
 	size_t hint = 128;
 	for (int i = 0; i < n; i++)
-		hint += MESSAGE_HINT + (msgs[i].body ? strlen(msgs[i].body) : 0);
+		hint += MESSAGE_HINT + (msgs[i].body ? strlen(msgs[i].body) : 0) + extras_size(&msgs[i]);
 	struct weft_jsonw w;
 	weft_jsonw_init(&w, WEFT_FRAME_HEAD, hint, 0);
-	w_reply(&w, "history", req);
+	w_reply(&w, type, req);
 	w_int(&w, K("channel"), channel);
 	WEFT_JSONW_KEY(&w, "messages");
 	weft_jsonw_array_open(&w);
 	for (int i = 0; i < n; i++)
 		w_message(&w, &msgs[i]);
 	weft_jsonw_array_close(&w);
-	WEFT_JSONW_KEY(&w, "more");
-	weft_jsonw_bool(&w, more);
+	if (more) {
+		WEFT_JSONW_KEY(&w, "more");
+		weft_jsonw_bool(&w, *more);
+	}
 	return w_frame(&w);
+}
+
+struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
+					    const struct weft_message *msgs, int n, bool more)
+{
+	return weft_proto_messages_frame("history", req, channel, msgs, n, &more);
 }
 
 struct weft_frame *weft_proto_ack_frame(const char *req, const char *client_id, int64_t id,

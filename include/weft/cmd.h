@@ -67,4 +67,11 @@ void weft_replay_remove_channel(struct weft_conn *c, int64_t channel);
 /* Frees c's replay state (the socket closed, or replay is done). */
 void weft_replay_free(struct weft_conn *c);
 
+/* Who a send or an edit of body in ch by c's user mentions besides @names
+ * (conversation.c): job->open, and for a moderator in a channel of at most
+ * 500 members @channel (every member) or @here (the members online).
+ * 0 or WEFT_ENOMEM. */
+int weft_cmd_mention_scope(struct weft_conn *c, struct weft_hub_channel *ch, struct weft_job *job,
+			   const char *body);
+
 #endif

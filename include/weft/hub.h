@@ -38,6 +38,7 @@ struct weft_member {
 	int role;
 	int64_t read_seq;
 	int64_t joined_seq;    /* the seq of this membership's join event */
+	int64_t typing_ms;     /* monotonic: the last typing frame sent for this member */
 };
 
 struct weft_hub_channel {
@@ -53,6 +54,8 @@ struct weft_hub_user {
 	int64_t *channels;             /* ids of the channels the user is in */
 	int nchannels, cap;
 	struct weft_conn *conns;       /* the user's live connections (intrusive list) */
+	struct weft_conn **watchers;   /* connections whose presence.watch names the user */
+	int nwatchers, capwatchers;
 };
 
 struct weft_hub {

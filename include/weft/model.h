@@ -22,6 +22,11 @@
 #define WEFT_QUERY_MAX 64               /* characters of a user.find query */
 #define WEFT_PASSWORD_MIN 10            /* characters of a new password */
 #define WEFT_HISTORY_DEFAULT 50
+#define WEFT_EMOJI_MAX 32               /* characters of a reaction */
+#define WEFT_EMOJI_BYTES (WEFT_EMOJI_MAX * 4 + 1)
+#define WEFT_REACTIONS_MAX 50           /* different reactions on one message */
+#define WEFT_WATCH_MAX 500              /* users one connection's presence.watch follows */
+#define WEFT_PINS_MAX 200               /* pinned messages listed by channel.pins */
 #define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
 
 enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };
@@ -37,6 +42,8 @@ enum weft_event_kind {
 	WEFT_EV_LEAVE = 4,
 	WEFT_EV_CHANNEL = 5,
 	WEFT_EV_ROLE = 6,
+	WEFT_EV_REACTION = 7,
+	WEFT_EV_PIN = 8,
 };
 
 /* Names on the wire and in the database; *_parse returns -1 when unknown. */
@@ -66,6 +73,18 @@ struct weft_message {
 	char *body;             /* owned; NULL when deleted */
 	char client_id[WEFT_CLIENT_ID_BYTES];
 	bool deleted;
+	bool pinned;
+	int reply_count;        /* replies not deleted, when this is a thread's root */
+	int64_t last_reply;     /* the newest of them; 0: none */
+	char *reactions;        /* owned JSON array [{"emoji","count","users"}]; NULL: [] */
+	char *mentions;         /* owned JSON array of user ids; NULL: [] */
+};
+
+/* A thread's root as it stands after an event that changed it. */
+struct weft_thread_root {
+	int64_t id;             /* 0: the event is not about a reply */
+	int reply_count;
+	int64_t last_reply;
 };
 
 struct weft_channel_info {
@@ -98,8 +117,11 @@ struct weft_event {
 	int64_t channel;
 	int64_t ts_ms;
 	int kind;                       /* enum weft_event_kind */
-	struct weft_user_ref actor;     /* who did it (join, leave, role, channel) */
-	struct weft_message msg;        /* message, edit; delete: msg.id only */
+	struct weft_user_ref actor;     /* who did it (join, leave, role, channel, reaction, pin) */
+	struct weft_message msg;        /* message, edit; delete, reaction, pin: msg.id only */
+	struct weft_thread_root root;   /* message, delete: of a reply, its root now */
+	char emoji[WEFT_EMOJI_BYTES];   /* reaction */
+	bool on;                        /* reaction: added; pin: pinned */
 	struct weft_user_ref user;      /* join, leave, role */
 	int role;                       /* join, role */
 	struct weft_channel_info chan;  /* channel */

@@ -98,6 +98,22 @@ void weft_fanout_user(struct weft_server *s, int64_t user, cJSON *obj);
 void weft_fanout_moderators(struct weft_server *s, struct weft_hub_channel *ch, cJSON *obj);
 /* Closes every connection of user (deactivation, password reset). */
 void weft_fanout_close_user(struct weft_server *s, int64_t user, const char *reason);
+/* Sends obj (taking ownership) to the live connections of ch's members but
+ * except: ephemeral frames (typing). */
+void weft_fanout_channel_others(struct weft_server *s, struct weft_hub_channel *ch, int64_t except, cJSON *obj);
+
+/* ---- presence.c: who watches whom (presence.watch), told when a user's
+ * first connection opens and last one closes. */
+
+/* Replaces c's watch set by ids[0..n) (ascending, distinct; takes
+ * ownership, also on failure); ids of no account are dropped. 0 or
+ * WEFT_ENOMEM / WEFT_EIO. */
+int weft_presence_watch(struct weft_conn *c, int64_t *ids, int n);
+/* A user came online (first connection) or went offline (last one closed):
+ * tells the connections that watch them. */
+void weft_presence_changed(struct weft_server *s, int64_t user, bool online);
+/* Forgets c's watch set (c is closing). */
+void weft_presence_drop(struct weft_conn *c);
 /* Closes every connection of session id (revocation). */
 void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 

@@ -28,6 +28,10 @@ enum weft_field {
 	WEFT_F_BODY = 1u << 16,         /* body: 1..limits.max_body characters, not blank */
 	WEFT_F_PAGE = 1u << 17,         /* before, after, limit (history) */
 	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0 */
+	WEFT_F_EMOJI = 1u << 19,        /* emoji: 1..WEFT_EMOJI_MAX characters, no control */
+	WEFT_F_ON = 1u << 20,           /* on: boolean, true when absent */
+	WEFT_F_PINNED = 1u << 21,       /* pinned: boolean, true when absent */
+	WEFT_F_WATCH = 1u << 22,        /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
 };
 
 /* Flags of a command table row. */
@@ -89,6 +93,10 @@ struct weft_cmd {
 	int role;                       /* channel.role */
 	int64_t users[WEFT_DM_MAX_OTHERS]; /* dm.open: the other members */
 	int nusers;
+	int64_t *watch;                 /* presence.watch: owned, distinct, ascending */
+	int nwatch;
+	char emoji[WEFT_EMOJI_BYTES];   /* react */
+	bool on;                        /* react: add; pin: pinned */
 	char q[WEFT_QUERY_MAX * 4 + 1]; /* user.find */
 	struct weft_profile profile;    /* admin.user.create */
 	char name[WEFT_CHANNEL_NAME_MAX + 1];
@@ -139,6 +147,10 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev);
  * order), more. */
 struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
 					    const struct weft_message *msgs, int n, bool more);
+/* {"type":type,"req"?,"channel","messages":[…],"more"?}: more absent when
+ * NULL (pins). */
+struct weft_frame *weft_proto_messages_frame(const char *type, const char *req, int64_t channel,
+					     const struct weft_message *msgs, int n, const bool *more);
 /* How many of msgs[0..n) fit in one `history` frame of about budget bytes
  * (at least one when n > 0): the newest (the end of the array) when
  * keep_newest, else the oldest. *first is the index of the first kept. */

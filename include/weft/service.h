@@ -124,6 +124,8 @@ struct weft_conn {
 	int close_code;              /* nonzero: close at the next writable */
 	const char *close_reason;
 	int64_t touched_ms;
+	int64_t *watch;              /* presence.watch: ascending user ids (owned) */
+	int nwatch;
 };
 
 #endif

@@ -39,6 +39,10 @@ enum weft_job_kind {
 				    password and revoke every session */
 	WEFT_JOB_SIGNUP_ACCEPT,  /* token_hash=link, text=password hash, token_hash2=session,
 				    expires_ms=session expiry: id=session id, target=user id */
+	WEFT_JOB_REACT,          /* user, channel, target=message, text=emoji, flag=on: a reaction
+				    event, or none when nothing changes */
+	WEFT_JOB_PIN,            /* user, channel, target=message, flag=pinned: a pin event, or
+				    none when nothing changes */
 };
 
 
@@ -97,6 +101,12 @@ struct weft_job {
 	int64_t users[WEFT_DM_MAX_OTHERS];
 	int nusers;
 	struct weft_profile profile;
+	/* SEND, EDIT: who besides @names is mentioned (set by the service
+	 * thread, which knows who is online and who may use @here/@channel). */
+	bool open;                      /* the channel is open: anyone may be mentioned */
+	bool mention_all;               /* @channel: every member */
+	int64_t *here;                  /* @here: owned; the members online */
+	int nhere;
 
 	/* Outputs, valid once the job comes back from weft_store_take_completed. */
 	int result;                     /* 0 or WEFT_E* */
@@ -109,6 +119,8 @@ struct weft_job {
 	struct weft_channel_info chan;  /* CHANNEL_CREATE, DM_OPEN, CHANNEL_UPDATE: the channel now */
 	int64_t retry_ms;               /* REQUEST_FILE refused by the cool-down, CHANNEL_CREATE by the quota */
 	int64_t ts_ms;                  /* REQUEST_FILE: when filed */
+	int64_t *mentioned;             /* SEND, EDIT: owned; users mentioned now and not before */
+	int nmentioned;
 };
 
 /* Allocates a zeroed job of the kind. Returns NULL on allocation failure. */
@@ -202,6 +214,16 @@ int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_messag
  * the page's far end. limit <= WEFT_HISTORY_MAX. */
 int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
 		       int limit, struct weft_message *out, int *n, bool *more);
+/* A thread's replies (root excluded), paged as weft_store_history pages a
+ * channel. Service thread (read connection). */
+int weft_store_thread(struct weft_store *st, int64_t root, int64_t before, int64_t after, int limit,
+		      struct weft_message *out, int *n, bool *more);
+/* The channel's pinned messages, newest first, at most max. Service thread. */
+int weft_store_pins(struct weft_store *st, int64_t channel, struct weft_message *out, int max, int *n);
+/* Unread messages of channel (ids past after) that mention user, counted up
+ * to cap. Service thread. */
+int weft_store_mentions_unread(struct weft_store *st, int64_t channel, int64_t user, int64_t after, int cap,
+			       int *out);
 
 /* Events of one channel with after < seq <= upto, in seq order, at most
  * limit. Fills out[0..*n) (caller clears each). */

@@ -24,6 +24,10 @@ WEFT_HANDLER(weft_cmd_send)
 		job->text = cmd->body;
 		cmd->body = NULL;
 		strcpy(job->client_id, cmd->client_id);
+		if (weft_cmd_mention_scope(c, ch, job, job->text)) {
+			weft_job_free(job);
+			job = NULL;
+		}
 	}
 	weft_cmd_submit(c, cmd, job, ack_done);
 }
@@ -60,6 +64,10 @@ static void change(struct weft_conn *c, struct weft_cmd *cmd, struct weft_hub_ch
 	if (job) {
 		job->text = cmd->body;
 		cmd->body = NULL;
+		if (kind == WEFT_JOB_EDIT && weft_cmd_mention_scope(c, ch, job, job->text)) {
+			weft_job_free(job);
+			job = NULL;
+		}
 	}
 	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
@@ -97,23 +105,63 @@ static void history_observe(struct weft_server *s, uint64_t ns)
 
 /* Timed from the handler to the reply queued (the query and the JSON
  * encode), for pages served; refusals and failures are not counted. */
+/* The root of thread (a reply names its root's thread) into msgs[0], and
+ * a page of its replies after it; *n counts both. */
+static int thread_page(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_hub_channel *ch,
+		       struct weft_message *msgs, int *n, bool *more)
+{
+	struct weft_store *st = c->srv->store;
+	int rc = weft_store_message_get(st, cmd->thread, &msgs[0]);
+	if (!rc && msgs[0].channel == ch->info.id && msgs[0].thread) {
+		int64_t root = msgs[0].thread;
+		weft_message_clear(&msgs[0]);
+		rc = weft_store_message_get(st, root, &msgs[0]);
+	}
+	if (!rc && msgs[0].channel != ch->info.id) {
+		weft_message_clear(&msgs[0]);
+		rc = WEFT_ENOTFOUND;
+	}
+	if (rc)
+		return rc;
+	if ((rc = weft_store_thread(st, msgs[0].id, cmd->before, cmd->after, cmd->limit, msgs + 1, n, more)))
+		weft_message_clear(&msgs[0]);
+	else
+		++*n;
+	return rc;
+}
+
 WEFT_HANDLER(weft_cmd_history)
 {
 	uint64_t t0 = mono_ns();
-	struct weft_message *msgs = calloc((size_t)cmd->limit, sizeof *msgs);
-	int n = 0;
+	struct weft_message *msgs = calloc((size_t)cmd->limit + 1, sizeof *msgs);
+	int n = 0, rc = WEFT_ENOMEM;
 	bool more = false;
-	if (!msgs || weft_store_history(c->srv->store, ch->info.id, cmd->before, cmd->after, cmd->limit,
-					msgs, &n, &more)) {
+	if (msgs)
+		rc = cmd->thread ? thread_page(c, cmd, ch, msgs, &n, &more)
+				 : weft_store_history(c->srv->store, ch->info.id, cmd->before, cmd->after,
+						      cmd->limit, msgs, &n, &more);
+	if (rc) {
 		free(msgs);
-		weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
+		if (rc == WEFT_ENOTFOUND)
+			weft_conn_error(c, cmd->req, rc, "thread must name a message in this channel");
+		else
+			weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
 		return;
 	}
 	/* A page of large messages is cut to fit, at its far end (older ones
 	 * for a latest or `before` page, newer ones for an `after` page), and
 	 * says there is more: no one request queues megabytes. */
-	int first, keep = weft_proto_history_fit(msgs, n, WEFT_HISTORY_PAGE_BYTES, cmd->after < 0, &first);
-	struct weft_frame *f = weft_proto_history_frame(cmd->req, ch->info.id, msgs + first, keep, more || keep < n);
+	int root = cmd->thread ? 1 : 0; /* a thread's root stays in every page */
+	int first, keep = weft_proto_history_fit(msgs + root, n - root, WEFT_HISTORY_PAGE_BYTES, cmd->after < 0,
+						 &first);
+	if (root && first) {
+		/* Next to the replies kept, in place of one left out. */
+		struct weft_message t = msgs[0];
+		msgs[0] = msgs[first];
+		msgs[first] = t;
+	}
+	struct weft_frame *f = weft_proto_history_frame(cmd->req, ch->info.id, msgs + first, keep + root,
+							more || keep < n - root);
 	for (int i = 0; i < n; i++)
 		weft_message_clear(&msgs[i]);
 	free(msgs);

@@ -18,6 +18,12 @@ WEFT_HANDLER_DECL(weft_cmd_edit);
 WEFT_HANDLER_DECL(weft_cmd_delete);
 WEFT_HANDLER_DECL(weft_cmd_history);
 WEFT_HANDLER_DECL(weft_cmd_read);
+/* conversation.c */
+WEFT_HANDLER_DECL(weft_cmd_react);
+WEFT_HANDLER_DECL(weft_cmd_pin);
+WEFT_HANDLER_DECL(weft_cmd_channel_pins);
+WEFT_HANDLER_DECL(weft_cmd_typing);
+WEFT_HANDLER_DECL(weft_cmd_presence_watch);
 /* channel.c */
 WEFT_HANDLER_DECL(weft_cmd_channel_create);
 WEFT_HANDLER_DECL(weft_cmd_channel_list);
@@ -65,8 +71,10 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_send, CH, WEFT_ACT_POST, 1 },
 	{ "read", F(CHANNEL) | F(SEQ), F(CHANNEL) | F(SEQ),
 	  NULL, weft_cmd_read, CH, NO_ACTION, 1 },
-	{ "history", F(CHANNEL) | F(PAGE), F(CHANNEL),
+	{ "history", F(CHANNEL) | F(THREAD) | F(PAGE), F(CHANNEL),
 	  NULL, weft_cmd_history, CH, WEFT_ACT_READ, 1 },
+	{ "typing", F(CHANNEL), F(CHANNEL),
+	  NULL, weft_cmd_typing, CH, WEFT_ACT_POST, 1 },
 	{ "ping", 0, 0,
 	  NULL, weft_cmd_ping, 0, NO_ACTION, 1 },
 	{ "hello", F(SINCE), 0,
@@ -75,6 +83,14 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_edit, CH, NO_ACTION, 1 },
 	{ "delete", F(CHANNEL) | F(ID), F(CHANNEL) | F(ID),
 	  NULL, weft_cmd_delete, CH, NO_ACTION, 1 },
+	{ "react", F(CHANNEL) | F(ID) | F(EMOJI) | F(ON), F(CHANNEL) | F(ID) | F(EMOJI),
+	  NULL, weft_cmd_react, CH, NO_ACTION, 1 },
+	{ "pin", F(CHANNEL) | F(ID) | F(PINNED), F(CHANNEL) | F(ID),
+	  NULL, weft_cmd_pin, CH, NO_ACTION, 1 },
+	{ "channel.pins", F(CHANNEL), F(CHANNEL),
+	  NULL, weft_cmd_channel_pins, CH, WEFT_ACT_READ, 1 },
+	{ "presence.watch", F(WATCH), F(WATCH),
+	  NULL, weft_cmd_presence_watch, 0, NO_ACTION, 1 },
 	{ "channel.create", F(NAME) | F(KIND) | F(ACCESS_TOPIC), F(NAME) | F(KIND),
 	  NULL, weft_cmd_channel_create, 0, NO_ACTION, 1 },
 	{ "channel.list", 0, 0,

@@ -31,14 +31,17 @@ static bool add_requests(struct weft_server *s, struct weft_hub_channel *ch, con
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
 {
 	struct weft_member *m = weft_hub_member(ch, user);
-	int unread = 0;
-	if (m && weft_store_unread(s->store, ch->info.id, user, m->read_seq, UNREAD_CAP, &unread)) {
+	int unread = 0, mentions = 0;
+	if (m && (weft_store_unread(s->store, ch->info.id, user, m->read_seq, UNREAD_CAP, &unread) ||
+		  weft_store_mentions_unread(s->store, ch->info.id, user, m->read_seq, UNREAD_CAP, &mentions))) {
 		weft_err("view: unread count of channel %lld unavailable", (long long)ch->info.id);
 		return NULL;
 	}
 	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;
 	cJSON *o = weft_proto_channel(&ch->info, m ? m->role : WEFT_ROLE_NONE, ch->nmembers,
 				      reveal ? ch->last_seq : 0, unread);
+	if (o)
+		cJSON_AddNumberToObject(o, "mentions", mentions);
 	if (o && !add_requests(s, ch, m, user, o)) {
 		weft_err("view: requests of channel %lld unavailable", (long long)ch->info.id);
 		cJSON_Delete(o);

@@ -52,6 +52,37 @@ void weft_fanout_close_user(struct weft_server *s, int64_t user, const char *rea
 		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, reason);
 }
 
+void weft_fanout_channel_others(struct weft_server *s, struct weft_hub_channel *ch, int64_t except, cJSON *obj)
+{
+	struct weft_frame *f = notice_frame(obj);
+	if (!f)
+		return;
+	for (int i = 0; i < ch->nmembers; i++)
+		if (ch->members[i].user != except)
+			to_user(s, ch->members[i].user, f, WEFT_CONN_LIVE);
+	weft_frame_unref(f);
+}
+
+/* The live mention frame, to each user the job's message newly mentions
+ * who can read the channel now (the writer checked too, at commit). */
+static void mention_notices(struct weft_server *s, const struct weft_job *job)
+{
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->ev.channel);
+	if (!ch || !job->nmentioned)
+		return;
+	cJSON *o = weft_proto_reply("mention", NULL);
+	cJSON_AddNumberToObject(o, "channel", (double)ch->info.id);
+	cJSON_AddNumberToObject(o, "id", (double)job->ev.msg.id);
+	cJSON_AddItemToObject(o, "by", weft_proto_user(&job->ev.msg.author));
+	struct weft_frame *f = notice_frame(o);
+	if (!f)
+		return;
+	for (int i = 0; i < job->nmentioned; i++)
+		if (weft_hub_member(ch, job->mentioned[i]) || ch->info.access == WEFT_ACCESS_OPEN)
+			to_user(s, job->mentioned[i], f, WEFT_CONN_REPLAY);
+	weft_frame_unref(f);
+}
+
 /* Events reach live connections only: one still replaying gets them from
  * the log, in order. */
 static void deliver(struct weft_server *s, struct weft_hub_channel *ch, struct weft_frame *f)
@@ -122,6 +153,7 @@ void weft_fanout_events(struct weft_server *s, struct weft_job *job)
 	apply_one(s, job, &job->ev);
 	for (int i = 0; i < job->nmore; i++)
 		apply_one(s, job, &job->more[i]);
+	mention_notices(s, job);
 }
 
 void weft_fanout_close_session(struct weft_server *s, int64_t session_id)

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 
 
+/* ref, role: 0 for none; data, flag: NULL, -1 for none. */
 static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_t ts,
-			int64_t actor, int64_t ref, int role, int64_t *seq)
+			int64_t actor, int64_t ref, int role, const char *data, int flag, int64_t *seq)
 {
 	sqlite3_stmt *s = st->w[W_EVENT_INSERT];
 	sqlite3_bind_int64(s, 1, channel);
@@ -19,6 +20,10 @@ static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_
 		sqlite3_bind_int64(s, 5, ref);
 	if (role)
 		sqlite3_bind_int(s, 6, role);
+	if (data)
+		sqlite3_bind_text(s, 7, data, -1, SQLITE_STATIC);
+	if (flag >= 0)
+		sqlite3_bind_int(s, 8, flag);
 	int rc = exec_stmt(s);
 	if (!rc)
 		*seq = sqlite3_last_insert_rowid(st->wdb);
@@ -59,8 +64,18 @@ int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int ki
 	      int64_t ref, int role, int64_t *seq_out)
 {
 	int64_t seq;
-	int rc = insert_event(st, channel, kind, now, j->user, ref, role, &seq);
+	int rc = insert_event(st, channel, kind, now, j->user, ref, role, NULL, -1, &seq);
 	if (!rc && !(rc = push_event(st, j, seq)) && seq_out)
+		*seq_out = seq;
+	return rc;
+}
+
+int add_flag_event(struct weft_store *st, struct weft_job *j, int kind, int64_t now, int64_t ref,
+		   const char *data, bool flag, int64_t *seq_out)
+{
+	int64_t seq;
+	int rc = insert_event(st, j->channel, kind, now, j->user, ref, 0, data, flag, &seq);
+	if (!rc && !(rc = push_event(st, j, seq)))
 		*seq_out = seq;
 	return rc;
 }

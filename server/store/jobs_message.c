@@ -68,6 +68,27 @@ static bool undo_send_event(struct weft_store *st, int64_t seq)
 	return !exec_stmt(s) && sqlite3_changes(st->wdb) == 1;
 }
 
+/* What a new message adds besides its row: its root's thread summary, and
+ * its mentions (only a body with an @ can mention anyone, or @here and
+ * @channel, which the service thread found). Into the job's event. */
+static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq)
+{
+	struct weft_event *ev = &j->ev;
+	if (j->thread) {
+		sqlite3_stmt *s = st->w[W_THREAD_ADD];
+		sqlite3_bind_int64(s, 1, j->thread);
+		sqlite3_bind_int64(s, 2, seq);
+		int64_t count;
+		int rc = step_int64(s, 0, &count);
+		if (rc)
+			return rc;
+		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq };
+	}
+	if (strchr(j->text, '@') || j->mention_all || j->nhere)
+		return mentions_record(st, j, seq, j->text, &ev->msg.mentions);
+	return WEFT_OK;
+}
+
 /* A send is two statements: the event (with the membership check) and the
  * message. A repeated client_id is found by the UNIQUE index on (author,
  * client_id) refusing the message, not by a lookup before every send.
@@ -75,21 +96,24 @@ static bool undo_send_event(struct weft_store *st, int64_t seq)
  * the message is refused the event inserted just before is deleted here
  * and AUTOINCREMENT's counter handed back (the event was the newest: one
  * writer), as the savepoint's rollback would have. If that fails, the
- * transaction is marked broken and the whole batch rolls back. Nothing can
- * fail after the message row is in. The committed event is built from what
- * the job holds, not read back. */
+ * transaction is marked broken and the whole batch rolls back, as it is
+ * when what follows the message row (send_extras) fails. The committed
+ * event is built from what the job holds, not read back. */
 int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s;
 	int rc;
 	if (j->thread) {
-		s = st->w[W_MSG_THREAD_OK];
+		/* A reply to a reply joins its root's thread. */
+		s = st->w[W_MSG_ROOT];
 		sqlite3_bind_int64(s, 1, j->thread);
 		sqlite3_bind_int64(s, 2, j->channel);
-		bool ok = sqlite3_step(s) == SQLITE_ROW;
-		done_stmt(s);
-		if (!ok)
+		int64_t root;
+		if ((rc = step_int64(s, 0, &root)))
+			return rc;
+		if (!root)
 			return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EINVAL;
+		j->thread = root;
 	}
 	struct weft_user_ref author;
 	if ((rc = user_ref(st, j->user, &author)))
@@ -131,6 +155,10 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
+	if ((rc = send_extras(st, j, seq))) {
+		st->txn_broken = true;
+		return rc;
+	}
 	j->id = j->seq = seq;
 	struct weft_event *ev = &j->ev;
 	ev->seq = seq;
@@ -144,28 +172,60 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	m->ts_ms = now;
 	m->author = author;
 	memcpy(m->client_id, j->client_id, sizeof m->client_id);
-	m->body = j->text;   /* the event takes the body over */
+	m->body = j->text;   /* the event takes the body over (ev->msg.mentions is set) */
 	j->text = NULL;
 	return WEFT_OK;
 }
 
-int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
+/* A deleted message takes its reactions and mentions along, and leaves
+ * its thread's summary recounted. */
+static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now)
 {
-	bool del = j->kind == WEFT_JOB_DELETE;
-	sqlite3_stmt *s = st->w[del ? W_MSG_DELETE : W_MSG_EDIT];
-	int i = 1;
-	if (!del)
-		sqlite3_bind_text(s, i++, j->text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, i++, now);
-	sqlite3_bind_int64(s, i++, j->target);
-	sqlite3_bind_int64(s, i++, j->channel);
-	int rc = exec_changed(st, s);
+	sqlite3_stmt *s = st->w[W_MSG_DELETE];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, j->target);
+	sqlite3_bind_int64(s, 3, j->channel);
+	int64_t root = 0;
+	int rc = step_row(s);
+	if (!rc)
+		root = sqlite3_column_int64(s, 0);
+	done_stmt(s);
 	if (rc)
 		return rc;
-	if (del)
-		st->scrub_pending = true;
-	int kind = del ? WEFT_EV_DELETE : WEFT_EV_EDIT;
-	return add_event(st, j, j->channel, kind, now, j->target, 0, NULL);
+	st->scrub_pending = true;
+	static const int drops[] = { W_REACTIONS_DROP, W_MENTIONS_DROP };
+	for (size_t k = 0; k < sizeof drops / sizeof drops[0]; k++) {
+		s = st->w[drops[k]];
+		sqlite3_bind_int64(s, 1, j->target);
+		if ((rc = exec_stmt(s)))
+			return rc;
+	}
+	if (root) {
+		s = st->w[W_THREAD_RECOUNT];
+		sqlite3_bind_int64(s, 1, root);
+		rc = step_row(s);
+		done_stmt(s);
+		if (rc)
+			return rc;
+	}
+	return add_event(st, j, j->channel, WEFT_EV_DELETE, now, j->target, 0, NULL);
+}
+
+int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	if (j->kind == WEFT_JOB_DELETE)
+		return delete_message(st, j, now);
+	sqlite3_stmt *s = st->w[W_MSG_EDIT];
+	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, j->target);
+	sqlite3_bind_int64(s, 4, j->channel);
+	int rc = exec_changed(st, s);
+	char *mentions = NULL;
+	if (!rc)
+		rc = mentions_record(st, j, j->target, j->text, &mentions);
+	free(mentions); /* the edit event reads them back */
+	return rc ? rc : add_event(st, j, j->channel, WEFT_EV_EDIT, now, j->target, 0, NULL);
 }
 
 int run_read_mark(struct weft_store *st, struct weft_job *j)

@@ -195,27 +195,38 @@ int weft_store_message_get(struct weft_store *st, int64_t id, struct weft_messag
 	return rc;
 }
 
+/* The statements of a page of messages keyed by a channel (history) or by
+ * a thread's root (its replies): the same shapes, the same parameters. */
+struct page_stmts {
+	int latest, before, after, more_before, more_after;
+};
+
+static const struct page_stmts channel_pages = { R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
+						 R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER };
+static const struct page_stmts thread_pages = { R_THREAD_LATEST, R_THREAD_BEFORE, R_THREAD_AFTER,
+						R_THREAD_MORE_BEFORE, R_THREAD_MORE_AFTER };
+
 /* Whether more messages lie past the far end of a history page of count
  * (oldest first) in the direction of travel. */
-static int history_more(struct weft_store *st, int64_t channel, int64_t before, bool ascending,
-			const struct weft_message *page, int count, bool *more)
+static int history_more(struct weft_store *st, const struct page_stmts *ps, int64_t key, int64_t before,
+			bool ascending, const struct weft_message *page, int count, bool *more)
 {
 	if (count == 0) {
 		*more = false;
 		return WEFT_OK;
 	}
 	if (!ascending)
-		return row_exists(st->r[R_HIST_MORE_BEFORE], channel, page[0].id, more);
+		return row_exists(st->r[ps->more_before], key, page[0].id, more);
 	int64_t last = page[count - 1].id;
 	bool yes;
-	int rc = row_exists(st->r[R_HIST_MORE_AFTER], channel, last, &yes);
+	int rc = row_exists(st->r[ps->more_after], key, last, &yes);
 	if (rc)
 		return rc;
 	yes = yes && (before == 0 || last < before - 1);
 	if (yes && before) {
 		/* Still more within the window only if a message lies between. */
-		sqlite3_stmt *q = st->r[R_HIST_AFTER];
-		sqlite3_bind_int64(q, 1, channel);
+		sqlite3_stmt *q = st->r[ps->after];
+		sqlite3_bind_int64(q, 1, key);
 		sqlite3_bind_int64(q, 2, last);
 		sqlite3_bind_int64(q, 3, before);
 		sqlite3_bind_int(q, 4, 1);
@@ -229,25 +240,25 @@ static int history_more(struct weft_store *st, int64_t channel, int64_t before, 
 	return WEFT_OK;
 }
 
-int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
-		       int limit, struct weft_message *out, int *n, bool *more)
+static int page(struct weft_store *st, const struct page_stmts *ps, int64_t key, int64_t before,
+		int64_t after, int limit, struct weft_message *out, int *n, bool *more)
 {
 	sqlite3_stmt *s;
 	bool ascending = after >= 0;
 	if (ascending) {
-		s = st->r[R_HIST_AFTER];
-		sqlite3_bind_int64(s, 1, channel);
+		s = st->r[ps->after];
+		sqlite3_bind_int64(s, 1, key);
 		sqlite3_bind_int64(s, 2, after);
 		sqlite3_bind_int64(s, 3, before);
 		sqlite3_bind_int(s, 4, limit);
 	} else if (before > 0) {
-		s = st->r[R_HIST_BEFORE];
-		sqlite3_bind_int64(s, 1, channel);
+		s = st->r[ps->before];
+		sqlite3_bind_int64(s, 1, key);
 		sqlite3_bind_int64(s, 2, before);
 		sqlite3_bind_int(s, 3, limit);
 	} else {
-		s = st->r[R_HIST_LATEST];
-		sqlite3_bind_int64(s, 1, channel);
+		s = st->r[ps->latest];
+		sqlite3_bind_int64(s, 1, key);
 		sqlite3_bind_int(s, 2, limit);
 	}
 	int count;
@@ -263,7 +274,7 @@ int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, i
 		}
 	}
 	bool page_more;
-	if ((rc = history_more(st, channel, before, ascending, out, count, &page_more))) {
+	if ((rc = history_more(st, ps, key, before, ascending, out, count, &page_more))) {
 		for (int i = 0; i < count; i++)
 			weft_message_clear(&out[i]);
 		return rc;
@@ -271,6 +282,41 @@ int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, i
 	*more = page_more;
 	*n = count;
 	return WEFT_OK;
+}
+
+int weft_store_history(struct weft_store *st, int64_t channel, int64_t before, int64_t after,
+		       int limit, struct weft_message *out, int *n, bool *more)
+{
+	return page(st, &channel_pages, channel, before, after, limit, out, n, more);
+}
+
+int weft_store_thread(struct weft_store *st, int64_t root, int64_t before, int64_t after, int limit,
+		      struct weft_message *out, int *n, bool *more)
+{
+	return page(st, &thread_pages, root, before, after, limit, out, n, more);
+}
+
+int weft_store_pins(struct weft_store *st, int64_t channel, struct weft_message *out, int max, int *n)
+{
+	sqlite3_stmt *s = st->r[R_PINS];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int(s, 2, max);
+	return read_rows(s, &(struct rows){ out, sizeof *out, row_message, clear_message }, max, n);
+}
+
+int weft_store_mentions_unread(struct weft_store *st, int64_t channel, int64_t user, int64_t after, int cap,
+			       int *out)
+{
+	sqlite3_stmt *s = st->r[R_MENTIONS_UNREAD];
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, channel);
+	sqlite3_bind_int64(s, 3, after);
+	sqlite3_bind_int(s, 4, cap);
+	int64_t v;
+	int rc = step_int64(s, 0, &v);
+	if (!rc)
+		*out = (int)v;
+	return rc;
 }
 
 int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t after,

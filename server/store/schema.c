@@ -106,6 +106,33 @@ static const char *const migrations[] = {
 	"CREATE INDEX signups_unused ON signups(user_id) WHERE used_ms IS NULL;",
 	/* 5: the channels each user created lately (the daily creation limit). */
 	"CREATE INDEX channels_created ON channels(created_by, created_ms) WHERE dm_key IS NULL;",
+	/* 6: conversation. A thread's root keeps its summary (reply_count,
+	 * last_reply) so that history need not count; reactions and mentions
+	 * are rows of their own; events name an emoji (data) and an on/off
+	 * (flag: a reaction added, a message pinned). */
+	"ALTER TABLE messages ADD COLUMN reply_count INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN last_reply INTEGER;"
+	"ALTER TABLE messages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX messages_thread ON messages(thread, id) WHERE thread IS NOT NULL AND deleted = 0;"
+	"CREATE INDEX messages_pinned ON messages(channel_id, id) WHERE pinned = 1 AND deleted = 0;"
+	"UPDATE messages SET"
+	"  reply_count = (SELECT count(*) FROM messages r WHERE r.thread = messages.id AND r.deleted = 0),"
+	"  last_reply = (SELECT max(id) FROM messages r WHERE r.thread = messages.id AND r.deleted = 0)"
+	"  WHERE id IN (SELECT thread FROM messages WHERE thread IS NOT NULL);"
+	"ALTER TABLE events ADD COLUMN data TEXT;"
+	"ALTER TABLE events ADD COLUMN flag INTEGER;"
+	"CREATE TABLE reactions("
+	"  message_id INTEGER NOT NULL,"
+	"  emoji TEXT NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"  /* the event that added it: reactions list in that order */
+	"  PRIMARY KEY(message_id, emoji, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE mentions("
+	"  message_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  channel_id INTEGER NOT NULL,"
+	"  PRIMARY KEY(message_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX mentions_user ON mentions(user_id, channel_id, message_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

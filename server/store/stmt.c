@@ -10,23 +10,41 @@
 
 /* ---- Statements, prepared once per connection. */
 
+/* A message (m, its author au) as read_message reads it: MSG_NCOLS columns.
+ * Reactions and mentions come as JSON arrays built by SQLite, in the order
+ * of their primary keys (user ids ascending), reactions by first use. */
+#define MESSAGE_COLS \
+	"m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, au.name, au.display," \
+	" m.body, m.client_id, m.deleted, m.pinned, m.reply_count, m.last_reply," \
+	" (SELECT json_group_array(json_object('emoji', emoji, 'count', n, 'users', json(us))) FROM" \
+	"   (SELECT emoji, count(*) AS n, json_group_array(user_id) AS us FROM reactions" \
+	"    WHERE message_id = m.id GROUP BY emoji ORDER BY min(seq)))," \
+	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)"
+#define MSG_NCOLS 16
+
+/* Columns of EVENT_SELECT, for read_event. */
+enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
+       E_USER = E_MSG + MSG_NCOLS, E_CHAN = E_USER + 3, E_ACTOR = E_CHAN + 8, E_ROOT = E_ACTOR + 3 };
+
 #define EVENT_SELECT \
-	"SELECT e.seq, e.channel_id, e.kind, e.ts_ms, e.role," \
-	" m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, au.name, au.display," \
-	" m.body, m.client_id, m.deleted," \
+	"SELECT e.seq, e.channel_id, e.kind, e.ts_ms, e.role, e.ref, e.data, e.flag, " MESSAGE_COLS "," \
 	" ru.id, ru.name, ru.display," \
 	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms," \
-	" ac.id, ac.name, ac.display" \
+	" ac.id, ac.name, ac.display," \
+	" rt.id, rt.reply_count, rt.last_reply" \
 	" FROM events e" \
 	" LEFT JOIN messages m ON e.kind IN (0, 1, 2) AND m.id = coalesce(e.ref, e.seq)" \
 	" LEFT JOIN users au ON au.id = m.author_id" \
 	" LEFT JOIN users ru ON e.kind IN (3, 4, 6) AND ru.id = e.ref" \
 	" LEFT JOIN channels c ON e.kind = 5 AND c.id = e.channel_id" \
-	" LEFT JOIN users ac ON e.kind IN (3, 4, 5, 6) AND ac.id = e.actor"
+	" LEFT JOIN users ac ON e.kind IN (3, 4, 5, 6, 7, 8) AND ac.id = e.actor" \
+	" LEFT JOIN messages rt ON rt.id = m.thread"
 
-#define MESSAGE_SELECT \
-	"SELECT m.id, m.channel_id, m.thread, m.ts_ms, m.edited_ms, m.author_id, u.name, u.display," \
-	" m.body, m.client_id, m.deleted FROM messages m JOIN users u ON u.id = m.author_id"
+#define MESSAGE_SELECT "SELECT " MESSAGE_COLS " FROM messages m JOIN users au ON au.id = m.author_id"
+
+/* A thread's replies: the history statements' shapes, keyed by the root. */
+#define THREAD_WHERE " WHERE m.thread = ?1 AND m.deleted = 0"
+#define THREAD_WHERE_R " WHERE r.thread = ?1 AND r.deleted = 0"
 
 #define PROFILE_SELECT \
 	"SELECT id, name, display, jurisdiction, region, title, admin, active, pw_hash IS NOT NULL FROM users"
@@ -45,16 +63,39 @@ static const char *const wsql[W_COUNT] = {
 	[W_SAVEPOINT] = "SAVEPOINT job",
 	[W_RELEASE] = "RELEASE job",
 	[W_ROLLBACK_TO] = "ROLLBACK TO job",
-	[W_EVENT_INSERT] = "INSERT INTO events(channel_id, kind, ts_ms, actor, ref, role) VALUES(?,?,?,?,?,?)",
+	[W_EVENT_INSERT] = "INSERT INTO events(channel_id, kind, ts_ms, actor, ref, role, data, flag)"
+			   " VALUES(?,?,?,?,?,?,?,?)",
 	[W_EVENT_BY_SEQ] = EVENT_SELECT " WHERE e.seq = ?",
 	[W_MEMBER_ROLE] = "SELECT role FROM members WHERE channel_id = ? AND user_id = ?",
 	[W_MSG_BY_CLIENT] = "SELECT id FROM messages WHERE author_id = ? AND client_id = ?",
-	[W_MSG_THREAD_OK] = "SELECT 1 FROM messages WHERE id = ? AND channel_id = ?",
+	/* A live message of the channel, and the root of its thread. */
+	[W_MSG_ROOT] = "SELECT coalesce(thread, id) FROM messages WHERE id = ? AND channel_id = ? AND deleted = 0",
 	[W_MSG_INSERT] = "INSERT OR FAIL INTO messages(id, channel_id, author_id, body, thread, client_id, ts_ms)"
 			 " VALUES(?,?,?,?,?,?,?)",
 	[W_MSG_EDIT] = "UPDATE messages SET body = ?, edited_ms = ? WHERE id = ? AND channel_id = ? AND deleted = 0",
 	[W_MSG_DELETE] = "UPDATE messages SET body = NULL, deleted = 1, edited_ms = ?"
-			 " WHERE id = ? AND channel_id = ? AND deleted = 0",
+			 " WHERE id = ? AND channel_id = ? AND deleted = 0 RETURNING coalesce(thread, 0)",
+	[W_THREAD_ADD] = "UPDATE messages SET reply_count = reply_count + 1, last_reply = ?2 WHERE id = ?1"
+			 " RETURNING reply_count",
+	[W_THREAD_RECOUNT] = "UPDATE messages SET"
+			     " reply_count = (SELECT count(*) FROM messages r" THREAD_WHERE_R "),"
+			     " last_reply = (SELECT max(id) FROM messages r" THREAD_WHERE_R ")"
+			     " WHERE id = ?1 RETURNING reply_count, coalesce(last_reply, 0)",
+	[W_REACTION_HAS] = "SELECT 1 FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?",
+	[W_REACTION_KINDS] = "SELECT count(DISTINCT emoji), max(emoji = ?2) FROM reactions WHERE message_id = ?1",
+	[W_REACTION_ADD] = "INSERT INTO reactions(message_id, emoji, user_id, seq) VALUES(?,?,?,?)",
+	[W_REACTION_DEL] = "DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?",
+	[W_REACTIONS_DROP] = "DELETE FROM reactions WHERE message_id = ?",
+	[W_PIN_SET] = "UPDATE messages SET pinned = ?1 WHERE id = ?2 AND channel_id = ?3 AND deleted = 0"
+		      " AND pinned != ?1",
+	/* Who @name names: an active user who can read the channel. */
+	[W_MENTION_WHO] = "SELECT u.id FROM users u WHERE u.name = ?2 AND u.active = 1 AND (?3 OR EXISTS"
+			  " (SELECT 1 FROM members m WHERE m.channel_id = ?1 AND m.user_id = u.id))",
+	[W_MENTION_ADD] = "INSERT OR IGNORE INTO mentions(message_id, user_id, channel_id) VALUES(?,?,?)",
+	[W_MENTION_MEMBERS] = "INSERT OR IGNORE INTO mentions(message_id, user_id, channel_id)"
+			      " SELECT ?1, user_id, ?2 FROM members WHERE channel_id = ?2 AND user_id != ?3",
+	[W_MENTIONS_OF] = "SELECT user_id FROM mentions WHERE message_id = ?",
+	[W_MENTIONS_DROP] = "DELETE FROM mentions WHERE message_id = ?",
 	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms, dm_key)"
 			     " VALUES(?,?,?,?,?,?,?)",
 	[W_CHANNEL_BY_ID] = CHANNEL_SELECT " WHERE c.id = ?",
@@ -121,6 +162,16 @@ static const char *const rsql[R_COUNT] = {
 			 " AND (?3 = 0 OR m.id < ?3) ORDER BY m.id ASC LIMIT ?4",
 	[R_HIST_MORE_BEFORE] = "SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0 AND id < ? LIMIT 1",
 	[R_HIST_MORE_AFTER] = "SELECT 1 FROM messages WHERE channel_id = ? AND deleted = 0 AND id > ? LIMIT 1",
+	[R_THREAD_LATEST] = MESSAGE_SELECT THREAD_WHERE " ORDER BY m.id DESC LIMIT ?2",
+	[R_THREAD_BEFORE] = MESSAGE_SELECT THREAD_WHERE " AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3",
+	[R_THREAD_AFTER] = MESSAGE_SELECT THREAD_WHERE " AND m.id > ?2 AND (?3 = 0 OR m.id < ?3)"
+			   " ORDER BY m.id ASC LIMIT ?4",
+	[R_THREAD_MORE_BEFORE] = "SELECT 1 FROM messages m" THREAD_WHERE " AND m.id < ?2 LIMIT 1",
+	[R_THREAD_MORE_AFTER] = "SELECT 1 FROM messages m" THREAD_WHERE " AND m.id > ?2 LIMIT 1",
+	[R_PINS] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.pinned = 1 AND m.deleted = 0"
+		   " ORDER BY m.id DESC LIMIT ?2",
+	[R_MENTIONS_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM mentions WHERE user_id = ?1 AND channel_id = ?2"
+			      " AND message_id > ?3 LIMIT ?4)",
 	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"
 			     " ORDER BY e.seq LIMIT ?4",
 	[R_FLOOR] = "SELECT seq FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
@@ -182,7 +233,7 @@ int dup_text(char **dst, sqlite3_stmt *s, int col)
 	return WEFT_OK;
 }
 
-/* Columns c..c+10 of MESSAGE_SELECT into m. */
+/* Columns c..c+MSG_NCOLS-1 of MESSAGE_COLS into m. */
 int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 {
 	memset(m, 0, sizeof *m);
@@ -192,9 +243,18 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 	m->ts_ms = sqlite3_column_int64(s, c + 3);
 	m->edited_ms = sqlite3_column_int64(s, c + 4);
 	read_user_ref(s, c + 5, &m->author);
-	m->deleted = sqlite3_column_int(s, c + 10) != 0;
 	copy_text(m->client_id, sizeof m->client_id, s, c + 9);
-	return m->deleted ? WEFT_OK : dup_text(&m->body, s, c + 8);
+	m->deleted = sqlite3_column_int(s, c + 10) != 0;
+	m->pinned = sqlite3_column_int(s, c + 11) != 0;
+	m->reply_count = sqlite3_column_int(s, c + 12);
+	m->last_reply = sqlite3_column_int64(s, c + 13);
+	int rc;
+	if ((!m->deleted && (rc = dup_text(&m->body, s, c + 8))) || (rc = dup_text(&m->reactions, s, c + 14)) ||
+	    (rc = dup_text(&m->mentions, s, c + 15))) {
+		weft_message_clear(m);
+		return rc;
+	}
+	return WEFT_OK;
 }
 
 void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch)
@@ -218,20 +278,32 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 	ev->channel = sqlite3_column_int64(s, 1);
 	ev->kind = sqlite3_column_int(s, 2);
 	ev->ts_ms = sqlite3_column_int64(s, 3);
-	ev->role = sqlite3_column_int(s, 4);
-	read_user_ref(s, 27, &ev->actor);
+	ev->role = sqlite3_column_int(s, E_ROLE);
+	read_user_ref(s, E_ACTOR, &ev->actor);
 	switch (ev->kind) {
 	case WEFT_EV_MESSAGE:
 	case WEFT_EV_EDIT:
 	case WEFT_EV_DELETE:
-		return read_message(s, 5, &ev->msg);
+		if (sqlite3_column_type(s, E_ROOT) != SQLITE_NULL) {
+			ev->root.id = sqlite3_column_int64(s, E_ROOT);
+			ev->root.reply_count = sqlite3_column_int(s, E_ROOT + 1);
+			ev->root.last_reply = sqlite3_column_int64(s, E_ROOT + 2);
+		}
+		return read_message(s, E_MSG, &ev->msg);
 	case WEFT_EV_JOIN:
 	case WEFT_EV_LEAVE:
 	case WEFT_EV_ROLE:
-		read_user_ref(s, 16, &ev->user);
+		read_user_ref(s, E_USER, &ev->user);
 		break;
 	case WEFT_EV_CHANNEL:
-		read_channel(s, 19, &ev->chan);
+		read_channel(s, E_CHAN, &ev->chan);
+		break;
+	case WEFT_EV_REACTION:
+	case WEFT_EV_PIN:
+		ev->msg.id = sqlite3_column_int64(s, E_REF);
+		ev->msg.channel = ev->channel;
+		copy_text(ev->emoji, sizeof ev->emoji, s, E_DATA);
+		ev->on = sqlite3_column_int(s, E_FLAG) != 0;
 		break;
 	}
 	return WEFT_OK;

@@ -31,7 +31,10 @@
 enum wstmt {
 	W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
 	W_EVENT_INSERT, W_EVENT_BY_SEQ,
-	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_THREAD_OK, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
+	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_ROOT, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
+	W_THREAD_ADD, W_THREAD_RECOUNT, W_REACTION_HAS, W_REACTION_KINDS, W_REACTION_ADD, W_REACTION_DEL,
+	W_REACTIONS_DROP, W_PIN_SET, W_MENTION_WHO, W_MENTION_ADD, W_MENTION_MEMBERS, W_MENTIONS_OF,
+	W_MENTIONS_DROP,
 	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
@@ -44,7 +47,8 @@ enum wstmt {
 /* Statements of the read-only connection (the service thread's); SQL in stmt.c. */
 enum rstmt {
 	R_SESSION, R_USER_BY_NAME, R_MESSAGE, R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
-	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
+	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_THREAD_LATEST, R_THREAD_BEFORE, R_THREAD_AFTER,
+	R_THREAD_MORE_BEFORE, R_THREAD_MORE_AFTER, R_PINS, R_MENTIONS_UNREAD, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
 	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
 	R_SIGNUP, R_REVOKED,
@@ -222,6 +226,10 @@ void *writer_main(void *arg);
  * it; *seq_out (may be NULL) is its seq. */
 int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,
 	      int64_t ref, int role, int64_t *seq_out);
+/* The same for a reaction or pin of message ref in the job's channel: data
+ * (the emoji; NULL: none) and flag (on) are kept with the event. */
+int add_flag_event(struct weft_store *st, struct weft_job *j, int kind, int64_t now, int64_t ref,
+		   const char *data, bool flag, int64_t *seq_out);
 /* The event of seq, as EVENT_SELECT reads it, into ev. */
 int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
 /* Runs s (a write of the write connection, no rows expected):
@@ -241,6 +249,15 @@ int check_active_user(struct weft_store *st, int64_t user);
 int run_send(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_read_mark(struct weft_store *st, struct weft_job *j);
+/* jobs_conversation.c */
+int run_react(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_pin(struct weft_store *st, struct weft_job *j, int64_t now);
+/* Records who message id (of the job's channel, by the job's user, with
+ * body) mentions, replacing what it mentioned before: @name of an active
+ * user who can read the channel, everyone in j->here, every member when
+ * j->mention_all. Sets *json (owned: the ids, a JSON array) and the job's
+ * mentioned (those not mentioned before). */
+int mentions_record(struct weft_store *st, struct weft_job *j, int64_t id, const char *body, char **json);
 /* jobs_channel.c */
 int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_join(struct weft_store *st, struct weft_job *j, int64_t now);

@@ -58,6 +58,10 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		return run_session(st, j, now);
 	case WEFT_JOB_READ_MARK:
 		return run_read_mark(st, j);
+	case WEFT_JOB_REACT:
+		return run_react(st, j, now);
+	case WEFT_JOB_PIN:
+		return run_pin(st, j, now);
 	}
 	return WEFT_EINVAL;
 }

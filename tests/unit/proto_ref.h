@@ -51,6 +51,11 @@ static inline cJSON *ref_message(const struct weft_message *m)
 		cJSON_AddNullToObject(o, "client_id");
 	ref_add_time(o, "ts", m->ts_ms);
 	ref_add_time(o, "edited", m->deleted ? 0 : m->edited_ms);
+	cJSON_AddNumberToObject(o, "reply_count", m->reply_count);
+	ref_add_id_or_null(o, "last_reply", m->last_reply);
+	cJSON_AddItemToObject(o, "reactions", cJSON_Parse(m->reactions ? m->reactions : "[]"));
+	cJSON_AddItemToObject(o, "mentions", cJSON_Parse(m->mentions ? m->mentions : "[]"));
+	cJSON_AddBoolToObject(o, "pinned", m->pinned);
 	return o;
 }
 
@@ -71,6 +76,17 @@ static inline cJSON *ref_event(const struct weft_event *ev)
 	case WEFT_EV_DELETE:
 		cJSON_AddNumberToObject(o, "id", (double)ev->msg.id);
 		break;
+	case WEFT_EV_REACTION:
+		cJSON_AddNumberToObject(o, "id", (double)ev->msg.id);
+		cJSON_AddStringToObject(o, "emoji", ev->emoji);
+		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->actor));
+		cJSON_AddBoolToObject(o, "on", ev->on);
+		break;
+	case WEFT_EV_PIN:
+		cJSON_AddNumberToObject(o, "id", (double)ev->msg.id);
+		cJSON_AddBoolToObject(o, "pinned", ev->on);
+		cJSON_AddItemToObject(o, "by", weft_proto_user(&ev->actor));
+		break;
 	case WEFT_EV_JOIN:
 	case WEFT_EV_ROLE:
 		cJSON_AddItemToObject(o, "user", weft_proto_user(&ev->user));
@@ -90,8 +106,14 @@ static inline cJSON *ref_event(const struct weft_event *ev)
 	}
 	}
 	if (ev->actor.id && (ev->kind == WEFT_EV_CHANNEL || ev->actor.id != ev->user.id) &&
-	    ev->kind >= WEFT_EV_JOIN)
+	    ev->kind >= WEFT_EV_JOIN && ev->kind <= WEFT_EV_ROLE)
 		cJSON_AddItemToObject(o, "by", weft_proto_user(&ev->actor));
+	if (ev->root.id && (ev->kind == WEFT_EV_MESSAGE || ev->kind == WEFT_EV_DELETE)) {
+		cJSON *r = cJSON_AddObjectToObject(o, "root");
+		cJSON_AddNumberToObject(r, "id", (double)ev->root.id);
+		cJSON_AddNumberToObject(r, "reply_count", ev->root.reply_count);
+		ref_add_id_or_null(r, "last_reply", ev->root.last_reply);
+	}
 	return o;
 }
 

@@ -1210,6 +1210,13 @@ static struct weft_message message_variant(int v)
 		free(m.body);
 		m.body = repeat("0123456789 \xe2\x80\xa8\"", 1000);
 		m.author.id = 100000000000000LL;
+		/* A root with replies, reactions, mentions, pinned. */
+		m.reply_count = 3;
+		m.last_reply = 99;
+		m.pinned = true;
+		m.reactions = strdup("[{\"emoji\":\"" EMOJI "\",\"count\":2,\"users\":[1,2]},"
+				     "{\"emoji\":\"" EMOJI "\\\"\",\"count\":1,\"users\":[5]}]");
+		m.mentions = strdup("[4,5,123456789012345]");
 		break;
 	}
 	return m;
@@ -1256,7 +1263,7 @@ static void test_event_frames_match_reference(void **state)
 		user_ref(9, "dee", "Dee \"D\" \\ \xc3\x85"), /* someone else */
 	};
 	/* Every kind, an unknown one too, with each actor. */
-	for (int kind = WEFT_EV_MESSAGE; kind <= WEFT_EV_ROLE + 1; kind++) {
+	for (int kind = WEFT_EV_MESSAGE; kind <= WEFT_EV_PIN + 1; kind++) {
 		for (size_t a = 0; a < sizeof users / sizeof users[0]; a++) {
 			for (int variant = 0; variant < 2; variant++) {
 				struct weft_event ev;
@@ -1279,6 +1286,12 @@ static void test_event_frames_match_reference(void **state)
 					 variant ? "" : "say \"hi\" \\ \n " EMOJI);
 				ev.chan.created_by = 9;
 				ev.chan.created_ms = 1;
+				snprintf(ev.emoji, sizeof ev.emoji, variant ? "+1" : EMOJI "\"\\");
+				ev.on = variant;
+				if (variant)
+					ev.root = (struct weft_thread_root){ 40, 2, variant ? 0 : 77 };
+				else
+					ev.root = (struct weft_thread_root){ 41, 5, 77 };
 				expect_same(weft_proto_event_frame(&ev), ref_event(&ev));
 				weft_event_clear(&ev);
 			}
@@ -1350,16 +1363,24 @@ static void test_frames_exact(void **state)
 	m[1].id = 132;
 	m[1].client_id[0] = '\0';
 	m[1].author.display[0] = '\0';
+	m[1].reply_count = 4;
+	m[1].last_reply = 140;
+	m[1].reactions = strdup("[{\"emoji\":\"+1\",\"count\":1,\"users\":[1]}]");
+	m[1].mentions = strdup("[7]");
+	m[1].pinned = true;
 	s = frame_text(weft_proto_history_frame("h\"1", 3, m, 2, true));
 	assert_string_equal(s,
 		"{\"type\":\"history\",\"req\":\"h\\\"1\",\"channel\":3,\"messages\":["
 		"{\"id\":131,\"channel\":3,\"author\":{\"id\":1,\"name\":\"ana\",\"display\":\"Ana Lopez\"},"
 		"\"body\":\"a\\\"b\\\\c/d\\n\\u0001\\u001f\xe2\x80\xa8" EMOJI "\",\"thread\":100,"
 		"\"client_id\":\"c-5f1e\",\"ts\":\"2026-11-28T19:40:01.123Z\","
-		"\"edited\":\"2026-11-28T19:41:01.000Z\"},"
+		"\"edited\":\"2026-11-28T19:41:01.000Z\",\"reply_count\":0,\"last_reply\":null,"
+		"\"reactions\":[],\"mentions\":[],\"pinned\":false},"
 		"{\"id\":132,\"channel\":3,\"author\":{\"id\":1,\"name\":\"ana\",\"display\":\"ana\"},"
 		"\"body\":null,\"deleted\":true,\"thread\":null,\"client_id\":null,"
-		"\"ts\":\"2026-11-28T19:40:01.123Z\",\"edited\":null}],\"more\":true}");
+		"\"ts\":\"2026-11-28T19:40:01.123Z\",\"edited\":null,\"reply_count\":4,\"last_reply\":140,"
+		"\"reactions\":[{\"emoji\":\"+1\",\"count\":1,\"users\":[1]}],\"mentions\":[7],"
+		"\"pinned\":true}],\"more\":true}");
 	free(s);
 	weft_message_clear(&m[0]);
 	weft_message_clear(&m[1]);
@@ -1391,6 +1412,31 @@ static void test_frames_exact(void **state)
 			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"channel_info\":{\"id\":3,"
 			       "\"name\":\"lobby\",\"kind\":\"cohort\",\"access\":\"open\",\"topic\":\"\","
 			       "\"archived\":true}}");
+	free(s);
+
+	ev.kind = WEFT_EV_REACTION;
+	ev.actor = user_ref(1, "ana", "Ana");
+	ev.msg.id = 131;
+	snprintf(ev.emoji, sizeof ev.emoji, EMOJI);
+	ev.on = true;
+	s = frame_text(weft_proto_event_frame(&ev));
+	assert_string_equal(s, "{\"type\":\"event\",\"seq\":142,\"channel\":3,\"kind\":\"reaction\","
+			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"id\":131,\"emoji\":\"" EMOJI "\","
+			       "\"user\":{\"id\":1,\"name\":\"ana\",\"display\":\"Ana\"},\"on\":true}");
+	free(s);
+	ev.kind = WEFT_EV_PIN;
+	ev.on = false;
+	s = frame_text(weft_proto_event_frame(&ev));
+	assert_string_equal(s, "{\"type\":\"event\",\"seq\":142,\"channel\":3,\"kind\":\"pin\","
+			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"id\":131,\"pinned\":false,"
+			       "\"by\":{\"id\":1,\"name\":\"ana\",\"display\":\"Ana\"}}");
+	free(s);
+	ev.kind = WEFT_EV_DELETE;
+	ev.root = (struct weft_thread_root){ 100, 0, 0 };
+	s = frame_text(weft_proto_event_frame(&ev));
+	assert_string_equal(s, "{\"type\":\"event\",\"seq\":142,\"channel\":3,\"kind\":\"delete\","
+			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"id\":131,"
+			       "\"root\":{\"id\":100,\"reply_count\":0,\"last_reply\":null}}");
 	free(s);
 }
 
