@@ -368,7 +368,8 @@ static int f_watch(FIELD_ARGS)
 			return fail(err, WEFT_EINVAL, bad);
 		cmd->watch[cmd->nwatch++] = (int64_t)d;
 	}
-	qsort(cmd->watch, (size_t)n, sizeof *cmd->watch, cmp_id);
+	if (n)
+		qsort(cmd->watch, (size_t)n, sizeof *cmd->watch, cmp_id);
 	int k = 0;
 	for (int i = 0; i < n; i++)
 		if (!k || cmd->watch[k - 1] != cmd->watch[i])

@@ -112,6 +112,8 @@ int weft_presence_watch(struct weft_conn *c, int64_t *ids, int n);
 /* A user came online (first connection) or went offline (last one closed):
  * tells the connections that watch them. */
 void weft_presence_changed(struct weft_server *s, int64_t user, bool online);
+/* Whether user has an open socket. */
+bool weft_presence_online(struct weft_server *s, int64_t user);
 /* Forgets c's watch set (c is closing). */
 void weft_presence_drop(struct weft_conn *c);
 /* Closes every connection of session id (revocation). */

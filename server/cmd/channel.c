@@ -116,6 +116,7 @@ WEFT_HANDLER(weft_cmd_channel_members)
 	for (int i = 0; i < n; i++) {
 		cJSON *m = weft_proto_user(&rows[i].user);
 		cJSON_AddStringToObject(m, "role", weft_role_name(rows[i].role));
+		cJSON_AddBoolToObject(m, "online", weft_presence_online(c->srv, rows[i].user.id));
 		cJSON_AddItemToArray(arr, m);
 	}
 	free(rows);

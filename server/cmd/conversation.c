@@ -100,12 +100,6 @@ static bool body_says(const char *body, const char *word)
 	return false;
 }
 
-static bool online(struct weft_server *s, int64_t user)
-{
-	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
-	return u && u->conns;
-}
-
 int weft_cmd_mention_scope(struct weft_conn *c, struct weft_hub_channel *ch, struct weft_job *job,
 			   const char *body)
 {
@@ -122,7 +116,7 @@ int weft_cmd_mention_scope(struct weft_conn *c, struct weft_hub_channel *ch, str
 	if (!(job->here = malloc((size_t)ch->nmembers * sizeof *job->here)))
 		return WEFT_ENOMEM;
 	for (int i = 0; i < ch->nmembers; i++)
-		if (online(c->srv, ch->members[i].user))
+		if (weft_presence_online(c->srv, ch->members[i].user))
 			job->here[job->nhere++] = ch->members[i].user;
 	return WEFT_OK;
 }
@@ -156,7 +150,7 @@ WEFT_HANDLER(weft_cmd_presence_watch)
 	for (int i = 0; i < c->nwatch; i++) {
 		cJSON *u = cJSON_CreateObject();
 		cJSON_AddNumberToObject(u, "id", (double)c->watch[i]);
-		cJSON_AddBoolToObject(u, "online", online(c->srv, c->watch[i]));
+		cJSON_AddBoolToObject(u, "online", weft_presence_online(c->srv, c->watch[i]));
 		cJSON_AddItemToArray(arr, u);
 	}
 	weft_conn_send(c, r);

@@ -52,6 +52,12 @@ static struct weft_hub_user *account_slot(struct weft_server *s, int64_t id, int
 	return u;
 }
 
+bool weft_presence_online(struct weft_server *s, int64_t user)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	return u && u->conns;
+}
+
 void weft_presence_drop(struct weft_conn *c)
 {
 	for (int i = 0; i < c->nwatch; i++)
