@@ -282,6 +282,40 @@ static int f_profile(FIELD_ARGS)
 	return WEFT_OK;
 }
 
+/* profile.update: the fields present change, an absent one stays. */
+static int f_profile_edit(FIELD_ARGS)
+{
+	static const struct {
+		const char *key;
+		size_t off, cap;
+		long max;
+		unsigned bit;
+		const char *message;
+	} fields[] = {
+		{ "display", offsetof(struct weft_profile, user.display), WEFT_DISPLAY_BYTES, WEFT_DISPLAY_MAX,
+		  WEFT_PROFILE_DISPLAY, "display must be 1 to 64 characters, not blank" },
+		{ "jurisdiction", offsetof(struct weft_profile, jurisdiction), WEFT_PROFILE_BYTES, WEFT_PROFILE_MAX,
+		  WEFT_PROFILE_JURISDICTION, "jurisdiction must be at most 80 characters" },
+		{ "region", offsetof(struct weft_profile, region), WEFT_PROFILE_BYTES, WEFT_PROFILE_MAX,
+		  WEFT_PROFILE_REGION, "region must be at most 80 characters" },
+		{ "title", offsetof(struct weft_profile, title), WEFT_PROFILE_BYTES, WEFT_PROFILE_MAX,
+		  WEFT_PROFILE_TITLE, "title must be at most 80 characters" },
+	};
+	(void)required;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		const char *s;
+		int rc = get_str(root, fields[i].key, false, fields[i].max, &s, NULL);
+		bool blank_display = !rc && s && fields[i].bit == WEFT_PROFILE_DISPLAY && blank(s);
+		if (rc || blank_display)
+			return fail(err, rc == WEFT_ETOOLARGE ? rc : WEFT_EINVAL, fields[i].message);
+		if (!s)
+			continue;
+		snprintf((char *)&cmd->profile + fields[i].off, fields[i].cap, "%s", s);
+		cmd->profile_set |= fields[i].bit;
+	}
+	return WEFT_OK;
+}
+
 static int f_body(FIELD_ARGS)
 {
 	const char *body;
@@ -382,9 +416,9 @@ static int f_watch(FIELD_ARGS)
 static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
-	f_emoji, f_on, f_pinned, f_watch,
+	f_emoji, f_on, f_pinned, f_watch, f_profile_edit,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 23, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 24, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)

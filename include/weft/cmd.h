@@ -67,6 +67,10 @@ void weft_replay_remove_channel(struct weft_conn *c, int64_t channel);
 /* Frees c's replay state (the socket closed, or replay is done). */
 void weft_replay_free(struct weft_conn *c);
 
+/* A user object with the profile (admin.c): with full, also admin, active
+ * and has_password (what administrators see). */
+cJSON *weft_cmd_profile_json(const struct weft_profile *p, bool full);
+
 /* Who a send or an edit of body in ch by c's user mentions besides @names
  * (conversation.c): job->open, and for a moderator in a channel of at most
  * 500 members @channel (every member) or @here (the members online).

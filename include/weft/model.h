@@ -101,6 +101,14 @@ struct weft_channel_info {
 #define WEFT_PROFILE_MAX 80             /* characters of jurisdiction, region, title */
 #define WEFT_PROFILE_BYTES (WEFT_PROFILE_MAX * 4 + 1)
 
+/* Profile fields one update names (struct weft_job, weft_cmd profile_set). */
+enum {
+	WEFT_PROFILE_DISPLAY = 1 << 0,
+	WEFT_PROFILE_JURISDICTION = 1 << 1,
+	WEFT_PROFILE_REGION = 1 << 2,
+	WEFT_PROFILE_TITLE = 1 << 3,
+};
+
 /* An account as the directory and administrators see it. */
 struct weft_profile {
 	struct weft_user_ref user;

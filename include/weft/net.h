@@ -112,6 +112,9 @@ int weft_presence_watch(struct weft_conn *c, int64_t *ids, int n);
 /* A user came online (first connection) or went offline (last one closed):
  * tells the connections that watch them. */
 void weft_presence_changed(struct weft_server *s, int64_t user, bool online);
+/* Sends obj (taking ownership) to user's watchers and to user's own
+ * sockets: news of the user themselves (a profile changed). */
+void weft_presence_tell(struct weft_server *s, int64_t user, cJSON *obj);
 /* Whether user has an open socket. */
 bool weft_presence_online(struct weft_server *s, int64_t user);
 /* Forgets c's watch set (c is closing). */

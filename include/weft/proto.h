@@ -32,6 +32,7 @@ enum weft_field {
 	WEFT_F_ON = 1u << 20,           /* on: boolean, true when absent */
 	WEFT_F_PINNED = 1u << 21,       /* pinned: boolean, true when absent */
 	WEFT_F_WATCH = 1u << 22,        /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
+	WEFT_F_PROFILE_EDIT = 1u << 23, /* display, jurisdiction, region, title: each optional */
 };
 
 /* Flags of a command table row. */
@@ -98,7 +99,8 @@ struct weft_cmd {
 	char emoji[WEFT_EMOJI_BYTES];   /* react */
 	bool on;                        /* react: add; pin: pinned */
 	char q[WEFT_QUERY_MAX * 4 + 1]; /* user.find */
-	struct weft_profile profile;    /* admin.user.create */
+	struct weft_profile profile;    /* admin.user.create; profile.update */
+	unsigned profile_set;           /* profile.update: WEFT_PROFILE_* fields present */
 	char name[WEFT_CHANNEL_NAME_MAX + 1];
 	char client_id[WEFT_CLIENT_ID_BYTES];
 	char *body;                     /* send, edit; owned (steal by setting NULL) */

@@ -43,6 +43,7 @@ enum weft_job_kind {
 				    event, or none when nothing changes */
 	WEFT_JOB_PIN,            /* user, channel, target=message, flag=pinned: a pin event, or
 				    none when nothing changes */
+	WEFT_JOB_PROFILE_UPDATE, /* target=user, profile: the fields of profile_set */
 };
 
 
@@ -101,6 +102,7 @@ struct weft_job {
 	int64_t users[WEFT_DM_MAX_OTHERS];
 	int nusers;
 	struct weft_profile profile;
+	unsigned profile_set;           /* PROFILE_UPDATE: WEFT_PROFILE_* */
 	/* SEND, EDIT: who besides @names is mentioned (set by the service
 	 * thread, which knows who is online and who may use @here/@channel). */
 	bool open;                      /* the channel is open: anyone may be mentioned */

@@ -8,7 +8,7 @@
 
 #define FIND_MAX 20
 
-static cJSON *profile_json(const struct weft_profile *p, bool full)
+cJSON *weft_cmd_profile_json(const struct weft_profile *p, bool full)
 {
 	cJSON *o = weft_proto_user(&p->user);
 	cJSON_AddStringToObject(o, "jurisdiction", p->jurisdiction);
@@ -35,7 +35,7 @@ WEFT_HANDLER(weft_cmd_user_find)
 	cJSON *r = weft_proto_reply("users", cmd->req);
 	cJSON *arr = cJSON_AddArrayToObject(r, "users");
 	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, profile_json(&rows[i], c->ses.admin));
+		cJSON_AddItemToArray(arr, weft_cmd_profile_json(&rows[i], c->ses.admin));
 	free(rows);
 	weft_conn_send(c, r);
 }
@@ -76,7 +76,7 @@ static void created_done(struct weft_server *s, struct weft_job *job)
 	if (weft_store_user_get(s->store, job->id, &p))
 		p = job->profile;
 	cJSON *r = weft_proto_reply("user", job->req);
-	cJSON_AddItemToObject(r, "user", profile_json(&p, true));
+	cJSON_AddItemToObject(r, "user", weft_cmd_profile_json(&p, true));
 	add_link(s, r, job);
 	weft_conn_send(c, r);
 	weft_info("admin: %s created account %s", c->ses.user.name, p.user.name);

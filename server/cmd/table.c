@@ -18,6 +18,8 @@ WEFT_HANDLER_DECL(weft_cmd_edit);
 WEFT_HANDLER_DECL(weft_cmd_delete);
 WEFT_HANDLER_DECL(weft_cmd_history);
 WEFT_HANDLER_DECL(weft_cmd_read);
+/* account.c */
+WEFT_HANDLER_DECL(weft_cmd_profile_update);
 /* conversation.c */
 WEFT_HANDLER_DECL(weft_cmd_react);
 WEFT_HANDLER_DECL(weft_cmd_pin);
@@ -55,6 +57,16 @@ static int check_update(const struct weft_cmd *cmd, struct weft_parse_error *err
 		return WEFT_OK;
 	err->code = weft_proto_code(WEFT_EINVAL);
 	err->message = "nothing to change: give name, topic or access";
+	return WEFT_EINVAL;
+}
+
+/* profile.update must change something. */
+static int check_profile(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if (cmd->profile_set)
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = "nothing to change: give display, jurisdiction, region or title";
 	return WEFT_EINVAL;
 }
 
@@ -119,6 +131,8 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_channel_archive, CH, WEFT_ACT_MODERATE, 1 },
 	{ "dm.open", F(USERS), F(USERS),
 	  NULL, weft_cmd_dm_open, 0, NO_ACTION, 1 },
+	{ "profile.update", F(PROFILE_EDIT), 0,
+	  check_profile, weft_cmd_profile_update, 0, NO_ACTION, 1 },
 	{ "user.find", F(Q), F(Q),
 	  NULL, weft_cmd_user_find, 0, NO_ACTION, 1 },
 	{ "admin.user.create", F(PROFILE), F(PROFILE),

@@ -83,6 +83,21 @@ int weft_presence_watch(struct weft_conn *c, int64_t *ids, int n)
 	return rc;
 }
 
+void weft_presence_tell(struct weft_server *s, int64_t user, cJSON *obj)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	size_t len;
+	char *json = weft_proto_print(obj, &len);
+	struct weft_frame *f = weft_frame_from_string(json, len);
+	if (!f)
+		return;
+	for (int i = 0; u && i < u->nwatchers; i++)
+		weft_conn_send_frame(u->watchers[i], f);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+		weft_conn_send_frame(c, f);
+	weft_frame_unref(f);
+}
+
 void weft_presence_changed(struct weft_server *s, int64_t user, bool online)
 {
 	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);

@@ -163,3 +163,22 @@ int run_session(struct weft_store *st, struct weft_job *j, int64_t now)
 		return WEFT_EINVAL;
 	}
 }
+
+int run_profile_update(struct weft_store *st, struct weft_job *j)
+{
+	_Static_assert(WEFT_PROFILE_DISPLAY == 1 && WEFT_PROFILE_JURISDICTION == 2 && WEFT_PROFILE_REGION == 4 &&
+			       WEFT_PROFILE_TITLE == 8,
+		       "the bits W_USER_PROFILE tests");
+	const struct weft_profile *p = &j->profile;
+	sqlite3_stmt *s = st->w[W_USER_PROFILE];
+	sqlite3_bind_int64(s, 1, j->target);
+	sqlite3_bind_int(s, 2, (int)j->profile_set);
+	sqlite3_bind_text(s, 3, p->user.display, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->jurisdiction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, p->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, p->title, -1, SQLITE_STATIC);
+	int rc = exec_changed(st, s);
+	if (!rc)
+		user_ref_forget(st, j->target);
+	return rc;
+}

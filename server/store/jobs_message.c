@@ -5,14 +5,19 @@
 #include <string.h>
 
 /* Names of message authors, cached by the writer (direct-mapped by id).
- * Safe because a user's name and display name never change once created
- * (no job or command updates them) and users are never deleted; a job
- * that starts changing either must clear the slot. */
+ * A user's name never changes and users are never deleted; the display
+ * name changes only through run_profile_update, which forgets the slot. */
 #define USER_SLOTS 1024
 
 struct user_slot {
 	struct weft_user_ref ref;       /* ref.id 0: empty */
 };
+
+void user_ref_forget(struct weft_store *st, int64_t user)
+{
+	if (st->users && st->users[(uint64_t)user % USER_SLOTS].ref.id == user)
+		st->users[(uint64_t)user % USER_SLOTS].ref.id = 0;
+}
 
 /* The author's name and display name, from the cache or the database. */
 static int user_ref(struct weft_store *st, int64_t id, struct weft_user_ref *out)

@@ -62,6 +62,8 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		return run_react(st, j, now);
 	case WEFT_JOB_PIN:
 		return run_pin(st, j, now);
+	case WEFT_JOB_PROFILE_UPDATE:
+		return run_profile_update(st, j);
 	}
 	return WEFT_EINVAL;
 }

@@ -238,3 +238,31 @@ test('presence: watchers hear of the first socket and the last, and no one else 
   assertErr(await a.request({ type: 'presence.watch', users: Array.from({ length: 501 }, (_, i) => i + 1) }),
     'bad_request', '501 ids');
 });
+
+test('profile.update: own display name, live to the user and to watchers, and on new messages', async () => {
+  const a = await open(ana), b = await open(bob), a2 = await open(ana);
+  const ch = await makeChannel(a, [b]);
+  await b.request({ type: 'presence.watch', users: [ana.id] });
+  const r = await a.request({ type: 'profile.update', display: 'Ana María', title: 'Equity lead' });
+  assert.equal(r.type, 'user', show(r));
+  assert.equal(r.user.display, 'Ana María');
+  assert.equal(r.user.title, 'Equity lead');
+  for (const c of [b, a2]) {
+    const u = await c.next((f) => f.type === 'user' && !f.req);
+    assert.equal(u.user.id, ana.id);
+    assert.equal(u.user.display, 'Ana María');
+  }
+  // The writer's cache of names forgets the old one.
+  const m = await sendMsg(a, ch.id, 'signed anew');
+  const ev = await b.next(isEv(ch.id, 'message', (f) => f.message.id === m.id));
+  assert.equal(ev.message.author.display, 'Ana María');
+  const typing = b.frames.length;
+  a.send({ type: 'typing', channel: ch.id });
+  const t = await b.next((f) => f.type === 'typing', { from: typing });
+  assert.equal(t.user.display, 'Ana María');
+  assertErr(await a.request({ type: 'profile.update' }), 'bad_request', 'nothing to change');
+  assertErr(await a.request({ type: 'profile.update', display: '   ' }), 'bad_request', 'blank display');
+  assertErr(await a.request({ type: 'profile.update', display: 'x'.repeat(65) }), 'too_large', 'long display');
+  // Restored for the other tests' expectations.
+  await a.request({ type: 'profile.update', display: 'ana' });
+});
