@@ -323,6 +323,89 @@ static void test_file_long_line(void **state)
 	}
 }
 
+/* Loads len bytes of text from a heap block of exactly that size (no NUL
+ * after it: ASan sees a read past the end) as the file "t.conf". */
+static int load_n(struct weft_config *cfg, const char *text, size_t len, char *err, size_t errlen)
+{
+	char *copy = malloc(len ? len : 1);
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	err[0] = '\0';
+	int rc = weft_config_load_buffer(cfg, "t.conf", copy, len, err, errlen);
+	free(copy);
+	return rc;
+}
+
+static void test_buffer(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	/* No newline at the end, CRLF, a tab before the value. */
+	const char *text = "port = 9001\r\nmax_body=\t77";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), 0);
+	assert_int_equal(f->cfg.port, 9001);
+	assert_int_equal(f->cfg.max_body, 77);
+	/* Only len bytes count: the rest of the line is not read. */
+	text = "port = 9002\nmax_body = 1x";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text) - 1, err, sizeof err), 0);
+	assert_int_equal(f->cfg.port, 9002);
+	assert_int_equal(f->cfg.max_body, 1);
+	/* Nothing, or nothing but newlines and comments. */
+	assert_int_equal(load_n(&f->cfg, "", 0, err, sizeof err), 0);
+	text = "\n\n# x = y\n   \n";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), 0);
+	/* The line number counts every line, blank or not; the name is the one given. */
+	text = "\n\n\nport = 1\n\nport = x\n";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "t.conf:6: port"));
+	/* Quotes: only a pair around the whole value goes. */
+	text = "data = \"\"\"\nbind = \"a\nlog_level = \"warn\"";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), 0);
+	assert_string_equal(f->cfg.data, "\"");
+	assert_string_equal(f->cfg.bind, "\"a");
+	assert_string_equal(f->cfg.log_level, "warn");
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+}
+
+static void test_file_too_large(void **state)
+{
+	struct fixture *f = *state;
+	FILE *fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	const char pad[] = "# padding......\n";
+	for (long n = 0; n <= WEFT_CONFIG_FILE_MAX; n += (long)strlen(pad))
+		fputs(pad, fp);
+	assert_int_equal(fclose(fp), 0);
+	char err[512] = "";
+	assert_int_equal(weft_config_load_file(&f->cfg, f->path, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "larger"));
+	assert_non_null(strstr(err, f->path));
+}
+
+static void test_check(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+	f->cfg.port = 65536;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "port"));
+	f->cfg.port = 0;
+	f->cfg.max_frame = 1023;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "max_frame"));
+	f->cfg.max_frame = 1024;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+	char *level = f->cfg.log_level;
+	f->cfg.log_level = (char *)"loud";
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "log_level"));
+	f->cfg.log_level = NULL;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	f->cfg.log_level = level;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+}
+
 static void test_args(void **state)
 {
 	struct fixture *f = *state;
@@ -538,6 +621,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_long_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args_bool_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args_errors, setup, teardown),
