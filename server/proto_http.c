@@ -15,13 +15,21 @@ static int fail(struct weft_parse_error *err, int rc, const char *message)
 	return rc;
 }
 
-/* The body as one JSON object, or NULL. */
-static cJSON *parse_object(const char *body, size_t len)
+/* The body as one JSON object, as frames are read (proto.c): nothing but
+ * whitespace after it, no raw control byte and no \u0000 (cJSON would cut
+ * a password or a name short at it: "pw\u0000x" was taken as "pw"). NULL
+ * otherwise, with *problem set when the text was at fault. */
+static cJSON *parse_object(const char *body, size_t len, const char **problem)
 {
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	if (root && !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
+	if ((*problem = weft_proto_text_problem(body, len)))
 		return NULL;
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	while (root && end < body + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (root && (end != body + len || !cJSON_IsObject(root))) {
+		cJSON_Delete(root);
+		root = NULL;
 	}
 	return root;
 }
@@ -38,11 +46,14 @@ static void wipe(const cJSON *v)
 int weft_proto_parse_login(const char *body, size_t len, struct weft_login_body *out,
 			   struct weft_parse_error *err)
 {
-	cJSON *root = parse_object(body, len);
+	const char *problem;
+	cJSON *root = parse_object(body, len, &problem);
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "username");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
 	int rc = WEFT_OK;
-	if (!root || !cJSON_IsString(u) || !cJSON_IsString(p))
+	if (problem)
+		rc = fail(err, WEFT_EINVAL, problem);
+	else if (!root || !cJSON_IsString(u) || !cJSON_IsString(p))
 		rc = fail(err, WEFT_EINVAL, "expected an object with string username and password");
 	else if (strlen(u->valuestring) > WEFT_LOGIN_NAME_MAX || strlen(p->valuestring) > WEFT_PASSWORD_MAX)
 		rc = fail(err, WEFT_EINVAL, "username or password is too long");
@@ -58,11 +69,14 @@ int weft_proto_parse_login(const char *body, size_t len, struct weft_login_body 
 int weft_proto_parse_signup(const char *body, size_t len, struct weft_signup_body *out,
 			    struct weft_parse_error *err)
 {
-	cJSON *root = parse_object(body, len);
+	const char *problem;
+	cJSON *root = parse_object(body, len, &problem);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "token");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
 	int rc = WEFT_OK;
-	if (!root || !cJSON_IsString(t) || !cJSON_IsString(p)) {
+	if (problem) {
+		rc = fail(err, WEFT_EINVAL, problem);
+	} else if (!root || !cJSON_IsString(t) || !cJSON_IsString(p)) {
 		rc = fail(err, WEFT_EINVAL, "expected {\"token\",\"password\"}");
 	} else {
 		size_t bytes = strlen(p->valuestring);
@@ -85,10 +99,13 @@ int weft_proto_parse_token(const char *body, size_t len, struct weft_token_body 
 			   struct weft_parse_error *err)
 {
 	/* No body at all asks for a token named "token". */
-	cJSON *root = len ? parse_object(body, len) : cJSON_CreateObject();
+	const char *problem = NULL;
+	cJSON *root = len ? parse_object(body, len, &problem) : cJSON_CreateObject();
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "name");
 	int rc = WEFT_OK;
-	if (!root || (n && !cJSON_IsString(n)))
+	if (problem)
+		rc = fail(err, WEFT_EINVAL, problem);
+	else if (!root || (n && !cJSON_IsString(n)))
 		rc = fail(err, WEFT_EINVAL, "expected an object with an optional string name");
 	else if (n && (strlen(n->valuestring) > WEFT_TOKEN_NAME_MAX ||
 		       weft_utf8_len(n->valuestring, strlen(n->valuestring)) < 0))

@@ -116,6 +116,12 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		     const struct weft_cmd_table *table, struct weft_cmd *cmd,
 		     struct weft_parse_error *err);
 
+/* What a JSON text of len bytes must not carry though cJSON would take it:
+ * a raw byte below 0x20 inside a string (or outside one, other than JSON's
+ * whitespace), or the escape \u0000; either cuts a C string short. Returns
+ * a static message, or NULL when there is none. */
+const char *weft_proto_text_problem(const char *text, size_t len);
+
 /* Frees what cmd owns. */
 void weft_cmd_clear(struct weft_cmd *cmd);
 

@@ -275,6 +275,48 @@ static void test_token_errors(void **state)
 	free(name);
 }
 
+/* Found by fuzz_http_body: cJSON decodes \u0000 into a NUL, and keeps a
+ * raw control byte, so "pw\u0000more" was taken as the password "pw" (a
+ * sign-up set a shorter password than the one typed), as the frames were
+ * before (review finding 5). Every body refuses both, as frames do. */
+static void test_nul_and_control_bytes_refused(void **state)
+{
+	(void)state;
+	expect_fail(LOGIN, "{\"username\":\"ana\",\"password\":\"pw\\u0000more\"}", WEFT_EINVAL, NULL);
+	expect_fail(LOGIN, "{\"username\":\"ana\\u0000x\",\"password\":\"pw\"}", WEFT_EINVAL, NULL);
+	expect_fail(SIGNUP, "{\"token\":\"" TOKEN "\",\"password\":\"0123456789\\u0000tail\"}", WEFT_EINVAL,
+		    "strings must not contain U+0000");
+	expect_fail(TOKEN_BODY, "{\"name\":\"bot\\u0000\"}", WEFT_EINVAL, NULL);
+	/* Raw control bytes (a NUL, a tab, an escape) inside a string. */
+	const char raw[] = "{\"username\":\"ana\",\"password\":\"pw\0more\"}";
+	union out out;
+	struct weft_parse_error err;
+	assert_int_equal(parse_n(LOGIN, raw, sizeof raw - 1, &out, &err), WEFT_EINVAL);
+	expect_fail(LOGIN, "{\"username\":\"ana\",\"password\":\"a\tb\"}", WEFT_EINVAL, NULL);
+	expect_fail(SIGNUP, "{\"token\":\"" TOKEN "\",\"password\":\"0123456789\x1b\"}", WEFT_EINVAL,
+		    "strings must not contain raw control characters (escape them)");
+	expect_fail(TOKEN_BODY, "{\"name\":\"a\x01\"}", WEFT_EINVAL, NULL);
+	/* Escaped, they are text like any other; so is a backslash before u0000. */
+	assert_int_equal(parse(LOGIN, "{\"username\":\"ana\",\"password\":\"a\\tb\\u0001\\\\u0000\"}", &out, &err), 0);
+	assert_string_equal(out.login.password, "a\tb\x01\\u0000");
+}
+
+/* One JSON value per body, as per frame: what follows it was taken for
+ * nothing before. */
+static void test_trailing_bytes_refused(void **state)
+{
+	(void)state;
+	union out out;
+	struct weft_parse_error err;
+	expect_fail(LOGIN, "{\"username\":\"ana\",\"password\":\"pw\"} x", WEFT_EINVAL, NULL);
+	expect_fail(LOGIN, "{\"username\":\"ana\",\"password\":\"pw\"}{}", WEFT_EINVAL, NULL);
+	expect_fail(SIGNUP, "{\"token\":\"" TOKEN "\",\"password\":\"0123456789\"}]", WEFT_EINVAL, MSG_SHAPE);
+	expect_fail(TOKEN_BODY, "{}null", WEFT_EINVAL, NULL);
+	/* Whitespace after it is fine. */
+	assert_int_equal(parse(LOGIN, "{\"username\":\"ana\",\"password\":\"pw\"} \r\n\t", &out, &err), 0);
+	assert_int_equal(parse(TOKEN_BODY, "{} \n", &out, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +328,8 @@ int main(void)
 		cmocka_unit_test(test_signup_errors),
 		cmocka_unit_test(test_token_ok),
 		cmocka_unit_test(test_token_errors),
+		cmocka_unit_test(test_nul_and_control_bytes_refused),
+		cmocka_unit_test(test_trailing_bytes_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
