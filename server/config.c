@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,18 +137,46 @@ static void words_text(const char *const *words, char *out, size_t cap)
 	}
 }
 
+static bool control_char(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* The first len bytes of s as an error message quotes them: at most 64
+ * bytes, cut at a character, control bytes shown as '?', so that a reason
+ * stays one printable line whatever the file or the flag held. */
+static const char *shown(const char *s, size_t len, char out[72])
+{
+	size_t n = 0;
+	for (; n < len && s[n] && n < 64; n++)
+		out[n] = control_char((unsigned char)s[n]) ? '?' : s[n];
+	bool cut = n < len && s[n];
+	while (cut && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--; /* back to the start of the character that did not fit */
+	strcpy(out + n, cut ? "..." : "");
+	return out;
+}
+
 static int apply(struct weft_config *cfg, const struct opt *o, const char *value,
 		 char *err, size_t errlen)
 {
+	char quoted[72];
 	char *field = (char *)cfg + o->offset;
 	if (o->type == OPT_STR) {
 		const char *const *words = words_of(o);
 		if (words && !one_of(words, value)) {
 			char expected[128];
 			words_text(words, expected, sizeof expected);
-			snprintf(err, errlen, "%s: expected %s, got \"%s\"", o->name, expected, value);
+			snprintf(err, errlen, "%s: expected %s, got \"%s\"", o->name, expected,
+				 shown(value, SIZE_MAX, quoted));
 			return WEFT_EINVAL;
 		}
+		/* Strings end up in HTTP headers (public_url, allowed_origins) and logs. */
+		for (const char *p = value; *p; p++)
+			if (control_char((unsigned char)*p)) {
+				snprintf(err, errlen, "%s: control characters are not allowed", o->name);
+				return WEFT_EINVAL;
+			}
 		char *copy = strdup(value);
 		if (!copy)
 			return WEFT_ENOMEM;
@@ -161,7 +190,7 @@ static int apply(struct weft_config *cfg, const struct opt *o, const char *value
 	long v = strtol(value, &end, 10);
 	if (errno || end == value || *end || v < o->min || v > o->max) {
 		snprintf(err, errlen, "%s: expected an integer from %ld to %ld, got \"%s\"",
-			 o->name, o->min, o->max, value);
+			 o->name, o->min, o->max, shown(value, SIZE_MAX, quoted));
 		return WEFT_EINVAL;
 	}
 	*(int *)(void *)field = (int)v;
@@ -197,7 +226,8 @@ int weft_config_set(struct weft_config *cfg, const char *name, const char *value
 {
 	const struct opt *o = find_opt(name, strlen(name));
 	if (!o) {
-		snprintf(err, errlen, "unknown option \"%s\" (see --help)", name);
+		char quoted[72];
+		snprintf(err, errlen, "unknown option \"%s\" (see --help)", shown(name, SIZE_MAX, quoted));
 		return WEFT_EINVAL;
 	}
 	return apply(cfg, o, value, err, errlen);
@@ -215,9 +245,12 @@ int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
 				return WEFT_EINVAL;
 			}
 		} else {
-			const char *v = *(char *const *)field;
-			if (!v || (words_of(o) && !one_of(words_of(o), v))) {
-				snprintf(err, errlen, "%s: %s", o->name, v ? "not one of its words" : "not set");
+			const char *v = *(char *const *)field, *c = v;
+			while (c && *c && !control_char((unsigned char)*c))
+				c++;
+			if (!v || *c || (words_of(o) && !one_of(words_of(o), v))) {
+				snprintf(err, errlen, "%s: %s", o->name,
+					 !v ? "not set" : *c ? "holds a control character" : "not one of its words");
 				return WEFT_EINVAL;
 			}
 		}
@@ -235,11 +268,17 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Applies one line (NUL-terminated, without its newline; trimmed in place)
- * of the file name; a failure's reason goes to err as "name:lineno: ...". */
-static int load_line(struct weft_config *cfg, const char *name, int lineno, char *line, char *err,
-		     size_t errlen)
+/* Applies one line of len bytes (NUL-terminated after them, without its
+ * newline; trimmed in place) of the file name; a failure's reason goes to
+ * err as "name:lineno: ...". */
+static int load_line(struct weft_config *cfg, const char *name, int lineno, char *line, size_t len,
+		     char *err, size_t errlen)
 {
+	/* A NUL would silently cut the line (and its value) short. */
+	if (memchr(line, '\0', len)) {
+		snprintf(err, errlen, "%s:%d: a NUL byte (is this a text file?)", name, lineno);
+		return WEFT_EINVAL;
+	}
 	char *s = trim(line);
 	if (!*s || *s == '#')
 		return WEFT_OK;
@@ -266,12 +305,36 @@ static int load_line(struct weft_config *cfg, const char *name, int lineno, char
 	return rc;
 }
 
+/* dst as a deep copy of src (its own strings). */
+static int config_copy(struct weft_config *dst, const struct weft_config *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (options[i].type == OPT_STR)
+			*(char **)(void *)((char *)dst + options[i].offset) = NULL;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (options[i].type != OPT_STR)
+			continue;
+		const char *from = *(char *const *)(const void *)((const char *)src + options[i].offset);
+		char **to = (char **)(void *)((char *)dst + options[i].offset);
+		if (from && !(*to = strdup(from))) {
+			weft_config_free(dst);
+			return WEFT_ENOMEM;
+		}
+	}
+	return WEFT_OK;
+}
+
 int weft_config_load_buffer(struct weft_config *cfg, const char *name, const char *text, size_t len,
 			    char *err, size_t errlen)
 {
-	/* A copy to cut into lines: text need not end in a NUL or a newline. */
+	/* The lines apply to a copy, which replaces cfg only when all of them
+	 * were good: a bad line 7 must not leave lines 1-6 applied. */
+	struct weft_config next;
+	/* A copy of text to cut into lines: it need not end in a NUL or a newline. */
 	char *copy = malloc(len + 1);
-	if (!copy) {
+	if (!copy || config_copy(&next, cfg)) {
+		free(copy);
 		snprintf(err, errlen, "%s: out of memory", name);
 		return WEFT_ENOMEM;
 	}
@@ -282,10 +345,17 @@ int weft_config_load_buffer(struct weft_config *cfg, const char *name, const cha
 		char *nl = memchr(line, '\n', (size_t)(copy + len - line));
 		if (nl)
 			*nl = '\0';
-		rc = load_line(cfg, name, lineno + 1, line, err, errlen);
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(copy + len - line);
+		rc = load_line(&next, name, lineno + 1, line, n, err, errlen);
 		line = nl ? nl + 1 : copy + len;
 	}
 	free(copy);
+	if (rc) {
+		weft_config_free(&next);
+	} else {
+		weft_config_free(cfg);
+		*cfg = next;
+	}
 	return rc;
 }
 
@@ -388,7 +458,8 @@ int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
 			continue;
 		const struct opt *o = find_opt(name, len);
 		if (!o) {
-			snprintf(err, errlen, "unknown option --%.*s (see --help)", (int)len, name);
+			char quoted[72];
+			snprintf(err, errlen, "unknown option --%s (see --help)", shown(name, len, quoted));
 			return WEFT_EINVAL;
 		}
 		const char *value = flag_value(argc, argv, &i, eq, o->name, err, errlen);
