@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,20 +112,74 @@ static const struct opt *find_opt(const char *name, size_t len)
 	return NULL;
 }
 
+/* The string options that take one of a few words, and those words. */
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const event_loops[] = { "epoll", "poll", NULL };
+
+static const char *const *words_of(const struct opt *o)
+{
+	return !strcmp(o->name, "log_level") ? log_levels : !strcmp(o->name, "event_loop") ? event_loops : NULL;
+}
+
+static bool one_of(const char *const *words, const char *value)
+{
+	for (; *words; words++)
+		if (!strcmp(*words, value))
+			return true;
+	return false;
+}
+
+/* "a, b or c" for an option's words. */
+static void words_text(const char *const *words, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; words[i] && n < cap; i++) {
+		int w = snprintf(out + n, cap - n, "%s%s", !i ? "" : words[i + 1] ? ", " : " or ", words[i]);
+		n += w > 0 ? (size_t)w : 0;
+	}
+}
+
+static bool control_char(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* The first len bytes of s as an error message quotes them: at most 64
+ * bytes, cut at a character, control bytes shown as '?', so that a reason
+ * stays one printable line whatever the file or the flag held. */
+static const char *shown(const char *s, size_t len, char out[72])
+{
+	size_t n = 0;
+	for (; n < len && s[n] && n < 64; n++)
+		out[n] = control_char((unsigned char)s[n]) ? '?' : s[n];
+	bool cut = n < len && s[n];
+	while (cut && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--; /* back to the start of the character that did not fit */
+	strcpy(out + n, cut ? "..." : "");
+	return out;
+}
+
 static int apply(struct weft_config *cfg, const struct opt *o, const char *value,
 		 char *err, size_t errlen)
 {
+	char quoted[72];
 	char *field = (char *)cfg + o->offset;
 	if (o->type == OPT_STR) {
-		if (!strcmp(o->name, "log_level") && strcmp(value, "error") &&
-		    strcmp(value, "warn") && strcmp(value, "info") && strcmp(value, "debug")) {
-			snprintf(err, errlen, "log_level: expected error, warn, info or debug, got \"%s\"", value);
+		const char *const *words = words_of(o);
+		if (words && !one_of(words, value)) {
+			char expected[128];
+			words_text(words, expected, sizeof expected);
+			snprintf(err, errlen, "%s: expected %s, got \"%s\"", o->name, expected,
+				 shown(value, SIZE_MAX, quoted));
 			return WEFT_EINVAL;
 		}
-		if (!strcmp(o->name, "event_loop") && strcmp(value, "epoll") && strcmp(value, "poll")) {
-			snprintf(err, errlen, "event_loop: expected epoll or poll, got \"%s\"", value);
-			return WEFT_EINVAL;
-		}
+		/* Strings end up in HTTP headers (public_url, allowed_origins) and logs. */
+		for (const char *p = value; *p; p++)
+			if (control_char((unsigned char)*p)) {
+				snprintf(err, errlen, "%s: control characters are not allowed", o->name);
+				return WEFT_EINVAL;
+			}
 		char *copy = strdup(value);
 		if (!copy)
 			return WEFT_ENOMEM;
@@ -138,7 +193,7 @@ static int apply(struct weft_config *cfg, const struct opt *o, const char *value
 	long v = strtol(value, &end, 10);
 	if (errno || end == value || *end || v < o->min || v > o->max) {
 		snprintf(err, errlen, "%s: expected an integer from %ld to %ld, got \"%s\"",
-			 o->name, o->min, o->max, value);
+			 o->name, o->min, o->max, shown(value, SIZE_MAX, quoted));
 		return WEFT_EINVAL;
 	}
 	*(int *)(void *)field = (int)v;
@@ -174,10 +229,36 @@ int weft_config_set(struct weft_config *cfg, const char *name, const char *value
 {
 	const struct opt *o = find_opt(name, strlen(name));
 	if (!o) {
-		snprintf(err, errlen, "unknown option \"%s\" (see --help)", name);
+		char quoted[72];
+		snprintf(err, errlen, "unknown option \"%s\" (see --help)", shown(name, SIZE_MAX, quoted));
 		return WEFT_EINVAL;
 	}
 	return apply(cfg, o, value, err, errlen);
+}
+
+int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &options[i];
+		const void *field = (const char *)cfg + o->offset;
+		if (o->type == OPT_INT) {
+			int v = *(const int *)field;
+			if (v < o->min || v > o->max) {
+				snprintf(err, errlen, "%s: %d is not from %ld to %ld", o->name, v, o->min, o->max);
+				return WEFT_EINVAL;
+			}
+		} else {
+			const char *v = *(char *const *)field, *c = v;
+			while (c && *c && !control_char((unsigned char)*c))
+				c++;
+			if (!v || *c || (words_of(o) && !one_of(words_of(o), v))) {
+				snprintf(err, errlen, "%s: %s", o->name,
+					 !v ? "not set" : *c ? "holds a control character" : "not one of its words");
+				return WEFT_EINVAL;
+			}
+		}
+	}
+	return WEFT_OK;
 }
 
 static char *trim(char *s)
@@ -190,6 +271,97 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Applies one line of len bytes (NUL-terminated after them, without its
+ * newline; trimmed in place) of the file name; a failure's reason goes to
+ * err as "name:lineno: ...". */
+static int load_line(struct weft_config *cfg, const char *name, int lineno, char *line, size_t len,
+		     char *err, size_t errlen)
+{
+	/* A NUL would silently cut the line (and its value) short. */
+	if (memchr(line, '\0', len)) {
+		snprintf(err, errlen, "%s:%d: a NUL byte (is this a text file?)", name, lineno);
+		return WEFT_EINVAL;
+	}
+	char *s = trim(line);
+	if (!*s || *s == '#')
+		return WEFT_OK;
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		snprintf(err, errlen, "%s:%d: expected `key = value`", name, lineno);
+		return WEFT_EINVAL;
+	}
+	*eq = '\0';
+	char *key = trim(s), *value = trim(eq + 1);
+	size_t vl = strlen(value);
+	if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+		value[vl - 1] = '\0';
+		value++;
+	}
+	if (!strcmp(key, "config")) {
+		snprintf(err, errlen, "%s:%d: config files cannot include others", name, lineno);
+		return WEFT_EINVAL;
+	}
+	char why[256];
+	int rc = weft_config_set(cfg, key, value, why, sizeof why);
+	if (rc)
+		snprintf(err, errlen, "%s:%d: %s", name, lineno, why);
+	return rc;
+}
+
+/* dst as a deep copy of src (its own strings). */
+static int config_copy(struct weft_config *dst, const struct weft_config *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (options[i].type == OPT_STR)
+			*(char **)(void *)((char *)dst + options[i].offset) = NULL;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (options[i].type != OPT_STR)
+			continue;
+		const char *from = *(char *const *)(const void *)((const char *)src + options[i].offset);
+		char **to = (char **)(void *)((char *)dst + options[i].offset);
+		if (from && !(*to = strdup(from))) {
+			weft_config_free(dst);
+			return WEFT_ENOMEM;
+		}
+	}
+	return WEFT_OK;
+}
+
+int weft_config_load_buffer(struct weft_config *cfg, const char *name, const char *text, size_t len,
+			    char *err, size_t errlen)
+{
+	/* The lines apply to a copy, which replaces cfg only when all of them
+	 * were good: a bad line 7 must not leave lines 1-6 applied. */
+	struct weft_config next;
+	/* A copy of text to cut into lines: it need not end in a NUL or a newline. */
+	char *copy = malloc(len + 1);
+	if (!copy || config_copy(&next, cfg)) {
+		free(copy);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return WEFT_ENOMEM;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	int rc = WEFT_OK, lineno = 0;
+	for (char *line = copy; !rc && line < copy + len; lineno++) {
+		char *nl = memchr(line, '\n', (size_t)(copy + len - line));
+		if (nl)
+			*nl = '\0';
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(copy + len - line);
+		rc = load_line(&next, name, lineno + 1, line, n, err, errlen);
+		line = nl ? nl + 1 : copy + len;
+	}
+	free(copy);
+	if (rc) {
+		weft_config_free(&next);
+	} else {
+		weft_config_free(cfg);
+		*cfg = next;
+	}
+	return rc;
+}
+
 int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -197,40 +369,24 @@ int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, 
 		snprintf(err, errlen, "config: cannot open %s: %s", path, strerror(errno));
 		return WEFT_EIO;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0, rc = WEFT_OK;
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		char *s = trim(line);
-		if (!*s || *s == '#')
-			continue;
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected `key = value`", path, lineno);
-			rc = WEFT_EINVAL;
-			break;
-		}
-		*eq = '\0';
-		char *key = trim(s), *value = trim(eq + 1);
-		size_t vl = strlen(value);
-		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
-			value[vl - 1] = '\0';
-			value++;
-		}
-		char why[256];
-		if (!strcmp(key, "config")) {
-			snprintf(err, errlen, "%s:%d: config files cannot include others", path, lineno);
-			rc = WEFT_EINVAL;
-			break;
-		}
-		if ((rc = weft_config_set(cfg, key, value, why, sizeof why))) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-			break;
-		}
+	/* Read whole: one byte more than a config file may have tells a larger one. */
+	char *text = malloc(WEFT_CONFIG_FILE_MAX + 1);
+	size_t len = text ? fread(text, 1, WEFT_CONFIG_FILE_MAX + 1, f) : 0;
+	int rc;
+	if (!text) {
+		snprintf(err, errlen, "config: %s: out of memory", path);
+		rc = WEFT_ENOMEM;
+	} else if (ferror(f)) {
+		snprintf(err, errlen, "config: cannot read %s", path);
+		rc = WEFT_EIO;
+	} else if (len > WEFT_CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "config: %s is larger than %d bytes", path, WEFT_CONFIG_FILE_MAX);
+		rc = WEFT_EINVAL;
+	} else {
+		rc = weft_config_load_buffer(cfg, path, text, len, err, errlen);
 	}
-	free(line);
 	fclose(f);
+	free(text);
 	return rc;
 }
 
@@ -305,7 +461,8 @@ int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
 			continue;
 		const struct opt *o = find_opt(name, len);
 		if (!o) {
-			snprintf(err, errlen, "unknown option --%.*s (see --help)", (int)len, name);
+			char quoted[72];
+			snprintf(err, errlen, "unknown option --%s (see --help)", shown(name, len, quoted));
 			return WEFT_EINVAL;
 		}
 		const char *value = flag_value(argc, argv, &i, eq, o->name, err, errlen);

@@ -438,8 +438,9 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
  * to "visible", and made a different client_id look like a duplicate), or
  * outside one other than tab, newline and return; and \u0000, which cJSON
  * decodes into a NUL that would cut a string short just the same. One pass,
- * the frame's bytes as they came. NULL when there is nothing wrong. */
-static const char *frame_text_problem(const char *frame, size_t len)
+ * the frame's bytes as they came. NULL when there is nothing wrong. Also
+ * used for the HTTP bodies (proto_http.c). */
+const char *weft_proto_text_problem(const char *frame, size_t len)
 {
 	bool in_string = false;
 	for (size_t i = 0; i < len; i++) {
@@ -492,7 +493,7 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		strcpy(cmd->req, req->valuestring);
 		cmd->has_req = true;
 	}
-	const char *problem = frame_text_problem(frame, len);
+	const char *problem = weft_proto_text_problem(frame, len);
 	if (problem) {
 		/* Echo req only if it was not itself cut short: its JSON form must
 		 * appear in the frame as sent. */

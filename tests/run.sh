@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with AddressSanitizer and UBSan, and runs
-# every test (unit, integration, browser, bench smoke) through ctest.
+# every test (unit, integration, browser, bench smoke, fuzz) through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/lib.sh
@@ -13,8 +13,21 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 npm ci --no-audit --no-fund --loglevel=error
 
+# The libFuzzer targets need clang and its runtime (libclang-rt-14-dev holds
+# libclang_rt.fuzzer; clang only recommends it). They get a clang build of
+# their own, whose fuzz tests (corpus replays, a short run per target) the
+# ctest below runs with the rest: tests/fuzz/README.md. WEFT_TEST_FUZZ=0
+# leaves them out.
+FUZZ_BUILD=""
+if [ "${WEFT_TEST_FUZZ:-1}" != 0 ]; then
+	weft_apt_install clang libclang-rt-14-dev
+	FUZZ_BUILD="${WEFT_TEST_FUZZ_BUILD:-build-fuzz}"
+	CC=clang cmake -S . -B "$FUZZ_BUILD" -DWEFT_FUZZ=ON >/dev/null
+	cmake --build "$FUZZ_BUILD" -j"$(nproc)" --target weft_fuzzers
+fi
+
 BUILD="${WEFT_TEST_BUILD:-build-tests}"
-weft_build "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON -DWEFT_WERROR=ON
+weft_build "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON -DWEFT_WERROR=ON -DWEFT_FUZZ_BUILD_DIR="$FUZZ_BUILD"
 
 # Leaks are failures too; lws keeps a few process-lifetime allocations in
 # OpenSSL's global init, which tests/lsan.supp names.

@@ -52,9 +52,28 @@ void weft_config_free(struct weft_config *cfg);
 int weft_config_set(struct weft_config *cfg, const char *name, const char *value,
 		    char *err, size_t errlen);
 
-/* Reads a `key = value` file ('#' comments, blank lines). Returns 0 or
- * WEFT_EINVAL/WEFT_EIO with a reason (file:line) in err. */
+#define WEFT_CONFIG_FILE_MAX (1024 * 1024) /* bytes of a config file */
+
+/* Reads a `key = value` file ('#' comments, blank lines) of at most
+ * WEFT_CONFIG_FILE_MAX bytes, as weft_config_load_buffer does. Returns 0
+ * or WEFT_EINVAL/WEFT_EIO/WEFT_ENOMEM with a reason (file:line) in err.
+ * Main thread, at start. */
 int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Reads len bytes of text (any bytes; no NUL needed after them) as the
+ * config file name (which the messages give): lines of `key = value`,
+ * '#' comments and blank lines, a value optionally in double quotes.
+ * Returns 0, or WEFT_EINVAL with "name:LINE: reason" in err, or
+ * WEFT_ENOMEM. Borrows everything; the strings it sets in cfg are new heap
+ * copies (weft_config_free). Any thread, on a cfg no other thread uses. */
+int weft_config_load_buffer(struct weft_config *cfg, const char *name, const char *text, size_t len,
+			    char *err, size_t errlen);
+
+/* Checks cfg against the table: every integer within its min and max,
+ * every string set and, for those that take one of a few words
+ * (log_level, event_loop), one of them. Returns 0, or WEFT_EINVAL naming
+ * the first option that is not, in err. Any thread. */
+int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen);
 
 /* A command-line flag of a subcommand that is not configuration (`user
  * add`'s --admin, --display NAME): a boolean is stored as "1" in *out, a

@@ -4,6 +4,7 @@
 #define WEFT_PROTO_H
 
 #include <cjson/cJSON.h>
+#include "weft/auth.h"
 #include "weft/model.h"
 
 /* The fields a request may carry. A parse reads them in this order, so the
@@ -125,6 +126,12 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		     const struct weft_cmd_table *table, struct weft_cmd *cmd,
 		     struct weft_parse_error *err);
 
+/* What a JSON text of len bytes must not carry though cJSON would take it:
+ * a raw byte below 0x20 inside a string (or outside one, other than JSON's
+ * whitespace), or the escape \u0000; either cuts a C string short. Returns
+ * a static message, or NULL when there is none. */
+const char *weft_proto_text_problem(const char *text, size_t len);
+
 /* Frees what cmd owns. */
 void weft_cmd_clear(struct weft_cmd *cmd);
 
@@ -175,5 +182,51 @@ cJSON *weft_proto_error(const char *req, const char *code, const char *message);
 
 /* Serializes and frees obj; returns a malloc'd string or NULL. */
 char *weft_proto_print(cJSON *obj, size_t *len);
+
+/* ---- The POST endpoints' JSON bodies (server/proto_http.c), checked here
+ * as frames are, so that server/net/http.c only sees typed, bounded values.
+ * Each parse reads len bytes of body (any bytes; no NUL needed after them).
+ * On success it fills *out and returns 0; on failure it returns WEFT_EINVAL
+ * (the endpoint answers 400) or WEFT_EAUTH (401), fills *err with the code
+ * and a static message, and leaves *out unspecified. Pure; any thread. The
+ * caller owns *out and wipes the password in it when done. */
+
+#define WEFT_LOGIN_NAME_MAX 256 /* bytes of a sign-in's username (more is no user name) */
+#define WEFT_TOKEN_NAME_MAX 64  /* bytes, and so characters, of a bearer token's name */
+#define WEFT_SIGNUP_LINK_INVALID "this sign-up link is invalid, used or expired"
+
+struct weft_login_body {
+	char username[WEFT_LOGIN_NAME_MAX + 1]; /* as given: not checked against the user name rules */
+	char password[WEFT_PASSWORD_MAX + 1];
+};
+
+/* POST /api/login: an object with string `username` (at most
+ * WEFT_LOGIN_NAME_MAX bytes) and `password` (at most WEFT_PASSWORD_MAX
+ * bytes). /api/login answers a failure with the code alone. */
+int weft_proto_parse_login(const char *body, size_t len, struct weft_login_body *out,
+			   struct weft_parse_error *err);
+
+struct weft_signup_body {
+	char token[WEFT_TOKEN_LEN + 1]; /* the link's token, exactly WEFT_TOKEN_LEN bytes */
+	char password[WEFT_PASSWORD_MAX + 1];
+};
+
+/* POST /api/signup: an object with string `token` and `password`; the
+ * password has WEFT_PASSWORD_MIN characters (valid UTF-8) to
+ * WEFT_PASSWORD_MAX bytes (else WEFT_EINVAL), then a token of any other
+ * length than WEFT_TOKEN_LEN is no link's (WEFT_EAUTH, with the message
+ * WEFT_SIGNUP_LINK_INVALID). /api/signup answers with code and message. */
+int weft_proto_parse_signup(const char *body, size_t len, struct weft_signup_body *out,
+			    struct weft_parse_error *err);
+
+struct weft_token_body {
+	char name[WEFT_TOKEN_NAME_MAX + 1]; /* valid UTF-8, maybe empty; "token" when not given */
+};
+
+/* POST /api/tokens: an empty body, or an object with an optional string
+ * `name` of at most WEFT_TOKEN_NAME_MAX bytes of valid UTF-8.
+ * /api/tokens answers a failure with the code alone. */
+int weft_proto_parse_token(const char *body, size_t len, struct weft_token_body *out,
+			   struct weft_parse_error *err);
 
 #endif

@@ -45,7 +45,7 @@ struct http_req {
 	struct weft_user_auth ua;
 	bool found, verified;
 	char token[WEFT_TOKEN_LEN + 1];
-	char token_name[65];
+	char token_name[WEFT_TOKEN_NAME_MAX + 1];
 	struct weft_session ses;
 	/* Sign-up. */
 	unsigned char link_hash[32];
@@ -257,35 +257,37 @@ static bool may_check_password(struct http_req *r, const char *name)
 	return true;
 }
 
+/* The status of a body's parse failure (weft_proto_parse_*). */
+static int parse_status(int rc)
+{
+	return rc == WEFT_EAUTH ? 401 : 400;
+}
+
 static void do_login(struct http_req *r)
 {
-	cJSON *root = cJSON_ParseWithLength(r->body, r->bodylen);
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "username");
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(u) || !cJSON_IsString(p) ||
-	    strlen(p->valuestring) > WEFT_PASSWORD_MAX || strlen(u->valuestring) > 256) {
-		cJSON_Delete(root);
-		respond_error(r, 400, "bad_request");
+	struct weft_login_body in;
+	struct weft_parse_error err;
+	int rc = weft_proto_parse_login(r->body, r->bodylen, &in, &err);
+	if (rc) {
+		respond_error(r, parse_status(rc), err.code); /* the code alone (PROTOCOL.md) */
 		return;
 	}
 	lws_get_peer_simple(r->wsi, r->peer, sizeof r->peer);
-	snprintf(r->login_name, sizeof r->login_name, "%s", u->valuestring);
-	if (!may_check_password(r, r->login_name)) {
-		cJSON_Delete(root);
-		return;
-	}
-	int rc = weft_store_user_by_name(r->srv->store, u->valuestring, &r->ua);
+	snprintf(r->login_name, sizeof r->login_name, "%.64s", in.username);
+	if (!may_check_password(r, r->login_name))
+		goto out;
+	rc = weft_store_user_by_name(r->srv->store, in.username, &r->ua);
 	if (rc && rc != WEFT_ENOTFOUND) {
-		cJSON_Delete(root);
 		respond_error(r, 503, "unavailable");
-		return;
+		goto out;
 	}
 	r->found = !rc && r->ua.pw_hash[0];
 	if (!r->found)
-		snprintf(r->ua.user.name, sizeof r->ua.user.name, "%.32s", u->valuestring);
-	strcpy(r->password, p->valuestring);
-	cJSON_Delete(root);
+		snprintf(r->ua.user.name, sizeof r->ua.user.name, "%.32s", in.username);
+	strcpy(r->password, in.password);
 	start_task(r, login_run, login_done);
+out:
+	OPENSSL_cleanse(&in, sizeof in);
 }
 
 static void respond_message(struct http_req *r, int status, const char *code, const char *message)
@@ -301,7 +303,7 @@ static void signed_up(struct weft_server *s, struct weft_job *job)
 	struct http_req *r = job_req(job);
 	struct weft_profile p;
 	if (job->result == WEFT_EAUTH) {
-		respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
+		respond_message(r, 401, "unauthorized", WEFT_SIGNUP_LINK_INVALID);
 	} else if (job->result || weft_store_user_get(r->srv->store, job->target, &p)) {
 		respond_error(r, 503, "unavailable");
 	} else {
@@ -341,40 +343,26 @@ static void signup_hashed(struct weft_task *t, void *ctx)
 
 static void do_signup(struct http_req *r)
 {
-	cJSON *root = cJSON_ParseWithLength(r->body, r->bodylen);
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "token");
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(t) || !cJSON_IsString(p)) {
-		cJSON_Delete(root);
-		respond_message(r, 400, "bad_request", "expected {\"token\",\"password\"}");
-		return;
-	}
-	long chars = weft_utf8_len(p->valuestring, strlen(p->valuestring));
-	if (chars < WEFT_PASSWORD_MIN || strlen(p->valuestring) > WEFT_PASSWORD_MAX) {
-		cJSON_Delete(root);
-		respond_message(r, 400, "bad_request", "the password must have at least 10 characters");
-		return;
-	}
+	struct weft_signup_body in;
+	struct weft_parse_error err;
 	int64_t user;
-	weft_auth_token_hash(t->valuestring, strlen(t->valuestring), r->link_hash);
-	int rc = strlen(t->valuestring) != WEFT_TOKEN_LEN
-			 ? WEFT_ENOTFOUND
-			 : weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user);
+	int rc = weft_proto_parse_signup(r->body, r->bodylen, &in, &err);
 	if (rc) {
-		cJSON_Delete(root);
-		if (rc == WEFT_ENOTFOUND)
-			respond_message(r, 401, "unauthorized", "this sign-up link is invalid, used or expired");
-		else
-			respond_error(r, 503, "unavailable");
-		return;
+		respond_message(r, parse_status(rc), err.code, err.message);
+		goto out;
 	}
-	if (!may_check_password(r, NULL)) {
-		cJSON_Delete(root);
-		return;
+	weft_auth_token_hash(in.token, WEFT_TOKEN_LEN, r->link_hash);
+	rc = weft_store_signup_get(r->srv->store, r->link_hash, weft_now_ms(), &user);
+	if (rc == WEFT_ENOTFOUND) {
+		respond_message(r, 401, "unauthorized", WEFT_SIGNUP_LINK_INVALID);
+	} else if (rc) {
+		respond_error(r, 503, "unavailable");
+	} else if (may_check_password(r, NULL)) {
+		strcpy(r->password, in.password);
+		start_task(r, signup_run, signup_hashed);
 	}
-	strcpy(r->password, p->valuestring);
-	cJSON_Delete(root);
-	start_task(r, signup_run, signup_hashed);
+out:
+	OPENSSL_cleanse(&in, sizeof in);
 }
 
 static void do_logout(struct http_req *r)
@@ -402,19 +390,16 @@ static void do_logout(struct http_req *r)
 
 static void do_tokens(struct http_req *r)
 {
+	struct weft_token_body in;
+	struct weft_parse_error err;
 	if (!signed_in(r, false))
 		return;
-	cJSON *root = r->bodylen ? cJSON_ParseWithLength(r->body, r->bodylen) : cJSON_CreateObject();
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "name");
-	long chars = cJSON_IsString(n) ? weft_utf8_len(n->valuestring, strlen(n->valuestring)) : 0;
-	if (!cJSON_IsObject(root) || (n && !cJSON_IsString(n)) || chars < 0 || chars > 64 ||
-	    strlen(cJSON_IsString(n) ? n->valuestring : "") >= sizeof r->token_name) {
-		cJSON_Delete(root);
-		respond_error(r, 400, "bad_request");
+	int rc = weft_proto_parse_token(r->body, r->bodylen, &in, &err);
+	if (rc) {
+		respond_error(r, parse_status(rc), err.code); /* the code alone (PROTOCOL.md) */
 		return;
 	}
-	snprintf(r->token_name, sizeof r->token_name, "%s", cJSON_IsString(n) ? n->valuestring : "token");
-	cJSON_Delete(root);
+	snprintf(r->token_name, sizeof r->token_name, "%s", in.name);
 	new_session(r, r->ses.user_id, r->token_name);
 }
 

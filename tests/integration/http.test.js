@@ -70,6 +70,20 @@ test('bad JSON to /api/login answers 400', async () => {
   assert.equal(r.headers['set-cookie'], undefined);
 });
 
+// Found by tests/fuzz/fuzz_http_body: cJSON cut strings at an escaped NUL,
+// so the password plus "\u0000" and anything signed in.
+test('a login body with \\u0000 or a raw control byte in a string, or bytes after the JSON, answers 400', async () => {
+  const nul = await login(server, 'ana', `${PW}\u0000anything`);
+  assert.equal(nul.status, 400, nul.text);
+  assert.deepEqual(nul.body, { error: 'bad_request' });
+  assert.equal(nul.cookie, undefined);
+  const raw = await request(server, 'POST', '/api/login', { body: `{"username":"ana","password":"${PW}\u0001"}` });
+  assert.equal(raw.status, 400, raw.text);
+  const after = await request(server, 'POST', '/api/login', { body: `${JSON.stringify({ username: 'ana', password: PW })} x` });
+  assert.equal(after.status, 400, after.text);
+  assert.equal((await login(server, 'ana', PW)).status, 200, 'the real password still signs in');
+});
+
 test('GET /api/me without a cookie answers 401', async () => {
   const r = await request(server, 'GET', '/api/me');
   assert.equal(r.status, 401);

@@ -323,6 +323,184 @@ static void test_file_long_line(void **state)
 	}
 }
 
+/* Loads len bytes of text from a heap block of exactly that size (no NUL
+ * after it: ASan sees a read past the end) as the file "t.conf". */
+static int load_n(struct weft_config *cfg, const char *text, size_t len, char *err, size_t errlen)
+{
+	char *copy = malloc(len ? len : 1);
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	err[0] = '\0';
+	int rc = weft_config_load_buffer(cfg, "t.conf", copy, len, err, errlen);
+	free(copy);
+	return rc;
+}
+
+static void test_buffer(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	/* No newline at the end, CRLF, a tab before the value. */
+	const char *text = "port = 9001\r\nmax_body=\t77";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), 0);
+	assert_int_equal(f->cfg.port, 9001);
+	assert_int_equal(f->cfg.max_body, 77);
+	/* Only len bytes count: the rest of the line is not read. */
+	text = "port = 9002\nmax_body = 1x";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text) - 1, err, sizeof err), 0);
+	assert_int_equal(f->cfg.port, 9002);
+	assert_int_equal(f->cfg.max_body, 1);
+	/* Nothing, or nothing but newlines and comments. */
+	assert_int_equal(load_n(&f->cfg, "", 0, err, sizeof err), 0);
+	text = "\n\n# x = y\n   \n";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), 0);
+	/* The line number counts every line, blank or not; the name is the one given. */
+	text = "\n\n\nport = 1\n\nport = x\n";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "t.conf:6: port"));
+	/* Quotes: only a pair around the whole value goes. */
+	text = "data = \"\"\"\nbind = \"a\nlog_level = \"warn\"";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), 0);
+	assert_string_equal(f->cfg.data, "\"");
+	assert_string_equal(f->cfg.bind, "\"a");
+	assert_string_equal(f->cfg.log_level, "warn");
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+}
+
+static void test_file_too_large(void **state)
+{
+	struct fixture *f = *state;
+	FILE *fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	const char pad[] = "# padding......\n";
+	for (long n = 0; n <= WEFT_CONFIG_FILE_MAX; n += (long)strlen(pad))
+		fputs(pad, fp);
+	assert_int_equal(fclose(fp), 0);
+	char err[512] = "";
+	assert_int_equal(weft_config_load_file(&f->cfg, f->path, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "larger"));
+	assert_non_null(strstr(err, f->path));
+}
+
+static void test_check(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+	f->cfg.port = 65536;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "port"));
+	f->cfg.port = 0;
+	f->cfg.max_frame = 1023;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "max_frame"));
+	f->cfg.max_frame = 1024;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+	char *level = f->cfg.log_level;
+	f->cfg.log_level = (char *)"loud";
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "log_level"));
+	f->cfg.log_level = NULL;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	f->cfg.log_level = level;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+}
+
+/* No byte below 0x20 but tab, and no DEL: one printable line. */
+static void assert_printable(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*p, s);
+}
+
+/* Found by fuzz_config: a bad line left the lines before it applied (house
+ * rule 2: out-parameters are written only on success). */
+static void test_bad_line_leaves_config(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	const char *text = "port = 9000\ndata = /srv/new\nmax_body = 5\nnonsense\n";
+	char *data = f->cfg.data;
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "t.conf:4:"));
+	assert_int_equal(f->cfg.port, 8443);
+	assert_int_equal(f->cfg.max_body, 4000);
+	assert_ptr_equal(f->cfg.data, data); /* not even replaced by an equal copy */
+	assert_string_equal(f->cfg.data, "./data");
+	write_file(f->path, text);
+	assert_int_equal(weft_config_load_file(&f->cfg, f->path, err, sizeof err), WEFT_EINVAL);
+	assert_int_equal(f->cfg.port, 8443);
+}
+
+/* A NUL byte cut its line short, and what was left applied: "port = 9\0"
+ * and "data = /srv/weft\0-old" were read as 9 and /srv/weft. */
+static void test_nul_byte_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	const char a[] = "# ok\nport = 9\0000\n";
+	assert_int_equal(load_n(&f->cfg, a, sizeof a - 1, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "t.conf:2:"));
+	assert_non_null(strstr(err, "NUL"));
+	const char b[] = "data = /srv/weft\0-old";
+	assert_int_equal(load_n(&f->cfg, b, sizeof b - 1, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "t.conf:1:"));
+	assert_string_equal(f->cfg.data, "./data");
+	assert_int_equal(f->cfg.port, 8443);
+}
+
+/* Found by fuzz_config: string values took control characters (they end
+ * up in the CSP header and in logs), and the errors quoted values and
+ * names as they were, escape sequences and all, at any length. */
+static void test_control_characters(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	const char *text = "public_url = https://a.example\r/x\n";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "t.conf:1: public_url"));
+	assert_non_null(strstr(err, "control"));
+	assert_int_equal(weft_config_set(&f->cfg, "bind", "0.0.0.0\x1b[2J", err, sizeof err), WEFT_EINVAL);
+	assert_int_equal(weft_config_set(&f->cfg, "data", "/srv/\x7f", err, sizeof err), WEFT_EINVAL);
+	assert_string_equal(f->cfg.bind, "127.0.0.1");
+	/* A tab is text. */
+	assert_int_equal(weft_config_set(&f->cfg, "data", "/srv/a\tb", err, sizeof err), 0);
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+
+	/* Quoted values and names come out printable and short. */
+	text = "max_body = 1\x1b[2J\x01\n";
+	assert_int_equal(load_n(&f->cfg, text, strlen(text), err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "max_body"));
+	assert_printable(err);
+	assert_int_equal(weft_config_set(&f->cfg, "log_level", "info\x1b", err, sizeof err), WEFT_EINVAL);
+	assert_printable(err);
+	assert_int_equal(weft_config_set(&f->cfg, "n\x08o", "1", err, sizeof err), WEFT_EINVAL);
+	assert_printable(err);
+	char *long_value = malloc(5001);
+	assert_non_null(long_value);
+	memset(long_value, '7', 5000);
+	long_value[5000] = '\0';
+	assert_int_equal(weft_config_set(&f->cfg, "port", long_value, err, sizeof err), WEFT_EINVAL);
+	assert_true(strlen(err) < 160);
+	assert_non_null(strstr(err, "..."));
+	free(long_value);
+	/* Cut at a character, not inside one: 63 bytes, then a 2-byte one. */
+	char utf[70];
+	memset(utf, 'x', 63);
+	strcpy(utf + 63, "\xc3\xa9tail");
+	assert_int_equal(weft_config_set(&f->cfg, "port", utf, err, sizeof err), WEFT_EINVAL);
+	assert_null(strstr(err, "\xc3\""));
+	assert_non_null(strstr(err, "x...\""));
+	/* Flags are quoted the same way. */
+	char *argv[] = { (char *)"--po\x1brt=1" };
+	const char *pos[1];
+	int npos;
+	assert_int_equal(weft_config_parse_args(&f->cfg, 1, argv, NULL, pos, 1, &npos, err, sizeof err),
+			 WEFT_EINVAL);
+	assert_printable(err);
+}
+
 static void test_args(void **state)
 {
 	struct fixture *f = *state;
@@ -538,6 +716,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_long_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_line_leaves_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_byte_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_characters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args_bool_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args_errors, setup, teardown),
