@@ -95,6 +95,35 @@ int weft_proto_parse_signup(const char *body, size_t len, struct weft_signup_bod
 	return rc;
 }
 
+int weft_proto_parse_password(const char *body, size_t len, struct weft_password_body *out,
+			      struct weft_parse_error *err)
+{
+	const char *problem;
+	cJSON *root = parse_object(body, len, &problem);
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "old");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "new");
+	int rc = WEFT_OK;
+	if (problem) {
+		rc = fail(err, WEFT_EINVAL, problem);
+	} else if (!root || !cJSON_IsString(o) || !cJSON_IsString(n)) {
+		rc = fail(err, WEFT_EINVAL, "expected {\"old\",\"new\"}");
+	} else {
+		size_t bytes = strlen(n->valuestring);
+		if (strlen(o->valuestring) > WEFT_PASSWORD_MAX)
+			rc = fail(err, WEFT_EINVAL, "the current password is too long");
+		else if (weft_utf8_len(n->valuestring, bytes) < WEFT_PASSWORD_MIN || bytes > WEFT_PASSWORD_MAX)
+			rc = fail(err, WEFT_EINVAL, "the new password must have at least 10 characters");
+	}
+	if (!rc) {
+		strcpy(out->old, o->valuestring);
+		strcpy(out->new_password, n->valuestring);
+	}
+	wipe(o);
+	wipe(n);
+	cJSON_Delete(root);
+	return rc;
+}
+
 int weft_proto_parse_token(const char *body, size_t len, struct weft_token_body *out,
 			   struct weft_parse_error *err)
 {

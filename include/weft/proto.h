@@ -219,6 +219,17 @@ struct weft_signup_body {
 int weft_proto_parse_signup(const char *body, size_t len, struct weft_signup_body *out,
 			    struct weft_parse_error *err);
 
+struct weft_password_body {
+	char old[WEFT_PASSWORD_MAX + 1];
+	char new_password[WEFT_PASSWORD_MAX + 1];
+};
+
+/* POST /api/password: an object with string `old` (at most
+ * WEFT_PASSWORD_MAX bytes) and `new` (WEFT_PASSWORD_MIN characters of
+ * valid UTF-8 to WEFT_PASSWORD_MAX bytes). Answers with code and message. */
+int weft_proto_parse_password(const char *body, size_t len, struct weft_password_body *out,
+			      struct weft_parse_error *err);
+
 struct weft_token_body {
 	char name[WEFT_TOKEN_NAME_MAX + 1]; /* valid UTF-8, maybe empty; "token" when not given */
 };

@@ -34,7 +34,8 @@ enum weft_job_kind {
 				    text=password hash or NULL: id=user id; with expires_ms also
 				    a sign-up link of token_hash */
 	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions */
-	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions */
+	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions but
+				    keep_session (0: none) */
 	WEFT_JOB_SIGNUP_CREATE,  /* target=user, token_hash, expires_ms; flag=reset: clear the
 				    password and revoke every session */
 	WEFT_JOB_SIGNUP_ACCEPT,  /* token_hash=link, text=password hash, token_hash2=session,
@@ -103,6 +104,7 @@ struct weft_job {
 	int nusers;
 	struct weft_profile profile;
 	unsigned profile_set;           /* PROFILE_UPDATE: WEFT_PROFILE_* */
+	int64_t keep_session;           /* USER_PASSWORD: the session that changed it stays */
 	/* SEND, EDIT: who besides @names is mentioned (set by the service
 	 * thread, which knows who is online and who may use @here/@channel). */
 	bool open;                      /* the channel is open: anyone may be mentioned */

@@ -1,5 +1,5 @@
-/* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/me, /healthz,
- * /metrics. Slow work (password checks, commits) completes asynchronously;
+/* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/password, /api/me,
+ * /healthz, /metrics. Slow work (password checks, commits) completes asynchronously;
  * the response is written from HTTP_WRITEABLE. */
 #include "weft/net.h"
 
@@ -9,7 +9,7 @@
 #define HTTP_BODY_MAX 4096
 #define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_ME, R_HEALTH, R_METRICS };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS };
 
 static const struct {
 	bool post;                      /* else GET */
@@ -18,7 +18,7 @@ static const struct {
 } routes[] = {
 	{ true, "/api/login", R_LOGIN },   { true, "/api/logout", R_LOGOUT }, { true, "/api/tokens", R_TOKENS },
 	{ true, "/api/signup", R_SIGNUP }, { false, "/api/me", R_ME },        { false, "/healthz", R_HEALTH },
-	{ false, "/metrics", R_METRICS },
+	{ false, "/metrics", R_METRICS }, { true, "/api/password", R_PASSWORD },
 };
 
 struct http_req {
@@ -42,6 +42,7 @@ struct http_req {
 	char login_name[65];            /* as given (throttled by it), cut to 64 bytes */
 	struct weft_task task;
 	char password[WEFT_PASSWORD_MAX + 1];
+	char new_password[WEFT_PASSWORD_MAX + 1]; /* a password change's */
 	struct weft_user_auth ua;
 	bool found, verified;
 	char token[WEFT_TOKEN_LEN + 1];
@@ -61,6 +62,7 @@ static void req_free(struct weft_job_owner *o)
 {
 	struct http_req *r = weft_container_of(o, struct http_req, owner);
 	OPENSSL_cleanse(r->password, sizeof r->password);
+	OPENSSL_cleanse(r->new_password, sizeof r->new_password);
 	OPENSSL_cleanse(r->token, sizeof r->token);
 	OPENSSL_cleanse(r->pw_hash, sizeof r->pw_hash);
 	free(r->resp);
@@ -435,6 +437,87 @@ static void do_metrics(struct http_req *r)
 	respond(r, 200, "text/plain; version=0.0.4", out);
 }
 
+/* ---- A signed-in user's own password. */
+
+static void password_changed(struct weft_server *s, struct weft_job *job)
+{
+	struct http_req *r = job_req(job);
+	if (job->result) {
+		respond_error(r, 503, "unavailable");
+		return;
+	}
+	/* The other sessions end now (the poll of revocations would in 2 s). */
+	struct weft_hub_user *u = weft_hub_user(&s->hub, r->ses.user_id, false);
+	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+		if (c->ses.id != r->ses.id)
+			weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "signed out");
+	weft_info("password: %s changed their password from %s", r->ses.user.name, r->peer);
+	respond(r, 200, "application/json", strdup("{\"ok\":true}"));
+}
+
+/* Worker thread: the current password, then the new one's hash. */
+static void password_run(struct weft_task *t)
+{
+	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	bool has = r->ua.pw_hash[0] != '\0';
+	r->verified = weft_auth_verify_password(has ? r->ua.pw_hash : r->srv->dummy_hash, r->password) == WEFT_OK &&
+		      has;
+	r->hashed = r->verified && weft_auth_hash_password(r->new_password, r->srv->cfg->argon2_iterations,
+							   r->srv->cfg->argon2_memory, r->pw_hash) == WEFT_OK;
+	OPENSSL_cleanse(r->password, sizeof r->password);
+	OPENSSL_cleanse(r->new_password, sizeof r->new_password);
+}
+
+static void password_checked(struct weft_task *t, void *ctx)
+{
+	(void)ctx;
+	struct http_req *r = (struct http_req *)((char *)t - offsetof(struct http_req, task));
+	struct weft_server *s = r->srv;
+	s->auth_pending--;
+	struct weft_job *job = NULL;
+	if (!r->verified) {
+		/* A stolen session must not make guessing the password cheap. */
+		weft_throttle_failed(s->throttle, r->peer, r->login_name, weft_now_ms());
+		weft_info("password: wrong current password for %s from %s", r->login_name, r->peer);
+		respond_error(r, 401, "unauthorized");
+	} else if (!r->hashed || !(job = weft_job_new(WEFT_JOB_USER_PASSWORD)) || !(job->text = strdup(r->pw_hash))) {
+		weft_job_free(job);
+		respond_error(r, 500, "internal");
+	} else {
+		weft_throttle_passed(s->throttle, r->login_name);
+		job->target = r->ses.user_id;
+		job->keep_session = r->ses.id;
+		submit(r, job, password_changed);
+	}
+	OPENSSL_cleanse(r->pw_hash, sizeof r->pw_hash);
+	req_release(r);
+}
+
+static void do_password(struct http_req *r)
+{
+	struct weft_password_body b;
+	struct weft_parse_error err;
+	if (!signed_in(r, true))
+		return;
+	if (weft_proto_parse_password(r->body, r->bodylen, &b, &err)) {
+		OPENSSL_cleanse(&b, sizeof b);
+		respond_message(r, 400, err.code, err.message);
+		return;
+	}
+	lws_get_peer_simple(r->wsi, r->peer, sizeof r->peer);
+	snprintf(r->login_name, sizeof r->login_name, "%s", r->ses.user.name);
+	int rc = may_check_password(r, r->login_name) ? weft_store_user_by_name(r->srv->store, r->login_name, &r->ua)
+							: WEFT_EBUSY;
+	if (!rc) {
+		memcpy(r->password, b.old, sizeof r->password);
+		memcpy(r->new_password, b.new_password, sizeof r->new_password);
+		start_task(r, password_run, password_checked);
+	} else if (rc != WEFT_EBUSY) {
+		respond_error(r, 503, "unavailable");
+	}
+	OPENSSL_cleanse(&b, sizeof b);
+}
+
 static void run_post(struct http_req *r)
 {
 	if (r->body_over) {
@@ -447,6 +530,7 @@ static void run_post(struct http_req *r)
 	case R_LOGOUT: do_logout(r); break;
 	case R_TOKENS: do_tokens(r); break;
 	case R_SIGNUP: do_signup(r); break;
+	case R_PASSWORD: do_password(r); break;
 	default: respond_error(r, 404, "not_found"); break;
 	}
 }

@@ -21,11 +21,13 @@ static int insert_session(struct weft_store *st, int64_t user, const unsigned ch
 	return rc;
 }
 
-static int revoke_user_sessions(struct weft_store *st, int64_t user)
+/* Revokes every session of user but keep (0: none). */
+static int revoke_user_sessions(struct weft_store *st, int64_t user, int64_t keep)
 {
 	sqlite3_stmt *s = st->w[W_USER_SESSIONS_REVOKE];
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, weft_now_ms());
+	sqlite3_bind_int64(s, 3, keep);
 	return exec_stmt(s);
 }
 
@@ -70,7 +72,7 @@ int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
 		return rc;
 	if ((rc = drop_links(st, j->target)))
 		return rc;
-	return revoke_user_sessions(st, j->target);
+	return revoke_user_sessions(st, j->target, 0);
 }
 
 int run_user_password(struct weft_store *st, struct weft_job *j)
@@ -81,7 +83,7 @@ int run_user_password(struct weft_store *st, struct weft_job *j)
 	int rc = exec_changed(st, s);
 	if (rc || (rc = drop_links(st, j->target)))
 		return rc;
-	return revoke_user_sessions(st, j->target);
+	return revoke_user_sessions(st, j->target, j->keep_session);
 }
 
 int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -103,7 +105,7 @@ int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 2, j->target);
 	if ((rc = exec_stmt(s)))
 		return rc;
-	return revoke_user_sessions(st, j->target);
+	return revoke_user_sessions(st, j->target, 0);
 }
 
 int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
@@ -131,7 +133,7 @@ int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now)
 	s = st->w[W_USER_HAS_PASSWORD];
 	sqlite3_bind_int64(s, 1, user);
 	if ((rc = step_int64(s, 0, &had_password)) || (rc = drop_links(st, user)) ||
-	    (had_password && (rc = revoke_user_sessions(st, user))))
+	    (had_password && (rc = revoke_user_sessions(st, user, 0))))
 		return rc;
 	s = st->w[W_USER_PASSWORD];
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);

@@ -134,7 +134,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_ACTIVE_OK] = "SELECT 1 FROM users WHERE id = ? AND active = 1",
 	[W_USER_ACTIVE] = "UPDATE users SET active = ?1, deactivated_ms = CASE WHEN ?1 THEN NULL ELSE ?2 END"
 			  " WHERE id = ?3",
-	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE user_id = ?1 AND revoked = 0",
+	[W_USER_SESSIONS_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE user_id = ?1 AND revoked = 0"
+				   " AND id != ?3",
 	[W_MEMBER_JOINED] = "UPDATE members SET joined_seq = ?1 WHERE channel_id = ?2 AND user_id = ?3",
 	[W_USER_PASSWORD] = "UPDATE users SET pw_hash = ? WHERE id = ?",
 	/* A send's event, only when the author is a member: the membership

@@ -1,5 +1,5 @@
 /* libFuzzer target for the POST bodies of the HTTP endpoints: any bytes go,
- * as a body, into each of weft_proto_parse_login, _signup and _token (one
+ * as a body, into each of weft_proto_parse_login, _signup, _password and _token (one
  * input exercises all three; the corpus is plain bodies). Besides the
  * sanitizers' findings (overflow, leak, UB), it checks their promises:
  * a success gives NUL-terminated strings within their bounds, from a body
@@ -106,6 +106,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strlen(signup.token) == WEFT_TOKEN_LEN);
 		CHECK_STR(signup.password, WEFT_PASSWORD_MAX);
 		CHECK(weft_utf8_len(signup.password, strlen(signup.password)) >= WEFT_PASSWORD_MIN);
+		check_clean(data, size);
+	}
+
+	struct weft_password_body pw;
+	memset(&pw, 0xa5, sizeof pw);
+	rc = weft_proto_parse_password(body, size, &pw, &err);
+	if (rc) {
+		check_failure(rc, &err, 0);
+	} else {
+		CHECK_STR(pw.old, WEFT_PASSWORD_MAX);
+		CHECK_STR(pw.new_password, WEFT_PASSWORD_MAX);
+		CHECK(weft_utf8_len(pw.new_password, strlen(pw.new_password)) >= WEFT_PASSWORD_MIN);
 		check_clean(data, size);
 	}
 

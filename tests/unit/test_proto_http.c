@@ -22,12 +22,13 @@
 static const char MSG_SHAPE[] = "expected {\"token\",\"password\"}";
 static const char MSG_SHORT[] = "the password must have at least 10 characters";
 
-enum which { LOGIN, SIGNUP, TOKEN_BODY };
+enum which { LOGIN, SIGNUP, TOKEN_BODY, PASSWORD };
 
 union out {
 	struct weft_login_body login;
 	struct weft_signup_body signup;
 	struct weft_token_body token;
+	struct weft_password_body password;
 };
 
 /* Parses len bytes of body, copied to a block of exactly that size. */
@@ -39,6 +40,7 @@ static int parse_n(enum which w, const char *body, size_t len, union out *out, s
 	err->code = err->message = NULL;
 	int rc = w == LOGIN    ? weft_proto_parse_login(copy, len, &out->login, err)
 		 : w == SIGNUP ? weft_proto_parse_signup(copy, len, &out->signup, err)
+		 : w == PASSWORD ? weft_proto_parse_password(copy, len, &out->password, err)
 			       : weft_proto_parse_token(copy, len, &out->token, err);
 	free(copy);
 	if (rc) {
@@ -279,6 +281,32 @@ static void test_token_errors(void **state)
  * raw control byte, so "pw\u0000more" was taken as the password "pw" (a
  * sign-up set a shorter password than the one typed), as the frames were
  * before (review finding 5). Every body refuses both, as frames do. */
+static void test_password(void **state)
+{
+	(void)state;
+	union out out;
+	struct weft_parse_error err;
+	assert_int_equal(parse(PASSWORD, "{\"old\":\"\",\"new\":\"" EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI
+				     EMOJI EMOJI "\"}", &out, &err), 0);
+	assert_string_equal(out.password.old, "");
+	assert_string_equal(out.password.new_password, EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI);
+	const char *shape = "expected {\"old\",\"new\"}";
+	expect_fail(PASSWORD, "{\"old\":\"a\"}", WEFT_EINVAL, shape);
+	expect_fail(PASSWORD, "{\"new\":\"0123456789\"}", WEFT_EINVAL, shape);
+	expect_fail(PASSWORD, "{\"old\":1,\"new\":\"0123456789\"}", WEFT_EINVAL, shape);
+	expect_fail(PASSWORD, "{\"old\":\"a\",\"new\":\"123456789\"}", WEFT_EINVAL,
+		    "the new password must have at least 10 characters");
+	expect_fail(PASSWORD, "{\"old\":\"a\",\"new\":\"0123456789\\u0000x\"}", WEFT_EINVAL, NULL);
+	char *pw = repeat("p", WEFT_PASSWORD_MAX + 1);
+	char *body = obj2("old", pw, "new", "0123456789");
+	expect_fail(PASSWORD, body, WEFT_EINVAL, "the current password is too long");
+	free(body);
+	body = obj2("old", "x", "new", pw);
+	expect_fail(PASSWORD, body, WEFT_EINVAL, "the new password must have at least 10 characters");
+	free(body);
+	free(pw);
+}
+
 static void test_nul_and_control_bytes_refused(void **state)
 {
 	(void)state;
@@ -328,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_signup_errors),
 		cmocka_unit_test(test_token_ok),
 		cmocka_unit_test(test_token_errors),
+		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_nul_and_control_bytes_refused),
 		cmocka_unit_test(test_trailing_bytes_refused),
 	};
