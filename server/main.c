@@ -94,10 +94,31 @@ static int open_store(struct weft_config *cfg, struct weft_store **st)
 	return 0;
 }
 
+/* The port the server on this data directory listens on (it leaves it in
+ * DIR/port), or the configured one. */
+static int server_port(const struct weft_config *cfg)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/port", cfg->data);
+	FILE *f = fopen(path, "r");
+	int port = 0;
+	if (f) {
+		if (fscanf(f, "%d", &port) != 1 || port < 1 || port > 65535)
+			port = 0;
+		fclose(f);
+	}
+	return port ? port : cfg->port;
+}
+
 static void print_link(struct weft_config *cfg, const char *token, int64_t expires_ms)
 {
 	char iso[WEFT_ISO_LEN], url[1024];
 	weft_iso8601(expires_ms, iso);
+	if (!cfg->public_url[0]) {
+		cfg->port = server_port(cfg);
+		fprintf(stderr, "weftd: public_url is not set: this link names https://localhost:%d and works only "
+				"on this machine; set public_url to the address people use\n", cfg->port);
+	}
 	weft_config_signup_url(cfg, token, url, sizeof url);
 	printf("sign-up link (single use, until %s): %s\n", iso, url);
 	OPENSSL_cleanse(url, sizeof url);

@@ -353,8 +353,27 @@ static void service_once(struct weft_server *s)
 		lws_service(s->ctx, 0);
 }
 
+/* Leaves the port in the data directory, for the command line's sign-up
+ * links (`weftd user add --invite` names the port the server listens on,
+ * not its own default). Best effort: a link can always name public_url. */
+static void note_port(const struct weft_config *cfg)
+{
+	char path[4096], tmp[4096];
+	snprintf(path, sizeof path, "%s/port", cfg->data);
+	snprintf(tmp, sizeof tmp, "%s/port.tmp", cfg->data);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f != NULL;
+	if (f) {
+		ok = fprintf(f, "%d\n", cfg->port) > 0;
+		ok = fclose(f) == 0 && ok;
+	}
+	if (!ok || rename(tmp, path))
+		weft_warn("server: cannot write %s; sign-up links from the command line may name another port", path);
+}
+
 int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 {
+	note_port(s->cfg);
 	s->stop = stop;
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);

@@ -261,6 +261,10 @@ test('weftd user add NAME --invite prints a one-time sign-up link that works', a
   const out = `${r.stdout}\n${r.stderr}`;
   const m = /(https:\/\/\S+#signup=\S+)/.exec(out);
   assert.ok(m, `no sign-up link printed: ${show(out)}`);
+  // The server's port, not the default 8443 (issue 13, defect 5), with a
+  // word about public_url, which is not set here.
+  assert.equal(new URL(m[1]).port, String(server.port), m[1]);
+  assert.match(r.stderr, /public_url is not set/);
   const res = await signup(linkToken(m[1]), 'ines password 1');
   assert.equal(res.status, 200, `${res.status} ${res.text}`);
   assert.equal(res.body.user.name, 'ines');
