@@ -31,8 +31,8 @@ enum weft_job_kind {
 				    access (-1 keeps), archived (-1 keeps): a channel event */
 	WEFT_JOB_DM_OPEN,        /* user, users[0..nusers) (others): id=channel, flag=created */
 	WEFT_JOB_USER_CREATE,    /* profile (name, display, jurisdiction, region, title, admin),
-				    text=password hash or NULL: id=user id; with expires_ms also
-				    a sign-up link of token_hash */
+				    text=password hash or NULL, defaults: id=user id; with
+				    expires_ms also a sign-up link of token_hash */
 	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions */
 	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions but
 				    keep_session (0: none) */
@@ -105,6 +105,8 @@ struct weft_job {
 	struct weft_profile profile;
 	unsigned profile_set;           /* PROFILE_UPDATE: WEFT_PROFILE_* */
 	int64_t keep_session;           /* USER_PASSWORD: the session that changed it stays */
+	const char *defaults;           /* USER_CREATE: comma-separated channels the account joins
+					   (borrowed: the config's, which outlives the job) */
 	/* SEND, EDIT: who besides @names is mentioned (set by the service
 	 * thread, which knows who is online and who may use @here/@channel). */
 	bool open;                      /* the channel is open: anyone may be mentioned */

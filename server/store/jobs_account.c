@@ -48,6 +48,8 @@ int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	if (rc)
 		return rc;
 	j->id = j->profile.user.id = j->target = sqlite3_last_insert_rowid(st->wdb);
+	if (j->defaults && (rc = join_defaults(st, j, now)))
+		return rc;
 	/* With a link: the person sets their own password through it. */
 	return j->expires_ms ? run_signup_create(st, j, now) : WEFT_OK;
 }

@@ -96,6 +96,7 @@ static const char *const wsql[W_COUNT] = {
 			      " SELECT ?1, user_id, ?2 FROM members WHERE channel_id = ?2 AND user_id != ?3",
 	[W_MENTIONS_OF] = "SELECT user_id FROM mentions WHERE message_id = ?",
 	[W_MENTIONS_DROP] = "DELETE FROM mentions WHERE message_id = ?",
+	[W_CHANNEL_BY_NAME] = "SELECT id FROM channels WHERE name = ? AND archived = 0 AND dm_key IS NULL",
 	[W_USER_PROFILE] = "UPDATE users SET display = CASE WHEN ?2 & 1 THEN ?3 ELSE display END,"
 			   " jurisdiction = CASE WHEN ?2 & 2 THEN ?4 ELSE jurisdiction END,"
 			   " region = CASE WHEN ?2 & 4 THEN ?5 ELSE region END,"

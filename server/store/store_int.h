@@ -34,7 +34,7 @@ enum wstmt {
 	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_ROOT, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
 	W_THREAD_ADD, W_THREAD_RECOUNT, W_REACTION_HAS, W_REACTION_KINDS, W_REACTION_ADD, W_REACTION_DEL,
 	W_REACTIONS_DROP, W_PIN_SET, W_MENTION_WHO, W_MENTION_ADD, W_MENTION_MEMBERS, W_MENTIONS_OF,
-	W_MENTIONS_DROP, W_USER_PROFILE,
+	W_MENTIONS_DROP, W_USER_PROFILE, W_CHANNEL_BY_NAME,
 	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
@@ -277,6 +277,10 @@ int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_session(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_profile_update(struct weft_store *st, struct weft_job *j);
+/* jobs_channel.c: the new account j->target joins each channel named in
+ * j->defaults that exists, is not archived and is no DM (others are
+ * skipped: a default channel may be renamed or archived later). */
+int join_defaults(struct weft_store *st, struct weft_job *j, int64_t now);
 /* jobs_message.c: forgets the cached name of user (it changed). */
 void user_ref_forget(struct weft_store *st, int64_t user);
 
