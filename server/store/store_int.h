@@ -84,6 +84,7 @@ struct weft_store {
 	bool ckpt_requested, ckpt_stopping;     /* guarded by lock */
 	bool gate;                              /* guarded by lock: no new transaction while set */
 	bool in_txn;                            /* guarded by lock: the writer is in a transaction */
+	bool commit_failed;                     /* guarded by lock: the writer's last commit failed */
 	int ckpt_frames;                        /* WAL_CKPT_BYTES in frames of this database */
 	const unsigned char *wal_map;           /* checkpointer: the WAL file mapped (WAL_MAP_BYTES) */
 	dev_t wal_dev;

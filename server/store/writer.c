@@ -160,7 +160,7 @@ void *writer_main(void *arg)
 			break;
 		/* Group commit: everything that queued up while the previous
 		 * transaction was syncing goes into this one. */
-		commit_batch(st, batch);
+		bool failed = commit_batch(st, batch) != WEFT_OK;
 
 		uint64_t n = 0;
 		struct weft_job *last = batch;
@@ -176,6 +176,17 @@ void *writer_main(void *arg)
 		st->in_txn = false;
 		if (st->gate)
 			pthread_cond_signal(&st->ckpt_wake);
+		if (failed != st->commit_failed) {
+			/* The first commit that fails (a full disk, most often)
+			 * and the first that succeeds again each ask for a
+			 * checkpoint: copied into the database, the WAL starts over
+			 * and its space is written again instead of grown. Without
+			 * this a disk with less room than WAL_CKPT_BYTES fills up
+			 * with WAL and stays full after room is made. */
+			st->commit_failed = failed;
+			st->ckpt_requested = true;
+			pthread_cond_signal(&st->ckpt_wake);
+		}
 		pthread_mutex_unlock(&st->lock);
 		if (st->notify)
 			st->notify(st->notify_arg);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,12 +192,129 @@ static void test_full_disk_unavailable_then_recovers(void **state)
 	assert_int_equal(last, id);
 }
 
+/* Stops and closes the store (which copies the WAL into the database and
+ * removes it), then opens and starts it again. */
+static void reopen(struct fx *f)
+{
+	weft_store_stop(f->st);
+	weft_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(weft_store_open(f->db, &f->st), 0);
+	assert_int_equal(weft_store_start(f->st, notify, f), 0);
+}
+
+static off_t file_size(struct fx *f, const char *suffix)
+{
+	char p[160];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s%s", f->db, suffix);
+	return stat(p, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Sends until one is refused (the WAL cannot grow); returns how many went. */
+static int send_until_full(struct fx *f, const char *prefix)
+{
+	char cid[64];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(cid, sizeof cid, "%s-%d", prefix, i);
+		int rc = result_of(f, send_job(f, cid));
+		if (rc) {
+			assert_int_equal(rc, WEFT_EBUSY);
+			return i;
+		}
+	}
+	fail_msg("the WAL never filled");
+	return -1;
+}
+
+static void set_fsize(struct fx *f, off_t bytes)
+{
+	struct rlimit lim = { (rlim_t)bytes, f->saved.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+/* A disk with less room than the checkpointer's threshold (32 MiB of WAL):
+ * once the WAL cannot grow, a checkpoint copies it into the database,
+ * which still has room, and the WAL starts over. Before, nothing asked
+ * for one below the threshold: every later write failed for good. */
+static void test_full_wal_is_checkpointed(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < 100; i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "fill-%d", i);
+		assert_int_equal(result_of(f, send_job(f, cid)), 0);
+	}
+	/* The WAL may grow 32 KiB more; the database (all of it still in the
+	 * WAL, so smaller than it) may grow as much. */
+	set_fsize(f, file_size(f, "-wal") + (32 << 10));
+	assert_true(send_until_full(f, "a") > 0);
+	bool stored = false;
+	for (int i = 0; i < 200 && !stored; i++) {
+		stored = result_of(f, send_job(f, "after")) == 0;
+		if (!stored)
+			usleep(10000);
+	}
+	assert_true(stored);
+}
+
+/* Frames in the WAL now: mxFrame of the wal-index header, the first
+ * copy, at offset 16 of the -shm file in native byte order (SQLite's
+ * documented WAL format), read without touching any lock. */
+static uint32_t wal_frames(struct fx *f)
+{
+	char p[160];
+	snprintf(p, sizeof p, "%s-shm", f->db);
+	FILE *shm = fopen(p, "rb");
+	assert_non_null(shm);
+	uint32_t hdr[5];
+	assert_int_equal(fread(hdr, sizeof hdr, 1, shm), 1);
+	fclose(shm);
+	return hdr[4];
+}
+
+/* When the checkpoint cannot run for want of room either, the first
+ * commit that succeeds once there is room again asks for it, so that the
+ * WAL starts over and its space is written again. Before, it grew on
+ * towards the 32 MiB threshold: on a small disk, into the room just made,
+ * until the disk was full again and no checkpoint could fit. */
+static void test_checkpoint_once_room_returns(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < 200; i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "old-%d", i);
+		assert_int_equal(result_of(f, send_job(f, cid)), 0);
+	}
+	reopen(f);
+	assert_int_equal(file_size(f, "-wal"), 0);
+	/* New pages lie past 64 KiB of the database: no checkpoint fits. */
+	assert_true(file_size(f, "") > (256 << 10));
+	set_fsize(f, 64 << 10);
+	send_until_full(f, "b");
+	usleep(100000); /* the checkpoint this asked for fails */
+	uint32_t full = wal_frames(f);
+	assert_true(full > 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &f->saved), 0);
+	for (int i = 0; i < 200; i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "c-%d", i);
+		assert_int_equal(result_of(f, send_job(f, cid)), 0);
+		if (wal_frames(f) < full)
+			return; /* checkpointed, and started over */
+		usleep(10000);
+	}
+	fail_msg("the WAL was not checkpointed once there was room again");
+}
+
 int main(void)
 {
 	weft_log_level = WEFT_LOG_ERR;
 	signal(SIGXFSZ, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_disk_unavailable_then_recovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_wal_is_checkpointed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_once_room_returns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
