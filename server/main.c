@@ -322,6 +322,9 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* A write past RLIMIT_FSIZE then fails with EFBIG, which the store
+	 * answers like a full disk, instead of killing the server. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2)
 		return usage_error("missing command");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

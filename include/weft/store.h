@@ -10,7 +10,7 @@
 struct weft_store;
 
 enum weft_job_kind {
-	WEFT_JOB_NOP,            /* a write transaction round trip: health check */
+	WEFT_JOB_NOP,            /* health check: rewrites one row, so it fails when commits fail */
 	WEFT_JOB_SEND,           /* user, channel, text=body, thread, client_id */
 	WEFT_JOB_EDIT,           /* user, channel, target=message id, text=body */
 	WEFT_JOB_DELETE,         /* user, channel, target=message id */

@@ -146,6 +146,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_SEND_UNDO] = "DELETE FROM events WHERE seq = ?",
 	[W_SEQ_UNDO] = "UPDATE sqlite_sequence SET seq = ?1 - 1 WHERE name = 'events' AND seq = ?1",
 	[W_USER_REF] = "SELECT name, display FROM users WHERE id = ?",
+	[W_HEALTH] = "REPLACE INTO health(id, ts_ms) VALUES(1, ?)",
 	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
 	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
 			  " AND expires_ms > ?1 RETURNING user_id",

@@ -40,7 +40,7 @@ enum wstmt {
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_SIGNUP_DROP, W_USER_HAS_PASSWORD, W_CHANNELS_CREATED, W_DM_RENAME, W_MEMBER_JOINED,
-	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF,
+	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF, W_HEALTH,
 	W_COUNT
 };
 
@@ -88,6 +88,7 @@ struct weft_store {
 	bool ckpt_requested, ckpt_stopping;     /* guarded by lock */
 	bool gate;                              /* guarded by lock: no new transaction while set */
 	bool in_txn;                            /* guarded by lock: the writer is in a transaction */
+	bool commit_failed;                     /* guarded by lock: the writer's last commit failed */
 	int ckpt_frames;                        /* WAL_CKPT_BYTES in frames of this database */
 	const unsigned char *wal_map;           /* checkpointer: the WAL file mapped (WAL_MAP_BYTES) */
 	dev_t wal_dev;
@@ -111,6 +112,8 @@ static inline int map_sqlite(int rc)
 		return WEFT_EBUSY;
 	case SQLITE_NOMEM:
 		return WEFT_ENOMEM;
+	case SQLITE_FULL:
+		return WEFT_EBUSY; /* the disk is full: unavailable, try later */
 	default:
 		return WEFT_EIO;
 	}
