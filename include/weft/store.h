@@ -310,6 +310,9 @@ int weft_store_last_seq(struct weft_store *st, int64_t *out);
 /* Startup: every channel, then every membership, through callbacks.
  * Service thread, before serving. On failure some callbacks may have run:
  * the caller discards what they built (and does not serve). */
+/* One channel and its newest seq, as weft_store_load reads them (a channel
+ * another process made). Service thread (read connection). */
+int weft_store_channel_get(struct weft_store *st, int64_t id, struct weft_channel_info *out, int64_t *last_seq);
 int weft_store_load(struct weft_store *st,
 		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
 		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,

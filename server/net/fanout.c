@@ -112,6 +112,10 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 		ch = weft_hub_channel_put(&s->hub, &job->chan, 0);
 	else
 		ch = weft_hub_channel_get(&s->hub, ev->channel);
+	struct weft_channel_info info;
+	int64_t last;
+	if (!ch && job->kind == WEFT_JOB_NOP && !weft_store_channel_get(s->store, ev->channel, &info, &last))
+		ch = weft_hub_channel_put(&s->hub, &info, 0); /* made by another process */
 	if (!ch) {
 		weft_err("fanout: event %lld names unknown channel %lld", (long long)ev->seq,
 			 (long long)ev->channel);

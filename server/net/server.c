@@ -320,6 +320,18 @@ static void trim_after_churn(struct weft_server *s)
 	s->trim_nconns = s->nconns;
 }
 
+/* The log ran ahead of what this server fanned out: its own commits on the
+ * way back, or another process's (`weftd user add` on this data
+ * directory). The writer tells them apart (pick_foreign) when it next
+ * commits: give it a transaction. */
+static void look_for_foreign_events(struct weft_server *s)
+{
+	int64_t newest;
+	struct weft_job *j;
+	if (!weft_store_last_seq(s->store, &newest) && newest > s->last_seq && (j = weft_job_new(WEFT_JOB_NOP)))
+		weft_server_submit(s, NULL, j, NULL);
+}
+
 static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct weft_server *s = (struct weft_server *)((char *)sul - offsetof(struct weft_server, sweep));
@@ -330,6 +342,7 @@ static void sweep(lws_sorted_usec_list_t *sul)
 		s->swept_ms = now;
 	weft_ws_sweep(s, now);
 	weft_throttle_sweep(s->throttle, now);
+	look_for_foreign_events(s);
 	trim_after_churn(s);
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }

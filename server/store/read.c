@@ -373,6 +373,19 @@ int weft_store_members(struct weft_store *st, int64_t channel, struct weft_membe
 	return read_rows(s, &(struct rows){ out, sizeof *out, row_member, NULL }, max, n);
 }
 
+int weft_store_channel_get(struct weft_store *st, int64_t id, struct weft_channel_info *out, int64_t *last_seq)
+{
+	sqlite3_stmt *s = st->r[R_CHANNEL_GET];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = step_row(s);
+	if (!rc) {
+		read_channel(s, 0, out);
+		*last_seq = sqlite3_column_int64(s, 8);
+	}
+	done_stmt(s);
+	return rc;
+}
+
 int weft_store_load(struct weft_store *st,
 		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
 		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,

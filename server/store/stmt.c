@@ -66,6 +66,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_EVENT_INSERT] = "INSERT INTO events(channel_id, kind, ts_ms, actor, ref, role, data, flag)"
 			   " VALUES(?,?,?,?,?,?,?,?)",
 	[W_EVENT_BY_SEQ] = EVENT_SELECT " WHERE e.seq = ?",
+	[W_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
+	[W_EVENTS_AFTER] = EVENT_SELECT " WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
 	[W_MEMBER_ROLE] = "SELECT role FROM members WHERE channel_id = ? AND user_id = ?",
 	[W_MSG_BY_CLIENT] = "SELECT id FROM messages WHERE author_id = ? AND client_id = ?",
 	/* A live message of the channel, and the root of its thread. */
@@ -177,6 +179,9 @@ static const char *const rsql[R_COUNT] = {
 	[R_THREAD_MORE_AFTER] = "SELECT 1 FROM messages m" THREAD_WHERE " AND m.id > ?2 LIMIT 1",
 	[R_PINS] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.pinned = 1 AND m.deleted = 0"
 		   " ORDER BY m.id DESC LIMIT ?2",
+	[R_CHANNEL_GET] = "SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms,"
+			  " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c"
+			  " WHERE c.id = ?",
 	[R_MENTIONS_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM mentions WHERE user_id = ?1 AND channel_id = ?2"
 			      " AND message_id > ?3 LIMIT ?4)",
 	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"

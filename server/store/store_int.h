@@ -34,7 +34,7 @@ enum wstmt {
 	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_ROOT, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
 	W_THREAD_ADD, W_THREAD_RECOUNT, W_REACTION_HAS, W_REACTION_KINDS, W_REACTION_ADD, W_REACTION_DEL,
 	W_REACTIONS_DROP, W_PIN_SET, W_MENTION_WHO, W_MENTION_ADD, W_MENTION_MEMBERS, W_MENTIONS_OF,
-	W_MENTIONS_DROP, W_USER_PROFILE, W_CHANNEL_BY_NAME,
+	W_MENTIONS_DROP, W_USER_PROFILE, W_CHANNEL_BY_NAME, W_MAX_SEQ, W_EVENTS_AFTER,
 	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
@@ -48,7 +48,7 @@ enum wstmt {
 enum rstmt {
 	R_SESSION, R_USER_BY_NAME, R_MESSAGE, R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
 	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_THREAD_LATEST, R_THREAD_BEFORE, R_THREAD_AFTER,
-	R_THREAD_MORE_BEFORE, R_THREAD_MORE_AFTER, R_PINS, R_MENTIONS_UNREAD, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
+	R_THREAD_MORE_BEFORE, R_THREAD_MORE_AFTER, R_PINS, R_MENTIONS_UNREAD, R_CHANNEL_GET, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
 	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
 	R_SIGNUP, R_REVOKED,
@@ -76,6 +76,7 @@ struct weft_store {
 	bool scrub_pending;                     /* writer thread only */
 	bool txn_broken;                        /* writer thread only: the batch must roll back */
 	struct user_slot *users;                /* writer thread only: see user_ref */
+	int64_t seen_seq;                       /* writer thread only: the newest event it knows */
 
 	/* The checkpointer: its own thread and connection (see ckpt_main). */
 	sqlite3 *cdb;
@@ -233,6 +234,10 @@ int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int ki
  * (the emoji; NULL: none) and flag (on) are kept with the event. */
 int add_flag_event(struct weft_store *st, struct weft_job *j, int kind, int64_t now, int64_t ref,
 		   const char *data, bool flag, int64_t *seq_out);
+/* Events committed by another process (`weftd user add` on a live data
+ * directory) since this writer last looked: up to max of them, after
+ * after, into j (ev, then more). */
+int load_foreign(struct weft_store *st, struct weft_job *j, int64_t after, int max);
 /* The event of seq, as EVENT_SELECT reads it, into ev. */
 int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
 /* Runs s (a write of the write connection, no rows expected):

@@ -79,10 +79,39 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
  * a failure took the whole transaction with it (SQLite rolls back on some
  * I/O and memory errors), the batch fails as a whole. Returns 0 when the
  * transaction committed, else its error (every job then carries one). */
-static int commit_batch(struct weft_store *st, struct weft_job *batch)
+/* Events another process committed (`weftd user add` joining default
+ * channels on a live data directory) come back to the service thread as a
+ * job of their own at the head of the batch, which fans them out like its
+ * own: looked for inside the write transaction, so none is missed or seen
+ * twice. At most FOREIGN_MAX a batch; the rest come with the next. */
+#define FOREIGN_MAX 256
+
+static void pick_foreign(struct weft_store *st, struct weft_job **batch)
 {
+	int64_t newest;
+	int rc = step_int64(st->w[W_MAX_SEQ], 0, &newest);
+	if (rc || newest <= st->seen_seq)
+		return;
+	struct weft_job *j = weft_job_new(WEFT_JOB_NOP);
+	if (!j || (rc = load_foreign(st, j, st->seen_seq, FOREIGN_MAX))) {
+		weft_err("store: cannot read the events another process committed: %s", weft_strerror(rc));
+		weft_job_free(j);
+		return;
+	}
+	st->seen_seq = j->nmore ? j->more[j->nmore - 1].seq : j->seq;
+	weft_info("store: %d events from another process, up to seq %lld", 1 + j->nmore, (long long)st->seen_seq);
+	j->next = *batch;
+	*batch = j;
+}
+
+static int commit_batch(struct weft_store *st, struct weft_job **head)
+{
+	int64_t seen = st->seen_seq;
 	int rc = exec_stmt(st->w[W_BEGIN]);
 	st->txn_broken = false;
+	if (!rc && st->started)
+		pick_foreign(st, head);
+	struct weft_job *batch = *head;
 	for (struct weft_job *j = batch; j; j = j->next) {
 		if (rc) {
 			j->result = rc;
@@ -118,6 +147,7 @@ static int commit_batch(struct weft_store *st, struct weft_job *batch)
 		 * (a send with its client_id) rather than give it up. */
 		if (rc != WEFT_ENOMEM)
 			rc = WEFT_EBUSY;
+		st->seen_seq = seen;
 		for (struct weft_job *j = batch; j; j = j->next) {
 			j->result = rc;
 			j->id = 0;
@@ -166,7 +196,7 @@ void *writer_main(void *arg)
 			break;
 		/* Group commit: everything that queued up while the previous
 		 * transaction was syncing goes into this one. */
-		bool failed = commit_batch(st, batch) != WEFT_OK;
+		bool failed = commit_batch(st, &batch) != WEFT_OK;
 
 		uint64_t n = 0;
 		struct weft_job *last = batch;
@@ -206,7 +236,7 @@ int weft_store_run_sync(struct weft_store *st, struct weft_job *job)
 {
 	assert(!st->started);
 	job->next = NULL;
-	commit_batch(st, job);
+	commit_batch(st, &job);
 	return job->result;
 }
 

@@ -45,5 +45,24 @@ test('new accounts join the default channels, from the command line and from an 
   assert.equal(su.status, 200, su.text);
   const nia = await connect(server, su.headers['set-cookie'][0].split(';')[0].split('=')[1]);
   assert.deepEqual(nia.welcome.channels.map((c) => c.name), ['welcome']);
-  for (const c of [k, root, nia]) c.ws.terminate();
+
+  // On the command line while the server runs: the server picks up the
+  // events another process committed, so members see the join and the
+  // newcomer can post at once.
+  r = runWeftd(['user', 'add', 'kai', '--data', dir, '--default-channels', 'welcome', ...FAST_ARGS],
+    { input: 'kai-password-1\n' });
+  assert.equal(r.status, 0, r.stderr);
+  const kaiJoin = await k.next((f) => f.type === 'event' && f.kind === 'join' && f.user.name === 'kai');
+  assert.equal(kaiJoin.channel, join.channel);
+  const kai = await connect(server, (await server.login('kai', 'kai-password-1')).token);
+  assert.deepEqual(kai.welcome.channels.map((c) => c.name), ['welcome']);
+  const ack = await kai.request({ type: 'send', channel: join.channel, body: 'hello from kai', client_id: 'k1' });
+  assert.equal(ack.type, 'ack', show(ack));
+  // A channel made on the command line reaches its owner too.
+  r = runWeftd(['channel', 'add', 'team-x', '--owner', 'root', '--kind', 'team', '--data', dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const teamJoin = await root.next((f) => f.type === 'event' && f.kind === 'join' && f.user.name === 'root');
+  const team = await root.request({ type: 'send', channel: teamJoin.channel, body: 'first', client_id: 't1' });
+  assert.equal(team.type, 'ack', show(team));
+  for (const c of [k, root, nia, kai]) c.ws.terminate();
 });
