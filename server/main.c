@@ -319,6 +319,31 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 	return 0;
 }
 
+/* Where the arguments of argv's command start (after `user VERB` or
+ * `channel add`), and its verb (NULL: none); 0 after a usage error. */
+static int command_start(int argc, char **argv, const char **verb)
+{
+	const char *cmd = argv[1];
+	*verb = NULL;
+	if (!strcmp(cmd, "user") || !strcmp(cmd, "channel")) {
+		bool user = cmd[0] == 'u';
+		if (argc < 3 || argv[2][0] == '-' || (!user && strcmp(argv[2], "add"))) {
+			usage_error(user ? "expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`"
+					 : "expected `weftd channel add NAME --owner USER`");
+			return 0;
+		}
+		*verb = argv[2];
+		return 3;
+	}
+	if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "unknown command \"%.40s\"", cmd);
+		usage_error(msg);
+		return 0;
+	}
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -356,29 +381,10 @@ int main(int argc, char **argv)
 		{ "owner", true, &co.owner },
 		{ NULL, false, NULL },
 	};
-	const char *pos[4];
-	int npos = 0, rc = EXIT_USAGE, first = 2;
-	const char *cmd = argv[1], *verb = NULL;
-	if (!strcmp(cmd, "user")) {
-		if (argc < 3 || argv[2][0] == '-') {
-			rc = usage_error("expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`");
-			goto out;
-		}
-		verb = argv[2];
-		first = 3;
-	} else if (!strcmp(cmd, "channel")) {
-		if (argc < 3 || strcmp(argv[2], "add")) {
-			rc = usage_error("expected `weftd channel add NAME --owner USER`");
-			goto out;
-		}
-		verb = argv[2];
-		first = 3;
-	} else if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "unknown command \"%.40s\"", cmd);
-		rc = usage_error(msg);
+	const char *pos[4], *cmd = argv[1], *verb;
+	int npos = 0, rc = EXIT_USAGE, first = command_start(argc, argv, &verb);
+	if (!first)
 		goto out;
-	}
 	char err[512];
 	const struct weft_cli_flag *flags = !verb ? NULL : !strcmp(cmd, "user") ? user_flags : channel_flags;
 	if (weft_config_parse_args(&cfg, argc - first, argv + first, flags, pos, 4, &npos, err, sizeof err)) {
