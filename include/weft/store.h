@@ -33,7 +33,8 @@ enum weft_job_kind {
 	WEFT_JOB_USER_CREATE,    /* profile (name, display, jurisdiction, region, title, admin),
 				    text=password hash or NULL: id=user id; with expires_ms also
 				    a sign-up link of token_hash */
-	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions */
+	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions and
+				    withdraws pending join requests and invitations */
 	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions */
 	WEFT_JOB_SIGNUP_CREATE,  /* target=user, token_hash, expires_ms; flag=reset: clear the
 				    password and revoke every session */
@@ -215,10 +216,12 @@ int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t af
 int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
 			    int64_t *floor_out);
 
-/* Messages in channel after seq `after` that reader did not write, counted
- * up to cap. */
-int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
-		      int *out);
+/* Messages in channel with after < id <= upto that reader did not write,
+ * counted up to cap. (upto lets the service thread count only what it has
+ * fanned out: the read connection already sees what the writer committed
+ * since.) */
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int64_t upto,
+		      int cap, int *out);
 
 struct weft_member_row {
 	struct weft_user_ref user;
@@ -278,6 +281,12 @@ int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], i
 
 /* *out: the largest committed seq (0 when the log is empty). */
 int weft_store_last_seq(struct weft_store *st, int64_t *out);
+
+/* Startup: every pending join request, then every invitation, of active
+ * accounts, each as (channel, user) in that order, through callbacks.
+ * Service thread, before serving; on failure as weft_store_load. */
+int weft_store_load_access(struct weft_store *st, void (*on_request)(void *arg, int64_t channel, int64_t user),
+			   void (*on_invite)(void *arg, int64_t channel, int64_t user), void *arg);
 
 /* Startup: every channel, then every membership, through callbacks.
  * Service thread, before serving. On failure some callbacks may have run:
