@@ -28,6 +28,7 @@ enum weft_field {
 	WEFT_F_BODY = 1u << 16,         /* body: 1..limits.max_body characters, not blank */
 	WEFT_F_PAGE = 1u << 17,         /* before, after, limit (history) */
 	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0 */
+	WEFT_F_LIST = 1u << 19,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
 };
 
 /* Flags of a command table row. */
@@ -79,9 +80,11 @@ struct weft_cmd {
 	int64_t id;                     /* edit, delete */
 	int64_t thread;                 /* send: 0 none */
 	int64_t before;                 /* history: 0 none */
-	int64_t after;                  /* history: -1 none (0 pages from the oldest) */
+	int64_t after;                  /* history: -1 none (0 pages from the oldest); channel.list: a
+					   channel id, 0 from the start */
 	int64_t seq;                    /* read */
-	int limit;                      /* history */
+	int limit;                      /* history, channel.list */
+	bool mine;                      /* channel.list: only the user's, requested or invited */
 	int kind, access;               /* channel.create, channel.update; access -1: default/keep */
 	int64_t user;                   /* the user acted on */
 	bool approve;                   /* channel.decide */

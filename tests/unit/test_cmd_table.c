@@ -57,7 +57,7 @@ static const struct {
 	{ WEFT_F_USERS, "\"users\":[2]" },    { WEFT_F_Q, "\"q\":\"an\"" },
 	{ WEFT_F_PROFILE, "\"name\":\"ana\"" }, { WEFT_F_BODY, "\"body\":\"hello\"" },
 	{ WEFT_F_SEQ, "\"seq\":0" },          { WEFT_F_ACCESS_TOPIC, "\"topic\":\"t\"" },
-	{ WEFT_F_PAGE, "\"limit\":5" },
+	{ WEFT_F_PAGE, "\"limit\":5" },     { WEFT_F_LIST, "\"after\":0" },
 };
 
 static void test_each_row_parses_its_required_fields(void **state)
