@@ -72,11 +72,13 @@ function renderList(list, pages, q, ui, from = -1) {
   clear(list);
   let first = null;
   pages.forEach((page, i) => {
-    for (const c of page.filter((x) => matches(x, q))) {
+    page.filter((x) => matches(x, q)).forEach((c, k) => {
       const li = row(c, ui);
+      // Where a later page's block starts (its sort starts over): a rule.
+      if (i > 0 && k === 0) li.classList.add('browse-page-start');
       if (i === from && !first) first = li;
       list.append(li);
-    }
+    });
   });
   if (!list.firstChild) {
     const none = q ? 'No channels match.' : 'There are no other channels yet. Create one!';
@@ -153,7 +155,11 @@ export async function browseChannels() {
       pages.push([...page].sort(byTierThenName));
       const first = render(pages.length - 1);
       if (focus) {
-        if (first) first.querySelector('.browse-name').focus();
+        if (first) {
+          // The new block from its top, as much of it as fits.
+          first.querySelector('.browse-name').focus({ preventScroll: true });
+          first.scrollIntoView({ block: 'start' });
+        }
         else if (!moreBtn.hidden) moreBtn.focus();
         else filter.focus();
       }
