@@ -260,6 +260,9 @@ struct weft_request_row {
 	int64_t decided_ms;
 };
 
+/* The server serves pending requests and invitations from the hub, loaded
+ * by weft_store_load_access; the reads below are for tests and tools. */
+
 /* The request of user to channel (state WEFT_REQ_NONE when none). */
 int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
 			   struct weft_request_row *out);
