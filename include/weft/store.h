@@ -260,15 +260,18 @@ struct weft_request_row {
 	int64_t decided_ms;
 };
 
-/* The server serves pending requests and invitations from the hub, loaded
- * by weft_store_load_access; the reads below are for tests and tools. */
+/* Pending requests of a channel (of active accounts), oldest first; at
+ * most max. */
+int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
+			int max, int *n);
+
+/* The server answers whether a request is pending or an invitation exists
+ * from the hub (loaded by weft_store_load_access); these four reads are
+ * for tests and tools. */
 
 /* The request of user to channel (state WEFT_REQ_NONE when none). */
 int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
 			   struct weft_request_row *out);
-/* Pending requests of a channel, oldest first; at most max. */
-int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
-			int max, int *n);
 /* Number of pending requests of a channel. */
 int weft_store_request_count(struct weft_store *st, int64_t channel, int *n);
 
