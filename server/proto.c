@@ -410,13 +410,27 @@ static int f_watch(FIELD_ARGS)
 	return WEFT_OK;
 }
 
+static int f_list(FIELD_ARGS)
+{
+	if (get_int(root, "after", false, 0, &cmd->after))
+		return fail(err, WEFT_EINVAL, "after must be a channel id, or 0 for the first page");
+	int64_t limit = WEFT_CHANNEL_PAGE_MAX;
+	_Static_assert(WEFT_CHANNEL_PAGE_MAX == 500, "the message below names the limit");
+	if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_CHANNEL_PAGE_MAX)
+		return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 500 (limits.max_channel_page)");
+	cmd->limit = (int)limit;
+	if (get_bool(root, "mine", false, false, &cmd->mine))
+		return fail(err, WEFT_EINVAL, "mine must be true or false");
+	return WEFT_OK;
+}
+
 /* In the order of enum weft_field: a row's fields are read in this order. */
 static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
-	f_emoji, f_on, f_pinned, f_watch, f_profile_edit,
+	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 24, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 25, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)

@@ -42,6 +42,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_display: 64,
   max_profile: 80,
   max_username: 32,
+  max_channel_page: 500,
 });
 
 export const state = {

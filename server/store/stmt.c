@@ -156,6 +156,11 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_HAS_PASSWORD] = "SELECT pw_hash IS NOT NULL FROM users WHERE id = ?",
 	[W_CHANNELS_CREATED] = "SELECT count(*), min(created_ms) FROM channels"
 			       " WHERE created_by = ? AND created_ms > ? AND dm_key IS NULL",
+	/* A deactivation withdraws the account's pending requests (a scan of
+	 * requests, whose key starts with the channel: deactivations are rare)
+	 * and its invitations (indexed by user). */
+	[W_REQ_WITHDRAW] = "DELETE FROM requests WHERE user_id = ? AND state = 0",
+	[W_INVITE_WITHDRAW] = "DELETE FROM invites WHERE user_id = ?",
 };
 
 static const char *const rsql[R_COUNT] = {
@@ -183,12 +188,12 @@ static const char *const rsql[R_COUNT] = {
 			  " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c"
 			  " WHERE c.id = ?",
 	[R_MENTIONS_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM mentions WHERE user_id = ?1 AND channel_id = ?2"
-			      " AND message_id > ?3 LIMIT ?4)",
+			      " AND message_id > ?3 AND message_id <= ?5 LIMIT ?4)",
 	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"
 			     " ORDER BY e.seq LIMIT ?4",
 	[R_FLOOR] = "SELECT seq FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
 	[R_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel_id = ?1 AND deleted = 0"
-		     " AND id > ?2 AND author_id != ?4 LIMIT ?3)",
+		     " AND id > ?2 AND id <= ?5 AND author_id != ?4 LIMIT ?3)",
 	[R_MEMBERS] = "SELECT u.id, u.name, u.display, m.role FROM members m JOIN users u ON u.id = m.user_id"
 		      " WHERE m.channel_id = ? ORDER BY m.role DESC, u.name LIMIT ?",
 	[R_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
@@ -201,11 +206,17 @@ static const char *const rsql[R_COUNT] = {
 	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
 	[R_REVOKED] = "SELECT id FROM sessions WHERE revoked = 1 AND revoked_ms >= ?",
 	[R_REQ_GET] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.user_id = ?",
-	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 ORDER BY r.ts_ms LIMIT ?",
+	/* Requests of accounts deactivated before deactivations withdrew them
+	 * stay out of sight, here and in R_LOAD_REQUESTS. */
+	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 AND u.active = 1 ORDER BY r.ts_ms LIMIT ?",
 	[R_REQ_COUNT] = "SELECT count(*) FROM requests WHERE channel_id = ? AND state = 0",
 	[R_INVITED] = "SELECT 1 FROM invites WHERE channel_id = ? AND user_id = ?",
 	[R_INVITES_OF] = "SELECT channel_id FROM invites WHERE user_id = ? ORDER BY ts_ms LIMIT ?",
 	[R_SIGNUP] = "SELECT user_id FROM signups WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?",
+	[R_LOAD_REQUESTS] = "SELECT r.channel_id, r.user_id FROM requests r JOIN users u ON u.id = r.user_id"
+			    " WHERE r.state = 0 AND u.active = 1 ORDER BY r.channel_id, r.user_id",
+	[R_LOAD_INVITES] = "SELECT i.channel_id, i.user_id FROM invites i JOIN users u ON u.id = i.user_id"
+			   " WHERE u.active = 1 ORDER BY i.channel_id, i.user_id",
 };
 
 void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
