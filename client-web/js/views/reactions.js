@@ -112,9 +112,9 @@ function openPicker(onPick) {
     clear(results);
     const q = search.value.trim();
     if (!q) {
-      const recent = named(convo.recentEmoji());
-      if (recent.length) results.append(section('Recently used', recent, pick));
-      results.append(section('Suggestions', named(SUGGESTED), pick));
+      const recent = convo.recentEmoji();
+      if (recent.length) results.append(section('Recently used', named(recent), pick));
+      results.append(section('Suggestions', named(SUGGESTED.filter((e) => !recent.includes(e))), pick));
       status.textContent = '';
     } else {
       const found = searchEmoji(q);
