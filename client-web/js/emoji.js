@@ -21,4 +21,6 @@ export function search(q, max = 80) {
   return out;
 }
 
+export const ALL = EMOJI.map(([e, name]) => [e, name]);
+
 export const named = (list) => list.map((e) => [e, nameOf(e) || e]);

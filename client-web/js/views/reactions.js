@@ -6,7 +6,7 @@ import { h, clear } from '../dom.js';
 import { openDialog } from '../dialog.js';
 import { state } from '../state.js';
 import * as convo from '../convo.js';
-import { SUGGESTED, search as searchEmoji, named, nameOf as emojiName } from '../emoji.js';
+import { SUGGESTED, ALL, search as searchEmoji, named, nameOf as emojiName } from '../emoji.js';
 
 // "Ana Bell, Bo Chen and you reacted with thumbs up".
 function whoReacted(users, emoji) {
@@ -112,9 +112,13 @@ function openPicker(onPick) {
     clear(results);
     const q = search.value.trim();
     if (!q) {
+      // Each emoji once (outside tests and screen readers find it by name).
       const recent = convo.recentEmoji();
+      const suggested = SUGGESTED.filter((e) => !recent.includes(e));
+      const shown = new Set([...recent, ...suggested]);
       if (recent.length) results.append(section('Recently used', named(recent), pick));
-      results.append(section('Suggestions', named(SUGGESTED.filter((e) => !recent.includes(e))), pick));
+      results.append(section('Suggestions', named(suggested), pick));
+      results.append(section('All emoji', ALL.filter(([e]) => !shown.has(e)), pick));
       status.textContent = '';
     } else {
       const found = searchEmoji(q);

@@ -9,6 +9,15 @@ let open = null; // {kind, onClose, returnFocus}
 export const kind = () => (open ? open.kind : null);
 export const body = () => $('side-body');
 
+// The panel takes width from the channel: a reader at the bottom of the
+// messages stays there while the lines rewrap.
+function keepBottom(change) {
+  const log = $('log');
+  const bottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  change();
+  if (bottom) log.scrollTop = log.scrollHeight;
+}
+
 // Draws a panel: label names the region ("Thread"), title is its heading.
 export function show({ kind: k, label, title, closeLabel, onClose, returnFocus }) {
   if (open && open.kind !== k) close({ refocus: false });
@@ -20,8 +29,7 @@ export function show({ kind: k, label, title, closeLabel, onClose, returnFocus }
   $('side-title').textContent = title;
   $('side-close').setAttribute('aria-label', closeLabel || `Close ${label.toLowerCase()}`);
   clear(body());
-  panel.hidden = false;
-  document.body.classList.add('side-open');
+  keepBottom(() => { panel.hidden = false; document.body.classList.add('side-open'); });
   return body();
 }
 
@@ -29,9 +37,8 @@ export function close({ refocus = true } = {}) {
   if (!open) return;
   const { onClose, returnFocus } = open;
   open = null;
-  $('side-panel').hidden = true;
+  keepBottom(() => { $('side-panel').hidden = true; document.body.classList.remove('side-open'); });
   delete $('side-panel').dataset.kind;
-  document.body.classList.remove('side-open');
   clear(body());
   onClose?.();
   if (refocus) {
