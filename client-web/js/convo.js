@@ -136,7 +136,7 @@ export function memberLine(chId, f) {
 
 // The server's read position never moves backwards, so "Mark as unread" is
 // kept on this device: the message it starts from and how many it counted,
-// until the channel is read again (see docs/ARCHITECTURE.md, web client).
+// until the channel is read again (docs/ARCHITECTURE.md, "The web client").
 const markers = () => {
   const m = load('unread-from', {});
   return m && typeof m === 'object' ? m : {};
