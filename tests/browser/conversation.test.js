@@ -22,7 +22,7 @@ before(async () => {
   ana = await server.user('ana', { display: 'Ana Bell' });
   bo = await server.user('bo', { display: 'Bo Chen' });
   cy = await server.user('cy', { display: 'Cy Okafor' });
-  for (const name of ['aaa-elsewhere', 'news-room', 'link-room', 'mod-room', 'phone-room', 'member-room']) {
+  for (const name of ['aaa-elsewhere', 'news-room', 'burst-room', 'link-room', 'mod-room', 'phone-room', 'member-room']) {
     rooms[name] = await makeChannel(server, ana, name, { members: name === 'member-room' ? [] : [bo] });
   }
 });
@@ -86,6 +86,26 @@ test('the New messages line sits at the first unread message; Mark as unread mov
   await page.getByRole('heading', { level: 1, name: /news-room/ }).waitFor();
   await message(page, 'new one 3').waitFor();
   assert.equal(await log(page).getByRole('separator', { name: 'New messages' }).count(), 0);
+  assertNoProblems(page);
+  await context.close();
+});
+
+test('when the first unread message is further back than the first page, a button jumps to it', async () => {
+  await say(ana, 'burst-room', 'before the burst');
+  const { context, page } = await newPage(browser, { viewport: { width: 1100, height: 700 } });
+  await signIn(page, server, ana);
+  await openChannel(page, 'aaa-elsewhere');
+  for (let i = 1; i <= 80; i++) await say(bo, 'burst-room', `burst ${i}`);
+  await openChannel(page, 'burst-room');
+  await message(page, 'burst 80').waitFor();
+  const jump = page.getByRole('button', { name: 'Jump to new messages' });
+  await jump.waitFor();
+  assert.equal(await message(page, 'burst 1').count(), 0, 'only the first page is loaded');
+  await jump.click();
+  await log(page).getByRole('separator', { name: 'New messages' }).waitFor();
+  assert.equal(await afterDivider(page), 'burst 1');
+  await until(() => message(page, 'burst 1').evaluate((el) => el === document.activeElement), { what: 'focus on the first new message' });
+  await jump.waitFor({ state: 'hidden' });
   assertNoProblems(page);
   await context.close();
 });

@@ -11,7 +11,7 @@ export const isOpen = () => current !== null;
 
 export function close({ refocus = true } = {}) {
   if (!current) return;
-  const { menu, backdrop, anchor } = current;
+  const { menu, backdrop, anchor, fallback } = current;
   current = null;
   menu.remove();
   backdrop?.remove();
@@ -20,7 +20,9 @@ export function close({ refocus = true } = {}) {
   document.removeEventListener('pointerdown', outside, true);
   window.removeEventListener('resize', onResize);
   document.removeEventListener('scroll', onScroll, true);
-  if (refocus && anchor.isConnected) anchor.focus();
+  // The button may have been drawn anew meanwhile (a live change to its message).
+  const target = anchor.isConnected ? anchor : fallback?.();
+  if (refocus && target && target.isConnected) target.focus();
 }
 
 function outside(e) {
@@ -30,8 +32,12 @@ function outside(e) {
 }
 
 const onResize = () => close({ refocus: false });
+// The list under the menu moved (a new message, the reader scrolled): the
+// menu follows its button, or closes when the button is gone.
 function onScroll(e) {
-  if (current && !current.menu.contains(e.target)) close({ refocus: false });
+  if (!current || current.menu.contains(e.target)) return;
+  if (!current.anchor.isConnected) close({ refocus: false });
+  else place(current.menu, current.anchor);
 }
 
 function place(menu, anchor) {
@@ -69,7 +75,7 @@ function onKey(e) {
 // items: [{label, run, danger?}]. The menu's button gets aria-expanded; the
 // action runs after the menu closed and focus went back to the button (so a
 // dialog it opens gives focus back there too).
-export function open(anchor, items, { label = 'Actions', focusLast = false } = {}) {
+export function open(anchor, items, { label = 'Actions', focusLast = false, fallback = null } = {}) {
   close({ refocus: false });
   const id = nextId('menu');
   const menu = h('div', { id, role: 'menu', class: 'menu', 'aria-label': label, tabindex: '-1' });
@@ -85,7 +91,7 @@ export function open(anchor, items, { label = 'Actions', focusLast = false } = {
   if (backdrop) document.body.append(backdrop);
   document.body.append(menu);
   menu.classList.toggle('menu-sheet', narrow);
-  current = { menu, backdrop, anchor };
+  current = { menu, backdrop, anchor, fallback };
   anchor.setAttribute('aria-expanded', 'true');
   anchor.setAttribute('aria-controls', id);
   place(menu, anchor);
@@ -101,14 +107,20 @@ export function open(anchor, items, { label = 'Actions', focusLast = false } = {
 // the first item, ArrowUp at the last.
 export function menuButton(attrs, content, itemsFn, opts) {
   const btn = h('button', { type: 'button', 'aria-haspopup': 'menu', 'aria-expanded': 'false', ...attrs }, content);
+  // Focus returns to the same place in the item the button sits in.
+  const withFallback = (o) => {
+    const host = btn.closest('[data-key]');
+    const cls = btn.classList[btn.classList.length - 1];
+    return { ...opts, ...o, fallback: () => host?.querySelector(`.${cls}`) };
+  };
   btn.addEventListener('click', () => {
     if (current && current.anchor === btn) { close(); return; }
-    open(btn, itemsFn(), opts);
+    open(btn, itemsFn(), withFallback());
   });
   btn.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
-      open(btn, itemsFn(), { ...opts, focusLast: e.key === 'ArrowUp' });
+      open(btn, itemsFn(), withFallback({ focusLast: e.key === 'ArrowUp' }));
     }
   });
   return btn;

@@ -9,7 +9,11 @@ import * as convo from '../convo.js';
 import * as messages from '../messages.js';
 import { flash } from './reveal.js';
 
-let pending = null; // {channel, count, marker, tries}: a line still to place
+// A line still to place: {channel, count, marker, more}. `more` says the
+// first unread message is older than the pages loaded: the line appears
+// when the reader scrolls up to it, or at once with "Jump to new messages"
+// (which loads the pages between).
+let pending = null;
 
 function place() {
   if (!pending || pending.channel !== state.current) return;
@@ -19,17 +23,20 @@ function place() {
   let at = marker ? marker.id : null;
   if (at === null) {
     const r = convo.firstUnread(d, count);
-    if (r && r.more && pending.tries < 3) {
-      pending.tries++;
-      messages.loadOlder(d.id, limit('history_max'));
-      return;
-    }
+    pending.more = Boolean(r && r.more);
+    if (pending.more) return;
     at = r && r.id ? r.id : null;
   }
   pending = null;
   if (at === null) return;
   d.divider = at;
-  emit('messages', { id: d.id });
+  // Drawn without moving what the reader sees: anchored on the first
+  // message in view (as an older page is).
+  const log = $('log');
+  const top = log.getBoundingClientRect().top;
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  const seen = !atBottom && [...log.querySelectorAll('article[data-id]')].find((el) => el.getBoundingClientRect().bottom > top);
+  emit('messages', seen ? { id: d.id, older: Number(seen.dataset.id) } : { id: d.id });
   queueMicrotask(updateJump);
 }
 
@@ -45,14 +52,23 @@ function firstNew(d) {
 export function updateJump() {
   const btn = $('jump-unread');
   const d = state.current && state.data.get(state.current);
+  if (pending && pending.more && pending.channel === state.current) { btn.hidden = false; return; }
   const f = d && d.divider && firstNew(d);
   if (!f) { btn.hidden = true; return; }
   const log = $('log');
   btn.hidden = f.line.getBoundingClientRect().bottom > log.getBoundingClientRect().top;
 }
 
-function jump() {
-  const d = state.data.get(state.current);
+async function jump() {
+  const id = state.current;
+  // Load back to the first unread message (ten pages at most).
+  for (let i = 0; i < 10 && pending && pending.more && pending.channel === id; i++) {
+    if (channelData(id).loadingOlder) await new Promise((r) => setTimeout(r, 150));
+    else await messages.loadOlder(id, limit('history_max'));
+    place();
+    if (!channelData(id).moreOlder) break;
+  }
+  const d = state.data.get(id);
   const f = d && firstNew(d);
   $('jump-unread').hidden = true;
   if (f && f.msg) flash(f.msg, { highlight: false });
@@ -74,7 +90,7 @@ export function init() {
     d.holdRead = false;
     d.els.get('divider')?.remove();
     d.els.delete('divider');
-    pending = { channel: id, count: c?.unread || 0, marker: convo.markerFor(id), tries: 0 };
+    pending = { channel: id, count: c?.unread || 0, marker: convo.markerFor(id), more: false };
     if (!pending.count && !pending.marker) pending = null;
     place();
     updateJump();
