@@ -13,8 +13,9 @@ on('reload', (id) => { if (id === state.current) open(id, { keepFocus: true }); 
 
 // ---------------------------------------------------------------- routing
 
+// #/c/ID, or a link to one of its messages: #/c/ID/m/MSG (permalink.js).
 export function routeChannel() {
-  const m = /^#\/c\/(\d+)$/.exec(location.hash);
+  const m = /^#\/c\/(\d+)(?:\/m\/\d+)?$/.exec(location.hash);
   return m ? Number(m[1]) : null;
 }
 

@@ -15,6 +15,11 @@ import * as header from './views/header.js';
 import * as composer from './views/composer.js';
 import * as channel from './views/channel.js';
 import * as sidebar from './views/sidebar.js';
+import * as sidepanel from './views/sidepanel.js';
+import * as thread from './views/thread.js';
+import * as pins from './views/pins.js';
+import * as unread from './views/unread.js';
+import * as reveal from './views/reveal.js';
 import { browseChannels } from './dialogs/browse.js';
 import { createChannel } from './dialogs/create.js';
 import { newDirectMessage } from './dialogs/people.js';
@@ -31,6 +36,11 @@ header.init();
 composer.init();
 channel.init();
 sidebar.init();
+sidepanel.init();
+thread.init();
+pins.init();
+unread.init();
+reveal.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {
