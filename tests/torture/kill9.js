@@ -34,6 +34,7 @@ main('kill9.js', async (ctx) => {
   const server = new Server({
     args: [...NO_RATE_LIMIT, '--replay-max', '1000000', '--max-conns-per-addr', '0', '--channels-per-day', '0'],
   });
+  ctx.servers.push(server);
   ctx.cleanup(async () => {
     await server.kill9();
     if (o.keep) console.log(`data directory kept: ${server.dataDir}`);

@@ -102,6 +102,7 @@ export async function main(script, fn) {
   let code = 0;
   const stopper = { failure: null };
   const ctx = {
+    servers: [],               // their logs are shown when the run fails
     cleanup: (f) => cleanups.push(f),
     log: (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a),
     fail: (msg) => { if (!stopper.failure) stopper.failure = new Violation(msg); },
@@ -122,6 +123,10 @@ export async function main(script, fn) {
       const err = stopper.failure || e;
       console.error(`${script}: FAIL: ${err.message}`);
       if (!(err instanceof Violation)) console.error(err.stack);
+      for (const s of ctx.servers) {
+        const tail = s.log.split('\n').slice(-40).join('\n');
+        console.error(`--- the last lines of weftd's log (${s.dataDir}):\n${tail}`);
+      }
     }
   }
   for (const f of cleanups.reverse()) {
@@ -440,7 +445,7 @@ export class Reader {
 // acked, and a message whose connection ended unanswered is sent again with
 // the same client_id on the next one (the contract makes that idempotent).
 export class Writer {
-  constructor(ctx, { name, token, userId, channels, port, rand, window = 4, prefix }) {
+  constructor(ctx, { name, token, userId, channels, port, rand, window = 4, prefix, retryMs = 100, bodyMax = 390 }) {
     this.ctx = ctx;
     this.name = name;
     this.token = token;
@@ -450,6 +455,9 @@ export class Writer {
     this.rand = rand;
     this.window = window;
     this.prefix = prefix;
+    this.retryMs = retryMs;
+    this.bodyMax = bodyMax;
+    this.waiting = 0;          // refused as unavailable, to be sent again
     this.n = 0;
     this.sent = new Map();     // client_id -> {channel, body}
     this.acked = new Map();    // client_id -> id
@@ -460,17 +468,18 @@ export class Writer {
     this.stats = { acks: 0, duplicates: 0, resends: 0, unavailable: 0, connects: 0 };
   }
 
-  // A new message (body of 10 to 400 characters) to the queue.
+  // A new message (its client_id and up to bodyMax more characters) to
+  // the queue.
   add() {
     const cid = `${this.prefix}-${this.n++}`;
     const channel = this.rand.pick(this.channels);
-    const pad = 'x'.repeat(this.rand.int(390));
+    const pad = 'x'.repeat(this.rand.int(this.bodyMax));
     this.sent.set(cid, { channel, body: `${cid} ${pad}` });
     this.queue.push(cid);
     this.pump();
   }
 
-  pending() { return this.queue.length + this.inflight.size; }
+  pending() { return this.queue.length + this.inflight.size + this.waiting; }
 
   pump() {
     while (this.live && this.queue.length && this.inflight.size < this.window) {
@@ -523,8 +532,14 @@ export class Writer {
       if (f.duplicate) this.stats.duplicates++;
       this.acked.set(cid, f.id);
     } else if (f.type === 'error' && f.code === 'unavailable') {
+      // Not stored: sent again a little later, with the same client_id.
       this.stats.unavailable++;
-      this.queue.push(cid);
+      this.waiting++;
+      setTimeout(() => {
+        this.waiting--;
+        this.queue.push(cid);
+        this.pump();
+      }, this.retryMs);
     } else {
       this.ctx.fail(`${this.name}: send ${cid} answered ${JSON.stringify(f).slice(0, 200)}`);
     }
