@@ -347,6 +347,12 @@ export class Reader {
   // no replay). Resolves once synced; rejects when the connection fails
   // or ends first.
   async connect({ since } = {}) {
+    return (await this.begin({ since })).synced;
+  }
+
+  // Opens a connection and sends hello; resolves with {ws, synced, conn}
+  // as soon as the socket is open (synced: as connect's promise).
+  async begin({ since } = {}) {
     const ws = await openSocket(this.port(), this.token);
     this.ws = ws;
     this.live = false;
@@ -355,7 +361,7 @@ export class Reader {
     const conn = { since: s, got: [], synced: null, ended: false };
     if (this.keepConns) this.conns.push(conn);
     let last = s < 0 ? 0 : s; // this connection's own order check
-    return new Promise((resolve, reject) => {
+    const synced = new Promise((resolve, reject) => {
       ws.on('message', (data) => {
         let f;
         try { f = JSON.parse(data.toString()); } catch { return this.ctx.fail(`${this.name}: a frame that is not JSON`); }
@@ -398,6 +404,8 @@ export class Reader {
       });
       ws.send(JSON.stringify({ type: 'hello', since: s }));
     });
+    synced.catch(() => {}); // a connection may end before synced
+    return { ws, synced, conn };
   }
 
   // Checks the cumulative stream against the log up to bound (incrementally:
@@ -427,7 +435,12 @@ export class Reader {
   verifyConns(log, floor) {
     for (const [k, c] of this.conns.entries()) {
       const bound = Math.max(c.got.length ? c.got[c.got.length - 1] : 0, c.synced ?? 0);
-      const from = c.since < 0 ? (c.synced ?? bound) : c.since;
+      if (c.since < 0 && c.synced === null) {
+        // No replay asked for: nothing comes before synced.
+        check(c.got.length === 0, `${this.name} connection ${k}: events before synced with since -1`);
+        continue;
+      }
+      const from = c.since < 0 ? c.synced : c.since;
       check(from >= floor, `${this.name} connection ${k}: since ${from} is below the first cursor ${floor}`);
       compareStream(`${this.name} connection ${k} (since ${c.since}, replay + live up to ${bound})`, c.got,
         log.between(this.channels, from, bound));
