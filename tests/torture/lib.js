@@ -155,7 +155,7 @@ export function rssKiB(pid) {
 // Was weftd built with AddressSanitizer (its RSS then holds shadow memory
 // and a quarantine of freed blocks)?
 export function weftdHasAsan() {
-  try { return fs.readFileSync(WEFTD).includes(Buffer.from('AddressSanitizer')); } catch { return false; }
+  try { return fs.readFileSync(WEFTD).includes(Buffer.from('__asan_init')); } catch { return false; }
 }
 
 // Creates accounts with `weftd user add` (a few at a time), then signs each
@@ -338,6 +338,7 @@ export class Reader {
     this.got = new Map();      // channel -> seqs received, in order
     this.checked = new Map();  // channel -> [index in got, index in the log's channel] verified
     this.conns = [];
+    this.onEvent = null;       // called with every event frame
     this.ws = null;
     this.live = false;
     this.stats = { connects: 0, resumes: 0, replayed: 0, events: 0, failedConnects: 0 };
@@ -366,6 +367,7 @@ export class Reader {
         let f;
         try { f = JSON.parse(data.toString()); } catch { return this.ctx.fail(`${this.name}: a frame that is not JSON`); }
         if (f.type === 'event') {
+          this.onEvent?.(f);
           if (!this.channels.has(f.channel)) return this.ctx.fail(`${this.name}: event ${f.seq} of channel ${f.channel}, not one of its channels`);
           if (!(f.seq > last)) return this.ctx.fail(`${this.name}: seq ${f.seq} after ${last} on one connection (since ${s}): duplicate or out of order`);
           last = f.seq;
@@ -472,7 +474,7 @@ export class Writer {
     this.bodyMax = bodyMax;
     this.waiting = 0;          // refused as unavailable, to be sent again
     this.n = 0;
-    this.sent = new Map();     // client_id -> {channel, body}
+    this.sent = new Map();     // client_id -> {channel, body, at: performance.now() when first sent}
     this.acked = new Map();    // client_id -> id
     this.queue = [];           // client_ids to send (again)
     this.inflight = new Set(); // client_ids sent on the open connection
@@ -498,6 +500,7 @@ export class Writer {
     while (this.live && this.queue.length && this.inflight.size < this.window) {
       const cid = this.queue.shift();
       const m = this.sent.get(cid);
+      if (m.at === undefined) m.at = performance.now(); // first sent
       this.inflight.add(cid);
       this.ws.send(JSON.stringify({ type: 'send', req: cid, channel: m.channel, body: m.body, client_id: cid }));
     }
