@@ -14,8 +14,8 @@ import {
 
 const o = options('churn.js', 'Clients disconnect and resume at random during chat; every connection\'s stream must equal the log from its cursor.', {
   duration: { short: 30, long: 300, help: 'seconds of churn' },
-  clients: { short: 300, long: 500, help: 'churning connections' },
-  accounts: { short: 30, long: 50, help: 'accounts they share (each in 2 channels)' },
+  clients: { short: 200, long: 500, help: 'churning connections' },
+  accounts: { short: 20, long: 50, help: 'accounts they share (each in 2 channels)' },
   channels: { short: 10, help: 'channels' },
   senders: { short: 4, help: 'sending accounts (in every channel, one connection each)' },
   rate: { short: 10, help: 'messages per second per sender' },
