@@ -8,9 +8,9 @@
 // events, until it ended — must equal the log of its channels from the
 // since it sent: no gap, no duplicate, same order.
 import {
-  options, main, rng, sleep, check, Server, NO_RATE_LIMIT, accounts, requests, inBatches, dbFile, Log,
-  Reader, Writer, keepConnected, sanitizerReport,
+  options, main, rng, sleep, check, Server, NO_RATE_LIMIT, inBatches, dbFile, Log, sanitizerReport,
 } from './lib.js';
+import { accounts, requests, Reader, Writer, keepConnected } from './clients.js';
 
 const o = options('churn.js', 'Clients disconnect and resume at random during chat; every connection\'s stream must equal the log from its cursor.', {
   duration: { short: 30, long: 300, help: 'seconds of churn' },

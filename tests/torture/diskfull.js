@@ -20,9 +20,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  options, main, rng, sleep, check, Skip, Server, NO_RATE_LIMIT, accounts, requests, request, sqlite, dbFile, Log,
-  Reader, Writer, keepConnected, sanitizerReport, openSocket,
+  options, main, rng, sleep, check, Skip, Server, NO_RATE_LIMIT, request, sqlite, dbFile, Log,
+  sanitizerReport,
 } from './lib.js';
+import { accounts, requests, Reader, Writer, keepConnected, openSocket } from './clients.js';
 
 const o = options('diskfull.js', 'Fills the disk under weftd while it takes sends; checks unavailable, /healthz, recovery and that nothing acked is lost.', {
   cycles: { short: 4, long: 40, help: 'times the disk fills and empties' },

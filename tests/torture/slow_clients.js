@@ -12,9 +12,10 @@
 // Printed, never asserted: the chatters' delivery latency (p50, p99, max)
 // without and with the slow sockets, and what /metrics says of them.
 import {
-  options, main, rng, sleep, check, Server, NO_RATE_LIMIT, accounts, requests, inBatches, dbFile, Log,
-  Reader, Writer, openSocket, sanitizerReport, rssKiB, weftdHasAsan, request,
+  options, main, rng, sleep, check, Server, NO_RATE_LIMIT, inBatches, dbFile, Log, sanitizerReport,
+  rssKiB, weftdHasAsan, request,
 } from './lib.js';
+import { accounts, requests, Reader, Writer, openSocket } from './clients.js';
 
 const o = options('slow_clients.js', 'Sockets that never read beside chatting clients: bounded server memory, no lost message; prints p99 latency.', {
   slow: { short: 40, long: 1000, help: 'sockets that ask for large pages and never read' },
