@@ -109,6 +109,7 @@ export async function main(script, fn) {
     failed: () => { if (stopper.failure) throw stopper.failure; },
   };
   try {
+    check(fs.existsSync(WEFTD), `no weftd at ${WEFTD}: build it, or name it with WEFTD=`);
     const counts = await fn(ctx);
     ctx.failed();
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
