@@ -74,6 +74,7 @@ struct weft_store {
 	void *notify_arg;
 	uint64_t jobs_committed, commits;       /* guarded by lock */
 	bool scrub_pending;                     /* writer thread only */
+	bool scrub_retry;                       /* writer thread only: the last scrub failed */
 	bool txn_broken;                        /* writer thread only: the batch must roll back */
 	struct user_slot *users;                /* writer thread only: see user_ref */
 	int64_t seen_seq;                       /* writer thread only: the newest event it knows */

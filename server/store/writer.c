@@ -161,12 +161,15 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 /* Idle after deletions: checkpoint and truncate the WAL so that deleted
  * bodies do not linger in old WAL frames. Not while the checkpointer runs
  * a pass (it would fail at once on the checkpoint lock); readers it waits
- * for, up to the busy timeout, as before. */
+ * for, up to the busy timeout, as before. One that fails (no room for the
+ * database to grow, a reader in the way) is tried again after the next
+ * commit that succeeds, rather than given up or tried in a loop. */
 static void scrub_wal(struct weft_store *st)
 {
 	pthread_mutex_lock(&st->ckpt_run);
-	sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	int rc = sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	pthread_mutex_unlock(&st->ckpt_run);
+	st->scrub_retry = rc != SQLITE_OK;
 }
 
 void *writer_main(void *arg)
@@ -197,6 +200,10 @@ void *writer_main(void *arg)
 		/* Group commit: everything that queued up while the previous
 		 * transaction was syncing goes into this one. */
 		bool failed = commit_batch(st, &batch) != WEFT_OK;
+		if (!failed && st->scrub_retry) {
+			st->scrub_retry = false;
+			st->scrub_pending = true;
+		}
 
 		uint64_t n = 0;
 		struct weft_job *last = batch;
@@ -227,7 +234,7 @@ void *writer_main(void *arg)
 		if (st->notify)
 			st->notify(st->notify_arg);
 	}
-	if (st->scrub_pending)
+	if (st->scrub_pending || st->scrub_retry)
 		scrub_wal(st);
 	return NULL;
 }

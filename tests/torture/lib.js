@@ -1,15 +1,14 @@
 // What the torture scripts (tests/torture/*.js) share: options with a short
 // and a long default, a seeded random source, invariant failures and the
-// counts printed at the end, reads of the data directory with sqlite3, the
-// event log as the database holds it, and clients that reconnect and record
-// exactly what they receive. Built on tests/lib/harness.js; no mocks.
+// counts printed at the end, the server's log and memory, reads of the data
+// directory with sqlite3 and the event log as the database holds it. The
+// clients are in clients.js. Built on tests/lib/harness.js; no mocks.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
-import { Server, FAST_ARGS, WEFTD, login, request } from '../lib/harness.js';
+import { Server, WEFTD, request } from '../lib/harness.js';
 
-export { Server, login, request, WEFTD };
+export { Server, request, WEFTD };
 
 // Rate limits far above anything a torture client sends.
 export const NO_RATE_LIMIT = ['--rate', '100000', '--burst', '100000'];
@@ -102,6 +101,7 @@ export async function main(script, fn) {
   let code = 0;
   const stopper = { failure: null };
   const ctx = {
+    servers: [],               // their logs are shown when the run fails
     cleanup: (f) => cleanups.push(f),
     log: (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a),
     fail: (msg) => { if (!stopper.failure) stopper.failure = new Violation(msg); },
@@ -109,6 +109,7 @@ export async function main(script, fn) {
     failed: () => { if (stopper.failure) throw stopper.failure; },
   };
   try {
+    check(fs.existsSync(WEFTD), `no weftd at ${WEFTD}: build it, or name it with WEFTD=`);
     const counts = await fn(ctx);
     ctx.failed();
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
@@ -122,6 +123,10 @@ export async function main(script, fn) {
       const err = stopper.failure || e;
       console.error(`${script}: FAIL: ${err.message}`);
       if (!(err instanceof Violation)) console.error(err.stack);
+      for (const s of ctx.servers) {
+        const tail = s.log.split('\n').slice(-40).join('\n');
+        console.error(`--- the last lines of weftd's log (${s.dataDir}):\n${tail}`);
+      }
     }
   }
   for (const f of cleanups.reverse()) {
@@ -150,30 +155,7 @@ export function rssKiB(pid) {
 // Was weftd built with AddressSanitizer (its RSS then holds shadow memory
 // and a quarantine of freed blocks)?
 export function weftdHasAsan() {
-  try { return fs.readFileSync(WEFTD).includes(Buffer.from('AddressSanitizer')); } catch { return false; }
-}
-
-// Creates accounts with `weftd user add` (a few at a time), then signs each
-// in. Returns [{name, token, id}] in the order of names.
-export async function accounts(server, names, { admin = [] } = {}) {
-  const add = (name) => new Promise((resolve, reject) => {
-    const args = ['user', 'add', name, '--data', server.dataDir, ...FAST_ARGS];
-    if (admin.includes(name)) args.push('--admin');
-    const p = spawn(WEFTD, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (c) => { err += c; });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`user add ${name}: ${code} ${err}`))));
-    p.stdin.end(`pw-${name}-secret\n`);
-  });
-  const queue = [...names];
-  await Promise.all([0, 1, 2].map(async () => { while (queue.length) await add(queue.shift()); }));
-  const out = new Map();
-  await inBatches(names, 4, async (name) => {
-    const r = await login(server, name, `pw-${name}-secret`);
-    if (r.status !== 200) throw new Error(`login ${name}: ${r.status} ${r.text}`);
-    out.set(name, { name, token: r.token, id: r.body.user.id });
-  });
-  return names.map((n) => out.get(n));
+  try { return fs.readFileSync(WEFTD).includes(Buffer.from('__asan_init')); } catch { return false; }
 }
 
 // ---- Reading the database.
@@ -292,301 +274,9 @@ export function compareStream(what, got, expected) {
   }
 }
 
-// ---- Clients.
+// ---- Helpers.
 
-// Opens /ws with a bearer token; resolves with the open socket.
-export function openSocket(port, token, { timeout = 15000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, 'weft.v1', {
-      rejectUnauthorized: false, perMessageDeflate: false, handshakeTimeout: timeout,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    ws.on('error', (e) => reject(e));
-    ws.once('unexpected-response', (_req, res) => {
-      res.resume();
-      reject(new Error(`handshake refused: ${res.statusCode}`));
-      ws.terminate();
-    });
-    ws.once('open', () => resolve(ws));
-  });
-}
-
-// A member reading its channels' events through connections that end (the
-// server killed, or the client hanging up) and resume with the cursor.
-// What it received is checked against the log two ways:
-//   - cumulative (got, per channel): every event of its channels after its
-//     first cursor, once, in order, across all its connections;
-//   - per connection (conns, when keepConns): each connection received
-//     exactly the log of its channels from the `since` it sent.
-// Violations seen on the spot (an event out of order or from a channel it
-// is not in, a gap frame) go to ctx.fail.
-export class Reader {
-  constructor(ctx, { name, token, channels, port, keepConns = false }) {
-    this.ctx = ctx;
-    this.name = name;
-    this.token = token;
-    this.channels = new Set(channels);
-    this.port = port;
-    this.keepConns = keepConns;
-    this.cursor = null;        // highest seq known complete (events, synced)
-    this.start = null;         // the cursor of the first synced
-    this.got = new Map();      // channel -> seqs received, in order
-    this.checked = new Map();  // channel -> [index in got, index in the log's channel] verified
-    this.conns = [];
-    this.ws = null;
-    this.live = false;
-    this.stats = { connects: 0, resumes: 0, replayed: 0, events: 0, failedConnects: 0 };
-  }
-
-  // Connects with hello since (default: the cursor, or -1 the first time:
-  // no replay). Resolves once synced; rejects when the connection fails
-  // or ends first.
-  async connect({ since } = {}) {
-    const ws = await openSocket(this.port(), this.token);
-    this.ws = ws;
-    this.live = false;
-    this.stats.connects++;
-    const s = since ?? (this.cursor === null ? -1 : this.cursor);
-    const conn = { since: s, got: [], synced: null, ended: false };
-    if (this.keepConns) this.conns.push(conn);
-    let last = s < 0 ? 0 : s; // this connection's own order check
-    return new Promise((resolve, reject) => {
-      ws.on('message', (data) => {
-        let f;
-        try { f = JSON.parse(data.toString()); } catch { return this.ctx.fail(`${this.name}: a frame that is not JSON`); }
-        if (f.type === 'event') {
-          if (!this.channels.has(f.channel)) return this.ctx.fail(`${this.name}: event ${f.seq} of channel ${f.channel}, not one of its channels`);
-          if (!(f.seq > last)) return this.ctx.fail(`${this.name}: seq ${f.seq} after ${last} on one connection (since ${s}): duplicate or out of order`);
-          last = f.seq;
-          conn.got.push(f.seq);
-          this.stats.events++;
-          if (!conn.synced) this.stats.replayed++;
-          if (!this.keepConns) {
-            // Across connections too: resumed from the cursor, every
-            // event is one never received.
-            if (this.cursor !== null && f.seq <= this.cursor) {
-              return this.ctx.fail(`${this.name}: seq ${f.seq} again or out of order (cursor ${this.cursor}, since ${s})`);
-            }
-            if (!this.got.has(f.channel)) this.got.set(f.channel, []);
-            this.got.get(f.channel).push(f.seq);
-          }
-          if (this.cursor === null || f.seq > this.cursor) this.cursor = f.seq;
-        } else if (f.type === 'synced') {
-          conn.synced = f.seq;
-          if (f.seq > last) last = f.seq;
-          if (this.start === null) this.start = s >= 0 ? s : f.seq;
-          if (this.cursor === null || f.seq > this.cursor) this.cursor = f.seq;
-          if (s >= 0) this.stats.resumes++;
-          this.live = true;
-          resolve();
-        } else if (f.type === 'gap') {
-          this.ctx.fail(`${this.name}: gap frame ${JSON.stringify(f)} (replay_max is raised so that none is due)`);
-        } else if (f.type === 'error') {
-          this.ctx.fail(`${this.name}: error frame ${JSON.stringify(f)}`);
-        }
-      });
-      ws.once('close', () => {
-        conn.ended = true;
-        this.live = false;
-        if (this.ws === ws) this.ws = null;
-        reject(new Error('closed before synced'));
-      });
-      ws.send(JSON.stringify({ type: 'hello', since: s }));
-    });
-  }
-
-  // Checks the cumulative stream against the log up to bound (incrementally:
-  // what was verified stays verified).
-  verify(log, bound) {
-    if (this.start === null) return;
-    for (const c of this.channels) {
-      const l = log.byChannel.get(c) || [];
-      const got = this.got.get(c) || [];
-      let [i, j] = this.checked.get(c) || [0, lowerBound(l, this.start + 1)];
-      while (j < l.length && l[j] <= bound) {
-        if (got[i] !== l[j]) {
-          throw new Violation(`${this.name} (channel ${c}, from cursor ${this.start}): ` + (got[i] === undefined || got[i] > l[j]
-            ? `never received seq ${l[j]} (a gap; next received: ${got[i]})` : `received seq ${got[i]} where the log has ${l[j]}`));
-        }
-        i++;
-        j++;
-      }
-      if (i < got.length && got[i] <= bound) {
-        throw new Violation(`${this.name} (channel ${c}): received seq ${got[i]}, which the log (up to ${bound}) does not hold: delivered, then lost`);
-      }
-      this.checked.set(c, [i, j]);
-    }
-  }
-
-  // Checks every recorded connection: from its since, exactly the log.
-  verifyConns(log, floor) {
-    for (const [k, c] of this.conns.entries()) {
-      const bound = Math.max(c.got.length ? c.got[c.got.length - 1] : 0, c.synced ?? 0);
-      const from = c.since < 0 ? (c.synced ?? bound) : c.since;
-      check(from >= floor, `${this.name} connection ${k}: since ${from} is below the first cursor ${floor}`);
-      compareStream(`${this.name} connection ${k} (since ${c.since}, replay + live up to ${bound})`, c.got,
-        log.between(this.channels, from, bound));
-    }
-  }
-
-  close() {
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) ws.terminate();
-  }
-}
-
-// An author sending with client ids: every message is sent until it is
-// acked, and a message whose connection ended unanswered is sent again with
-// the same client_id on the next one (the contract makes that idempotent).
-export class Writer {
-  constructor(ctx, { name, token, userId, channels, port, rand, window = 4, prefix }) {
-    this.ctx = ctx;
-    this.name = name;
-    this.token = token;
-    this.userId = userId;
-    this.channels = channels;
-    this.port = port;
-    this.rand = rand;
-    this.window = window;
-    this.prefix = prefix;
-    this.n = 0;
-    this.sent = new Map();     // client_id -> {channel, body}
-    this.acked = new Map();    // client_id -> id
-    this.queue = [];           // client_ids to send (again)
-    this.inflight = new Set(); // client_ids sent on the open connection
-    this.ws = null;
-    this.live = false;
-    this.stats = { acks: 0, duplicates: 0, resends: 0, unavailable: 0, connects: 0 };
-  }
-
-  // A new message (body of 10 to 400 characters) to the queue.
-  add() {
-    const cid = `${this.prefix}-${this.n++}`;
-    const channel = this.rand.pick(this.channels);
-    const pad = 'x'.repeat(this.rand.int(390));
-    this.sent.set(cid, { channel, body: `${cid} ${pad}` });
-    this.queue.push(cid);
-    this.pump();
-  }
-
-  pending() { return this.queue.length + this.inflight.size; }
-
-  pump() {
-    while (this.live && this.queue.length && this.inflight.size < this.window) {
-      const cid = this.queue.shift();
-      const m = this.sent.get(cid);
-      this.inflight.add(cid);
-      this.ws.send(JSON.stringify({ type: 'send', req: cid, channel: m.channel, body: m.body, client_id: cid }));
-    }
-  }
-
-  async connect() {
-    const ws = await openSocket(this.port(), this.token);
-    this.ws = ws;
-    this.stats.connects++;
-    return new Promise((resolve, reject) => {
-      ws.on('message', (data) => {
-        const f = JSON.parse(data.toString());
-        if (f.type === 'synced') {
-          this.live = true;
-          resolve();
-          this.pump();
-        } else if (f.req && this.inflight.has(f.req)) {
-          this.answer(f);
-          this.pump();
-        }
-      });
-      ws.once('close', () => {
-        this.live = false;
-        if (this.ws === ws) this.ws = null;
-        // Unanswered: sent again, with the same client_id, on the next one.
-        const again = [...this.inflight];
-        this.inflight.clear();
-        this.stats.resends += again.length;
-        this.queue.unshift(...again);
-        reject(new Error('closed before synced'));
-      });
-      ws.send(JSON.stringify({ type: 'hello', since: -1 }));
-    });
-  }
-
-  answer(f) {
-    const cid = f.req;
-    this.inflight.delete(cid);
-    if (f.type === 'ack') {
-      if (f.client_id !== cid) return this.ctx.fail(`${this.name}: ack for ${cid} names client_id ${f.client_id}`);
-      if (!(f.id > 0)) return this.ctx.fail(`${this.name}: ack for ${cid} without an id: ${JSON.stringify(f)}`);
-      const had = this.acked.get(cid);
-      if (had !== undefined && had !== f.id) return this.ctx.fail(`${this.name}: ${cid} acked as ${had}, then as ${f.id}`);
-      if (had === undefined) this.stats.acks++;
-      if (f.duplicate) this.stats.duplicates++;
-      this.acked.set(cid, f.id);
-    } else if (f.type === 'error' && f.code === 'unavailable') {
-      this.stats.unavailable++;
-      this.queue.push(cid);
-    } else {
-      this.ctx.fail(`${this.name}: send ${cid} answered ${JSON.stringify(f).slice(0, 200)}`);
-    }
-  }
-
-  close() {
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) ws.terminate();
-  }
-}
-
-// Keeps a client connected: connects, and after each end waits a little
-// (delay(), ms) and connects again, until stop() is called.
-export function keepConnected(client, { delay = () => 100, onError } = {}) {
-  let stopped = false;
-  let wake = null;
-  const loop = async () => {
-    while (!stopped) {
-      let ended;
-      const done = new Promise((r) => { ended = r; });
-      try {
-        await client.connect();
-        client.ws.once('close', ended);
-        await done;
-      } catch (e) {
-        client.stats.failedConnects = (client.stats.failedConnects || 0) + 1;
-        onError?.(e);
-      }
-      if (stopped) break;
-      await new Promise((r) => { wake = r; setTimeout(r, delay()); });
-    }
-  };
-  const running = loop();
-  return {
-    running,
-    stop() { stopped = true; wake?.(); client.close(); return running; },
-  };
-}
-
-// Sends requests one after the other on a fresh connection of an account
-// and resolves with their replies (for setup: channels, joins).
-export async function requests(port, token, reqs) {
-  const ws = await openSocket(port, token);
-  const replies = [];
-  return new Promise((resolve, reject) => {
-    const next = () => ws.send(JSON.stringify({ ...reqs[replies.length], req: `q${replies.length}` }));
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString());
-      if (f.type === 'synced') {
-        if (reqs.length) next(); else ws.close();
-      } else if (f.req === `q${replies.length}`) {
-        replies.push(f);
-        if (replies.length < reqs.length) next(); else ws.close();
-      }
-    });
-    ws.once('close', () => (replies.length === reqs.length ? resolve(replies) : reject(new Error('closed before the replies'))));
-    ws.send(JSON.stringify({ type: 'hello', since: -1 }));
-  });
-}
-
-// Pulls at most n items from an async source at a time.
+// Runs fn on every item, at most n at a time.
 export async function inBatches(items, n, fn) {
   const q = [...items];
   await Promise.all(Array.from({ length: n }, async () => { while (q.length) await fn(q.shift()); }));

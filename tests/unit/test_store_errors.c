@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* Unit tests for the store when writes fail (server/store/writer.c): the
  * data directory's file system refuses to grow the WAL. RLIMIT_FSIZE on
  * this process stands in for a full disk (writes past the limit fail with
@@ -75,19 +76,27 @@ static struct weft_job *run(struct fx *f, struct weft_job *j)
 	}
 }
 
-static struct weft_job *send_job(struct fx *f, const char *client_id)
+/* A send of body (NULL: 1,000 characters, about half a page of its own). */
+static struct weft_job *send_body(struct fx *f, const char *client_id, const char *body)
 {
 	struct weft_job *j = weft_job_new(WEFT_JOB_SEND);
 	assert_non_null(j);
 	j->user = f->ana;
 	j->channel = f->channel;
-	/* 1,000 characters: about half a page of its own. */
-	j->text = malloc(1001);
+	if (body) {
+		j->text = strdup(body);
+	} else if ((j->text = malloc(1001))) {
+		memset(j->text, 'x', 1000);
+		j->text[1000] = '\0';
+	}
 	assert_non_null(j->text);
-	memset(j->text, 'x', 1000);
-	j->text[1000] = '\0';
 	snprintf(j->client_id, sizeof j->client_id, "%s", client_id);
 	return j;
+}
+
+static struct weft_job *send_job(struct fx *f, const char *client_id)
+{
+	return send_body(f, client_id, NULL);
 }
 
 /* Runs a job and returns its result. */
@@ -307,6 +316,65 @@ static void test_checkpoint_once_room_returns(void **state)
 	fail_msg("the WAL was not checkpointed once there was room again");
 }
 
+static bool file_contains(struct fx *f, const char *suffix, const char *needle)
+{
+	char p[160];
+	snprintf(p, sizeof p, "%s%s", f->db, suffix);
+	FILE *fp = fopen(p, "rb");
+	if (!fp)
+		return false;
+	size_t cap = 1 << 20, len = 0, n;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	while ((n = fread(buf + len, 1, cap - len, fp)) > 0)
+		if ((len += n) == cap && !(buf = realloc(buf, cap *= 2)))
+			fail_msg("out of memory");
+	fclose(fp);
+	bool found = memmem(buf, len, needle, strlen(needle)) != NULL;
+	free(buf);
+	return found;
+}
+
+/* A delete's WAL scrub (a TRUNCATE checkpoint) that fails for want of room
+ * is done again after the next commit that succeeds. Before, it was given
+ * up: the deleted body stayed in the WAL file until some later checkpoint
+ * copied and truncated it. */
+static void test_failed_scrub_is_retried(void **state)
+{
+	struct fx *f = *state;
+	const char *secret = "zq-deleted-on-a-full-disk-7f3e";
+	for (int i = 0; i < 200; i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "old-%d", i);
+		assert_int_equal(result_of(f, send_job(f, cid)), 0);
+	}
+	reopen(f);
+	assert_true(file_size(f, "") > (256 << 10));
+	struct weft_job *j = run(f, send_body(f, "secret", secret));
+	assert_int_equal(j->result, 0);
+	int64_t id = j->id;
+	weft_job_free(j);
+	/* The delete fits in the WAL; the scrub does not: the pages it must
+	 * copy lie past 64 KiB of the database. */
+	set_fsize(f, 64 << 10);
+	j = weft_job_new(WEFT_JOB_DELETE);
+	j->user = f->ana;
+	j->channel = f->channel;
+	j->target = id;
+	assert_int_equal(result_of(f, j), 0);
+	usleep(200000);
+	assert_true(file_size(f, "-wal") > 0);
+	assert_true(file_contains(f, "-wal", secret));
+
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &f->saved), 0);
+	assert_int_equal(result_of(f, send_job(f, "after")), 0);
+	for (int i = 0; i < 200 && file_size(f, "-wal") > 0; i++)
+		usleep(10000);
+	assert_int_equal(file_size(f, "-wal"), 0);
+	assert_false(file_contains(f, "-wal", secret));
+	assert_false(file_contains(f, "", secret));
+}
+
 int main(void)
 {
 	weft_log_level = WEFT_LOG_ERR;
@@ -315,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_disk_unavailable_then_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_wal_is_checkpointed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_once_room_returns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_scrub_is_retried, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
