@@ -2,10 +2,11 @@
 // and leaving, the channel list from the server, the names of direct
 // messages, join requests waiting for a moderator, and read markers.
 import {
-  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, isMe, clearUnread,
+  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, clearUnread,
 } from './state.js';
 import * as net from './net.js';
 import * as messages from './messages.js';
+import * as people from './people.js';
 import { authorName, isPendingFlag, isModerator } from './util.js';
 
 // A channel whose loaded messages were dropped opens again from its latest page.
@@ -57,6 +58,28 @@ export function markRead() {
   if (!seq || seq <= (c.read_sent || 0)) return;
   c.read_sent = seq;
   net.send({ type: 'read', channel: c.id, seq });
+}
+
+// My channels in the order the channel list shows them: by kind, then by
+// name, archived ones last in their kind.
+export const NAV_KINDS = ['caucus', 'cohort', 'team', 'dm'];
+export function navOrder() {
+  const all = sortedChannels();
+  const out = [];
+  for (const kind of NAV_KINDS) {
+    const mine = all.filter((c) => (c.kind || 'cohort') === kind);
+    out.push(...mine.filter((c) => !c.archived), ...mine.filter((c) => c.archived));
+  }
+  return out;
+}
+
+// The channel n steps from the open one in that order (wrapping around).
+export function step(n) {
+  const list = navOrder();
+  if (!list.length) return;
+  const i = list.findIndex((c) => c.id === state.current);
+  const next = list[((i === -1 ? 0 : i + n) % list.length + list.length) % list.length];
+  if (next && next.id !== state.current) go(next.id);
 }
 
 // ---------------------------------------------------------------- joining and leaving
@@ -126,6 +149,7 @@ export async function refresh() {
     }
   }
   emit('channels');
+  if (changed) labelDms();
   if (changed && state.wantChannel && state.channels.has(state.wantChannel)) { go(state.wantChannel); state.wantChannel = null; }
 }
 
@@ -135,15 +159,16 @@ export function refreshWhilePending() {
   if (state.pendingJoins.size) refresh();
 }
 
-// DM channel objects carry no names; label them with the other people in them.
+// DM channel objects carry no names; label them with the other people in
+// them (those who left too: the conversation is still with them).
 const dmLabelAsked = new Set();
 export async function labelDms() {
   for (const c of state.channels.values()) {
     if (c.kind !== 'dm' || c.display || dmLabelAsked.has(c.id) || !net.ready()) continue;
     dmLabelAsked.add(c.id);
     try {
-      const r = await net.request({ type: 'channel.members', channel: c.id });
-      const others = (r.members || []).filter((m) => !isMe(m));
+      await people.members(c.id);
+      const others = people.dmOthers(c.id);
       const label = others.map((m) => authorName(m)).join(', ') || authorName(state.me);
       const cur = state.channels.get(c.id);
       if (cur) cur.display = label;

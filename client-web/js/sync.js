@@ -8,6 +8,9 @@ import {
 import * as channels from './channels.js';
 import * as messages from './messages.js';
 import * as outbox from './outbox.js';
+import * as people from './people.js';
+import * as typing from './typing.js';
+import * as notifications from './notify.js';
 import { authorName } from './util.js';
 
 const ROLE_WORDS = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
@@ -83,6 +86,11 @@ export function frame(f) {
     }
     case 'request': requestFiled(f); break;
     case 'request.decided': requestDecided(f); break;
+    // Ephemeral: never in the log.
+    case 'mention': notifications.mention(f); break;
+    case 'typing': typing.frame(f); break;
+    case 'presence': people.presenceFrame(f); break;
+    case 'user': people.userFrame(f); break;
     default: break;
   }
 }
@@ -94,7 +102,11 @@ function requestFiled(f) {
   if (c.requesters && f.request?.user) c.requesters.add(f.request.user.id);
   else c.pending_requests = (c.pending_requests || 0) + 1;
   emit('requests', f.channel);
-  notify(`${authorName(f.request?.user)} asked to join #${c.name}.`);
+  // It stays until looked at: the channel's link keeps a count besides.
+  notify({
+    text: `${authorName(f.request?.user)} asked to join #${c.name}.`,
+    action: { label: 'Review requests', run: () => emit('show-requests', f.channel) },
+  });
 }
 
 function requestDecided(f) {
@@ -158,7 +170,7 @@ function message(chId, m) {
   }
   // The open channel's view decides whether the reader has seen it.
   if (!state.syncing && !mine && chId !== state.current) addUnread(chId);
-  emit('message', { id: chId, mine });
+  emit('message', { id: chId, mine, message: m });
 }
 
 function joined(f, chId, c) {
