@@ -11,6 +11,8 @@ import * as net from '../net.js';
 import * as outbox from '../outbox.js';
 import * as messages from '../messages.js';
 import { authorName } from '../util.js';
+import { mentionOptions } from '../mentions.js';
+import { authorButton } from './person.js';
 
 const GROUP_WINDOW_MS = 5 * 60e3;
 
@@ -130,7 +132,7 @@ function buildMessage(el, d, vm, editing) {
   const t = new Date(vm.ts);
   const time = h('time', { class: 'msg-time', datetime: t.toISOString(), title: formatFull(t) }, formatTime(t));
   const head = h('div', { class: 'msg-head' },
-    h('span', { class: 'msg-author', text: authorName(vm.author) }),
+    authorButton(vm.author),
     h('span', { class: 'sr-only', text: ', ' }),
     time,
     vm.edited ? h('span', { class: 'msg-edited', title: `Edited ${formatFull(vm.edited)}` }, '(edited)') : null);
@@ -139,7 +141,7 @@ function buildMessage(el, d, vm, editing) {
   if (editing) {
     el.append(editForm(d, vm));
   } else {
-    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body)));
+    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body, mentionOptions(d.msgs.get(vm.id)))));
   }
 
   if (vm.pending) {
