@@ -112,6 +112,7 @@ export async function leave(c) {
 
 export function left(chId) {
   state.channels.delete(chId);
+  dmLabelAsked.delete(chId); // back in it one day, it needs its name again
   state.data.delete(chId);
   emit('channels');
   if (state.current === chId) {

@@ -117,7 +117,7 @@ function rememberDm(chId, ids) {
 export function dmOthers(chId) {
   const ids = dmStore().get(chId) || state.channels.get(chId)?.people || [];
   const names = load('dmnames', {}) || {};
-  return ids.map((id) => state.people.get(id) || names[id] || { id, name: `user ${id}` });
+  return ids.map((id) => ({ id, ...names[id], ...state.people.get(id) }));
 }
 
 // Those of them who are no longer in it (they left): [] until its members are known.
