@@ -140,7 +140,7 @@ export function accountSettings() {
   const unsubs = [];
   openDialog({
     title: 'Settings',
-    className: 'dialog-wide',
+    className: 'dialog-wide account-settings',
     content: [nameSection(), passwordSection(), notes.el],
     onClose: () => unsubs.forEach((u) => u()),
   });

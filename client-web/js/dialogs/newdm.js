@@ -95,12 +95,12 @@ export function newDirectMessage() {
 
   const form = h('form', { class: 'stack', novalidate: true },
     h('p', { class: 'hint' }, `Write to one person, or to a group of up to ${max}. The same people always share one conversation.`),
+    h('div', { class: 'chips-field' }, h('h3', { class: 'chips-title' }, 'To'), picked),
     h('div', { class: 'field' },
       h('label', { for: searchId }, 'Find people'),
       input,
       h('p', { id: `${searchId}-hint`, class: 'hint' }, 'Search by name or username, then choose Add.')),
     status, results,
-    h('div', { class: 'chips-field' }, h('h3', { class: 'section-title' }, 'To'), picked),
     alert, said,
     h('div', { class: 'dialog-actions dialog-footer' },
       h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dlg.close() }, 'Cancel'),
