@@ -141,8 +141,9 @@ export async function refresh() {
     if (c.role) {
       if (!state.channels.has(c.id)) changed = true;
       const old = state.channels.get(c.id);
-      // Keep locally counted unread numbers; the list may be older than live events.
-      upsertChannel(old ? { ...c, unread: old.unread, last_seq: Math.max(old.last_seq || 0, c.last_seq || 0) } : c);
+      // Keep locally counted unread numbers and mentions; the list may be
+      // older than live events and read markers.
+      upsertChannel(old ? { ...c, unread: old.unread, mentions: old.mentions ?? c.mentions, last_seq: Math.max(old.last_seq || 0, c.last_seq || 0) } : c);
       if (state.pendingJoins.delete(c.id)) { changed = true; savePendingJoins(); }
     } else if (isPendingFlag(c) && !state.pendingJoins.has(c.id)) {
       state.pendingJoins.set(c.id, { id: c.id, name: c.name, kind: c.kind });
