@@ -21,6 +21,9 @@ if [ ! -f "$DATA/weft.db" ]; then
 	# A random first password, shown once. Change it after signing in.
 	PASSWORD="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
 	printf '%s\n' "$PASSWORD" | ./build/weftd user add "$ADMIN" --admin --display "Administrator" --data "$DATA" --log-level warn >/dev/null
+	# Everyone starts somewhere: a cohort every new account joins.
+	./build/weftd channel add welcome --owner "$ADMIN" --kind cohort \
+		--topic "Say hello: who you are, where you work, what you are working on" --data "$DATA" --log-level warn >/dev/null
 	cat <<MSG
 
   Weft is set up in $DATA.
@@ -32,4 +35,4 @@ fi
 
 echo "==> serving https://localhost:$PORT (self-signed certificate: your browser will ask you to accept it)"
 echo "    stop with Ctrl+C; data lives in $DATA"
-exec ./build/weftd serve --data "$DATA" --port "$PORT" --bind "$BIND"
+exec ./build/weftd serve --data "$DATA" --port "$PORT" --bind "$BIND" --default-channels welcome

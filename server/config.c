@@ -36,6 +36,8 @@ static const struct opt options[] = {
 	  "public https URL of this server; its origin is allowed on /ws and POST" },
 	{ "allowed_origins", OPT_STR, O(allowed_origins), "", 0, 0,
 	  "extra comma-separated origins allowed on /ws and POST" },
+	{ "default_channels", OPT_STR, O(default_channels), "", 0, 0,
+	  "comma-separated names of channels every new account joins (e.g. welcome)" },
 	{ "web_root", OPT_STR, O(web_root), WEFT_DEFAULT_WEB_ROOT, 0, 0,
 	  "directory of the web client's static files" },
 	{ "max_body", OPT_INT, O(max_body), "4000", 1, 100000,
@@ -494,6 +496,7 @@ void weft_config_usage(FILE *out)
 		"       weftd user passwd NAME --data DIR   (new password on stdin; signs the user out everywhere)\n"
 		"       weftd user invite|reset NAME --data DIR   (one-time sign-up link; reset also clears the password)\n"
 		"       weftd user deactivate|reactivate NAME --data DIR\n"
+		"       weftd channel add NAME --owner USER --data DIR [--kind cohort] [--access A] [--topic T]\n"
 		"       weftd backup FILE --data DIR\n"
 		"       weftd config-example\n"
 		"       weftd --help | --version\n\noptions (also `key = value` lines in the config file):\n");

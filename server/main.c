@@ -210,6 +210,7 @@ static int cmd_user(struct weft_config *cfg, const char *verb, const char *name,
 		snprintf(p->region, sizeof p->region, "%s", o->region ? o->region : "");
 		snprintf(p->title, sizeof p->title, "%s", o->title ? o->title : "");
 		p->admin = o->admin;
+		job->defaults = cfg->default_channels;
 		rc = o->invite ? new_link(job, cfg->signup_ttl, token) : password_from_stdin(cfg, job);
 	} else if (!strcmp(verb, "passwd")) {
 		if ((job = weft_job_new(WEFT_JOB_USER_PASSWORD)))
@@ -244,6 +245,58 @@ static int cmd_user(struct weft_config *cfg, const char *verb, const char *name,
 	return 0;
 }
 
+/* Options of `channel add`. */
+struct channel_opts {
+	const char *kind, *access, *topic, *owner;
+};
+
+/* `weftd channel add NAME --owner USER [--kind K] [--access A] [--topic T]`:
+ * e.g. the welcome cohort of default_channels, made before anyone signs in. */
+static int cmd_channel(struct weft_config *cfg, const char *name, const struct channel_opts *o)
+{
+	int kind = weft_kind_parse(o->kind ? o->kind : "cohort");
+	int access = o->access ? weft_access_parse(o->access) : kind >= 0 ? weft_kind_default_access(kind) : -1;
+	if (!weft_channel_name_valid(name, cfg->max_name))
+		return usage_error("channel name must be lowercase letters, digits and '-'");
+	if (kind < 0 || kind == WEFT_KIND_DM)
+		return usage_error("--kind must be caucus, cohort or team");
+	if (access < 0)
+		return usage_error("--access must be open, request or invite");
+	if (!o->owner)
+		return usage_error("--owner USER is required: someone runs the channel");
+	int rc = check_text("topic", o->topic, WEFT_TOPIC_MAX);
+	struct weft_job *job = rc ? NULL : weft_job_new(WEFT_JOB_CHANNEL_CREATE);
+	if (!job)
+		return rc ? rc : 1;
+	snprintf(job->name, sizeof job->name, "%s", name);
+	job->ckind = kind;
+	job->access = access;
+	if (o->topic && !(job->text = strdup(o->topic))) {
+		weft_job_free(job);
+		return 1;
+	}
+	struct weft_store *st;
+	if ((rc = open_store(cfg, &st))) {
+		weft_job_free(job);
+		return rc;
+	}
+	struct weft_user_auth ua;
+	if ((rc = weft_store_user_by_name(st, o->owner, &ua)))
+		fprintf(stderr, "weftd: no user %s\n", o->owner);
+	else {
+		job->user = ua.user.id;
+		if ((rc = weft_store_run_sync(st, job)))
+			fprintf(stderr, "weftd: cannot create channel %s: %s\n", name,
+				rc == WEFT_ECONFLICT ? "the name is taken" : weft_strerror(rc));
+		else
+			printf("created channel %s (%s, %s) owned by %s\n", name, weft_kind_name(kind),
+			       weft_access_name(access), o->owner);
+	}
+	weft_store_close(st);
+	weft_job_free(job);
+	return rc ? 1 : 0;
+}
+
 static int cmd_backup(struct weft_config *cfg, const char *dest)
 {
 	char db[4096];
@@ -266,9 +319,37 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 	return 0;
 }
 
+/* Where the arguments of argv's command start (after `user VERB` or
+ * `channel add`), and its verb (NULL: none); 0 after a usage error. */
+static int command_start(int argc, char **argv, const char **verb)
+{
+	const char *cmd = argv[1];
+	*verb = NULL;
+	if (!strcmp(cmd, "user") || !strcmp(cmd, "channel")) {
+		bool user = cmd[0] == 'u';
+		if (argc < 3 || argv[2][0] == '-' || (!user && strcmp(argv[2], "add"))) {
+			usage_error(user ? "expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`"
+					 : "expected `weftd channel add NAME --owner USER`");
+			return 0;
+		}
+		*verb = argv[2];
+		return 3;
+	}
+	if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "unknown command \"%.40s\"", cmd);
+		usage_error(msg);
+		return 0;
+	}
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* A write past RLIMIT_FSIZE then fails with EFBIG, which the store
+	 * answers like a full disk, instead of killing the server. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2)
 		return usage_error("missing command");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -292,25 +373,21 @@ int main(int argc, char **argv)
 		{ "title", true, &uo.title },
 		{ NULL, false, NULL },
 	};
-	const char *pos[4];
-	int npos = 0, rc = EXIT_USAGE, first = 2;
-	const char *cmd = argv[1], *verb = NULL;
-	if (!strcmp(cmd, "user")) {
-		if (argc < 3 || argv[2][0] == '-') {
-			rc = usage_error("expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`");
-			goto out;
-		}
-		verb = argv[2];
-		first = 3;
-	} else if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "unknown command \"%.40s\"", cmd);
-		rc = usage_error(msg);
+	struct channel_opts co = { 0 };
+	const struct weft_cli_flag channel_flags[] = {
+		{ "kind", true, &co.kind },
+		{ "access", true, &co.access },
+		{ "topic", true, &co.topic },
+		{ "owner", true, &co.owner },
+		{ NULL, false, NULL },
+	};
+	const char *pos[4], *cmd = argv[1], *verb;
+	int npos = 0, rc = EXIT_USAGE, first = command_start(argc, argv, &verb);
+	if (!first)
 		goto out;
-	}
 	char err[512];
-	if (weft_config_parse_args(&cfg, argc - first, argv + first, verb ? user_flags : NULL, pos, 4, &npos, err,
-				   sizeof err)) {
+	const struct weft_cli_flag *flags = !verb ? NULL : !strcmp(cmd, "user") ? user_flags : channel_flags;
+	if (weft_config_parse_args(&cfg, argc - first, argv + first, flags, pos, 4, &npos, err, sizeof err)) {
 		fprintf(stderr, "weftd: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -322,6 +399,8 @@ int main(int argc, char **argv)
 		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
 	} else if (!strcmp(cmd, "user")) {
 		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
+	} else if (!strcmp(cmd, "channel")) {
+		rc = npos != 1 ? usage_error("expected `weftd channel add NAME --owner USER`") : cmd_channel(&cfg, pos[0], &co);
 	} else if (!strcmp(cmd, "backup")) {
 		rc = npos != 1 ? usage_error("expected `weftd backup FILE --data DIR`") : cmd_backup(&cfg, pos[0]);
 	} else {

@@ -2,7 +2,7 @@
 // and leaving, the channel list from the server, the names of direct
 // messages, join requests waiting for a moderator, and read markers.
 import {
-  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, clearUnread,
+  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, clearUnread, limit,
 } from './state.js';
 import * as net from './net.js';
 import * as messages from './messages.js';
@@ -14,8 +14,9 @@ on('reload', (id) => { if (id === state.current) open(id, { keepFocus: true }); 
 
 // ---------------------------------------------------------------- routing
 
+// #/c/ID, or a link to one of its messages: #/c/ID/m/MSG (permalink.js).
 export function routeChannel() {
-  const m = /^#\/c\/(\d+)$/.exec(location.hash);
+  const m = /^#\/c\/(\d+)(?:\/m\/\d+)?$/.exec(location.hash);
   return m ? Number(m[1]) : null;
 }
 
@@ -131,13 +132,28 @@ export function update(info) {
 
 // ---------------------------------------------------------------- from the server
 
+// Every page of my channels, pending requests and invitations (channel.list
+// `mine`), following `more`; a server that does not page answers every
+// channel at once, without `more`, which comes to the same here.
+async function listMine() {
+  const out = [];
+  let after = 0;
+  for (;;) {
+    const r = await net.request({ type: 'channel.list', mine: true, after, limit: limit('max_channel_page') });
+    const page = r.channels || [];
+    out.push(...page);
+    if (!r.more || !page.length) return out;
+    after = page[page.length - 1].id;
+  }
+}
+
 export async function refresh() {
   if (!net.ready()) return;
-  let r;
-  try { r = await net.request({ type: 'channel.list' }); } catch { return; }
-  state.listed = new Map((r.channels || []).map((c) => [c.id, c]));
+  let listed;
+  try { listed = await listMine(); } catch { return; }
+  state.listed = new Map(listed.map((c) => [c.id, c]));
   let changed = false;
-  for (const c of r.channels || []) {
+  for (const c of listed) {
     if (c.role) {
       if (!state.channels.has(c.id)) changed = true;
       const old = state.channels.get(c.id);

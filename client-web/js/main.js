@@ -21,6 +21,11 @@ import * as header from './views/header.js';
 import * as composer from './views/composer.js';
 import * as channel from './views/channel.js';
 import * as sidebar from './views/sidebar.js';
+import * as sidepanel from './views/sidepanel.js';
+import * as thread from './views/thread.js';
+import * as pins from './views/pins.js';
+import * as unread from './views/unread.js';
+import * as reveal from './views/reveal.js';
 import * as person from './views/person.js';
 import * as typingLine from './views/typing.js';
 import * as complete from './views/complete.js';
@@ -48,6 +53,11 @@ header.init();
 composer.init();
 channel.init();
 sidebar.init();
+sidepanel.init();
+thread.init();
+pins.init();
+unread.init();
+reveal.init();
 person.init();
 typingLine.init();
 complete.init();
@@ -61,7 +71,6 @@ const buttons = {
   'new-dm': () => newDirectMessage(),
   'show-members': () => members(openChannel()),
   'show-requests': () => joinRequests(openChannel()),
-  'show-settings': () => channelSettings(openChannel()),
   'admin-people': () => peopleAdmin(),
   'user-settings': () => accountSettings(),
   // The first-run page points to the same places.

@@ -27,6 +27,13 @@ export function mentionOptions(m) {
   };
 }
 
+// The same for a message as a view shows it (vm): in the channel's
+// messages, or among its thread's replies.
+export function mentionsIn(d, vm) {
+  if (!d || !vm || !vm.id) return undefined;
+  return mentionOptions(d.msgs.get(vm.id) || d.threads?.get(vm.thread)?.msgs.get(vm.id));
+}
+
 const SPECIAL = [
   { name: 'here', display: 'Everyone online in this channel', special: true },
   { name: 'channel', display: 'Everyone in this channel', special: true },

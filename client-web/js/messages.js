@@ -1,13 +1,18 @@
 // A channel's messages from the server: the latest page, older pages as the
 // reader scrolls up, the holes a resume could not replay (gap frames), and
 // my own edits and deletions.
-import { state, emit, limit, channelData, putMessage, removeMessage } from './state.js';
+import { state, emit, limit, channelData, putMessage, removeMessage, updateMessage } from './state.js';
 import * as net from './net.js';
 
 const PAGE = 50;
 
-export async function loadLatest(id) {
+export function loadLatest(id) {
   const d = channelData(id);
+  d.loadingP = latest(id, d);
+  return d.loadingP;
+}
+
+async function latest(id, d) {
   d.loading = true;
   emit('messages', { id });
   let r;
@@ -28,7 +33,7 @@ export async function loadLatest(id) {
 
 // The page before the oldest message shown; `older` names that message, so
 // the view keeps it where the reader saw it.
-export async function loadOlder(id) {
+export async function loadOlder(id, pageSize = PAGE) {
   const d = channelData(id);
   if (d.loadingOlder || !d.loaded || !d.moreOlder || !d.order.length) return;
   d.loadingOlder = true;
@@ -36,7 +41,7 @@ export async function loadOlder(id) {
   emit('messages', { id });
   let r;
   try {
-    r = await net.request({ type: 'history', channel: id, before: oldest, limit: PAGE });
+    r = await net.request({ type: 'history', channel: id, before: oldest, limit: pageSize });
   } catch {
     d.loadingOlder = false;
     emit('messages', { id });
@@ -46,6 +51,20 @@ export async function loadOlder(id) {
   d.moreOlder = Boolean(r.more);
   d.loadingOlder = false;
   emit('messages', { id, older: oldest });
+}
+
+// Pages back until message `target` is loaded (a link to it was opened), in
+// pages as large as the server allows, at most `pages` of them. Resolves
+// with whether it is here.
+export async function reach(id, target, pages = 10) {
+  const d = channelData(id);
+  if (d.loading && d.loadingP) await d.loadingP;
+  for (let i = 0; i < pages && !d.msgs.has(target) && d.moreOlder && d.loaded; i++) {
+    if (d.loadingOlder) await new Promise((r) => setTimeout(r, 100));
+    else await loadOlder(id, limit('history_max'));
+    if (state.current !== id) return false;
+  }
+  return d.msgs.has(target);
 }
 
 // The server could not replay everything a channel missed: it says so with a
@@ -90,8 +109,11 @@ export async function fillGaps() {
 
 // ---------------------------------------------------------------- my edits and deletions
 
-export function startEdit(d, id) {
+// where: 'log' or 'thread' (a thread's root shows in both; one edits it).
+export function startEdit(d, id, where = 'log') {
   d.editing = id;
+  d.editingIn = where;
+  d.editReturn = null;
   emit('messages', { id: d.id });
 }
 
@@ -104,9 +126,8 @@ export async function saveEdit(d, id, body) {
   const max = limit('max_body');
   if ([...body].length > max) throw new Error(`Messages can be at most ${max} characters.`);
   await net.request({ type: 'edit', channel: d.id, id, body });
-  const m = d.msgs.get(id);
-  if (m) d.msgs.set(id, { ...m, body, edited: m.edited || new Date().toISOString() });
   d.editing = null;
+  updateMessage(d.id, id, (m) => (m.body === body ? m : { ...m, body, edited: m.edited || new Date().toISOString() }));
   emit('messages', { id: d.id });
 }
 

@@ -5,11 +5,13 @@
 import { state, emit, load, save, putMessage, meAuthor } from './state.js';
 import * as net from './net.js';
 
-let entries = []; // {client_id, channel, body, created, failed?}
+let entries = []; // {client_id, channel, body, created, thread?, failed?}
 let done = new Set(); // client_ids delivered or discarded (for the shared outbox)
 
 export const all = () => entries;
-export const forChannel = (ch) => entries.filter((e) => e.channel === ch);
+// The channel's own stream, and a thread's replies (thread: its root's id).
+export const forChannel = (ch) => entries.filter((e) => e.channel === ch && !e.thread);
+export const forThread = (ch, root) => entries.filter((e) => e.channel === ch && e.thread === root);
 
 export function restore() {
   entries = (load('outbox', []) || []).filter((e) => e && e.client_id && e.channel && typeof e.body === 'string');
@@ -23,7 +25,7 @@ export function reset() {
 // Another tab of the same person may share this storage: keep its unsent
 // entries (unless this tab saw them delivered) instead of overwriting them.
 function persist() {
-  const mine = entries.map(({ client_id, channel, body, created, failed }) => ({ client_id, channel, body, created, failed }));
+  const mine = entries.map(({ client_id, channel, body, created, thread, failed }) => ({ client_id, channel, body, created, thread, failed }));
   const known = new Set(mine.map((e) => e.client_id));
   const stored = load('outbox', []);
   const others = Array.isArray(stored) ? stored.filter((e) => e && !known.has(e.client_id) && !done.has(e.client_id)) : [];
@@ -48,24 +50,25 @@ export function delivered(clientId) {
   if (e) drop(e);
 }
 
-export function queue(channel, body) {
+export function queue(channel, body, thread = null) {
   const e = { client_id: `c-${crypto.randomUUID()}`, channel, body, created: new Date().toISOString() };
+  if (thread) e.thread = thread;
   entries.push(e);
   persist();
-  emit('outbox', { channel, queued: true });
+  emit('outbox', { channel, thread: e.thread, queued: true });
   sendEntry(e);
 }
 
 export function retry(e) {
   delete e.failed;
   persist();
-  emit('outbox', { channel: e.channel });
+  emit('outbox', { channel: e.channel, thread: e.thread });
   sendEntry(e);
 }
 
 export function discard(e) {
   drop(e);
-  emit('outbox', { channel: e.channel });
+  emit('outbox', { channel: e.channel, thread: e.thread });
 }
 
 export function flush() {
@@ -76,7 +79,9 @@ async function sendEntry(e) {
   if (!net.ready() || e.inflight) return;
   e.inflight = true;
   try {
-    const ack = await net.request({ type: 'send', channel: e.channel, body: e.body, client_id: e.client_id });
+    const req = { type: 'send', channel: e.channel, body: e.body, client_id: e.client_id };
+    if (e.thread) req.thread = e.thread;
+    const ack = await net.request(req);
     e.inflight = false;
     settle(e, ack);
   } catch (err) {
@@ -93,7 +98,7 @@ async function sendEntry(e) {
     }
     e.failed = err.message || err.code;
     persist();
-    emit('outbox', { channel: e.channel });
+    emit('outbox', { channel: e.channel, thread: e.thread });
   }
 }
 
@@ -102,9 +107,9 @@ function settle(e, ack) {
   const d = state.data.get(e.channel);
   if (d && (d.loaded || d.loading) && typeof ack.id === 'number' && !d.msgs.has(ack.id)) {
     putMessage(d, { id: ack.id, channel: e.channel, author: meAuthor(), body: e.body, client_id: e.client_id,
-      ts: ack.ts || new Date().toISOString(), edited: null, thread: null });
+      ts: ack.ts || new Date().toISOString(), edited: null, thread: e.thread || null });
   }
   const c = state.channels.get(e.channel);
   if (c && typeof ack.id === 'number' && ack.id > (c.last_seq || 0)) c.last_seq = ack.id;
-  emit('outbox', { channel: e.channel, settled: true });
+  emit('outbox', { channel: e.channel, thread: e.thread, settled: true });
 }

@@ -24,12 +24,16 @@
 //   empty                        no channel to show
 //   messages {id, latest, older, filled}       a channel's messages changed
 //   reload id                    its messages were dropped (a gap too large to fill): load them again
-//   message {id, mine}           a live message arrived
+//   message {id, mine, thread, message}   a live message arrived
 //   outbox {channel, queued, settled}          a pending send changed
 //   notice text | {text, action: {label, run}}   an announcement (one with an action stays)
 //   show-requests id             open the join requests of that channel
 //   alert text                   a problem to show by the message box
 //   focus 'composer' | 'log'     where the keyboard should go next
+//   thread {channel, root}       a thread's replies, or its root, changed
+//   pins id                      a channel's pinned messages changed
+//   panel {kind, ...}            open a side panel (thread, pins); kind null closes it
+//   reveal {channel, id}         scroll to a message and highlight it (a link to it was opened)
 //   people [ids]                 what is known of these people changed (name, profile, online)
 //   typing id                    who is typing in that channel changed
 //   muted id                     I muted or unmuted that channel (on this device)
@@ -49,6 +53,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_display: 64,
   max_profile: 80,
   max_username: 32,
+  max_channel_page: 500,
   max_dm_members: 8,
   max_query: 64,
   // Not announced by the server yet (it follows at most 500 per connection).
@@ -64,6 +69,7 @@ export const state = {
   data: new Map(), // id -> per-channel message data
   current: null,
   wantChannel: null, // the channel to open once the connection is ready
+  wantMessage: null, // {channel, id}: a link to a message, shown once its channel is open
   lastSeq: 0,
   helloSince: 0,
   syncing: false,
@@ -208,13 +214,18 @@ export function channelData(id) {
   let d = state.data.get(id);
   if (!d) {
     d = { id, msgs: new Map(), order: [], deleted: new Set(), els: new Map(), loaded: false, loading: false,
-      loadingOlder: false, moreOlder: true, editing: null, scroll: null };
+      loadingOlder: false, moreOlder: true, editing: null, scroll: null,
+      // Threads opened here (root id -> thread data, see threads.js), join
+      // and leave lines seen live (seq -> {kind, user, by, ts}), pinned
+      // messages once asked for (null until then), and the first unread
+      // message shown by the "New messages" line.
+      threads: new Map(), sys: new Map(), pins: null, divider: null };
     state.data.set(id, d);
   }
   return d;
 }
 
-function insertId(order, id) {
+export function insertId(order, id) {
   let lo = 0;
   let hi = order.length;
   while (lo < hi) {
@@ -232,6 +243,33 @@ export function putMessage(d, m) {
   return !had;
 }
 
+// Replaces a message wherever this channel holds it (its stream, the
+// threads open here, its pins) with fn(message), and announces the change.
+export function updateMessage(chId, id, fn) {
+  const d = state.data.get(chId);
+  if (!d) return;
+  let changed = false;
+  const roots = [];
+  const swap = (map) => {
+    const m = map.get(id);
+    if (!m) return false;
+    const next = fn(m);
+    if (next && next !== m) { map.set(id, next); changed = true; return true; }
+    return false;
+  };
+  swap(d.msgs);
+  for (const t of d.threads.values()) {
+    if (t.root && t.root.id === id) {
+      const next = fn(t.root);
+      if (next && next !== t.root) { t.root = next; changed = true; roots.push(t.root.id); }
+    } else if (swap(t.msgs)) roots.push(t.rootId);
+  }
+  if (d.pins && swap(d.pins)) emit('pins', chId);
+  if (!changed) return;
+  emit('messages', { id: chId });
+  for (const root of roots) emit('thread', { channel: chId, root });
+}
+
 export function removeMessage(chId, id) {
   const d = state.data.get(chId);
   if (!d || typeof id !== 'number') return;
@@ -241,5 +279,16 @@ export function removeMessage(chId, id) {
     if (i !== -1) d.order.splice(i, 1);
   }
   if (d.editing === id) d.editing = null;
+  for (const t of d.threads.values()) {
+    if (t.rootId === id) {
+      t.root = null;
+      t.gone = true;
+      emit('thread', { channel: chId, root: t.rootId });
+    } else if (t.msgs.delete(id)) {
+      t.order = t.order.filter((x) => x !== id);
+      emit('thread', { channel: chId, root: t.rootId });
+    }
+  }
+  if (d.pins && d.pins.delete(id)) emit('pins', chId);
   emit('messages', { id: chId });
 }

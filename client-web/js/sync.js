@@ -3,11 +3,13 @@
 // the frames that change which channels I am in or may join.
 import {
   state, emit, setLimits, bumpSeq, merged, upsertChannel, savePendingJoins, sortedChannels,
-  channelLabel, isMe, channelData, putMessage, removeMessage, addUnread,
+  channelLabel, isMe, channelData, putMessage, removeMessage, addUnread, updateMessage,
 } from './state.js';
 import * as channels from './channels.js';
 import * as messages from './messages.js';
 import * as outbox from './outbox.js';
+import * as threads from './threads.js';
+import * as convo from './convo.js';
 import * as people from './people.js';
 import * as typing from './typing.js';
 import * as notifications from './notify.js';
@@ -139,26 +141,26 @@ function event(f) {
   const c = state.channels.get(chId);
   if (c && typeof f.seq === 'number' && f.seq > (c.last_seq || 0)) c.last_seq = f.seq;
   switch (f.kind) {
-    case 'message': message(chId, { ...f.message, channel: chId, ts: f.message?.ts || f.ts }); break;
-    case 'edit': {
-      const d = state.data.get(chId);
-      if (d && f.message && d.msgs.has(f.message.id)) {
-        d.msgs.set(f.message.id, { ...d.msgs.get(f.message.id), ...f.message });
-        emit('messages', { id: chId });
-      }
+    case 'message': message(chId, { ...f.message, channel: chId, ts: f.message?.ts || f.ts }, f.root); break;
+    // Wherever the message is held: the stream, a thread, the pins.
+    case 'edit': if (f.message) updateMessage(chId, f.message.id, (m) => ({ ...m, ...f.message })); break;
+    case 'delete':
+      removeMessage(chId, f.id ?? f.message?.id);
+      threads.summary(chId, f.root);
       break;
-    }
-    case 'delete': removeMessage(chId, f.id ?? f.message?.id); break;
-    case 'join': joined(f, chId, c); break;
-    case 'leave': leftEvent(f, chId, c); break;
+    case 'join': joined(f, chId, c); convo.memberLine(chId, f); break;
+    case 'leave': convo.memberLine(chId, f); leftEvent(f, chId, c); break;
+    case 'reaction': convo.reaction(chId, f); break;
+    case 'pin': convo.pin(chId, f); break;
     case 'role': roleChanged(f, chId, c); break;
     case 'channel': channelChanged(f, chId); break;
     default: break;
   }
 }
 
-function message(chId, m) {
+function message(chId, m, root) {
   const mine = isMe(m.author);
+  convo.remember(m.author);
   // My own message coming back settles its pending send.
   if (mine && m.client_id) outbox.delivered(m.client_id);
   const d = state.data.get(chId);
@@ -168,9 +170,14 @@ function message(chId, m) {
   if (d && (d.loaded || (d.loading && !state.syncing))) {
     if (!(d.moreOlder && d.order.length && m.id < d.order[0])) putMessage(d, m);
   }
+  // A reply: into its thread if open here; its root's count as the server says.
+  if (m.thread) {
+    threads.reply(chId, m);
+    threads.summary(chId, root);
+  }
   // The open channel's view decides whether the reader has seen it.
   if (!state.syncing && !mine && chId !== state.current) addUnread(chId);
-  emit('message', { id: chId, mine, message: m });
+  emit('message', { id: chId, mine, thread: m.thread || null, message: m });
 }
 
 function joined(f, chId, c) {

@@ -15,6 +15,7 @@ struct weft_config {
 	char *key;             /* TLS private key (PEM) */
 	char *public_url;      /* e.g. https://chat.example.org; added to the Origin allow-list */
 	char *allowed_origins; /* extra comma-separated origins */
+	char *default_channels; /* comma-separated channel names every new account joins */
 	char *web_root;        /* static client files */
 	int max_body;          /* characters */
 	int max_frame;         /* bytes */

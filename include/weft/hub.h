@@ -36,9 +36,20 @@ void weft_frame_unref(struct weft_frame *f);
 struct weft_member {
 	int64_t user;
 	int role;
+	/* Messages others wrote after read_seq, at most WEFT_UNREAD_CAP, as of
+	 * the channel's last_seq; -1 when not known (then view.c counts them
+	 * in the store once). It sits in what was padding. */
+	int32_t unread;
+	int32_t mentions;      /* unread messages that mention the user, as unread; -1: not known */
 	int64_t read_seq;
 	int64_t joined_seq;    /* the seq of this membership's join event */
 	int64_t typing_ms;     /* monotonic: the last typing frame sent for this member */
+};
+
+/* A sorted set of ids (users or channels): 8 bytes an entry. */
+struct weft_idset {
+	int64_t *ids;
+	int n, cap;
 };
 
 struct weft_hub_channel {
@@ -46,6 +57,11 @@ struct weft_hub_channel {
 	int64_t last_seq;
 	struct weft_member *members;   /* sorted by user */
 	int nmembers, cap;
+	/* Mirrors of the store's pending join requests and invitations, so a
+	 * channel as a user sees it (pending, invited, pending_requests) needs
+	 * no read: loaded at start, changed as the writer's jobs complete. */
+	struct weft_idset requests;    /* users whose join request is pending */
+	struct weft_idset invites;     /* users invited */
 };
 
 struct weft_conn;                      /* defined by the connection layer */
@@ -56,6 +72,7 @@ struct weft_hub_user {
 	struct weft_conn *conns;       /* the user's live connections (intrusive list) */
 	struct weft_conn **watchers;   /* connections whose presence.watch names the user */
 	int nwatchers, capwatchers;
+	struct weft_idset invited;     /* channels the user is invited to */
 };
 
 struct weft_hub {
@@ -86,5 +103,37 @@ int weft_hub_role(struct weft_hub_channel *c, int64_t user);
 
 /* The user's slot, created when create is true. NULL when absent or OOM. */
 struct weft_hub_user *weft_hub_user(struct weft_hub *h, int64_t id, bool create);
+
+/* ---- Join requests and invitations, as the store has them once the jobs
+ * that changed them committed. Each set call is idempotent; it returns 0 or
+ * WEFT_ENOMEM (then the hub lacks the entry until the next start). */
+
+/* Records (pending) or drops the pending join request of user to c. */
+int weft_hub_request_set(struct weft_hub_channel *c, int64_t user, bool pending);
+bool weft_hub_requested(const struct weft_hub_channel *c, int64_t user);
+/* Records or drops an invitation of user to c, in c and in the user's list. */
+int weft_hub_invite_set(struct weft_hub *h, struct weft_hub_channel *c, int64_t user, bool invited);
+bool weft_hub_invited(const struct weft_hub_channel *c, int64_t user);
+/* Drops every pending request and invitation of user (a deactivation).
+ * Walks every channel: rare. */
+void weft_hub_withdraw_user(struct weft_hub *h, int64_t user);
+
+/* ---- Unread counts (struct weft_member.unread), kept current by the
+ * fan-out in commit order. */
+
+/* A message event of c: seq, written by author, counts for every other
+ * member who has not read past it. Call before c->last_seq moves to seq. */
+void weft_hub_count_message(struct weft_hub_channel *c, int64_t seq, int64_t author);
+/* Message id of c was deleted: the members who may have counted it count
+ * again (unread -1), since whether they did depends on when they counted. */
+void weft_hub_uncount_message(struct weft_hub_channel *c, int64_t id);
+/* A message id of m's channel newly mentions m: one more, if unread. */
+void weft_hub_count_mention(struct weft_member *m, int64_t id);
+/* Message id of c was edited: the mention counts that may include it are
+ * not known any more (an edit can take a mention away). */
+void weft_hub_recount_mentions(struct weft_hub_channel *c, int64_t id);
+/* m read c up to seq (already at most c->last_seq): read_seq moves forward
+ * only; read to the end, nothing is unread, else it is counted again. */
+void weft_hub_mark_read(struct weft_hub_channel *c, struct weft_member *m, int64_t seq);
 
 #endif

@@ -28,6 +28,8 @@
 #define WEFT_WATCH_MAX 500              /* users one connection's presence.watch follows */
 #define WEFT_PINS_MAX 200               /* pinned messages listed by channel.pins */
 #define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
+#define WEFT_UNREAD_CAP 999              /* unread counts stop here */
+#define WEFT_CHANNEL_PAGE_MAX 500        /* channels in one channel.list page, and its default */
 
 enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };
 enum weft_access { WEFT_ACCESS_OPEN, WEFT_ACCESS_REQUEST, WEFT_ACCESS_INVITE, WEFT_ACCESS_COUNT };

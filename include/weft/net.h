@@ -92,6 +92,10 @@ void weft_server_completions(struct weft_server *s);
 /* Applies a committed job's events to the hub and fans each out, encoded
  * once, to the live connections of the channel's members. */
 void weft_fanout_events(struct weft_server *s, struct weft_job *job);
+/* Applies what a job that succeeded changed of join requests and
+ * invitations to the hub (before its events and its answer, so both see
+ * the channel as the store now has it). Borrows job. */
+void weft_fanout_access(struct weft_server *s, const struct weft_job *job);
 /* Sends obj (taking ownership) to every connection of user past hello. */
 void weft_fanout_user(struct weft_server *s, int64_t user, cJSON *obj);
 /* Sends obj (taking ownership) to the moderators and owners of ch online. */

@@ -34,6 +34,7 @@ enum weft_field {
 	WEFT_F_PINNED = 1u << 21,       /* pinned: boolean, true when absent */
 	WEFT_F_WATCH = 1u << 22,        /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
 	WEFT_F_PROFILE_EDIT = 1u << 23, /* display, jurisdiction, region, title: each optional */
+	WEFT_F_LIST = 1u << 24,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
 };
 
 /* Flags of a command table row. */
@@ -85,9 +86,11 @@ struct weft_cmd {
 	int64_t id;                     /* edit, delete */
 	int64_t thread;                 /* send: 0 none */
 	int64_t before;                 /* history: 0 none */
-	int64_t after;                  /* history: -1 none (0 pages from the oldest) */
+	int64_t after;                  /* history: -1 none (0 pages from the oldest); channel.list: a
+					   channel id, 0 from the start */
 	int64_t seq;                    /* read */
-	int limit;                      /* history */
+	int limit;                      /* history, channel.list */
+	bool mine;                      /* channel.list: only the user's, requested or invited */
 	int kind, access;               /* channel.create, channel.update; access -1: default/keep */
 	int64_t user;                   /* the user acted on */
 	bool approve;                   /* channel.decide */

@@ -10,7 +10,7 @@
 struct weft_store;
 
 enum weft_job_kind {
-	WEFT_JOB_NOP,            /* a write transaction round trip: health check */
+	WEFT_JOB_NOP,            /* health check: rewrites one row, so it fails when commits fail */
 	WEFT_JOB_SEND,           /* user, channel, text=body, thread, client_id */
 	WEFT_JOB_EDIT,           /* user, channel, target=message id, text=body */
 	WEFT_JOB_DELETE,         /* user, channel, target=message id */
@@ -31,9 +31,10 @@ enum weft_job_kind {
 				    access (-1 keeps), archived (-1 keeps): a channel event */
 	WEFT_JOB_DM_OPEN,        /* user, users[0..nusers) (others): id=channel, flag=created */
 	WEFT_JOB_USER_CREATE,    /* profile (name, display, jurisdiction, region, title, admin),
-				    text=password hash or NULL: id=user id; with expires_ms also
-				    a sign-up link of token_hash */
-	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions */
+				    text=password hash or NULL, defaults: id=user id; with
+				    expires_ms also a sign-up link of token_hash */
+	WEFT_JOB_USER_ACTIVE,    /* target=user, flag=active; deactivation revokes sessions and
+				    withdraws pending join requests and invitations */
 	WEFT_JOB_USER_PASSWORD,  /* target=user, text=password hash; revokes sessions but
 				    keep_session (0: none) */
 	WEFT_JOB_SIGNUP_CREATE,  /* target=user, token_hash, expires_ms; flag=reset: clear the
@@ -105,6 +106,8 @@ struct weft_job {
 	struct weft_profile profile;
 	unsigned profile_set;           /* PROFILE_UPDATE: WEFT_PROFILE_* */
 	int64_t keep_session;           /* USER_PASSWORD: the session that changed it stays */
+	const char *defaults;           /* USER_CREATE: comma-separated channels the account joins
+					   (borrowed: the config's, which outlives the job) */
 	/* SEND, EDIT: who besides @names is mentioned (set by the service
 	 * thread, which knows who is online and who may use @here/@channel). */
 	bool open;                      /* the channel is open: anyone may be mentioned */
@@ -224,10 +227,10 @@ int weft_store_thread(struct weft_store *st, int64_t root, int64_t before, int64
 		      struct weft_message *out, int *n, bool *more);
 /* The channel's pinned messages, newest first, at most max. Service thread. */
 int weft_store_pins(struct weft_store *st, int64_t channel, struct weft_message *out, int max, int *n);
-/* Unread messages of channel (ids past after) that mention user, counted up
- * to cap. Service thread. */
-int weft_store_mentions_unread(struct weft_store *st, int64_t channel, int64_t user, int64_t after, int cap,
-			       int *out);
+/* Unread messages of channel (ids past after, up to upto: what was fanned
+ * out) that mention user, counted up to cap. Service thread. */
+int weft_store_mentions_unread(struct weft_store *st, int64_t channel, int64_t user, int64_t after,
+			       int64_t upto, int cap, int *out);
 
 /* Events of one channel with after < seq <= upto, in seq order, at most
  * limit. Fills out[0..*n) (caller clears each). */
@@ -241,10 +244,12 @@ int weft_store_channel_events(struct weft_store *st, int64_t channel, int64_t af
 int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t since, int max,
 			    int64_t *floor_out);
 
-/* Messages in channel after seq `after` that reader did not write, counted
- * up to cap. */
-int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
-		      int *out);
+/* Messages in channel with after < id <= upto that reader did not write,
+ * counted up to cap. (upto lets the service thread count only what it has
+ * fanned out: the read connection already sees what the writer committed
+ * since.) */
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int64_t upto,
+		      int cap, int *out);
 
 struct weft_member_row {
 	struct weft_user_ref user;
@@ -283,12 +288,18 @@ struct weft_request_row {
 	int64_t decided_ms;
 };
 
+/* Pending requests of a channel (of active accounts), oldest first; at
+ * most max. */
+int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
+			int max, int *n);
+
+/* The server answers whether a request is pending or an invitation exists
+ * from the hub (loaded by weft_store_load_access); these four reads are
+ * for tests and tools. */
+
 /* The request of user to channel (state WEFT_REQ_NONE when none). */
 int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,
 			   struct weft_request_row *out);
-/* Pending requests of a channel, oldest first; at most max. */
-int weft_store_requests(struct weft_store *st, int64_t channel, struct weft_request_row *out,
-			int max, int *n);
 /* Number of pending requests of a channel. */
 int weft_store_request_count(struct weft_store *st, int64_t channel, int *n);
 
@@ -305,9 +316,18 @@ int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], i
 /* *out: the largest committed seq (0 when the log is empty). */
 int weft_store_last_seq(struct weft_store *st, int64_t *out);
 
+/* Startup: every pending join request, then every invitation, of active
+ * accounts, each as (channel, user) in that order, through callbacks.
+ * Service thread, before serving; on failure as weft_store_load. */
+int weft_store_load_access(struct weft_store *st, void (*on_request)(void *arg, int64_t channel, int64_t user),
+			   void (*on_invite)(void *arg, int64_t channel, int64_t user), void *arg);
+
 /* Startup: every channel, then every membership, through callbacks.
  * Service thread, before serving. On failure some callbacks may have run:
  * the caller discards what they built (and does not serve). */
+/* One channel and its newest seq, as weft_store_load reads them (a channel
+ * another process made). Service thread (read connection). */
+int weft_store_channel_get(struct weft_store *st, int64_t id, struct weft_channel_info *out, int64_t *last_seq);
 int weft_store_load(struct weft_store *st,
 		    void (*on_channel)(void *arg, const struct weft_channel_info *c, int64_t last_seq),
 		    void (*on_member)(void *arg, int64_t channel, int64_t user, int role, int64_t read_seq,

@@ -31,13 +31,10 @@ WEFT_HANDLER(weft_cmd_channel_join)
 		weft_cmd_reply_channel(c, cmd->req, ch, -1);
 		return;
 	}
-	/* An invitation opens request and invite channels alike. */
-	bool invited = false;
-	if (ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived && ch->info.kind != WEFT_KIND_DM &&
-	    weft_store_invited(c->srv->store, ch->info.id, c->ses.user_id, &invited)) {
-		weft_conn_error(c, cmd->req, WEFT_EIO, "invitations are unavailable");
-		return;
-	}
+	/* An invitation opens request and invite channels alike (the writer
+	 * checks it again in the store). */
+	bool invited = ch->info.access != WEFT_ACCESS_OPEN && !ch->info.archived && ch->info.kind != WEFT_KIND_DM &&
+		       weft_hub_invited(ch, c->ses.user_id);
 	if (!invited && weft_cmd_allowed(ch, role, WEFT_ACT_REQUEST)) {
 		struct weft_job *job = weft_cmd_job(WEFT_JOB_REQUEST_FILE, ch, 0);
 		if (job) {

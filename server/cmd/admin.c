@@ -131,8 +131,10 @@ static struct weft_job *link_job(struct weft_server *s, int kind)
 WEFT_HANDLER(weft_cmd_admin_user_create)
 {
 	struct weft_job *job = link_job(c->srv, WEFT_JOB_USER_CREATE);
-	if (job)
+	if (job) {
 		job->profile = cmd->profile;
+		job->defaults = c->srv->cfg->default_channels;
+	}
 	weft_cmd_submit(c, cmd, job, created_done);
 }
 

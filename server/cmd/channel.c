@@ -9,7 +9,6 @@
 #include <string.h>
 
 #define MEMBERS_PAGE_MAX 5000
-#define INVITES_MAX 256
 
 #define NAME_TAKEN "a channel with that name exists"
 
@@ -44,38 +43,53 @@ WEFT_HANDLER(weft_cmd_channel_create)
 	weft_cmd_submit(c, cmd, job, created_done);
 }
 
-/* Adds ch as the user sees it to arr; false when it could not be read. */
-static bool list_add(struct weft_conn *c, cJSON *arr, struct weft_hub_channel *ch)
+/* Is ch in the user's channel.list: a channel of theirs, one open to join
+ * or request, or an invite-only one they were invited to? With mine, only
+ * those they are in, asked to join or were invited to. */
+static bool listed(struct weft_hub_channel *ch, int64_t user, bool mine)
 {
-	cJSON *o = weft_cmd_channel_json(c->srv, ch, c->ses.user_id);
-	return o && cJSON_AddItemToArray(arr, o);
+	int role = weft_hub_role(ch, user);
+	if (role != WEFT_ROLE_NONE)
+		return true;
+	if (weft_hub_invited(ch, user) && ch->info.kind != WEFT_KIND_DM)
+		return true;
+	if (mine)
+		return weft_hub_requested(ch, user);
+	return weft_cmd_allowed(ch, role, WEFT_ACT_LIST);
 }
 
+/* A page of the list in channel id order, from the hub alone (but for an
+ * unread count not known yet: view.c). The walk looks at every channel
+ * slot after `after`, a pointer and three binary searches each (about 65
+ * instructions: 0.2 M, well under 0.1 ms, for 3,000 channels under
+ * callgrind), and builds at most `limit` objects; `more` says whether a
+ * further listed channel exists. Printing the objects costs far more
+ * (~30,000 instructions each through cJSON; tests/bench/README.md). */
 WEFT_HANDLER(weft_cmd_channel_list)
 {
 	struct weft_server *s = c->srv;
 	cJSON *r = weft_proto_reply("channels", cmd->req);
 	cJSON *arr = cJSON_AddArrayToObject(r, "channels");
-	bool ok = true;
-	for (int64_t id = 1; ok && id < s->hub.nchannels_slots; id++) {
-		struct weft_hub_channel *each = s->hub.channels[id];
-		if (each && weft_cmd_allowed(each, weft_hub_role(each, c->ses.user_id), WEFT_ACT_LIST))
-			ok = list_add(c, arr, each);
-	}
-	/* Invite-only channels the user was invited to, which the loop skips. */
-	int64_t invites[INVITES_MAX];
 	int n = 0;
-	ok = ok && !weft_store_invites_of(s->store, c->ses.user_id, invites, INVITES_MAX, &n);
-	for (int i = 0; ok && i < n; i++) {
-		struct weft_hub_channel *inv = weft_hub_channel_get(&s->hub, invites[i]);
-		if (inv && inv->info.access == WEFT_ACCESS_INVITE && !weft_hub_member(inv, c->ses.user_id))
-			ok = list_add(c, arr, inv);
+	bool more = false;
+	for (int64_t id = cmd->after + 1; id < s->hub.nchannels_slots; id++) {
+		struct weft_hub_channel *each = s->hub.channels[id];
+		if (!each || !listed(each, c->ses.user_id, cmd->mine))
+			continue;
+		if (n == cmd->limit) {
+			more = true;
+			break;
+		}
+		cJSON *o = weft_cmd_channel_json(s, each, c->ses.user_id);
+		if (!o) {
+			cJSON_Delete(r);
+			weft_conn_error(c, cmd->req, WEFT_EIO, "the channel list is unavailable");
+			return;
+		}
+		cJSON_AddItemToArray(arr, o);
+		n++;
 	}
-	if (!ok) {
-		cJSON_Delete(r);
-		weft_conn_error(c, cmd->req, WEFT_EIO, "the channel list is unavailable");
-		return;
-	}
+	cJSON_AddBoolToObject(r, "more", more);
 	weft_conn_send(c, r);
 }
 

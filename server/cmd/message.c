@@ -177,7 +177,6 @@ WEFT_HANDLER(weft_cmd_read)
 		return;
 	}
 	int64_t seq = cmd->seq < ch->last_seq ? cmd->seq : ch->last_seq;
-	if (seq > m->read_seq)
-		m->read_seq = seq;
+	weft_hub_mark_read(ch, m, seq);
 	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_READ_MARK, ch, seq), weft_cmd_ok_done);
 }

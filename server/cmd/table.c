@@ -105,7 +105,7 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_presence_watch, 0, NO_ACTION, 1 },
 	{ "channel.create", F(NAME) | F(KIND) | F(ACCESS_TOPIC), F(NAME) | F(KIND),
 	  NULL, weft_cmd_channel_create, 0, NO_ACTION, 1 },
-	{ "channel.list", 0, 0,
+	{ "channel.list", F(LIST), 0,
 	  NULL, weft_cmd_channel_list, 0, NO_ACTION, 1 },
 	{ "channel.join", F(CHANNEL) | F(NOTE), F(CHANNEL),
 	  NULL, weft_cmd_channel_join, CH, NO_ACTION, 1 },

@@ -77,9 +77,13 @@ static void mention_notices(struct weft_server *s, const struct weft_job *job)
 	struct weft_frame *f = notice_frame(o);
 	if (!f)
 		return;
-	for (int i = 0; i < job->nmentioned; i++)
-		if (weft_hub_member(ch, job->mentioned[i]) || ch->info.access == WEFT_ACCESS_OPEN)
+	for (int i = 0; i < job->nmentioned; i++) {
+		struct weft_member *m = weft_hub_member(ch, job->mentioned[i]);
+		if (m)
+			weft_hub_count_mention(m, job->ev.msg.id);
+		if (m || ch->info.access == WEFT_ACCESS_OPEN)
 			to_user(s, job->mentioned[i], f, WEFT_CONN_REPLAY);
+	}
 	weft_frame_unref(f);
 }
 
@@ -112,6 +116,10 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 		ch = weft_hub_channel_put(&s->hub, &job->chan, 0);
 	else
 		ch = weft_hub_channel_get(&s->hub, ev->channel);
+	struct weft_channel_info info;
+	int64_t last;
+	if (!ch && job->kind == WEFT_JOB_NOP && !weft_store_channel_get(s->store, ev->channel, &info, &last))
+		ch = weft_hub_channel_put(&s->hub, &info, 0); /* made by another process */
 	if (!ch) {
 		weft_err("fanout: event %lld names unknown channel %lld", (long long)ev->seq,
 			 (long long)ev->channel);
@@ -120,12 +128,21 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	/* A joiner receives its own join; a leaver receives its own leave. */
 	if (ev->kind == WEFT_EV_JOIN) {
 		if (!weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role ? ev->role : WEFT_ROLE_MEMBER,
-					 ev->seq))
-			weft_hub_member(ch, ev->user.id)->joined_seq = ev->seq;
+					 ev->seq)) {
+			struct weft_member *m = weft_hub_member(ch, ev->user.id);
+			m->joined_seq = ev->seq;
+			m->unread = m->mentions = 0; /* a new member starts with nothing unread */
+		}
 		replay_membership(s, ev->user.id, ch->info.id, ev->seq, true);
 	} else if (ev->kind == WEFT_EV_ROLE) {
 		weft_hub_member_set(&s->hub, ch, ev->user.id, ev->role, 0);
 	}
+	if (ev->kind == WEFT_EV_MESSAGE)
+		weft_hub_count_message(ch, ev->seq, ev->msg.author.id);
+	else if (ev->kind == WEFT_EV_DELETE)
+		weft_hub_uncount_message(ch, ev->msg.id);
+	else if (ev->kind == WEFT_EV_EDIT)
+		weft_hub_recount_mentions(ch, ev->msg.id);
 	ch->last_seq = ev->seq;
 	s->last_seq = ev->seq;
 	s->stats.events++;
@@ -145,6 +162,46 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 		cJSON *n = weft_cmd_channel_notice(s, "joined", ch, ev->user.id);
 		if (n)
 			weft_fanout_user(s, ev->user.id, n);
+	}
+}
+
+/* Logs a hub update that ran out of memory: the hub lacks it until the
+ * next start (the store has it). */
+static void access_failed(int rc, const struct weft_job *job)
+{
+	if (rc)
+		weft_err("fanout: out of memory recording a request or invitation in channel %lld",
+			 (long long)job->channel);
+}
+
+void weft_fanout_access(struct weft_server *s, const struct weft_job *job)
+{
+	if (job->kind == WEFT_JOB_USER_ACTIVE) {
+		if (!job->flag)
+			weft_hub_withdraw_user(&s->hub, job->target);
+		return;
+	}
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->channel);
+	if (!ch)
+		return;
+	/* Each case is what the job's writer function did to the two tables. */
+	switch (job->kind) {
+	case WEFT_JOB_REQUEST_FILE:
+		access_failed(weft_hub_request_set(ch, job->user, true), job);
+		break;
+	case WEFT_JOB_REQUEST_DECIDE:
+		weft_hub_request_set(ch, job->target, false);
+		break;
+	case WEFT_JOB_JOIN: /* the invitation is used up, a request closed */
+		weft_hub_request_set(ch, job->target, false);
+		weft_hub_invite_set(&s->hub, ch, job->target, false);
+		break;
+	case WEFT_JOB_INVITE:
+	case WEFT_JOB_UNINVITE:
+		access_failed(weft_hub_invite_set(&s->hub, ch, job->target, job->kind == WEFT_JOB_INVITE), job);
+		break;
+	default:
+		break;
 	}
 }
 

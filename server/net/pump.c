@@ -34,6 +34,8 @@ void weft_server_completions(struct weft_server *s)
 	struct weft_job *j = weft_store_take_completed(s->store);
 	while (j) {
 		struct weft_job *next = j->next;
+		if (!j->result)
+			weft_fanout_access(s, j);
 		if (!j->result && j->seq && !j->duplicate)
 			weft_fanout_events(s, j);
 		if (j->on_done)

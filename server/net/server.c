@@ -87,6 +87,22 @@ static void load_member(void *arg, int64_t channel, int64_t user, int role, int6
 		weft_hub_member(ch, user)->joined_seq = joined_seq;
 }
 
+static void load_request(void *arg, int64_t channel, int64_t user)
+{
+	struct weft_server *s = arg;
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, channel);
+	if (ch && weft_hub_request_set(ch, user, true))
+		weft_err("out of memory loading the join requests of channel %lld", (long long)channel);
+}
+
+static void load_invite(void *arg, int64_t channel, int64_t user)
+{
+	struct weft_server *s = arg;
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, channel);
+	if (ch && weft_hub_invite_set(&s->hub, ch, user, true))
+		weft_err("out of memory loading the invitations of channel %lld", (long long)channel);
+}
+
 static void server_free(struct weft_server *s)
 {
 	if (!s)
@@ -125,6 +141,7 @@ static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 	int rc;
 	if ((rc = weft_server_open_store(cfg->data, &s->store)) ||
 	    (rc = weft_store_load(s->store, load_channel, load_member, s)) ||
+	    (rc = weft_store_load_access(s->store, load_request, load_invite, s)) ||
 	    (rc = weft_store_last_seq(s->store, &s->last_seq)))
 		return rc;
 	if (cfg->cert[0]) {
@@ -286,7 +303,11 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 
 static void close_deactivated(void *arg, int64_t user)
 {
-	weft_fanout_close_user(arg, user, "account deactivated");
+	struct weft_server *s = arg;
+	weft_fanout_close_user(s, user, "account deactivated");
+	/* The store withdrew its requests and invitations with the deactivation
+	 * (also when the command line did it); dropping them again is a no-op. */
+	weft_hub_withdraw_user(&s->hub, user);
 }
 
 /* Accounts deactivated and sessions revoked by another process (`weftd user
@@ -320,6 +341,18 @@ static void trim_after_churn(struct weft_server *s)
 	s->trim_nconns = s->nconns;
 }
 
+/* The log ran ahead of what this server fanned out: its own commits on the
+ * way back, or another process's (`weftd user add` on this data
+ * directory). The writer tells them apart (pick_foreign) when it next
+ * commits: give it a transaction. */
+static void look_for_foreign_events(struct weft_server *s)
+{
+	int64_t newest;
+	struct weft_job *j;
+	if (!weft_store_last_seq(s->store, &newest) && newest > s->last_seq && (j = weft_job_new(WEFT_JOB_NOP)))
+		weft_server_submit(s, NULL, j, NULL);
+}
+
 static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct weft_server *s = (struct weft_server *)((char *)sul - offsetof(struct weft_server, sweep));
@@ -330,6 +363,7 @@ static void sweep(lws_sorted_usec_list_t *sul)
 		s->swept_ms = now;
 	weft_ws_sweep(s, now);
 	weft_throttle_sweep(s->throttle, now);
+	look_for_foreign_events(s);
 	trim_after_churn(s);
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }

@@ -48,6 +48,8 @@ int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	if (rc)
 		return rc;
 	j->id = j->profile.user.id = j->target = sqlite3_last_insert_rowid(st->wdb);
+	if (j->defaults && (rc = join_defaults(st, j, now)))
+		return rc;
 	/* With a link: the person sets their own password through it. */
 	return j->expires_ms ? run_signup_create(st, j, now) : WEFT_OK;
 }
@@ -57,6 +59,21 @@ int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 static int drop_links(struct weft_store *st, int64_t user)
 {
 	sqlite3_stmt *s = st->w[W_SIGNUP_DROP];
+	sqlite3_bind_int64(s, 1, user);
+	return exec_stmt(s);
+}
+
+/* A deactivated account's pending join requests and invitations go:
+ * nobody can approve or accept for an account that cannot sign in, and
+ * they would only clutter the moderators' queues. */
+static int withdraw_access(struct weft_store *st, int64_t user)
+{
+	sqlite3_stmt *s = st->w[W_REQ_WITHDRAW];
+	sqlite3_bind_int64(s, 1, user);
+	int rc = exec_stmt(s);
+	if (rc)
+		return rc;
+	s = st->w[W_INVITE_WITHDRAW];
 	sqlite3_bind_int64(s, 1, user);
 	return exec_stmt(s);
 }
@@ -71,6 +88,8 @@ int run_user_active(struct weft_store *st, struct weft_job *j, int64_t now)
 	if (rc || j->flag)
 		return rc;
 	if ((rc = drop_links(st, j->target)))
+		return rc;
+	if ((rc = withdraw_access(st, j->target)))
 		return rc;
 	return revoke_user_sessions(st, j->target, 0);
 }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* WEFT_OK when user is not a member of channel, WEFT_ECONFLICT when they
  * are. */
@@ -86,6 +87,28 @@ int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	if ((rc = load_channel(st, j->id, &j->chan)))
 		return rc;
 	return add_member(st, j, j->id, j->user, WEFT_ROLE_OWNER, now);
+}
+
+int join_defaults(struct weft_store *st, struct weft_job *j, int64_t now)
+{
+	int rc = WEFT_OK;
+	for (const char *p = j->defaults; !rc && *p;) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		size_t n = strcspn(p, ", ");
+		char name[WEFT_CHANNEL_NAME_MAX + 1];
+		if (n && n < sizeof name) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			sqlite3_stmt *s = st->w[W_CHANNEL_BY_NAME];
+			sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+			int64_t id;
+			if (!(rc = step_int64(s, 0, &id)) && id)
+				rc = add_member(st, j, id, j->target, WEFT_ROLE_MEMBER, now);
+		}
+		p += n;
+	}
+	return rc;
 }
 
 /* A member joining by themselves: open channels, or an invitation. */

@@ -26,7 +26,7 @@ static int insert_event(struct weft_store *st, int64_t channel, int kind, int64_
 		sqlite3_bind_int(s, 8, flag);
 	int rc = exec_stmt(s);
 	if (!rc)
-		*seq = sqlite3_last_insert_rowid(st->wdb);
+		*seq = st->seen_seq = sqlite3_last_insert_rowid(st->wdb);
 	return rc;
 }
 
@@ -58,6 +58,25 @@ static int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
 	if (!rc)
 		j->nmore++;
 	return rc;
+}
+
+int load_foreign(struct weft_store *st, struct weft_job *j, int64_t after, int max)
+{
+	sqlite3_stmt *s = st->w[W_EVENTS_AFTER];
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int(s, 2, max);
+	int64_t seqs[256];
+	int n = 0, rc;
+	/* Seqs first, then each event by push_event: one statement at a time. */
+	while (n < (int)(sizeof seqs / sizeof seqs[0]) && (rc = step_row(s)) == WEFT_OK)
+		seqs[n++] = sqlite3_column_int64(s, 0);
+	done_stmt(s);
+	if (rc != WEFT_OK && rc != WEFT_ENOTFOUND)
+		return rc;
+	for (int i = 0; i < n; i++)
+		if ((rc = push_event(st, j, seqs[i])))
+			return rc;
+	return WEFT_OK;
 }
 
 int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int kind, int64_t now,

@@ -134,7 +134,7 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		 * still gets its original. */
 		return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EFORBIDDEN;
 	}
-	int64_t seq = sqlite3_last_insert_rowid(st->wdb);
+	int64_t seq = st->seen_seq = sqlite3_last_insert_rowid(st->wdb);
 	s = st->w[W_MSG_INSERT];
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_int64(s, 2, j->channel);

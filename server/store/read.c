@@ -304,14 +304,15 @@ int weft_store_pins(struct weft_store *st, int64_t channel, struct weft_message 
 	return read_rows(s, &(struct rows){ out, sizeof *out, row_message, clear_message }, max, n);
 }
 
-int weft_store_mentions_unread(struct weft_store *st, int64_t channel, int64_t user, int64_t after, int cap,
-			       int *out)
+int weft_store_mentions_unread(struct weft_store *st, int64_t channel, int64_t user, int64_t after,
+			       int64_t upto, int cap, int *out)
 {
 	sqlite3_stmt *s = st->r[R_MENTIONS_UNREAD];
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, channel);
 	sqlite3_bind_int64(s, 3, after);
 	sqlite3_bind_int(s, 4, cap);
+	sqlite3_bind_int64(s, 5, upto);
 	int64_t v;
 	int rc = step_int64(s, 0, &v);
 	if (!rc)
@@ -342,14 +343,15 @@ int weft_store_replay_floor(struct weft_store *st, int64_t channel, int64_t sinc
 	return step_int64(s, 0, floor_out);
 }
 
-int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int cap,
-		      int *out)
+int weft_store_unread(struct weft_store *st, int64_t channel, int64_t reader, int64_t after, int64_t upto,
+		      int cap, int *out)
 {
 	sqlite3_stmt *s = st->r[R_UNREAD];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, after);
 	sqlite3_bind_int(s, 3, cap);
 	sqlite3_bind_int64(s, 4, reader);
+	sqlite3_bind_int64(s, 5, upto);
 	int64_t count;
 	int rc = step_int64(s, 0, &count);
 	if (!rc)
@@ -371,6 +373,19 @@ int weft_store_members(struct weft_store *st, int64_t channel, struct weft_membe
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int(s, 2, max);
 	return read_rows(s, &(struct rows){ out, sizeof *out, row_member, NULL }, max, n);
+}
+
+int weft_store_channel_get(struct weft_store *st, int64_t id, struct weft_channel_info *out, int64_t *last_seq)
+{
+	sqlite3_stmt *s = st->r[R_CHANNEL_GET];
+	sqlite3_bind_int64(s, 1, id);
+	int rc = step_row(s);
+	if (!rc) {
+		read_channel(s, 0, out);
+		*last_seq = sqlite3_column_int64(s, 8);
+	}
+	done_stmt(s);
+	return rc;
 }
 
 int weft_store_load(struct weft_store *st,
@@ -397,6 +412,24 @@ int weft_store_load(struct weft_store *st,
 	rc = step_rc(s, step);
 	done_stmt(s);
 	return rc;
+}
+
+/* Calls cb with the two id columns of every row of s. */
+static int each_pair(sqlite3_stmt *s, void (*cb)(void *arg, int64_t a, int64_t b), void *arg)
+{
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+	int rc = step_rc(s, step);
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_load_access(struct weft_store *st, void (*on_request)(void *arg, int64_t channel, int64_t user),
+			   void (*on_invite)(void *arg, int64_t channel, int64_t user), void *arg)
+{
+	int rc = each_pair(st->r[R_LOAD_REQUESTS], on_request, arg);
+	return rc ? rc : each_pair(st->r[R_LOAD_INVITES], on_invite, arg);
 }
 
 int weft_store_request_get(struct weft_store *st, int64_t channel, int64_t user,

@@ -66,6 +66,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_EVENT_INSERT] = "INSERT INTO events(channel_id, kind, ts_ms, actor, ref, role, data, flag)"
 			   " VALUES(?,?,?,?,?,?,?,?)",
 	[W_EVENT_BY_SEQ] = EVENT_SELECT " WHERE e.seq = ?",
+	[W_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
+	[W_EVENTS_AFTER] = EVENT_SELECT " WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
 	[W_MEMBER_ROLE] = "SELECT role FROM members WHERE channel_id = ? AND user_id = ?",
 	[W_MSG_BY_CLIENT] = "SELECT id FROM messages WHERE author_id = ? AND client_id = ?",
 	/* A live message of the channel, and the root of its thread. */
@@ -96,6 +98,7 @@ static const char *const wsql[W_COUNT] = {
 			      " SELECT ?1, user_id, ?2 FROM members WHERE channel_id = ?2 AND user_id != ?3",
 	[W_MENTIONS_OF] = "SELECT user_id FROM mentions WHERE message_id = ?",
 	[W_MENTIONS_DROP] = "DELETE FROM mentions WHERE message_id = ?",
+	[W_CHANNEL_BY_NAME] = "SELECT id FROM channels WHERE name = ? AND archived = 0 AND dm_key IS NULL",
 	[W_USER_PROFILE] = "UPDATE users SET display = CASE WHEN ?2 & 1 THEN ?3 ELSE display END,"
 			   " jurisdiction = CASE WHEN ?2 & 2 THEN ?4 ELSE jurisdiction END,"
 			   " region = CASE WHEN ?2 & 4 THEN ?5 ELSE region END,"
@@ -145,6 +148,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_SEND_UNDO] = "DELETE FROM events WHERE seq = ?",
 	[W_SEQ_UNDO] = "UPDATE sqlite_sequence SET seq = ?1 - 1 WHERE name = 'events' AND seq = ?1",
 	[W_USER_REF] = "SELECT name, display FROM users WHERE id = ?",
+	[W_HEALTH] = "REPLACE INTO health(id, ts_ms) VALUES(1, ?)",
 	[W_SIGNUP_INSERT] = "INSERT INTO signups(token_hash, user_id, created_ms, expires_ms) VALUES(?,?,?,?)",
 	[W_SIGNUP_TAKE] = "UPDATE signups SET used_ms = ?1 WHERE token_hash = ?2 AND used_ms IS NULL"
 			  " AND expires_ms > ?1 RETURNING user_id",
@@ -152,6 +156,11 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_HAS_PASSWORD] = "SELECT pw_hash IS NOT NULL FROM users WHERE id = ?",
 	[W_CHANNELS_CREATED] = "SELECT count(*), min(created_ms) FROM channels"
 			       " WHERE created_by = ? AND created_ms > ? AND dm_key IS NULL",
+	/* A deactivation withdraws the account's pending requests (a scan of
+	 * requests, whose key starts with the channel: deactivations are rare)
+	 * and its invitations (indexed by user). */
+	[W_REQ_WITHDRAW] = "DELETE FROM requests WHERE user_id = ? AND state = 0",
+	[W_INVITE_WITHDRAW] = "DELETE FROM invites WHERE user_id = ?",
 };
 
 static const char *const rsql[R_COUNT] = {
@@ -175,13 +184,16 @@ static const char *const rsql[R_COUNT] = {
 	[R_THREAD_MORE_AFTER] = "SELECT 1 FROM messages m" THREAD_WHERE " AND m.id > ?2 LIMIT 1",
 	[R_PINS] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.pinned = 1 AND m.deleted = 0"
 		   " ORDER BY m.id DESC LIMIT ?2",
+	[R_CHANNEL_GET] = "SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms,"
+			  " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c"
+			  " WHERE c.id = ?",
 	[R_MENTIONS_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM mentions WHERE user_id = ?1 AND channel_id = ?2"
-			      " AND message_id > ?3 LIMIT ?4)",
+			      " AND message_id > ?3 AND message_id <= ?5 LIMIT ?4)",
 	[R_CHANNEL_EVENTS] = EVENT_SELECT " WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.seq <= ?3"
 			     " ORDER BY e.seq LIMIT ?4",
 	[R_FLOOR] = "SELECT seq FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
 	[R_UNREAD] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE channel_id = ?1 AND deleted = 0"
-		     " AND id > ?2 AND author_id != ?4 LIMIT ?3)",
+		     " AND id > ?2 AND id <= ?5 AND author_id != ?4 LIMIT ?3)",
 	[R_MEMBERS] = "SELECT u.id, u.name, u.display, m.role FROM members m JOIN users u ON u.id = m.user_id"
 		      " WHERE m.channel_id = ? ORDER BY m.role DESC, u.name LIMIT ?",
 	[R_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
@@ -194,11 +206,17 @@ static const char *const rsql[R_COUNT] = {
 	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
 	[R_REVOKED] = "SELECT id FROM sessions WHERE revoked = 1 AND revoked_ms >= ?",
 	[R_REQ_GET] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.user_id = ?",
-	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 ORDER BY r.ts_ms LIMIT ?",
+	/* Requests of accounts deactivated before deactivations withdrew them
+	 * stay out of sight, here and in R_LOAD_REQUESTS. */
+	[R_REQS] = REQUEST_SELECT " WHERE r.channel_id = ? AND r.state = 0 AND u.active = 1 ORDER BY r.ts_ms LIMIT ?",
 	[R_REQ_COUNT] = "SELECT count(*) FROM requests WHERE channel_id = ? AND state = 0",
 	[R_INVITED] = "SELECT 1 FROM invites WHERE channel_id = ? AND user_id = ?",
 	[R_INVITES_OF] = "SELECT channel_id FROM invites WHERE user_id = ? ORDER BY ts_ms LIMIT ?",
 	[R_SIGNUP] = "SELECT user_id FROM signups WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?",
+	[R_LOAD_REQUESTS] = "SELECT r.channel_id, r.user_id FROM requests r JOIN users u ON u.id = r.user_id"
+			    " WHERE r.state = 0 AND u.active = 1 ORDER BY r.channel_id, r.user_id",
+	[R_LOAD_INVITES] = "SELECT i.channel_id, i.user_id FROM invites i JOIN users u ON u.id = i.user_id"
+			   " WHERE u.active = 1 ORDER BY i.channel_id, i.user_id",
 };
 
 void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)

@@ -132,7 +132,10 @@ int weft_store_start(struct weft_store *st, void (*notify)(void *), void *arg)
 {
 	st->notify = notify;
 	st->notify_arg = arg;
-	int rc = ckpt_start(st, store_vfs());
+	int rc = step_int64(st->w[W_MAX_SEQ], 0, &st->seen_seq);
+	if (rc)
+		return rc;
+	rc = ckpt_start(st, store_vfs());
 	if (rc) {
 		ckpt_stop(st);
 		return rc;

@@ -34,13 +34,13 @@ enum wstmt {
 	W_MEMBER_ROLE, W_MSG_BY_CLIENT, W_MSG_ROOT, W_MSG_INSERT, W_MSG_EDIT, W_MSG_DELETE,
 	W_THREAD_ADD, W_THREAD_RECOUNT, W_REACTION_HAS, W_REACTION_KINDS, W_REACTION_ADD, W_REACTION_DEL,
 	W_REACTIONS_DROP, W_PIN_SET, W_MENTION_WHO, W_MENTION_ADD, W_MENTION_MEMBERS, W_MENTIONS_OF,
-	W_MENTIONS_DROP, W_USER_PROFILE,
+	W_MENTIONS_DROP, W_USER_PROFILE, W_CHANNEL_BY_NAME, W_MAX_SEQ, W_EVENTS_AFTER,
 	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
 	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_SIGNUP_DROP, W_USER_HAS_PASSWORD, W_CHANNELS_CREATED, W_DM_RENAME, W_MEMBER_JOINED,
-	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF,
+	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF, W_HEALTH, W_REQ_WITHDRAW, W_INVITE_WITHDRAW,
 	W_COUNT
 };
 
@@ -48,10 +48,10 @@ enum wstmt {
 enum rstmt {
 	R_SESSION, R_USER_BY_NAME, R_MESSAGE, R_HIST_LATEST, R_HIST_BEFORE, R_HIST_AFTER,
 	R_HIST_MORE_BEFORE, R_HIST_MORE_AFTER, R_THREAD_LATEST, R_THREAD_BEFORE, R_THREAD_AFTER,
-	R_THREAD_MORE_BEFORE, R_THREAD_MORE_AFTER, R_PINS, R_MENTIONS_UNREAD, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
+	R_THREAD_MORE_BEFORE, R_THREAD_MORE_AFTER, R_PINS, R_MENTIONS_UNREAD, R_CHANNEL_GET, R_CHANNEL_EVENTS, R_FLOOR, R_UNREAD, R_MEMBERS,
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
 	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
-	R_SIGNUP, R_REVOKED,
+	R_SIGNUP, R_REVOKED, R_LOAD_REQUESTS, R_LOAD_INVITES,
 	R_COUNT
 };
 
@@ -76,6 +76,7 @@ struct weft_store {
 	bool scrub_pending;                     /* writer thread only */
 	bool txn_broken;                        /* writer thread only: the batch must roll back */
 	struct user_slot *users;                /* writer thread only: see user_ref */
+	int64_t seen_seq;                       /* writer thread only: the newest event it knows */
 
 	/* The checkpointer: its own thread and connection (see ckpt_main). */
 	sqlite3 *cdb;
@@ -88,6 +89,7 @@ struct weft_store {
 	bool ckpt_requested, ckpt_stopping;     /* guarded by lock */
 	bool gate;                              /* guarded by lock: no new transaction while set */
 	bool in_txn;                            /* guarded by lock: the writer is in a transaction */
+	bool commit_failed;                     /* guarded by lock: the writer's last commit failed */
 	int ckpt_frames;                        /* WAL_CKPT_BYTES in frames of this database */
 	const unsigned char *wal_map;           /* checkpointer: the WAL file mapped (WAL_MAP_BYTES) */
 	dev_t wal_dev;
@@ -111,6 +113,8 @@ static inline int map_sqlite(int rc)
 		return WEFT_EBUSY;
 	case SQLITE_NOMEM:
 		return WEFT_ENOMEM;
+	case SQLITE_FULL:
+		return WEFT_EBUSY; /* the disk is full: unavailable, try later */
 	default:
 		return WEFT_EIO;
 	}
@@ -230,6 +234,10 @@ int add_event(struct weft_store *st, struct weft_job *j, int64_t channel, int ki
  * (the emoji; NULL: none) and flag (on) are kept with the event. */
 int add_flag_event(struct weft_store *st, struct weft_job *j, int kind, int64_t now, int64_t ref,
 		   const char *data, bool flag, int64_t *seq_out);
+/* Events committed by another process (`weftd user add` on a live data
+ * directory) since this writer last looked: up to max of them, after
+ * after, into j (ev, then more). */
+int load_foreign(struct weft_store *st, struct weft_job *j, int64_t after, int max);
 /* The event of seq, as EVENT_SELECT reads it, into ev. */
 int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev);
 /* Runs s (a write of the write connection, no rows expected):
@@ -277,6 +285,10 @@ int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_session(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_profile_update(struct weft_store *st, struct weft_job *j);
+/* jobs_channel.c: the new account j->target joins each channel named in
+ * j->defaults that exists, is not archived and is no DM (others are
+ * skipped: a default channel may be renamed or archived later). */
+int join_defaults(struct weft_store *st, struct weft_job *j, int64_t now);
 /* jobs_message.c: forgets the cached name of user (it changed). */
 void user_ref_forget(struct weft_store *st, int64_t user);
 

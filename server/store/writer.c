@@ -15,7 +15,10 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	switch (j->kind) {
 	case WEFT_JOB_NOP:
-		return WEFT_OK;
+		/* The health check: a write, so that it fails when commits do
+		 * (a transaction that writes nothing commits on a full disk). */
+		sqlite3_bind_int64(st->w[W_HEALTH], 1, now);
+		return exec_stmt(st->w[W_HEALTH]);
 	case WEFT_JOB_SEND:
 		return run_send(st, j, now);
 	case WEFT_JOB_EDIT:
@@ -74,11 +77,41 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
  * savepoint costs each of them a sub-journal copy of every page an earlier
  * job of the batch already changed (the tails of events and messages). If
  * a failure took the whole transaction with it (SQLite rolls back on some
- * I/O and memory errors), the batch fails as a whole. */
-static void commit_batch(struct weft_store *st, struct weft_job *batch)
+ * I/O and memory errors), the batch fails as a whole. Returns 0 when the
+ * transaction committed, else its error (every job then carries one). */
+/* Events another process committed (`weftd user add` joining default
+ * channels on a live data directory) come back to the service thread as a
+ * job of their own at the head of the batch, which fans them out like its
+ * own: looked for inside the write transaction, so none is missed or seen
+ * twice. At most FOREIGN_MAX a batch; the rest come with the next. */
+#define FOREIGN_MAX 256
+
+static void pick_foreign(struct weft_store *st, struct weft_job **batch)
 {
+	int64_t newest;
+	int rc = step_int64(st->w[W_MAX_SEQ], 0, &newest);
+	if (rc || newest <= st->seen_seq)
+		return;
+	struct weft_job *j = weft_job_new(WEFT_JOB_NOP);
+	if (!j || (rc = load_foreign(st, j, st->seen_seq, FOREIGN_MAX))) {
+		weft_err("store: cannot read the events another process committed: %s", weft_strerror(rc));
+		weft_job_free(j);
+		return;
+	}
+	st->seen_seq = j->nmore ? j->more[j->nmore - 1].seq : j->seq;
+	weft_info("store: %d events from another process, up to seq %lld", 1 + j->nmore, (long long)st->seen_seq);
+	j->next = *batch;
+	*batch = j;
+}
+
+static int commit_batch(struct weft_store *st, struct weft_job **head)
+{
+	int64_t seen = st->seen_seq;
 	int rc = exec_stmt(st->w[W_BEGIN]);
 	st->txn_broken = false;
+	if (!rc && st->started)
+		pick_foreign(st, head);
+	struct weft_job *batch = *head;
 	for (struct weft_job *j = batch; j; j = j->next) {
 		if (rc) {
 			j->result = rc;
@@ -108,13 +141,21 @@ static void commit_batch(struct weft_store *st, struct weft_job *batch)
 	if (rc && !sqlite3_get_autocommit(st->wdb))
 		exec_stmt(st->w[W_ROLLBACK]);
 	if (rc) {
-		/* Nothing of this batch is durable: no job may report success. */
+		/* Nothing of this batch is durable: no job may report success.
+		 * The store could not commit (a full disk, an I/O error): every
+		 * job is answered unavailable, so that a client sends it again
+		 * (a send with its client_id) rather than give it up. */
+		if (rc != WEFT_ENOMEM)
+			rc = WEFT_EBUSY;
+		st->seen_seq = seen;
 		for (struct weft_job *j = batch; j; j = j->next) {
 			j->result = rc;
+			j->id = 0;
 			j->duplicate = false;
 			clear_events(j);
 		}
 	}
+	return rc;
 }
 
 /* Idle after deletions: checkpoint and truncate the WAL so that deleted
@@ -155,7 +196,7 @@ void *writer_main(void *arg)
 			break;
 		/* Group commit: everything that queued up while the previous
 		 * transaction was syncing goes into this one. */
-		commit_batch(st, batch);
+		bool failed = commit_batch(st, &batch) != WEFT_OK;
 
 		uint64_t n = 0;
 		struct weft_job *last = batch;
@@ -171,6 +212,17 @@ void *writer_main(void *arg)
 		st->in_txn = false;
 		if (st->gate)
 			pthread_cond_signal(&st->ckpt_wake);
+		if (failed != st->commit_failed) {
+			/* The first commit that fails (a full disk, most often)
+			 * and the first that succeeds again each ask for a
+			 * checkpoint: copied into the database, the WAL starts over
+			 * and its space is written again instead of grown. Without
+			 * this a disk with less room than WAL_CKPT_BYTES fills up
+			 * with WAL and stays full after room is made. */
+			st->commit_failed = failed;
+			st->ckpt_requested = true;
+			pthread_cond_signal(&st->ckpt_wake);
+		}
 		pthread_mutex_unlock(&st->lock);
 		if (st->notify)
 			st->notify(st->notify_arg);
@@ -184,7 +236,7 @@ int weft_store_run_sync(struct weft_store *st, struct weft_job *job)
 {
 	assert(!st->started);
 	job->next = NULL;
-	commit_batch(st, job);
+	commit_batch(st, &job);
 	return job->result;
 }
 

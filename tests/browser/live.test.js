@@ -67,8 +67,8 @@ test('two people exchange messages live, with unread counts, edits and deletes',
 
   // Ana edits and then deletes her message; Bo sees both.
   const msg = message(A.page, 'over in the other room');
-  await msg.hover();
-  await msg.getByRole('button', { name: 'Edit message' }).click();
+  await msg.getByRole('button', { name: 'More actions' }).click();
+  await A.page.getByRole('menu').getByRole('menuitem', { name: 'Edit' }).click();
   const editBox = A.page.getByRole('textbox', { name: 'Edit message' });
   await editBox.fill('over in the other room (edited text)');
   await editBox.press('Enter');
@@ -76,8 +76,8 @@ test('two people exchange messages live, with unread counts, edits and deletes',
   assert.match(await message(B.page, 'over in the other room (edited text)').textContent(), /\(edited\)/);
 
   const edited = message(A.page, 'over in the other room (edited text)');
-  await edited.hover();
-  await edited.getByRole('button', { name: 'Delete message' }).click();
+  await edited.getByRole('button', { name: 'More actions' }).click();
+  await A.page.getByRole('menuitem', { name: 'Delete' }).click();
   await A.page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
   await until(async () => (await message(B.page, 'over in the other room').count()) === 0, { what: 'delete reaches bo' });
   assert.equal(await message(A.page, 'over in the other room').count(), 0);

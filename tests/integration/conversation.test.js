@@ -175,6 +175,16 @@ test('mentions: notify members, count until read, never leak to outsiders', asyn
   assert.deepEqual(edited.message.mentions, [bob.id], 'the author is never mentioned');
   await barrier(b);
   assert.equal(b.frames.slice(b0).filter((f) => f.type === 'mention').length, 0, 'bob was mentioned already');
+  // The count follows edits and deletions of unread messages.
+  const m2 = await sendMsg(a, ch.id, 'and again @bob');
+  const m3 = await sendMsg(a, ch.id, 'once more @bob');
+  await b.next((f) => f.type === 'mention' && f.id === m3.id);
+  const count = async () => (await b.request({ type: 'channel.list', mine: true })).channels.find((x) => x.id === ch.id).mentions;
+  assert.equal(await count(), 2);
+  ok(await a.request({ type: 'edit', channel: ch.id, id: m2.id, body: 'and again, nobody' }), 'edit out');
+  assert.equal(await count(), 1);
+  ok(await a.request({ type: 'delete', channel: ch.id, id: m3.id }), 'delete');
+  assert.equal(await count(), 0);
 });
 
 test('@here and @channel: moderators only', async () => {

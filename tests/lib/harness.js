@@ -38,12 +38,15 @@ export class Server {
       '--port', String(this.port), ...FAST_ARGS, ...this.args];
     const proc = spawn(WEFTD, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
+    // The log keeps every run's output; only this run's ready line counts
+    // (after a restart the previous one is still in it).
+    const from = this.log.length;
     this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`weftd did not become ready:\n${this.log}`)), timeoutMs);
       const onData = (chunk) => {
         this.log += chunk.toString();
-        const m = /weftd: ready https:\/\/[^\s:]+:(\d+)/.exec(this.log);
+        const m = /weftd: ready https:\/\/[^\s:]+:(\d+)/.exec(this.log.slice(from));
         if (m) {
           clearTimeout(timer);
           this.port = Number(m[1]);

@@ -341,6 +341,115 @@ static void test_free_and_reuse(void **state)
 	assert_int_equal(c->nmembers, 0);
 }
 
+/* Pending requests and invitations: sorted sets, idempotent, the
+ * invitations in step with the user's list; a deactivation drops all of a
+ * user's. */
+static void test_requests_and_invites(void **state)
+{
+	struct weft_hub *h = *state;
+	struct weft_channel_info a = info(3, "caucus"), b = info(8, "team");
+	struct weft_hub_channel *c3 = weft_hub_channel_put(h, &a, 0), *c8 = weft_hub_channel_put(h, &b, 0);
+	for (int64_t u = 9; u >= 1; u -= 2)
+		assert_int_equal(weft_hub_request_set(c3, u, true), 0);
+	assert_int_equal(weft_hub_request_set(c3, 5, true), 0); /* again: no duplicate */
+	assert_int_equal(c3->requests.n, 5);
+	for (int i = 1; i < c3->requests.n; i++)
+		assert_true(c3->requests.ids[i - 1] < c3->requests.ids[i]);
+	assert_true(weft_hub_requested(c3, 7));
+	assert_false(weft_hub_requested(c3, 2));
+	assert_false(weft_hub_requested(c8, 7));
+	assert_int_equal(weft_hub_request_set(c3, 7, false), 0);
+	assert_int_equal(weft_hub_request_set(c3, 2, false), 0); /* absent: no-op */
+	assert_false(weft_hub_requested(c3, 7));
+	assert_int_equal(c3->requests.n, 4);
+
+	assert_int_equal(weft_hub_invite_set(h, c8, 5, true), 0);
+	assert_int_equal(weft_hub_invite_set(h, c3, 5, true), 0);
+	assert_int_equal(weft_hub_invite_set(h, c3, 5, true), 0);
+	assert_true(weft_hub_invited(c8, 5));
+	assert_false(weft_hub_invited(c8, 4));
+	struct weft_hub_user *u5 = weft_hub_user(h, 5, false);
+	assert_non_null(u5);
+	assert_int_equal(u5->invited.n, 2);
+	assert_int_equal(u5->invited.ids[0], 3);
+	assert_int_equal(u5->invited.ids[1], 8);
+	assert_int_equal(weft_hub_invite_set(h, c8, 5, false), 0);
+	assert_false(weft_hub_invited(c8, 5));
+	assert_int_equal(u5->invited.n, 1);
+	assert_int_equal(weft_hub_invite_set(h, c8, 77, false), 0); /* no such user slot */
+
+	/* A deactivation: every request and invitation of user 5 goes, others stay. */
+	assert_int_equal(weft_hub_invite_set(h, c8, 5, true), 0);
+	assert_int_equal(weft_hub_invite_set(h, c8, 6, true), 0);
+	weft_hub_withdraw_user(h, 5);
+	assert_false(weft_hub_requested(c3, 5));
+	assert_false(weft_hub_invited(c3, 5));
+	assert_false(weft_hub_invited(c8, 5));
+	assert_int_equal(u5->invited.n, 0);
+	assert_true(weft_hub_requested(c3, 9));
+	assert_true(weft_hub_invited(c8, 6));
+	/* Emptied sets hold no memory (most channels never have requests). */
+	weft_hub_request_set(c3, 1, false);
+	weft_hub_request_set(c3, 3, false);
+	weft_hub_request_set(c3, 9, false);
+	assert_int_equal(c3->requests.n, 0);
+	assert_null(c3->requests.ids);
+}
+
+/* Unread counts follow what the store would count: messages of others
+ * after read_seq, capped; unknown (-1) until counted, and again after a
+ * deletion in the counted range or a partial read. */
+static void test_unread_counts(void **state)
+{
+	struct weft_hub *h = *state;
+	struct weft_channel_info a = info(4, "busy");
+	struct weft_hub_channel *c = weft_hub_channel_put(h, &a, 100);
+	weft_hub_member_set(h, c, 1, WEFT_ROLE_MEMBER, 100);
+	weft_hub_member_set(h, c, 2, WEFT_ROLE_MEMBER, 100);
+	weft_hub_member_set(h, c, 3, WEFT_ROLE_MEMBER, 100);
+	struct weft_member *m1 = weft_hub_member(c, 1), *m2 = weft_hub_member(c, 2), *m3 = weft_hub_member(c, 3);
+	assert_int_equal(m1->unread, -1); /* as loaded: not counted yet */
+	m1->unread = 0;
+	m2->unread = 0;
+	weft_hub_count_message(c, 101, 1);
+	c->last_seq = 101;
+	assert_int_equal(m1->unread, 0);  /* one's own message */
+	assert_int_equal(m2->unread, 1);
+	assert_int_equal(m3->unread, -1); /* stays unknown */
+	weft_hub_count_message(c, 102, 3);
+	c->last_seq = 102;
+	assert_int_equal(m1->unread, 1);
+	assert_int_equal(m2->unread, 2);
+
+	/* Read part of the way: counted again; to the end: nothing unread. */
+	weft_hub_mark_read(c, m2, 101);
+	assert_int_equal(m2->unread, -1);
+	assert_int_equal(m2->read_seq, 101);
+	weft_hub_mark_read(c, m2, 100); /* never backwards */
+	assert_int_equal(m2->read_seq, 101);
+	weft_hub_mark_read(c, m2, 102);
+	assert_int_equal(m2->unread, 0);
+
+	/* A deletion after read_seq: counted again by those who had some. */
+	m2->unread = 0;
+	weft_hub_uncount_message(c, 102);
+	assert_int_equal(m1->unread, -1);
+	assert_int_equal(m2->unread, 0);
+	m1->unread = 1;
+	m1->read_seq = 102;
+	weft_hub_uncount_message(c, 101); /* before m1's read_seq: no change */
+	assert_int_equal(m1->unread, 1);
+
+	/* A message at or before read_seq is not unread; the cap holds. */
+	m2->read_seq = 200;
+	weft_hub_count_message(c, 150, 1);
+	assert_int_equal(m2->unread, 0);
+	m1->unread = WEFT_UNREAD_CAP - 1;
+	weft_hub_count_message(c, 201, 2);
+	weft_hub_count_message(c, 202, 2);
+	assert_int_equal(m1->unread, WEFT_UNREAD_CAP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +461,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_slots, setup, teardown),
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test_setup_teardown(test_free_and_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requests_and_invites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_counts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,8 +117,22 @@ static void test_ping_and_list(void **state)
 	assert_string_equal(cmd.req, "p");
 	weft_cmd_clear(&cmd);
 
+	/* Without paging fields: the first page, of the largest size. */
 	parse_ok("{\"type\":\"channel.list\"}", &cmd);
 	assert_string_equal(cmd.def->name, "channel.list");
+	assert_int_equal(cmd.after, 0);
+	assert_int_equal(cmd.limit, WEFT_CHANNEL_PAGE_MAX);
+	assert_false(cmd.mine);
+	weft_cmd_clear(&cmd);
+
+	parse_ok("{\"type\":\"channel.list\",\"after\":42,\"limit\":1,\"mine\":true}", &cmd);
+	assert_int_equal(cmd.after, 42);
+	assert_int_equal(cmd.limit, 1);
+	assert_true(cmd.mine);
+	weft_cmd_clear(&cmd);
+	parse_ok("{\"type\":\"channel.list\",\"after\":0,\"limit\":500,\"mine\":null}", &cmd);
+	assert_int_equal(cmd.limit, 500);
+	assert_false(cmd.mine);
 	weft_cmd_clear(&cmd);
 
 	/* Unknown fields are ignored, whatever their type. */
@@ -465,6 +479,16 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"req\":\"d\",\"type\":\"delete\",\"channel\":1}", WEFT_EINVAL, "bad_request", "d" },
 	{ "{\"req\":\"d\",\"type\":\"delete\",\"channel\":1,\"id\":\"4\"}", WEFT_EINVAL, "bad_request", "d" },
 	{ "{\"req\":\"d\",\"type\":\"delete\",\"id\":4}", WEFT_EINVAL, "bad_request", "d" },
+	/* channel.list */
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"limit\":0}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"limit\":501}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"limit\":2.5}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"limit\":\"10\"}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"after\":-1}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"after\":1.5}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"after\":\"7\"}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"after\":1e300}", WEFT_EINVAL, "bad_request", "l" },
+	{ "{\"req\":\"l\",\"type\":\"channel.list\",\"mine\":1}", WEFT_EINVAL, "bad_request", "l" },
 	/* history */
 	{ "{\"req\":\"h\",\"type\":\"history\"}", WEFT_EINVAL, "bad_request", "h" },
 	{ "{\"req\":\"h\",\"type\":\"history\",\"channel\":3,\"limit\":0}", WEFT_EINVAL, "bad_request", "h" },

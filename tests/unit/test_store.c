@@ -1473,18 +1473,20 @@ static void test_unread_and_read_mark(void **state)
 	for (int i = 0; i < 6; i++)
 		m[i] = send_msg(f, f->ana, ch, "x");
 	int u = -1;
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, INT64_MAX, 100, &u), 0);
 	assert_int_equal(u, 6);
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, m[3], 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, m[3], INT64_MAX, 100, &u), 0);
 	assert_int_equal(u, 2);
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 4, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, INT64_MAX, 4, &u), 0);
 	assert_int_equal(u, 4); /* capped */
 	struct weft_job *j = run(f, edit_job(WEFT_JOB_DELETE, f->ana, ch, m[5], NULL));
 	weft_job_free(j);
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, m[3], 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, m[3], INT64_MAX, 100, &u), 0);
 	assert_int_equal(u, 1); /* deleted ones do not count */
-	assert_int_equal(weft_store_unread(f->st, ch, f->ana, 0, 100, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->ana, 0, INT64_MAX, 100, &u), 0);
 	assert_int_equal(u, 0); /* nor one's own */
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, m[2], 100, &u), 0);
+	assert_int_equal(u, 3); /* only up to what the fan-out has counted */
 
 	j = weft_job_new(WEFT_JOB_READ_MARK);
 	j->user = f->ana;
@@ -1617,11 +1619,11 @@ static void test_new_member_nothing_unread(void **state)
 	/* The membership remembers its join event: replay starts there. */
 	assert_int_equal(loaded_joined_seq(&l, ch, f->bo), join_seq);
 	int u = -1;
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), INT64_MAX, 999, &u), 0);
 	assert_int_equal(u, 0);
 	/* A message after the join is unread. */
 	send_msg(f, f->ana, ch, "after");
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), 999, &u), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, loaded_read_seq(&l, ch, f->bo), INT64_MAX, 999, &u), 0);
 	assert_int_equal(u, 1);
 }
 
@@ -1852,6 +1854,91 @@ static void test_requests(void **state)
 	run(f, j);
 	assert_int_equal(j->result, WEFT_ENOTFOUND);
 	weft_job_free(j);
+}
+
+static void raw_exec(const char *path, const char *sql);
+
+static void on_pair(void *arg, int64_t channel, int64_t user)
+{
+	int64_t *out = arg;
+	int n = (int)out[0]++;
+	out[1 + 2 * n] = channel;
+	out[2 + 2 * n] = user;
+}
+
+struct access_load {
+	int64_t requests[9], invites[9]; /* [0]: count, then (channel, user) pairs */
+};
+
+static void on_req(void *arg, int64_t channel, int64_t user)
+{
+	on_pair(((struct access_load *)arg)->requests, channel, user);
+}
+
+static void on_inv(void *arg, int64_t channel, int64_t user)
+{
+	on_pair(((struct access_load *)arg)->invites, channel, user);
+}
+
+/* The hub's copy at start: pending requests and invitations of active
+ * accounts, by channel then user. A deactivation withdraws both from the
+ * store (not the decided requests, which keep the cool-down). */
+static void test_access_load_and_withdraw(void **state)
+{
+	struct fx *f = *state;
+	int64_t c1 = create_channel(f, f->ana, "circle", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	int64_t c2 = create_channel(f, f->ana, "circle-two", WEFT_KIND_CAUCUS, WEFT_ACCESS_REQUEST);
+	assert_int_equal(request_file(f, f->cy, c2, NULL, 0, NULL), 0);
+	assert_int_equal(request_file(f, f->bo, c2, NULL, 0, NULL), 0);
+	assert_int_equal(request_file(f, f->bo, c1, NULL, 0, NULL), 0);
+	struct weft_job *j = job(WEFT_JOB_REQUEST_DECIDE, f->ana, c1, f->bo);
+	run(f, j); /* declined: no longer pending */
+	weft_job_free(j);
+	invite(f, c2, f->ana, f->bo);
+	invite(f, c1, f->ana, f->cy);
+	struct access_load l = { 0 };
+	assert_int_equal(weft_store_load_access(f->st, on_req, on_inv, &l), 0);
+	assert_int_equal(l.requests[0], 2);
+	assert_int_equal(l.requests[1], c2);
+	assert_int_equal(l.requests[2], f->bo < f->cy ? f->bo : f->cy);
+	assert_int_equal(l.invites[0], 2);
+	assert_int_equal(l.invites[1], c1);
+	assert_int_equal(l.invites[2], f->cy);
+	assert_int_equal(l.invites[3], c2);
+	assert_int_equal(l.invites[4], f->bo);
+
+	j = job(WEFT_JOB_USER_ACTIVE, 0, 0, f->bo);
+	j->flag = false;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	weft_job_free(j);
+	struct weft_request_row r;
+	assert_int_equal(weft_store_request_get(f->st, c2, f->bo, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_NONE);
+	assert_int_equal(weft_store_request_get(f->st, c1, f->bo, &r), 0);
+	assert_int_equal(r.state, WEFT_REQ_DECLINED);
+	assert_false(invited(f->st, c2, f->bo));
+	assert_true(invited(f->st, c1, f->cy));
+	memset(&l, 0, sizeof l);
+	assert_int_equal(weft_store_load_access(f->st, on_req, on_inv, &l), 0);
+	assert_int_equal(l.requests[0], 1);
+	assert_int_equal(l.requests[2], f->cy);
+	assert_int_equal(l.invites[0], 1);
+	assert_int_equal(l.invites[2], f->cy);
+
+	/* A request of an account deactivated before deactivations withdrew
+	 * them (a row left behind) is neither loaded nor listed. */
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE users SET active = 0 WHERE id = %lld", (long long)f->cy);
+	raw_exec(f->db, sql);
+	memset(&l, 0, sizeof l);
+	assert_int_equal(weft_store_load_access(f->st, on_req, on_inv, &l), 0);
+	assert_int_equal(l.requests[0], 0);
+	assert_int_equal(l.invites[0], 0);
+	struct weft_request_row rows[2];
+	int n = -1;
+	assert_int_equal(weft_store_requests(f->st, c2, rows, 2, &n), 0);
+	assert_int_equal(n, 0);
 }
 
 static void test_invites_roles_updates(void **state)
@@ -2280,7 +2367,7 @@ static void test_reads_fail_without_their_tables(void **state)
 	bool more = false;
 	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &unread), 0);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, INT64_MAX, 100, &unread), 0);
 	assert_int_equal(unread, 2);
 	assert_int_equal(weft_store_replay_floor(f->st, ch, 0, 1, &floor), 0);
 	assert_true(floor > 0);
@@ -2298,7 +2385,7 @@ static void test_reads_fail_without_their_tables(void **state)
 	more = true;
 	assert_int_equal(weft_store_members(f->st, ch, rows, 4, &n), WEFT_EIO);
 	assert_int_equal(n, -7);
-	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, 100, &unread), WEFT_EIO);
+	assert_int_equal(weft_store_unread(f->st, ch, f->bo, 0, INT64_MAX, 100, &unread), WEFT_EIO);
 	assert_int_equal(unread, -7);
 	assert_int_equal(weft_store_channel_events(f->st, ch, 0, INT64_MAX, 4, evs, &n), WEFT_EIO);
 	assert_int_equal(n, -7);
@@ -2415,6 +2502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_member_nothing_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_access_load_and_withdraw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invites_roles_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dm_name_not_squattable, setup, teardown),

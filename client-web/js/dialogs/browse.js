@@ -37,7 +37,7 @@ function row(c, ui) {
   const actions = h('div', { class: 'browse-actions' });
   const li = h('li', { class: 'browse-item' },
     h('div', { class: 'browse-info' },
-      h('h3', { class: 'browse-name' }, h('span', { 'aria-hidden': 'true' }, '#'), c.name),
+      h('h3', { class: 'browse-name', tabindex: '-1' }, h('span', { 'aria-hidden': 'true' }, '#'), c.name),
       h('p', { class: 'browse-meta' }, [cap(c.kind), accessLabel(c.access), countLabel(c.member_count)].filter(Boolean).join(' · ')),
       c.topic ? h('p', { class: 'browse-topic' }, c.topic) : null),
     actions);
@@ -69,17 +69,35 @@ export function askAgainWhen(ms, now = Date.now()) {
   return `${span} (${formatFull(at)})`;
 }
 
-function renderList(list, channelsShown, q, ui) {
+// Channels come a page at a time (channel.list `after`/`limit`, in id
+// order): a big network can hold thousands. Each page is shown sorted as a
+// block below the ones before, so rows never move under the reader when more
+// arrive. The page is the client's choice, at most limits.max_channel_page.
+const pageSize = () => Math.min(100, limit('max_channel_page'));
+
+const matches = (c, q) => c.kind !== 'dm' && (!q || c.name.toLowerCase().includes(q) || (c.topic || '').toLowerCase().includes(q));
+const byTierThenName = (a, b) => Number(Boolean(a.role)) - Number(Boolean(b.role)) || a.name.localeCompare(b.name);
+
+// pages: arrays of channels, each sorted; returns the first row of the page
+// at index `from` (to move focus there), if it has one.
+function renderList(list, pages, q, ui, from = -1) {
   clear(list);
-  const shown = channelsShown
-    .filter((c) => c.kind !== 'dm')
-    .filter((c) => !q || c.name.toLowerCase().includes(q) || (c.topic || '').toLowerCase().includes(q))
-    .sort((a, b) => Number(Boolean(a.role)) - Number(Boolean(b.role)) || a.name.localeCompare(b.name));
-  if (!shown.length) {
-    list.append(h('li', { class: 'browse-empty' }, q ? 'No channels match.' : 'There are no other channels yet. Create one!'));
-    return;
+  let first = null;
+  pages.forEach((page, i) => {
+    page.filter((x) => matches(x, q)).forEach((c, k) => {
+      const li = row(c, ui);
+      // Where a later page's block starts (its sort starts over): a rule.
+      if (i > 0 && k === 0) li.classList.add('browse-page-start');
+      if (i === from && !first) first = li;
+      list.append(li);
+    });
+  });
+  if (!list.firstChild) {
+    const none = q ? 'No channels match.' : 'There are no other channels yet. Create one!';
+    const text = ui.more ? (q ? 'No channels loaded so far match.' : null) : none;
+    if (text) list.append(h('li', { class: 'browse-empty' }, text));
   }
-  for (const c of shown) list.append(row(c, ui));
+  return first;
 }
 
 export async function browseChannels() {
@@ -88,15 +106,31 @@ export async function browseChannels() {
   const list = h('ul', { class: 'browse-list', 'aria-label': 'Channels you can join' });
   const filterId = nextId('filter');
   const filter = h('input', { type: 'search', class: 'input', autocomplete: 'off', id: filterId });
-  let all = [];
+  const moreBtn = h('button', { type: 'button', class: 'btn btn-secondary browse-more', hidden: true }, 'Show more channels');
+  const pages = [];
+  let after = 0;
+  let loading = false;
   const dlg = openDialog({
     title: 'Browse channels',
     className: 'dialog-wide',
-    content: [h('div', { class: 'field' }, h('label', { for: filterId }, 'Filter channels'), filter), alert, note, list],
+    content: [h('div', { class: 'field' }, h('label', { for: filterId }, 'Filter channels'), filter), alert, note, list, moreBtn],
   });
-  const render = () => renderList(list, all, filter.value.trim().toLowerCase(), ui);
+  const shown = () => pages.reduce((n, p) => n + p.filter((c) => c.kind !== 'dm').length, 0);
+  // What the list holds, for everyone and for screen readers (a status):
+  // nothing to say when one page held everything.
+  const showCount = () => {
+    if (ui.more && filter.value.trim()) note.show(`Searching the ${shown()} channels loaded so far. Show more channels to search further.`);
+    else if (ui.more) note.show(`Showing ${shown()} channels. There are more.`);
+    else note.show(pages.length > 1 ? `Showing all ${shown()} channels.` : '');
+  };
+  const render = (from) => {
+    const first = renderList(list, pages, filter.value.trim().toLowerCase(), ui, from);
+    moreBtn.hidden = !ui.more;
+    return first;
+  };
   const ui = {
     dlg,
+    more: false,
     async join(c, noteText) {
       alert.show('');
       try {
@@ -119,15 +153,44 @@ export async function browseChannels() {
       }
     },
   };
-  filter.addEventListener('input', render);
-  note.show('Loading channels…');
-  try {
-    const r = await net.request({ type: 'channel.list' });
-    all = r.channels || [];
-    note.show('');
-    render();
-  } catch (e) {
-    note.show('');
-    alert.show(`Couldn’t load channels: ${errText(e)}`);
+  // The next page; with focus (the button was used), focus moves to the
+  // first new channel and the count is announced.
+  async function loadMore(focus) {
+    if (loading) return;
+    loading = true;
+    moreBtn.setAttribute('aria-disabled', 'true');
+    moreBtn.textContent = 'Loading more channels…';
+    list.setAttribute('aria-busy', 'true');
+    try {
+      const r = await net.request({ type: 'channel.list', after, limit: pageSize() });
+      const page = r.channels || [];
+      // A server that does not page sends everything and no `more`.
+      ui.more = Boolean(r.more) && page.length > 0;
+      if (page.length) after = page[page.length - 1].id;
+      pages.push([...page].sort(byTierThenName));
+      const first = render(pages.length - 1);
+      if (focus) {
+        if (first) {
+          // The new block from its top, as much of it as fits.
+          first.querySelector('.browse-name').focus({ preventScroll: true });
+          first.scrollIntoView({ block: 'start' });
+        }
+        else if (!moreBtn.hidden) moreBtn.focus();
+        else filter.focus();
+      }
+      showCount();
+    } catch (e) {
+      alert.show(`Couldn’t load channels: ${errText(e)}`);
+      if (!pages.length) note.show('');
+    } finally {
+      loading = false;
+      moreBtn.removeAttribute('aria-disabled');
+      moreBtn.textContent = 'Show more channels';
+      list.removeAttribute('aria-busy');
+    }
   }
+  moreBtn.addEventListener('click', () => loadMore(true));
+  filter.addEventListener('input', () => { render(); showCount(); });
+  note.show('Loading channels…');
+  await loadMore(false);
 }

@@ -8,6 +8,10 @@ import * as channels from '../channels.js';
 import * as messages from '../messages.js';
 import * as outbox from '../outbox.js';
 import { renderLog, isAtBottom, refreshTimes } from './msglog.js';
+import { enableLongPress } from './msgparts.js';
+import { enableReactionTips } from './reactions.js';
+import { holdsRead } from './unread.js';
+import { clearMarker } from '../convo.js';
 
 const logEl = () => $('log');
 
@@ -36,8 +40,9 @@ let readTimer = null;
 function markRead() {
   clearTimeout(readTimer);
   readTimer = setTimeout(() => {
-    if (document.hidden || !isAtBottom(logEl())) return;
+    if (document.hidden || !isAtBottom(logEl()) || holdsRead(state.current)) return;
     channels.markRead();
+    clearMarker(state.current);
   }, 300);
 }
 
@@ -80,7 +85,7 @@ function olderPage(id, oldest) {
   fillViewport(id);
 }
 
-function messagesChanged({ id, latest, older, filled }) {
+function messagesChanged({ id, latest, older }) {
   if (id !== state.current) return;
   if (older) { olderPage(id, older); return; }
   const bottom = isAtBottom(logEl());
@@ -89,15 +94,18 @@ function messagesChanged({ id, latest, older, filled }) {
     scrollToBottom();
     markRead();
     fillViewport(id);
-  } else if (filled && bottom) {
+  } else if (bottom) {
+    // A reader at the bottom stays there (a gap filled, a reaction added).
     scrollToBottom();
   }
 }
 
 // A live message: follow it when the reader was at the bottom; otherwise it
 // counts as unread and the "New messages below" button offers the way down.
-function arrived({ id, mine }) {
+function arrived({ id, mine, thread }) {
   if (id !== state.current) return;
+  // A reply shows in its thread; here only its root's count changes.
+  if (thread) { messagesChanged({ id }); return; }
   const wasBottom = isAtBottom(logEl());
   if (!state.syncing && !mine && (!wasBottom || document.hidden)) addUnread(id);
   render();
@@ -106,15 +114,35 @@ function arrived({ id, mine }) {
   markRead();
 }
 
-function outboxChanged({ channel, queued, settled }) {
-  if (channel !== state.current) return;
+function outboxChanged({ channel, thread, queued, settled }) {
+  if (channel !== state.current || thread) return;
   const bottom = isAtBottom(logEl());
   render();
   if (queued || (settled && bottom)) scrollToBottom();
   if (settled) markRead();
 }
 
+// ↑ in the empty message box edits my newest message here.
+function editLast(e) {
+  const input = $('composer-input');
+  if (e.key !== 'ArrowUp' || input.value || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return;
+  const d = state.current && state.data.get(state.current);
+  if (!d || state.channels.get(d.id)?.archived) return;
+  for (let i = d.order.length - 1; i >= 0; i--) {
+    const m = d.msgs.get(d.order[i]);
+    if (m && !m.thread && state.me && m.author?.id === state.me.id) {
+      e.preventDefault();
+      messages.startEdit(d, m.id);
+      d.editReturn = 'composer';
+      return;
+    }
+  }
+}
+
 export function init() {
+  enableLongPress(logEl());
+  enableReactionTips(logEl());
+  $('composer-input').addEventListener('keydown', editLast);
   logEl().addEventListener('scroll', () => {
     if (!state.current) return;
     if (logEl().scrollTop < 200) messages.loadOlder(state.current);

@@ -7,10 +7,9 @@ import { h, $, clear } from '../dom.js';
 import { state, on, channelName } from '../state.js';
 import * as notify from '../notify.js';
 import { leaveChannel } from '../dialogs/leave.js';
+import { channelSettings } from '../dialogs/settings.js';
 import { cap, accessLabel, isModerator, authorName } from '../util.js';
-import { menuButton } from './menu.js';
-
-let menu = null;
+import * as menu from './menu.js';
 
 function showEmpty() {
   $('channel-view').hidden = true;
@@ -53,9 +52,23 @@ function render() {
   $('show-requests').hidden = !(mod && c.access === 'request');
   const waiting = c.requesters ? c.requesters.size : (c.pending_requests || 0);
   $('show-requests').textContent = waiting ? `Join requests (${waiting})` : 'Join requests';
-  $('leave-channel').textContent = c.kind === 'dm' ? 'Leave conversation' : 'Leave channel';
-  $('show-settings').closest('li').hidden = !(mod && c.kind !== 'dm');
-  $('mute-channel').textContent = notify.isMuted(c.id) ? 'Unmute notifications' : 'Mute notifications';
+}
+
+// The rarer actions: settings (moderators), mute, leave.
+function menuItems() {
+  const c = state.channels.get(state.current);
+  if (!c) return [];
+  const items = [];
+  if (isModerator(c) && c.kind !== 'dm') items.push({ label: 'Channel settings', run: () => channelSettings(state.channels.get(c.id)) });
+  const muted = notify.isMuted(c.id);
+  items.push({ label: muted ? 'Unmute notifications' : 'Mute notifications', run: () => notify.setMuted(c.id, !muted) });
+  items.push({ label: c.kind === 'dm' ? 'Leave conversation' : 'Leave channel', danger: true, run: () => leaveChannel(state.channels.get(c.id)) });
+  return items;
+}
+
+function openMenu(focusLast = false) {
+  if (menu.isOpen()) { menu.close(); return; }
+  menu.open($('channel-menu-button'), menuItems(), { label: 'Channel options', focusLast });
 }
 
 // ---------------------------------------------------------------- the topic
@@ -76,17 +89,12 @@ function renderIfCurrent(id) {
   if (id === state.current) render();
 }
 
-function toggleMute() {
-  const c = state.channels.get(state.current);
-  if (!c) return;
-  const muted = !notify.isMuted(c.id);
-  notify.setMuted(c.id, muted);
-}
-
 export function init() {
-  menu = menuButton($('channel-menu-button'), $('channel-menu'));
-  $('leave-channel').addEventListener('click', () => leaveChannel(state.channels.get(state.current)));
-  $('mute-channel').addEventListener('click', toggleMute);
+  const btn = $('channel-menu-button');
+  btn.addEventListener('click', () => openMenu());
+  btn.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { e.preventDefault(); openMenu(e.key === 'ArrowUp'); }
+  });
   $('topic-toggle').addEventListener('click', () => {
     setTopicOpen($('topic-toggle').getAttribute('aria-expanded') !== 'true');
     fitTopic();
@@ -99,7 +107,7 @@ export function init() {
   on('current', ({ switching }) => {
     $('empty-state').hidden = true;
     $('channel-view').hidden = false;
-    if (switching) menu.close(false);
+    if (switching) menu.close({ refocus: false });
     render();
   });
   for (const kind of ['channel', 'label', 'members', 'requests', 'muted']) on(kind, renderIfCurrent);

@@ -11,7 +11,11 @@ import * as net from '../net.js';
 import * as outbox from '../outbox.js';
 import * as messages from '../messages.js';
 import { authorName } from '../util.js';
-import { mentionOptions } from '../mentions.js';
+import { replyTime } from '../threads.js';
+import { namesVersion } from '../convo.js';
+import { messageTools, threadSummary, pinnedMark, memberLine, newMessagesLine } from './msgparts.js';
+import { reactionsRow } from './reactions.js';
+import { mentionsIn } from '../mentions.js';
 import { authorButton } from './person.js';
 
 const GROUP_WINDOW_MS = 5 * 60e3;
@@ -23,18 +27,34 @@ function channelPhrase(id) {
   return c.kind === 'dm' ? `your conversation with ${channelName(c)}` : `#${c.name}`;
 }
 
-// View models: confirmed messages first (by id), then this channel's outbox.
+// A confirmed message's view model (also for the thread panel).
+export function messageVM(d, m) {
+  return { key: `m${m.id}`, id: m.id, author: m.author, body: m.body, ts: m.ts, edited: m.edited, client_id: m.client_id,
+    mine: isMe(m.author), thread: m.thread || null, reactions: m.reactions || [], pinned: Boolean(m.pinned),
+    reply_count: m.reply_count || 0, last_reply: m.last_reply || null, lastReplyTs: m.reply_count ? replyTime(d, m) : null };
+}
+
+// A send still in the outbox.
+export function pendingVM(e) {
+  return { key: `p${e.client_id}`, id: null, author: meAuthor(), body: e.body, ts: e.created, edited: null,
+    client_id: e.client_id, mine: true, pending: !e.failed, failed: e.failed || null, entry: e, thread: e.thread || null,
+    reactions: [], pinned: false, reply_count: 0 };
+}
+
+// View models: confirmed messages first (by id), with the joined and left
+// lines among them, then this channel's outbox. Replies live in their
+// thread's panel: under its root the stream shows how many there are.
 function viewModels(d) {
   const out = [];
+  const sys = [...d.sys.keys()].sort((a, b) => a - b);
+  let s = 0;
   for (const id of d.order) {
+    while (s < sys.length && sys[s] < id) out.push({ sys: d.sys.get(sys[s++]) });
     const m = d.msgs.get(id);
-    out.push({ key: `m${id}`, id, author: m.author, body: m.body, ts: m.ts, edited: m.edited, client_id: m.client_id,
-      mine: isMe(m.author) });
+    if (!m.thread) out.push(messageVM(d, m));
   }
-  for (const e of outbox.forChannel(d.id)) {
-    out.push({ key: `p${e.client_id}`, id: null, author: meAuthor(), body: e.body, ts: e.created, edited: null,
-      client_id: e.client_id, mine: true, pending: !e.failed, failed: e.failed || null, entry: e });
-  }
+  while (s < sys.length) out.push({ sys: d.sys.get(sys[s++]) });
+  for (const e of outbox.forChannel(d.id)) out.push(pendingVM(e));
   return out;
 }
 
@@ -66,8 +86,20 @@ export function renderLog(logEl, d) {
   wanted.push(top);
 
   let prev = null;
+  let dividerDone = !d.divider;
+  let breakGroup = false;
+  const view = { d, els: d.els, inThread: false };
   const now = new Date();
   for (const vm of vms) {
+    // A joined or left line, and the "New messages" line, end a group of
+    // messages by one author (the next one shows its name again).
+    if (vm.sys) {
+      let line = d.els.get(`s${vm.sys.seq}`);
+      if (!line) { line = memberLine(vm.sys); d.els.set(`s${vm.sys.seq}`, line); }
+      wanted.push(line);
+      breakGroup = true;
+      continue;
+    }
     const t = new Date(vm.ts);
     if (!prev || !sameDay(new Date(prev.ts), t)) {
       const dayKey = `d${t.getFullYear()}-${t.getMonth()}-${t.getDate()}`;
@@ -77,52 +109,71 @@ export function renderLog(logEl, d) {
       if (div.firstChild.textContent !== label) div.firstChild.textContent = label;
       wanted.push(div);
     }
-    const el = elementFor(d, vm);
-    const continued = prev && !prev.failed && !vm.failed && prev.author?.id === vm.author?.id
+    if (!dividerDone && vm.id && vm.id >= d.divider) {
+      dividerDone = true;
+      if (!d.els.has('divider')) d.els.set('divider', newMessagesLine());
+      wanted.push(d.els.get('divider'));
+      breakGroup = true;
+    }
+    const el = messageElement(view, vm);
+    const continued = prev && !breakGroup && !prev.failed && !vm.failed && prev.author?.id === vm.author?.id
       && t - new Date(prev.ts) < GROUP_WINDOW_MS && sameDay(new Date(prev.ts), t);
     el.classList.toggle('continued', Boolean(continued));
     wanted.push(el);
     prev = vm;
+    breakGroup = false;
   }
 
-  // Reconcile children with the wanted order, moving (never recreating) nodes.
-  let cursor = logEl.firstChild;
+  reconcile(logEl, wanted, d.els);
+}
+
+// Makes parent's children the wanted nodes, in order, moving (never
+// recreating) them, and drops cached elements no longer shown (deleted
+// messages) from els.
+export function reconcile(parent, wanted, els) {
+  let cursor = parent.firstChild;
   for (const node of wanted) {
     if (node === cursor) { cursor = cursor.nextSibling; continue; }
-    logEl.insertBefore(node, cursor);
+    parent.insertBefore(node, cursor);
   }
   while (cursor) {
     const next = cursor.nextSibling;
     cursor.remove();
     cursor = next;
   }
-  // Drop cached elements that are no longer shown (deleted messages).
   const live = new Set(wanted);
-  for (const [k, el] of d.els) if (!live.has(el)) d.els.delete(k);
+  for (const [k, el] of els) if (!live.has(el)) els.delete(k);
 }
 
-function elementFor(d, vm) {
-  let el = d.els.get(vm.key);
+// The element of one message, keyed in view.els and rebuilt only when what
+// it shows changed. view: {d, els, inThread} (the stream or a thread panel).
+export function messageElement(view, vm) {
+  const { d, els } = view;
+  let el = els.get(vm.key);
   if (!el && vm.id && vm.client_id) {
     // The acknowledged form of a pending send: keep its element.
     const pk = `p${vm.client_id}`;
-    el = d.els.get(pk);
-    if (el) { d.els.delete(pk); d.els.set(vm.key, el); }
+    el = els.get(pk);
+    if (el) { els.delete(pk); els.set(vm.key, el); }
   }
   if (!el) {
-    el = h('article', { class: 'msg' });
-    d.els.set(vm.key, el);
+    el = h('article', { class: 'msg', tabindex: '-1' });
+    els.set(vm.key, el);
   }
-  const editing = vm.id !== null && d.editing === vm.id;
-  const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : ''].join('\u0001');
+  const editing = vm.id !== null && d.editing === vm.id && (d.editingIn || 'log') === (view.inThread ? 'thread' : 'log');
+  const c = state.channels.get(d.id);
+  const reactions = vm.reactions.length ? `${JSON.stringify(vm.reactions)}${namesVersion()}` : '';
+  const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : '',
+    reactions, vm.pinned, vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
-    buildMessage(el, d, vm, editing);
+    buildMessage(el, view, vm, editing);
   }
   return el;
 }
 
-function buildMessage(el, d, vm, editing) {
+function buildMessage(el, view, vm, editing) {
+  const { d } = view;
   clear(el);
   el.dataset.key = vm.key;
   if (vm.id) el.dataset.id = vm.id; else delete el.dataset.id;
@@ -135,14 +186,18 @@ function buildMessage(el, d, vm, editing) {
     authorButton(vm.author),
     h('span', { class: 'sr-only', text: ', ' }),
     time,
-    vm.edited ? h('span', { class: 'msg-edited', title: `Edited ${formatFull(vm.edited)}` }, '(edited)') : null);
+    vm.edited ? h('span', { class: 'msg-edited', title: `Edited ${formatFull(vm.edited)}` }, '(edited)') : null,
+    vm.pinned ? pinnedMark() : null);
   el.append(head);
+  el.classList.toggle('pinned', vm.pinned);
 
   if (editing) {
-    el.append(editForm(d, vm));
+    el.append(editForm(view, vm));
   } else {
-    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body, mentionOptions(d.msgs.get(vm.id)))));
+    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body, mentionsIn(d, vm))));
   }
+  if (vm.id && vm.reactions.length) el.append(reactionsRow(d.id, vm));
+  if (vm.id && vm.reply_count && !view.inThread) el.append(threadSummary(d.id, vm));
 
   if (vm.pending) {
     const offline = net.connState() !== 'live';
@@ -154,36 +209,41 @@ function buildMessage(el, d, vm, editing) {
       h('div', { class: 'msg-actions msg-actions-visible' },
         h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: () => outbox.retry(vm.entry) }, 'Try again'),
         h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => outbox.discard(vm.entry) }, 'Discard')));
-  } else if (vm.mine && vm.id && !editing) {
-    el.append(h('div', { class: 'msg-actions' },
-      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Edit message', onclick: () => messages.startEdit(d, vm.id) }, 'Edit'),
-      h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': 'Delete message', onclick: () => deleteMessage(d, vm.id) }, 'Delete')));
+  } else if (vm.id && !editing) {
+    el.append(messageTools(view, vm, { deleteMessage, focusMessage }));
   }
 }
 
-// The message's first button (its menu of actions), once it is drawn again.
-function focusMessage(d, id) {
-  d.els.get(`m${id}`)?.querySelector('button')?.focus();
+// After an edit: back to the message's menu of actions, once it is drawn
+// again, or to the message box it was started from (↑ in an empty box).
+export function focusMessage(view, id) {
+  const back = view.d.editReturn;
+  view.d.editReturn = null;
+  if (back) { emit('focus', back); return; }
+  view.els.get(`m${id}`)?.querySelector('.msg-more')?.focus();
 }
 
-function cancelEdit(d) {
-  const id = d.editing;
-  messages.cancelEdit(d);
-  focusMessage(d, id);
+function cancelEdit(view) {
+  const id = view.d.editing;
+  messages.cancelEdit(view.d);
+  focusMessage(view, id);
 }
 
-async function deleteMessage(d, id) {
-  const ok = await confirmDialog({ title: 'Delete message?', message: 'This removes the message for everyone. It can’t be undone.', confirmLabel: 'Delete', danger: true });
+async function deleteMessage(view, vm) {
+  const { d } = view;
+  const whose = vm.mine ? 'the message' : `${authorName(vm.author)}’s message`;
+  const ok = await confirmDialog({ title: 'Delete message?', message: `This removes ${whose} for everyone. It can’t be undone.`, confirmLabel: 'Delete', danger: true });
   if (!ok) return;
   try {
-    await messages.remove(d, id);
-    emit('focus', 'composer');
+    await messages.remove(d, vm.id);
+    emit('focus', view.inThread ? 'reply' : 'composer');
   } catch (e) {
     emit('alert', `Couldn’t delete the message: ${e.message}`);
   }
 }
 
-function editForm(d, vm) {
+function editForm(view, vm) {
+  const { d } = view;
   const ta = h('textarea', { class: 'edit-input', 'aria-label': 'Edit message', rows: '2' });
   ta.value = vm.body;
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -192,21 +252,21 @@ function editForm(d, vm) {
     if (!body.trim()) { err.textContent = 'A message can’t be empty. Delete it instead.'; err.hidden = false; return; }
     try {
       await messages.saveEdit(d, vm.id, body);
-      focusMessage(d, vm.id);
+      focusMessage(view, vm.id);
     } catch (e) {
       err.textContent = e.message; err.hidden = false;
     }
   };
   ta.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); save(); }
-    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); cancelEdit(d); }
+    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); cancelEdit(view); }
   });
   const form = h('form', { class: 'msg-edit', onsubmit: (e) => { e.preventDefault(); save(); } },
     ta,
     err,
     h('div', { class: 'msg-edit-actions' },
       h('span', { class: 'hint', text: 'Enter to save, Escape to cancel' }),
-      h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => cancelEdit(d) }, 'Cancel'),
+      h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => cancelEdit(view) }, 'Cancel'),
       h('button', { type: 'submit', class: 'btn btn-small btn-primary' }, 'Save')));
   queueMicrotask(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); });
   return form;
