@@ -78,3 +78,35 @@ export async function signup(token, password, minLength) {
   if (res.status === 403) throw new HttpError(403, 'This request was refused. Open the link in a new tab and try again.');
   throw new HttpError(res.status, `Setting the password failed (the server answered ${res.status}). Try again in a moment.`);
 }
+
+// Changes my own password; every other session of mine is signed out.
+// Throws HttpError: 401 (the current password is wrong), 400 (the new one
+// is refused), 429 (too many tries: retryAfter seconds), 0 (no server).
+export async function changePassword(oldPassword, newPassword, minLength) {
+  let res;
+  try {
+    res = await fetch('/api/password', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ old: oldPassword, new: newPassword }),
+    });
+  } catch {
+    throw new HttpError(0, 'Weft can’t be reached right now. Check your connection and try again.');
+  }
+  const body = await json(res);
+  if (res.ok) return true;
+  if (res.status === 401) throw new HttpError(401, 'That isn’t your current password. Type it again.');
+  if (res.status === 400) {
+    throw new HttpError(400, `The new password was refused: use at least ${minLength} characters${body && body.message ? ` (${body.message})` : ''}.`);
+  }
+  if (res.status === 429) {
+    const ms = body && typeof body.retry_after_ms === 'number' ? body.retry_after_ms : Number(res.headers.get('retry-after')) * 1000;
+    const s = Math.max(1, Math.ceil((Number.isFinite(ms) ? ms : 60000) / 1000));
+    const err = new HttpError(429, `Too many wrong passwords. Wait ${s} ${s === 1 ? 'second' : 'seconds'} and try again.`);
+    err.retryAfter = s;
+    throw err;
+  }
+  if (res.status === 403) throw new HttpError(403, 'This request was refused. Reload the page and try again.');
+  throw new HttpError(res.status, `Changing the password failed (the server answered ${res.status}). Try again in a moment.`);
+}

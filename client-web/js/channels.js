@@ -2,10 +2,11 @@
 // and leaving, the channel list from the server, the names of direct
 // messages, join requests waiting for a moderator, and read markers.
 import {
-  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, isMe, clearUnread, limit,
+  state, on, emit, save, savePendingJoins, channelData, upsertChannel, sortedChannels, clearUnread, limit,
 } from './state.js';
 import * as net from './net.js';
 import * as messages from './messages.js';
+import * as people from './people.js';
 import { authorName, isPendingFlag, isModerator } from './util.js';
 
 // A channel whose loaded messages were dropped opens again from its latest page.
@@ -60,6 +61,28 @@ export function markRead() {
   net.send({ type: 'read', channel: c.id, seq });
 }
 
+// My channels in the order the channel list shows them: by kind, then by
+// name, archived ones last in their kind.
+export const NAV_KINDS = ['caucus', 'cohort', 'team', 'dm'];
+export function navOrder() {
+  const all = sortedChannels();
+  const out = [];
+  for (const kind of NAV_KINDS) {
+    const mine = all.filter((c) => (c.kind || 'cohort') === kind);
+    out.push(...mine.filter((c) => !c.archived), ...mine.filter((c) => c.archived));
+  }
+  return out;
+}
+
+// The channel n steps from the open one in that order (wrapping around).
+export function step(n) {
+  const list = navOrder();
+  if (!list.length) return;
+  const i = list.findIndex((c) => c.id === state.current);
+  const next = list[((i === -1 ? 0 : i + n) % list.length + list.length) % list.length];
+  if (next && next.id !== state.current) go(next.id);
+}
+
 // ---------------------------------------------------------------- joining and leaving
 
 // I joined or opened a channel (a dialog, an approval, an invitation).
@@ -90,6 +113,7 @@ export async function leave(c) {
 
 export function left(chId) {
   state.channels.delete(chId);
+  dmLabelAsked.delete(chId); // back in it one day, it needs its name again
   state.data.delete(chId);
   emit('channels');
   if (state.current === chId) {
@@ -133,8 +157,9 @@ export async function refresh() {
     if (c.role) {
       if (!state.channels.has(c.id)) changed = true;
       const old = state.channels.get(c.id);
-      // Keep locally counted unread numbers; the list may be older than live events.
-      upsertChannel(old ? { ...c, unread: old.unread, last_seq: Math.max(old.last_seq || 0, c.last_seq || 0) } : c);
+      // Keep locally counted unread numbers and mentions; the list may be
+      // older than live events and read markers.
+      upsertChannel(old ? { ...c, unread: old.unread, mentions: old.mentions ?? c.mentions, last_seq: Math.max(old.last_seq || 0, c.last_seq || 0) } : c);
       if (state.pendingJoins.delete(c.id)) { changed = true; savePendingJoins(); }
     } else if (isPendingFlag(c) && !state.pendingJoins.has(c.id)) {
       state.pendingJoins.set(c.id, { id: c.id, name: c.name, kind: c.kind });
@@ -142,6 +167,7 @@ export async function refresh() {
     }
   }
   emit('channels');
+  if (changed) labelDms();
   if (changed && state.wantChannel && state.channels.has(state.wantChannel)) { go(state.wantChannel); state.wantChannel = null; }
 }
 
@@ -151,15 +177,16 @@ export function refreshWhilePending() {
   if (state.pendingJoins.size) refresh();
 }
 
-// DM channel objects carry no names; label them with the other people in them.
+// DM channel objects carry no names; label them with the other people in
+// them (those who left too: the conversation is still with them).
 const dmLabelAsked = new Set();
 export async function labelDms() {
   for (const c of state.channels.values()) {
     if (c.kind !== 'dm' || c.display || dmLabelAsked.has(c.id) || !net.ready()) continue;
     dmLabelAsked.add(c.id);
     try {
-      const r = await net.request({ type: 'channel.members', channel: c.id });
-      const others = (r.members || []).filter((m) => !isMe(m));
+      await people.members(c.id);
+      const others = people.dmOthers(c.id);
       const label = others.map((m) => authorName(m)).join(', ') || authorName(state.me);
       const cur = state.channels.get(c.id);
       if (cur) cur.display = label;

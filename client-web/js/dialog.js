@@ -13,6 +13,10 @@ export function openDialog({ title, content, className = '', onClose, describedB
         h('span', { 'aria-hidden': 'true', text: '×' }))),
     body);
   dlg.addEventListener('close', () => {
+    // Blur whatever the browser gave focus back to, then focus the opener
+    // again: without it Chromium sometimes takes no typed text in the
+    // message box after a dialog (found with the quick switcher).
+    document.activeElement?.blur?.();
     dlg.remove();
     onClose?.(dlg.returnValue);
     if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();

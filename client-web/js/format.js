@@ -1,9 +1,14 @@
 // A small, safe formatting subset for message bodies, built from DOM nodes:
-//   ``` fenced blocks ```, > quotes, `code`, **bold**, *italic*, http(s) links.
+//   ``` fenced blocks ```, > quotes, `code`, **bold**, *italic*, http(s) links,
+//   and @mentions (given opts.mention, which names who a message mentions).
 // Nothing here parses HTML; every piece of user text lands in a text node.
 import { h } from './dom.js';
 
-export function renderBody(body) {
+// opts.mention(name) says what "@name" (name lowercased, as the server reads
+// it) is in this message: 'me', 'other' (someone else it mentions) or null
+// (plain text). Without it no @name is highlighted.
+export function renderBody(body, opts = {}) {
+  const mention = typeof opts.mention === 'function' ? opts.mention : null;
   const frag = document.createDocumentFragment();
   const lines = String(body).split('\n');
   let i = 0;
@@ -13,7 +18,7 @@ export function renderBody(body) {
     const p = h('p');
     para.forEach((line, n) => {
       if (n) p.append(h('br'));
-      appendInline(p, line);
+      appendInline(p, line, true, mention);
     });
     frag.append(p);
     para = [];
@@ -53,7 +58,7 @@ export function renderBody(body) {
       const bq = h('blockquote');
       quoted.forEach((l, n) => {
         if (n) bq.append(h('br'));
-        appendInline(bq, l);
+        appendInline(bq, l, true, mention);
       });
       frag.append(bq);
       continue;
@@ -110,6 +115,27 @@ function link(url) {
 }
 
 const isSpace = (c) => c !== undefined && /\s/.test(c);
+// The characters of a user name, as the server reads @name.
+const isNameChar = (c) => c !== undefined && /[A-Za-z0-9._-]/.test(c);
+
+// "@name" at i (not inside a word: ana@example.org names no one), without
+// trailing ".", "_" or "-" ("@Ana." names ana); its length, or 0. The scan
+// stops at the first character that is not a name's, which cannot start
+// another mention: each character is scanned at most once per text.
+function mentionAt(text, i, mention) {
+  if (i > 0 && isNameChar(text[i - 1])) return null;
+  let e = i + 1;
+  while (e < text.length && isNameChar(text[e])) e++;
+  while (e > i + 1 && /[._-]/.test(text[e - 1])) e--;
+  if (e === i + 1) return null;
+  const kind = mention(text.slice(i + 1, e).toLowerCase());
+  if (kind !== 'me' && kind !== 'other') return null;
+  const shown = text.slice(i, e);
+  return {
+    length: e - i,
+    make: () => (kind === 'me' ? h('mark', { class: 'mention mention-me' }, shown) : h('span', { class: 'mention' }, shown)),
+  };
+}
 const isWord = (c) => c !== undefined && /\w/.test(c);
 const URL_AT = /https?:\/\/[^\s<>"]+/iy;
 
@@ -127,8 +153,12 @@ function nextWhere(text, pred) {
 //   /(^|[^*\w])\*(?=[^\s*])([^*]*?[^\s*])\*(?!\*)/
 // but in constant time per position (start: where the text, or the text
 // after the previous token, begins: there ^ and \b hold).
-function tokenAt(text, i, start, idx, allowLinks) {
+function tokenAt(text, i, start, idx, allowLinks, mention) {
   const c = text[i];
+  if (c === '@' && mention) {
+    const m = mentionAt(text, i, mention);
+    if (m) return m;
+  }
   if (allowLinks && (c === 'h' || c === 'H') && (i === start || !isWord(text[i - 1]))) {
     URL_AT.lastIndex = i;
     const m = URL_AT.exec(text);
@@ -148,7 +178,7 @@ function tokenAt(text, i, start, idx, allowLinks) {
     const k = idx.boldClose[i + 3];
     if (k < text.length) {
       const inner = text.slice(i + 2, k);
-      return { length: k + 2 - i, make: () => appendInline(h('strong'), inner, allowLinks) };
+      return { length: k + 2 - i, make: () => appendInline(h('strong'), inner, allowLinks, mention) };
     }
   }
   if (c === '*' && (i === start || (text[i - 1] !== '*' && !isWord(text[i - 1]))) &&
@@ -156,7 +186,7 @@ function tokenAt(text, i, start, idx, allowLinks) {
     const j = idx.star[i + 1];
     if (j < text.length && !isSpace(text[j - 1]) && text[j + 1] !== '*') {
       const inner = text.slice(i + 1, j);
-      return { length: j + 1 - i, make: () => appendInline(h('em'), inner, allowLinks) };
+      return { length: j + 1 - i, make: () => appendInline(h('em'), inner, allowLinks, mention) };
     }
   }
   return null;
@@ -165,7 +195,7 @@ function tokenAt(text, i, start, idx, allowLinks) {
 // Appends text with its inline formatting to parent, in one pass: linear in
 // the text's length whatever it holds (a page of crafted bodies must not
 // freeze every member's tab).
-export function appendInline(parent, text, allowLinks = true) {
+export function appendInline(parent, text, allowLinks = true, mention = null) {
   const idx = {
     tick: nextWhere(text, (p) => text[p] === '`'),
     newline: nextWhere(text, (p) => text[p] === '\n'),
@@ -175,7 +205,7 @@ export function appendInline(parent, text, allowLinks = true) {
   let start = 0; // where plain text since the last token began
   let i = 0;
   while (i < text.length) {
-    const tok = tokenAt(text, i, start, idx, allowLinks);
+    const tok = tokenAt(text, i, start, idx, allowLinks, mention);
     if (!tok) { i++; continue; }
     if (i > start) parent.append(document.createTextNode(text.slice(start, i)));
     parent.append(tok.make());

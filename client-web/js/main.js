@@ -5,10 +5,16 @@
 //   sync.js     server frames -> state changes; messages.js and channels.js
 //               ask the server for pages, lists and the rest
 //   outbox.js   messages waiting to be sent
+//   people.js   who people are, member lists, presence.watch
+//   notify.js   mention counts, browser notifications, muted channels
+//   typing.js   who is typing, and telling others I am
 //   views/      one module per part of the page; dialogs/ one per dialog
 import { $ } from './dom.js';
-import { state, flushSeq } from './state.js';
+import { state, on, flushSeq } from './state.js';
 import * as channels from './channels.js';
+import * as people from './people.js';
+import * as notify from './notify.js';
+import * as typing from './typing.js';
 import * as signin from './views/signin.js';
 import * as topbar from './views/topbar.js';
 import * as header from './views/header.js';
@@ -20,14 +26,25 @@ import * as thread from './views/thread.js';
 import * as pins from './views/pins.js';
 import * as unread from './views/unread.js';
 import * as reveal from './views/reveal.js';
+import * as person from './views/person.js';
+import * as typingLine from './views/typing.js';
+import * as complete from './views/complete.js';
+import * as dmleft from './views/dmleft.js';
+import * as keys from './views/keys.js';
 import { browseChannels } from './dialogs/browse.js';
 import { createChannel } from './dialogs/create.js';
-import { newDirectMessage } from './dialogs/people.js';
+import { newDirectMessage } from './dialogs/newdm.js';
 import { members } from './dialogs/members.js';
 import { joinRequests } from './dialogs/requests.js';
 import { channelSettings } from './dialogs/settings.js';
 import { peopleAdmin } from './dialogs/admin.js';
+import { accountSettings } from './dialogs/account.js';
+import { openProfile } from './dialogs/profile.js';
 
+// Controllers that keep state of their own hear changes before the views.
+people.init();
+notify.init();
+typing.init();
 // Views hear a change in the order they are wired here: the header and the
 // composer settle their size before the log scrolls to its place.
 signin.init();
@@ -41,6 +58,11 @@ thread.init();
 pins.init();
 unread.init();
 reveal.init();
+person.init();
+typingLine.init();
+complete.init();
+dmleft.init();
+keys.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {
@@ -49,10 +71,23 @@ const buttons = {
   'new-dm': () => newDirectMessage(),
   'show-members': () => members(openChannel()),
   'show-requests': () => joinRequests(openChannel()),
-  'show-settings': () => channelSettings(openChannel()),
   'admin-people': () => peopleAdmin(),
+  'user-settings': () => accountSettings(),
+  // The first-run page points to the same places.
+  'first-new-channel': () => createChannel(),
+  'first-browse': () => browseChannels(),
+  'first-people': () => peopleAdmin(),
+  'first-dm': () => newDirectMessage(),
 };
 for (const [id, fn] of Object.entries(buttons)) $(id).addEventListener('click', fn);
+on('profile', openProfile);
+on('open-settings', accountSettings);
+// "Review requests" from a notice: the channel, then its requests.
+on('show-requests', (id) => {
+  if (!state.channels.has(id)) return;
+  channels.go(id);
+  joinRequests(state.channels.get(id));
+});
 
 window.addEventListener('hashchange', channels.onHashChange);
 // A reload or a closed tab must not lose the cursor still waiting to be saved.

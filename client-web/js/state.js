@@ -17,22 +17,29 @@
 //   members id                   someone joined, left or changed role
 //   requests id                  the count of join requests waiting changed
 //   removed id                   I am no longer in that channel
-//   unread id                    its unread count changed
+//   unread id                    its unread or mention count changed
 //   leaving id                   the open channel is about to change (its place is saved)
 //   current {id, prev, switching, keepFocus}   a channel is being opened: draw it
 //   opened {id, keepFocus}       it is on screen and loading (focus settles here)
 //   empty                        no channel to show
 //   messages {id, latest, older, filled}       a channel's messages changed
 //   reload id                    its messages were dropped (a gap too large to fill): load them again
-//   message {id, mine}           a live message arrived
+//   message {id, mine, thread, message}   a live message arrived
 //   outbox {channel, queued, settled}          a pending send changed
-//   notice text                  a passing announcement
+//   notice text | {text, action: {label, run}}   an announcement (one with an action stays)
+//   show-requests id             open the join requests of that channel
 //   alert text                   a problem to show by the message box
 //   focus 'composer' | 'log'     where the keyboard should go next
 //   thread {channel, root}       a thread's replies, or its root, changed
 //   pins id                      a channel's pinned messages changed
 //   panel {kind, ...}            open a side panel (thread, pins); kind null closes it
 //   reveal {channel, id}         scroll to a message and highlight it (a link to it was opened)
+//   people [ids]                 what is known of these people changed (name, profile, online)
+//   typing id                    who is typing in that channel changed
+//   muted id                     I muted or unmuted that channel (on this device)
+//   profile user                 show this person's profile card
+//   open-settings                show my own settings
+//   notify-pref                  my notification preference or the browser's permission changed
 
 // The server announces its limits in welcome.limits. These stand in only
 // until it has (the sign-up page is shown before any connection).
@@ -47,6 +54,10 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_profile: 80,
   max_username: 32,
   max_channel_page: 500,
+  max_dm_members: 8,
+  max_query: 64,
+  // Not announced by the server yet (it follows at most 500 per connection).
+  max_watch: 500,
 });
 
 export const state = {
@@ -63,6 +74,10 @@ export const state = {
   helloSince: 0,
   syncing: false,
   closeReason: null,
+  people: new Map(), // user id -> {id, name, display, jurisdiction?, region?, title?, online?}
+  members: new Map(), // channel id -> [{id, role}] as channel.members last said
+  typing: new Map(), // channel id -> Map(user id -> expiry time in ms)
+  muted: new Set(), // channel ids muted on this device
 };
 
 export const limit = (name) => state.limits[name] ?? DEFAULT_LIMITS[name];
@@ -169,9 +184,28 @@ export function addUnread(id) {
 
 export function clearUnread(id) {
   const c = state.channels.get(id);
-  if (!c || !c.unread) return;
+  if (!c || (!c.unread && !c.mentions)) return;
   c.unread = 0;
+  c.mentions = 0;
   emit('unread', id);
+}
+
+// A message that mentions me arrived in a channel I have not read.
+export function addMention(id) {
+  const c = state.channels.get(id);
+  if (!c) return;
+  c.mentions = (c.mentions || 0) + 1;
+  emit('unread', id);
+}
+
+// What is known of a person, merged over what was known; returns it.
+export function putUser(u) {
+  if (!u || typeof u.id !== 'number') return null;
+  const old = state.people.get(u.id) || {};
+  const now = { ...old, ...u };
+  if (!u.display && old.display) now.display = old.display;
+  state.people.set(u.id, now);
+  return now;
 }
 
 // ---------------------------------------------------------------- messages

@@ -10,6 +10,9 @@ import * as messages from './messages.js';
 import * as outbox from './outbox.js';
 import * as threads from './threads.js';
 import * as convo from './convo.js';
+import * as people from './people.js';
+import * as typing from './typing.js';
+import * as notifications from './notify.js';
 import { authorName } from './util.js';
 
 const ROLE_WORDS = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
@@ -85,6 +88,11 @@ export function frame(f) {
     }
     case 'request': requestFiled(f); break;
     case 'request.decided': requestDecided(f); break;
+    // Ephemeral: never in the log.
+    case 'mention': notifications.mention(f); break;
+    case 'typing': typing.frame(f); break;
+    case 'presence': people.presenceFrame(f); break;
+    case 'user': people.userFrame(f); break;
     default: break;
   }
 }
@@ -96,7 +104,11 @@ function requestFiled(f) {
   if (c.requesters && f.request?.user) c.requesters.add(f.request.user.id);
   else c.pending_requests = (c.pending_requests || 0) + 1;
   emit('requests', f.channel);
-  notify(`${authorName(f.request?.user)} asked to join #${c.name}.`);
+  // It stays until looked at: the channel's link keeps a count besides.
+  notify({
+    text: `${authorName(f.request?.user)} asked to join #${c.name}.`,
+    action: { label: 'Review requests', run: () => emit('show-requests', f.channel) },
+  });
 }
 
 function requestDecided(f) {
@@ -165,7 +177,7 @@ function message(chId, m, root) {
   }
   // The open channel's view decides whether the reader has seen it.
   if (!state.syncing && !mine && chId !== state.current) addUnread(chId);
-  emit('message', { id: chId, mine, thread: m.thread || null });
+  emit('message', { id: chId, mine, thread: m.thread || null, message: m });
 }
 
 function joined(f, chId, c) {

@@ -88,7 +88,8 @@ test('create, browse, join and leave channels; members and direct messages', asy
     await page.getByRole('button', { name: 'New direct message' }).click();
     const find = page.getByRole('dialog', { name: 'New direct message' });
     await find.getByLabel('Find people').fill('bo');
-    await find.getByRole('button', { name: 'Message Bo Chen' }).click();
+    await find.getByRole('button', { name: 'Add Bo Chen' }).click();
+    await find.getByRole('button', { name: 'Open conversation' }).click();
     await page.getByRole('heading', { level: 1, name: 'Bo Chen' }).waitFor();
     await message(page, 'a direct hello').waitFor();
     assert.equal(await nav(page).getByRole('list', { name: 'Direct messages' }).getByRole('link').count(), 1);
@@ -111,7 +112,8 @@ test('create, browse, join and leave channels; members and direct messages', asy
 
   // Leave the cohort.
   await openChannel(page, 'open-cohort');
-  await page.getByRole('button', { name: 'Leave channel' }).click();
+  await page.getByRole('button', { name: 'Channel options' }).click();
+  await page.getByRole('menuitem', { name: 'Leave channel' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Leave', exact: true }).click();
   await until(async () => (await nav(page).getByRole('link', { name: /open-cohort/ }).count()) === 0, { what: 'left' });
   assertNoProblems(page);

@@ -43,8 +43,12 @@ test('roles, topic, archive and removal show live for the other person', async (
   await signIn(B.page, server, bo);
   await openChannel(A.page, 'mod-room');
   await openChannel(B.page, 'mod-room');
-  const settingsB = B.page.getByRole('button', { name: 'Channel settings' });
+  // Channel settings sit in the channel's menu, for moderators only.
+  const settingsB = B.page.getByRole('menuitem', { name: 'Channel settings' });
+  await B.page.getByRole('button', { name: 'Channel options' }).click();
+  await B.page.getByRole('menuitem', { name: 'Leave channel' }).waitFor();
   assert.equal(await settingsB.isVisible(), false, 'members have no settings');
+  await B.page.keyboard.press('Escape');
 
   // The owner makes Bo a moderator from the member list.
   await A.page.getByRole('button', { name: 'Members' }).click();
@@ -57,7 +61,9 @@ test('roles, topic, archive and removal show live for the other person', async (
   await members.getByRole('button', { name: 'Close' }).click();
 
   // Bo's page shows moderator tools at once, and says why.
+  await B.page.getByRole('button', { name: 'Channel options' }).click();
   await settingsB.waitFor();
+  await B.page.keyboard.press('Escape');
   await B.page.getByRole('status').filter({ hasText: 'Ana Bell made you a moderator of #mod-room.' }).waitFor();
   await B.page.getByRole('button', { name: 'Members' }).click();
   const bMembers = B.page.getByRole('dialog', { name: 'Members of #mod-room' });
@@ -67,7 +73,8 @@ test('roles, topic, archive and removal show live for the other person', async (
   await bMembers.getByRole('button', { name: 'Close' }).click();
 
   // The owner edits the topic; Bo's header follows.
-  await A.page.getByRole('button', { name: 'Channel settings' }).click();
+  await A.page.getByRole('button', { name: 'Channel options' }).click();
+  await A.page.getByRole('menuitem', { name: 'Channel settings' }).click();
   const settings = A.page.getByRole('dialog', { name: 'Channel settings for #mod-room' });
   await settings.getByLabel('Topic').fill('Budget season prep');
   await settings.getByRole('button', { name: 'Save changes' }).click();

@@ -117,7 +117,8 @@ try {
       await page.waitForTimeout(200);
       await page.screenshot({ path: name('members') });
       await page.keyboard.press('Escape');
-      await page.getByRole('button', { name: 'Channel settings' }).click();
+      await page.getByRole('button', { name: 'Channel options' }).click();
+      await page.getByRole('menuitem', { name: 'Channel settings' }).click();
       await page.getByRole('dialog', { name: /Channel settings/ }).waitFor();
       await page.waitForTimeout(200);
       await page.screenshot({ path: name('settings') });

@@ -128,7 +128,8 @@ test('an admin creates an account; its sign-up link signs the person in once', a
   const find = A.page.getByRole('dialog', { name: 'New direct message' });
   await find.getByLabel('Find people').fill('dee');
   await find.getByText('Equity Analyst · City of Oakland · Bay Area').waitFor();
-  await find.getByRole('button', { name: 'Message Dee Park' }).click();
+  await find.getByRole('button', { name: 'Add Dee Park' }).click();
+  await find.getByRole('button', { name: 'Open conversation' }).click();
   await A.page.getByRole('heading', { level: 1, name: 'Dee Park' }).waitFor();
   await send(A.page, 'welcome aboard, Dee');
   await nav(C.page).getByRole('link', { name: /Rae Admin/ }).click();

@@ -79,7 +79,7 @@ function findSection(known) {
     h('div', { class: 'field' },
       h('label', { for: findId }, 'Search people'),
       input,
-      h('p', { id: `${findId}-hint`, class: 'hint' }, 'By name or username. Active accounts only.')),
+      h('p', { id: `${findId}-hint`, class: 'hint' }, 'By name or username. Deactivated accounts are listed too, marked “Deactivated”, so you can reactivate them.')),
     status, alert, results,
   ];
   return { input, content };

@@ -7,6 +7,7 @@ import * as net from '../net.js';
 import * as channels from '../channels.js';
 import { accessLabel, cap, isPendingFlag, isInvited } from '../util.js';
 import { errText, countLabel } from './common.js';
+import { formatFull } from '../timefmt.js';
 
 const actionButton = (text, label, cls, onclick) =>
   h('button', { type: 'button', class: `btn ${cls} btn-small`, 'aria-label': label, onclick }, text);
@@ -55,6 +56,17 @@ function row(c, ui) {
     actions.append(h('span', { class: 'tag' }, 'Invite only'));
   }
   return li;
+}
+
+// "in about 5 hours (Tuesday 3:40 PM)": when a declined request may be filed again.
+export function askAgainWhen(ms, now = Date.now()) {
+  const at = new Date(now + ms);
+  const mins = Math.ceil(ms / 60000);
+  let span;
+  if (mins < 2) span = 'in a minute';
+  else if (mins < 60) span = `in ${mins} minutes`;
+  else if (mins < 48 * 60) { const hrs = Math.round(mins / 60); span = `in about ${hrs} ${hrs === 1 ? 'hour' : 'hours'}`; } else { const days = Math.round(mins / 1440); span = `in about ${days} days`; }
+  return `${span} (${formatFull(at)})`;
 }
 
 // Channels come a page at a time (channel.list `after`/`limit`, in id
@@ -134,7 +146,10 @@ export async function browseChannels() {
         dlg.close();
         channels.add(r.type === 'channel' && r.channel ? r.channel : { ...c, role: 'member' });
       } catch (e) {
-        alert.show(`Couldn’t join ${c.name}: ${errText(e)}`);
+        const wait = e.frame && typeof e.frame.retry_after_ms === 'number' ? e.frame.retry_after_ms : null;
+        alert.show(e.code === 'forbidden' && wait !== null && c.access === 'request'
+          ? `The moderators of ${c.name} declined your last request. You can ask again ${askAgainWhen(wait)}.`
+          : `Couldn’t join ${c.name}: ${errText(e)}`);
       }
     },
   };

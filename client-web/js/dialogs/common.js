@@ -5,16 +5,20 @@
 import { h, nextId } from '../dom.js';
 import { limit } from '../state.js';
 import { ACCESS_HELP } from '../util.js';
+import { presenceDot, presenceText, personButton } from '../views/person.js';
 
 export const errText = (e) => (e && e.message ? e.message : 'Something went wrong. Try again.');
 export const userName = (u) => (u ? u.display || u.name || `user ${u.id}` : 'someone');
 export const countLabel = (n) => (typeof n === 'number' ? `${n} ${n === 1 ? 'member' : 'members'}` : null);
 
-// "Ana Bell @ana" and, below, "Alameda County · Bay Area · Equity Officer".
-export function personInfo(u, { me = false, tags = [] } = {}) {
+// "Ana Bell @ana" and, below, "Alameda County · Bay Area · Equity Officer";
+// with presence, a dot saying whether they are online; with card, the name
+// opens their profile card.
+export function personInfo(u, { me = false, tags = [], presence = false, card = false } = {}) {
   const meta = [u.title, u.jurisdiction, u.region].filter((x) => typeof x === 'string' && x.trim()).join(' · ');
   return h('div', { class: 'person-info' },
-    h('p', { class: 'person-name' }, userName(u), me ? ' (you)' : null,
+    h('p', { class: 'person-name' }, presence && !me ? presenceDot(u.id) : null,
+      card ? personButton(u) : userName(u), presence && !me ? presenceText(u.id) : null, me ? ' (you)' : null,
       u.display && u.name && u.display !== u.name ? h('span', { class: 'person-handle' }, ` @${u.name}`) : null,
       tags.filter(Boolean).map((t) => [' ', h('span', { class: `tag${t.cls ? ` ${t.cls}` : ''}` }, t.text || t)])),
     meta ? h('p', { class: 'person-meta' }, meta) : null);

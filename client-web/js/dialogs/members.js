@@ -2,7 +2,8 @@
 // roles and removing members. It follows joins, leaves and role changes live.
 import { h, clear } from '../dom.js';
 import { openDialog, alertLine, noteLine, confirmDialog } from '../dialog.js';
-import { state, on } from '../state.js';
+import { state, on, putUser } from '../state.js';
+import * as people from '../people.js';
 import * as net from '../net.js';
 import { cap, isModerator } from '../util.js';
 import { errText, userName, personInfo } from './common.js';
@@ -76,7 +77,7 @@ function memberRow(m, ui) {
     }
   }
   return h('li', { class: 'person', 'data-user': String(m.id) },
-    personInfo(m, { me, tags: [m.role && m.role !== 'member' ? cap(m.role) : null] }),
+    personInfo(m, { me, presence: true, card: true, tags: [m.role && m.role !== 'member' ? cap(m.role) : null] }),
     actions.firstChild ? actions : null);
 }
 
@@ -88,7 +89,7 @@ function renderList(list, ms, ui) {
   for (const m of ms) list.append(memberRow(m, ui));
   if (focusKey) {
     const again = list.querySelector(`[data-key="${focusKey}"]`)
-      || list.querySelector(`[data-user="${focusUser}"] button`);
+      || list.querySelector(`[data-user="${focusUser}"] .person-actions button`);
     if (again) again.focus(); else ui.dlg.querySelector('.dialog-head button')?.focus();
   }
 }
@@ -105,7 +106,7 @@ export async function members(c) {
   const dlg = openDialog({
     title: c.kind === 'dm' ? 'People in this conversation' : `Members of #${c.name}`,
     content,
-    onClose: () => unsubs.forEach((u) => u()),
+    onClose: () => { unsubs.forEach((u) => u()); people.unwatch('panel'); },
   });
   let ms = [];
   let loading = null;
@@ -115,6 +116,9 @@ export async function members(c) {
       try {
         const r = await net.request({ type: 'channel.members', channel: c.id });
         ms = r.members || [];
+        // Who is online now comes with the list; changes come while it is open.
+        for (const m of ms) putUser({ id: m.id, name: m.name, display: m.display, ...(typeof m.online === 'boolean' ? { online: m.online } : {}) });
+        people.watch('panel', ms.map((m) => m.id));
         status.show(`${ms.length} ${ms.length === 1 ? 'member' : 'members'}`);
         render();
       } catch (e) {

@@ -1,4 +1,5 @@
-// Finding people (user.find) and opening a direct message with one of them.
+// Finding people (user.find) and opening a direct message with one of them
+// (a group: dialogs/newdm.js).
 import { h, clear, nextId } from '../dom.js';
 import { openDialog, alertLine, noteLine } from '../dialog.js';
 import { state } from '../state.js';
@@ -66,15 +67,8 @@ export async function openDm(user, dlg, alert) {
     const r = await net.request({ type: 'dm.open', users: [user.id] });
     const ch = r.channel || r;
     dlg.close();
-    channels.add({ kind: 'dm', display: ch.display || userName(user), ...ch });
+    channels.add({ kind: 'dm', display: ch.display || userName(user), ...ch, people: [user.id] });
   } catch (e) {
     alert.show(`Couldn’t open a conversation with ${userName(user)}: ${errText(e)}`);
   }
-}
-
-export function newDirectMessage() {
-  const dlg = openDialog({
-    title: 'New direct message',
-    content: peopleSearch({ label: 'Find people', actionLabel: 'Message', onPick: (u, _b, alert) => openDm(u, dlg, alert) }),
-  });
 }

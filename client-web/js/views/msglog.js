@@ -15,6 +15,8 @@ import { replyTime } from '../threads.js';
 import { namesVersion } from '../convo.js';
 import { messageTools, threadSummary, pinnedMark, memberLine, newMessagesLine } from './msgparts.js';
 import { reactionsRow } from './reactions.js';
+import { mentionsIn } from '../mentions.js';
+import { authorButton } from './person.js';
 
 const GROUP_WINDOW_MS = 5 * 60e3;
 
@@ -181,7 +183,7 @@ function buildMessage(el, view, vm, editing) {
   const t = new Date(vm.ts);
   const time = h('time', { class: 'msg-time', datetime: t.toISOString(), title: formatFull(t) }, formatTime(t));
   const head = h('div', { class: 'msg-head' },
-    h('span', { class: 'msg-author', text: authorName(vm.author) }),
+    authorButton(vm.author),
     h('span', { class: 'sr-only', text: ', ' }),
     time,
     vm.edited ? h('span', { class: 'msg-edited', title: `Edited ${formatFull(vm.edited)}` }, '(edited)') : null,
@@ -192,7 +194,7 @@ function buildMessage(el, view, vm, editing) {
   if (editing) {
     el.append(editForm(view, vm));
   } else {
-    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body)));
+    el.append(h('div', { class: 'msg-body' }, renderBody(vm.body, mentionsIn(d, vm))));
   }
   if (vm.id && vm.reactions.length) el.append(reactionsRow(d.id, vm));
   if (vm.id && vm.reply_count && !view.inThread) el.append(threadSummary(d.id, vm));

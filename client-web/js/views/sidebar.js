@@ -3,9 +3,12 @@
 // list on narrow screens.
 import { h, $, clear } from '../dom.js';
 import { openDialog, alertLine } from '../dialog.js';
-import { state, on, emit, channelName, sortedChannels } from '../state.js';
+import { state, on, emit, channelName } from '../state.js';
 import * as channels from '../channels.js';
-import { isInvited } from '../util.js';
+import { navOrder } from '../channels.js';
+import { isInvited, isModerator } from '../util.js';
+import * as notify from '../notify.js';
+import { presenceDot, presenceText } from './person.js';
 
 const GROUPS = [
   ['caucus', 'Caucuses'],
@@ -15,23 +18,55 @@ const GROUPS = [
 ];
 const WIDE = '(min-width: 48em)';
 
-function badge(n) {
-  return h('span', { class: 'badge' }, h('span', { 'aria-hidden': 'true' }, String(n)), h('span', { class: 'sr-only' }, ` ${n} unread`));
+// The counts on a channel link. Their words are part of the link's name:
+// "N unread", "N mentions" (as the contract spells them), "N join requests".
+function badges(c) {
+  const wrap = h('span', { class: 'nav-badges' });
+  const waiting = isModerator(c) && c.access === 'request' ? (c.requesters ? c.requesters.size : (c.pending_requests || 0)) : 0;
+  if (waiting) {
+    wrap.append(h('span', { class: 'badge badge-requests', title: `${waiting} ${waiting === 1 ? 'join request' : 'join requests'} waiting` },
+      h('span', { 'aria-hidden': 'true' }, `${waiting} to review`),
+      h('span', { class: 'sr-only' }, `, ${waiting} ${waiting === 1 ? 'join request' : 'join requests'}`)));
+  }
+  if (notify.isMuted(c.id)) return wrap;
+  const mentions = c.mentions || 0;
+  const unread = c.unread || 0;
+  if (mentions) {
+    wrap.append(h('span', { class: 'badge badge-mention' },
+      h('span', { 'aria-hidden': 'true' }, `@${mentions}`), h('span', { class: 'sr-only' }, `, ${mentions} mentions`)));
+  }
+  if (unread) {
+    wrap.append(h('span', { class: 'badge' },
+      h('span', { 'aria-hidden': 'true' }, String(unread)), h('span', { class: 'sr-only' }, ` ${unread} unread`)));
+  }
+  return wrap;
 }
 
 const prefix = (text) => h('span', { class: 'nav-prefix', 'aria-hidden': 'true' }, text);
 
+// A conversation with one other person shows whether they are online.
+function dmPrefix(c) {
+  const others = c.people || [];
+  if (others.length !== 1) return prefix('@');
+  return h('span', { class: 'nav-prefix' }, presenceDot(others[0]));
+}
+
 function channelLink(c, kind) {
-  const unread = c.unread || 0;
+  const muted = notify.isMuted(c.id);
+  const loud = !muted && ((c.unread || 0) > 0 || (c.mentions || 0) > 0);
+  const cls = ['nav-link', loud ? 'has-unread' : '', c.archived ? 'is-archived' : '', muted ? 'is-muted' : ''].filter(Boolean).join(' ');
   return h('li', null, h('a', {
     href: `#/c/${c.id}`,
-    class: `nav-link${unread ? ' has-unread' : ''}`,
+    class: cls,
     'data-key': `c${c.id}`,
     'aria-current': c.id === state.current ? 'page' : null,
   },
-  prefix(kind === 'dm' ? '@' : '#'),
+  kind === 'dm' ? dmPrefix(c) : prefix('#'),
   h('span', { class: 'nav-name' }, channelName(c)),
-  unread ? badge(unread) : null));
+  kind === 'dm' && (c.people || []).length === 1 ? presenceText(c.people[0]) : null,
+  c.archived ? h('span', { class: 'nav-flag' }, h('span', { class: 'sr-only' }, ', '), 'archived') : null,
+  muted ? h('span', { class: 'nav-flag' }, h('span', { class: 'sr-only' }, ', '), 'muted') : null,
+  badges(c)));
 }
 
 async function acceptInvite(c) {
@@ -67,7 +102,7 @@ function render() {
   const nav = $('channel-nav');
   const focusedKey = nav.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   clear(nav);
-  const all = sortedChannels();
+  const all = navOrder();
   const invites = [...state.listed.values()].filter((c) => !c.role && isInvited(c) && !state.channels.has(c.id));
   for (const [kind, label] of GROUPS) nav.append(group(kind, label, all, invites));
   if (focusedKey) nav.querySelector(`[data-key="${focusedKey}"]`)?.focus();
@@ -76,22 +111,29 @@ function render() {
 
 function updateBadge(id) {
   const a = $('channel-nav').querySelector(`[data-key="c${id}"]`);
-  if (!a) { render(); return; }
   const c = state.channels.get(id);
-  a.querySelector('.badge')?.remove();
-  const n = c?.unread || 0;
-  a.classList.toggle('has-unread', n > 0);
-  if (n) a.append(badge(n));
+  if (!a || !c) { render(); return; }
+  const focused = document.activeElement === a;
+  const fresh = channelLink(c, c.kind || 'cohort').firstChild;
+  a.replaceWith(fresh);
+  if (focused) fresh.focus();
   updateTitle();
 }
 
-// "(3) #lobby · Weft": unread messages elsewhere show in the tab title.
+// "(3 · 1 mention) #lobby · Weft": unread messages and mentions elsewhere
+// (not in muted channels) show in the tab title.
 function updateTitle() {
   const c = state.channels.get(state.current);
   const base = c ? `${c.kind === 'dm' ? '' : '#'}${channelName(c)} · Weft` : 'Weft';
   let unread = 0;
-  for (const x of state.channels.values()) unread += x.unread || 0;
-  document.title = unread ? `(${unread}) ${base}` : base;
+  let mentions = 0;
+  for (const x of state.channels.values()) {
+    if (notify.isMuted(x.id)) continue;
+    unread += x.unread || 0;
+    mentions += x.mentions || 0;
+  }
+  const counts = [unread ? String(unread) : null, mentions ? `${mentions} ${mentions === 1 ? 'mention' : 'mentions'}` : null].filter(Boolean);
+  document.title = counts.length ? `(${counts.join(' · ')}) ${base}` : base;
 }
 
 // ---------------------------------------------------------------- drawer (narrow screens)
@@ -136,6 +178,8 @@ export function init() {
   on('session', ({ signedIn }) => { if (signedIn) render(); else clear($('channel-nav')); });
   for (const kind of ['channels', 'channel', 'label', 'current']) on(kind, render);
   on('unread', updateBadge);
+  on('requests', updateBadge);
+  on('muted', updateBadge);
   // A channel picked in the drawer: close it and go on in the message box.
   on('opened', ({ keepFocus }) => {
     if (!keepFocus && drawerOpen()) {

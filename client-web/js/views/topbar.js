@@ -1,6 +1,7 @@
-// The top bar: who is signed in, the connection's state, passing notices and
-// signing out.
-import { $ } from '../dom.js';
+// The top bar: who is signed in, the connection's state, notices (passing
+// ones, and those that offer something to do, which stay until done or
+// dismissed) and signing out.
+import { h, $, clear } from '../dom.js';
 import { confirmDialog } from '../dialog.js';
 import { state, on } from '../state.js';
 import * as session from '../session.js';
@@ -16,11 +17,31 @@ function renderConnState(s) {
 }
 
 let noticeTimer = null;
-function notify(text) {
-  const el = $('notice');
-  el.textContent = text;
+
+function dismissNotice() {
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { el.textContent = ''; }, 10000);
+  $('notice').textContent = '';
+  clear($('notice-actions'));
+  $('notice-actions').hidden = true;
+}
+
+// A notice is text, or {text, action: {label, run}}: one with an action
+// stays until it is used or dismissed.
+function notify(detail) {
+  const { text, action } = typeof detail === 'string' ? { text: detail } : detail;
+  const el = $('notice');
+  const actions = $('notice-actions');
+  clearTimeout(noticeTimer);
+  clear(actions);
+  el.textContent = text;
+  actions.hidden = !action;
+  if (action) {
+    actions.append(
+      h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => { dismissNotice(); action.run(); } }, action.label),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: dismissNotice }, 'Dismiss'));
+  } else {
+    noticeTimer = setTimeout(dismissNotice, 10000);
+  }
 }
 
 async function signOut() {
@@ -41,7 +62,7 @@ export function init() {
   $('signout').addEventListener('click', signOut);
   $('reconnect-now').addEventListener('click', session.reconnectNow);
   on('session', ({ signedIn }) => {
-    if (!signedIn) return;
+    if (!signedIn) { dismissNotice(); return; }
     $('me-name').textContent = authorName(state.me);
     $('admin-people').hidden = true; // shown once welcome.user says admin
     document.title = 'Weft';
