@@ -1,6 +1,6 @@
 // Mentions: who "@name" in a message names (for highlighting), and whom the
 // message box offers after "@" (the open channel's members).
-import { state } from './state.js';
+import { state, limit } from './state.js';
 import * as people from './people.js';
 import { isModerator } from './util.js';
 
@@ -57,8 +57,10 @@ export function candidates(chId, query, max = 8) {
   }
   const byName = (a, b) => (a.display || a.name).localeCompare(b.display || b.name);
   const out = [...starts.sort(byName), ...contains.sort(byName)];
-  // @here and @channel mean something only from a moderator.
+  // @here and @channel mean something only from a moderator, in a channel
+  // of at most limits.max_mention_all members.
   const c = state.channels.get(chId);
-  if (isModerator(c) && c.kind !== 'dm') for (const s of SPECIAL) if (s.name.startsWith(q)) out.push(s);
+  const small = (c?.member_count ?? 0) <= limit('max_mention_all');
+  if (isModerator(c) && c.kind !== 'dm' && small) for (const s of SPECIAL) if (s.name.startsWith(q)) out.push(s);
   return out.slice(0, max);
 }

@@ -58,6 +58,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_query: 64,
   // Not announced by the server yet (it follows at most 500 per connection).
   max_watch: 500,
+  max_mention_all: 500,
 });
 
 export const state = {

@@ -26,6 +26,7 @@
 #define WEFT_EMOJI_BYTES (WEFT_EMOJI_MAX * 4 + 1)
 #define WEFT_REACTIONS_MAX 50           /* different reactions on one message */
 #define WEFT_WATCH_MAX 500              /* users one connection's presence.watch follows */
+#define WEFT_MENTION_ALL_MAX 500        /* members of a channel where @here and @channel work */
 #define WEFT_PINS_MAX 200               /* pinned messages listed by channel.pins */
 #define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
 #define WEFT_UNREAD_CAP 999              /* unread counts stop here */

@@ -8,8 +8,6 @@
 
 /* At most one typing frame per user per channel in this long. */
 #define TYPING_EVERY_MS 3000
-/* @here and @channel: moderators, in channels of at most this many. */
-#define MENTION_ALL_MAX_MEMBERS 500
 
 /* To one who cannot read the channel every message in it is one that does
  * not exist; one who can read but not act is refused. True when refused. */
@@ -105,7 +103,7 @@ int weft_cmd_mention_scope(struct weft_conn *c, struct weft_hub_channel *ch, str
 {
 	job->open = ch->info.access == WEFT_ACCESS_OPEN;
 	if (!strchr(body, '@') || weft_hub_role(ch, c->ses.user_id) < WEFT_ROLE_MODERATOR ||
-	    ch->nmembers > MENTION_ALL_MAX_MEMBERS)
+	    ch->nmembers > WEFT_MENTION_ALL_MAX)
 		return WEFT_OK;
 	if (body_says(body, "channel")) {
 		job->mention_all = true;

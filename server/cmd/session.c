@@ -22,6 +22,8 @@ static void add_limits(struct weft_server *s, cJSON *w)
 	cJSON_AddNumberToObject(lim, "max_dm_members", WEFT_DM_MAX_OTHERS);
 	cJSON_AddNumberToObject(lim, "max_query", WEFT_QUERY_MAX);
 	cJSON_AddNumberToObject(lim, "max_channel_page", WEFT_CHANNEL_PAGE_MAX);
+	cJSON_AddNumberToObject(lim, "max_watch", WEFT_WATCH_MAX);
+	cJSON_AddNumberToObject(lim, "max_mention_all", WEFT_MENTION_ALL_MAX);
 }
 
 /* The channels c's user is in; false when one could not be read. */

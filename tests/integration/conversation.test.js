@@ -222,6 +222,8 @@ test('typing: forwarded to others, at most one per user per channel per 3 s', as
 
 test('presence: watchers hear of the first socket and the last, and no one else does', async () => {
   const a = await open(ana), b = await open(bob);
+  assert.equal(a.welcome.limits.max_watch, 500);
+  assert.equal(a.welcome.limits.max_mention_all, 500);
   const w = await a.request({ type: 'presence.watch', users: [dee.id, bob.id, 424242] });
   assert.deepEqual(w.users, [{ id: bob.id, online: true }, { id: dee.id, online: false }]);
   const fromB = b.frames.length;
