@@ -36,7 +36,6 @@ void weft_conn_link(struct weft_conn *c)
 	struct weft_server *s = c->srv;
 	weft_job_owner_ref(&c->owner); /* the socket's own */
 	struct weft_hub_user *u = weft_hub_user(&s->hub, c->ses.user_id, true);
-	bool first = u && !u->conns;
 	if (u) {
 		c->user_next = u->conns;
 		if (u->conns)
@@ -49,14 +48,11 @@ void weft_conn_link(struct weft_conn *c)
 	s->conns = c;
 	s->nconns++;
 	s->stats.conns_total++;
-	if (first)
-		weft_presence_changed(s, c->ses.user_id, true);
 }
 
 void weft_conn_unlink(struct weft_conn *c)
 {
 	struct weft_server *s = c->srv;
-	weft_presence_drop(c);
 	struct weft_hub_user *u = weft_hub_user(&s->hub, c->ses.user_id, false);
 	if (c->user_prev)
 		c->user_prev->user_next = c->user_next;
@@ -73,8 +69,6 @@ void weft_conn_unlink(struct weft_conn *c)
 	c->user_next = c->user_prev = c->all_next = c->all_prev = NULL;
 	s->nconns--;
 	c->wsi = NULL;
-	if (u && !u->conns)
-		weft_presence_changed(s, c->ses.user_id, false);
 	weft_job_owner_unref(&c->owner);
 }
 

@@ -314,6 +314,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		if (!c)
 			return -1;
 		weft_conn_link(c);
+		/* The user's first socket: they came online. */
+		if (!c->user_next && !c->user_prev)
+			weft_presence_changed(s, c->ses.user_id, true);
 		weft_debug("ws: user %lld connected from %s", (long long)c->ses.user_id, c->peer);
 		if (weft_now_ms() - c->touched_ms > TOUCH_AT_CONNECT_MS)
 			touch_session(c, weft_now_ms());
@@ -344,7 +347,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		/* Nothing more is sent: a replay in progress ends here. */
 		weft_replay_free(c);
 		pss->c = NULL;
-		weft_conn_unlink(c);
+		weft_presence_drop(c);
+		int64_t who = c->ses.user_id;
+		weft_conn_unlink(c); /* c may be gone after this */
+		if (!weft_presence_online(s, who))
+			weft_presence_changed(s, who, false);
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		/* Refused in the filter after allocation, or never established. */
