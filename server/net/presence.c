@@ -83,19 +83,29 @@ int weft_presence_watch(struct weft_conn *c, int64_t *ids, int n)
 	return rc;
 }
 
-void weft_presence_tell(struct weft_server *s, int64_t user, cJSON *obj)
+/* Sends obj (taking ownership), encoded once, to the sockets watching u
+ * and, with self, to u's own. */
+static void send_news(struct weft_hub_user *u, cJSON *obj, bool self)
 {
-	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
 	size_t len;
 	char *json = weft_proto_print(obj, &len);
 	struct weft_frame *f = weft_frame_from_string(json, len);
 	if (!f)
 		return;
-	for (int i = 0; u && i < u->nwatchers; i++)
+	for (int i = 0; i < u->nwatchers; i++)
 		weft_conn_send_frame(u->watchers[i], f);
-	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
+	for (struct weft_conn *c = self ? u->conns : NULL; c; c = c->user_next)
 		weft_conn_send_frame(c, f);
 	weft_frame_unref(f);
+}
+
+void weft_presence_tell(struct weft_server *s, int64_t user, cJSON *obj)
+{
+	struct weft_hub_user *u = weft_hub_user(&s->hub, user, false);
+	if (u)
+		send_news(u, obj, true);
+	else
+		cJSON_Delete(obj);
 }
 
 void weft_presence_changed(struct weft_server *s, int64_t user, bool online)
@@ -108,12 +118,5 @@ void weft_presence_changed(struct weft_server *s, int64_t user, bool online)
 	cJSON_AddNumberToObject(one, "id", (double)user);
 	cJSON_AddBoolToObject(one, "online", online);
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "users"), one);
-	size_t len;
-	char *json = weft_proto_print(o, &len);
-	struct weft_frame *f = weft_frame_from_string(json, len);
-	if (!f)
-		return;
-	for (int i = 0; i < u->nwatchers; i++)
-		weft_conn_send_frame(u->watchers[i], f);
-	weft_frame_unref(f);
+	send_news(u, o, false);
 }
