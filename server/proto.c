@@ -424,13 +424,41 @@ static int f_list(FIELD_ARGS)
 	return WEFT_OK;
 }
 
+/* A search: q parsed here (weft_search_parse), so that the handler gets
+ * the MATCH expression and the filters, and a bad query is refused with
+ * the parse's own words; then the optional author, page and size. */
+static int f_search(FIELD_ARGS)
+{
+	const char *s;
+	int rc = get_str(root, "q", required, WEFT_SEARCH_Q_MAX, &s, NULL);
+	_Static_assert(WEFT_SEARCH_Q_MAX == 256 && WEFT_SEARCH_LIMIT_MAX == 50, "the messages name the limits");
+	if (rc == WEFT_ETOOLARGE)
+		return fail(err, rc, "q is longer than 256 characters (limits.max_search_query)");
+	if (rc || !s)
+		return fail(err, WEFT_EINVAL, "q must be a string");
+	if (!(cmd->search = malloc(sizeof *cmd->search)))
+		return fail(err, WEFT_ENOMEM, "out of memory");
+	const char *why = "invalid search";
+	if (weft_search_parse(s, cmd->search, &why))
+		return fail(err, WEFT_EINVAL, why);
+	if (get_int(root, "from", false, 1, &cmd->from))
+		return fail(err, WEFT_EINVAL, "from must be a user id");
+	if (get_int(root, "before", false, 1, &cmd->before))
+		return fail(err, WEFT_EINVAL, "before must be a message id");
+	int64_t limit = WEFT_SEARCH_LIMIT_DEFAULT;
+	if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_SEARCH_LIMIT_MAX)
+		return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 50 (limits.max_search)");
+	cmd->limit = (int)limit;
+	return WEFT_OK;
+}
+
 /* In the order of enum weft_field: a row's fields are read in this order. */
 static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
-	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list,
+	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list, f_search,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 25, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 26, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -544,6 +572,8 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->topic);
 	free(cmd->note);
 	free(cmd->watch);
+	free(cmd->search);
 	cmd->body = cmd->topic = cmd->note = NULL;
 	cmd->watch = NULL;
+	cmd->search = NULL;
 }

@@ -131,9 +131,9 @@ static void w_user(struct weft_jsonw *w, const char *key, size_t klen, const str
 	weft_jsonw_object_close(w);
 }
 
-static void w_message(struct weft_jsonw *w, const struct weft_message *m)
+/* A message object's members, without its braces. */
+static void w_message_fields(struct weft_jsonw *w, const struct weft_message *m)
 {
-	weft_jsonw_object_open(w);
 	w_int(w, K("id"), m->id);
 	w_int(w, K("channel"), m->channel);
 	w_user(w, K("author"), &m->author);
@@ -166,6 +166,12 @@ static void w_message(struct weft_jsonw *w, const struct weft_message *m)
 	weft_jsonw_value_raw(w, m->mentions ? m->mentions : "[]", m->mentions ? strlen(m->mentions) : 2);
 	WEFT_JSONW_KEY(w, "pinned");
 	weft_jsonw_bool(w, m->pinned);
+}
+
+static void w_message(struct weft_jsonw *w, const struct weft_message *m)
+{
+	weft_jsonw_object_open(w);
+	w_message_fields(w, m);
 	weft_jsonw_object_close(w);
 }
 
@@ -352,5 +358,45 @@ struct weft_frame *weft_proto_ack_frame(const char *req, const char *client_id, 
 		WEFT_JSONW_KEY(&w, "duplicate");
 		weft_jsonw_bool(&w, true);
 	}
+	return w_frame(&w);
+}
+
+struct weft_frame *weft_proto_results_frame(const char *req, const struct weft_search_hit *hits, int n, bool more)
+{
+	size_t hint = 128;
+	for (int i = 0; i < n; i++)
+		hint += 2 * MESSAGE_HINT + (hits[i].msg.body ? strlen(hits[i].msg.body) : 0) +
+			(hits[i].snippet ? strlen(hits[i].snippet) : 0) + extras_size(&hits[i].msg);
+	struct weft_jsonw w;
+	weft_jsonw_init(&w, WEFT_FRAME_HEAD, hint, 0);
+	w_reply(&w, "results", req);
+	WEFT_JSONW_KEY(&w, "messages");
+	weft_jsonw_array_open(&w);
+	for (int i = 0; i < n; i++) {
+		weft_jsonw_object_open(&w);
+		w_message_fields(&w, &hits[i].msg);
+		w_str(&w, K("snippet"), hits[i].snippet ? hits[i].snippet : "");
+		weft_jsonw_object_close(&w);
+	}
+	weft_jsonw_array_close(&w);
+	/* The channels of the page, once each: a result may come from an open
+	 * channel the client has never listed. */
+	WEFT_JSONW_KEY(&w, "channels");
+	weft_jsonw_array_open(&w);
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+		while (k < i && hits[k].msg.channel != hits[i].msg.channel)
+			k++;
+		if (k < i)
+			continue;
+		weft_jsonw_object_open(&w);
+		w_int(&w, K("id"), hits[i].msg.channel);
+		w_str(&w, K("name"), hits[i].channel_name);
+		w_str(&w, K("kind"), weft_kind_name(hits[i].channel_kind));
+		weft_jsonw_object_close(&w);
+	}
+	weft_jsonw_array_close(&w);
+	WEFT_JSONW_KEY(&w, "more");
+	weft_jsonw_bool(&w, more);
 	return w_frame(&w);
 }

@@ -67,6 +67,15 @@ void weft_replay_remove_channel(struct weft_conn *c, int64_t channel);
 /* Frees c's replay state (the socket closed, or replay is done). */
 void weft_replay_free(struct weft_conn *c);
 
+/* ---- search.c: the search workers and their connections */
+
+/* Opens search_threads read-only connections and starts as many workers.
+ * Service thread, at start (after the store is open). */
+int weft_search_start(struct weft_server *s);
+/* Finishes and answers the searches queued, joins the workers, closes the
+ * connections. Service thread, at shutdown; safe when never started. */
+void weft_search_stop(struct weft_server *s);
+
 /* A user object with the profile (admin.c): with full, also admin, active
  * and has_password (what administrators see). */
 cJSON *weft_cmd_profile_json(const struct weft_profile *p, bool full);

@@ -36,6 +36,8 @@ struct weft_config {
 	int argon2_memory;     /* KiB */
 	int auth_threads;
 	int auth_queue;        /* password checks waiting for a worker before sign-ins get 503 */
+	int search_threads;    /* workers that run searches (each with its own connection) */
+	int search_queue;      /* searches waiting for a worker before further ones are refused */
 	int hsts_max_age;
 	int metrics_open_loopback; /* 1: /metrics answers loopback without credentials */
 	char *event_loop;      /* "epoll" or "poll" */

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include "weft/auth.h"
 #include "weft/model.h"
+#include "weft/search.h"
 
 /* The fields a request may carry. A parse reads them in this order, so the
  * first bad one is the one reported. */
@@ -35,6 +36,7 @@ enum weft_field {
 	WEFT_F_WATCH = 1u << 22,        /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
 	WEFT_F_PROFILE_EDIT = 1u << 23, /* display, jurisdiction, region, title: each optional */
 	WEFT_F_LIST = 1u << 24,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
+	WEFT_F_SEARCH = 1u << 25,       /* q (a search, weft/search.h), from (a user id), before, limit (search) */
 };
 
 /* Flags of a command table row. */
@@ -110,6 +112,8 @@ struct weft_cmd {
 	char *body;                     /* send, edit; owned (steal by setting NULL) */
 	char *topic;                    /* channel.create; owned */
 	char *note;                     /* channel.join; owned */
+	struct weft_search_query *search; /* search: owned (steal by setting NULL) */
+	int64_t from;                   /* search: an author's id, 0: any */
 };
 
 /* The parse result when it fails: a protocol error code name
@@ -163,6 +167,11 @@ struct weft_frame *weft_proto_history_frame(const char *req, int64_t channel,
  * NULL (pins). */
 struct weft_frame *weft_proto_messages_frame(const char *type, const char *req, int64_t channel,
 					     const struct weft_message *msgs, int n, const bool *more);
+/* The `results` reply of a search: req when non-empty, messages (each a
+ * message object with its `snippet`, newest first), channels (id, name,
+ * kind of each channel the messages are in, in order of first
+ * appearance), more. */
+struct weft_frame *weft_proto_results_frame(const char *req, const struct weft_search_hit *hits, int n, bool more);
 /* How many of msgs[0..n) fit in one `history` frame of about budget bytes
  * (at least one when n > 0): the newest (the end of the array) when
  * keep_newest, else the oldest. *first is the index of the first kept. */

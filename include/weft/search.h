@@ -25,6 +25,15 @@ struct weft_search_query {
 	char in[WEFT_CHANNEL_NAME_MAX + 1];     /* in:NAME, "" when none (lower-cased) */
 };
 
+/* One search result (server/store/search.c reads them, proto_encode.c
+ * writes them). */
+struct weft_search_hit {
+	struct weft_message msg;
+	char *snippet;          /* owned: the body, or an excerpt of a long one, matches in [[ ]] */
+	char channel_name[WEFT_CHANNEL_NAME_MAX + 1];
+	int channel_kind;
+};
+
 /* Parses q (valid UTF-8, at most WEFT_SEARCH_Q_MAX characters, as the
  * protocol parse checked) into *out:
  *   - words separated by white space; each must match as a prefix of a

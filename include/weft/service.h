@@ -40,6 +40,9 @@ struct weft_server {
 	struct weft_store *store;
 	struct weft_workq *auth;
 	int auth_pending;            /* password checks handed to the workers, not yet back */
+	struct weft_workq *search;   /* the search workers (server/cmd/search.c) */
+	struct weft_search_pool *search_pool; /* their connections */
+	int search_pending;          /* searches handed to the workers, not yet back */
 	struct weft_throttle *throttle; /* failed sign-ins per address and name */
 	struct weft_hub hub;
 	int64_t last_seq;            /* newest event fanned out */
@@ -69,6 +72,8 @@ struct weft_server {
 		uint64_t history_count, history_ns;
 	} stats;
 };
+
+struct weft_search_pool;
 
 struct weft_addr_count {
 	struct weft_addr_count *next;

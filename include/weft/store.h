@@ -6,6 +6,7 @@
 #define WEFT_STORE_H
 
 #include "weft/model.h"
+#include "weft/search.h"
 
 struct weft_store;
 
@@ -321,6 +322,39 @@ int weft_store_last_seq(struct weft_store *st, int64_t *out);
  * Service thread, before serving; on failure as weft_store_load. */
 int weft_store_load_access(struct weft_store *st, void (*on_request)(void *arg, int64_t channel, int64_t user),
 			   void (*on_invite)(void *arg, int64_t channel, int64_t user), void *arg);
+
+/* ---- Search (server/store/search.c): full-text search of message bodies
+ * on connections of its own, for worker threads, so that the service
+ * thread never runs an FTS query. */
+
+struct weft_searcher;
+
+struct weft_search_params {
+	int64_t user;           /* who searches: only what they may read now */
+	const char *match;      /* the FTS5 expression of weft_search_parse (borrowed) */
+	const char *from_name;  /* author's user name (from:), NULL: any */
+	const char *in_name;    /* channel name (in:), NULL: any */
+	int64_t channel;        /* channel id, 0: any */
+	int64_t from;           /* author id, 0: any */
+	int64_t before;         /* message id (exclusive), 0: from the newest */
+	int limit;              /* 1..WEFT_SEARCH_LIMIT_MAX */
+};
+
+/* Opens a read-only connection to st's database for searches, with its
+ * statement prepared. Any thread (the service thread at start); the
+ * searcher is then used by one thread at a time. *out on success. */
+int weft_store_searcher_open(struct weft_store *st, struct weft_searcher **out);
+/* Closes it (NULL is fine). */
+void weft_store_searcher_close(struct weft_searcher *se);
+/* Runs one search: messages matching p, newest first, that p->user may
+ * read now (see the SQL in stmt.c), at most p->limit into out[0..*n)
+ * (the caller clears each with weft_search_hit_clear) and *more: whether
+ * more lie past the page. A search that runs past timeout_ms is stopped:
+ * WEFT_EBUSY. The searcher's thread (a worker). */
+int weft_store_search(struct weft_searcher *se, const struct weft_search_params *p, int timeout_ms,
+		      struct weft_search_hit *out, int *n, bool *more);
+/* Frees what a hit owns (weft/search.h). */
+void weft_search_hit_clear(struct weft_search_hit *h);
 
 /* Startup: every channel, then every membership, through callbacks.
  * Service thread, before serving. On failure some callbacks may have run:

@@ -24,6 +24,8 @@ static void add_limits(struct weft_server *s, cJSON *w)
 	cJSON_AddNumberToObject(lim, "max_channel_page", WEFT_CHANNEL_PAGE_MAX);
 	cJSON_AddNumberToObject(lim, "max_watch", WEFT_WATCH_MAX);
 	cJSON_AddNumberToObject(lim, "max_mention_all", WEFT_MENTION_ALL_MAX);
+	cJSON_AddNumberToObject(lim, "max_search", WEFT_SEARCH_LIMIT_MAX);
+	cJSON_AddNumberToObject(lim, "max_search_query", WEFT_SEARCH_Q_MAX);
 }
 
 /* The channels c's user is in; false when one could not be read. */

@@ -42,6 +42,8 @@ WEFT_HANDLER_DECL(weft_cmd_channel_requests);
 WEFT_HANDLER_DECL(weft_cmd_channel_decide);
 WEFT_HANDLER_DECL(weft_cmd_channel_invite);
 WEFT_HANDLER_DECL(weft_cmd_channel_uninvite);
+/* search.c */
+WEFT_HANDLER_DECL(weft_cmd_search);
 /* admin.c */
 WEFT_HANDLER_DECL(weft_cmd_user_find);
 WEFT_HANDLER_DECL(weft_cmd_admin_user_create);
@@ -133,6 +135,11 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_dm_open, 0, NO_ACTION, 1 },
 	{ "profile.update", F(PROFILE_EDIT), 0,
 	  check_profile, weft_cmd_profile_update, 0, NO_ACTION, 1 },
+	/* A search costs a worker's time: five tokens, so a client's bucket
+	 * allows ten a second, far more than anyone types. The channel is
+	 * optional, so the handler finds and checks it (not CH). */
+	{ "search", F(CHANNEL) | F(SEARCH), F(SEARCH),
+	  NULL, weft_cmd_search, 0, NO_ACTION, 5 },
 	{ "user.find", F(Q), F(Q),
 	  NULL, weft_cmd_user_find, 0, NO_ACTION, 1 },
 	{ "admin.user.create", F(PROFILE), F(PROFILE),

@@ -31,6 +31,8 @@ int weft_server_submit(struct weft_server *s, struct weft_job_owner *owner, stru
 void weft_server_completions(struct weft_server *s)
 {
 	weft_workq_drain(s->auth, s);
+	if (s->search)
+		weft_workq_drain(s->search, s);
 	struct weft_job *j = weft_store_take_completed(s->store);
 	while (j) {
 		struct weft_job *next = j->next;

@@ -4,6 +4,7 @@
  * run loop with its orderly shutdown. */
 #include "weft/server.h"
 
+#include "weft/cmd.h"
 #include "weft/net.h"
 
 #include <arpa/inet.h>
@@ -116,6 +117,7 @@ static void server_free(struct weft_server *s)
 	if (s->store)
 		weft_store_stop(s->store);
 	weft_workq_stop(s->auth, s);
+	weft_search_stop(s);
 	if (s->store) {
 		/* Answer nothing more, but free what the writer finished. */
 		struct weft_job *j = weft_store_take_completed(s->store);
@@ -161,7 +163,9 @@ static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 		return rc;
 	if (!(s->throttle = weft_throttle_new()))
 		return WEFT_ENOMEM;
-	return weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth);
+	if ((rc = weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth)))
+		return rc;
+	return weft_search_start(s);
 }
 
 /* /api, /healthz and /metrics go to the HTTP protocol; the rest are the

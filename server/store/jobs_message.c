@@ -73,18 +73,42 @@ static bool undo_send_event(struct weft_store *st, int64_t seq)
 	return !exec_stmt(s) && sqlite3_changes(st->wdb) == 1;
 }
 
-/* What a new message adds besides its row: its root's thread summary, and
- * its mentions (only a body with an @ can mention anyone, or @here and
- * @channel, which the service thread found). Into the job's event. */
+/* Adds message id's body to the search index. */
+static int index_add(struct weft_store *st, int64_t id, const char *body)
+{
+	sqlite3_stmt *s = st->w[W_INDEX_ADD];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
+	return exec_stmt(s);
+}
+
+/* Takes the live message id of the job's channel out of the search index
+ * (nothing when there is no such message: the change that follows fails
+ * the same way). */
+static int index_drop(struct weft_store *st, struct weft_job *j)
+{
+	sqlite3_stmt *s = st->w[W_INDEX_DROP];
+	sqlite3_bind_int64(s, 1, j->target);
+	sqlite3_bind_int64(s, 2, j->channel);
+	return exec_stmt(s);
+}
+
+/* What a new message adds besides its row: its words in the search index,
+ * its root's thread summary, and its mentions (only a body with an @ can
+ * mention anyone, or @here and @channel, which the service thread found).
+ * Into the job's event. */
 static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq)
 {
 	struct weft_event *ev = &j->ev;
+	int rc = index_add(st, seq, j->text);
+	if (rc)
+		return rc;
 	if (j->thread) {
 		sqlite3_stmt *s = st->w[W_THREAD_ADD];
 		sqlite3_bind_int64(s, 1, j->thread);
 		sqlite3_bind_int64(s, 2, seq);
 		int64_t count;
-		int rc = step_int64(s, 0, &count);
+		rc = step_int64(s, 0, &count);
 		if (rc)
 			return rc;
 		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq };
@@ -182,16 +206,19 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	return WEFT_OK;
 }
 
-/* A deleted message takes its reactions and mentions along, and leaves
- * its thread's summary recounted. */
+/* A deleted message takes its words in the search index, its reactions
+ * and mentions along, and leaves its thread's summary recounted. */
 static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now)
 {
+	int rc = index_drop(st, j);
+	if (rc)
+		return rc;
 	sqlite3_stmt *s = st->w[W_MSG_DELETE];
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, j->target);
 	sqlite3_bind_int64(s, 3, j->channel);
 	int64_t root = 0;
-	int rc = step_row(s);
+	rc = step_row(s);
 	if (!rc)
 		root = sqlite3_column_int64(s, 0);
 	done_stmt(s);
@@ -216,16 +243,25 @@ static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now
 	return add_event(st, j, j->channel, WEFT_EV_DELETE, now, j->target, 0, NULL);
 }
 
+/* An edit replaces the message's words in the search index: the old body
+ * out before the row changes (FTS5 must be told the text it indexed), the
+ * new one in after. Both in the job's savepoint, so a failed edit leaves
+ * the index as it was. */
 int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	if (j->kind == WEFT_JOB_DELETE)
 		return delete_message(st, j, now);
+	int rc = index_drop(st, j);
+	if (rc)
+		return rc;
 	sqlite3_stmt *s = st->w[W_MSG_EDIT];
 	sqlite3_bind_text(s, 1, j->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, j->target);
 	sqlite3_bind_int64(s, 4, j->channel);
-	int rc = exec_changed(st, s);
+	rc = exec_changed(st, s);
+	if (!rc)
+		rc = index_add(st, j->target, j->text);
 	char *mentions = NULL;
 	if (!rc)
 		rc = mentions_record(st, j, j->target, j->text, &mentions);

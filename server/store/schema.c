@@ -136,6 +136,17 @@ static const char *const migrations[] = {
 	/* 7: the one row the health check rewrites: an empty transaction
 	 * commits even on a full disk, a write does not. */
 	"CREATE TABLE health(id INTEGER PRIMARY KEY CHECK (id = 1), ts_ms INTEGER NOT NULL);",
+	/* 8: the full-text index of message bodies (search). External
+	 * content: the words are indexed, the bodies stay only in messages
+	 * (snippets read them from there). The writer keeps it in step inside
+	 * the transaction of each send, edit and delete (jobs_message.c); a
+	 * deleted message leaves it. unicode61 with remove_diacritics 2 folds
+	 * case and accents ("Équité" is found by "equit"); the prefix indexes
+	 * make the short prefixes every word of a query is matched as (see
+	 * search.h) a lookup of one term instead of a merge of many. */
+	"CREATE VIRTUAL TABLE message_index USING fts5(body, content='messages', content_rowid='id',"
+	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
+	"INSERT INTO message_index(rowid, body) SELECT id, body FROM messages WHERE deleted = 0 AND body IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -161,6 +161,14 @@ static const char *const wsql[W_COUNT] = {
 	 * and its invitations (indexed by user). */
 	[W_REQ_WITHDRAW] = "DELETE FROM requests WHERE user_id = ? AND state = 0",
 	[W_INVITE_WITHDRAW] = "DELETE FROM invites WHERE user_id = ?",
+	/* The search index (migration 8) follows the live bodies: a new body
+	 * is added, and a body is taken out (FTS5's 'delete' with the exact
+	 * text it indexed, read from the row) before an edit or a delete
+	 * changes it. */
+	[W_INDEX_ADD] = "INSERT INTO message_index(rowid, body) VALUES(?, ?)",
+	[W_INDEX_DROP] = "INSERT INTO message_index(message_index, rowid, body)"
+			 " SELECT 'delete', id, body FROM messages WHERE id = ? AND channel_id = ? AND deleted = 0"
+			 " AND body IS NOT NULL",
 };
 
 static const char *const rsql[R_COUNT] = {
@@ -218,6 +226,51 @@ static const char *const rsql[R_COUNT] = {
 	[R_LOAD_INVITES] = "SELECT i.channel_id, i.user_id FROM invites i JOIN users u ON u.id = i.user_id"
 			   " WHERE u.active = 1 ORDER BY i.channel_id, i.user_id",
 };
+
+/* Full-text search (search.c), on a search connection of its own. The
+ * index is walked newest first (FTS5 serves rowid DESC and the rowid
+ * bound itself) and each match is kept only if the searcher may read it
+ * now, the rule of policy.c's WEFT_ACT_READ: an open channel (not a DM)
+ * wholly; any other channel only while a member, and only the messages
+ * after the membership's join event (joined_seq), so leaving a channel
+ * takes its messages out of one's results, and joining one does not open
+ * what was said before. Deleted messages have left the index already;
+ * m.deleted is checked again so that a message is never returned as
+ * deleted. Edits replaced the indexed words, and the snippet is of the
+ * current body.
+ * Issue 15 (confidential sessions) excludes their messages with one more
+ * condition here, e.g. "AND m.confidential = 0", and nothing else.
+ * Bodies up to 300 bytes come whole with the matches marked; longer ones
+ * as an excerpt of about 40 words around the matches.
+ *   ?1 MATCH expression  ?2 user  ?3 before (exclusive)  ?4 channel or 0
+ *   ?5 author id or 0  ?6 author name or NULL  ?7 channel name or NULL
+ *   ?8 rows */
+static const char search_sql[] =
+	"SELECT " MESSAGE_COLS ", c.name, c.kind,"
+	" CASE WHEN length(CAST(m.body AS BLOB)) <= 300 THEN highlight(message_index, 0, '[[', ']]')"
+	"  ELSE snippet(message_index, 0, '[[', ']]', '…', 40) END"
+	" FROM message_index"
+	" JOIN messages m ON m.id = message_index.rowid"
+	" JOIN users au ON au.id = m.author_id"
+	" JOIN channels c ON c.id = m.channel_id"
+	" LEFT JOIN members mb ON mb.channel_id = m.channel_id AND mb.user_id = ?2"
+	" WHERE message_index MATCH ?1 AND message_index.rowid < ?3 AND m.deleted = 0"
+	" AND (?4 = 0 OR m.channel_id = ?4) AND (?5 = 0 OR m.author_id = ?5)"
+	" AND (?6 IS NULL OR au.name = ?6) AND (?7 IS NULL OR c.name = ?7)"
+	" AND CASE WHEN c.access = 0 AND c.kind != 3 THEN 1"  /* open, not a DM */
+	"  WHEN mb.user_id IS NULL THEN 0 ELSE m.id > mb.joined_seq END"
+	" ORDER BY message_index.rowid DESC LIMIT ?8";
+_Static_assert(WEFT_ACCESS_OPEN == 0 && WEFT_KIND_DM == 3, "search_sql spells them as numbers");
+_Static_assert(MSG_NCOLS == SEARCH_COL_CHANNEL, "search_sql's columns after the message's");
+
+int stmt_prepare_search(sqlite3 *db, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v3(db, search_sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
+		weft_err("store: prepare the search: %s", sqlite3_errmsg(db));
+		return WEFT_EIO;
+	}
+	return WEFT_OK;
+}
 
 void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
 {

@@ -28,7 +28,7 @@ static void sqlite_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-static const char *store_vfs(void)
+const char *store_vfs(void)
 {
 	pthread_once(&sqlite_once, sqlite_configure);
 	return wal_vfs_name();

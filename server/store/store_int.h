@@ -15,6 +15,7 @@
  *                   job bodies by family: the writer thread
  *   checkpoint.c    the checkpointer thread
  *   read.c          the read-only connection's queries: the service thread
+ *   search.c        full-text search on connections of its own: worker threads
  */
 #ifndef WEFT_STORE_INT_H
 #define WEFT_STORE_INT_H
@@ -41,6 +42,7 @@ enum wstmt {
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_SIGNUP_DROP, W_USER_HAS_PASSWORD, W_CHANNELS_CREATED, W_DM_RENAME, W_MEMBER_JOINED,
 	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF, W_HEALTH, W_REQ_WITHDRAW, W_INVITE_WITHDRAW,
+	W_INDEX_ADD, W_INDEX_DROP,
 	W_COUNT
 };
 
@@ -189,12 +191,21 @@ struct rows {
  * rows read are cleared and *n is not written. */
 int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n);
 
+/* The search connection's statement (stmt.c): prepared on db into *out. */
+int stmt_prepare_search(sqlite3 *db, sqlite3_stmt **out);
+/* Columns of the search statement after MESSAGE_COLS's: the channel's
+ * name and kind, and the snippet. */
+#define SEARCH_COL_CHANNEL 16
+
 /* ---- Schema (schema.c). */
 
 /* Applies the missing migrations on db (the write connection). Open only. */
 int schema_migrate(sqlite3 *db);
 
 /* ---- Lifecycle (store.c). */
+
+/* The name of the VFS every connection of the store opens with. Any thread. */
+const char *store_vfs(void);
 
 /* When *started, tells a store thread to stop (its flag, under st->lock,
  * and its condition), waits for it to finish, clears *started and returns

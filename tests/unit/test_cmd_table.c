@@ -60,7 +60,7 @@ static const struct {
 	{ WEFT_F_PAGE, "\"limit\":5" },     { WEFT_F_EMOJI, "\"emoji\":\"👍\"" },
 	{ WEFT_F_ON, "\"on\":false" },      { WEFT_F_PINNED, "\"pinned\":true" },
 	{ WEFT_F_WATCH, "\"users\":[2,1,2]" },
-	{ WEFT_F_LIST, "\"after\":0" },
+	{ WEFT_F_LIST, "\"after\":0" },       { WEFT_F_SEARCH, "\"q\":\"equit\"" },
 };
 
 static void test_each_row_parses_its_required_fields(void **state)
