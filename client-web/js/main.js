@@ -8,6 +8,7 @@
 //   people.js   who people are, member lists, presence.watch
 //   notify.js   mention counts, browser notifications, muted channels
 //   typing.js   who is typing, and telling others I am
+//   search.js   message search (its panel: views/search.js)
 //   views/      one module per part of the page; dialogs/ one per dialog
 import { $ } from './dom.js';
 import { state, on, flushSeq } from './state.js';
@@ -31,6 +32,7 @@ import * as typingLine from './views/typing.js';
 import * as complete from './views/complete.js';
 import * as dmleft from './views/dmleft.js';
 import * as keys from './views/keys.js';
+import * as searchView from './views/search.js';
 import { browseChannels } from './dialogs/browse.js';
 import { createChannel } from './dialogs/create.js';
 import { newDirectMessage } from './dialogs/newdm.js';
@@ -63,6 +65,7 @@ typingLine.init();
 complete.init();
 dmleft.init();
 keys.init();
+searchView.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {

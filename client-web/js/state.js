@@ -40,6 +40,7 @@
 //   profile user                 show this person's profile card
 //   open-settings                show my own settings
 //   notify-pref                  my notification preference or the browser's permission changed
+//   search {appended?}           the message search's results changed (search.js)
 
 // The server announces its limits in welcome.limits. These stand in only
 // until it has (the sign-up page is shown before any connection).
@@ -56,6 +57,8 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_channel_page: 500,
   max_dm_members: 8,
   max_query: 64,
+  max_search: 50,
+  max_search_query: 256,
   // Not announced by the server yet (it follows at most 500 per connection).
   max_watch: 500,
   max_mention_all: 500,
