@@ -1,6 +1,7 @@
 // A channel's messages from the server: the latest page, older pages as the
-// reader scrolls up, the holes a resume could not replay (gap frames), and
-// my own edits and deletions.
+// reader scrolls up, a window around a message far back (and the hole up to
+// the newer ones), the holes a resume could not replay (gap frames), and my
+// own edits and deletions.
 import { state, emit, limit, channelData, putMessage, removeMessage, updateMessage } from './state.js';
 import * as net from './net.js';
 
@@ -65,6 +66,59 @@ export async function reach(id, target, pages = 10) {
     if (state.current !== id) return false;
   }
   return d.msgs.has(target);
+}
+
+// A window of history around message `target` (a link or a search result
+// further back than paging reaches): the page up to it and the page after
+// it, asked with `before` and `after`, beside what is loaded. Between the
+// window and the newer messages already here stays a hole (d.hole: ids
+// after `after` and before `before` not loaded), which loadNewer fills on
+// request. Resolves with whether the target is here.
+export async function around(id, target) {
+  const d = channelData(id);
+  const n = Math.max(1, Math.floor(limit('history_max') / 2));
+  let older;
+  let newer;
+  try {
+    [older, newer] = await Promise.all([
+      net.request({ type: 'history', channel: id, before: target + 1, limit: n }),
+      net.request({ type: 'history', channel: id, after: target, limit: n }),
+    ]);
+  } catch {
+    return false;
+  }
+  if (state.data.get(id) !== d) return false; // dropped meanwhile (a reload)
+  const loadedOldest = d.order.length ? d.order[0] : null;
+  for (const m of [...(older.messages || []), ...(newer.messages || [])]) putMessage(d, m);
+  const after = newer.messages?.length ? newer.messages[newer.messages.length - 1].id : target;
+  if (newer.more && (loadedOldest === null || after < loadedOldest)) {
+    d.hole = { after, before: loadedOldest ?? Number.MAX_SAFE_INTEGER };
+  }
+  d.moreOlder = Boolean(older.more);
+  emit('messages', { id });
+  return d.msgs.has(target);
+}
+
+// Fills the hole around() left, a page at a time from its older side.
+export async function loadNewer(id) {
+  const d = channelData(id);
+  if (!d.hole || d.loadingNewer) return;
+  d.loadingNewer = true;
+  emit('messages', { id });
+  let r;
+  try {
+    r = await net.request({ type: 'history', channel: id, after: d.hole.after, limit: limit('history_max') });
+  } catch {
+    d.loadingNewer = false;
+    emit('messages', { id });
+    return;
+  }
+  d.loadingNewer = false;
+  const ms = r.messages || [];
+  for (const m of ms) putMessage(d, m);
+  const last = ms.length ? ms[ms.length - 1].id : null;
+  d.hole = !d.hole || !r.more || last === null || last >= d.hole.before ? null : { ...d.hole, after: last };
+  emit('messages', { id });
 }
 
 // The server could not replay everything a channel missed: it says so with a

@@ -37,9 +37,12 @@ export async function reveal(chId, id) {
       emit('panel', { kind: 'thread', channel: chId, root, reveal: id });
       return;
     }
-    const found = await messages.reach(chId, id);
+    // A page or two back is paged to; further, a window of history around
+    // the message is loaded (before and after it), leaving out what lies
+    // between it and the newer messages until asked for.
+    const found = (await messages.reach(chId, id, 2)) || (state.current === chId && await messages.around(chId, id));
     if (state.current !== chId) return;
-    if (!found) { emit('notice', 'That message is too far back to show here. Scroll up to find it.'); return; }
+    if (!found) { emit('notice', 'That message was deleted or can’t be shown.'); return; }
   } else if (d.msgs.get(id).thread) {
     emit('panel', { kind: 'thread', channel: chId, root: d.msgs.get(id).thread, reveal: id });
     return;

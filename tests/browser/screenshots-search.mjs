@@ -1,7 +1,8 @@
 // Screenshots of message search (issue 14) for review by eye, not a test:
 //   node tests/browser/screenshots-search.mjs [outdir] [filter, e.g. phone-dark]
 // the header's box and the results panel (grouped by channel, matches
-// marked, More results), then the message opened and highlighted, at
+// marked), the message opened and highlighted, and one far back opened in a
+// window of history with the button for the newer messages left out, at
 // 1280x800 and 390x844, light and dark.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,14 @@ try {
     await c.request({ type: 'send', channel: ch.id, body, client_id: `shot-${Math.random().toString(36).slice(2)}` });
     await c.close();
   }
+  // A result far back: opened in a window, with the hole up to the newer ones.
+  const deep = await makeChannel(server, ana, 'deep-archive', { members: [bo] });
+  const k = await server.connect(ana.token);
+  await k.request({ type: 'send', channel: deep.id, body: 'The 2024 procurement checklist, for the record.', client_id: 'deep-0' });
+  const sends = [];
+  for (let i = 1; i <= 700; i++) sends.push(k.request({ type: 'send', channel: deep.id, body: `Later message ${i}`, client_id: `deep-${i}` }));
+  await Promise.all(sends);
+  await k.close();
   for (const [vw, vh, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
     for (const scheme of ['light', 'dark']) {
       if (only && !`${tag}-${scheme}`.includes(only)) continue;
@@ -49,6 +58,14 @@ try {
       await page.getByRole('heading', { level: 1, name: /practice-lobby/ }).waitFor();
       await page.waitForTimeout(400);
       await page.screenshot({ path: name('opened') });
+      await box.fill('procurement checklist');
+      await box.press('Enter');
+      await results.getByRole('link').filter({ hasText: '2024' }).click();
+      await page.getByRole('heading', { level: 1, name: /deep-archive/ }).waitFor();
+      await page.getByRole('log').getByRole('button', { name: 'Load newer messages' }).waitFor();
+      await page.waitForTimeout(400);
+      await page.getByRole('log').evaluate((el) => { el.scrollTop += 200; });
+      await page.screenshot({ path: name('opened-far-back') });
       await context.close();
     }
   }

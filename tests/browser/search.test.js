@@ -41,6 +41,16 @@ before(async () => {
   }
   await c.close();
   await say(bo, 'lobby-room', 'Has anyone seen the equity rubric?');
+  // A message further back than paging goes (the latest page, two pages of 200, the window after it: 450 + 100).
+  rooms['deep-room'] = await makeChannel(server, ana, 'deep-room', { members: [bo] });
+  await say(ana, 'deep-room', 'the old procurement checklist');
+  const k = await server.connect(ana.token);
+  const sends = [];
+  for (let i = 1; i <= 700; i++) {
+    sends.push(k.request({ type: 'send', channel: rooms['deep-room'].id, body: `deep later ${i}`, client_id: `d-${i}` }));
+  }
+  for (const r of await Promise.all(sends)) assert.equal(r.type, 'ack');
+  await k.close();
 });
 after(async () => {
   await browser?.close();
@@ -119,6 +129,33 @@ test('a bad query shows the server\'s reason, not a failure', async () => {
   await results.getByRole('status').filter({ hasText: /quote is not closed/ }).waitFor();
   await box.press('Escape');
   await results.waitFor({ state: 'hidden' });
+  assertNoProblems(page);
+  await context.close();
+});
+
+test('a result far back opens in a window of history around it; the newer messages load on request', async () => {
+  const { page, context } = await newPage(browser);
+  await signIn(page, server, bo);
+  const box = page.getByRole('searchbox', { name: 'Search messages' });
+  await box.fill('procurement checkl');
+  await box.press('Enter');
+  const results = page.getByRole('region', { name: 'Search results' });
+  await results.getByRole('link').filter({ hasText: 'old procurement checklist' }).click();
+  await page.getByRole('heading', { level: 1, name: /deep-room/ }).waitFor();
+  const shown = message(page, 'the old procurement checklist');
+  await shown.waitFor();
+  await until(() => shown.evaluate((el) => el.classList.contains('flash') && el === document.activeElement),
+    { what: 'the message highlighted and focused' });
+  // Its neighbours are there (history after it), the newest too, and
+  // between them a button for what was left out.
+  await message(page, 'deep later 1').waitFor();
+  await message(page, 'deep later 700').waitFor({ state: 'attached' });
+  assert.equal(await message(page, 'deep later 200').count(), 0, 'the whole history was loaded');
+  const more = page.getByRole('log').getByRole('button', { name: 'Load newer messages' });
+  await more.click();
+  await message(page, 'deep later 200').waitFor({ state: 'attached' });
+  await until(async () => (await more.count()) === 0, { what: 'the hole filled' });
+  assert.equal(await page.getByRole('log').getByRole('article').count(), 701);
   assertNoProblems(page);
   await context.close();
 });

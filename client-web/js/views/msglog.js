@@ -48,12 +48,15 @@ function viewModels(d) {
   const out = [];
   const sys = [...d.sys.keys()].sort((a, b) => a - b);
   let s = 0;
+  let hole = Boolean(d.hole);
   for (const id of d.order) {
     while (s < sys.length && sys[s] < id) out.push({ sys: d.sys.get(sys[s++]) });
+    if (hole && id > d.hole.after) { out.push({ hole: true }); hole = false; }
     const m = d.msgs.get(id);
     if (!m.thread) out.push(messageVM(d, m));
   }
   while (s < sys.length) out.push({ sys: d.sys.get(sys[s++]) });
+  if (hole) out.push({ hole: true });
   for (const e of outbox.forChannel(d.id)) out.push(pendingVM(e));
   return out;
 }
@@ -93,6 +96,21 @@ export function renderLog(logEl, d) {
   for (const vm of vms) {
     // A joined or left line, and the "New messages" line, end a group of
     // messages by one author (the next one shows its name again).
+    // Messages not loaded between a window around an old message and the
+    // newer ones (messages.around): a button loads them.
+    if (vm.hole) {
+      if (!d.els.has('hole')) {
+        d.els.set('hole', h('p', { class: 'log-hole' },
+          h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => messages.loadNewer(d.id) })));
+      }
+      const btn = d.els.get('hole').firstChild;
+      const text = d.loadingNewer ? 'Loading newer messages…' : 'Load newer messages';
+      if (btn.textContent !== text) btn.textContent = text;
+      btn.disabled = Boolean(d.loadingNewer);
+      wanted.push(d.els.get('hole'));
+      breakGroup = true;
+      continue;
+    }
     if (vm.sys) {
       let line = d.els.get(`s${vm.sys.seq}`);
       if (!line) { line = memberLine(vm.sys); d.els.set(`s${vm.sys.seq}`, line); }
