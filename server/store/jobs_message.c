@@ -73,7 +73,8 @@ static bool undo_send_event(struct weft_store *st, int64_t seq)
 	return !exec_stmt(s) && sqlite3_changes(st->wdb) == 1;
 }
 
-/* Adds message id's body to the search index. */
+/* Adds message id's body (NULL: none, a deleted message) to the search
+ * index. */
 static int index_add(struct weft_store *st, int64_t id, const char *body)
 {
 	sqlite3_stmt *s = st->w[W_INDEX_ADD];
@@ -223,6 +224,11 @@ static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now
 		root = sqlite3_column_int64(s, 0);
 	done_stmt(s);
 	if (rc)
+		return rc;
+	/* Back in the index as an empty document: FTS5 expects a row for
+	 * every row of its content table (its integrity-check and 'rebuild'
+	 * then agree with the index), and a NULL body has no words. */
+	if ((rc = index_add(st, j->target, NULL)))
 		return rc;
 	st->scrub_pending = true;
 	static const int drops[] = { W_REACTIONS_DROP, W_MENTIONS_DROP };

@@ -140,7 +140,8 @@ static const char *const migrations[] = {
 	 * content: the words are indexed, the bodies stay only in messages
 	 * (snippets read them from there). The writer keeps it in step inside
 	 * the transaction of each send, edit and delete (jobs_message.c); a
-	 * deleted message leaves it. unicode61 with remove_diacritics 2 folds
+	 * deleted message (body NULL) stays in it as an empty document, as
+	 * FTS5 expects of every content row. unicode61 with remove_diacritics 2 folds
 	 * case and accents ("Équité" is found by "equit"). Every word of a
 	 * query is matched as a prefix (search.h); without a prefix index
 	 * FTS5 merges the doclists of every term a prefix covers, in full,
@@ -151,7 +152,7 @@ static const char *const migrations[] = {
 	 * a quarter more index (and of its writing). */
 	"CREATE VIRTUAL TABLE message_index USING fts5(body, content='messages', content_rowid='id',"
 	"  tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4');"
-	"INSERT INTO message_index(rowid, body) SELECT id, body FROM messages WHERE deleted = 0 AND body IS NOT NULL;",
+	"INSERT INTO message_index(rowid, body) SELECT id, body FROM messages;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

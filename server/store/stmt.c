@@ -161,10 +161,10 @@ static const char *const wsql[W_COUNT] = {
 	 * and its invitations (indexed by user). */
 	[W_REQ_WITHDRAW] = "DELETE FROM requests WHERE user_id = ? AND state = 0",
 	[W_INVITE_WITHDRAW] = "DELETE FROM invites WHERE user_id = ?",
-	/* The search index (migration 8) follows the live bodies: a new body
-	 * is added, and a body is taken out (FTS5's 'delete' with the exact
-	 * text it indexed, read from the row) before an edit or a delete
-	 * changes it. */
+	/* The search index (migration 8) follows the bodies: a new body is
+	 * added, and a body is taken out (FTS5's 'delete' with the exact text
+	 * it indexed, read from the row) before an edit or a delete changes
+	 * it; a deleted message goes back in without words (NULL). */
 	[W_INDEX_ADD] = "INSERT INTO message_index(rowid, body) VALUES(?, ?)",
 	[W_INDEX_DROP] = "INSERT INTO message_index(message_index, rowid, body)"
 			 " SELECT 'delete', id, body FROM messages WHERE id = ? AND channel_id = ? AND deleted = 0"

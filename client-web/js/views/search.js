@@ -23,7 +23,6 @@ const hits = () => [...panel().querySelectorAll('.search-hit')];
 
 function setOpen(open) {
   panel().hidden = !open;
-  input().setAttribute('aria-expanded', String(open));
 }
 
 export function close({ refocus = false } = {}) {
