@@ -235,7 +235,7 @@ int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 
 int run_read_mark(struct weft_store *st, struct weft_job *j)
 {
-	sqlite3_stmt *s = st->w[W_READ_MARK];
+	sqlite3_stmt *s = st->w[j->flag ? W_READ_SET : W_READ_MARK];
 	sqlite3_bind_int64(s, 1, j->target);
 	sqlite3_bind_int64(s, 2, j->channel);
 	sqlite3_bind_int64(s, 3, j->user);

@@ -117,6 +117,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
 	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE id = ?1",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
+	[W_READ_SET] = "UPDATE members SET read_seq = min(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
 	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title)"
 			  " VALUES(?,?,?,?,?,?,?,?)",
 	[W_REQ_GET] = "SELECT state, decided_ms FROM requests WHERE channel_id = ? AND user_id = ?",

@@ -281,3 +281,43 @@ test('profile.update: own display name, live to the user and to watchers, and on
   // Restored for the other tests' expectations.
   await a.request({ type: 'profile.update', display: 'ana' });
 });
+
+test('read: other devices learn the read position; unread:true marks unread for every device, and it lasts', async () => {
+  const a = await open(ana), a2 = await open(ana), b = await open(bob);
+  const ch = await makeChannel(a, [b]);
+  const m1 = await sendMsg(b, ch.id, 'one');
+  const m2 = await sendMsg(b, ch.id, 'two');
+  const m3 = await sendMsg(b, ch.id, 'three for @ana');
+  await a.next(isEv(ch.id, 'message', (f) => f.message.id === m3.id));
+  const mark = (c) => c.frames.length;
+  const readFrame = (c, from, pred) => c.next((f) => f.type === 'read' && f.channel === ch.id && pred(f), { from });
+
+  // Read on one device: the other hears where it stands and that nothing is unread.
+  let at = mark(a2), atA = mark(a);
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m3.id }), 'read');
+  let f = await readFrame(a2, at, () => true);
+  assert.deepEqual({ seq: f.seq, unread: f.unread, mentions: f.mentions }, { seq: m3.id, unread: 0, mentions: 0 });
+  await barrier(a);
+  assert.equal(a.frames.slice(atA).filter((x) => x.type === 'read').length, 0, 'the device that read is not told');
+
+  // A plain read never moves back.
+  at = mark(a2);
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m1.id }), 'stale read');
+  f = await readFrame(a2, at, () => true);
+  assert.equal(f.seq, m3.id);
+
+  // Mark as unread from m2: both later messages count again, the mention too.
+  at = mark(a2);
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m2.id - 1, unread: true }), 'mark unread');
+  f = await readFrame(a2, at, () => true);
+  assert.deepEqual({ seq: f.seq, unread: f.unread, mentions: f.mentions }, { seq: m2.id - 1, unread: 2, mentions: 1 });
+  // unread:true never moves forward.
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m3.id, unread: true }), 'unread ahead');
+  assertErr(await a.request({ type: 'read', channel: ch.id, seq: 1, unread: 'yes' }), 'bad_request', 'unread not a bool');
+
+  // Persisted: after a restart the channel is still unread from m2.
+  await server.restart();
+  const k = await open(ana);
+  const entry = k.welcome.channels.find((x) => x.id === ch.id);
+  assert.deepEqual({ unread: entry.unread, mentions: entry.mentions }, { unread: 2, mentions: 1 });
+});
