@@ -89,7 +89,9 @@ static const struct opt options[] = {
 	{ "event_loop", OPT_STR, O(event_loop), "poll", 0, 0,
 	  "poll (libwebsockets' own loop: lowest latency under load) or epoll (libev: less CPU per new connection)" },
 	{ "log_level", OPT_STR, O(log_level), "info", 0, 0,
-	  "error, warn, info or debug" },
+	  "error, warn, info or debug (start, ready, reload and shutdown lines are always written)" },
+	{ "log_format", OPT_STR, O(log_format), "text", 0, 0,
+	  "text (one line of key=value fields per event) or json (one JSON object per line)" },
 	{ "config", OPT_STR, O(config), "", 0, 0,
 	  "config file of `key = value` lines, read before the flags" },
 };
@@ -117,10 +119,12 @@ static const struct opt *find_opt(const char *name, size_t len)
 /* The string options that take one of a few words, and those words. */
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const event_loops[] = { "epoll", "poll", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
 
 static const char *const *words_of(const struct opt *o)
 {
-	return !strcmp(o->name, "log_level") ? log_levels : !strcmp(o->name, "event_loop") ? event_loops : NULL;
+	return !strcmp(o->name, "log_level") ? log_levels : !strcmp(o->name, "event_loop") ? event_loops
+	       : !strcmp(o->name, "log_format") ? log_formats : NULL;
 }
 
 static bool one_of(const char *const *words, const char *value)

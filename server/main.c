@@ -28,12 +28,7 @@ static int usage_error(const char *msg)
 
 static void apply_log_level(const struct weft_config *cfg)
 {
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(cfg->log_level, levels[i]))
-			weft_log_level = i;
-	int lws_levels = LLL_ERR | (weft_log_level >= WEFT_LOG_WARN ? LLL_WARN : 0);
-	lws_set_log_level(lws_levels, NULL);
+	weft_log_configure(cfg->log_level, cfg->log_format);
 }
 
 static int cmd_serve(struct weft_config *cfg)

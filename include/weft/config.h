@@ -40,6 +40,7 @@ struct weft_config {
 	int metrics_open_loopback; /* 1: /metrics answers loopback without credentials */
 	char *event_loop;      /* "epoll" or "poll" */
 	char *log_level;
+	char *log_format;      /* "text" or "json" */
 };
 
 /* Fills cfg with the table's defaults (strings are heap copies). */

@@ -131,6 +131,9 @@ void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 /* The /metrics page (Prometheus text format): a malloc'd string the caller
  * frees, or NULL when out of memory. */
 char *weft_metrics_text(struct weft_server *s);
+/* The path of HTTP route r (0 .. WEFT_HTTP_ROUTES-1; 0 is "other") for
+ * /metrics' labels. Any thread (constant data). */
+const char *weft_http_route_name(int r);
 
 /* ---- ws.c and http.c: the lws protocols */
 
