@@ -98,6 +98,66 @@ static const struct opt options[] = {
 
 #define NOPTS (sizeof options / sizeof options[0])
 
+/* What a running server takes from a reload (SIGHUP): options only the
+ * service thread reads. The others (the listening socket, the data
+ * directory, the threads, argon2's cost, which the auth workers read) need
+ * a restart. */
+static const char *const reloadable[] = {
+	"cert", "key", "public_url", "allowed_origins", "default_channels", "max_body", "max_frame",
+	"frame_timeout", "max_name", "rate", "burst", "send_queue", "send_queue_bytes", "replay_max",
+	"max_conns_per_addr", "session_idle", "session_max", "request_cooldown", "channels_per_day",
+	"signup_ttl", "auth_queue", "hsts_max_age", "metrics_open_loopback", "log_level", "log_format",
+};
+
+bool weft_config_reloadable(const char *name)
+{
+	for (size_t i = 0; i < sizeof reloadable / sizeof reloadable[0]; i++)
+		if (!strcmp(reloadable[i], name))
+			return true;
+	return false;
+}
+
+static void value_text(const struct weft_config *cfg, const struct opt *o, char *out, size_t cap)
+{
+	const void *field = (const char *)cfg + o->offset;
+	if (o->type == OPT_INT)
+		snprintf(out, cap, "%d", *(const int *)field);
+	else
+		snprintf(out, cap, "%s", *(char *const *)field ? *(char *const *)field : "");
+}
+
+int weft_config_reload(struct weft_config *cur, struct weft_config *next,
+		       void (*note)(void *arg, const char *name, const char *from, const char *to, bool applied),
+		       void *arg)
+{
+	int changed = 0;
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &options[i];
+		char from[512], to[512];
+		if (!strcmp(o->name, "config"))
+			continue;
+		value_text(cur, o, from, sizeof from);
+		value_text(next, o, to, sizeof to);
+		if (!strcmp(from, to))
+			continue;
+		bool applied = weft_config_reloadable(o->name);
+		if (applied) {
+			char *a = (char *)cur + o->offset, *b = (char *)next + o->offset;
+			if (o->type == OPT_INT) {
+				*(int *)(void *)a = *(int *)(void *)b;
+			} else {
+				char *tmp = *(char **)(void *)a;
+				*(char **)(void *)a = *(char **)(void *)b;
+				*(char **)(void *)b = tmp;
+			}
+			changed++;
+		}
+		if (note)
+			note(arg, o->name, from, to, applied);
+	}
+	return changed;
+}
+
 static const struct opt *find_opt(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -503,12 +563,14 @@ void weft_config_usage(FILE *out)
 		"       weftd channel add NAME --owner USER --data DIR [--kind cohort] [--access A] [--topic T]\n"
 		"       weftd backup FILE --data DIR\n"
 		"       weftd config-example\n"
+		"serve reloads its certificate and the options marked below on SIGHUP (systemctl reload weft).\n"
 		"       weftd --help | --version\n\noptions (also `key = value` lines in the config file):\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char flag[64];
 		flag_name(options[i].name, flag, sizeof flag);
-		fprintf(out, "  --%-22s %s (default: %s)\n", flag, options[i].help,
-			options[i].def[0] ? options[i].def : "none");
+		fprintf(out, "  --%-22s %s (default: %s%s)\n", flag, options[i].help,
+			options[i].def[0] ? options[i].def : "none",
+			weft_config_reloadable(options[i].name) ? "; SIGHUP reloads it" : "");
 	}
 }
 
@@ -523,6 +585,8 @@ void weft_config_write_example(FILE *out)
 		fprintf(out, "\n# %s", options[i].help);
 		if (options[i].type == OPT_INT)
 			fprintf(out, " [%ld..%ld]", options[i].min, options[i].max);
+		if (weft_config_reloadable(options[i].name))
+			fprintf(out, " (SIGHUP reloads it)");
 		/* The built-in web root is a path on the build machine. */
 		fprintf(out, "\n# %s = %s\n", options[i].name,
 			strcmp(options[i].name, "web_root") ? options[i].def : "/path/to/weft/client-web");

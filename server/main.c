@@ -9,13 +9,17 @@
 
 #define EXIT_USAGE 2
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 static struct lws_context *volatile signal_ctx;
 
+/* SIGTERM and SIGINT stop; SIGHUP reloads. Either is acted on by the
+ * service thread, which this wakes. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
 	if (signal_ctx)
 		lws_cancel_service(signal_ctx);
 }
@@ -31,7 +35,7 @@ static void apply_log_level(const struct weft_config *cfg)
 	weft_log_configure(cfg->log_level, cfg->log_format);
 }
 
-static int cmd_serve(struct weft_config *cfg)
+static int cmd_serve(struct weft_config *cfg, int argc, char **argv)
 {
 	struct weft_server *s;
 	if (weft_server_create(cfg, &s)) {
@@ -39,11 +43,13 @@ static int cmd_serve(struct weft_config *cfg)
 		return 1;
 	}
 	signal_ctx = s->ctx;
+	weft_server_on_reload(s, &reload_flag, argc, argv);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	int rc = weft_server_run(s, &stop_flag);
 	signal_ctx = NULL;
 	return rc ? 1 : 0;
@@ -391,7 +397,7 @@ int main(int argc, char **argv)
 	uo.admin = admin != NULL;
 	uo.invite = invite != NULL;
 	if (!strcmp(cmd, "serve")) {
-		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
+		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg, argc - first, argv + first);
 	} else if (!strcmp(cmd, "user")) {
 		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
 	} else if (!strcmp(cmd, "channel")) {

@@ -51,6 +51,18 @@ bool weft_conn_hold(struct weft_conn *c, const char *msg, size_t len, bool binar
 /* The oldest held frame (the caller frees it), or NULL. */
 struct weft_pending *weft_conn_unhold(struct weft_conn *c);
 
+/* ---- server.c and reload.c: the vhost's headers and certificate, reload */
+
+/* The security headers again (CSP names the allowed origins; HSTS). */
+void weft_server_build_headers(struct weft_server *s);
+/* The certificate and key paths in use: cert and key, or the self-signed
+ * pair in the data directory. */
+void weft_server_cert_paths(const struct weft_server *s, char *cert, char *key, size_t cap);
+/* Logs event with the serial and expiry of the certificate new handshakes get. */
+void weft_server_log_cert(struct weft_server *s, const char *event);
+/* A reload (SIGHUP): configuration, then certificate; see reload.c. */
+void weft_server_reload(struct weft_server *s);
+
 /* ---- gate.c: who may come in */
 
 /* Builds the Origin allow-list for the listening port (localhost,

@@ -40,8 +40,14 @@ struct weft_server {
 	struct lws_vhost *vhost;
 	struct ev_loop *loop;        /* event_loop = epoll: libev's loop, lws's foreign loop */
 	void *foreign_loops[1];
-	ev_prepare stop_check;       /* breaks the loop once *stop is set */
+	ev_prepare stop_check;       /* breaks the loop once *stop is set; reloads once *reload is */
 	volatile sig_atomic_t *stop;
+	volatile sig_atomic_t *reload; /* set by SIGHUP (main.c); NULL: no reloads */
+	int argc;                    /* the command line the configuration is read from again */
+	char **argv;
+	struct weft_config **retired; /* configurations replaced by reloads: freed with the server */
+	int nretired;
+	SSL_CTX *ssl_ctx;            /* the vhost's TLS context: a reload replaces its certificate */
 	struct weft_store *store;
 	struct weft_workq *auth;
 	int auth_pending;            /* password checks handed to the workers, not yet back */

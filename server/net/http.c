@@ -681,6 +681,12 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_req *r = pss ? pss->r : NULL;
 
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* The vhost's server context, being made: a reload
+		 * (reload.c) replaces its certificate. */
+		if (s)
+			s->ssl_ctx = user;
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return on_http(s, wsi, pss);
 	case LWS_CALLBACK_HTTP_BODY:

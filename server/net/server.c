@@ -18,8 +18,9 @@
 /* protocols[0] serves plain HTTP and the mounts. */
 static struct lws_protocols live_protocols[3];
 
-/* CSP with connect-src naming the allowed wss origins; HSTS; the rest. */
-static void build_headers(struct weft_server *s)
+/* CSP with connect-src naming the allowed wss origins; HSTS; the rest.
+ * lws keeps the list's address: a reload rewrites it in place. */
+void weft_server_build_headers(struct weft_server *s)
 {
 	char connect[1024] = "'self'";
 	for (int i = 0; i < s->norigins; i++) {
@@ -130,6 +131,11 @@ static void server_free(struct weft_server *s)
 	weft_hub_free(&s->hub);
 	weft_gate_free(s);
 	weft_throttle_free(s->throttle);
+	for (int i = 0; i < s->nretired; i++) {
+		weft_config_free(s->retired[i]);
+		free(s->retired[i]);
+	}
+	free(s->retired);
 	free(s->txbuf);
 	free(s);
 }
@@ -263,7 +269,7 @@ static int listen_on(struct weft_server *s, const char *cert, const char *key)
 	if (rc)
 		return rc;
 	/* lws keeps this pointer: the values are filled in once the port is known. */
-	build_headers(s);
+	weft_server_build_headers(s);
 	info.headers = s->headers;
 	if (!(s->ctx = lws_create_context(&info))) {
 		weft_err("start.failed error=%s", "cannot create the server context");
@@ -273,10 +279,13 @@ static int listen_on(struct weft_server *s, const char *cert, const char *key)
 		weft_err("start.listen_failed bind=%s port=%d hint=%s", cfg->bind, cfg->port, "is the port in use?");
 		return WEFT_EIO;
 	}
+	if (!s->ssl_ctx)
+		weft_warn("tls.context_unknown effect=%s", "SIGHUP cannot reload the certificate");
+	weft_server_log_cert(s, "tls.loaded");
 	cfg->port = lws_get_vhost_listen_port(s->vhost);
 	if ((rc = weft_gate_origins(s, cfg->port)))
 		return rc;
-	build_headers(s);
+	weft_server_build_headers(s);
 	return WEFT_OK;
 }
 
@@ -371,6 +380,13 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }
 
+void weft_server_on_reload(struct weft_server *s, volatile sig_atomic_t *flag, int argc, char **argv)
+{
+	s->reload = flag;
+	s->argc = argc;
+	s->argv = argv;
+}
+
 /* A signal handler sets *stop and cancels the service wait (main.c), so
  * the loop comes round to this before it sleeps again. */
 static void check_stop(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -379,6 +395,10 @@ static void check_stop(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct weft_server *s = w->data;
 	if (*s->stop)
 		ev_break(loop, EVBREAK_ALL);
+	else if (s->reload && *s->reload) {
+		*s->reload = 0;
+		weft_server_reload(s);
+	}
 }
 
 /* One pass of whichever loop runs the server, without waiting. */
@@ -426,6 +446,10 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 		while (!*stop) {
 			if (lws_service(s->ctx, 0) < 0)
 				break;
+			if (s->reload && *s->reload) {
+				*s->reload = 0;
+				weft_server_reload(s);
+			}
 		}
 	}
 	weft_notice("stop phase=draining_writer");
