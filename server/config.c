@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum opt_type { OPT_INT, OPT_STR };
 
@@ -39,7 +40,8 @@ static const struct opt options[] = {
 	{ "default_channels", OPT_STR, O(default_channels), "", 0, 0,
 	  "comma-separated names of channels every new account joins (e.g. welcome)" },
 	{ "web_root", OPT_STR, O(web_root), WEFT_DEFAULT_WEB_ROOT, 0, 0,
-	  "directory of the web client's static files" },
+	  "directory of the web client's static files (default: ../share/weft/client-web beside weftd when "
+	  "there is one, as the package installs it)" },
 	{ "max_body", OPT_INT, O(max_body), "4000", 1, 100000,
 	  "longest message body, in characters" },
 	{ "max_frame", OPT_INT, O(max_frame), "65536", 1024, 16777216,
@@ -266,6 +268,33 @@ static int apply(struct weft_config *cfg, const struct opt *o, const char *value
 	return WEFT_OK;
 }
 
+/* The client installed beside the binary when there is one: a package's
+ * /usr/bin/weftd finds /usr/share/weft/client-web (any prefix works, and a
+ * tree unpacked with `dpkg -x`); else the built-in default, the source tree
+ * this weftd was built from. */
+static void installed_web_root(struct weft_config *cfg)
+{
+	char exe[4096], probe[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(probe, sizeof probe, "%s/../share/weft/client-web/index.html", exe);
+	char *real = access(probe, R_OK) ? NULL : realpath(probe, NULL);
+	char *end = real ? strrchr(real, '/') : NULL;
+	if (!end) {
+		free(real);
+		return;
+	}
+	*end = '\0';
+	free(cfg->web_root);
+	cfg->web_root = real;
+}
+
 void weft_config_defaults(struct weft_config *cfg)
 {
 	char err[256];
@@ -277,6 +306,7 @@ void weft_config_defaults(struct weft_config *cfg)
 		if (rc)
 			abort();
 	}
+	installed_web_root(cfg);
 }
 
 void weft_config_free(struct weft_config *cfg)
