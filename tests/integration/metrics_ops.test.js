@@ -121,3 +121,16 @@ test('the writer: queue depth gauge, commit histogram counting every commit', as
   assert.ok(h.count >= 1 && h.count <= commits + 1 && h.count >= commits - 1, `${h.count} vs ${commits}`);
   assert.ok(h.sum > 0);
 });
+
+test('every metric the Grafana dashboard (deploy/grafana-weft.json) queries is served', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { SOURCE_DIR } = await import('../lib/harness.js');
+  const dash = JSON.parse(fs.readFileSync(path.join(SOURCE_DIR, 'deploy/grafana-weft.json'), 'utf8'));
+  const exprs = dash.panels.flatMap((p) => (p.targets || []).map((t) => t.expr));
+  assert.ok(exprs.length >= 15);
+  const { types } = await scrape();
+  const names = new Set(exprs.flatMap((e) => e.match(/weft_[a-z_]+/g) || [])
+    .map((n) => n.replace(/_(bucket|count|sum)$/, '')));
+  for (const n of names) assert.ok(types[n], `${n} is not in /metrics`);
+});
