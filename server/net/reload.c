@@ -49,7 +49,7 @@ static int pair_read(const char *cert, const char *key, struct pair *p, char *wh
 	ERR_clear_error();
 	memset(p, 0, sizeof *p);
 	if (!(b = BIO_new_file(cert, "r")) || !(p->cert = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
-		snprintf(why, cap, "cannot read the certificate %s: %s", cert, ossl_why("no PEM certificate"));
+		snprintf(why, cap, "cannot read the certificate %.1000s: %s", cert, ossl_why("no PEM certificate"));
 		goto out;
 	}
 	if (!(p->chain = sk_X509_new_null())) {
@@ -66,19 +66,19 @@ static int pair_read(const char *cert, const char *key, struct pair *p, char *wh
 	ERR_clear_error(); /* the end of the file ends the chain */
 	BIO_free(b);
 	if (!(b = BIO_new_file(key, "r")) || !(p->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL))) {
-		snprintf(why, cap, "cannot read the key %s: %s", key, ossl_why("no PEM private key"));
+		snprintf(why, cap, "cannot read the key %.1000s: %s", key, ossl_why("no PEM private key"));
 		goto out;
 	}
 	if (X509_check_private_key(p->cert, p->key) != 1) {
-		snprintf(why, cap, "the key %s does not belong to the certificate %s", key, cert);
+		snprintf(why, cap, "the key %.1000s does not belong to the certificate %.1000s", key, cert);
 		goto out;
 	}
 	if (X509_cmp_current_time(X509_get0_notAfter(p->cert)) <= 0) {
-		snprintf(why, cap, "the certificate %s has expired", cert);
+		snprintf(why, cap, "the certificate %.1000s has expired", cert);
 		goto out;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(p->cert)) >= 0) {
-		snprintf(why, cap, "the certificate %s is not valid yet", cert);
+		snprintf(why, cap, "the certificate %.1000s is not valid yet", cert);
 		goto out;
 	}
 	rc = WEFT_OK;
