@@ -39,7 +39,7 @@ static int cmd_serve(struct weft_config *cfg, int argc, char **argv)
 {
 	struct weft_server *s;
 	if (weft_server_create(cfg, &s)) {
-		fprintf(stderr, "weftd: cannot start the server (see the log above)\n");
+		weft_err("start.failed hint=%s", "see the lines above");
 		return 1;
 	}
 	signal_ctx = s->ctx;
