@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-int weft_log_level = WEFT_LOG_INFO;
-int weft_log_json;
+_Atomic int weft_log_level = WEFT_LOG_INFO;
+_Atomic int weft_log_json;
 
 #define LINE_MAX_BYTES 2048
 #define VALUE_MAX 1024

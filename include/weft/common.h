@@ -44,8 +44,8 @@ size_t weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN]);
 /* Levels; NOTICE lines (start, ready, reload, shutdown) are written at
  * every log_level. */
 enum weft_log_level { WEFT_LOG_ERR, WEFT_LOG_WARN, WEFT_LOG_INFO, WEFT_LOG_DEBUG, WEFT_LOG_NOTICE };
-extern int weft_log_level;
-extern int weft_log_json;      /* 1: lines are JSON objects (log_format = json) */
+extern _Atomic int weft_log_level; /* set by weft_log_configure, read by every thread */
+extern _Atomic int weft_log_json;  /* 1: lines are JSON objects (log_format = json) */
 /* Logs one event as one line on stderr (server/log.c): fmt is the event's
  * name, then `key=value` words whose values may hold conversions, e.g.
  * "login.ok user=%s peer=%s"; each value is quoted or escaped whole. Never

@@ -60,6 +60,8 @@ void weft_server_build_headers(struct weft_server *s);
 void weft_server_cert_paths(const struct weft_server *s, char *cert, char *key, size_t cap);
 /* Logs event with the serial and expiry of the certificate new handshakes get. */
 void weft_server_log_cert(struct weft_server *s, const char *event);
+/* Frees the reloaded certificate; after the lws context is gone. */
+void weft_server_tls_free(struct weft_server *s);
 /* A reload (SIGHUP): configuration, then certificate; see reload.c. */
 void weft_server_reload(struct weft_server *s);
 

@@ -47,7 +47,8 @@ struct weft_server {
 	char **argv;
 	struct weft_config **retired; /* configurations replaced by reloads: freed with the server */
 	int nretired;
-	SSL_CTX *ssl_ctx;            /* the vhost's TLS context: a reload replaces its certificate */
+	SSL_CTX *ssl_ctx;            /* the vhost's TLS context */
+	struct weft_tls_pair *tls_pair;       /* the certificate of the last reload, for new handshakes (reload.c) */
 	struct weft_store *store;
 	struct weft_workq *auth;
 	int auth_pending;            /* password checks handed to the workers, not yet back */

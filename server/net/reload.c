@@ -2,9 +2,12 @@
  * configuration read again (the file and the same command-line flags, which
  * still win) with the options that can change at run time applied, and the
  * TLS certificate and key read again for new connections. Open connections
- * keep the certificate their handshake used: OpenSSL copies a context's
- * certificate into each connection when it is made (SSL_new), so replacing
- * the vhost context's pair changes only the handshakes that follow. A
+ * keep the certificate their handshake used: each TLS connection holds its
+ * own reference to its certificate. New handshakes get the new pair from a
+ * certificate callback on the vhost's context, which first clears what the
+ * connection inherited from the context: a context keeps one certificate
+ * per key type, so an RSA certificate replacing an ECDSA one would
+ * otherwise leave the old ECDSA one to clients that prefer it. A
  * configuration or certificate that does not load changes nothing of its
  * kind and says why. */
 #include "weft/server.h"
@@ -19,14 +22,16 @@
 
 /* ---- The certificate */
 
-struct pair {
+struct weft_tls_pair {
 	X509 *cert;
 	EVP_PKEY *key;
 	STACK_OF(X509) *chain;
 };
 
-static void pair_free(struct pair *p)
+static void pair_free(struct weft_tls_pair *p)
 {
+	if (!p)
+		return;
 	X509_free(p->cert);
 	EVP_PKEY_free(p->key);
 	sk_X509_pop_free(p->chain, X509_free);
@@ -42,7 +47,7 @@ static const char *ossl_why(const char *fallback)
 
 /* Reads cert (the leaf, then its chain) and key and checks that they
  * belong together and that the certificate is valid now. */
-static int pair_read(const char *cert, const char *key, struct pair *p, char *why, size_t cap)
+static int pair_read(const char *cert, const char *key, struct weft_tls_pair *p, char *why, size_t cap)
 {
 	int rc = WEFT_EINVAL;
 	BIO *b = NULL;
@@ -116,7 +121,8 @@ void weft_server_cert_paths(const struct weft_server *s, char *cert, char *key, 
 
 void weft_server_log_cert(struct weft_server *s, const char *event)
 {
-	X509 *x = s->ssl_ctx ? SSL_CTX_get0_certificate(s->ssl_ctx) : NULL;
+	const struct weft_tls_pair *p = s->tls_pair;
+	X509 *x = p ? p->cert : s->ssl_ctx ? SSL_CTX_get0_certificate(s->ssl_ctx) : NULL;
 	char serial[80], not_after[64];
 	if (!x)
 		return;
@@ -124,27 +130,43 @@ void weft_server_log_cert(struct weft_server *s, const char *event)
 	weft_notice("%s serial=%s not_after=%s", event, serial, not_after);
 }
 
+/* OpenSSL, during a handshake on the service thread: this connection gets
+ * the pair of the last reload and nothing it inherited from the context. */
+static int use_current_pair(SSL *ssl, void *arg)
+{
+	const struct weft_tls_pair *p = ((struct weft_server *)arg)->tls_pair;
+	if (!p)
+		return 1;
+	SSL_certs_clear(ssl);
+	return SSL_use_cert_and_key(ssl, p->cert, p->key, p->chain, 1) == 1;
+}
+
+void weft_server_tls_free(struct weft_server *s)
+{
+	pair_free(s->tls_pair);
+	free(s->tls_pair);
+	s->tls_pair = NULL;
+}
+
 static int reload_cert(struct weft_server *s)
 {
 	char cert[4096], key[4096], why[4096 + 256];
-	struct pair p;
-	if (!s->ssl_ctx) {
-		weft_err("tls.reload_failed error=%s", "the TLS context is not known");
+	struct weft_tls_pair *p = calloc(1, sizeof *p);
+	if (!p || !s->ssl_ctx) {
+		free(p);
+		weft_err("tls.reload_failed error=%s", p ? "the TLS context is not known" : "out of memory");
 		return WEFT_EIO;
 	}
 	weft_server_cert_paths(s, cert, key, sizeof cert);
-	if (pair_read(cert, key, &p, why, sizeof why)) {
+	if (pair_read(cert, key, p, why, sizeof why)) {
+		free(p);
 		weft_err("tls.reload_failed error=%s kept=%s", why, "the current certificate");
 		return WEFT_EINVAL;
 	}
-	/* override = 1: the pair and its chain replace the old ones. */
-	int ok = SSL_CTX_use_cert_and_key(s->ssl_ctx, p.cert, p.key, p.chain, 1);
-	pair_free(&p);
-	if (ok != 1) {
-		weft_err("tls.reload_failed error=%s kept=%s", ossl_why("OpenSSL refused the pair"),
-			 "the current certificate");
-		return WEFT_EIO;
-	}
+	/* Handshakes in progress took their references already. */
+	weft_server_tls_free(s);
+	s->tls_pair = p;
+	SSL_CTX_set_cert_cb(s->ssl_ctx, use_current_pair, s);
 	weft_server_log_cert(s, "tls.reloaded");
 	return WEFT_OK;
 }

@@ -131,6 +131,7 @@ static void server_free(struct weft_server *s)
 	weft_hub_free(&s->hub);
 	weft_gate_free(s);
 	weft_throttle_free(s->throttle);
+	weft_server_tls_free(s);
 	for (int i = 0; i < s->nretired; i++) {
 		weft_config_free(s->retired[i]);
 		free(s->retired[i]);

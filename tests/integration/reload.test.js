@@ -16,9 +16,11 @@ const certFile = path.join(dir, 'cert.pem');
 const keyFile = path.join(dir, 'key.pem');
 const confFile = path.join(dir, 'weft.conf');
 
-// A self-signed P-256 certificate with the given serial (hex), into prefix.{crt,key}.
-function makeCert(prefix, serial) {
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+// A self-signed certificate (P-256, or RSA with rsa) with the given serial
+// (hex), into prefix.{crt,key}.
+function makeCert(prefix, serial, { rsa = false } = {}) {
+  const key = rsa ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  const r = spawnSync('openssl', ['req', '-x509', ...key, '-nodes',
     '-keyout', `${prefix}.key`, '-out', `${prefix}.crt`, '-days', '30', '-subj', '/CN=localhost',
     '-set_serial', `0x${serial}`], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -114,6 +116,19 @@ test('a bad certificate keeps the current one and logs why', async () => {
   await assertAlive(ana, assert);
   assert.equal(await metric(server, 'weft_reload_failures_total'), failures + 2);
   install(second);
+  await reload(server);
+});
+
+test('an RSA certificate replaces an ECDSA one, also for clients that prefer ECDSA', async () => {
+  const third = makeCert(path.join(dir, 'third'), '3333CC', { rsa: true });
+  install(third);
+  const log = await reload(server);
+  assert.match(log, /event=tls\.reloaded serial=3333CC /);
+  assert.equal(await servedSerial(server.port), '3333CC');
+  install(second);
+  await reload(server);
+  assert.equal(await servedSerial(server.port), '2222BB');
+  await assertAlive(ana, assert);
 });
 
 test('run-time options come from the config file again; the others wait for a restart', async () => {
