@@ -38,18 +38,19 @@ static void apply_log_level(const struct weft_config *cfg)
 static int cmd_serve(struct weft_config *cfg, int argc, char **argv)
 {
 	struct weft_server *s;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	/* A reload asked for while the server starts runs once it serves. */
+	sigaction(SIGHUP, &sa, NULL);
 	if (weft_server_create(cfg, &s)) {
 		weft_err("start.failed hint=%s", "see the lines above");
 		return 1;
 	}
 	signal_ctx = s->ctx;
 	weft_server_on_reload(s, &reload_flag, argc, argv);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	int rc = weft_server_run(s, &stop_flag);
 	signal_ctx = NULL;
 	return rc ? 1 : 0;
