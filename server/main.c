@@ -9,13 +9,17 @@
 
 #define EXIT_USAGE 2
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 static struct lws_context *volatile signal_ctx;
 
+/* SIGTERM and SIGINT stop; SIGHUP reloads. Either is acted on by the
+ * service thread, which this wakes. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
 	if (signal_ctx)
 		lws_cancel_service(signal_ctx);
 }
@@ -28,25 +32,23 @@ static int usage_error(const char *msg)
 
 static void apply_log_level(const struct weft_config *cfg)
 {
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(cfg->log_level, levels[i]))
-			weft_log_level = i;
-	int lws_levels = LLL_ERR | (weft_log_level >= WEFT_LOG_WARN ? LLL_WARN : 0);
-	lws_set_log_level(lws_levels, NULL);
+	weft_log_configure(cfg->log_level, cfg->log_format);
 }
 
-static int cmd_serve(struct weft_config *cfg)
+static int cmd_serve(struct weft_config *cfg, int argc, char **argv)
 {
 	struct weft_server *s;
-	if (weft_server_create(cfg, &s)) {
-		fprintf(stderr, "weftd: cannot start the server (see the log above)\n");
-		return 1;
-	}
-	signal_ctx = s->ctx;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	/* A reload asked for while the server starts runs once it serves. */
+	sigaction(SIGHUP, &sa, NULL);
+	if (weft_server_create(cfg, &s)) {
+		weft_err("start.failed hint=%s", "see the lines above");
+		return 1;
+	}
+	signal_ctx = s->ctx;
+	weft_server_on_reload(s, &reload_flag, argc, argv);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	int rc = weft_server_run(s, &stop_flag);
@@ -396,7 +398,7 @@ int main(int argc, char **argv)
 	uo.admin = admin != NULL;
 	uo.invite = invite != NULL;
 	if (!strcmp(cmd, "serve")) {
-		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
+		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg, argc - first, argv + first);
 	} else if (!strcmp(cmd, "user")) {
 		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
 	} else if (!strcmp(cmd, "channel")) {

@@ -51,6 +51,20 @@ bool weft_conn_hold(struct weft_conn *c, const char *msg, size_t len, bool binar
 /* The oldest held frame (the caller frees it), or NULL. */
 struct weft_pending *weft_conn_unhold(struct weft_conn *c);
 
+/* ---- server.c and reload.c: the vhost's headers and certificate, reload */
+
+/* The security headers again (CSP names the allowed origins; HSTS). */
+void weft_server_build_headers(struct weft_server *s);
+/* The certificate and key paths in use: cert and key, or the self-signed
+ * pair in the data directory. */
+void weft_server_cert_paths(const struct weft_server *s, char *cert, char *key, size_t cap);
+/* Logs event with the serial and expiry of the certificate new handshakes get. */
+void weft_server_log_cert(struct weft_server *s, const char *event);
+/* Frees the reloaded certificate; after the lws context is gone. */
+void weft_server_tls_free(struct weft_server *s);
+/* A reload (SIGHUP): configuration, then certificate; see reload.c. */
+void weft_server_reload(struct weft_server *s);
+
 /* ---- gate.c: who may come in */
 
 /* Builds the Origin allow-list for the listening port (localhost,
@@ -131,6 +145,9 @@ void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 /* The /metrics page (Prometheus text format): a malloc'd string the caller
  * frees, or NULL when out of memory. */
 char *weft_metrics_text(struct weft_server *s);
+/* The path of HTTP route r (0 .. WEFT_HTTP_ROUTES-1; 0 is "other") for
+ * /metrics' labels. Any thread (constant data). */
+const char *weft_http_route_name(int r);
 
 /* ---- ws.c and http.c: the lws protocols */
 

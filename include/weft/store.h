@@ -162,6 +162,12 @@ struct weft_job *weft_store_take_completed(struct weft_store *st);
 
 /* Jobs committed since open, transactions committed (for metrics). */
 void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits);
+/* The writer's queue depth now (jobs submitted, not yet taken into a
+ * transaction) and a copy of its commit-time histogram (BEGIN to COMMIT
+ * returned, in ns: the jobs' work and the sync). Any thread; takes the
+ * lock the writer and weft_store_submit already take, nothing more. */
+struct weft_histo;
+void weft_store_writer_stats(struct weft_store *st, uint64_t *queued, struct weft_histo *commit_ns);
 
 /* ---- Synchronous operations for the command line (writer not running). */
 

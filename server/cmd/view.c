@@ -61,7 +61,7 @@ cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch,
 	struct weft_member *m = weft_hub_member(ch, user);
 	int unread = m ? unread_of(s, ch, m) : 0, mentions = m ? mentions_of(s, ch, m) : 0;
 	if (unread < 0 || mentions < 0) {
-		weft_err("view: unread count of channel %lld unavailable", (long long)ch->info.id);
+		weft_err("view.unread_failed channel=%lld", (long long)ch->info.id);
 		return NULL;
 	}
 	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;

@@ -9,7 +9,8 @@
 #define HTTP_BODY_MAX 4096
 #define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS, R_COUNT };
+_Static_assert(R_COUNT == WEFT_HTTP_ROUTES, "WEFT_HTTP_ROUTES counts the routes");
 
 static const struct {
 	bool post;                      /* else GET */
@@ -26,6 +27,9 @@ struct http_req {
 	struct weft_server *srv;
 	struct weft_job_owner owner;    /* the connection and each piece of work in flight */
 	enum route route;
+	char rid[17];                   /* request id: in the logs and the x-request-id header */
+	uint64_t start_ns;
+	bool post;
 	char body[HTTP_BODY_MAX + 1];
 	size_t bodylen;
 	bool body_over;
@@ -67,6 +71,28 @@ static void req_free(struct weft_job_owner *o)
 	OPENSSL_cleanse(r->pw_hash, sizeof r->pw_hash);
 	free(r->resp);
 	free(r);
+}
+
+const char *weft_http_route_name(int r)
+{
+	static const char *const names[] = { "other", "/api/login", "/api/logout", "/api/tokens", "/api/signup",
+					     "/api/password", "/api/me", "/healthz", "/metrics" };
+	_Static_assert(sizeof names / sizeof names[0] == R_COUNT, "a name per route");
+	return r >= 0 && r < R_COUNT ? names[r] : "other";
+}
+
+/* The response is out: counted, timed and logged with the request's id
+ * (the polled endpoints at debug level, the API at info). */
+static void req_finished(struct http_req *r)
+{
+	struct weft_server *s = r->srv;
+	uint64_t ns = weft_mono_ns() - r->start_ns;
+	int cls = r->status / 100;
+	s->stats.http_status[r->route][cls >= 1 && cls <= 5 ? cls : 5]++;
+	weft_histo_observe(&s->stats.http[r->route], &weft_histo_latency, ns);
+	weft_log(r->route == R_HEALTH || r->route == R_METRICS || r->route == R_ME ? WEFT_LOG_DEBUG : WEFT_LOG_INFO,
+		 "http.request req=%s method=%s route=%s status=%d ms=%.3f", r->rid, r->post ? "POST" : "GET",
+		 weft_http_route_name(r->route), r->status, (double)ns / 1e6);
 }
 
 static void req_release(struct http_req *r)
@@ -208,12 +234,12 @@ static void login_done(struct weft_task *t, void *ctx)
 	if (r->verified) {
 		s->stats.logins++;
 		weft_throttle_passed(s->throttle, r->login_name);
-		weft_info("login: %s signed in from %s", r->ua.user.name, r->peer);
+		weft_info("login.ok req=%s user=%s peer=%s", r->rid, r->ua.user.name, r->peer);
 		new_session(r, r->ua.user.id, NULL);
 	} else {
 		s->stats.login_failures++;
 		weft_throttle_failed(s->throttle, r->peer, r->login_name, weft_now_ms());
-		weft_info("login: refused from %s for a user name of %zu characters", r->peer, strlen(r->login_name));
+		weft_info("login.refused req=%s peer=%s name_len=%zu", r->rid, r->peer, strlen(r->login_name));
 		respond_error(r, 401, "unauthorized");
 	}
 	req_release(r);
@@ -309,7 +335,7 @@ static void signed_up(struct weft_server *s, struct weft_job *job)
 	} else if (job->result || weft_store_user_get(r->srv->store, job->target, &p)) {
 		respond_error(r, 503, "unavailable");
 	} else {
-		weft_info("signup: %s set a password", p.user.name);
+		weft_info("signup.ok req=%s user=%s", r->rid, p.user.name);
 		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=%s" COOKIE_ATTRS, r->token);
 		respond_json(r, 200, user_json(&p.user, p.admin));
 	}
@@ -451,7 +477,7 @@ static void password_changed(struct weft_server *s, struct weft_job *job)
 	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
 		if (c->ses.id != r->ses.id)
 			weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "signed out");
-	weft_info("password: %s changed their password from %s", r->ses.user.name, r->peer);
+	weft_info("password.changed req=%s user=%s peer=%s", r->rid, r->ses.user.name, r->peer);
 	respond(r, 200, "application/json", strdup("{\"ok\":true}"));
 }
 
@@ -478,7 +504,7 @@ static void password_checked(struct weft_task *t, void *ctx)
 	if (!r->verified) {
 		/* A stolen session must not make guessing the password cheap. */
 		weft_throttle_failed(s->throttle, r->peer, r->login_name, weft_now_ms());
-		weft_info("password: wrong current password for %s from %s", r->login_name, r->peer);
+		weft_info("password.refused req=%s user=%s peer=%s", r->rid, r->login_name, r->peer);
 		respond_error(r, 401, "unauthorized");
 	} else if (!r->hashed || !(job = weft_job_new(WEFT_JOB_USER_PASSWORD)) || !(job->text = strdup(r->pw_hash))) {
 		weft_job_free(job);
@@ -554,6 +580,9 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 	r->srv = s;
 	r->owner.refs = 1;
 	r->owner.release = req_free;
+	r->start_ns = weft_mono_ns();
+	r->post = post;
+	snprintf(r->rid, sizeof r->rid, "%08x%08x", s->boot_id, ++s->http_seq);
 	pss->r = r;
 
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
@@ -613,6 +642,9 @@ static int on_writable(struct http_pss *pss, struct http_req *r, struct lws *wsi
 						(int)strlen(r->set_cookie), &p, end))
 			return -1;
 		OPENSSL_cleanse(r->set_cookie, sizeof r->set_cookie);
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
+						(const unsigned char *)r->rid, 16, &p, end))
+			return -1;
 		char retry[16];
 		int rl = snprintf(retry, sizeof retry, "%d", r->retry_after_s);
 		if (r->retry_after_s &&
@@ -634,6 +666,7 @@ static int on_writable(struct http_pss *pss, struct http_req *r, struct lws *wsi
 	free(buf);
 	if (w < 0)
 		return -1;
+	req_finished(r);
 	/* The keep-alive connection may carry another request: detach this one. */
 	r->wsi = NULL;
 	pss->r = NULL;
@@ -648,6 +681,12 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_req *r = pss ? pss->r : NULL;
 
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* The vhost's server context, being made: a reload
+		 * (reload.c) replaces its certificate. */
+		if (s)
+			s->ssl_ctx = user;
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return on_http(s, wsi, pss);
 	case LWS_CALLBACK_HTTP_BODY:

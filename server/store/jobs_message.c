@@ -157,7 +157,7 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		}
 		if (rc == SQLITE_CONSTRAINT_UNIQUE && j->client_id[0])
 			return send_duplicate(st, j);
-		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
 	if ((rc = send_extras(st, j, seq, now))) {

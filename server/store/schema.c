@@ -163,8 +163,7 @@ int schema_migrate(sqlite3 *db)
 		if (version < 0 || version > NMIGRATIONS) {
 			exec_sql(db, "ROLLBACK");
 			if (version > NMIGRATIONS)
-				weft_err("store: database schema %d is newer than this weftd (%d)", version,
-					 NMIGRATIONS);
+				weft_err("store.schema_too_new version=%d supported=%d", version, NMIGRATIONS);
 			return WEFT_EIO;
 		}
 		if (version == NMIGRATIONS)
@@ -175,9 +174,9 @@ int schema_migrate(sqlite3 *db)
 			rc = exec_sql(db, "COMMIT");
 		if (rc) {
 			exec_sql(db, "ROLLBACK");
-			weft_err("store: migration %d failed", version + 1);
+			weft_err("store.migration_failed version=%d", version + 1);
 			return rc;
 		}
-		weft_info("store: applied migration %d", version + 1);
+		weft_info("store.migration_applied version=%d", version + 1);
 	}
 }

@@ -343,7 +343,7 @@ static int prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, 
 			continue;
 		int rc = sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL);
 		if (rc != SQLITE_OK) {
-			weft_err("store: prepare \"%s\": %s", sql[i], sqlite3_errmsg(db));
+			weft_err("store.prepare_failed sql=%s error=%s", sql[i], sqlite3_errmsg(db));
 			return WEFT_EIO;
 		}
 	}
@@ -355,7 +355,7 @@ int exec_sql(sqlite3 *db, const char *sql)
 	char *msg = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		weft_err("store: %s", msg ? msg : sqlite3_errstr(rc));
+		weft_err("store.exec_failed error=%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return map_sqlite(rc);
 	}
@@ -374,7 +374,7 @@ int step_rc(sqlite3_stmt *s, int step)
 {
 	if (step == SQLITE_ROW || step == SQLITE_DONE)
 		return WEFT_OK;
-	weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(step));
+	weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(step));
 	return map_sqlite(step);
 }
 

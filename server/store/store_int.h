@@ -19,6 +19,7 @@
 #ifndef WEFT_STORE_INT_H
 #define WEFT_STORE_INT_H
 
+#include "weft/histo.h"
 #include "weft/store.h"
 
 #include <pthread.h>
@@ -73,6 +74,8 @@ struct weft_store {
 	void (*notify)(void *);
 	void *notify_arg;
 	uint64_t jobs_committed, commits;       /* guarded by lock */
+	uint64_t queued;                        /* guarded by lock: jobs in queue, not yet taken */
+	struct weft_histo commit_ns;            /* guarded by lock: BEGIN to COMMIT of each batch */
 	bool scrub_pending;                     /* writer thread only */
 	bool scrub_retry;                       /* writer thread only: the last scrub failed */
 	bool txn_broken;                        /* writer thread only: the batch must roll back */
@@ -130,7 +133,7 @@ static inline int exec_stmt(sqlite3_stmt *s)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		/* A constraint is an answer (a taken name), not a failure. */
 		if ((rc & 0xff) != SQLITE_CONSTRAINT)
-			weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+			weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
 	return WEFT_OK;

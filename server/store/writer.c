@@ -94,12 +94,12 @@ static void pick_foreign(struct weft_store *st, struct weft_job **batch)
 		return;
 	struct weft_job *j = weft_job_new(WEFT_JOB_NOP);
 	if (!j || (rc = load_foreign(st, j, st->seen_seq, FOREIGN_MAX))) {
-		weft_err("store: cannot read the events another process committed: %s", weft_strerror(rc));
+		weft_err("store.foreign_read_failed error=%s", weft_strerror(rc));
 		weft_job_free(j);
 		return;
 	}
 	st->seen_seq = j->nmore ? j->more[j->nmore - 1].seq : j->seq;
-	weft_info("store: %d events from another process, up to seq %lld", 1 + j->nmore, (long long)st->seen_seq);
+	weft_info("store.foreign_events count=%d upto=%lld", 1 + j->nmore, (long long)st->seen_seq);
 	j->next = *batch;
 	*batch = j;
 }
@@ -132,12 +132,12 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 		if (savepoint)
 			exec_stmt(st->w[W_RELEASE]);
 		if (st->txn_broken || sqlite3_get_autocommit(st->wdb)) {
-			weft_err("store: a job failed and took its batch with it; %s", sqlite3_errmsg(st->wdb));
+			weft_err("store.batch_failed error=%s", sqlite3_errmsg(st->wdb));
 			rc = WEFT_EIO;
 		}
 	}
 	if (!rc && (rc = exec_stmt(st->w[W_COMMIT])))
-		weft_err("store: commit failed; %s", sqlite3_errmsg(st->wdb));
+		weft_err("store.commit_failed error=%s", sqlite3_errmsg(st->wdb));
 	if (rc && !sqlite3_get_autocommit(st->wdb))
 		exec_stmt(st->w[W_ROLLBACK]);
 	if (rc) {
@@ -191,6 +191,7 @@ void *writer_main(void *arg)
 		struct weft_job *batch = st->queue;
 		st->queue = NULL;
 		st->queue_tail = &st->queue;
+		st->queued = 0;
 		bool stopping = st->stopping;
 		st->in_txn = batch != NULL;
 		pthread_mutex_unlock(&st->lock);
@@ -199,7 +200,9 @@ void *writer_main(void *arg)
 			break;
 		/* Group commit: everything that queued up while the previous
 		 * transaction was syncing goes into this one. */
+		uint64_t t0 = weft_mono_ns();
 		bool failed = commit_batch(st, &batch) != WEFT_OK;
+		uint64_t took = weft_mono_ns() - t0;
 		if (!failed && st->scrub_retry) {
 			st->scrub_retry = false;
 			st->scrub_pending = true;
@@ -216,6 +219,7 @@ void *writer_main(void *arg)
 		st->done_tail = &last->next;
 		st->jobs_committed += n;
 		st->commits++;
+		weft_histo_observe(&st->commit_ns, &weft_histo_latency, took);
 		st->in_txn = false;
 		if (st->gate)
 			pthread_cond_signal(&st->ckpt_wake);
