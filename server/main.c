@@ -1,4 +1,6 @@
 /* weftd: wires the command line, configuration, signals and the server. */
+#include "weft/cli.h"
+#include "weft/datadir.h"
 #include "weft/server.h"
 
 #include <signal.h>
@@ -39,6 +41,14 @@ static void apply_log_level(const struct weft_config *cfg)
 static int cmd_serve(struct weft_config *cfg)
 {
 	struct weft_server *s;
+	/* One server per data directory, and no restore under it; held until
+	 * the process exits. */
+	int lock, rc = weft_datadir_lock(cfg->data, &lock);
+	if (rc) {
+		fprintf(stderr, "weftd: %s %s\n", rc == WEFT_EBUSY ? "another weftd serves (or restores)" : "cannot lock",
+			cfg->data);
+		return 1;
+	}
 	if (weft_server_create(cfg, &s)) {
 		fprintf(stderr, "weftd: cannot start the server (see the log above)\n");
 		return 1;
@@ -49,7 +59,7 @@ static int cmd_serve(struct weft_config *cfg)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	int rc = weft_server_run(s, &stop_flag);
+	rc = weft_server_run(s, &stop_flag);
 	signal_ctx = NULL;
 	return rc ? 1 : 0;
 }
@@ -319,6 +329,16 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 	return 0;
 }
 
+/* Whether argv names the flag (`--flag V` or `--flag=V`). */
+static bool flag_given(int argc, char **argv, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], flag, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+			return true;
+	return false;
+}
+
 /* Where the arguments of argv's command start (after `user VERB` or
  * `channel add`), and its verb (NULL: none); 0 after a usage error. */
 static int command_start(int argc, char **argv, const char **verb)
@@ -328,14 +348,15 @@ static int command_start(int argc, char **argv, const char **verb)
 	if (!strcmp(cmd, "user") || !strcmp(cmd, "channel")) {
 		bool user = cmd[0] == 'u';
 		if (argc < 3 || argv[2][0] == '-' || (!user && strcmp(argv[2], "add"))) {
-			usage_error(user ? "expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`"
+			usage_error(user ? "expected `weftd user add|import|passwd|invite|reset|deactivate|reactivate NAME`"
 					 : "expected `weftd channel add NAME --owner USER`");
 			return 0;
 		}
 		*verb = argv[2];
 		return 3;
 	}
-	if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
+	if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example") && strcmp(cmd, "export") &&
+	    strcmp(cmd, "restore") && strcmp(cmd, "check")) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "unknown command \"%.40s\"", cmd);
 		usage_error(msg);
@@ -373,6 +394,17 @@ int main(int argc, char **argv)
 		{ "title", true, &uo.title },
 		{ NULL, false, NULL },
 	};
+	const char *dry = NULL, *xchannel = NULL, *xuser = NULL, *format = NULL;
+	const struct weft_cli_flag import_flags[] = {
+		{ "dry-run", false, &dry },
+		{ NULL, false, NULL },
+	};
+	const struct weft_cli_flag export_flags[] = {
+		{ "channel", true, &xchannel },
+		{ "user", true, &xuser },
+		{ "format", true, &format },
+		{ NULL, false, NULL },
+	};
 	struct channel_opts co = { 0 };
 	const struct weft_cli_flag channel_flags[] = {
 		{ "kind", true, &co.kind },
@@ -386,7 +418,11 @@ int main(int argc, char **argv)
 	if (!first)
 		goto out;
 	char err[512];
-	const struct weft_cli_flag *flags = !verb ? NULL : !strcmp(cmd, "user") ? user_flags : channel_flags;
+	const struct weft_cli_flag *flags = !strcmp(cmd, "export") ? export_flags
+					    : !verb			? NULL
+					    : !strcmp(cmd, "channel")	? channel_flags
+					    : !strcmp(verb, "import")	? import_flags
+									: user_flags;
 	if (weft_config_parse_args(&cfg, argc - first, argv + first, flags, pos, 4, &npos, err, sizeof err)) {
 		fprintf(stderr, "weftd: %s\n", err);
 		rc = EXIT_USAGE;
@@ -397,10 +433,19 @@ int main(int argc, char **argv)
 	uo.invite = invite != NULL;
 	if (!strcmp(cmd, "serve")) {
 		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
+	} else if (!strcmp(cmd, "user") && !strcmp(verb, "import")) {
+		rc = npos != 1 ? usage_error("expected `weftd user import FILE.csv --data DIR`")
+			       : weft_cli_import(&cfg, pos[0], dry != NULL, flag_given(argc, argv, "--port"));
 	} else if (!strcmp(cmd, "user")) {
 		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
 	} else if (!strcmp(cmd, "channel")) {
 		rc = npos != 1 ? usage_error("expected `weftd channel add NAME --owner USER`") : cmd_channel(&cfg, pos[0], &co);
+	} else if (!strcmp(cmd, "export")) {
+		rc = npos ? usage_error("export takes no arguments") : weft_cli_export(&cfg, xchannel, xuser, format);
+	} else if (!strcmp(cmd, "restore")) {
+		rc = npos != 1 ? usage_error("expected `weftd restore FILE --data DIR`") : weft_cli_restore(&cfg, pos[0]);
+	} else if (!strcmp(cmd, "check")) {
+		rc = npos ? usage_error("check takes no arguments") : weft_cli_check(&cfg);
 	} else if (!strcmp(cmd, "backup")) {
 		rc = npos != 1 ? usage_error("expected `weftd backup FILE --data DIR`") : cmd_backup(&cfg, pos[0]);
 	} else {

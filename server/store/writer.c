@@ -239,6 +239,12 @@ void *writer_main(void *arg)
 	return NULL;
 }
 
+int weft_store_run_sync_list(struct weft_store *st, struct weft_job *jobs)
+{
+	assert(!st->started);
+	return jobs ? commit_batch(st, &jobs) : WEFT_OK;
+}
+
 int weft_store_run_sync(struct weft_store *st, struct weft_job *job)
 {
 	assert(!st->started);
