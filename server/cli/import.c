@@ -170,7 +170,8 @@ static int import_rows(struct weft_config *cfg, struct weft_roster *r, struct ta
 			fprintf(stderr, "weftd: the import stopped at line %d: %s; the rows from there on were not "
 				"imported (run it again: the accounts made are skipped)\n", r->rows[from].line,
 				weft_strerror(rc));
-			t->failed += r->nrows - from;
+			for (int i = from; i < r->nrows; i++)
+				t->failed += !r->rows[i].reason[0];
 			break;
 		}
 	}

@@ -257,8 +257,6 @@ static void created(struct weft_server *s, struct weft_job *job)
 		if (job->result && job->result != WEFT_ECONFLICT)
 			snprintf(im->roster.rows[i].reason, sizeof im->roster.rows[i].reason, "%s",
 				 weft_strerror(job->result));
-		if (!job->result)
-			weft_info("import: created %s", job->profile.user.name);
 		break;
 	}
 	if (--im->pending == 0)
@@ -299,6 +297,10 @@ static void submit_batch(struct weft_import *im)
 		if (im->state[i] == ROW_NEW)
 			im->state[i] = ROW_FAILED;
 	im->next = r->nrows;
+	int made = 0;
+	for (int i = 0; i < r->nrows; i++)
+		made += im->state[i] == ROW_CREATED;
+	weft_info("import: %d accounts created of %d rows%s", made, r->nrows, im->detached ? " (the request went away)" : "");
 	run_task(im, encode_run, encoded);
 }
 
