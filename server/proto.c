@@ -347,6 +347,8 @@ static int f_seq(FIELD_ARGS)
 {
 	if (get_int(root, "seq", required, 0, &cmd->seq))
 		return fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
+	if (get_bool(root, "unread", false, false, &cmd->unread))
+		return fail(err, WEFT_EINVAL, "unread must be true or false");
 	return WEFT_OK;
 }
 

@@ -159,6 +159,7 @@ static void w_message(struct weft_jsonw *w, const struct weft_message *m)
 		weft_jsonw_int(w, m->last_reply);
 	else
 		weft_jsonw_null(w);
+	w_time(w, K("last_reply_ts"), m->last_reply ? m->last_reply_ms : 0);
 	/* Built by SQLite as JSON (or, for a new message, by the writer). */
 	WEFT_JSONW_KEY(w, "reactions");
 	weft_jsonw_value_raw(w, m->reactions ? m->reactions : "[]", m->reactions ? strlen(m->reactions) : 2);
@@ -181,6 +182,7 @@ static void w_root(struct weft_jsonw *w, const struct weft_thread_root *r)
 		weft_jsonw_int(w, r->last_reply);
 	else
 		weft_jsonw_null(w);
+	w_time(w, K("last_reply_ts"), r->last_reply ? r->last_reply_ms : 0);
 	weft_jsonw_object_close(w);
 }
 

@@ -79,6 +79,7 @@ struct weft_message {
 	bool pinned;
 	int reply_count;        /* replies not deleted, when this is a thread's root */
 	int64_t last_reply;     /* the newest of them; 0: none */
+	int64_t last_reply_ms;  /* when it was written; 0: none */
 	char *reactions;        /* owned JSON array [{"emoji","count","users"}]; NULL: [] */
 	char *mentions;         /* owned JSON array of user ids; NULL: [] */
 };
@@ -88,6 +89,7 @@ struct weft_thread_root {
 	int64_t id;             /* 0: the event is not about a reply */
 	int reply_count;
 	int64_t last_reply;
+	int64_t last_reply_ms;
 };
 
 struct weft_channel_info {

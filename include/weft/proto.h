@@ -28,7 +28,7 @@ enum weft_field {
 	WEFT_F_PROFILE = 1u << 15,      /* name (a user name), display, jurisdiction, region, title, admin */
 	WEFT_F_BODY = 1u << 16,         /* body: 1..limits.max_body characters, not blank */
 	WEFT_F_PAGE = 1u << 17,         /* before, after, limit (history) */
-	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0 */
+	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0; unread: boolean, false when absent (read) */
 	WEFT_F_EMOJI = 1u << 19,        /* emoji: 1..WEFT_EMOJI_MAX characters, no control */
 	WEFT_F_ON = 1u << 20,           /* on: boolean, true when absent */
 	WEFT_F_PINNED = 1u << 21,       /* pinned: boolean, true when absent */
@@ -102,6 +102,7 @@ struct weft_cmd {
 	int nwatch;
 	char emoji[WEFT_EMOJI_BYTES];   /* react */
 	bool on;                        /* react: add; pin: pinned */
+	bool unread;                    /* read: move the read position back to seq */
 	char q[WEFT_QUERY_MAX * 4 + 1]; /* user.find */
 	struct weft_profile profile;    /* admin.user.create; profile.update */
 	unsigned profile_set;           /* profile.update: WEFT_PROFILE_* fields present */

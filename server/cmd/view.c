@@ -45,6 +45,17 @@ static int mentions_of(struct weft_server *s, struct weft_hub_channel *ch, struc
 	return m->mentions;
 }
 
+int weft_cmd_member_counts(struct weft_server *s, struct weft_hub_channel *ch, struct weft_member *m, int *unread,
+			   int *mentions)
+{
+	int u = unread_of(s, ch, m), n = u < 0 ? -1 : mentions_of(s, ch, m);
+	if (n < 0)
+		return WEFT_EIO;
+	*unread = u;
+	*mentions = n;
+	return WEFT_OK;
+}
+
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
 {
 	struct weft_member *m = weft_hub_member(ch, user);

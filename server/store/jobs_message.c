@@ -76,7 +76,7 @@ static bool undo_send_event(struct weft_store *st, int64_t seq)
 /* What a new message adds besides its row: its root's thread summary, and
  * its mentions (only a body with an @ can mention anyone, or @here and
  * @channel, which the service thread found). Into the job's event. */
-static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq)
+static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq, int64_t now)
 {
 	struct weft_event *ev = &j->ev;
 	if (j->thread) {
@@ -87,7 +87,7 @@ static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq)
 		int rc = step_int64(s, 0, &count);
 		if (rc)
 			return rc;
-		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq };
+		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq, now };
 	}
 	if (strchr(j->text, '@') || j->mention_all || j->nhere)
 		return mentions_record(st, j, seq, j->text, &ev->msg.mentions);
@@ -160,7 +160,7 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
-	if ((rc = send_extras(st, j, seq))) {
+	if ((rc = send_extras(st, j, seq, now))) {
 		st->txn_broken = true;
 		return rc;
 	}
@@ -235,7 +235,7 @@ int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 
 int run_read_mark(struct weft_store *st, struct weft_job *j)
 {
-	sqlite3_stmt *s = st->w[W_READ_MARK];
+	sqlite3_stmt *s = st->w[j->flag ? W_READ_SET : W_READ_MARK];
 	sqlite3_bind_int64(s, 1, j->target);
 	sqlite3_bind_int64(s, 2, j->channel);
 	sqlite3_bind_int64(s, 3, j->user);

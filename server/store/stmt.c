@@ -19,8 +19,9 @@
 	" (SELECT json_group_array(json_object('emoji', emoji, 'count', n, 'users', json(us))) FROM" \
 	"   (SELECT emoji, count(*) AS n, json_group_array(user_id) AS us FROM reactions" \
 	"    WHERE message_id = m.id GROUP BY emoji ORDER BY min(seq)))," \
-	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)"
-#define MSG_NCOLS 16
+	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)," \
+	" (SELECT ts_ms FROM messages lr WHERE lr.id = m.last_reply)"
+#define MSG_NCOLS 17
 
 /* Columns of EVENT_SELECT, for read_event. */
 enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
@@ -31,7 +32,7 @@ enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
 	" ru.id, ru.name, ru.display," \
 	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms," \
 	" ac.id, ac.name, ac.display," \
-	" rt.id, rt.reply_count, rt.last_reply" \
+	" rt.id, rt.reply_count, rt.last_reply, (SELECT ts_ms FROM messages lr WHERE lr.id = rt.last_reply)" \
 	" FROM events e" \
 	" LEFT JOIN messages m ON e.kind IN (0, 1, 2) AND m.id = coalesce(e.ref, e.seq)" \
 	" LEFT JOIN users au ON au.id = m.author_id" \
@@ -116,6 +117,7 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
 	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE id = ?1",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
+	[W_READ_SET] = "UPDATE members SET read_seq = min(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
 	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title, email)"
 			  " VALUES(?,?,?,?,?,?,?,?,?)",
 	[W_REQ_GET] = "SELECT state, decided_ms FROM requests WHERE channel_id = ? AND user_id = ?",
@@ -271,6 +273,7 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 	m->pinned = sqlite3_column_int(s, c + 11) != 0;
 	m->reply_count = sqlite3_column_int(s, c + 12);
 	m->last_reply = sqlite3_column_int64(s, c + 13);
+	m->last_reply_ms = sqlite3_column_int64(s, c + 16);
 	int rc;
 	if ((!m->deleted && (rc = dup_text(&m->body, s, c + 8))) || (rc = dup_text(&m->reactions, s, c + 14)) ||
 	    (rc = dup_text(&m->mentions, s, c + 15))) {
@@ -311,6 +314,7 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 			ev->root.id = sqlite3_column_int64(s, E_ROOT);
 			ev->root.reply_count = sqlite3_column_int(s, E_ROOT + 1);
 			ev->root.last_reply = sqlite3_column_int64(s, E_ROOT + 2);
+			ev->root.last_reply_ms = sqlite3_column_int64(s, E_ROOT + 3);
 		}
 		return read_message(s, E_MSG, &ev->msg);
 	case WEFT_EV_JOIN:
