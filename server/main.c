@@ -333,7 +333,7 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 static bool flag_given(int argc, char **argv, const char *flag)
 {
 	size_t n = strlen(flag);
-	for (int i = 1; i < argc; i++)
+	for (int i = 0; i < argc; i++)
 		if (!strncmp(argv[i], flag, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
 			return true;
 	return false;
@@ -365,6 +365,41 @@ static int command_start(int argc, char **argv, const char **verb)
 	return 2;
 }
 
+/* The data directory's operations (server/cli/): `user import`, `export`,
+ * `restore`, `check`, with their own flags; args start after the command
+ * (and import's verb). */
+static int cmd_data(struct weft_config *cfg, int argc, char **argv, const char *cmd)
+{
+	const char *dry = NULL, *channel = NULL, *user = NULL, *format = NULL, *pos[4];
+	const struct weft_cli_flag import_flags[] = {
+		{ "dry-run", false, &dry },
+		{ NULL, false, NULL },
+	};
+	const struct weft_cli_flag export_flags[] = {
+		{ "channel", true, &channel },
+		{ "user", true, &user },
+		{ "format", true, &format },
+		{ NULL, false, NULL },
+	};
+	bool import = !strcmp(cmd, "user"), export = !strcmp(cmd, "export");
+	char err[512];
+	int npos = 0;
+	if (weft_config_parse_args(cfg, argc, argv, import ? import_flags : export ? export_flags : NULL, pos, 4, &npos,
+				   err, sizeof err)) {
+		fprintf(stderr, "weftd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	apply_log_level(cfg);
+	if (import)
+		return npos != 1 ? usage_error("expected `weftd user import FILE.csv --data DIR`")
+				 : weft_cli_import(cfg, pos[0], dry != NULL, flag_given(argc, argv, "--port"));
+	if (export)
+		return npos ? usage_error("export takes no arguments") : weft_cli_export(cfg, channel, user, format);
+	if (!strcmp(cmd, "restore"))
+		return npos != 1 ? usage_error("expected `weftd restore FILE --data DIR`") : weft_cli_restore(cfg, pos[0]);
+	return npos ? usage_error("check takes no arguments") : weft_cli_check(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -394,17 +429,6 @@ int main(int argc, char **argv)
 		{ "title", true, &uo.title },
 		{ NULL, false, NULL },
 	};
-	const char *dry = NULL, *xchannel = NULL, *xuser = NULL, *format = NULL;
-	const struct weft_cli_flag import_flags[] = {
-		{ "dry-run", false, &dry },
-		{ NULL, false, NULL },
-	};
-	const struct weft_cli_flag export_flags[] = {
-		{ "channel", true, &xchannel },
-		{ "user", true, &xuser },
-		{ "format", true, &format },
-		{ NULL, false, NULL },
-	};
 	struct channel_opts co = { 0 };
 	const struct weft_cli_flag channel_flags[] = {
 		{ "kind", true, &co.kind },
@@ -417,12 +441,13 @@ int main(int argc, char **argv)
 	int npos = 0, rc = EXIT_USAGE, first = command_start(argc, argv, &verb);
 	if (!first)
 		goto out;
+	if (!strcmp(cmd, "export") || !strcmp(cmd, "restore") || !strcmp(cmd, "check") ||
+	    (verb && !strcmp(cmd, "user") && !strcmp(verb, "import"))) {
+		rc = cmd_data(&cfg, argc - first, argv + first, cmd);
+		goto out;
+	}
 	char err[512];
-	const struct weft_cli_flag *flags = !strcmp(cmd, "export") ? export_flags
-					    : !verb			? NULL
-					    : !strcmp(cmd, "channel")	? channel_flags
-					    : !strcmp(verb, "import")	? import_flags
-									: user_flags;
+	const struct weft_cli_flag *flags = !verb ? NULL : !strcmp(cmd, "user") ? user_flags : channel_flags;
 	if (weft_config_parse_args(&cfg, argc - first, argv + first, flags, pos, 4, &npos, err, sizeof err)) {
 		fprintf(stderr, "weftd: %s\n", err);
 		rc = EXIT_USAGE;
@@ -433,19 +458,10 @@ int main(int argc, char **argv)
 	uo.invite = invite != NULL;
 	if (!strcmp(cmd, "serve")) {
 		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
-	} else if (!strcmp(cmd, "user") && !strcmp(verb, "import")) {
-		rc = npos != 1 ? usage_error("expected `weftd user import FILE.csv --data DIR`")
-			       : weft_cli_import(&cfg, pos[0], dry != NULL, flag_given(argc, argv, "--port"));
 	} else if (!strcmp(cmd, "user")) {
 		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
 	} else if (!strcmp(cmd, "channel")) {
 		rc = npos != 1 ? usage_error("expected `weftd channel add NAME --owner USER`") : cmd_channel(&cfg, pos[0], &co);
-	} else if (!strcmp(cmd, "export")) {
-		rc = npos ? usage_error("export takes no arguments") : weft_cli_export(&cfg, xchannel, xuser, format);
-	} else if (!strcmp(cmd, "restore")) {
-		rc = npos != 1 ? usage_error("expected `weftd restore FILE --data DIR`") : weft_cli_restore(&cfg, pos[0]);
-	} else if (!strcmp(cmd, "check")) {
-		rc = npos ? usage_error("check takes no arguments") : weft_cli_check(&cfg);
 	} else if (!strcmp(cmd, "backup")) {
 		rc = npos != 1 ? usage_error("expected `weftd backup FILE --data DIR`") : cmd_backup(&cfg, pos[0]);
 	} else {
