@@ -590,8 +590,12 @@ void weft_config_usage(FILE *out)
 		"       weftd user passwd NAME --data DIR   (new password on stdin; signs the user out everywhere)\n"
 		"       weftd user invite|reset NAME --data DIR   (one-time sign-up link; reset also clears the password)\n"
 		"       weftd user deactivate|reactivate NAME --data DIR\n"
+		"       weftd user import FILE.csv --data DIR [--dry-run] [--port N]   (a roster: links on stdout)\n"
 		"       weftd channel add NAME --owner USER --data DIR [--kind cohort] [--access A] [--topic T]\n"
 		"       weftd backup FILE --data DIR\n"
+		"       weftd restore FILE --data DIR   (not while a server runs on DIR)\n"
+		"       weftd export --channel NAME | --user NAME --data DIR [--format json|md]\n"
+		"       weftd check --data DIR\n"
 		"       weftd config-example\n"
 		"serve reloads its certificate and the options marked below on SIGHUP (systemctl reload weft).\n"
 		"       weftd --help | --version\n\noptions (also `key = value` lines in the config file):\n");

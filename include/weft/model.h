@@ -105,6 +105,7 @@ struct weft_channel_info {
 
 #define WEFT_PROFILE_MAX 80             /* characters of jurisdiction, region, title */
 #define WEFT_PROFILE_BYTES (WEFT_PROFILE_MAX * 4 + 1)
+#define WEFT_EMAIL_MAX 254              /* bytes of an e-mail address (RFC 5321's path limit) */
 
 /* Profile fields one update names (struct weft_job, weft_cmd profile_set). */
 enum {
@@ -120,6 +121,7 @@ struct weft_profile {
 	char jurisdiction[WEFT_PROFILE_BYTES];
 	char region[WEFT_PROFILE_BYTES];
 	char title[WEFT_PROFILE_BYTES];
+	char email[WEFT_EMAIL_MAX + 1]; /* set by an import; "" when unknown; read by exports only */
 	bool admin;
 	bool active;
 	bool has_password;

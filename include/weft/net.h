@@ -140,6 +140,31 @@ void weft_presence_drop(struct weft_conn *c);
 /* Closes every connection of session id (revocation). */
 void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 
+/* ---- import.c: POST /api/import, an administrator's roster (roster.h).
+ * The body is parsed and checked on a worker (with a read-only connection
+ * of its own for the names taken), the accounts go to the writer as
+ * USER_CREATE jobs, IMPORT_BATCH at a time, and the answer (one JSON
+ * object, encoded on a worker) comes back through reply. The service
+ * thread only appends the body's chunks and submits jobs. */
+
+#define WEFT_IMPORT_BODY_MAX (8 << 20)  /* bytes of a roster uploaded */
+
+struct weft_import;
+
+/* Starts an import of a roster for the request owner (referenced until
+ * reply runs); dry: check only. reply(ctx, status, json) answers once,
+ * taking ownership of json. NULL when out of memory or when too many
+ * imports run (the caller answers 503). */
+struct weft_import *weft_import_new(struct weft_server *s, bool dry, struct weft_job_owner *owner,
+				    void (*reply)(void *ctx, int status, char *json), void *ctx);
+/* Appends a chunk of the body. WEFT_ETOOLARGE past WEFT_IMPORT_BODY_MAX. */
+int weft_import_body(struct weft_import *im, const void *chunk, size_t len);
+/* The body is complete: the import runs, and replies when done. */
+void weft_import_start(struct weft_import *im);
+/* The request went away: before start, the import is freed now (reply
+ * never runs); after, no further batch starts and the reply goes nowhere. */
+void weft_import_detach(struct weft_import *im);
+
 /* ---- metrics.c */
 
 /* The /metrics page (Prometheus text format): a malloc'd string the caller

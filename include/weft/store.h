@@ -176,6 +176,17 @@ void weft_store_writer_stats(struct weft_store *st, uint64_t *queued, struct wef
  * thread is not running (the command line). */
 int weft_store_run_sync(struct weft_store *st, struct weft_job *job);
 
+/* Runs the jobs linked by next in one transaction on the calling thread,
+ * each under its own savepoint as the writer batches them: one that fails
+ * (a taken name: WEFT_ECONFLICT in its result) leaves the others. Returns
+ * 0 when the transaction committed, else its error, which every job then
+ * carries. The jobs stay the caller's. Command line only, as above. */
+int weft_store_run_sync_list(struct weft_store *st, struct weft_job *jobs);
+
+/* The number of migrations this weftd knows: the newest schema version
+ * it opens. Any thread. */
+int weft_store_schema_version(void);
+
 /* Creates a user. WEFT_ECONFLICT when the name is taken. */
 int weft_store_user_create(struct weft_store *st, const char *name, const char *display,
 			   const char *pw_hash, bool admin, int64_t *id_out);
@@ -184,6 +195,68 @@ int weft_store_user_create(struct weft_store *st, const char *name, const char *
  * online backup API. Any thread; independent of an open store. On failure
  * a one-line reason is written to err. */
 int weft_store_backup(const char *db_path, const char *dest, char *err, size_t errlen);
+
+/* ---- Tools with a connection of their own (store/tools.c): any thread
+ * that is not the writer; the command line, or a worker. Each opens the
+ * database at db_path read-only (never creating it) and closes it again. */
+
+/* taken[i]: is names[i] an account? A database that does not exist holds
+ * none. */
+int weft_store_names_taken(const char *db_path, const char *const *names, int n, bool *taken);
+
+/* Checks that file is a Weft database this weftd can open before it is
+ * restored: PRAGMA integrity_check, the schema version (*version; newer
+ * than weft_store_schema_version refused), the event log's table. A
+ * one-line reason into err. */
+int weft_store_verify(const char *file, int *version, char *err, size_t errlen);
+
+/* `weftd check`: integrity, foreign keys, the event log (no gap, no
+ * duplicate seq, the AUTOINCREMENT counter not behind the log, every
+ * message with its event) and the files referenced. Each problem found
+ * is one line to problem(arg, line); *nproblems counts them. Returns 0
+ * when the checks ran (whatever they found), else why they could not. */
+int weft_store_check(const char *db_path, void (*problem)(void *arg, const char *line), void *arg,
+		     int *nproblems);
+
+/* ---- Exports (store/export.c): `weftd export`, through a read-only
+ * connection of the export's own holding one read transaction, so that
+ * the whole export is one state of the database even while a server
+ * writes. The thread that opened it; never the writer. */
+
+struct weft_export;
+
+/* One exported message: its current body. Every pointer is borrowed for
+ * the callback's length only. */
+struct weft_export_row {
+	int64_t id, channel, thread;    /* thread: the root replied to, 0 for none */
+	int64_t ts_ms, edited_ms;       /* edited_ms: 0 when never edited */
+	const char *channel_name;
+	struct weft_user_ref author;
+	const char *body;
+	int reply_count;
+};
+
+enum weft_export_order {
+	WEFT_EXPORT_BY_ID,              /* in seq order */
+	WEFT_EXPORT_BY_THREAD,          /* each root followed by its replies, roots in seq order */
+};
+
+/* Opens db_path read-only (WEFT_ENOTFOUND when it does not exist) and
+ * begins the read transaction; a reason into err on failure. */
+int weft_export_open(const char *db_path, struct weft_export **out, char *err, size_t errlen);
+void weft_export_close(struct weft_export *x);
+/* A channel by name. WEFT_ENOTFOUND. */
+int weft_export_channel(struct weft_export *x, const char *name, struct weft_channel_info *out);
+/* An account by name with its e-mail and creation time. WEFT_ENOTFOUND. */
+int weft_export_user(struct weft_export *x, const char *name, struct weft_profile *out, int64_t *created_ms);
+/* The messages of channel, or (channel 0) those author wrote anywhere, in order, each
+ * to on_row (which stops the export by returning nonzero: that is the
+ * result). Never a deleted message, nor one an export must not show. */
+int weft_export_messages(struct weft_export *x, int64_t channel, int64_t author, enum weft_export_order order,
+			 int (*on_row)(void *arg, const struct weft_export_row *row), void *arg);
+/* The channels user is a member of, by name, each to on_member. */
+int weft_export_memberships(struct weft_export *x, int64_t user,
+			    int (*on_member)(void *arg, const char *channel, int kind, int role), void *arg);
 
 /* ---- Reads on the read-only connection: service thread only. Each is
  * indexed and bounded, and returns 0 or a WEFT_E* code like a write: a

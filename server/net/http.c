@@ -1,5 +1,5 @@
 /* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/password, /api/me,
- * /healthz, /metrics. Slow work (password checks, commits) completes asynchronously;
+ * /api/import (import.c does the work), /healthz, /metrics. Slow work (password checks, commits) completes asynchronously;
  * the response is written from HTTP_WRITEABLE. */
 #include "weft/net.h"
 
@@ -9,7 +9,7 @@
 #define HTTP_BODY_MAX 4096
 #define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS, R_COUNT };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS, R_IMPORT, R_COUNT };
 _Static_assert(R_COUNT == WEFT_HTTP_ROUTES, "WEFT_HTTP_ROUTES counts the routes");
 
 static const struct {
@@ -19,7 +19,7 @@ static const struct {
 } routes[] = {
 	{ true, "/api/login", R_LOGIN },   { true, "/api/logout", R_LOGOUT }, { true, "/api/tokens", R_TOKENS },
 	{ true, "/api/signup", R_SIGNUP }, { false, "/api/me", R_ME },        { false, "/healthz", R_HEALTH },
-	{ false, "/metrics", R_METRICS }, { true, "/api/password", R_PASSWORD },
+	{ false, "/metrics", R_METRICS }, { true, "/api/password", R_PASSWORD }, { true, "/api/import", R_IMPORT },
 };
 
 struct http_req {
@@ -33,6 +33,7 @@ struct http_req {
 	char body[HTTP_BODY_MAX + 1];
 	size_t bodylen;
 	bool body_over;
+	struct weft_import *imp;        /* /api/import: its body goes there, not to body */
 	/* Response. */
 	bool ready, headers_sent;
 	int status;
@@ -76,7 +77,7 @@ static void req_free(struct weft_job_owner *o)
 const char *weft_http_route_name(int r)
 {
 	static const char *const names[] = { "other", "/api/login", "/api/logout", "/api/tokens", "/api/signup",
-					     "/api/password", "/api/me", "/healthz", "/metrics" };
+					     "/api/password", "/api/me", "/healthz", "/metrics", "/api/import" };
 	_Static_assert(sizeof names / sizeof names[0] == R_COUNT, "a name per route");
 	return r >= 0 && r < R_COUNT ? names[r] : "other";
 }
@@ -544,13 +545,65 @@ static void do_password(struct http_req *r)
 	OPENSSL_cleanse(&b, sizeof b);
 }
 
+/* ---- An administrator's roster (import.c). */
+
+static void import_reply(void *ctx, int status, char *json)
+{
+	struct http_req *r = ctx;
+	r->imp = NULL;
+	respond(r, status, "application/json", json);
+}
+
+/* Before the body: only an administrator's session may send one (cookie or
+ * bearer); ?dry_run=1 checks without writing. */
+static void do_import_begin(struct http_req *r, long length)
+{
+	char dry[32];
+	if (!signed_in(r, true))
+		return;
+	if (!r->ses.admin) {
+		respond_error(r, 403, "forbidden");
+		return;
+	}
+	if (length > WEFT_IMPORT_BODY_MAX) {
+		respond_error(r, 413, "too_large");
+		return;
+	}
+	const char *v = lws_get_urlarg_by_name(r->wsi, "dry_run=", dry, (int)sizeof dry);
+	bool is_dry = v && strcmp(v, "0") && strcmp(v, "false");
+	if (!(r->imp = weft_import_new(r->srv, is_dry, &r->owner, import_reply, r))) {
+		r->retry_after_s = 5;
+		respond_error(r, 503, "unavailable");
+		return;
+	}
+	weft_info("import.start req=%s dry_run=%d user=%s bytes=%ld", r->rid, is_dry, r->ses.user.name, length);
+	if (length <= 0)
+		weft_import_start(r->imp);
+}
+
+/* The request goes away (closed, or done): an import not started yet with
+ * it; one running finishes its batch and answers nobody. */
+static void drop_import(struct http_req *r)
+{
+	struct weft_import *im = r->imp;
+	r->imp = NULL;
+	if (im)
+		weft_import_detach(im);
+}
+
 static void run_post(struct http_req *r)
 {
 	if (r->body_over) {
+		drop_import(r);
 		respond_error(r, 413, "too_large");
 		return;
 	}
 	r->body[r->bodylen] = '\0';
+	if (r->route == R_IMPORT) {
+		if (r->imp)
+			weft_import_start(r->imp);
+		return;
+	}
 	switch (r->route) {
 	case R_LOGIN: do_login(r); break;
 	case R_LOGOUT: do_logout(r); break;
@@ -570,6 +623,7 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 
 	if (pss->r) {
 		pss->r->wsi = NULL;
+		drop_import(pss->r);
 		req_release(pss->r);
 		pss->r = NULL;
 	}
@@ -605,6 +659,11 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 	case R_METRICS:
 		do_metrics(r);
 		return 0;
+	case R_IMPORT: {
+		char cl[32];
+		do_import_begin(r, lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ? atol(cl) : 0);
+		return 0;
+	}
 	case R_HEALTH: {
 		struct weft_job *job = weft_job_new(WEFT_JOB_NOP);
 		if (!job)
@@ -692,6 +751,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_HTTP_BODY:
 		if (!r)
 			return -1;
+		if (r->imp) {
+			if (!r->body_over && weft_import_body(r->imp, in, len))
+				r->body_over = true;
+			return 0;
+		}
 		if (r->bodylen + len > HTTP_BODY_MAX)
 			r->body_over = true;
 		else if (len) {
@@ -710,6 +774,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		if (r) {
 			r->wsi = NULL;
 			pss->r = NULL;
+			drop_import(r);
 			req_release(r);
 		}
 		return 0;

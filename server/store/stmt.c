@@ -118,8 +118,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE id = ?1",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
 	[W_READ_SET] = "UPDATE members SET read_seq = min(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
-	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title)"
-			  " VALUES(?,?,?,?,?,?,?,?)",
+	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title, email)"
+			  " VALUES(?,?,?,?,?,?,?,?,?)",
 	[W_REQ_GET] = "SELECT state, decided_ms FROM requests WHERE channel_id = ? AND user_id = ?",
 	[W_REQ_UPSERT] = "INSERT INTO requests(channel_id, user_id, note, ts_ms, state) VALUES(?,?,?,?,0)"
 			 " ON CONFLICT(channel_id, user_id) DO UPDATE SET note = excluded.note,"

@@ -81,6 +81,8 @@ struct weft_store {
 	bool txn_broken;                        /* writer thread only: the batch must roll back */
 	struct user_slot *users;                /* writer thread only: see user_ref */
 	int64_t seen_seq;                       /* writer thread only: the newest event it knows */
+	bool foreign_more;                      /* writer thread only: the last look for another
+						   process's events stopped at FOREIGN_MAX */
 
 	/* The checkpointer: its own thread and connection (see ckpt_main). */
 	sqlite3 *cdb;

@@ -90,6 +90,7 @@ static void pick_foreign(struct weft_store *st, struct weft_job **batch)
 {
 	int64_t newest;
 	int rc = step_int64(st->w[W_MAX_SEQ], 0, &newest);
+	st->foreign_more = false;
 	if (rc || newest <= st->seen_seq)
 		return;
 	struct weft_job *j = weft_job_new(WEFT_JOB_NOP);
@@ -99,6 +100,10 @@ static void pick_foreign(struct weft_store *st, struct weft_job **batch)
 		return;
 	}
 	st->seen_seq = j->nmore ? j->more[j->nmore - 1].seq : j->seq;
+	/* A bulk import (`weftd user import` joining 13,000 accounts to the
+	 * default channels) leaves more: the writer comes back for them at
+	 * once rather than at the next job or sweep. */
+	st->foreign_more = 1 + j->nmore >= FOREIGN_MAX;
 	weft_info("store.foreign_events count=%d upto=%lld", 1 + j->nmore, (long long)st->seen_seq);
 	j->next = *batch;
 	*batch = j;
@@ -148,6 +153,7 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 		if (rc != WEFT_ENOMEM)
 			rc = WEFT_EBUSY;
 		st->seen_seq = seen;
+		st->foreign_more = false; /* the sweep asks again; no loop while commits fail */
 		for (struct weft_job *j = batch; j; j = j->next) {
 			j->result = rc;
 			j->id = 0;
@@ -178,7 +184,7 @@ void *writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "weft-store");
 	for (;;) {
 		pthread_mutex_lock(&st->lock);
-		while ((!st->queue || st->gate) && !st->stopping) {
+		while ((!st->queue || st->gate) && !st->stopping && !(st->foreign_more && !st->gate)) {
 			if (st->scrub_pending && !st->queue) {
 				pthread_mutex_unlock(&st->lock);
 				st->scrub_pending = false;
@@ -193,7 +199,7 @@ void *writer_main(void *arg)
 		st->queue_tail = &st->queue;
 		st->queued = 0;
 		bool stopping = st->stopping;
-		st->in_txn = batch != NULL;
+		st->in_txn = batch != NULL || st->foreign_more;
 		pthread_mutex_unlock(&st->lock);
 
 		if (!batch && stopping)
@@ -215,8 +221,10 @@ void *writer_main(void *arg)
 			last = j;
 		}
 		pthread_mutex_lock(&st->lock);
-		*st->done_tail = batch;
-		st->done_tail = &last->next;
+		if (batch) {
+			*st->done_tail = batch;
+			st->done_tail = &last->next;
+		}
 		st->jobs_committed += n;
 		st->commits++;
 		weft_histo_observe(&st->commit_ns, &weft_histo_latency, took);
@@ -241,6 +249,12 @@ void *writer_main(void *arg)
 	if (st->scrub_pending || st->scrub_retry)
 		scrub_wal(st);
 	return NULL;
+}
+
+int weft_store_run_sync_list(struct weft_store *st, struct weft_job *jobs)
+{
+	assert(!st->started);
+	return jobs ? commit_batch(st, &jobs) : WEFT_OK;
 }
 
 int weft_store_run_sync(struct weft_store *st, struct weft_job *job)
