@@ -136,7 +136,7 @@ static const char *const migrations[] = {
 	/* 7: the one row the health check rewrites: an empty transaction
 	 * commits even on a full disk, a write does not. */
 	"CREATE TABLE health(id INTEGER PRIMARY KEY CHECK (id = 1), ts_ms INTEGER NOT NULL);",
-	/* 10 (issue 18; the eighth entry on its branch, renumbered at merge):
+	/* 8 (issue 18):
 	 * the e-mail address a roster import names, so that the people who
 	 * onboard can be reached and a data-subject export is complete. Read
 	 * by exports only. */
