@@ -49,7 +49,7 @@ function card(f) {
   return h('div', { class: 'file-card' },
     typeIcon(f),
     h('span', { class: 'file-meta' },
-      h('span', { class: 'file-name' }, f.name),
+      h('span', { class: 'file-name', title: f.name }, f.name),
       h('span', { class: 'file-size' }, `${formatSize(f.size)} · ${k.words}`)),
     downloadLink(f));
 }

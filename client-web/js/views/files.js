@@ -47,7 +47,7 @@ function item(chId, f) {
   return h('li', { class: 'files-item' },
     typeIcon(f),
     h('div', { class: 'file-meta' },
-      h('span', { class: 'file-name' }, f.name),
+      h('span', { class: 'file-name', title: f.name }, f.name),
       h('span', { class: 'file-size' },
         `${formatSize(f.size)} · ${k.words} · shared by ${authorName(f.author)}, `,
         h('time', { datetime: t.toISOString(), title: formatFull(t) }, formatTime(t))),
