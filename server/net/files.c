@@ -82,6 +82,7 @@ void xfer_submit(struct weft_xfer *x, enum xfer_op op)
 		 * removed at the next start. */
 		x->busy = false;
 		x->werr = WEFT_EBUSY;
+		x->failed = true;
 		xfer_error(x, 503, "unavailable", "the server is shutting down", NULL, 0);
 		xfer_release(x);
 	}
