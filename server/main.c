@@ -2,6 +2,7 @@
 #include "weft/cli.h"
 #include "weft/datadir.h"
 #include "weft/server.h"
+#include "weft/blobs.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -321,13 +322,29 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 		fprintf(stderr, "weftd: %s exists; choose a new file\n", dest);
 		return 1;
 	}
-	char err[512];
-	if (weft_store_backup(db, dest, err, sizeof err)) {
+	char err[512] = "", blobs[4200];
+	snprintf(blobs, sizeof blobs, "%s.files", dest);
+	if (!access(blobs, F_OK)) {
+		fprintf(stderr, "weftd: %s exists; choose a new file\n", blobs);
+		return 1;
+	}
+	/* The files' bytes with the database, consistently: while the copy
+	 * runs the server removes no blob (it keeps removals for later), so
+	 * every file the copied database names has its bytes copied. */
+	int lock = -1, copied = 0;
+	if (weft_blobs_backup_lock(cfg->data, &lock, err, sizeof err) ||
+	    weft_store_backup(db, dest, err, sizeof err) ||
+	    (lock >= 0 && weft_blobs_backup_copy(cfg->data, dest, &copied, err, sizeof err))) {
+		weft_blobs_backup_unlock(lock);
 		fprintf(stderr, "weftd: backup failed: %s\n", err);
 		unlink(dest);
 		return 1;
 	}
-	printf("backed up %s to %s\n", db, dest);
+	weft_blobs_backup_unlock(lock);
+	if (lock >= 0)
+		printf("backed up %s to %s and the bytes of its files (%d) to %s/\n", db, dest, copied, blobs);
+	else
+		printf("backed up %s to %s\n", db, dest);
 	return 0;
 }
 

@@ -165,6 +165,8 @@ static void w_message(struct weft_jsonw *w, const struct weft_message *m)
 	weft_jsonw_value_raw(w, m->reactions ? m->reactions : "[]", m->reactions ? strlen(m->reactions) : 2);
 	WEFT_JSONW_KEY(w, "mentions");
 	weft_jsonw_value_raw(w, m->mentions ? m->mentions : "[]", m->mentions ? strlen(m->mentions) : 2);
+	WEFT_JSONW_KEY(w, "files");
+	weft_jsonw_value_raw(w, m->files ? m->files : "[]", m->files ? strlen(m->files) : 2);
 	WEFT_JSONW_KEY(w, "pinned");
 	weft_jsonw_bool(w, m->pinned);
 	weft_jsonw_object_close(w);
@@ -211,7 +213,8 @@ static struct weft_frame *w_frame(struct weft_jsonw *w)
 /* Bytes of the JSON arrays a message carries as they are. */
 static size_t extras_size(const struct weft_message *m)
 {
-	return (m->reactions ? strlen(m->reactions) : 2) + (m->mentions ? strlen(m->mentions) : 2);
+	return (m->reactions ? strlen(m->reactions) : 2) + (m->mentions ? strlen(m->mentions) : 2) +
+	       (m->files ? strlen(m->files) : 2);
 }
 
 struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)

@@ -38,6 +38,10 @@ struct weft_config {
 	int auth_queue;        /* password checks waiting for a worker before sign-ins get 503 */
 	int hsts_max_age;
 	int metrics_open_loopback; /* 1: /metrics answers loopback without credentials */
+	int max_file;          /* bytes of one uploaded file */
+	int file_quota;        /* bytes one user may upload in 24 hours; 0: any */
+	int file_unattached_ttl; /* seconds an upload no message attached is kept */
+	int file_threads;      /* workers that write, hash and read file bytes */
 	char *event_loop;      /* "epoll" or "poll" */
 	char *log_level;
 	char *log_format;      /* "text" or "json" */

@@ -165,6 +165,34 @@ void weft_import_start(struct weft_import *im);
  * never runs); after, no further batch starts and the reply goes nowhere. */
 void weft_import_detach(struct weft_import *im);
 
+/* ---- files.c, upload.c, download.c: POST /api/files and GET
+ * /api/files/ID, and the blob store's upkeep */
+
+struct weft_xfer;
+/* A transfer for a files endpoint (uri: the path; post or GET), its
+ * response under way or its body awaited; NULL when uri is not one of
+ * them (or out of memory, for which http.c answers). */
+struct weft_xfer *weft_xfer_start(struct weft_server *s, struct lws *wsi, const char *uri, bool post);
+struct weft_xfer *weft_xfer_upload(struct weft_server *s, struct lws *wsi);
+struct weft_xfer *weft_xfer_download(struct weft_server *s, struct lws *wsi, const char *id);
+/* A piece of an upload's body (HTTP_BODY), and its end (BODY_COMPLETION). */
+int weft_xfer_body(struct weft_xfer *x, const void *in, size_t len);
+void weft_xfer_body_done(struct weft_xfer *x);
+/* HTTP_WRITEABLE: writes what is ready; once the response is done it lets
+ * go of the connection (*slot = NULL). 0, or -1 to close. */
+int weft_xfer_writable(struct weft_xfer **slot);
+/* The connection closed (or took a new request): lets go of it. */
+void weft_xfer_closed(struct weft_xfer **slot);
+/* Lets go of an upload's connection (weft_xfer_closed's upload part). */
+void weft_xfer_upload_detach(struct weft_xfer *x);
+/* Hands the blobs a committed job stopped naming (job->gone) to a file
+ * worker for removal. */
+void weft_files_gone(struct weft_server *s, struct weft_job *job);
+/* Has a file worker remove sha256's blob unless a file names it. */
+void weft_files_collect(struct weft_server *s, const char *sha256);
+/* Starts the upkeep: the sweep for blobs no file names, the expiry timer. */
+void weft_files_start(struct weft_server *s);
+
 /* ---- metrics.c */
 
 /* The /metrics page (Prometheus text format): a malloc'd string the caller

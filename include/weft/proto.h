@@ -35,6 +35,8 @@ enum weft_field {
 	WEFT_F_WATCH = 1u << 22,        /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
 	WEFT_F_PROFILE_EDIT = 1u << 23, /* display, jurisdiction, region, title: each optional */
 	WEFT_F_LIST = 1u << 24,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
+	/* 1u << 25 is reserved for search (another branch). */
+	WEFT_F_FILES = 1u << 26,        /* files: 0..WEFT_FILES_PER_MESSAGE file ids (send) */
 };
 
 /* Flags of a command table row. */
@@ -111,6 +113,8 @@ struct weft_cmd {
 	char *body;                     /* send, edit; owned (steal by setting NULL) */
 	char *topic;                    /* channel.create; owned */
 	char *note;                     /* channel.join; owned */
+	int64_t files[WEFT_FILES_PER_MESSAGE]; /* send: distinct file ids, in the order given */
+	int nfiles;
 };
 
 /* The parse result when it fails: a protocol error code name

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "weft/auth.h"
+#include "weft/blobs.h"
 #include "weft/config.h"
 #include "weft/histo.h"
 #include "weft/hub.h"
@@ -51,6 +52,10 @@ struct weft_server {
 	struct weft_tls_pair *tls_pair;       /* the certificate of the last reload, for new handshakes (reload.c) */
 	struct weft_store *store;
 	struct weft_workq *auth;
+	struct weft_workq *files_wq; /* file workers: upload bytes written and hashed, downloads read */
+	struct weft_blobs *blobs;    /* the blob store (weft/blobs.h) */
+	lws_sorted_usec_list_t file_sweep; /* expiry of uploads never attached (net/files.c) */
+	bool expiring;               /* an expiry job is with the writer */
 	int auth_pending;            /* password checks handed to the workers, not yet back */
 	struct weft_throttle *throttle; /* failed sign-ins per address and name */
 	struct weft_hub hub;

@@ -46,6 +46,11 @@ enum weft_job_kind {
 	WEFT_JOB_PIN,            /* user, channel, target=message, flag=pinned: a pin event, or
 				    none when nothing changes */
 	WEFT_JOB_PROFILE_UPDATE, /* target=user, profile: the fields of profile_set */
+	WEFT_JOB_FILE_CREATE,    /* user, channel, text=name, file_type, sha256, size; file_quota (bytes
+				    a day, 0: any): id=file id; ETOOLARGE past the quota */
+	WEFT_JOB_FILES_EXPIRE,   /* expires_ms: files never attached and uploaded before it are
+				    dropped (at most a few hundred a run; flag: more are left),
+				    and upload records older than a day */
 };
 
 
@@ -114,6 +119,14 @@ struct weft_job {
 	bool mention_all;               /* @channel: every member */
 	int64_t *here;                  /* @here: owned; the members online */
 	int nhere;
+	/* SEND: files to attach (uploaded to this channel by the user, not yet
+	 * attached); FILE_CREATE: the upload. */
+	int64_t files[WEFT_FILES_PER_MESSAGE];
+	int nfiles;
+	char file_type[WEFT_FILE_TYPE_MAX + 1];
+	char sha256[WEFT_SHA256_HEX];
+	int64_t size;
+	int64_t file_quota;             /* FILE_CREATE: bytes the user may upload a day; 0: any */
 
 	/* Outputs, valid once the job comes back from weft_store_take_completed. */
 	int result;                     /* 0 or WEFT_E* */
@@ -128,6 +141,13 @@ struct weft_job {
 	int64_t ts_ms;                  /* REQUEST_FILE: when filed */
 	int64_t *mentioned;             /* SEND, EDIT: owned; users mentioned now and not before */
 	int nmentioned;
+	/* DELETE, FILES_EXPIRE, FILE_CREATE refused: owned; the SHA-256s of
+	 * blobs the job stopped referring to. Once it committed, the service
+	 * thread hands them to the blob store (weft_blobs_collect), which
+	 * removes those no file refers to any more. */
+	char (*gone)[WEFT_SHA256_HEX];
+	int ngone;
+	int64_t used;                   /* FILE_CREATE refused by the quota: bytes uploaded in the day */
 };
 
 /* Allocates a zeroed job of the kind. Returns NULL on allocation failure. */
@@ -391,6 +411,32 @@ int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels
  * now_ms; WEFT_ENOTFOUND when it cannot (unknown, used or expired). */
 int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
 			  int64_t *user_out);
+
+/* An uploaded file by id (attached or not). WEFT_ENOTFOUND. */
+int weft_store_file_get(struct weft_store *st, int64_t id, struct weft_file_info *out);
+/* *out: bytes user uploaded after since_ms (the daily quota's count). */
+int weft_store_upload_usage(struct weft_store *st, int64_t user, int64_t since_ms, int64_t *out);
+/* A page of channel's library: its attached files, the newest message
+ * first, before the file of id `before` (0: from the newest), at most
+ * limit into out[0..*n) (uploader: the message's author; ts_ms: its time);
+ * *more: whether older ones follow. */
+int weft_store_channel_files(struct weft_store *st, int64_t channel, int64_t before, int limit,
+			     struct weft_file_info *out, int *n, bool *more);
+
+/* ---- The blob store's questions (server/blobs.c), on a read-only
+ * connection of their own: the caller's thread, one at a time (the caller
+ * serializes: a file worker under the blob store's lock, or the command
+ * line). */
+struct weft_store_blobs;
+
+/* Opens db_path read-only. *out written on success. */
+int weft_store_blobs_open(const char *db_path, struct weft_store_blobs **out);
+/* *out: does any file name the blob of sha256 (hex)? */
+int weft_store_blob_used(struct weft_store_blobs *b, const char *sha256, bool *out);
+/* Calls cb for every blob some file names, each once; a nonzero return
+ * from cb stops and is returned. */
+int weft_store_blob_each(struct weft_store_blobs *b, int (*cb)(void *arg, const char *sha256), void *arg);
+void weft_store_blobs_close(struct weft_store_blobs *b);
 
 /* *out: the largest committed seq (0 when the log is empty). */
 int weft_store_last_seq(struct weft_store *st, int64_t *out);

@@ -10,7 +10,12 @@
 static void ack_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
+	static const char files_what[] = "files must name files you uploaded to this channel and did not attach yet";
+	const char *what = !job->nfiles ? "thread must name a message in this channel"
+			   : !job->thread ? files_what
+					  : "thread must name a message in this channel, and files must name files "
+					    "you uploaded to it and did not attach yet";
+	if (!c || weft_cmd_job_failed(c, job, what))
 		return;
 	weft_conn_send_new(c, weft_proto_ack_frame(job->req, job->client_id, job->id,
 						   job->ev.msg.ts_ms, job->duplicate));
@@ -21,10 +26,12 @@ WEFT_HANDLER(weft_cmd_send)
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_SEND, ch, 0);
 	if (job) {
 		job->thread = cmd->thread;
-		job->text = cmd->body;
+		job->text = cmd->body ? cmd->body : strdup(""); /* files alone: an empty body */
 		cmd->body = NULL;
+		memcpy(job->files, cmd->files, sizeof job->files);
+		job->nfiles = cmd->nfiles;
 		strcpy(job->client_id, cmd->client_id);
-		if (weft_cmd_mention_scope(c, ch, job, job->text)) {
+		if (!job->text || weft_cmd_mention_scope(c, ch, job, job->text)) {
 			weft_job_free(job);
 			job = NULL;
 		}

@@ -42,6 +42,8 @@ WEFT_HANDLER_DECL(weft_cmd_channel_requests);
 WEFT_HANDLER_DECL(weft_cmd_channel_decide);
 WEFT_HANDLER_DECL(weft_cmd_channel_invite);
 WEFT_HANDLER_DECL(weft_cmd_channel_uninvite);
+/* files.c */
+WEFT_HANDLER_DECL(weft_cmd_channel_files);
 /* admin.c */
 WEFT_HANDLER_DECL(weft_cmd_user_find);
 WEFT_HANDLER_DECL(weft_cmd_admin_user_create);
@@ -57,6 +59,16 @@ static int check_update(const struct weft_cmd *cmd, struct weft_parse_error *err
 		return WEFT_OK;
 	err->code = weft_proto_code(WEFT_EINVAL);
 	err->message = "nothing to change: give name, topic or access";
+	return WEFT_EINVAL;
+}
+
+/* send carries a body, files, or both. */
+static int check_send(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if (cmd->body || cmd->nfiles)
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = "body must be a string (it may be left out when files are attached)";
 	return WEFT_EINVAL;
 }
 
@@ -79,8 +91,8 @@ static int check_profile(const struct weft_cmd *cmd, struct weft_parse_error *er
  * row: name; the fields it accepts and, of those, the ones it requires; a
  * rule across fields; the handler; flags; the policy action; the cost. */
 static const struct weft_cmd_def defs[] = {
-	{ "send", F(CHANNEL) | F(THREAD) | F(CLIENT_ID) | F(BODY), F(CHANNEL) | F(BODY),
-	  NULL, weft_cmd_send, CH, WEFT_ACT_POST, 1 },
+	{ "send", F(CHANNEL) | F(THREAD) | F(CLIENT_ID) | F(BODY) | F(FILES), F(CHANNEL),
+	  check_send, weft_cmd_send, CH, WEFT_ACT_POST, 1 },
 	{ "read", F(CHANNEL) | F(SEQ), F(CHANNEL) | F(SEQ),
 	  NULL, weft_cmd_read, CH, NO_ACTION, 1 },
 	{ "history", F(CHANNEL) | F(THREAD) | F(PAGE), F(CHANNEL),
@@ -101,6 +113,8 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_pin, CH, NO_ACTION, 1 },
 	{ "channel.pins", F(CHANNEL), F(CHANNEL),
 	  NULL, weft_cmd_channel_pins, CH, WEFT_ACT_READ, 1 },
+	{ "channel.files", F(CHANNEL) | F(PAGE), F(CHANNEL),
+	  NULL, weft_cmd_channel_files, CH, WEFT_ACT_READ, 1 },
 	{ "presence.watch", F(WATCH), F(WATCH),
 	  NULL, weft_cmd_presence_watch, 0, NO_ACTION, 1 },
 	{ "channel.create", F(NAME) | F(KIND) | F(ACCESS_TOPIC), F(NAME) | F(KIND),

@@ -1,5 +1,6 @@
 /* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/password, /api/me,
- * /api/import (import.c does the work), /healthz, /metrics. Slow work (password checks, commits) completes asynchronously;
+ * /api/import (import.c does the work), /healthz, /metrics; /api/files and /api/files/ID are handed to files.c.
+ * Slow work (password checks, commits) completes asynchronously;
  * the response is written from HTTP_WRITEABLE. */
 #include "weft/net.h"
 
@@ -61,6 +62,7 @@ struct http_req {
 
 struct http_pss {
 	struct http_req *r;
+	struct weft_xfer *x;            /* a files endpoint's request (files.c) */
 };
 
 static void req_free(struct weft_job_owner *o)
@@ -627,6 +629,9 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 		req_release(pss->r);
 		pss->r = NULL;
 	}
+	weft_xfer_closed(&pss->x);
+	if ((pss->x = weft_xfer_start(s, wsi, uri, post)))
+		return 0;
 	struct http_req *r = calloc(1, sizeof *r);
 	if (!r)
 		return -1;
@@ -739,6 +744,28 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_pss *pss = user;
 	struct http_req *r = pss ? pss->r : NULL;
 
+	/* A files endpoint's request is files.c's. (pss is this protocol's
+	 * only for these reasons: lws also calls here for WebSockets.) */
+	bool http_reason = reason == LWS_CALLBACK_HTTP_BODY || reason == LWS_CALLBACK_HTTP_BODY_COMPLETION ||
+			   reason == LWS_CALLBACK_HTTP_WRITEABLE || reason == LWS_CALLBACK_CLOSED_HTTP ||
+			   reason == LWS_CALLBACK_HTTP_DROP_PROTOCOL;
+	if (pss && http_reason && pss->x) {
+		switch (reason) {
+		case LWS_CALLBACK_HTTP_BODY:
+			return weft_xfer_body(pss->x, in, len);
+		case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+			weft_xfer_body_done(pss->x);
+			return 0;
+		case LWS_CALLBACK_HTTP_WRITEABLE:
+			return weft_xfer_writable(&pss->x);
+		case LWS_CALLBACK_CLOSED_HTTP:
+		case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+			weft_xfer_closed(&pss->x);
+			return 0;
+		default:
+			break;
+		}
+	}
 	switch (reason) {
 	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
 		/* The vhost's server context, being made: a reload

@@ -31,6 +31,8 @@ int weft_server_submit(struct weft_server *s, struct weft_job_owner *owner, stru
 void weft_server_completions(struct weft_server *s)
 {
 	weft_workq_drain(s->auth, s);
+	if (s->files_wq)
+		weft_workq_drain(s->files_wq, s);
 	struct weft_job *j = weft_store_take_completed(s->store);
 	while (j) {
 		struct weft_job *next = j->next;
@@ -40,6 +42,8 @@ void weft_server_completions(struct weft_server *s)
 			weft_fanout_events(s, j);
 		if (j->on_done)
 			j->on_done(s, j);
+		if (j->ngone)
+			weft_files_gone(s, j);
 		if (j->owner)
 			weft_job_owner_unref(j->owner);
 		weft_job_free(j);

@@ -118,6 +118,11 @@ static void server_free(struct weft_server *s)
 	if (s->store)
 		weft_store_stop(s->store);
 	weft_workq_stop(s->auth, s);
+	/* The file workers finish what they hold (an upload's temporary file
+	 * removed); their answers have no socket left to go to. */
+	weft_workq_stop(s->files_wq, s);
+	s->files_wq = NULL;
+	weft_blobs_close(s->blobs);
 	if (s->store) {
 		/* Answer nothing more, but free what the writer finished. */
 		struct weft_job *j = weft_store_take_completed(s->store);
@@ -169,6 +174,11 @@ static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 		return rc;
 	if (!(s->throttle = weft_throttle_new()))
 		return WEFT_ENOMEM;
+	char db[4096];
+	snprintf(db, sizeof db, "%s/weft.db", cfg->data);
+	if ((rc = weft_blobs_open(cfg->data, db, &s->blobs)) ||
+	    (rc = weft_workq_start(cfg->file_threads, weft_server_wake, s, &s->files_wq)))
+		return rc;
 	return weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth);
 }
 
@@ -436,6 +446,7 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	s->stop = stop;
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
+	weft_files_start(s);
 	weft_notice("ready url=https://%s:%d version=%s", s->cfg->bind, s->cfg->port, WEFT_VERSION);
 	if (s->loop) {
 		ev_prepare_init(&s->stop_check, check_stop);

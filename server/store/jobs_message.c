@@ -89,6 +89,11 @@ static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq, i
 			return rc;
 		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq, now };
 	}
+	if (j->nfiles) {
+		int rc = files_attach(st, j, seq, &ev->msg.files);
+		if (rc)
+			return rc;
+	}
 	if (strchr(j->text, '@') || j->mention_all || j->nhere)
 		return mentions_record(st, j, seq, j->text, &ev->msg.mentions);
 	return WEFT_OK;
@@ -119,6 +124,10 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		if (!root)
 			return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EINVAL;
 		j->thread = root;
+	}
+	if (j->nfiles && (rc = files_check(st, j))) {
+		/* A repeat of a send whose files it attached gets its original. */
+		return rc == WEFT_EINVAL && j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : rc;
 	}
 	struct weft_user_ref author;
 	if ((rc = user_ref(st, j->user, &author)))
@@ -182,8 +191,9 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	return WEFT_OK;
 }
 
-/* A deleted message takes its reactions and mentions along, and leaves
- * its thread's summary recounted. */
+/* A deleted message takes its reactions, mentions and files along (the
+ * files' blobs go after the commit, once nothing names them: j->gone),
+ * and leaves its thread's summary recounted. */
 static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s = st->w[W_MSG_DELETE];
@@ -205,6 +215,8 @@ static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now
 		if ((rc = exec_stmt(s)))
 			return rc;
 	}
+	if ((rc = files_drop(st, j, j->target)))
+		return rc;
 	if (root) {
 		s = st->w[W_THREAD_RECOUNT];
 		sqlite3_bind_int64(s, 1, root);

@@ -141,6 +141,34 @@ static const char *const migrations[] = {
 	 * onboard can be reached and a data-subject export is complete. Read
 	 * by exports only. */
 	"ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';",
+	/* 9 (issue 14): uploaded
+	 * files. The bytes live in the blob store (files/ab/cdef…, named by
+	 * their SHA-256: the same bytes once however often they are shared);
+	 * a row per upload names them. message_id is NULL until a send
+	 * attaches the file; a delete of the message deletes its rows, and
+	 * a blob no row names any more is removed after the commit. uploads
+	 * records every upload's size for the daily quota, whatever became of
+	 * the file since. */
+	"CREATE TABLE files("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  uploader INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  message_id INTEGER);"
+	"CREATE INDEX files_message ON files(message_id) WHERE message_id IS NOT NULL;"
+	"CREATE INDEX files_library ON files(channel_id, message_id, id) WHERE message_id IS NOT NULL;"
+	"CREATE INDEX files_unattached ON files(created_ms) WHERE message_id IS NULL;"
+	"CREATE INDEX files_sha ON files(sha256);"
+	"CREATE TABLE uploads("
+	"  user_id INTEGER NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL);"
+	"CREATE INDEX uploads_user ON uploads(user_id, ts_ms);"
+	"CREATE INDEX uploads_ts ON uploads(ts_ms);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

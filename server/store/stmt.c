@@ -10,6 +10,13 @@
 
 /* ---- Statements, prepared once per connection. */
 
+/* The files of message `msg` as a JSON array in upload order, or NULL when
+ * it has none (no allocation for the many messages without files). */
+#define FILES_JSON(msg) \
+	"(SELECT CASE WHEN count(*) THEN json_group_array(json_object('id', f.id, 'name', f.name," \
+	" 'size', f.size, 'type', f.type)) END FROM (SELECT id, name, size, type FROM files" \
+	" WHERE message_id = " msg " ORDER BY id) f)"
+
 /* A message (m, its author au) as read_message reads it: MSG_NCOLS columns.
  * Reactions and mentions come as JSON arrays built by SQLite, in the order
  * of their primary keys (user ids ascending), reactions by first use. */
@@ -20,8 +27,9 @@
 	"   (SELECT emoji, count(*) AS n, json_group_array(user_id) AS us FROM reactions" \
 	"    WHERE message_id = m.id GROUP BY emoji ORDER BY min(seq)))," \
 	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)," \
-	" (SELECT ts_ms FROM messages lr WHERE lr.id = m.last_reply)"
-#define MSG_NCOLS 17
+	" (SELECT ts_ms FROM messages lr WHERE lr.id = m.last_reply)," \
+	" " FILES_JSON("m.id")
+#define MSG_NCOLS 18
 
 /* Columns of EVENT_SELECT, for read_event. */
 enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
@@ -53,6 +61,11 @@ enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
 #define REQUEST_SELECT \
 	"SELECT u.id, u.name, u.display, r.note, r.ts_ms, r.state, r.decided_ms" \
 	" FROM requests r JOIN users u ON u.id = r.user_id"
+
+/* A file, and its uploader (f, u), as read_file reads it: 11 columns. */
+#define FILE_COLS \
+	"f.id, f.channel_id, coalesce(f.message_id, 0), f.size, f.created_ms, u.id, u.name, u.display," \
+	" f.name, f.type, f.sha256"
 
 #define CHANNEL_SELECT \
 	"SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms FROM channels c"
@@ -163,6 +176,18 @@ static const char *const wsql[W_COUNT] = {
 	 * and its invitations (indexed by user). */
 	[W_REQ_WITHDRAW] = "DELETE FROM requests WHERE user_id = ? AND state = 0",
 	[W_INVITE_WITHDRAW] = "DELETE FROM invites WHERE user_id = ?",
+	/* Files (jobs_files.c). */
+	[W_FILE_FREE] = "SELECT 1 FROM files WHERE id = ? AND channel_id = ? AND uploader = ? AND message_id IS NULL",
+	[W_FILE_ATTACH] = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL",
+	[W_FILES_JSON] = "SELECT " FILES_JSON("?1"),
+	[W_FILES_DROP] = "DELETE FROM files WHERE message_id = ? RETURNING sha256",
+	[W_FILE_INSERT] = "INSERT INTO files(channel_id, uploader, name, type, size, sha256, created_ms)"
+			  " VALUES(?,?,?,?,?,?,?)",
+	[W_UPLOAD_USED] = "SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ? AND ts_ms > ?",
+	[W_UPLOAD_INSERT] = "INSERT INTO uploads(user_id, ts_ms, size) VALUES(?,?,?)",
+	[W_FILES_EXPIRE] = "DELETE FROM files WHERE id IN (SELECT id FROM files WHERE message_id IS NULL"
+			   " AND created_ms < ?1 LIMIT ?2) RETURNING sha256",
+	[W_UPLOADS_PRUNE] = "DELETE FROM uploads WHERE ts_ms < ?",
 };
 
 static const char *const rsql[R_COUNT] = {
@@ -219,6 +244,16 @@ static const char *const rsql[R_COUNT] = {
 			    " WHERE r.state = 0 AND u.active = 1 ORDER BY r.channel_id, r.user_id",
 	[R_LOAD_INVITES] = "SELECT i.channel_id, i.user_id FROM invites i JOIN users u ON u.id = i.user_id"
 			   " WHERE u.active = 1 ORDER BY i.channel_id, i.user_id",
+	[R_FILE] = "SELECT " FILE_COLS " FROM files f JOIN users u ON u.id = f.uploader WHERE f.id = ?",
+	[R_UPLOAD_USED] = "SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ? AND ts_ms > ?",
+	/* The library: attached files, the newest message first; the one who
+	 * shared a file is the message's author, its time the message's. */
+	[R_CHANNEL_FILES] = "SELECT f.id, f.channel_id, f.message_id, f.size, m.ts_ms, u.id, u.name, u.display,"
+			    " f.name, f.type, f.sha256 FROM files f JOIN messages m ON m.id = f.message_id"
+			    " JOIN users u ON u.id = m.author_id"
+			    " WHERE f.channel_id = ?1 AND f.message_id IS NOT NULL AND (?2 = 0 OR"
+			    " (f.message_id, f.id) < (SELECT message_id, id FROM files WHERE id = ?2))"
+			    " ORDER BY f.message_id DESC, f.id DESC LIMIT ?3",
 };
 
 void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
@@ -276,10 +311,25 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 	m->last_reply_ms = sqlite3_column_int64(s, c + 16);
 	int rc;
 	if ((!m->deleted && (rc = dup_text(&m->body, s, c + 8))) || (rc = dup_text(&m->reactions, s, c + 14)) ||
-	    (rc = dup_text(&m->mentions, s, c + 15))) {
+	    (rc = dup_text(&m->mentions, s, c + 15)) || (rc = dup_text(&m->files, s, c + 17))) {
 		weft_message_clear(m);
 		return rc;
 	}
+	return WEFT_OK;
+}
+
+int read_file(sqlite3_stmt *s, struct weft_file_info *f)
+{
+	memset(f, 0, sizeof *f);
+	f->id = sqlite3_column_int64(s, 0);
+	f->channel = sqlite3_column_int64(s, 1);
+	f->message = sqlite3_column_int64(s, 2);
+	f->size = sqlite3_column_int64(s, 3);
+	f->ts_ms = sqlite3_column_int64(s, 4);
+	read_user_ref(s, 5, &f->uploader);
+	copy_text(f->name, sizeof f->name, s, 8);
+	copy_text(f->type, sizeof f->type, s, 9);
+	copy_text(f->sha256, sizeof f->sha256, s, 10);
 	return WEFT_OK;
 }
 

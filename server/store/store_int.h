@@ -11,10 +11,13 @@
  *                   of Weft
  *   writer.c        the writer thread: batches, group commit, job dispatch,
  *                   the helpers its jobs share
- *   jobs_message.c  jobs_channel.c  jobs_account.c
+ *   jobs_message.c  jobs_channel.c  jobs_account.c  jobs_files.c
  *                   job bodies by family: the writer thread
  *   checkpoint.c    the checkpointer thread
  *   read.c          the read-only connection's queries: the service thread
+ *   blobs.c         a read-only connection of its own for the blob store's
+ *                   questions: its caller's thread (a file worker, the
+ *                   command line's backup)
  */
 #ifndef WEFT_STORE_INT_H
 #define WEFT_STORE_INT_H
@@ -42,6 +45,8 @@ enum wstmt {
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_SIGNUP_DROP, W_USER_HAS_PASSWORD, W_CHANNELS_CREATED, W_DM_RENAME, W_MEMBER_JOINED,
 	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF, W_HEALTH, W_REQ_WITHDRAW, W_INVITE_WITHDRAW,
+	W_FILE_FREE, W_FILE_ATTACH, W_FILES_JSON, W_FILES_DROP, W_FILE_INSERT, W_UPLOAD_USED, W_UPLOAD_INSERT,
+	W_FILES_EXPIRE, W_UPLOADS_PRUNE,
 	W_COUNT
 };
 
@@ -53,6 +58,7 @@ enum rstmt {
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
 	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
 	R_SIGNUP, R_REVOKED, R_LOAD_REQUESTS, R_LOAD_INVITES,
+	R_FILE, R_UPLOAD_USED, R_CHANNEL_FILES,
 	R_COUNT
 };
 
@@ -159,8 +165,10 @@ void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col);
 void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u);
 /* Column col of s's current row as a new string in *dst (NULL for NULL). */
 int dup_text(char **dst, sqlite3_stmt *s, int col);
-/* Columns c..c+10 of MESSAGE_SELECT into m (the body allocated). */
+/* Columns c..c+16 of MESSAGE_SELECT into m (the body allocated). */
 int read_message(sqlite3_stmt *s, int c, struct weft_message *m);
+/* The columns of FILE_COLS (or R_CHANNEL_FILES) into f. */
+int read_file(sqlite3_stmt *s, struct weft_file_info *f);
 /* Columns c..c+7 of CHANNEL_SELECT into ch. */
 void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch);
 /* One row of EVENT_SELECT into ev (a message's body allocated). */
@@ -272,6 +280,18 @@ int run_pin(struct weft_store *st, struct weft_job *j, int64_t now);
  * j->mention_all. Sets *json (owned: the ids, a JSON array) and the job's
  * mentioned (those not mentioned before). */
 int mentions_record(struct weft_store *st, struct weft_job *j, int64_t id, const char *body, char **json);
+/* jobs_files.c */
+int run_file_create(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_files_expire(struct weft_store *st, struct weft_job *j);
+/* A send's files: checks that each of j->files is the user's upload to
+ * the channel, not attached (WEFT_EINVAL when one is not). Before the
+ * message is written, so a refusal leaves nothing to take back. */
+int files_check(struct weft_store *st, struct weft_job *j);
+/* Attaches j->files to message id and sets *json (owned) to the files as
+ * message objects carry them. */
+int files_attach(struct weft_store *st, struct weft_job *j, int64_t id, char **json);
+/* A deleted message's files: their rows go, their hashes into j->gone. */
+int files_drop(struct weft_store *st, struct weft_job *j, int64_t id);
 /* jobs_channel.c */
 int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_join(struct weft_store *st, struct weft_job *j, int64_t now);

@@ -67,6 +67,10 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		return run_pin(st, j, now);
 	case WEFT_JOB_PROFILE_UPDATE:
 		return run_profile_update(st, j);
+	case WEFT_JOB_FILE_CREATE:
+		return run_file_create(st, j, now);
+	case WEFT_JOB_FILES_EXPIRE:
+		return run_files_expire(st, j);
 	}
 	return WEFT_EINVAL;
 }
@@ -133,6 +137,7 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 			if (savepoint)
 				exec_stmt(st->w[W_ROLLBACK_TO]);
 			clear_events(j);
+			j->ngone = 0;
 		}
 		if (savepoint)
 			exec_stmt(st->w[W_RELEASE]);
@@ -158,6 +163,7 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 			j->result = rc;
 			j->id = 0;
 			j->duplicate = false;
+			j->ngone = 0; /* nothing of it happened: every blob is still named */
 			clear_events(j);
 		}
 	}

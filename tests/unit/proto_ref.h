@@ -56,6 +56,7 @@ static inline cJSON *ref_message(const struct weft_message *m)
 	ref_add_time(o, "last_reply_ts", m->last_reply ? m->last_reply_ms : 0);
 	cJSON_AddItemToObject(o, "reactions", cJSON_Parse(m->reactions ? m->reactions : "[]"));
 	cJSON_AddItemToObject(o, "mentions", cJSON_Parse(m->mentions ? m->mentions : "[]"));
+	cJSON_AddItemToObject(o, "files", cJSON_Parse(m->files ? m->files : "[]"));
 	cJSON_AddBoolToObject(o, "pinned", m->pinned);
 	return o;
 }
