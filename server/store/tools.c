@@ -7,6 +7,7 @@
 #include "store_int.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -180,16 +181,41 @@ static const struct {
 		     " FROM members m WHERE NOT EXISTS (SELECT 1 FROM channels c WHERE c.id = m.channel_id) LIMIT 100" },
 };
 
-/* The files messages refer to, each of which must exist in the data
- * directory. Files are built on another branch (issue 16): the lead wires
- * this there (for each row of the files table, the stored bytes exist and
- * have its size). Until then a database refers to no file. */
+/* Every file row's bytes exist in the data directory's blob store
+ * (files/ab/cdef…, named by SHA-256: blobs.c) and have the row's size. A
+ * database from before files (no files table) refers to none. */
 static int check_referenced_files(sqlite3 *db, const char *db_path, struct report *r)
 {
-	(void)db;
-	(void)db_path;
-	(void)r;
-	return WEFT_OK;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT sha256, size, count(*) FROM files GROUP BY sha256, size ORDER BY sha256",
+			       -1, &s, NULL) != SQLITE_OK)
+		return WEFT_OK;
+	const char *slash = strrchr(db_path, '/');
+	int dirlen = slash ? (int)(slash - db_path) : 1;
+	const char *dir = slash ? db_path : ".";
+	char path[4096], line[512];
+	int rc, shown = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && shown < 100) {
+		const char *sha = (const char *)sqlite3_column_text(s, 0);
+		int64_t size = sqlite3_column_int64(s, 1);
+		int rows = sqlite3_column_int(s, 2);
+		if (!sha || strlen(sha) != 64)
+			continue;
+		snprintf(path, sizeof path, "%.*s/files/%.2s/%s", dirlen, dir, sha, sha + 2);
+		struct stat st;
+		if (stat(path, &st) != 0)
+			snprintf(line, sizeof line, "the bytes of %d file(s) with SHA-256 %s are missing", rows, sha);
+		else if (st.st_size != size)
+			snprintf(line, sizeof line, "the bytes of SHA-256 %s are %lld bytes, not %lld", sha,
+				 (long long)st.st_size, (long long)size);
+		else
+			continue;
+		report_row(r, line);
+		shown++;
+	}
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? WEFT_OK : WEFT_EIO;
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int weft_store_check(const char *db_path, void (*problem)(void *arg, const char *line), void *arg,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Server, connect, tempDir, addUser, runWeftd } from '../lib/harness.js';
+import { Server, connect, tempDir, addUser, runWeftd, request } from '../lib/harness.js';
 import { stopWithin, sendMsg, makeChannel, haveSqlite3 } from './support.js';
 
 let server;
@@ -74,4 +74,35 @@ test('a healthy database passes, also while served; a gap made by hand is named 
 
   const empty = tempDir();
   assert.equal(runWeftd(['check', '--data', empty]).status, 1, 'no database');
+});
+
+test('a file whose bytes are gone or cut short is named', async () => {
+  const dir = tempDir();
+  addUser(dir, 'ana', 'ana-password-1', { admin: true });
+  server = new Server({ dataDir: dir });
+  await server.start();
+  const { token } = await server.login('ana', 'ana-password-1');
+  const ana = await connect(server, token);
+  const ch = await makeChannel(ana);
+  const ids = [];
+  for (const text of ['the rubric, v1', 'the budget tool']) {
+    const up = await request(server, 'POST', `/api/files?channel=${ch.id}&name=f.txt`,
+      { body: text, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+    assert.equal(up.status, 200, up.text);
+    ids.push(up.body.file);
+  }
+  const sent = await ana.request({ type: 'send', channel: ch.id, body: 'both files', client_id: 'f1', files: ids.map((f) => f.id) });
+  assert.equal(sent.type, 'ack', JSON.stringify(sent));
+  let r = runWeftd(['check', '--data', dir]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  ana.ws.terminate();
+  await server.stop();
+
+  const blob = (sha) => path.join(dir, 'files', sha.slice(0, 2), sha.slice(2));
+  fs.rmSync(blob(ids[0].sha256));
+  fs.writeFileSync(blob(ids[1].sha256), 'cut');
+  r = runWeftd(['check', '--data', dir]);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, new RegExp(`problem: files: the bytes of 1 file\\(s\\) with SHA-256 ${ids[0].sha256} are missing`));
+  assert.match(r.stdout, new RegExp(`problem: files: the bytes of SHA-256 ${ids[1].sha256} are 3 bytes, not ${ids[1].size}`));
 });
