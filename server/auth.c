@@ -112,7 +112,8 @@ int weft_auth_ensure_cert(const char *cert_path, const char *key_path)
 	if (have_cert && have_key)
 		return WEFT_OK;
 	if (have_cert != have_key) {
-		weft_err("tls: only one of %s and %s exists; remove it or supply both", cert_path, key_path);
+		weft_err("tls.pair_incomplete cert=%s key=%s hint=%s", cert_path, key_path,
+			 "only one exists: remove it or supply both");
 		return WEFT_EIO;
 	}
 	int rc = WEFT_EIO;
@@ -153,11 +154,11 @@ int weft_auth_ensure_cert(const char *cert_path, const char *key_path)
 		unlink(key_path);
 		goto out;
 	}
-	weft_info("tls: generated a self-signed certificate %s", cert_path);
+	weft_info("tls.self_signed_created cert=%s", cert_path);
 	rc = WEFT_OK;
 out:
 	if (rc)
-		weft_err("tls: cannot create a self-signed certificate at %s", cert_path);
+		weft_err("tls.self_signed_failed cert=%s", cert_path);
 	X509_free(x);
 	EVP_PKEY_free(pkey);
 	return rc;

@@ -1,11 +1,8 @@
-/* Error names, clocks, ISO time, logging and UTF-8 counting. */
+/* Error names, clocks, ISO time and UTF-8 counting (logging: log.c). */
 #include "weft/common.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
-
-int weft_log_level = WEFT_LOG_INFO;
 
 const char *weft_strerror(int err)
 {
@@ -37,6 +34,13 @@ int64_t weft_mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t weft_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The instants a four-digit year can spell: 0000-01-01T00:00:00.000Z and
@@ -100,19 +104,6 @@ size_t weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN])
 	*p++ = 'Z';
 	*p = '\0';
 	return (size_t)(p - buf);
-}
-
-void weft_log(int level, const char *fmt, ...)
-{
-	static const char *names[] = { "error", "warn", "info", "debug" };
-	if (level > weft_log_level)
-		return;
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "weftd[%s]: %s\n", names[level], line);
 }
 
 long weft_utf8_len(const char *s, size_t len)

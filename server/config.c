@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum opt_type { OPT_INT, OPT_STR };
 
@@ -39,7 +40,8 @@ static const struct opt options[] = {
 	{ "default_channels", OPT_STR, O(default_channels), "", 0, 0,
 	  "comma-separated names of channels every new account joins (e.g. welcome)" },
 	{ "web_root", OPT_STR, O(web_root), WEFT_DEFAULT_WEB_ROOT, 0, 0,
-	  "directory of the web client's static files" },
+	  "directory of the web client's static files (default: ../share/weft/client-web beside weftd when "
+	  "there is one, as the package installs it)" },
 	{ "max_body", OPT_INT, O(max_body), "4000", 1, 100000,
 	  "longest message body, in characters" },
 	{ "max_frame", OPT_INT, O(max_frame), "65536", 1024, 16777216,
@@ -90,15 +92,85 @@ static const struct opt options[] = {
 	{ "metrics_open_loopback", OPT_INT, O(metrics_open_loopback), "1", 0, 1,
 	  "1: /metrics answers any loopback peer without credentials; 0 (behind a reverse proxy on the same "
 	  "host, whose requests come from loopback): an admin session only" },
+	{ "max_file", OPT_INT, O(max_file), "26214400", 1, INT_MAX,
+	  "largest uploaded file, in bytes (25 MiB)" },
+	{ "file_quota", OPT_INT, O(file_quota), "524288000", 0, INT_MAX,
+	  "bytes one user may upload in 24 hours (500 MiB; 0 = no limit)" },
+	{ "file_unattached_ttl", OPT_INT, O(file_unattached_ttl), "86400", 1, INT_MAX,
+	  "seconds an uploaded file that no message attached is kept before it is removed (24 hours)" },
+	{ "file_threads", OPT_INT, O(file_threads), "2", 1, 64,
+	  "threads that write, hash and read the bytes of uploaded files" },
 	{ "event_loop", OPT_STR, O(event_loop), "poll", 0, 0,
 	  "poll (libwebsockets' own loop: lowest latency under load) or epoll (libev: less CPU per new connection)" },
 	{ "log_level", OPT_STR, O(log_level), "info", 0, 0,
-	  "error, warn, info or debug" },
+	  "error, warn, info or debug (start, ready, reload and shutdown lines are always written)" },
+	{ "log_format", OPT_STR, O(log_format), "text", 0, 0,
+	  "text (one line of key=value fields per event) or json (one JSON object per line)" },
 	{ "config", OPT_STR, O(config), "", 0, 0,
 	  "config file of `key = value` lines, read before the flags" },
 };
 
 #define NOPTS (sizeof options / sizeof options[0])
+
+/* What a running server takes from a reload (SIGHUP): options only the
+ * service thread reads. The others (the listening socket, the data
+ * directory, the threads, argon2's cost, which the auth workers read) need
+ * a restart. */
+static const char *const reloadable[] = {
+	"cert", "key", "public_url", "allowed_origins", "default_channels", "max_body", "max_frame",
+	"frame_timeout", "max_name", "rate", "burst", "send_queue", "send_queue_bytes", "replay_max",
+	"max_conns_per_addr", "session_idle", "session_max", "request_cooldown", "channels_per_day",
+	"signup_ttl", "auth_queue", "hsts_max_age", "metrics_open_loopback", "log_level", "log_format",
+};
+
+bool weft_config_reloadable(const char *name)
+{
+	for (size_t i = 0; i < sizeof reloadable / sizeof reloadable[0]; i++)
+		if (!strcmp(reloadable[i], name))
+			return true;
+	return false;
+}
+
+static void value_text(const struct weft_config *cfg, const struct opt *o, char *out, size_t cap)
+{
+	const void *field = (const char *)cfg + o->offset;
+	if (o->type == OPT_INT)
+		snprintf(out, cap, "%d", *(const int *)field);
+	else
+		snprintf(out, cap, "%s", *(char *const *)field ? *(char *const *)field : "");
+}
+
+int weft_config_reload(struct weft_config *cur, struct weft_config *next,
+		       void (*note)(void *arg, const char *name, const char *from, const char *to, bool applied),
+		       void *arg)
+{
+	int changed = 0;
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &options[i];
+		char from[512], to[512];
+		if (!strcmp(o->name, "config"))
+			continue;
+		value_text(cur, o, from, sizeof from);
+		value_text(next, o, to, sizeof to);
+		if (!strcmp(from, to))
+			continue;
+		bool applied = weft_config_reloadable(o->name);
+		if (applied) {
+			char *a = (char *)cur + o->offset, *b = (char *)next + o->offset;
+			if (o->type == OPT_INT) {
+				*(int *)(void *)a = *(int *)(void *)b;
+			} else {
+				char *tmp = *(char **)(void *)a;
+				*(char **)(void *)a = *(char **)(void *)b;
+				*(char **)(void *)b = tmp;
+			}
+			changed++;
+		}
+		if (note)
+			note(arg, o->name, from, to, applied);
+	}
+	return changed;
+}
 
 static const struct opt *find_opt(const char *name, size_t len)
 {
@@ -121,10 +193,12 @@ static const struct opt *find_opt(const char *name, size_t len)
 /* The string options that take one of a few words, and those words. */
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const event_loops[] = { "epoll", "poll", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
 
 static const char *const *words_of(const struct opt *o)
 {
-	return !strcmp(o->name, "log_level") ? log_levels : !strcmp(o->name, "event_loop") ? event_loops : NULL;
+	return !strcmp(o->name, "log_level") ? log_levels : !strcmp(o->name, "event_loop") ? event_loops
+	       : !strcmp(o->name, "log_format") ? log_formats : NULL;
 }
 
 static bool one_of(const char *const *words, const char *value)
@@ -206,6 +280,33 @@ static int apply(struct weft_config *cfg, const struct opt *o, const char *value
 	return WEFT_OK;
 }
 
+/* The client installed beside the binary when there is one: a package's
+ * /usr/bin/weftd finds /usr/share/weft/client-web (any prefix works, and a
+ * tree unpacked with `dpkg -x`); else the built-in default, the source tree
+ * this weftd was built from. */
+static void installed_web_root(struct weft_config *cfg)
+{
+	char exe[4096], probe[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(probe, sizeof probe, "%s/../share/weft/client-web/index.html", exe);
+	char *real = access(probe, R_OK) ? NULL : realpath(probe, NULL);
+	char *end = real ? strrchr(real, '/') : NULL;
+	if (!end) {
+		free(real);
+		return;
+	}
+	*end = '\0';
+	free(cfg->web_root);
+	cfg->web_root = real;
+}
+
 void weft_config_defaults(struct weft_config *cfg)
 {
 	char err[256];
@@ -217,6 +318,7 @@ void weft_config_defaults(struct weft_config *cfg)
 		if (rc)
 			abort();
 	}
+	installed_web_root(cfg);
 }
 
 void weft_config_free(struct weft_config *cfg)
@@ -500,15 +602,21 @@ void weft_config_usage(FILE *out)
 		"       weftd user passwd NAME --data DIR   (new password on stdin; signs the user out everywhere)\n"
 		"       weftd user invite|reset NAME --data DIR   (one-time sign-up link; reset also clears the password)\n"
 		"       weftd user deactivate|reactivate NAME --data DIR\n"
+		"       weftd user import FILE.csv --data DIR [--dry-run] [--port N]   (a roster: links on stdout)\n"
 		"       weftd channel add NAME --owner USER --data DIR [--kind cohort] [--access A] [--topic T]\n"
 		"       weftd backup FILE --data DIR\n"
+		"       weftd restore FILE --data DIR   (not while a server runs on DIR)\n"
+		"       weftd export --channel NAME | --user NAME --data DIR [--format json|md]\n"
+		"       weftd check --data DIR\n"
 		"       weftd config-example\n"
+		"serve reloads its certificate and the options marked below on SIGHUP (systemctl reload weft).\n"
 		"       weftd --help | --version\n\noptions (also `key = value` lines in the config file):\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char flag[64];
 		flag_name(options[i].name, flag, sizeof flag);
-		fprintf(out, "  --%-22s %s (default: %s)\n", flag, options[i].help,
-			options[i].def[0] ? options[i].def : "none");
+		fprintf(out, "  --%-22s %s (default: %s%s)\n", flag, options[i].help,
+			options[i].def[0] ? options[i].def : "none",
+			weft_config_reloadable(options[i].name) ? "; SIGHUP reloads it" : "");
 	}
 }
 
@@ -523,6 +631,8 @@ void weft_config_write_example(FILE *out)
 		fprintf(out, "\n# %s", options[i].help);
 		if (options[i].type == OPT_INT)
 			fprintf(out, " [%ld..%ld]", options[i].min, options[i].max);
+		if (weft_config_reloadable(options[i].name))
+			fprintf(out, " (SIGHUP reloads it)");
 		/* The built-in web root is a path on the build machine. */
 		fprintf(out, "\n# %s = %s\n", options[i].name,
 			strcmp(options[i].name, "web_root") ? options[i].def : "/path/to/weft/client-web");

@@ -353,3 +353,12 @@ void weft_hub_mark_read(struct weft_hub_channel *c, struct weft_member *m, int64
 			m->mentions = -1;
 	}
 }
+
+void weft_hub_mark_unread(struct weft_hub_channel *c, struct weft_member *m, int64_t seq)
+{
+	if (seq >= m->read_seq)
+		return;
+	m->read_seq = seq;
+	/* Counted again (once) from the store when next asked for. */
+	m->unread = m->mentions = seq >= c->last_seq ? 0 : -1;
+}

@@ -1,5 +1,8 @@
 /* weftd: wires the command line, configuration, signals and the server. */
+#include "weft/cli.h"
+#include "weft/datadir.h"
 #include "weft/server.h"
+#include "weft/blobs.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -9,13 +12,17 @@
 
 #define EXIT_USAGE 2
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 static struct lws_context *volatile signal_ctx;
 
+/* SIGTERM and SIGINT stop; SIGHUP reloads. Either is acted on by the
+ * service thread, which this wakes. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
 	if (signal_ctx)
 		lws_cancel_service(signal_ctx);
 }
@@ -28,28 +35,34 @@ static int usage_error(const char *msg)
 
 static void apply_log_level(const struct weft_config *cfg)
 {
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(cfg->log_level, levels[i]))
-			weft_log_level = i;
-	int lws_levels = LLL_ERR | (weft_log_level >= WEFT_LOG_WARN ? LLL_WARN : 0);
-	lws_set_log_level(lws_levels, NULL);
+	weft_log_configure(cfg->log_level, cfg->log_format);
 }
 
-static int cmd_serve(struct weft_config *cfg)
+static int cmd_serve(struct weft_config *cfg, int argc, char **argv)
 {
 	struct weft_server *s;
-	if (weft_server_create(cfg, &s)) {
-		fprintf(stderr, "weftd: cannot start the server (see the log above)\n");
+	/* One server per data directory, and no restore under it; held until
+	 * the process exits. */
+	int lock, rc = weft_datadir_lock(cfg->data, &lock);
+	if (rc) {
+		weft_err("start.failed data=%s reason=%s", cfg->data,
+			 rc == WEFT_EBUSY ? "another weftd serves (or restores) it" : "cannot lock it");
 		return 1;
 	}
-	signal_ctx = s->ctx;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	/* A reload asked for while the server starts runs once it serves. */
+	sigaction(SIGHUP, &sa, NULL);
+	if (weft_server_create(cfg, &s)) {
+		weft_err("start.failed hint=%s", "see the lines above");
+		return 1;
+	}
+	signal_ctx = s->ctx;
+	weft_server_on_reload(s, &reload_flag, argc, argv);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	int rc = weft_server_run(s, &stop_flag);
+	rc = weft_server_run(s, &stop_flag);
 	signal_ctx = NULL;
 	return rc ? 1 : 0;
 }
@@ -309,14 +322,40 @@ static int cmd_backup(struct weft_config *cfg, const char *dest)
 		fprintf(stderr, "weftd: %s exists; choose a new file\n", dest);
 		return 1;
 	}
-	char err[512];
-	if (weft_store_backup(db, dest, err, sizeof err)) {
+	char err[512] = "", blobs[4200];
+	snprintf(blobs, sizeof blobs, "%s.files", dest);
+	if (!access(blobs, F_OK)) {
+		fprintf(stderr, "weftd: %s exists; choose a new file\n", blobs);
+		return 1;
+	}
+	/* The files' bytes with the database, consistently: while the copy
+	 * runs the server removes no blob (it keeps removals for later), so
+	 * every file the copied database names has its bytes copied. */
+	int lock = -1, copied = 0;
+	if (weft_blobs_backup_lock(cfg->data, &lock, err, sizeof err) ||
+	    weft_store_backup(db, dest, err, sizeof err) ||
+	    (lock >= 0 && weft_blobs_backup_copy(cfg->data, dest, &copied, err, sizeof err))) {
+		weft_blobs_backup_unlock(lock);
 		fprintf(stderr, "weftd: backup failed: %s\n", err);
 		unlink(dest);
 		return 1;
 	}
-	printf("backed up %s to %s\n", db, dest);
+	weft_blobs_backup_unlock(lock);
+	if (lock >= 0)
+		printf("backed up %s to %s and the bytes of its files (%d) to %s/\n", db, dest, copied, blobs);
+	else
+		printf("backed up %s to %s\n", db, dest);
 	return 0;
+}
+
+/* Whether argv names the flag (`--flag V` or `--flag=V`). */
+static bool flag_given(int argc, char **argv, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (int i = 0; i < argc; i++)
+		if (!strncmp(argv[i], flag, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+			return true;
+	return false;
 }
 
 /* Where the arguments of argv's command start (after `user VERB` or
@@ -328,20 +367,56 @@ static int command_start(int argc, char **argv, const char **verb)
 	if (!strcmp(cmd, "user") || !strcmp(cmd, "channel")) {
 		bool user = cmd[0] == 'u';
 		if (argc < 3 || argv[2][0] == '-' || (!user && strcmp(argv[2], "add"))) {
-			usage_error(user ? "expected `weftd user add|passwd|invite|reset|deactivate|reactivate NAME`"
+			usage_error(user ? "expected `weftd user add|import|passwd|invite|reset|deactivate|reactivate NAME`"
 					 : "expected `weftd channel add NAME --owner USER`");
 			return 0;
 		}
 		*verb = argv[2];
 		return 3;
 	}
-	if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example")) {
+	if (strcmp(cmd, "serve") && strcmp(cmd, "backup") && strcmp(cmd, "config-example") && strcmp(cmd, "export") &&
+	    strcmp(cmd, "restore") && strcmp(cmd, "check")) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "unknown command \"%.40s\"", cmd);
 		usage_error(msg);
 		return 0;
 	}
 	return 2;
+}
+
+/* The data directory's operations (server/cli/): `user import`, `export`,
+ * `restore`, `check`, with their own flags; args start after the command
+ * (and import's verb). */
+static int cmd_data(struct weft_config *cfg, int argc, char **argv, const char *cmd)
+{
+	const char *dry = NULL, *channel = NULL, *user = NULL, *format = NULL, *pos[4];
+	const struct weft_cli_flag import_flags[] = {
+		{ "dry-run", false, &dry },
+		{ NULL, false, NULL },
+	};
+	const struct weft_cli_flag export_flags[] = {
+		{ "channel", true, &channel },
+		{ "user", true, &user },
+		{ "format", true, &format },
+		{ NULL, false, NULL },
+	};
+	bool import = !strcmp(cmd, "user"), export = !strcmp(cmd, "export");
+	char err[512];
+	int npos = 0;
+	if (weft_config_parse_args(cfg, argc, argv, import ? import_flags : export ? export_flags : NULL, pos, 4, &npos,
+				   err, sizeof err)) {
+		fprintf(stderr, "weftd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	apply_log_level(cfg);
+	if (import)
+		return npos != 1 ? usage_error("expected `weftd user import FILE.csv --data DIR`")
+				 : weft_cli_import(cfg, pos[0], dry != NULL, flag_given(argc, argv, "--port"));
+	if (export)
+		return npos ? usage_error("export takes no arguments") : weft_cli_export(cfg, channel, user, format);
+	if (!strcmp(cmd, "restore"))
+		return npos != 1 ? usage_error("expected `weftd restore FILE --data DIR`") : weft_cli_restore(cfg, pos[0]);
+	return npos ? usage_error("check takes no arguments") : weft_cli_check(cfg);
 }
 
 int main(int argc, char **argv)
@@ -385,6 +460,11 @@ int main(int argc, char **argv)
 	int npos = 0, rc = EXIT_USAGE, first = command_start(argc, argv, &verb);
 	if (!first)
 		goto out;
+	if (!strcmp(cmd, "export") || !strcmp(cmd, "restore") || !strcmp(cmd, "check") ||
+	    (verb && !strcmp(cmd, "user") && !strcmp(verb, "import"))) {
+		rc = cmd_data(&cfg, argc - first, argv + first, cmd);
+		goto out;
+	}
 	char err[512];
 	const struct weft_cli_flag *flags = !verb ? NULL : !strcmp(cmd, "user") ? user_flags : channel_flags;
 	if (weft_config_parse_args(&cfg, argc - first, argv + first, flags, pos, 4, &npos, err, sizeof err)) {
@@ -396,7 +476,7 @@ int main(int argc, char **argv)
 	uo.admin = admin != NULL;
 	uo.invite = invite != NULL;
 	if (!strcmp(cmd, "serve")) {
-		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg);
+		rc = npos ? usage_error("serve takes no arguments") : cmd_serve(&cfg, argc - first, argv + first);
 	} else if (!strcmp(cmd, "user")) {
 		rc = npos != 1 ? usage_error("expected `weftd user VERB NAME`") : cmd_user(&cfg, verb, pos[0], &uo);
 	} else if (!strcmp(cmd, "channel")) {

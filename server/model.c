@@ -49,7 +49,8 @@ void weft_message_clear(struct weft_message *m)
 	free(m->body);
 	free(m->reactions);
 	free(m->mentions);
-	m->body = m->reactions = m->mentions = NULL;
+	free(m->files);
+	m->body = m->reactions = m->mentions = m->files = NULL;
 }
 
 void weft_event_clear(struct weft_event *ev)

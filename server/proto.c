@@ -347,6 +347,8 @@ static int f_seq(FIELD_ARGS)
 {
 	if (get_int(root, "seq", required, 0, &cmd->seq))
 		return fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
+	if (get_bool(root, "unread", false, false, &cmd->unread))
+		return fail(err, WEFT_EINVAL, "unread must be true or false");
 	return WEFT_OK;
 }
 
@@ -452,13 +454,38 @@ static int f_search(FIELD_ARGS)
 	return WEFT_OK;
 }
 
+static int f_files(FIELD_ARGS)
+{
+	const char *bad = "files must list at most 10 file ids (limits.max_files)";
+	_Static_assert(WEFT_FILES_PER_MESSAGE == 10, "the message above names the limit");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+	(void)required;
+	if (!files || cJSON_IsNull(files))
+		return WEFT_OK;
+	int n = cJSON_IsArray(files) ? cJSON_GetArraySize(files) : -1;
+	if (n < 0 || n > WEFT_FILES_PER_MESSAGE)
+		return fail(err, WEFT_EINVAL, bad);
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		double d = cJSON_IsNumber(f) ? f->valuedouble : -1;
+		if (d < 1 || d != floor(d) || d > 9007199254740992.0)
+			return fail(err, WEFT_EINVAL, bad);
+		bool seen = false;
+		for (int i = 0; i < cmd->nfiles; i++)
+			seen = seen || cmd->files[i] == (int64_t)d;
+		if (!seen)
+			cmd->files[cmd->nfiles++] = (int64_t)d;
+	}
+	return WEFT_OK;
+}
+
 /* In the order of enum weft_field: a row's fields are read in this order. */
 static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
-	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list, f_search,
+	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list, f_search, f_files,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 26, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 27, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -467,7 +494,8 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 	for (size_t i = 0; i < sizeof field_parsers / sizeof field_parsers[0]; i++) {
 		uint32_t bit = 1u << i;
 		int rc;
-		if ((def->fields & bit) && (rc = field_parsers[i](root, lim, (def->required & bit) != 0, cmd, err)))
+		if ((def->fields & bit) && field_parsers[i] &&
+		    (rc = field_parsers[i](root, lim, (def->required & bit) != 0, cmd, err)))
 			return rc;
 	}
 	return def->check ? def->check(cmd, err) : WEFT_OK;

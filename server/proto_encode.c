@@ -159,11 +159,14 @@ static void w_message_fields(struct weft_jsonw *w, const struct weft_message *m)
 		weft_jsonw_int(w, m->last_reply);
 	else
 		weft_jsonw_null(w);
+	w_time(w, K("last_reply_ts"), m->last_reply ? m->last_reply_ms : 0);
 	/* Built by SQLite as JSON (or, for a new message, by the writer). */
 	WEFT_JSONW_KEY(w, "reactions");
 	weft_jsonw_value_raw(w, m->reactions ? m->reactions : "[]", m->reactions ? strlen(m->reactions) : 2);
 	WEFT_JSONW_KEY(w, "mentions");
 	weft_jsonw_value_raw(w, m->mentions ? m->mentions : "[]", m->mentions ? strlen(m->mentions) : 2);
+	WEFT_JSONW_KEY(w, "files");
+	weft_jsonw_value_raw(w, m->files ? m->files : "[]", m->files ? strlen(m->files) : 2);
 	WEFT_JSONW_KEY(w, "pinned");
 	weft_jsonw_bool(w, m->pinned);
 }
@@ -187,6 +190,7 @@ static void w_root(struct weft_jsonw *w, const struct weft_thread_root *r)
 		weft_jsonw_int(w, r->last_reply);
 	else
 		weft_jsonw_null(w);
+	w_time(w, K("last_reply_ts"), r->last_reply ? r->last_reply_ms : 0);
 	weft_jsonw_object_close(w);
 }
 
@@ -215,7 +219,8 @@ static struct weft_frame *w_frame(struct weft_jsonw *w)
 /* Bytes of the JSON arrays a message carries as they are. */
 static size_t extras_size(const struct weft_message *m)
 {
-	return (m->reactions ? strlen(m->reactions) : 2) + (m->mentions ? strlen(m->mentions) : 2);
+	return (m->reactions ? strlen(m->reactions) : 2) + (m->mentions ? strlen(m->mentions) : 2) +
+	       (m->files ? strlen(m->files) : 2);
 }
 
 struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)

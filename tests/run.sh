@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
-weft_apt_install "${WEFT_BUILD_PACKAGES[@]}" libcmocka-dev sqlite3 iproute2 python3 chromium fonts-dejavu-core
+# openssl: the reload test's certificates; systemd: the package test
+# (systemd-sysusers, systemd-tmpfiles, systemd-analyze verify).
+weft_apt_install "${WEFT_BUILD_PACKAGES[@]}" libcmocka-dev sqlite3 iproute2 python3 chromium fonts-dejavu-core \
+	openssl systemd
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ] ||
 	! command -v npm >/dev/null; then
 	weft_apt_install nodejs

@@ -110,3 +110,28 @@ export async function changePassword(oldPassword, newPassword, minLength) {
   if (res.status === 403) throw new HttpError(403, 'This request was refused. Reload the page and try again.');
   throw new HttpError(res.status, `Changing the password failed (the server answered ${res.status}). Try again in a moment.`);
 }
+
+// Sends a roster (a CSV File) to POST /api/import (admins): with dryRun the
+// server only checks it. Resolves with its answer ({created|new, existing,
+// rejected, failed, rows:[{line, username, …, status, reason, signup_url}]});
+// throws HttpError with a sentence to show.
+export async function importRoster(file, dryRun) {
+  let res;
+  try {
+    res = await fetch(`/api/import${dryRun ? '?dry_run=1' : ''}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'text/csv' },
+      body: file,
+    });
+  } catch {
+    throw new HttpError(0, 'Weft can’t be reached right now. Check your connection and try again.');
+  }
+  const body = await json(res);
+  if (res.ok && body && Array.isArray(body.rows)) return body;
+  if (res.status === 400) throw new HttpError(400, `This file can’t be imported: ${body && body.message ? body.message : 'it is not a CSV roster'}.`);
+  if (res.status === 413) throw new HttpError(413, 'This file is too large to import at once. Split it into smaller files.');
+  if (res.status === 401 || res.status === 403) throw new HttpError(res.status, 'Only administrators can import people. Sign in again and retry.');
+  if (res.status === 503) throw new HttpError(503, 'The server is busy with another import. Try again in a moment.');
+  throw new HttpError(res.status, `The import failed (the server answered ${res.status}). Try again in a moment.`);
+}

@@ -134,9 +134,11 @@ export function memberLine(chId, f) {
 
 // ---------------------------------------------------------------- unread: the "New messages" line
 
-// The server's read position never moves backwards, so "Mark as unread" is
-// kept on this device: the message it starts from and how many it counted,
-// until the channel is read again (docs/ARCHITECTURE.md, "The web client").
+// "Mark as unread" moves the server's read position back (read with
+// unread:true), so every device of mine and the next sign-in show the channel
+// unread. The marker kept here places the "New messages" line at the message
+// chosen, and keeps the channel unread on this device when the request could
+// not be sent (offline) until the channel is read again.
 const markers = () => {
   const m = load('unread-from', {});
   return m && typeof m === 'object' ? m : {};
@@ -158,7 +160,12 @@ export function markUnread(chId, id) {
   let count = 0;
   for (const x of d.order) if (x >= id && !isMe(d.msgs.get(x)?.author)) count++;
   count = Math.max(1, count);
-  save('unread-from', { ...markers(), [chId]: { id, count } });
+  const sent = net.ready();
+  if (sent) {
+    net.send({ type: 'read', channel: chId, seq: id - 1, unread: true });
+    c.read_sent = id - 1;
+  }
+  save('unread-from', { ...markers(), [chId]: { id, count, sent } });
   d.divider = id;
   d.holdRead = true;
   c.unread = Math.max(c.unread || 0, count);
@@ -167,15 +174,33 @@ export function markUnread(chId, id) {
   emit('notice', 'Marked as unread.');
 }
 
-// After welcome and channel lists: channels marked unread here stay so.
+// After welcome and channel lists. A marker the server knows of stands
+// while the server counts the channel unread (read on another device since:
+// dropped); one it never heard of keeps the channel unread here.
 export function applyMarkers() {
   for (const [key, mk] of Object.entries(markers())) {
     const c = state.channels.get(Number(key));
-    if (c && mk && (c.unread || 0) < mk.count) {
+    if (!c || !mk) continue;
+    if (mk.sent) {
+      if (!c.unread) clearMarker(c.id);
+    } else if ((c.unread || 0) < mk.count) {
       c.unread = mk.count;
       emit('unread', c.id);
     }
   }
+}
+
+// {"type":"read"}: another device of mine stored a read position (read
+// there, or marked unread there). Badges follow; the open view is left as
+// it is (its "New messages" line stays until the channel is left).
+export function readElsewhere(f) {
+  const c = state.channels.get(f.channel);
+  if (!c || typeof f.seq !== 'number') return;
+  c.unread = Math.max(0, Number(f.unread) || 0);
+  c.mentions = Math.max(0, Number(f.mentions) || 0);
+  c.read_sent = f.seq;
+  if (!c.unread) clearMarker(c.id);
+  emit('unread', c.id);
 }
 
 // The first unread message of a channel opened with `unread` messages from

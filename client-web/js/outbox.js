@@ -5,7 +5,7 @@
 import { state, emit, load, save, putMessage, meAuthor } from './state.js';
 import * as net from './net.js';
 
-let entries = []; // {client_id, channel, body, created, thread?, failed?}
+let entries = []; // {client_id, channel, body, created, thread?, files?, failed?}
 let done = new Set(); // client_ids delivered or discarded (for the shared outbox)
 
 export const all = () => entries;
@@ -25,7 +25,7 @@ export function reset() {
 // Another tab of the same person may share this storage: keep its unsent
 // entries (unless this tab saw them delivered) instead of overwriting them.
 function persist() {
-  const mine = entries.map(({ client_id, channel, body, created, thread, failed }) => ({ client_id, channel, body, created, thread, failed }));
+  const mine = entries.map(({ client_id, channel, body, created, thread, files, failed }) => ({ client_id, channel, body, created, thread, files, failed }));
   const known = new Set(mine.map((e) => e.client_id));
   const stored = load('outbox', []);
   const others = Array.isArray(stored) ? stored.filter((e) => e && !known.has(e.client_id) && !done.has(e.client_id)) : [];
@@ -50,9 +50,11 @@ export function delivered(clientId) {
   if (e) drop(e);
 }
 
-export function queue(channel, body, thread = null) {
+// files: [{id, name, size, type}] uploaded already (uploads.js).
+export function queue(channel, body, thread = null, files = []) {
   const e = { client_id: `c-${crypto.randomUUID()}`, channel, body, created: new Date().toISOString() };
   if (thread) e.thread = thread;
+  if (files.length) e.files = files;
   entries.push(e);
   persist();
   emit('outbox', { channel, thread: e.thread, queued: true });
@@ -79,8 +81,10 @@ async function sendEntry(e) {
   if (!net.ready() || e.inflight) return;
   e.inflight = true;
   try {
-    const req = { type: 'send', channel: e.channel, body: e.body, client_id: e.client_id };
+    const req = { type: 'send', channel: e.channel, client_id: e.client_id };
+    if (e.body) req.body = e.body;
     if (e.thread) req.thread = e.thread;
+    if (e.files?.length) req.files = e.files.map((f) => f.id);
     const ack = await net.request(req);
     e.inflight = false;
     settle(e, ack);
@@ -107,7 +111,7 @@ function settle(e, ack) {
   const d = state.data.get(e.channel);
   if (d && (d.loaded || d.loading) && typeof ack.id === 'number' && !d.msgs.has(ack.id)) {
     putMessage(d, { id: ack.id, channel: e.channel, author: meAuthor(), body: e.body, client_id: e.client_id,
-      ts: ack.ts || new Date().toISOString(), edited: null, thread: e.thread || null });
+      ts: ack.ts || new Date().toISOString(), edited: null, thread: e.thread || null, files: e.files || [] });
   }
   const c = state.channels.get(e.channel);
   if (c && typeof ack.id === 'number' && ack.id > (c.last_seq || 0)) c.last_seq = ack.id;

@@ -41,6 +41,8 @@
 //   open-settings                show my own settings
 //   notify-pref                  my notification preference or the browser's permission changed
 //   search {appended?}           the message search's results changed (search.js)
+//   attachments channel          files waiting in the composer changed (uploads.js)
+//   files channel                the channel's resource library (Files panel) changed
 
 // The server announces its limits in welcome.limits. These stand in only
 // until it has (the sign-up page is shown before any connection).
@@ -62,6 +64,9 @@ export const DEFAULT_LIMITS = Object.freeze({
   // Not announced by the server yet (it follows at most 500 per connection).
   max_watch: 500,
   max_mention_all: 500,
+  max_file: 26214400,
+  max_files: 10,
+  max_file_name: 255,
 });
 
 export const state = {

@@ -88,6 +88,7 @@ export function frame(f) {
     }
     case 'request': requestFiled(f); break;
     case 'request.decided': requestDecided(f); break;
+    case 'read': convo.readElsewhere(f); break;
     // Ephemeral: never in the log.
     case 'mention': notifications.mention(f); break;
     case 'typing': typing.frame(f); break;

@@ -88,7 +88,7 @@ export function send(chId, rootId, body) {
 export function summary(chId, root) {
   if (!root || typeof root.id !== 'number') return;
   updateMessage(chId, root.id, (m) => (m.reply_count === root.reply_count && m.last_reply === root.last_reply ? m
-    : { ...m, reply_count: root.reply_count, last_reply: root.last_reply ?? null }));
+    : { ...m, reply_count: root.reply_count, last_reply: root.last_reply ?? null, last_reply_ts: root.last_reply_ts ?? null }));
 }
 
 // A live (or replayed) reply: into its thread when that thread is open here.
@@ -101,9 +101,11 @@ export function reply(chId, m) {
   changed(chId, m.thread);
 }
 
-// When the newest reply was written, where this client knows it.
+// When the newest reply was written: from the server (last_reply_ts), else
+// from the reply itself when this client holds it.
 export function replyTime(d, root) {
   if (!root.last_reply) return null;
+  if (root.last_reply_ts) return root.last_reply_ts;
   const m = d.msgs.get(root.last_reply) || d.threads.get(root.id)?.msgs.get(root.last_reply);
   return m ? m.ts : null;
 }

@@ -49,6 +49,10 @@ bool weft_cmd_allowed(const struct weft_hub_channel *ch, int role, int action);
  * pending, invited): a new cJSON object, or NULL when out of memory or when
  * a read failed (then the caller answers an error). */
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user);
+/* m's unread and mention counts in ch into *unread and *mentions (each read
+ * from the store once when not known); WEFT_EIO when a read failed. */
+int weft_cmd_member_counts(struct weft_server *s, struct weft_hub_channel *ch, struct weft_member *m, int *unread,
+			   int *mentions);
 /* The notice {"type":type,"channel":<ch as user sees it>}: a new cJSON
  * object, or NULL when it cannot be built (then it is not sent, and the
  * user's next channel list shows the channel). */

@@ -31,6 +31,8 @@ const char *weft_strerror(int err);
 int64_t weft_now_ms(void);
 /* Monotonic milliseconds, for timers and rate limits. */
 int64_t weft_mono_ms(void);
+/* Monotonic nanoseconds, for latencies. */
+uint64_t weft_mono_ns(void);
 
 /* Formats ms since the epoch as ISO 8601 UTC with milliseconds
  * ("2026-11-28T19:40:01.123Z") into buf (at least WEFT_ISO_LEN bytes) and
@@ -39,14 +41,27 @@ int64_t weft_mono_ms(void);
 #define WEFT_ISO_LEN 80
 size_t weft_iso8601(int64_t ms, char buf[WEFT_ISO_LEN]);
 
-enum weft_log_level { WEFT_LOG_ERR, WEFT_LOG_WARN, WEFT_LOG_INFO, WEFT_LOG_DEBUG };
-extern int weft_log_level;
-/* Logs one line to stderr. Never pass message bodies, passwords or tokens. */
+/* Levels; NOTICE lines (start, ready, reload, shutdown) are written at
+ * every log_level. */
+enum weft_log_level { WEFT_LOG_ERR, WEFT_LOG_WARN, WEFT_LOG_INFO, WEFT_LOG_DEBUG, WEFT_LOG_NOTICE };
+extern _Atomic int weft_log_level; /* set by weft_log_configure, read by every thread */
+extern _Atomic int weft_log_json;  /* 1: lines are JSON objects (log_format = json) */
+/* Logs one event as one line on stderr (server/log.c): fmt is the event's
+ * name, then `key=value` words whose values may hold conversions, e.g.
+ * "login.ok user=%s peer=%s"; each value is quoted or escaped whole. Never
+ * pass message bodies, passwords, tokens or the names of uploaded files.
+ * Any thread. */
 void weft_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define weft_err(...) weft_log(WEFT_LOG_ERR, __VA_ARGS__)
 #define weft_warn(...) weft_log(WEFT_LOG_WARN, __VA_ARGS__)
 #define weft_info(...) weft_log(WEFT_LOG_INFO, __VA_ARGS__)
 #define weft_debug(...) weft_log(WEFT_LOG_DEBUG, __VA_ARGS__)
+#define weft_notice(...) weft_log(WEFT_LOG_NOTICE, __VA_ARGS__)
+/* Sets the level ("error", "warn", "info", "debug") and, unless NULL, the
+ * format ("text" or "json"); libwebsockets' errors and warnings go through
+ * weft_log too. Returns 0 or WEFT_EINVAL (nothing changed). Service or
+ * main thread. */
+int weft_log_configure(const char *level, const char *format);
 
 /* FNV-1a of a C string: a hash for the service thread's small tables. */
 uint32_t weft_hash_str(const char *s);

@@ -40,8 +40,13 @@ struct weft_config {
 	int search_queue;      /* searches waiting for a worker before further ones are refused */
 	int hsts_max_age;
 	int metrics_open_loopback; /* 1: /metrics answers loopback without credentials */
+	int max_file;          /* bytes of one uploaded file */
+	int file_quota;        /* bytes one user may upload in 24 hours; 0: any */
+	int file_unattached_ttl; /* seconds an upload no message attached is kept */
+	int file_threads;      /* workers that write, hash and read file bytes */
 	char *event_loop;      /* "epoll" or "poll" */
 	char *log_level;
+	char *log_format;      /* "text" or "json" */
 };
 
 /* Fills cfg with the table's defaults (strings are heap copies). */
@@ -97,6 +102,19 @@ int weft_config_parse_args(struct weft_config *cfg, int argc, char **argv,
 			   const struct weft_cli_flag *extra,
 			   const char **pos, int max_pos, int *npos,
 			   char *err, size_t errlen);
+
+/* Whether a running server applies option name on a reload (SIGHUP). */
+bool weft_config_reloadable(const char *name);
+
+/* A reload: for each option whose value differs between cur and next,
+ * calls note (may be NULL) with its name, both values as text and whether
+ * it is applied; reloadable ones are moved into cur (an int copied, a
+ * string's pointer swapped with next's, so next then holds cur's old
+ * string: the caller frees next only once nothing borrows cur's old
+ * strings). Returns how many were applied. The thread that owns cur. */
+int weft_config_reload(struct weft_config *cur, struct weft_config *next,
+		       void (*note)(void *arg, const char *name, const char *from, const char *to, bool applied),
+		       void *arg);
 
 /* Prints the options table as --help text. */
 void weft_config_usage(FILE *out);

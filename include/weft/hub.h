@@ -135,5 +135,8 @@ void weft_hub_recount_mentions(struct weft_hub_channel *c, int64_t id);
 /* m read c up to seq (already at most c->last_seq): read_seq moves forward
  * only; read to the end, nothing is unread, else it is counted again. */
 void weft_hub_mark_read(struct weft_hub_channel *c, struct weft_member *m, int64_t seq);
+/* "Mark as unread": m's read position moves back to seq (ignored unless
+ * it is behind read_seq); the counts are read again when next asked for. */
+void weft_hub_mark_unread(struct weft_hub_channel *c, struct weft_member *m, int64_t seq);
 
 #endif

@@ -31,6 +31,11 @@
 #define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
 #define WEFT_UNREAD_CAP 999              /* unread counts stop here */
 #define WEFT_CHANNEL_PAGE_MAX 500        /* channels in one channel.list page, and its default */
+#define WEFT_FILES_PER_MESSAGE 10        /* files one send attaches */
+#define WEFT_FILE_NAME_MAX 255           /* characters of an uploaded file's name */
+#define WEFT_FILE_NAME_BYTES (WEFT_FILE_NAME_MAX * 4 + 1)
+#define WEFT_FILE_TYPE_MAX 127           /* bytes of a media type ("image/png") */
+#define WEFT_SHA256_HEX 65               /* a SHA-256 in hex, and its NUL */
 
 enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };
 enum weft_access { WEFT_ACCESS_OPEN, WEFT_ACCESS_REQUEST, WEFT_ACCESS_INVITE, WEFT_ACCESS_COUNT };
@@ -79,8 +84,10 @@ struct weft_message {
 	bool pinned;
 	int reply_count;        /* replies not deleted, when this is a thread's root */
 	int64_t last_reply;     /* the newest of them; 0: none */
+	int64_t last_reply_ms;  /* when it was written; 0: none */
 	char *reactions;        /* owned JSON array [{"emoji","count","users"}]; NULL: [] */
 	char *mentions;         /* owned JSON array of user ids; NULL: [] */
+	char *files;            /* owned JSON array [{"id","name","size","type"}]; NULL: [] */
 };
 
 /* A thread's root as it stands after an event that changed it. */
@@ -88,6 +95,7 @@ struct weft_thread_root {
 	int64_t id;             /* 0: the event is not about a reply */
 	int reply_count;
 	int64_t last_reply;
+	int64_t last_reply_ms;
 };
 
 struct weft_channel_info {
@@ -103,6 +111,7 @@ struct weft_channel_info {
 
 #define WEFT_PROFILE_MAX 80             /* characters of jurisdiction, region, title */
 #define WEFT_PROFILE_BYTES (WEFT_PROFILE_MAX * 4 + 1)
+#define WEFT_EMAIL_MAX 254              /* bytes of an e-mail address (RFC 5321's path limit) */
 
 /* Profile fields one update names (struct weft_job, weft_cmd profile_set). */
 enum {
@@ -118,6 +127,7 @@ struct weft_profile {
 	char jurisdiction[WEFT_PROFILE_BYTES];
 	char region[WEFT_PROFILE_BYTES];
 	char title[WEFT_PROFILE_BYTES];
+	char email[WEFT_EMAIL_MAX + 1]; /* set by an import; "" when unknown; read by exports only */
 	bool admin;
 	bool active;
 	bool has_password;
@@ -136,6 +146,20 @@ struct weft_event {
 	struct weft_user_ref user;      /* join, leave, role */
 	int role;                       /* join, role */
 	struct weft_channel_info chan;  /* channel */
+};
+
+/* An uploaded file as the store keeps it (no bytes: those are in the blob
+ * store under sha256). */
+struct weft_file_info {
+	int64_t id;
+	int64_t channel;
+	int64_t message;                /* 0: not attached yet */
+	int64_t size;                   /* bytes */
+	int64_t ts_ms;                  /* the upload's, or the message's for a library entry */
+	struct weft_user_ref uploader;  /* the message's author, once attached */
+	char name[WEFT_FILE_NAME_BYTES];
+	char type[WEFT_FILE_TYPE_MAX + 1];
+	char sha256[WEFT_SHA256_HEX];
 };
 
 /* Frees what the records own (not the records). */

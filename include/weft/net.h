@@ -51,6 +51,20 @@ bool weft_conn_hold(struct weft_conn *c, const char *msg, size_t len, bool binar
 /* The oldest held frame (the caller frees it), or NULL. */
 struct weft_pending *weft_conn_unhold(struct weft_conn *c);
 
+/* ---- server.c and reload.c: the vhost's headers and certificate, reload */
+
+/* The security headers again (CSP names the allowed origins; HSTS). */
+void weft_server_build_headers(struct weft_server *s);
+/* The certificate and key paths in use: cert and key, or the self-signed
+ * pair in the data directory. */
+void weft_server_cert_paths(const struct weft_server *s, char *cert, char *key, size_t cap);
+/* Logs event with the serial and expiry of the certificate new handshakes get. */
+void weft_server_log_cert(struct weft_server *s, const char *event);
+/* Frees the reloaded certificate; after the lws context is gone. */
+void weft_server_tls_free(struct weft_server *s);
+/* A reload (SIGHUP): configuration, then certificate; see reload.c. */
+void weft_server_reload(struct weft_server *s);
+
 /* ---- gate.c: who may come in */
 
 /* Builds the Origin allow-list for the listening port (localhost,
@@ -126,11 +140,67 @@ void weft_presence_drop(struct weft_conn *c);
 /* Closes every connection of session id (revocation). */
 void weft_fanout_close_session(struct weft_server *s, int64_t session_id);
 
+/* ---- import.c: POST /api/import, an administrator's roster (roster.h).
+ * The body is parsed and checked on a worker (with a read-only connection
+ * of its own for the names taken), the accounts go to the writer as
+ * USER_CREATE jobs, IMPORT_BATCH at a time, and the answer (one JSON
+ * object, encoded on a worker) comes back through reply. The service
+ * thread only appends the body's chunks and submits jobs. */
+
+#define WEFT_IMPORT_BODY_MAX (8 << 20)  /* bytes of a roster uploaded */
+
+struct weft_import;
+
+/* Starts an import of a roster for the request owner (referenced until
+ * reply runs); dry: check only. reply(ctx, status, json) answers once,
+ * taking ownership of json. NULL when out of memory or when too many
+ * imports run (the caller answers 503). */
+struct weft_import *weft_import_new(struct weft_server *s, bool dry, struct weft_job_owner *owner,
+				    void (*reply)(void *ctx, int status, char *json), void *ctx);
+/* Appends a chunk of the body. WEFT_ETOOLARGE past WEFT_IMPORT_BODY_MAX. */
+int weft_import_body(struct weft_import *im, const void *chunk, size_t len);
+/* The body is complete: the import runs, and replies when done. */
+void weft_import_start(struct weft_import *im);
+/* The request went away: before start, the import is freed now (reply
+ * never runs); after, no further batch starts and the reply goes nowhere. */
+void weft_import_detach(struct weft_import *im);
+
+/* ---- files.c, upload.c, download.c: POST /api/files and GET
+ * /api/files/ID, and the blob store's upkeep */
+
+struct weft_xfer;
+/* A transfer for a files endpoint (uri: the path; post or GET), its
+ * response under way or its body awaited; NULL when uri is not one of
+ * them (or out of memory, for which http.c answers). */
+struct weft_xfer *weft_xfer_start(struct weft_server *s, struct lws *wsi, const char *uri, bool post);
+struct weft_xfer *weft_xfer_upload(struct weft_server *s, struct lws *wsi);
+struct weft_xfer *weft_xfer_download(struct weft_server *s, struct lws *wsi, const char *id);
+/* A piece of an upload's body (HTTP_BODY), and its end (BODY_COMPLETION). */
+int weft_xfer_body(struct weft_xfer *x, const void *in, size_t len);
+void weft_xfer_body_done(struct weft_xfer *x);
+/* HTTP_WRITEABLE: writes what is ready; once the response is done it lets
+ * go of the connection (*slot = NULL). 0, or -1 to close. */
+int weft_xfer_writable(struct weft_xfer **slot);
+/* The connection closed (or took a new request): lets go of it. */
+void weft_xfer_closed(struct weft_xfer **slot);
+/* Lets go of an upload's connection (weft_xfer_closed's upload part). */
+void weft_xfer_upload_detach(struct weft_xfer *x);
+/* Hands the blobs a committed job stopped naming (job->gone) to a file
+ * worker for removal. */
+void weft_files_gone(struct weft_server *s, struct weft_job *job);
+/* Has a file worker remove sha256's blob unless a file names it. */
+void weft_files_collect(struct weft_server *s, const char *sha256);
+/* Starts the upkeep: the sweep for blobs no file names, the expiry timer. */
+void weft_files_start(struct weft_server *s);
+
 /* ---- metrics.c */
 
 /* The /metrics page (Prometheus text format): a malloc'd string the caller
  * frees, or NULL when out of memory. */
 char *weft_metrics_text(struct weft_server *s);
+/* The path of HTTP route r (0 .. WEFT_HTTP_ROUTES-1; 0 is "other") for
+ * /metrics' labels. Any thread (constant data). */
+const char *weft_http_route_name(int r);
 
 /* ---- ws.c and http.c: the lws protocols */
 

@@ -29,7 +29,7 @@ enum weft_field {
 	WEFT_F_PROFILE = 1u << 15,      /* name (a user name), display, jurisdiction, region, title, admin */
 	WEFT_F_BODY = 1u << 16,         /* body: 1..limits.max_body characters, not blank */
 	WEFT_F_PAGE = 1u << 17,         /* before, after, limit (history) */
-	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0 */
+	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0; unread: boolean, false when absent (read) */
 	WEFT_F_EMOJI = 1u << 19,        /* emoji: 1..WEFT_EMOJI_MAX characters, no control */
 	WEFT_F_ON = 1u << 20,           /* on: boolean, true when absent */
 	WEFT_F_PINNED = 1u << 21,       /* pinned: boolean, true when absent */
@@ -37,6 +37,7 @@ enum weft_field {
 	WEFT_F_PROFILE_EDIT = 1u << 23, /* display, jurisdiction, region, title: each optional */
 	WEFT_F_LIST = 1u << 24,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
 	WEFT_F_SEARCH = 1u << 25,       /* q (a search, weft/search.h), from (a user id), before, limit (search) */
+	WEFT_F_FILES = 1u << 26,        /* files: 0..WEFT_FILES_PER_MESSAGE file ids (send) */
 };
 
 /* Flags of a command table row. */
@@ -104,6 +105,7 @@ struct weft_cmd {
 	int nwatch;
 	char emoji[WEFT_EMOJI_BYTES];   /* react */
 	bool on;                        /* react: add; pin: pinned */
+	bool unread;                    /* read: move the read position back to seq */
 	char q[WEFT_QUERY_MAX * 4 + 1]; /* user.find */
 	struct weft_profile profile;    /* admin.user.create; profile.update */
 	unsigned profile_set;           /* profile.update: WEFT_PROFILE_* fields present */
@@ -114,6 +116,8 @@ struct weft_cmd {
 	char *note;                     /* channel.join; owned */
 	struct weft_search_query *search; /* search: owned (steal by setting NULL) */
 	int64_t from;                   /* search: an author's id, 0: any */
+	int64_t files[WEFT_FILES_PER_MESSAGE]; /* send: distinct file ids, in the order given */
+	int nfiles;
 };
 
 /* The parse result when it fails: a protocol error code name

@@ -9,7 +9,9 @@
 #include <signal.h>
 
 #include "weft/auth.h"
+#include "weft/blobs.h"
 #include "weft/config.h"
+#include "weft/histo.h"
 #include "weft/hub.h"
 #include "weft/proto.h"
 #include "weft/store.h"
@@ -24,6 +26,10 @@
 #define WEFT_HISTORY_BOUNDS_US 25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 750, \
 	1000, 1250, 1500, 2000, 3000, 5000, 10000, 25000, 100000
 #define WEFT_HISTORY_NBOUNDS 21
+/* Rows of the command table that /metrics counts one by one (table.c
+ * asserts the table fits), and the HTTP routes of http.c. */
+#define WEFT_STATS_CMDS 64
+#define WEFT_HTTP_ROUTES 10
 /* Bytes of queued WebSocket frames written at once: several frames share one
  * TLS write (fewer records and syscalls); also lws's per-write limit. */
 #define WEFT_TX_BATCH (16 * 1024)
@@ -35,10 +41,21 @@ struct weft_server {
 	struct lws_vhost *vhost;
 	struct ev_loop *loop;        /* event_loop = epoll: libev's loop, lws's foreign loop */
 	void *foreign_loops[1];
-	ev_prepare stop_check;       /* breaks the loop once *stop is set */
+	ev_prepare stop_check;       /* breaks the loop once *stop is set; reloads once *reload is */
 	volatile sig_atomic_t *stop;
+	volatile sig_atomic_t *reload; /* set by SIGHUP (main.c); NULL: no reloads */
+	int argc;                    /* the command line the configuration is read from again */
+	char **argv;
+	struct weft_config **retired; /* configurations replaced by reloads: freed with the server */
+	int nretired;
+	SSL_CTX *ssl_ctx;            /* the vhost's TLS context */
+	struct weft_tls_pair *tls_pair;       /* the certificate of the last reload, for new handshakes (reload.c) */
 	struct weft_store *store;
 	struct weft_workq *auth;
+	struct weft_workq *files_wq; /* file workers: upload bytes written and hashed, downloads read */
+	struct weft_blobs *blobs;    /* the blob store (weft/blobs.h) */
+	lws_sorted_usec_list_t file_sweep; /* expiry of uploads never attached (net/files.c) */
+	bool expiring;               /* an expiry job is with the writer */
 	int auth_pending;            /* password checks handed to the workers, not yet back */
 	struct weft_workq *search;   /* the search workers (server/cmd/search.c) */
 	struct weft_search_pool *search_pool; /* their connections */
@@ -70,7 +87,20 @@ struct weft_server {
 		/* history pages served: time from dispatch to reply queued */
 		uint64_t history_buckets[WEFT_HISTORY_NBOUNDS + 1]; /* per bucket, not cumulative */
 		uint64_t history_count, history_ns;
+		/* WebSocket requests by row of the command table: service-thread
+		 * time from dispatch to the handler's return (a write's commit
+		 * is weft_commit_seconds); requests that did not parse. */
+		struct weft_histo req[WEFT_STATS_CMDS];
+		uint64_t req_invalid;
+		/* HTTP requests by route (http.c): from the request line to the
+		 * response written; and by status class (1xx..5xx). */
+		struct weft_histo http[WEFT_HTTP_ROUTES];
+		uint64_t http_status[WEFT_HTTP_ROUTES][6];
+		struct weft_histo replay_events; /* events sent per resume, up to synced */
+		uint64_t reloads, reload_failures;
 	} stats;
+	uint32_t boot_id;            /* random per start: the high half of HTTP request ids */
+	uint32_t http_seq;           /* the low half */
 };
 
 struct weft_search_pool;

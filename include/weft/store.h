@@ -47,6 +47,11 @@ enum weft_job_kind {
 	WEFT_JOB_PIN,            /* user, channel, target=message, flag=pinned: a pin event, or
 				    none when nothing changes */
 	WEFT_JOB_PROFILE_UPDATE, /* target=user, profile: the fields of profile_set */
+	WEFT_JOB_FILE_CREATE,    /* user, channel, text=name, file_type, sha256, size; file_quota (bytes
+				    a day, 0: any): id=file id; ETOOLARGE past the quota */
+	WEFT_JOB_FILES_EXPIRE,   /* expires_ms: files never attached and uploaded before it are
+				    dropped (at most a few hundred a run; flag: more are left),
+				    and upload records older than a day */
 };
 
 
@@ -115,6 +120,14 @@ struct weft_job {
 	bool mention_all;               /* @channel: every member */
 	int64_t *here;                  /* @here: owned; the members online */
 	int nhere;
+	/* SEND: files to attach (uploaded to this channel by the user, not yet
+	 * attached); FILE_CREATE: the upload. */
+	int64_t files[WEFT_FILES_PER_MESSAGE];
+	int nfiles;
+	char file_type[WEFT_FILE_TYPE_MAX + 1];
+	char sha256[WEFT_SHA256_HEX];
+	int64_t size;
+	int64_t file_quota;             /* FILE_CREATE: bytes the user may upload a day; 0: any */
 
 	/* Outputs, valid once the job comes back from weft_store_take_completed. */
 	int result;                     /* 0 or WEFT_E* */
@@ -129,6 +142,13 @@ struct weft_job {
 	int64_t ts_ms;                  /* REQUEST_FILE: when filed */
 	int64_t *mentioned;             /* SEND, EDIT: owned; users mentioned now and not before */
 	int nmentioned;
+	/* DELETE, FILES_EXPIRE, FILE_CREATE refused: owned; the SHA-256s of
+	 * blobs the job stopped referring to. Once it committed, the service
+	 * thread hands them to the blob store (weft_blobs_collect), which
+	 * removes those no file refers to any more. */
+	char (*gone)[WEFT_SHA256_HEX];
+	int ngone;
+	int64_t used;                   /* FILE_CREATE refused by the quota: bytes uploaded in the day */
 };
 
 /* Allocates a zeroed job of the kind. Returns NULL on allocation failure. */
@@ -163,6 +183,12 @@ struct weft_job *weft_store_take_completed(struct weft_store *st);
 
 /* Jobs committed since open, transactions committed (for metrics). */
 void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits);
+/* The writer's queue depth now (jobs submitted, not yet taken into a
+ * transaction) and a copy of its commit-time histogram (BEGIN to COMMIT
+ * returned, in ns: the jobs' work and the sync). Any thread; takes the
+ * lock the writer and weft_store_submit already take, nothing more. */
+struct weft_histo;
+void weft_store_writer_stats(struct weft_store *st, uint64_t *queued, struct weft_histo *commit_ns);
 
 /* ---- Synchronous operations for the command line (writer not running). */
 
@@ -170,6 +196,17 @@ void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits);
  * are in the job as if it came back from the writer. Only while the writer
  * thread is not running (the command line). */
 int weft_store_run_sync(struct weft_store *st, struct weft_job *job);
+
+/* Runs the jobs linked by next in one transaction on the calling thread,
+ * each under its own savepoint as the writer batches them: one that fails
+ * (a taken name: WEFT_ECONFLICT in its result) leaves the others. Returns
+ * 0 when the transaction committed, else its error, which every job then
+ * carries. The jobs stay the caller's. Command line only, as above. */
+int weft_store_run_sync_list(struct weft_store *st, struct weft_job *jobs);
+
+/* The number of migrations this weftd knows: the newest schema version
+ * it opens. Any thread. */
+int weft_store_schema_version(void);
 
 /* Creates a user. WEFT_ECONFLICT when the name is taken. */
 int weft_store_user_create(struct weft_store *st, const char *name, const char *display,
@@ -179,6 +216,68 @@ int weft_store_user_create(struct weft_store *st, const char *name, const char *
  * online backup API. Any thread; independent of an open store. On failure
  * a one-line reason is written to err. */
 int weft_store_backup(const char *db_path, const char *dest, char *err, size_t errlen);
+
+/* ---- Tools with a connection of their own (store/tools.c): any thread
+ * that is not the writer; the command line, or a worker. Each opens the
+ * database at db_path read-only (never creating it) and closes it again. */
+
+/* taken[i]: is names[i] an account? A database that does not exist holds
+ * none. */
+int weft_store_names_taken(const char *db_path, const char *const *names, int n, bool *taken);
+
+/* Checks that file is a Weft database this weftd can open before it is
+ * restored: PRAGMA integrity_check, the schema version (*version; newer
+ * than weft_store_schema_version refused), the event log's table. A
+ * one-line reason into err. */
+int weft_store_verify(const char *file, int *version, char *err, size_t errlen);
+
+/* `weftd check`: integrity, foreign keys, the event log (no gap, no
+ * duplicate seq, the AUTOINCREMENT counter not behind the log, every
+ * message with its event) and the files referenced. Each problem found
+ * is one line to problem(arg, line); *nproblems counts them. Returns 0
+ * when the checks ran (whatever they found), else why they could not. */
+int weft_store_check(const char *db_path, void (*problem)(void *arg, const char *line), void *arg,
+		     int *nproblems);
+
+/* ---- Exports (store/export.c): `weftd export`, through a read-only
+ * connection of the export's own holding one read transaction, so that
+ * the whole export is one state of the database even while a server
+ * writes. The thread that opened it; never the writer. */
+
+struct weft_export;
+
+/* One exported message: its current body. Every pointer is borrowed for
+ * the callback's length only. */
+struct weft_export_row {
+	int64_t id, channel, thread;    /* thread: the root replied to, 0 for none */
+	int64_t ts_ms, edited_ms;       /* edited_ms: 0 when never edited */
+	const char *channel_name;
+	struct weft_user_ref author;
+	const char *body;
+	int reply_count;
+};
+
+enum weft_export_order {
+	WEFT_EXPORT_BY_ID,              /* in seq order */
+	WEFT_EXPORT_BY_THREAD,          /* each root followed by its replies, roots in seq order */
+};
+
+/* Opens db_path read-only (WEFT_ENOTFOUND when it does not exist) and
+ * begins the read transaction; a reason into err on failure. */
+int weft_export_open(const char *db_path, struct weft_export **out, char *err, size_t errlen);
+void weft_export_close(struct weft_export *x);
+/* A channel by name. WEFT_ENOTFOUND. */
+int weft_export_channel(struct weft_export *x, const char *name, struct weft_channel_info *out);
+/* An account by name with its e-mail and creation time. WEFT_ENOTFOUND. */
+int weft_export_user(struct weft_export *x, const char *name, struct weft_profile *out, int64_t *created_ms);
+/* The messages of channel, or (channel 0) those author wrote anywhere, in order, each
+ * to on_row (which stops the export by returning nonzero: that is the
+ * result). Never a deleted message, nor one an export must not show. */
+int weft_export_messages(struct weft_export *x, int64_t channel, int64_t author, enum weft_export_order order,
+			 int (*on_row)(void *arg, const struct weft_export_row *row), void *arg);
+/* The channels user is a member of, by name, each to on_member. */
+int weft_export_memberships(struct weft_export *x, int64_t user,
+			    int (*on_member)(void *arg, const char *channel, int kind, int role), void *arg);
 
 /* ---- Reads on the read-only connection: service thread only. Each is
  * indexed and bounded, and returns 0 or a WEFT_E* code like a write: a
@@ -313,6 +412,32 @@ int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels
  * now_ms; WEFT_ENOTFOUND when it cannot (unknown, used or expired). */
 int weft_store_signup_get(struct weft_store *st, const unsigned char hash[32], int64_t now_ms,
 			  int64_t *user_out);
+
+/* An uploaded file by id (attached or not). WEFT_ENOTFOUND. */
+int weft_store_file_get(struct weft_store *st, int64_t id, struct weft_file_info *out);
+/* *out: bytes user uploaded after since_ms (the daily quota's count). */
+int weft_store_upload_usage(struct weft_store *st, int64_t user, int64_t since_ms, int64_t *out);
+/* A page of channel's library: its attached files, the newest message
+ * first, before the file of id `before` (0: from the newest), at most
+ * limit into out[0..*n) (uploader: the message's author; ts_ms: its time);
+ * *more: whether older ones follow. */
+int weft_store_channel_files(struct weft_store *st, int64_t channel, int64_t before, int limit,
+			     struct weft_file_info *out, int *n, bool *more);
+
+/* ---- The blob store's questions (server/blobs.c), on a read-only
+ * connection of their own: the caller's thread, one at a time (the caller
+ * serializes: a file worker under the blob store's lock, or the command
+ * line). */
+struct weft_store_blobs;
+
+/* Opens db_path read-only. *out written on success. */
+int weft_store_blobs_open(const char *db_path, struct weft_store_blobs **out);
+/* *out: does any file name the blob of sha256 (hex)? */
+int weft_store_blob_used(struct weft_store_blobs *b, const char *sha256, bool *out);
+/* Calls cb for every blob some file names, each once; a nonzero return
+ * from cb stops and is returned. */
+int weft_store_blob_each(struct weft_store_blobs *b, int (*cb)(void *arg, const char *sha256), void *arg);
+void weft_store_blobs_close(struct weft_store_blobs *b);
 
 /* *out: the largest committed seq (0 when the log is empty). */
 int weft_store_last_seq(struct weft_store *st, int64_t *out);

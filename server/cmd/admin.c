@@ -79,7 +79,7 @@ static void created_done(struct weft_server *s, struct weft_job *job)
 	cJSON_AddItemToObject(r, "user", weft_cmd_profile_json(&p, true));
 	add_link(s, r, job);
 	weft_conn_send(c, r);
-	weft_info("admin: %s created account %s", c->ses.user.name, p.user.name);
+	weft_info("admin.user_created by=%s user=%s", c->ses.user.name, p.user.name);
 }
 
 static void link_done(struct weft_server *s, struct weft_job *job)

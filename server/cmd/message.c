@@ -10,7 +10,12 @@
 static void ack_done(struct weft_server *s, struct weft_job *job)
 {
 	struct weft_conn *c = weft_cmd_job_conn(job);
-	if (!c || weft_cmd_job_failed(c, job, "thread must name a message in this channel"))
+	static const char files_what[] = "files must name files you uploaded to this channel and did not attach yet";
+	const char *what = !job->nfiles ? "thread must name a message in this channel"
+			   : !job->thread ? files_what
+					  : "thread must name a message in this channel, and files must name files "
+					    "you uploaded to it and did not attach yet";
+	if (!c || weft_cmd_job_failed(c, job, what))
 		return;
 	weft_conn_send_new(c, weft_proto_ack_frame(job->req, job->client_id, job->id,
 						   job->ev.msg.ts_ms, job->duplicate));
@@ -21,10 +26,12 @@ WEFT_HANDLER(weft_cmd_send)
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_SEND, ch, 0);
 	if (job) {
 		job->thread = cmd->thread;
-		job->text = cmd->body;
+		job->text = cmd->body ? cmd->body : strdup(""); /* files alone: an empty body */
 		cmd->body = NULL;
+		memcpy(job->files, cmd->files, sizeof job->files);
+		job->nfiles = cmd->nfiles;
 		strcpy(job->client_id, cmd->client_id);
-		if (weft_cmd_mention_scope(c, ch, job, job->text)) {
+		if (!job->text || weft_cmd_mention_scope(c, ch, job, job->text)) {
 			weft_job_free(job);
 			job = NULL;
 		}
@@ -169,6 +176,34 @@ WEFT_HANDLER(weft_cmd_history)
 	history_observe(c->srv, mono_ns() - t0);
 }
 
+/* Once a read position is stored, the user's other sockets learn where it
+ * stands and what is unread from there ({"type":"read"}): a channel read on
+ * the phone stops being unread on the desktop, and one marked unread on the
+ * desktop is unread on the phone. */
+static void read_done(struct weft_server *s, struct weft_job *job)
+{
+	weft_cmd_ok_done(s, job);
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, job->channel);
+	struct weft_member *m = ch ? weft_hub_member(ch, job->user) : NULL;
+	struct weft_hub_user *u = m ? weft_hub_user(&s->hub, job->user, false) : NULL;
+	struct weft_conn *from = weft_cmd_job_conn(job);
+	if (!u || (u->conns == from && !from->user_next) || job->result)
+		return;
+	int unread, mentions;
+	if (weft_cmd_member_counts(s, ch, m, &unread, &mentions))
+		return; /* the next welcome or channel list tells */
+	for (struct weft_conn *o = u->conns; o; o = o->user_next) {
+		if (o == from)
+			continue;
+		cJSON *f = weft_proto_reply("read", NULL);
+		cJSON_AddNumberToObject(f, "channel", (double)ch->info.id);
+		cJSON_AddNumberToObject(f, "seq", (double)m->read_seq);
+		cJSON_AddNumberToObject(f, "unread", unread);
+		cJSON_AddNumberToObject(f, "mentions", mentions);
+		weft_conn_send(o, f);
+	}
+}
+
 WEFT_HANDLER(weft_cmd_read)
 {
 	struct weft_member *m = weft_hub_member(ch, c->ses.user_id);
@@ -177,6 +212,12 @@ WEFT_HANDLER(weft_cmd_read)
 		return;
 	}
 	int64_t seq = cmd->seq < ch->last_seq ? cmd->seq : ch->last_seq;
-	weft_hub_mark_read(ch, m, seq);
-	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_READ_MARK, ch, seq), weft_cmd_ok_done);
+	if (cmd->unread)
+		weft_hub_mark_unread(ch, m, seq);
+	else
+		weft_hub_mark_read(ch, m, seq);
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_READ_MARK, ch, seq);
+	if (job)
+		job->flag = cmd->unread;
+	weft_cmd_submit(c, cmd, job, read_done);
 }

@@ -22,6 +22,7 @@ struct replay_channel {
 struct weft_replay {
 	int n, cap;
 	struct replay_channel *ch;
+	uint64_t sent;       /* events queued so far: weft_replay_events at synced */
 };
 
 void weft_replay_free(struct weft_conn *c)
@@ -110,6 +111,7 @@ static int by_seq(const void *a, const void *b)
 
 static void go_live(struct weft_conn *c, int64_t upto)
 {
+	weft_histo_observe(&c->srv->stats.replay_events, &weft_histo_size, c->replay->sent);
 	weft_replay_free(c);
 	c->state = WEFT_CONN_LIVE;
 	cJSON *o = weft_proto_reply("synced", NULL);
@@ -165,6 +167,7 @@ static int round_once(struct weft_conn *c, int64_t upto, bool *done)
 		}
 		weft_conn_send_frame(c, f);
 		weft_frame_unref(f);
+		r->sent++;
 		/* A round of large events can be megabytes: stop once the queue
 		 * is backlogged. Every fetched event up to this one's seq went
 		 * out (they are in seq order), so it is every channel's cursor. */

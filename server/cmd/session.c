@@ -26,6 +26,10 @@ static void add_limits(struct weft_server *s, cJSON *w)
 	cJSON_AddNumberToObject(lim, "max_mention_all", WEFT_MENTION_ALL_MAX);
 	cJSON_AddNumberToObject(lim, "max_search", WEFT_SEARCH_LIMIT_MAX);
 	cJSON_AddNumberToObject(lim, "max_search_query", WEFT_SEARCH_Q_MAX);
+	cJSON_AddNumberToObject(lim, "max_file", s->cfg->max_file);
+	cJSON_AddNumberToObject(lim, "file_quota", s->cfg->file_quota);
+	cJSON_AddNumberToObject(lim, "max_files", WEFT_FILES_PER_MESSAGE);
+	cJSON_AddNumberToObject(lim, "max_file_name", WEFT_FILE_NAME_MAX);
 }
 
 /* The channels c's user is in; false when one could not be read. */

@@ -45,12 +45,23 @@ static int mentions_of(struct weft_server *s, struct weft_hub_channel *ch, struc
 	return m->mentions;
 }
 
+int weft_cmd_member_counts(struct weft_server *s, struct weft_hub_channel *ch, struct weft_member *m, int *unread,
+			   int *mentions)
+{
+	int u = unread_of(s, ch, m), n = u < 0 ? -1 : mentions_of(s, ch, m);
+	if (n < 0)
+		return WEFT_EIO;
+	*unread = u;
+	*mentions = n;
+	return WEFT_OK;
+}
+
 cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch, int64_t user)
 {
 	struct weft_member *m = weft_hub_member(ch, user);
 	int unread = m ? unread_of(s, ch, m) : 0, mentions = m ? mentions_of(s, ch, m) : 0;
 	if (unread < 0 || mentions < 0) {
-		weft_err("view: unread count of channel %lld unavailable", (long long)ch->info.id);
+		weft_err("view.unread_failed channel=%lld", (long long)ch->info.id);
 		return NULL;
 	}
 	bool reveal = m || ch->info.access == WEFT_ACCESS_OPEN;

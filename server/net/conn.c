@@ -123,8 +123,8 @@ void weft_conn_send_frame(struct weft_conn *c, struct weft_frame *f)
 		 * byte cap besides the frame cap: a few pages of escaped control
 		 * characters are megabytes in few frames. */
 		c->srv->stats.dropped_slow++;
-		weft_info("ws: dropping slow connection of user %lld (%u frames, %zu bytes queued)",
-			  (long long)c->ses.user_id, c->qlen, c->qbytes);
+		weft_info("ws.close user=%lld reason=slow frames=%u bytes=%zu", (long long)c->ses.user_id, c->qlen,
+			  c->qbytes);
 		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow; resume with your cursor");
 		return;
 	}

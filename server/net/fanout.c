@@ -121,8 +121,7 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 	if (!ch && job->kind == WEFT_JOB_NOP && !weft_store_channel_get(s->store, ev->channel, &info, &last))
 		ch = weft_hub_channel_put(&s->hub, &info, 0); /* made by another process */
 	if (!ch) {
-		weft_err("fanout: event %lld names unknown channel %lld", (long long)ev->seq,
-			 (long long)ev->channel);
+		weft_err("fanout.unknown_channel seq=%lld channel=%lld", (long long)ev->seq, (long long)ev->channel);
 		return;
 	}
 	/* A joiner receives its own join; a leaver receives its own leave. */
@@ -151,7 +150,7 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 		deliver(s, ch, f);
 		weft_frame_unref(f);
 	} else {
-		weft_err("fanout: out of memory encoding event %lld", (long long)ev->seq);
+		weft_err("fanout.encode_failed seq=%lld error=out_of_memory", (long long)ev->seq);
 	}
 	if (ev->kind == WEFT_EV_LEAVE) {
 		weft_hub_member_remove(&s->hub, ch, ev->user.id);
@@ -170,8 +169,7 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 static void access_failed(int rc, const struct weft_job *job)
 {
 	if (rc)
-		weft_err("fanout: out of memory recording a request or invitation in channel %lld",
-			 (long long)job->channel);
+		weft_err("fanout.access_failed channel=%lld error=out_of_memory", (long long)job->channel);
 }
 
 void weft_fanout_access(struct weft_server *s, const struct weft_job *job)

@@ -20,7 +20,7 @@ static int add_origin(struct weft_server *s, const char *o, size_t len)
 	if (!len)
 		return WEFT_OK;
 	if (s->norigins == WEFT_ORIGINS_MAX) {
-		weft_err("config: at most %d origins", WEFT_ORIGINS_MAX);
+		weft_err("config.invalid option=allowed_origins error=too_many max=%d", WEFT_ORIGINS_MAX);
 		return WEFT_EINVAL;
 	}
 	if (!(s->origins[s->norigins] = strndup(o, len)))

@@ -1,5 +1,6 @@
 /* HTTP endpoints: /api/login, /api/logout, /api/tokens, /api/signup, /api/password, /api/me,
- * /healthz, /metrics. Slow work (password checks, commits) completes asynchronously;
+ * /api/import (import.c does the work), /healthz, /metrics; /api/files and /api/files/ID are handed to files.c.
+ * Slow work (password checks, commits) completes asynchronously;
  * the response is written from HTTP_WRITEABLE. */
 #include "weft/net.h"
 
@@ -9,7 +10,8 @@
 #define HTTP_BODY_MAX 4096
 #define COOKIE_ATTRS "; Path=/; Secure; HttpOnly; SameSite=Strict"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_TOKENS, R_SIGNUP, R_PASSWORD, R_ME, R_HEALTH, R_METRICS, R_IMPORT, R_COUNT };
+_Static_assert(R_COUNT == WEFT_HTTP_ROUTES, "WEFT_HTTP_ROUTES counts the routes");
 
 static const struct {
 	bool post;                      /* else GET */
@@ -18,7 +20,7 @@ static const struct {
 } routes[] = {
 	{ true, "/api/login", R_LOGIN },   { true, "/api/logout", R_LOGOUT }, { true, "/api/tokens", R_TOKENS },
 	{ true, "/api/signup", R_SIGNUP }, { false, "/api/me", R_ME },        { false, "/healthz", R_HEALTH },
-	{ false, "/metrics", R_METRICS }, { true, "/api/password", R_PASSWORD },
+	{ false, "/metrics", R_METRICS }, { true, "/api/password", R_PASSWORD }, { true, "/api/import", R_IMPORT },
 };
 
 struct http_req {
@@ -26,9 +28,13 @@ struct http_req {
 	struct weft_server *srv;
 	struct weft_job_owner owner;    /* the connection and each piece of work in flight */
 	enum route route;
+	char rid[17];                   /* request id: in the logs and the x-request-id header */
+	uint64_t start_ns;
+	bool post;
 	char body[HTTP_BODY_MAX + 1];
 	size_t bodylen;
 	bool body_over;
+	struct weft_import *imp;        /* /api/import: its body goes there, not to body */
 	/* Response. */
 	bool ready, headers_sent;
 	int status;
@@ -56,6 +62,7 @@ struct http_req {
 
 struct http_pss {
 	struct http_req *r;
+	struct weft_xfer *x;            /* a files endpoint's request (files.c) */
 };
 
 static void req_free(struct weft_job_owner *o)
@@ -67,6 +74,28 @@ static void req_free(struct weft_job_owner *o)
 	OPENSSL_cleanse(r->pw_hash, sizeof r->pw_hash);
 	free(r->resp);
 	free(r);
+}
+
+const char *weft_http_route_name(int r)
+{
+	static const char *const names[] = { "other", "/api/login", "/api/logout", "/api/tokens", "/api/signup",
+					     "/api/password", "/api/me", "/healthz", "/metrics", "/api/import" };
+	_Static_assert(sizeof names / sizeof names[0] == R_COUNT, "a name per route");
+	return r >= 0 && r < R_COUNT ? names[r] : "other";
+}
+
+/* The response is out: counted, timed and logged with the request's id
+ * (the polled endpoints at debug level, the API at info). */
+static void req_finished(struct http_req *r)
+{
+	struct weft_server *s = r->srv;
+	uint64_t ns = weft_mono_ns() - r->start_ns;
+	int cls = r->status / 100;
+	s->stats.http_status[r->route][cls >= 1 && cls <= 5 ? cls : 5]++;
+	weft_histo_observe(&s->stats.http[r->route], &weft_histo_latency, ns);
+	weft_log(r->route == R_HEALTH || r->route == R_METRICS || r->route == R_ME ? WEFT_LOG_DEBUG : WEFT_LOG_INFO,
+		 "http.request req=%s method=%s route=%s status=%d ms=%.3f", r->rid, r->post ? "POST" : "GET",
+		 weft_http_route_name(r->route), r->status, (double)ns / 1e6);
 }
 
 static void req_release(struct http_req *r)
@@ -208,12 +237,12 @@ static void login_done(struct weft_task *t, void *ctx)
 	if (r->verified) {
 		s->stats.logins++;
 		weft_throttle_passed(s->throttle, r->login_name);
-		weft_info("login: %s signed in from %s", r->ua.user.name, r->peer);
+		weft_info("login.ok req=%s user=%s peer=%s", r->rid, r->ua.user.name, r->peer);
 		new_session(r, r->ua.user.id, NULL);
 	} else {
 		s->stats.login_failures++;
 		weft_throttle_failed(s->throttle, r->peer, r->login_name, weft_now_ms());
-		weft_info("login: refused from %s for a user name of %zu characters", r->peer, strlen(r->login_name));
+		weft_info("login.refused req=%s peer=%s name_len=%zu", r->rid, r->peer, strlen(r->login_name));
 		respond_error(r, 401, "unauthorized");
 	}
 	req_release(r);
@@ -309,7 +338,7 @@ static void signed_up(struct weft_server *s, struct weft_job *job)
 	} else if (job->result || weft_store_user_get(r->srv->store, job->target, &p)) {
 		respond_error(r, 503, "unavailable");
 	} else {
-		weft_info("signup: %s set a password", p.user.name);
+		weft_info("signup.ok req=%s user=%s", r->rid, p.user.name);
 		snprintf(r->set_cookie, sizeof r->set_cookie, "__Host-weft=%s" COOKIE_ATTRS, r->token);
 		respond_json(r, 200, user_json(&p.user, p.admin));
 	}
@@ -451,7 +480,7 @@ static void password_changed(struct weft_server *s, struct weft_job *job)
 	for (struct weft_conn *c = u ? u->conns : NULL; c; c = c->user_next)
 		if (c->ses.id != r->ses.id)
 			weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "signed out");
-	weft_info("password: %s changed their password from %s", r->ses.user.name, r->peer);
+	weft_info("password.changed req=%s user=%s peer=%s", r->rid, r->ses.user.name, r->peer);
 	respond(r, 200, "application/json", strdup("{\"ok\":true}"));
 }
 
@@ -478,7 +507,7 @@ static void password_checked(struct weft_task *t, void *ctx)
 	if (!r->verified) {
 		/* A stolen session must not make guessing the password cheap. */
 		weft_throttle_failed(s->throttle, r->peer, r->login_name, weft_now_ms());
-		weft_info("password: wrong current password for %s from %s", r->login_name, r->peer);
+		weft_info("password.refused req=%s user=%s peer=%s", r->rid, r->login_name, r->peer);
 		respond_error(r, 401, "unauthorized");
 	} else if (!r->hashed || !(job = weft_job_new(WEFT_JOB_USER_PASSWORD)) || !(job->text = strdup(r->pw_hash))) {
 		weft_job_free(job);
@@ -518,13 +547,65 @@ static void do_password(struct http_req *r)
 	OPENSSL_cleanse(&b, sizeof b);
 }
 
+/* ---- An administrator's roster (import.c). */
+
+static void import_reply(void *ctx, int status, char *json)
+{
+	struct http_req *r = ctx;
+	r->imp = NULL;
+	respond(r, status, "application/json", json);
+}
+
+/* Before the body: only an administrator's session may send one (cookie or
+ * bearer); ?dry_run=1 checks without writing. */
+static void do_import_begin(struct http_req *r, long length)
+{
+	char dry[32];
+	if (!signed_in(r, true))
+		return;
+	if (!r->ses.admin) {
+		respond_error(r, 403, "forbidden");
+		return;
+	}
+	if (length > WEFT_IMPORT_BODY_MAX) {
+		respond_error(r, 413, "too_large");
+		return;
+	}
+	const char *v = lws_get_urlarg_by_name(r->wsi, "dry_run=", dry, (int)sizeof dry);
+	bool is_dry = v && strcmp(v, "0") && strcmp(v, "false");
+	if (!(r->imp = weft_import_new(r->srv, is_dry, &r->owner, import_reply, r))) {
+		r->retry_after_s = 5;
+		respond_error(r, 503, "unavailable");
+		return;
+	}
+	weft_info("import.start req=%s dry_run=%d user=%s bytes=%ld", r->rid, is_dry, r->ses.user.name, length);
+	if (length <= 0)
+		weft_import_start(r->imp);
+}
+
+/* The request goes away (closed, or done): an import not started yet with
+ * it; one running finishes its batch and answers nobody. */
+static void drop_import(struct http_req *r)
+{
+	struct weft_import *im = r->imp;
+	r->imp = NULL;
+	if (im)
+		weft_import_detach(im);
+}
+
 static void run_post(struct http_req *r)
 {
 	if (r->body_over) {
+		drop_import(r);
 		respond_error(r, 413, "too_large");
 		return;
 	}
 	r->body[r->bodylen] = '\0';
+	if (r->route == R_IMPORT) {
+		if (r->imp)
+			weft_import_start(r->imp);
+		return;
+	}
 	switch (r->route) {
 	case R_LOGIN: do_login(r); break;
 	case R_LOGOUT: do_logout(r); break;
@@ -544,9 +625,13 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 
 	if (pss->r) {
 		pss->r->wsi = NULL;
+		drop_import(pss->r);
 		req_release(pss->r);
 		pss->r = NULL;
 	}
+	weft_xfer_closed(&pss->x);
+	if ((pss->x = weft_xfer_start(s, wsi, uri, post)))
+		return 0;
 	struct http_req *r = calloc(1, sizeof *r);
 	if (!r)
 		return -1;
@@ -554,6 +639,9 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 	r->srv = s;
 	r->owner.refs = 1;
 	r->owner.release = req_free;
+	r->start_ns = weft_mono_ns();
+	r->post = post;
+	snprintf(r->rid, sizeof r->rid, "%08x%08x", s->boot_id, ++s->http_seq);
 	pss->r = r;
 
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
@@ -576,6 +664,11 @@ static int on_http(struct weft_server *s, struct lws *wsi, struct http_pss *pss)
 	case R_METRICS:
 		do_metrics(r);
 		return 0;
+	case R_IMPORT: {
+		char cl[32];
+		do_import_begin(r, lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ? atol(cl) : 0);
+		return 0;
+	}
 	case R_HEALTH: {
 		struct weft_job *job = weft_job_new(WEFT_JOB_NOP);
 		if (!job)
@@ -613,6 +706,9 @@ static int on_writable(struct http_pss *pss, struct http_req *r, struct lws *wsi
 						(int)strlen(r->set_cookie), &p, end))
 			return -1;
 		OPENSSL_cleanse(r->set_cookie, sizeof r->set_cookie);
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
+						(const unsigned char *)r->rid, 16, &p, end))
+			return -1;
 		char retry[16];
 		int rl = snprintf(retry, sizeof retry, "%d", r->retry_after_s);
 		if (r->retry_after_s &&
@@ -634,6 +730,7 @@ static int on_writable(struct http_pss *pss, struct http_req *r, struct lws *wsi
 	free(buf);
 	if (w < 0)
 		return -1;
+	req_finished(r);
 	/* The keep-alive connection may carry another request: detach this one. */
 	r->wsi = NULL;
 	pss->r = NULL;
@@ -647,12 +744,45 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_pss *pss = user;
 	struct http_req *r = pss ? pss->r : NULL;
 
+	/* A files endpoint's request is files.c's. (pss is this protocol's
+	 * only for these reasons: lws also calls here for WebSockets.) */
+	bool http_reason = reason == LWS_CALLBACK_HTTP_BODY || reason == LWS_CALLBACK_HTTP_BODY_COMPLETION ||
+			   reason == LWS_CALLBACK_HTTP_WRITEABLE || reason == LWS_CALLBACK_CLOSED_HTTP ||
+			   reason == LWS_CALLBACK_HTTP_DROP_PROTOCOL;
+	if (pss && http_reason && pss->x) {
+		switch (reason) {
+		case LWS_CALLBACK_HTTP_BODY:
+			return weft_xfer_body(pss->x, in, len);
+		case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+			weft_xfer_body_done(pss->x);
+			return 0;
+		case LWS_CALLBACK_HTTP_WRITEABLE:
+			return weft_xfer_writable(&pss->x);
+		case LWS_CALLBACK_CLOSED_HTTP:
+		case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+			weft_xfer_closed(&pss->x);
+			return 0;
+		default:
+			break;
+		}
+	}
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* The vhost's server context, being made: a reload
+		 * (reload.c) replaces its certificate. */
+		if (s)
+			s->ssl_ctx = user;
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return on_http(s, wsi, pss);
 	case LWS_CALLBACK_HTTP_BODY:
 		if (!r)
 			return -1;
+		if (r->imp) {
+			if (!r->body_over && weft_import_body(r->imp, in, len))
+				r->body_over = true;
+			return 0;
+		}
 		if (r->bodylen + len > HTTP_BODY_MAX)
 			r->body_over = true;
 		else if (len) {
@@ -671,6 +801,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		if (r) {
 			r->wsi = NULL;
 			pss->r = NULL;
+			drop_import(r);
 			req_release(r);
 		}
 		return 0;

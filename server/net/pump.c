@@ -33,6 +33,8 @@ void weft_server_completions(struct weft_server *s)
 	weft_workq_drain(s->auth, s);
 	if (s->search)
 		weft_workq_drain(s->search, s);
+	if (s->files_wq)
+		weft_workq_drain(s->files_wq, s);
 	struct weft_job *j = weft_store_take_completed(s->store);
 	while (j) {
 		struct weft_job *next = j->next;
@@ -42,6 +44,8 @@ void weft_server_completions(struct weft_server *s)
 			weft_fanout_events(s, j);
 		if (j->on_done)
 			j->on_done(s, j);
+		if (j->ngone)
+			weft_files_gone(s, j);
 		if (j->owner)
 			weft_job_owner_unref(j->owner);
 		weft_job_free(j);

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,9 @@
 /* protocols[0] serves plain HTTP and the mounts. */
 static struct lws_protocols live_protocols[3];
 
-/* CSP with connect-src naming the allowed wss origins; HSTS; the rest. */
-static void build_headers(struct weft_server *s)
+/* CSP with connect-src naming the allowed wss origins; HSTS; the rest.
+ * lws keeps the list's address: a reload rewrites it in place. */
+void weft_server_build_headers(struct weft_server *s)
 {
 	char connect[1024] = "'self'";
 	for (int i = 0; i < s->norigins; i++) {
@@ -66,7 +68,7 @@ static int mkdir_p(const char *dir)
 int weft_server_open_store(const char *data_dir, struct weft_store **out)
 {
 	if (mkdir_p(data_dir)) {
-		weft_err("cannot create data directory %s: %s", data_dir, strerror(errno));
+		weft_err("data.mkdir_failed dir=%s error=%s", data_dir, strerror(errno));
 		return WEFT_EIO;
 	}
 	char db[4096];
@@ -93,7 +95,7 @@ static void load_request(void *arg, int64_t channel, int64_t user)
 	struct weft_server *s = arg;
 	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, channel);
 	if (ch && weft_hub_request_set(ch, user, true))
-		weft_err("out of memory loading the join requests of channel %lld", (long long)channel);
+		weft_err("start.load_failed what=join_requests channel=%lld error=out_of_memory", (long long)channel);
 }
 
 static void load_invite(void *arg, int64_t channel, int64_t user)
@@ -101,7 +103,7 @@ static void load_invite(void *arg, int64_t channel, int64_t user)
 	struct weft_server *s = arg;
 	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, channel);
 	if (ch && weft_hub_invite_set(&s->hub, ch, user, true))
-		weft_err("out of memory loading the invitations of channel %lld", (long long)channel);
+		weft_err("start.load_failed what=invitations channel=%lld error=out_of_memory", (long long)channel);
 }
 
 static void server_free(struct weft_server *s)
@@ -118,6 +120,11 @@ static void server_free(struct weft_server *s)
 		weft_store_stop(s->store);
 	weft_workq_stop(s->auth, s);
 	weft_search_stop(s);
+	/* The file workers finish what they hold (an upload's temporary file
+	 * removed); their answers have no socket left to go to. */
+	weft_workq_stop(s->files_wq, s);
+	s->files_wq = NULL;
+	weft_blobs_close(s->blobs);
 	if (s->store) {
 		/* Answer nothing more, but free what the writer finished. */
 		struct weft_job *j = weft_store_take_completed(s->store);
@@ -131,6 +138,12 @@ static void server_free(struct weft_server *s)
 	weft_hub_free(&s->hub);
 	weft_gate_free(s);
 	weft_throttle_free(s->throttle);
+	weft_server_tls_free(s);
+	for (int i = 0; i < s->nretired; i++) {
+		weft_config_free(s->retired[i]);
+		free(s->retired[i]);
+	}
+	free(s->retired);
 	free(s->txbuf);
 	free(s);
 }
@@ -163,7 +176,11 @@ static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 		return rc;
 	if (!(s->throttle = weft_throttle_new()))
 		return WEFT_ENOMEM;
-	if ((rc = weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth)))
+	char db[4096];
+	snprintf(db, sizeof db, "%s/weft.db", cfg->data);
+	if ((rc = weft_blobs_open(cfg->data, db, &s->blobs)) ||
+	    (rc = weft_workq_start(cfg->file_threads, weft_server_wake, s, &s->files_wq)) ||
+	    (rc = weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth)))
 		return rc;
 	return weft_search_start(s);
 }
@@ -230,7 +247,7 @@ static int set_event_loop(struct weft_server *s, struct lws_context_creation_inf
 	if (strcmp(s->cfg->event_loop, "epoll"))
 		return WEFT_OK;
 	if (!(s->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV))) {
-		weft_err("cannot create the epoll event loop");
+		weft_err("start.failed error=%s", "cannot create the epoll event loop");
 		return WEFT_EIO;
 	}
 	s->foreign_loops[0] = s->loop;
@@ -266,20 +283,23 @@ static int listen_on(struct weft_server *s, const char *cert, const char *key)
 	if (rc)
 		return rc;
 	/* lws keeps this pointer: the values are filled in once the port is known. */
-	build_headers(s);
+	weft_server_build_headers(s);
 	info.headers = s->headers;
 	if (!(s->ctx = lws_create_context(&info))) {
-		weft_err("cannot create the server context");
+		weft_err("start.failed error=%s", "cannot create the server context");
 		return WEFT_EIO;
 	}
 	if (!(s->vhost = lws_create_vhost(s->ctx, &info))) {
-		weft_err("cannot listen on %s:%d (is it in use?)", cfg->bind, cfg->port);
+		weft_err("start.listen_failed bind=%s port=%d hint=%s", cfg->bind, cfg->port, "is the port in use?");
 		return WEFT_EIO;
 	}
+	if (!s->ssl_ctx)
+		weft_warn("tls.context_unknown effect=%s", "SIGHUP cannot reload the certificate");
+	weft_server_log_cert(s, "tls.loaded");
 	cfg->port = lws_get_vhost_listen_port(s->vhost);
 	if ((rc = weft_gate_origins(s, cfg->port)))
 		return rc;
-	build_headers(s);
+	weft_server_build_headers(s);
 	return WEFT_OK;
 }
 
@@ -291,6 +311,8 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	s->cfg = cfg;
 	s->limits.max_body = cfg->max_body;
 	s->limits.max_name = cfg->max_name;
+	/* Request ids of two runs should not collide in one log. */
+	RAND_bytes((unsigned char *)&s->boot_id, sizeof s->boot_id);
 	weft_hub_init(&s->hub);
 	char cert[4096], key[4096];
 	int rc;
@@ -372,6 +394,13 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }
 
+void weft_server_on_reload(struct weft_server *s, volatile sig_atomic_t *flag, int argc, char **argv)
+{
+	s->reload = flag;
+	s->argc = argc;
+	s->argv = argv;
+}
+
 /* A signal handler sets *stop and cancels the service wait (main.c), so
  * the loop comes round to this before it sleeps again. */
 static void check_stop(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -380,6 +409,10 @@ static void check_stop(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct weft_server *s = w->data;
 	if (*s->stop)
 		ev_break(loop, EVBREAK_ALL);
+	else if (s->reload && *s->reload) {
+		*s->reload = 0;
+		weft_server_reload(s);
+	}
 }
 
 /* One pass of whichever loop runs the server, without waiting. */
@@ -406,7 +439,8 @@ static void note_port(const struct weft_config *cfg)
 		ok = fclose(f) == 0 && ok;
 	}
 	if (!ok || rename(tmp, path))
-		weft_warn("server: cannot write %s; sign-up links from the command line may name another port", path);
+		weft_warn("start.port_file_failed path=%s effect=%s", path,
+			  "sign-up links from the command line may name another port");
 }
 
 int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
@@ -415,8 +449,8 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	s->stop = stop;
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
-	fprintf(stderr, "weftd: ready https://%s:%d\n", s->cfg->bind, s->cfg->port);
-	fflush(stderr);
+	weft_files_start(s);
+	weft_notice("ready url=https://%s:%d version=%s", s->cfg->bind, s->cfg->port, WEFT_VERSION);
 	if (s->loop) {
 		ev_prepare_init(&s->stop_check, check_stop);
 		s->stop_check.data = s;
@@ -427,9 +461,13 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 		while (!*stop) {
 			if (lws_service(s->ctx, 0) < 0)
 				break;
+			if (s->reload && *s->reload) {
+				*s->reload = 0;
+				weft_server_reload(s);
+			}
 		}
 	}
-	weft_info("shutting down: draining the writer");
+	weft_notice("stop phase=draining_writer");
 	/* Commit what is queued and answer it while sockets are still open. */
 	weft_store_stop(s->store);
 	weft_server_completions(s);

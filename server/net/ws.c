@@ -60,7 +60,7 @@ static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
 	if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
 		return refuse(wsi, HTTP_STATUS_NOT_FOUND);
 	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 && !weft_gate_origin_ok(s, origin)) {
-		weft_info("ws: refused origin %s", origin);
+		weft_info("ws.refused reason=origin origin=%s", origin);
 		return refuse(wsi, HTTP_STATUS_FORBIDDEN);
 	}
 	struct weft_session ses;
@@ -70,7 +70,7 @@ static int on_filter(struct weft_server *s, struct lws *wsi, struct pss *pss)
 	char peer[64];
 	lws_get_peer_simple(wsi, peer, sizeof peer);
 	if (!weft_gate_addr_take(s, peer)) {
-		weft_info("ws: refused a connection from %s: at max_conns_per_addr", peer);
+		weft_info("ws.refused reason=max_conns_per_addr peer=%s", peer);
 		return refuse(wsi, 429);
 	}
 	if (!(pss->c = weft_conn_new(s, wsi, &ses, peer))) {
@@ -127,14 +127,16 @@ static void run_message(struct weft_conn *c, const char *msg, size_t msglen, boo
 		memset(&cmd, 0, sizeof cmd);
 	else
 		rc = weft_proto_parse(msg, msglen, &c->srv->limits, &weft_cmd_table, &cmd, &perr);
-	if (!rate_ok(c, rc ? 1 : cmd.def->cost, &retry_ms))
+	if (!rate_ok(c, rc ? 1 : cmd.def->cost, &retry_ms)) {
 		refuse_rate(c, &cmd, retry_ms);
-	else if (binary)
+	} else if (binary) {
 		weft_conn_error(c, NULL, WEFT_EINVAL, "frames must be UTF-8 JSON text");
-	else if (rc)
+	} else if (rc) {
+		c->srv->stats.req_invalid++;
 		weft_conn_send(c, weft_proto_error(cmd.has_req ? cmd.req : NULL, perr.code, perr.message));
-	else
+	} else {
 		weft_cmd_dispatch(c, &cmd);
+	}
 	weft_cmd_clear(&cmd);
 }
 
@@ -151,7 +153,7 @@ static void handle_message(struct weft_conn *c, const char *msg, size_t msglen)
 	}
 	if (!weft_conn_hold(c, msg, msglen, c->rx_binary)) {
 		c->srv->stats.dropped_slow++;
-		weft_info("ws: closing connection of user %lld: requests while not reading", (long long)c->ses.user_id);
+		weft_info("ws.close user=%lld reason=requests_while_not_reading", (long long)c->ses.user_id);
 		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many requests while not reading");
 	}
 }
@@ -270,11 +272,10 @@ static void check_liveness(struct weft_conn *c, int64_t mono)
 {
 	int64_t limit = (int64_t)c->srv->cfg->frame_timeout * 1000;
 	if (c->frame_ms && mono - c->frame_ms > limit) {
-		weft_info("ws: closing connection of user %lld: a frame unfinished after frame_timeout",
-			  (long long)c->ses.user_id);
+		weft_info("ws.close user=%lld reason=frame_timeout", (long long)c->ses.user_id);
 		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "frame not finished within frame_timeout");
 	} else if (c->ping_ms && mono - c->ping_ms > limit) {
-		weft_info("ws: closing connection of user %lld: no answer to a ping", (long long)c->ses.user_id);
+		weft_info("ws.close user=%lld reason=ping_timeout", (long long)c->ses.user_id);
 		weft_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "no answer to ping within frame_timeout");
 	} else if (!c->ping_ms && mono - c->rx_ms > limit) {
 		c->ping_ms = mono;
@@ -317,7 +318,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		/* The user's first socket: they came online. */
 		if (!c->user_next && !c->user_prev)
 			weft_presence_changed(s, c->ses.user_id, true);
-		weft_debug("ws: user %lld connected from %s", (long long)c->ses.user_id, c->peer);
+		weft_debug("ws.open user=%lld peer=%s", (long long)c->ses.user_id, c->peer);
 		if (weft_now_ms() - c->touched_ms > TOUCH_AT_CONNECT_MS)
 			touch_session(c, weft_now_ms());
 		return 0;
@@ -336,7 +337,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		 * nothing. Shut the socket so that lws's pending writes fail
 		 * and it lets go. */
 		if (c && c->close_code) {
-			weft_info("ws: hanging up on user %lld: the close did not go out", (long long)c->ses.user_id);
+			weft_info("ws.hangup user=%lld reason=close_not_sent", (long long)c->ses.user_id);
 			shutdown(lws_get_socket_fd(wsi), SHUT_RDWR);
 			return -1;
 		}

@@ -123,7 +123,7 @@ static void sync_db(struct weft_store *st)
 	int fd = open(st->path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (fdatasync(fd))
-			weft_err("store: fdatasync %s: %s", st->path, strerror(errno));
+			weft_err("store.fdatasync_failed path=%s error=%s", st->path, strerror(errno));
 		close(fd);
 	}
 }
@@ -204,7 +204,7 @@ static void *ckpt_main(void *arg)
 int ckpt_start(struct weft_store *st, const char *vfs)
 {
 	if (sqlite3_open_v2(st->path, &st->cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
-		weft_err("store: cannot open %s for checkpoints", st->path);
+		weft_err("store.open_failed path=%s for=checkpoints", st->path);
 		return WEFT_EIO;
 	}
 	/* FULL: a checkpoint syncs the WAL before and the database after. */

@@ -32,6 +32,7 @@ void weft_job_free(struct weft_job *job)
 	free(job->text);
 	free(job->here);
 	free(job->mentioned);
+	free(job->gone);
 	clear_events(job);
 	free(job);
 }

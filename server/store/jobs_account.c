@@ -44,6 +44,7 @@ int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_text(s, 6, p->jurisdiction, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, p->region, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, p->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, p->email, -1, SQLITE_STATIC);
 	int rc = exec_stmt(s);
 	if (rc)
 		return rc;

@@ -98,7 +98,7 @@ static int index_drop(struct weft_store *st, struct weft_job *j)
  * its root's thread summary, and its mentions (only a body with an @ can
  * mention anyone, or @here and @channel, which the service thread found).
  * Into the job's event. */
-static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq)
+static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq, int64_t now)
 {
 	struct weft_event *ev = &j->ev;
 	int rc = index_add(st, seq, j->text);
@@ -112,8 +112,10 @@ static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq)
 		rc = step_int64(s, 0, &count);
 		if (rc)
 			return rc;
-		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq };
+		ev->root = (struct weft_thread_root){ j->thread, (int)count, seq, now };
 	}
+	if (j->nfiles && (rc = files_attach(st, j, seq, &ev->msg.files)))
+		return rc;
 	if (strchr(j->text, '@') || j->mention_all || j->nhere)
 		return mentions_record(st, j, seq, j->text, &ev->msg.mentions);
 	return WEFT_OK;
@@ -144,6 +146,10 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		if (!root)
 			return j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : WEFT_EINVAL;
 		j->thread = root;
+	}
+	if (j->nfiles && (rc = files_check(st, j))) {
+		/* A repeat of a send whose files it attached gets its original. */
+		return rc == WEFT_EINVAL && j->client_id[0] && send_duplicate(st, j) == WEFT_OK ? WEFT_OK : rc;
 	}
 	struct weft_user_ref author;
 	if ((rc = user_ref(st, j->user, &author)))
@@ -182,10 +188,10 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		}
 		if (rc == SQLITE_CONSTRAINT_UNIQUE && j->client_id[0])
 			return send_duplicate(st, j);
-		weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+		weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
-	if ((rc = send_extras(st, j, seq))) {
+	if ((rc = send_extras(st, j, seq, now))) {
 		st->txn_broken = true;
 		return rc;
 	}
@@ -207,8 +213,9 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	return WEFT_OK;
 }
 
-/* A deleted message takes its words in the search index, its reactions
- * and mentions along, and leaves its thread's summary recounted. */
+/* A deleted message takes its words in the search index, its reactions,
+ * mentions and files along (the files' blobs go after the commit, once
+ * nothing names them: j->gone), and leaves its thread's summary recounted. */
 static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	int rc = index_drop(st, j);
@@ -238,6 +245,8 @@ static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now
 		if ((rc = exec_stmt(s)))
 			return rc;
 	}
+	if ((rc = files_drop(st, j, j->target)))
+		return rc;
 	if (root) {
 		s = st->w[W_THREAD_RECOUNT];
 		sqlite3_bind_int64(s, 1, root);
@@ -277,7 +286,7 @@ int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 
 int run_read_mark(struct weft_store *st, struct weft_job *j)
 {
-	sqlite3_stmt *s = st->w[W_READ_MARK];
+	sqlite3_stmt *s = st->w[j->flag ? W_READ_SET : W_READ_MARK];
 	sqlite3_bind_int64(s, 1, j->target);
 	sqlite3_bind_int64(s, 2, j->channel);
 	sqlite3_bind_int64(s, 3, j->user);

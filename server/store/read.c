@@ -482,3 +482,58 @@ int weft_store_invites_of(struct weft_store *st, int64_t user, int64_t *channels
 	sqlite3_bind_int(s, 2, max);
 	return read_rows(s, &(struct rows){ channels, sizeof *channels, row_id, NULL }, max, n);
 }
+
+/* ---- Files. */
+
+int weft_store_file_get(struct weft_store *st, int64_t id, struct weft_file_info *out)
+{
+	sqlite3_stmt *s = st->r[R_FILE];
+	sqlite3_bind_int64(s, 1, id);
+	struct weft_file_info f;
+	int rc = step_row(s);
+	if (!rc && !(rc = read_file(s, &f)))
+		*out = f;
+	done_stmt(s);
+	return rc;
+}
+
+int weft_store_upload_usage(struct weft_store *st, int64_t user, int64_t since_ms, int64_t *out)
+{
+	sqlite3_stmt *s = st->r[R_UPLOAD_USED];
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, since_ms);
+	return step_int64(s, 0, out);
+}
+
+static int row_file(sqlite3_stmt *s, void *row)
+{
+	return read_file(s, row);
+}
+
+int weft_store_channel_files(struct weft_store *st, int64_t channel, int64_t before, int limit,
+			     struct weft_file_info *out, int *n, bool *more)
+{
+	sqlite3_stmt *s = st->r[R_CHANNEL_FILES];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, before);
+	sqlite3_bind_int(s, 3, limit);
+	int count;
+	int rc = read_rows(s, &(struct rows){ out, sizeof *out, row_file, NULL }, limit, &count);
+	if (rc)
+		return rc;
+	/* One row past the page says whether there is more: read it apart. */
+	bool past = false;
+	if (count == limit && count > 0) {
+		sqlite3_bind_int64(s, 1, channel);
+		sqlite3_bind_int64(s, 2, out[count - 1].id);
+		sqlite3_bind_int(s, 3, 1);
+		int r = step_row(s);
+		done_stmt(s);
+		if (r && r != WEFT_ENOTFOUND)
+			return r;
+		past = r == WEFT_OK;
+	}
+	*n = count;
+	*more = past;
+	return WEFT_OK;
+}

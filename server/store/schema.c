@@ -136,7 +136,40 @@ static const char *const migrations[] = {
 	/* 7: the one row the health check rewrites: an empty transaction
 	 * commits even on a full disk, a write does not. */
 	"CREATE TABLE health(id INTEGER PRIMARY KEY CHECK (id = 1), ts_ms INTEGER NOT NULL);",
-	/* 8: the full-text index of message bodies (search). External
+	/* 8 (issue 18):
+	 * the e-mail address a roster import names, so that the people who
+	 * onboard can be reached and a data-subject export is complete. Read
+	 * by exports only. */
+	"ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';",
+	/* 9 (issue 14): uploaded
+	 * files. The bytes live in the blob store (files/ab/cdef…, named by
+	 * their SHA-256: the same bytes once however often they are shared);
+	 * a row per upload names them. message_id is NULL until a send
+	 * attaches the file; a delete of the message deletes its rows, and
+	 * a blob no row names any more is removed after the commit. uploads
+	 * records every upload's size for the daily quota, whatever became of
+	 * the file since. */
+	"CREATE TABLE files("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  uploader INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  message_id INTEGER);"
+	"CREATE INDEX files_message ON files(message_id) WHERE message_id IS NOT NULL;"
+	"CREATE INDEX files_library ON files(channel_id, message_id, id) WHERE message_id IS NOT NULL;"
+	"CREATE INDEX files_unattached ON files(created_ms) WHERE message_id IS NULL;"
+	"CREATE INDEX files_sha ON files(sha256);"
+	"CREATE TABLE uploads("
+	"  user_id INTEGER NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL);"
+	"CREATE INDEX uploads_user ON uploads(user_id, ts_ms);"
+	"CREATE INDEX uploads_ts ON uploads(ts_ms);",
+	/* 10 (issue 14): the full-text index of message bodies (search). External
 	 * content: the words are indexed, the bodies stay only in messages
 	 * (snippets read them from there). The writer keeps it in step inside
 	 * the transaction of each send, edit and delete (jobs_message.c); a
@@ -156,6 +189,11 @@ static const char *const migrations[] = {
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int weft_store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
 
 static int read_version(sqlite3 *db)
 {
@@ -177,7 +215,7 @@ static void fts_secure_delete(sqlite3 *db)
 	if (sqlite3_libversion_number() < 3044000)
 		return;
 	if (exec_sql(db, "INSERT INTO message_index(message_index, rank) VALUES('secure-delete', 1)"))
-		weft_warn("store: the search index keeps deleted words until it merges its segments");
+		weft_warn("store.search_secure_delete_failed");
 }
 
 /* Applies the missing migrations, each in its own write transaction. The
@@ -193,8 +231,7 @@ int schema_migrate(sqlite3 *db)
 		if (version < 0 || version > NMIGRATIONS) {
 			exec_sql(db, "ROLLBACK");
 			if (version > NMIGRATIONS)
-				weft_err("store: database schema %d is newer than this weftd (%d)", version,
-					 NMIGRATIONS);
+				weft_err("store.schema_too_new version=%d supported=%d", version, NMIGRATIONS);
 			return WEFT_EIO;
 		}
 		if (version == NMIGRATIONS) {
@@ -209,9 +246,9 @@ int schema_migrate(sqlite3 *db)
 			rc = exec_sql(db, "COMMIT");
 		if (rc) {
 			exec_sql(db, "ROLLBACK");
-			weft_err("store: migration %d failed", version + 1);
+			weft_err("store.migration_failed version=%d", version + 1);
 			return rc;
 		}
-		weft_info("store: applied migration %d", version + 1);
+		weft_info("store.migration_applied version=%d", version + 1);
 	}
 }

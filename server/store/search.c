@@ -29,7 +29,7 @@ int weft_store_searcher_open(struct weft_store *st, struct weft_searcher **out)
 		return WEFT_ENOMEM;
 	int rc = WEFT_EIO;
 	if (sqlite3_open_v2(st->path, &se->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, store_vfs()) != SQLITE_OK) {
-		weft_err("store: cannot open %s for searches", st->path);
+		weft_err("store.open_failed path=%s for=search", st->path);
 		goto out;
 	}
 	sqlite3_busy_timeout(se->db, 2000);

@@ -10,6 +10,13 @@
 
 /* ---- Statements, prepared once per connection. */
 
+/* The files of message `msg` as a JSON array in upload order, or NULL when
+ * it has none (no allocation for the many messages without files). */
+#define FILES_JSON(msg) \
+	"(SELECT CASE WHEN count(*) THEN json_group_array(json_object('id', f.id, 'name', f.name," \
+	" 'size', f.size, 'type', f.type)) END FROM (SELECT id, name, size, type FROM files" \
+	" WHERE message_id = " msg " ORDER BY id) f)"
+
 /* A message (m, its author au) as read_message reads it: MSG_NCOLS columns.
  * Reactions and mentions come as JSON arrays built by SQLite, in the order
  * of their primary keys (user ids ascending), reactions by first use. */
@@ -19,8 +26,10 @@
 	" (SELECT json_group_array(json_object('emoji', emoji, 'count', n, 'users', json(us))) FROM" \
 	"   (SELECT emoji, count(*) AS n, json_group_array(user_id) AS us FROM reactions" \
 	"    WHERE message_id = m.id GROUP BY emoji ORDER BY min(seq)))," \
-	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)"
-#define MSG_NCOLS 16
+	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)," \
+	" (SELECT ts_ms FROM messages lr WHERE lr.id = m.last_reply)," \
+	" " FILES_JSON("m.id")
+#define MSG_NCOLS 18
 
 /* Columns of EVENT_SELECT, for read_event. */
 enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
@@ -31,7 +40,7 @@ enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
 	" ru.id, ru.name, ru.display," \
 	" c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms," \
 	" ac.id, ac.name, ac.display," \
-	" rt.id, rt.reply_count, rt.last_reply" \
+	" rt.id, rt.reply_count, rt.last_reply, (SELECT ts_ms FROM messages lr WHERE lr.id = rt.last_reply)" \
 	" FROM events e" \
 	" LEFT JOIN messages m ON e.kind IN (0, 1, 2) AND m.id = coalesce(e.ref, e.seq)" \
 	" LEFT JOIN users au ON au.id = m.author_id" \
@@ -52,6 +61,11 @@ enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
 #define REQUEST_SELECT \
 	"SELECT u.id, u.name, u.display, r.note, r.ts_ms, r.state, r.decided_ms" \
 	" FROM requests r JOIN users u ON u.id = r.user_id"
+
+/* A file, and its uploader (f, u), as read_file reads it: 11 columns. */
+#define FILE_COLS \
+	"f.id, f.channel_id, coalesce(f.message_id, 0), f.size, f.created_ms, u.id, u.name, u.display," \
+	" f.name, f.type, f.sha256"
 
 #define CHANNEL_SELECT \
 	"SELECT c.id, c.name, c.kind, c.access, c.topic, c.archived, c.created_by, c.created_ms FROM channels c"
@@ -116,8 +130,9 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_TOUCH] = "UPDATE sessions SET last_used_ms = ? WHERE id = ?",
 	[W_SESSION_REVOKE] = "UPDATE sessions SET revoked = 1, revoked_ms = ?2 WHERE id = ?1",
 	[W_READ_MARK] = "UPDATE members SET read_seq = max(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
-	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title)"
-			  " VALUES(?,?,?,?,?,?,?,?)",
+	[W_READ_SET] = "UPDATE members SET read_seq = min(read_seq, ?) WHERE channel_id = ? AND user_id = ?",
+	[W_USER_INSERT] = "INSERT INTO users(name, display, pw_hash, admin, created_ms, jurisdiction, region, title, email)"
+			  " VALUES(?,?,?,?,?,?,?,?,?)",
 	[W_REQ_GET] = "SELECT state, decided_ms FROM requests WHERE channel_id = ? AND user_id = ?",
 	[W_REQ_UPSERT] = "INSERT INTO requests(channel_id, user_id, note, ts_ms, state) VALUES(?,?,?,?,0)"
 			 " ON CONFLICT(channel_id, user_id) DO UPDATE SET note = excluded.note,"
@@ -161,7 +176,7 @@ static const char *const wsql[W_COUNT] = {
 	 * and its invitations (indexed by user). */
 	[W_REQ_WITHDRAW] = "DELETE FROM requests WHERE user_id = ? AND state = 0",
 	[W_INVITE_WITHDRAW] = "DELETE FROM invites WHERE user_id = ?",
-	/* The search index (migration 8) follows the bodies: a new body is
+	/* The search index (migration 10) follows the bodies: a new body is
 	 * added, and a body is taken out (FTS5's 'delete' with the exact text
 	 * it indexed, read from the row) before an edit or a delete changes
 	 * it; a deleted message goes back in without words (NULL). */
@@ -169,6 +184,18 @@ static const char *const wsql[W_COUNT] = {
 	[W_INDEX_DROP] = "INSERT INTO message_index(message_index, rowid, body)"
 			 " SELECT 'delete', id, body FROM messages WHERE id = ? AND channel_id = ? AND deleted = 0"
 			 " AND body IS NOT NULL",
+	/* Files (jobs_files.c). */
+	[W_FILE_FREE] = "SELECT 1 FROM files WHERE id = ? AND channel_id = ? AND uploader = ? AND message_id IS NULL",
+	[W_FILE_ATTACH] = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL",
+	[W_FILES_JSON] = "SELECT " FILES_JSON("?1"),
+	[W_FILES_DROP] = "DELETE FROM files WHERE message_id = ? RETURNING sha256",
+	[W_FILE_INSERT] = "INSERT INTO files(channel_id, uploader, name, type, size, sha256, created_ms)"
+			  " VALUES(?,?,?,?,?,?,?)",
+	[W_UPLOAD_USED] = "SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ? AND ts_ms > ?",
+	[W_UPLOAD_INSERT] = "INSERT INTO uploads(user_id, ts_ms, size) VALUES(?,?,?)",
+	[W_FILES_EXPIRE] = "DELETE FROM files WHERE id IN (SELECT id FROM files WHERE message_id IS NULL"
+			   " AND created_ms < ?1 LIMIT ?2) RETURNING sha256",
+	[W_UPLOADS_PRUNE] = "DELETE FROM uploads WHERE ts_ms < ?",
 };
 
 static const char *const rsql[R_COUNT] = {
@@ -225,6 +252,16 @@ static const char *const rsql[R_COUNT] = {
 			    " WHERE r.state = 0 AND u.active = 1 ORDER BY r.channel_id, r.user_id",
 	[R_LOAD_INVITES] = "SELECT i.channel_id, i.user_id FROM invites i JOIN users u ON u.id = i.user_id"
 			   " WHERE u.active = 1 ORDER BY i.channel_id, i.user_id",
+	[R_FILE] = "SELECT " FILE_COLS " FROM files f JOIN users u ON u.id = f.uploader WHERE f.id = ?",
+	[R_UPLOAD_USED] = "SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ? AND ts_ms > ?",
+	/* The library: attached files, the newest message first; the one who
+	 * shared a file is the message's author, its time the message's. */
+	[R_CHANNEL_FILES] = "SELECT f.id, f.channel_id, f.message_id, f.size, m.ts_ms, u.id, u.name, u.display,"
+			    " f.name, f.type, f.sha256 FROM files f JOIN messages m ON m.id = f.message_id"
+			    " JOIN users u ON u.id = m.author_id"
+			    " WHERE f.channel_id = ?1 AND f.message_id IS NOT NULL AND (?2 = 0 OR"
+			    " (f.message_id, f.id) < (SELECT message_id, id FROM files WHERE id = ?2))"
+			    " ORDER BY f.message_id DESC, f.id DESC LIMIT ?3",
 };
 
 /* Full-text search (search.c), on a search connection of its own. The
@@ -266,7 +303,7 @@ _Static_assert(MSG_NCOLS == SEARCH_COL_CHANNEL, "search_sql's columns after the 
 int stmt_prepare_search(sqlite3 *db, sqlite3_stmt **out)
 {
 	if (sqlite3_prepare_v3(db, search_sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
-		weft_err("store: prepare the search: %s", sqlite3_errmsg(db));
+		weft_err("store.prepare_failed sql=search error=%s", sqlite3_errmsg(db));
 		return WEFT_EIO;
 	}
 	return WEFT_OK;
@@ -324,12 +361,28 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 	m->pinned = sqlite3_column_int(s, c + 11) != 0;
 	m->reply_count = sqlite3_column_int(s, c + 12);
 	m->last_reply = sqlite3_column_int64(s, c + 13);
+	m->last_reply_ms = sqlite3_column_int64(s, c + 16);
 	int rc;
 	if ((!m->deleted && (rc = dup_text(&m->body, s, c + 8))) || (rc = dup_text(&m->reactions, s, c + 14)) ||
-	    (rc = dup_text(&m->mentions, s, c + 15))) {
+	    (rc = dup_text(&m->mentions, s, c + 15)) || (rc = dup_text(&m->files, s, c + 17))) {
 		weft_message_clear(m);
 		return rc;
 	}
+	return WEFT_OK;
+}
+
+int read_file(sqlite3_stmt *s, struct weft_file_info *f)
+{
+	memset(f, 0, sizeof *f);
+	f->id = sqlite3_column_int64(s, 0);
+	f->channel = sqlite3_column_int64(s, 1);
+	f->message = sqlite3_column_int64(s, 2);
+	f->size = sqlite3_column_int64(s, 3);
+	f->ts_ms = sqlite3_column_int64(s, 4);
+	read_user_ref(s, 5, &f->uploader);
+	copy_text(f->name, sizeof f->name, s, 8);
+	copy_text(f->type, sizeof f->type, s, 9);
+	copy_text(f->sha256, sizeof f->sha256, s, 10);
 	return WEFT_OK;
 }
 
@@ -364,6 +417,7 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 			ev->root.id = sqlite3_column_int64(s, E_ROOT);
 			ev->root.reply_count = sqlite3_column_int(s, E_ROOT + 1);
 			ev->root.last_reply = sqlite3_column_int64(s, E_ROOT + 2);
+			ev->root.last_reply_ms = sqlite3_column_int64(s, E_ROOT + 3);
 		}
 		return read_message(s, E_MSG, &ev->msg);
 	case WEFT_EV_JOIN:
@@ -392,7 +446,7 @@ static int prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, 
 			continue;
 		int rc = sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL);
 		if (rc != SQLITE_OK) {
-			weft_err("store: prepare \"%s\": %s", sql[i], sqlite3_errmsg(db));
+			weft_err("store.prepare_failed sql=%s error=%s", sql[i], sqlite3_errmsg(db));
 			return WEFT_EIO;
 		}
 	}
@@ -404,7 +458,7 @@ int exec_sql(sqlite3 *db, const char *sql)
 	char *msg = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		weft_err("store: %s", msg ? msg : sqlite3_errstr(rc));
+		weft_err("store.exec_failed error=%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return map_sqlite(rc);
 	}
@@ -423,7 +477,7 @@ int step_rc(sqlite3_stmt *s, int step)
 {
 	if (step == SQLITE_ROW || step == SQLITE_DONE)
 		return WEFT_OK;
-	weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(step));
+	weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(step));
 	return map_sqlite(step);
 }
 

@@ -51,7 +51,7 @@ int weft_store_open(const char *path, struct weft_store **out)
 	rc = WEFT_EIO;
 	if (sqlite3_open_v2(path, &st->wdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    store_vfs()) != SQLITE_OK) {
-		weft_err("store: cannot open %s: %s", path, st->wdb ? sqlite3_errmsg(st->wdb) : "out of memory");
+		weft_err("store.open_failed path=%s error=%s", path, st->wdb ? sqlite3_errmsg(st->wdb) : "out of memory");
 		goto out;
 	}
 	sqlite3_busy_timeout(st->wdb, 10000);
@@ -75,7 +75,7 @@ int weft_store_open(const char *path, struct weft_store **out)
 		goto out;
 	rc = WEFT_EIO;
 	if (sqlite3_open_v2(path, &st->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, store_vfs()) != SQLITE_OK) {
-		weft_err("store: cannot open %s read-only", path);
+		weft_err("store.open_failed path=%s for=reading", path);
 		goto out;
 	}
 	sqlite3_busy_timeout(st->rdb, 2000);
@@ -164,6 +164,7 @@ int weft_store_submit(struct weft_store *st, struct weft_job *job)
 	job->next = NULL;
 	*st->queue_tail = job;
 	st->queue_tail = &job->next;
+	st->queued++;
 	pthread_cond_signal(&st->wake);
 	pthread_mutex_unlock(&st->lock);
 	return WEFT_OK;
@@ -184,6 +185,14 @@ void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits)
 	pthread_mutex_lock(&st->lock);
 	*jobs = st->jobs_committed;
 	*commits = st->commits;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void weft_store_writer_stats(struct weft_store *st, uint64_t *queued, struct weft_histo *commit_ns)
+{
+	pthread_mutex_lock(&st->lock);
+	*queued = st->queued;
+	*commit_ns = st->commit_ns;
 	pthread_mutex_unlock(&st->lock);
 }
 

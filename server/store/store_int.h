@@ -11,15 +11,19 @@
  *                   of Weft
  *   writer.c        the writer thread: batches, group commit, job dispatch,
  *                   the helpers its jobs share
- *   jobs_message.c  jobs_channel.c  jobs_account.c
+ *   jobs_message.c  jobs_channel.c  jobs_account.c  jobs_files.c
  *                   job bodies by family: the writer thread
  *   checkpoint.c    the checkpointer thread
  *   read.c          the read-only connection's queries: the service thread
  *   search.c        full-text search on connections of its own: worker threads
+ *   blobs.c         a read-only connection of its own for the blob store's
+ *                   questions: its caller's thread (a file worker, the
+ *                   command line's backup)
  */
 #ifndef WEFT_STORE_INT_H
 #define WEFT_STORE_INT_H
 
+#include "weft/histo.h"
 #include "weft/store.h"
 
 #include <pthread.h>
@@ -37,12 +41,14 @@ enum wstmt {
 	W_REACTIONS_DROP, W_PIN_SET, W_MENTION_WHO, W_MENTION_ADD, W_MENTION_MEMBERS, W_MENTIONS_OF,
 	W_MENTIONS_DROP, W_USER_PROFILE, W_CHANNEL_BY_NAME, W_MAX_SEQ, W_EVENTS_AFTER,
 	W_CHANNEL_INSERT, W_CHANNEL_BY_ID, W_MEMBER_INSERT, W_MEMBER_DELETE,
-	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_USER_INSERT,
+	W_SESSION_INSERT, W_SESSION_TOUCH, W_SESSION_REVOKE, W_READ_MARK, W_READ_SET, W_USER_INSERT,
 	W_REQ_GET, W_REQ_UPSERT, W_REQ_DECIDE, W_REQ_CLOSE, W_INVITE_INSERT, W_INVITE_DELETE, W_INVITED,
 	W_ROLE_SET, W_CHANNEL_UPDATE, W_DM_FIND, W_USER_ACTIVE_OK, W_USER_ACTIVE, W_USER_SESSIONS_REVOKE,
 	W_USER_PASSWORD, W_SIGNUP_INSERT, W_SIGNUP_TAKE, W_SIGNUP_DROP, W_USER_HAS_PASSWORD, W_CHANNELS_CREATED, W_DM_RENAME, W_MEMBER_JOINED,
 	W_SEND_EVENT, W_SEND_UNDO, W_SEQ_UNDO, W_USER_REF, W_HEALTH, W_REQ_WITHDRAW, W_INVITE_WITHDRAW,
 	W_INDEX_ADD, W_INDEX_DROP,
+	W_FILE_FREE, W_FILE_ATTACH, W_FILES_JSON, W_FILES_DROP, W_FILE_INSERT, W_UPLOAD_USED, W_UPLOAD_INSERT,
+	W_FILES_EXPIRE, W_UPLOADS_PRUNE,
 	W_COUNT
 };
 
@@ -54,6 +60,7 @@ enum rstmt {
 	R_LAST_SEQ, R_LOAD_CHANNELS, R_LOAD_MEMBERS,
 	R_USER_GET, R_USER_FIND, R_DEACTIVATED, R_REQ_GET, R_REQS, R_REQ_COUNT, R_INVITED, R_INVITES_OF,
 	R_SIGNUP, R_REVOKED, R_LOAD_REQUESTS, R_LOAD_INVITES,
+	R_FILE, R_UPLOAD_USED, R_CHANNEL_FILES,
 	R_COUNT
 };
 
@@ -75,11 +82,15 @@ struct weft_store {
 	void (*notify)(void *);
 	void *notify_arg;
 	uint64_t jobs_committed, commits;       /* guarded by lock */
+	uint64_t queued;                        /* guarded by lock: jobs in queue, not yet taken */
+	struct weft_histo commit_ns;            /* guarded by lock: BEGIN to COMMIT of each batch */
 	bool scrub_pending;                     /* writer thread only */
 	bool scrub_retry;                       /* writer thread only: the last scrub failed */
 	bool txn_broken;                        /* writer thread only: the batch must roll back */
 	struct user_slot *users;                /* writer thread only: see user_ref */
 	int64_t seen_seq;                       /* writer thread only: the newest event it knows */
+	bool foreign_more;                      /* writer thread only: the last look for another
+						   process's events stopped at FOREIGN_MAX */
 
 	/* The checkpointer: its own thread and connection (see ckpt_main). */
 	sqlite3 *cdb;
@@ -132,7 +143,7 @@ static inline int exec_stmt(sqlite3_stmt *s)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		/* A constraint is an answer (a taken name), not a failure. */
 		if ((rc & 0xff) != SQLITE_CONSTRAINT)
-			weft_err("store: %s: %s", sqlite3_sql(s), sqlite3_errstr(rc));
+			weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
 	return WEFT_OK;
@@ -156,8 +167,10 @@ void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col);
 void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u);
 /* Column col of s's current row as a new string in *dst (NULL for NULL). */
 int dup_text(char **dst, sqlite3_stmt *s, int col);
-/* Columns c..c+10 of MESSAGE_SELECT into m (the body allocated). */
+/* Columns c..c+16 of MESSAGE_SELECT into m (the body allocated). */
 int read_message(sqlite3_stmt *s, int c, struct weft_message *m);
+/* The columns of FILE_COLS (or R_CHANNEL_FILES) into f. */
+int read_file(sqlite3_stmt *s, struct weft_file_info *f);
 /* Columns c..c+7 of CHANNEL_SELECT into ch. */
 void read_channel(sqlite3_stmt *s, int c, struct weft_channel_info *ch);
 /* One row of EVENT_SELECT into ev (a message's body allocated). */
@@ -195,7 +208,7 @@ int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n);
 int stmt_prepare_search(sqlite3 *db, sqlite3_stmt **out);
 /* Columns of the search statement after MESSAGE_COLS's: the channel's
  * name and kind, and the snippet. */
-#define SEARCH_COL_CHANNEL 16
+#define SEARCH_COL_CHANNEL 18
 
 /* ---- Schema (schema.c). */
 
@@ -278,6 +291,18 @@ int run_pin(struct weft_store *st, struct weft_job *j, int64_t now);
  * j->mention_all. Sets *json (owned: the ids, a JSON array) and the job's
  * mentioned (those not mentioned before). */
 int mentions_record(struct weft_store *st, struct weft_job *j, int64_t id, const char *body, char **json);
+/* jobs_files.c */
+int run_file_create(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_files_expire(struct weft_store *st, struct weft_job *j);
+/* A send's files: checks that each of j->files is the user's upload to
+ * the channel, not attached (WEFT_EINVAL when one is not). Before the
+ * message is written, so a refusal leaves nothing to take back. */
+int files_check(struct weft_store *st, struct weft_job *j);
+/* Attaches j->files to message id and sets *json (owned) to the files as
+ * message objects carry them. */
+int files_attach(struct weft_store *st, struct weft_job *j, int64_t id, char **json);
+/* A deleted message's files: their rows go, their hashes into j->gone. */
+int files_drop(struct weft_store *st, struct weft_job *j, int64_t id);
 /* jobs_channel.c */
 int run_channel_create(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_join(struct weft_store *st, struct weft_job *j, int64_t now);

@@ -67,6 +67,10 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		return run_pin(st, j, now);
 	case WEFT_JOB_PROFILE_UPDATE:
 		return run_profile_update(st, j);
+	case WEFT_JOB_FILE_CREATE:
+		return run_file_create(st, j, now);
+	case WEFT_JOB_FILES_EXPIRE:
+		return run_files_expire(st, j);
 	}
 	return WEFT_EINVAL;
 }
@@ -90,16 +94,21 @@ static void pick_foreign(struct weft_store *st, struct weft_job **batch)
 {
 	int64_t newest;
 	int rc = step_int64(st->w[W_MAX_SEQ], 0, &newest);
+	st->foreign_more = false;
 	if (rc || newest <= st->seen_seq)
 		return;
 	struct weft_job *j = weft_job_new(WEFT_JOB_NOP);
 	if (!j || (rc = load_foreign(st, j, st->seen_seq, FOREIGN_MAX))) {
-		weft_err("store: cannot read the events another process committed: %s", weft_strerror(rc));
+		weft_err("store.foreign_read_failed error=%s", weft_strerror(rc));
 		weft_job_free(j);
 		return;
 	}
 	st->seen_seq = j->nmore ? j->more[j->nmore - 1].seq : j->seq;
-	weft_info("store: %d events from another process, up to seq %lld", 1 + j->nmore, (long long)st->seen_seq);
+	/* A bulk import (`weftd user import` joining 13,000 accounts to the
+	 * default channels) leaves more: the writer comes back for them at
+	 * once rather than at the next job or sweep. */
+	st->foreign_more = 1 + j->nmore >= FOREIGN_MAX;
+	weft_info("store.foreign_events count=%d upto=%lld", 1 + j->nmore, (long long)st->seen_seq);
 	j->next = *batch;
 	*batch = j;
 }
@@ -128,16 +137,17 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 			if (savepoint)
 				exec_stmt(st->w[W_ROLLBACK_TO]);
 			clear_events(j);
+			j->ngone = 0;
 		}
 		if (savepoint)
 			exec_stmt(st->w[W_RELEASE]);
 		if (st->txn_broken || sqlite3_get_autocommit(st->wdb)) {
-			weft_err("store: a job failed and took its batch with it; %s", sqlite3_errmsg(st->wdb));
+			weft_err("store.batch_failed error=%s", sqlite3_errmsg(st->wdb));
 			rc = WEFT_EIO;
 		}
 	}
 	if (!rc && (rc = exec_stmt(st->w[W_COMMIT])))
-		weft_err("store: commit failed; %s", sqlite3_errmsg(st->wdb));
+		weft_err("store.commit_failed error=%s", sqlite3_errmsg(st->wdb));
 	if (rc && !sqlite3_get_autocommit(st->wdb))
 		exec_stmt(st->w[W_ROLLBACK]);
 	if (rc) {
@@ -148,10 +158,12 @@ static int commit_batch(struct weft_store *st, struct weft_job **head)
 		if (rc != WEFT_ENOMEM)
 			rc = WEFT_EBUSY;
 		st->seen_seq = seen;
+		st->foreign_more = false; /* the sweep asks again; no loop while commits fail */
 		for (struct weft_job *j = batch; j; j = j->next) {
 			j->result = rc;
 			j->id = 0;
 			j->duplicate = false;
+			j->ngone = 0; /* nothing of it happened: every blob is still named */
 			clear_events(j);
 		}
 	}
@@ -178,7 +190,7 @@ void *writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "weft-store");
 	for (;;) {
 		pthread_mutex_lock(&st->lock);
-		while ((!st->queue || st->gate) && !st->stopping) {
+		while ((!st->queue || st->gate) && !st->stopping && !(st->foreign_more && !st->gate)) {
 			if (st->scrub_pending && !st->queue) {
 				pthread_mutex_unlock(&st->lock);
 				st->scrub_pending = false;
@@ -191,15 +203,18 @@ void *writer_main(void *arg)
 		struct weft_job *batch = st->queue;
 		st->queue = NULL;
 		st->queue_tail = &st->queue;
+		st->queued = 0;
 		bool stopping = st->stopping;
-		st->in_txn = batch != NULL;
+		st->in_txn = batch != NULL || st->foreign_more;
 		pthread_mutex_unlock(&st->lock);
 
 		if (!batch && stopping)
 			break;
 		/* Group commit: everything that queued up while the previous
 		 * transaction was syncing goes into this one. */
+		uint64_t t0 = weft_mono_ns();
 		bool failed = commit_batch(st, &batch) != WEFT_OK;
+		uint64_t took = weft_mono_ns() - t0;
 		if (!failed && st->scrub_retry) {
 			st->scrub_retry = false;
 			st->scrub_pending = true;
@@ -212,10 +227,13 @@ void *writer_main(void *arg)
 			last = j;
 		}
 		pthread_mutex_lock(&st->lock);
-		*st->done_tail = batch;
-		st->done_tail = &last->next;
+		if (batch) {
+			*st->done_tail = batch;
+			st->done_tail = &last->next;
+		}
 		st->jobs_committed += n;
 		st->commits++;
+		weft_histo_observe(&st->commit_ns, &weft_histo_latency, took);
 		st->in_txn = false;
 		if (st->gate)
 			pthread_cond_signal(&st->ckpt_wake);
@@ -237,6 +255,12 @@ void *writer_main(void *arg)
 	if (st->scrub_pending || st->scrub_retry)
 		scrub_wal(st);
 	return NULL;
+}
+
+int weft_store_run_sync_list(struct weft_store *st, struct weft_job *jobs)
+{
+	assert(!st->started);
+	return jobs ? commit_batch(st, &jobs) : WEFT_OK;
 }
 
 int weft_store_run_sync(struct weft_store *st, struct weft_job *job)

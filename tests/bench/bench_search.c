@@ -9,7 +9,7 @@
  *                                       are checked (ctest)
  *
  * build makes the schema with weft_store_open (every migration, so the
- * FTS5 index is exactly weftd's: migration 8), then writes 500 users, 100
+ * FTS5 index is exactly weftd's: migration 10), then writes 500 users, 100
  * channels (70 open cohorts, 20 request caucuses, 10 invite-only teams),
  * memberships, and the messages in bulk transactions: each message is an
  * event, a messages row and the same message_index insert the writer does

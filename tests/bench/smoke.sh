@@ -53,7 +53,7 @@ server_pid=$!
 url=
 i=0
 while [ $i -lt 300 ]; do
-    url=$(sed -n 's/^weftd: ready \(https:\/\/[^ ]*\).*$/\1/p' "$tmp/server.log" | head -n 1)
+    url=$(sed -n 's/.* event=ready url=\(https:\/\/[^ ]*\).*$/\1/p' "$tmp/server.log" | head -n 1)
     [ -n "$url" ] && break
     kill -0 "$server_pid" 2>/dev/null || fail "weftd exited before it was ready"
     sleep 0.1

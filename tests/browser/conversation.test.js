@@ -22,7 +22,7 @@ before(async () => {
   ana = await server.user('ana', { display: 'Ana Bell' });
   bo = await server.user('bo', { display: 'Bo Chen' });
   cy = await server.user('cy', { display: 'Cy Okafor' });
-  for (const name of ['aaa-elsewhere', 'news-room', 'burst-room', 'link-room', 'mod-room', 'phone-room', 'member-room']) {
+  for (const name of ['aaa-elsewhere', 'news-room', 'burst-room', 'link-room', 'mod-room', 'phone-room', 'member-room', 'sync-room']) {
     rooms[name] = await makeChannel(server, ana, name, { members: name === 'member-room' ? [] : [bo] });
   }
 });
@@ -88,6 +88,33 @@ test('the New messages line sits at the first unread message; Mark as unread mov
   assert.equal(await log(page).getByRole('separator', { name: 'New messages' }).count(), 0);
   assertNoProblems(page);
   await context.close();
+});
+
+test('Mark as unread reaches my other devices, and reading there clears it here', async () => {
+  for (let i = 1; i <= 3; i++) await say(bo, 'sync-room', `sync ${i}`);
+  const one = await newPage(browser, { viewport: { width: 1100, height: 700 } });
+  const two = await newPage(browser, { viewport: { width: 1100, height: 700 } });
+  await signIn(one.page, server, ana);
+  await signIn(two.page, server, ana);
+  await openChannel(one.page, 'sync-room');
+  await message(one.page, 'sync 3').waitFor();
+  await until(async () => !/unread/.test(await nav(two.page).getByRole('link', { name: /sync-room/ }).textContent()),
+    { what: 'read on one device, read on the other' });
+  await openChannel(two.page, 'aaa-elsewhere');
+
+  await message(one.page, 'sync 2').getByRole('button', { name: 'More actions' }).click();
+  await menuItem(one.page, 'Mark as unread').click();
+  await nav(two.page).getByRole('link', { name: /sync-room.*2 unread/ }).waitFor();
+  // Reading it on the second device: the line sits at the marked message,
+  // and the first device's badge goes.
+  await openChannel(two.page, 'sync-room');
+  await until(async () => (await afterDivider(two.page)) === 'sync 2', { what: 'line at the message marked elsewhere' });
+  await until(async () => !/unread/.test(await nav(one.page).getByRole('link', { name: /sync-room/ }).textContent()),
+    { what: 'read elsewhere clears the badge here' });
+  assertNoProblems(one.page);
+  assertNoProblems(two.page);
+  await one.context.close();
+  await two.context.close();
 });
 
 test('when the first unread message is further back than the first page, a button jumps to it', async () => {

@@ -31,17 +31,19 @@ test('threads: replies attach to the root, summaries travel with events, history
   const r1 = await sendMsg(b, ch.id, 'first answer', { thread: root.id });
   const ev1 = await a.next(isEv(ch.id, 'message', (f) => f.message.id === r1.id));
   assert.equal(ev1.message.thread, root.id);
-  assert.deepEqual(ev1.root, { id: root.id, reply_count: 1, last_reply: r1.id });
+  assert.deepEqual(ev1.root, { id: root.id, reply_count: 1, last_reply: r1.id, last_reply_ts: ev1.message.ts });
   // A reply to a reply joins the root's thread.
   const r2 = await sendMsg(a, ch.id, 'nested', { thread: r1.id });
   const ev2 = await b.next(isEv(ch.id, 'message', (f) => f.message.id === r2.id));
   assert.equal(ev2.message.thread, root.id);
-  assert.deepEqual(ev2.root, { id: root.id, reply_count: 2, last_reply: r2.id });
+  assert.deepEqual(ev2.root, { id: root.id, reply_count: 2, last_reply: r2.id, last_reply_ts: ev2.message.ts });
 
   const h = await a.request({ type: 'history', channel: ch.id });
   const top = h.messages.find((m) => m.id === root.id);
   assert.equal(top.reply_count, 2);
   assert.equal(top.last_reply, r2.id);
+  assert.equal(top.last_reply_ts, ev2.message.ts);
+  assert.equal(h.messages.find((m) => m.id === r1.id)?.last_reply_ts ?? null, null);
   const t = await b.request({ type: 'history', channel: ch.id, thread: root.id });
   assert.equal(t.type, 'history', show(t));
   assert.deepEqual(t.messages.map((m) => m.id), [root.id, r1.id, r2.id]);
@@ -51,13 +53,14 @@ test('threads: replies attach to the root, summaries travel with events, history
   assert.deepEqual(p.messages.map((m) => m.id), [root.id, r2.id]);
   assert.equal(p.more, true);
 
-  // Deleting a reply: the delete event carries the root's new summary.
-  ok(await b.request({ type: 'delete', channel: ch.id, id: r1.id }), 'delete reply');
-  const del = await a.next(isEv(ch.id, 'delete', (f) => f.id === r1.id));
-  assert.deepEqual(del.root, { id: root.id, reply_count: 1, last_reply: r2.id });
-  ok(await a.request({ type: 'delete', channel: ch.id, id: r2.id }), 'delete last reply');
-  const del2 = await b.next(isEv(ch.id, 'delete', (f) => f.id === r2.id));
-  assert.deepEqual(del2.root, { id: root.id, reply_count: 0, last_reply: null });
+  // Deleting a reply: the delete event carries the root's new summary,
+  // the time of the reply that is now the newest included.
+  ok(await a.request({ type: 'delete', channel: ch.id, id: r2.id }), 'delete newest reply');
+  const del = await b.next(isEv(ch.id, 'delete', (f) => f.id === r2.id));
+  assert.deepEqual(del.root, { id: root.id, reply_count: 1, last_reply: r1.id, last_reply_ts: ev1.message.ts });
+  ok(await b.request({ type: 'delete', channel: ch.id, id: r1.id }), 'delete last reply');
+  const del2 = await a.next(isEv(ch.id, 'delete', (f) => f.id === r1.id));
+  assert.deepEqual(del2.root, { id: root.id, reply_count: 0, last_reply: null, last_reply_ts: null });
 
   assertErr(await a.request({ type: 'send', channel: ch.id, body: 'x', client_id: uid(), thread: 999999 }),
     'bad_request', 'reply to nothing');
@@ -277,4 +280,44 @@ test('profile.update: own display name, live to the user and to watchers, and on
   assertErr(await a.request({ type: 'profile.update', display: 'x'.repeat(65) }), 'too_large', 'long display');
   // Restored for the other tests' expectations.
   await a.request({ type: 'profile.update', display: 'ana' });
+});
+
+test('read: other devices learn the read position; unread:true marks unread for every device, and it lasts', async () => {
+  const a = await open(ana), a2 = await open(ana), b = await open(bob);
+  const ch = await makeChannel(a, [b]);
+  const m1 = await sendMsg(b, ch.id, 'one');
+  const m2 = await sendMsg(b, ch.id, 'two');
+  const m3 = await sendMsg(b, ch.id, 'three for @ana');
+  await a.next(isEv(ch.id, 'message', (f) => f.message.id === m3.id));
+  const mark = (c) => c.frames.length;
+  const readFrame = (c, from, pred) => c.next((f) => f.type === 'read' && f.channel === ch.id && pred(f), { from });
+
+  // Read on one device: the other hears where it stands and that nothing is unread.
+  let at = mark(a2), atA = mark(a);
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m3.id }), 'read');
+  let f = await readFrame(a2, at, () => true);
+  assert.deepEqual({ seq: f.seq, unread: f.unread, mentions: f.mentions }, { seq: m3.id, unread: 0, mentions: 0 });
+  await barrier(a);
+  assert.equal(a.frames.slice(atA).filter((x) => x.type === 'read').length, 0, 'the device that read is not told');
+
+  // A plain read never moves back.
+  at = mark(a2);
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m1.id }), 'stale read');
+  f = await readFrame(a2, at, () => true);
+  assert.equal(f.seq, m3.id);
+
+  // Mark as unread from m2: both later messages count again, the mention too.
+  at = mark(a2);
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m2.id - 1, unread: true }), 'mark unread');
+  f = await readFrame(a2, at, () => true);
+  assert.deepEqual({ seq: f.seq, unread: f.unread, mentions: f.mentions }, { seq: m2.id - 1, unread: 2, mentions: 1 });
+  // unread:true never moves forward.
+  ok(await a.request({ type: 'read', channel: ch.id, seq: m3.id, unread: true }), 'unread ahead');
+  assertErr(await a.request({ type: 'read', channel: ch.id, seq: 1, unread: 'yes' }), 'bad_request', 'unread not a bool');
+
+  // Persisted: after a restart the channel is still unread from m2.
+  await server.restart();
+  const k = await open(ana);
+  const entry = k.welcome.channels.find((x) => x.id === ch.id);
+  assert.deepEqual({ unread: entry.unread, mentions: entry.mentions }, { unread: 2, mentions: 1 });
 });

@@ -30,7 +30,7 @@ test('wrong passwords back off per name: 401 five times, then 429 with Retry-Aft
   for (let i = 0; i < 5; i++) assert.equal((await login(server, 'ana', 'wrong password!')).status, 401);
   const m = await server.login('ana', 'wrong password!');
   assert.equal(m.status, 429);
-  assert.match(server.log, /login: refused from 127\.0\.0\.1/);
+  assert.match(server.log, /event=login\.refused req=[0-9a-f]{16} peer=127\.0\.0\.1 /);
   assert.doesNotMatch(server.log, /wrong password/);
 });
 

@@ -260,7 +260,7 @@ test('a search does not hold up the connection: other requests are answered mean
   assert.equal(p.type, 'pong');
 });
 
-test('migration 8 indexes the messages a database already held (backfill)', { skip: !haveSqlite3() && 'no sqlite3 command' }, async () => {
+test('migration 10 indexes the messages a database already held (backfill)', { skip: !haveSqlite3() && 'no sqlite3 command' }, async () => {
   const s2 = await startServer();
   try {
     const ana = await s2.user('ana');
@@ -272,10 +272,10 @@ test('migration 8 indexes the messages a database already held (backfill)', { sk
     assert.equal((await k.request({ type: 'delete', channel: ch.id, id: gone.id })).type, 'ok');
     k.ws.terminate();
     assert.equal((await stopWithin(s2)).code, 0);
-    // The database as a weftd before search left it: schema 7, no index.
-    sqlite3rw(`${s2.dataDir}/weft.db`, 'DROP TABLE message_index; PRAGMA user_version = 7;');
+    // The database as a weftd before search left it: schema 9, no index.
+    sqlite3rw(`${s2.dataDir}/weft.db`, 'DROP TABLE message_index; PRAGMA user_version = 9;');
     await s2.start();
-    assert.match(s2.log, /applied migration 8/);
+    assert.match(s2.log, /store.migration_applied version=10/);
     k = await connect(s2, ana.token);
     assert.deepEqual(ids(await search(k, w)), [a.id]);
     k.ws.terminate();

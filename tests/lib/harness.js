@@ -46,7 +46,8 @@ export class Server {
       const timer = setTimeout(() => reject(new Error(`weftd did not become ready:\n${this.log}`)), timeoutMs);
       const onData = (chunk) => {
         this.log += chunk.toString();
-        const m = /weftd: ready https:\/\/[^\s:]+:(\d+)/.exec(this.log.slice(from));
+        // The ready event, as key=value text or as JSON (log_format).
+        const m = /(?:event=ready url=|"event":"ready","url":")https:\/\/[^\s:"]+:(\d+)/.exec(this.log.slice(from));
         if (m) {
           clearTimeout(timer);
           this.port = Number(m[1]);

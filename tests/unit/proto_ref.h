@@ -53,8 +53,10 @@ static inline cJSON *ref_message(const struct weft_message *m)
 	ref_add_time(o, "edited", m->deleted ? 0 : m->edited_ms);
 	cJSON_AddNumberToObject(o, "reply_count", m->reply_count);
 	ref_add_id_or_null(o, "last_reply", m->last_reply);
+	ref_add_time(o, "last_reply_ts", m->last_reply ? m->last_reply_ms : 0);
 	cJSON_AddItemToObject(o, "reactions", cJSON_Parse(m->reactions ? m->reactions : "[]"));
 	cJSON_AddItemToObject(o, "mentions", cJSON_Parse(m->mentions ? m->mentions : "[]"));
+	cJSON_AddItemToObject(o, "files", cJSON_Parse(m->files ? m->files : "[]"));
 	cJSON_AddBoolToObject(o, "pinned", m->pinned);
 	return o;
 }
@@ -113,6 +115,7 @@ static inline cJSON *ref_event(const struct weft_event *ev)
 		cJSON_AddNumberToObject(r, "id", (double)ev->root.id);
 		cJSON_AddNumberToObject(r, "reply_count", ev->root.reply_count);
 		ref_add_id_or_null(r, "last_reply", ev->root.last_reply);
+		ref_add_time(r, "last_reply_ts", ev->root.last_reply ? ev->root.last_reply_ms : 0);
 	}
 	return o;
 }

@@ -706,6 +706,54 @@ static void test_usage(void **state)
 	free(text);
 }
 
+/* A reload moves the reloadable options that changed into the running
+ * configuration and reports the others; strings change hands, so the
+ * replaced one is still alive in next. */
+struct noted {
+	int n, applied;
+	char names[8][32];
+};
+
+static void note(void *arg, const char *name, const char *from, const char *to, bool applied)
+{
+	struct noted *x = arg;
+	assert_true(x->n < 8);
+	assert_string_not_equal(from, to);
+	snprintf(x->names[x->n++], 32, "%s%s", applied ? "+" : "-", name);
+	x->applied += applied;
+}
+
+static void test_reload(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct weft_config next;
+	weft_config_defaults(&next);
+	assert_int_equal(weft_config_set(&f->cfg, "default_channels", "welcome", err, sizeof err), 0);
+	const char *old = f->cfg.default_channels;
+	assert_int_equal(weft_config_set(&next, "default_channels", "welcome,news", err, sizeof err), 0);
+	assert_int_equal(weft_config_set(&next, "rate", "70", err, sizeof err), 0);
+	assert_int_equal(weft_config_set(&next, "auth_threads", "5", err, sizeof err), 0);
+	assert_int_equal(weft_config_set(&next, "log_format", "json", err, sizeof err), 0);
+	struct noted x = { 0 };
+	assert_int_equal(weft_config_reload(&f->cfg, &next, note, &x), 3);
+	assert_int_equal(x.n, 4);
+	assert_string_equal(x.names[0], "+default_channels");
+	assert_string_equal(x.names[1], "+rate");
+	assert_string_equal(x.names[2], "-auth_threads");
+	assert_string_equal(x.names[3], "+log_format");
+	assert_string_equal(f->cfg.default_channels, "welcome,news");
+	assert_int_equal(f->cfg.rate, 70);
+	assert_int_equal(f->cfg.auth_threads, 2);
+	assert_string_equal(f->cfg.log_format, "json");
+	assert_ptr_equal(next.default_channels, old);
+	assert_string_equal(old, "welcome");
+	weft_config_free(&next);
+	assert_true(weft_config_reloadable("cert"));
+	assert_false(weft_config_reloadable("port"));
+	assert_false(weft_config_reloadable("argon2_memory"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +776,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_args_override_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

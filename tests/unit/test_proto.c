@@ -1237,6 +1237,7 @@ static struct weft_message message_variant(int v)
 		/* A root with replies, reactions, mentions, pinned. */
 		m.reply_count = 3;
 		m.last_reply = 99;
+		m.last_reply_ms = 1795894861999LL;
 		m.pinned = true;
 		m.reactions = strdup("[{\"emoji\":\"" EMOJI "\",\"count\":2,\"users\":[1,2]},"
 				     "{\"emoji\":\"" EMOJI "\\\"\",\"count\":1,\"users\":[5]}]");
@@ -1313,9 +1314,9 @@ static void test_event_frames_match_reference(void **state)
 				snprintf(ev.emoji, sizeof ev.emoji, variant ? "+1" : EMOJI "\"\\");
 				ev.on = variant;
 				if (variant)
-					ev.root = (struct weft_thread_root){ 40, 2, variant ? 0 : 77 };
+					ev.root = (struct weft_thread_root){ 40, 2, variant ? 0 : 77, 1795894861999LL };
 				else
-					ev.root = (struct weft_thread_root){ 41, 5, 77 };
+					ev.root = (struct weft_thread_root){ 41, 5, 77, 1795894861999LL };
 				expect_same(weft_proto_event_frame(&ev), ref_event(&ev));
 				weft_event_clear(&ev);
 			}
@@ -1390,6 +1391,7 @@ static void test_frames_exact(void **state)
 	m[1].author.display[0] = '\0';
 	m[1].reply_count = 4;
 	m[1].last_reply = 140;
+	m[1].last_reply_ms = 1795894861999LL;
 	m[1].reactions = strdup("[{\"emoji\":\"+1\",\"count\":1,\"users\":[1]}]");
 	m[1].mentions = strdup("[7]");
 	m[1].pinned = true;
@@ -1400,12 +1402,12 @@ static void test_frames_exact(void **state)
 		"\"body\":\"a\\\"b\\\\c/d\\n\\u0001\\u001f\xe2\x80\xa8" EMOJI "\",\"thread\":100,"
 		"\"client_id\":\"c-5f1e\",\"ts\":\"2026-11-28T19:40:01.123Z\","
 		"\"edited\":\"2026-11-28T19:41:01.000Z\",\"reply_count\":0,\"last_reply\":null,"
-		"\"reactions\":[],\"mentions\":[],\"pinned\":false},"
+		"\"last_reply_ts\":null,\"reactions\":[],\"mentions\":[],\"files\":[],\"pinned\":false},"
 		"{\"id\":132,\"channel\":3,\"author\":{\"id\":1,\"name\":\"ana\",\"display\":\"ana\"},"
 		"\"body\":null,\"deleted\":true,\"thread\":null,\"client_id\":null,"
 		"\"ts\":\"2026-11-28T19:40:01.123Z\",\"edited\":null,\"reply_count\":4,\"last_reply\":140,"
-		"\"reactions\":[{\"emoji\":\"+1\",\"count\":1,\"users\":[1]}],\"mentions\":[7],"
-		"\"pinned\":true}],\"more\":true}");
+		"\"last_reply_ts\":\"2026-11-28T19:41:01.999Z\",\"reactions\":[{\"emoji\":\"+1\",\"count\":1,\"users\":[1]}],\"mentions\":[7],"
+		"\"files\":[],\"pinned\":true}],\"more\":true}");
 	free(s);
 	weft_message_clear(&m[0]);
 	weft_message_clear(&m[1]);
@@ -1457,11 +1459,11 @@ static void test_frames_exact(void **state)
 			       "\"by\":{\"id\":1,\"name\":\"ana\",\"display\":\"Ana\"}}");
 	free(s);
 	ev.kind = WEFT_EV_DELETE;
-	ev.root = (struct weft_thread_root){ 100, 0, 0 };
+	ev.root = (struct weft_thread_root){ 100, 0, 0, 0 };
 	s = frame_text(weft_proto_event_frame(&ev));
 	assert_string_equal(s, "{\"type\":\"event\",\"seq\":142,\"channel\":3,\"kind\":\"delete\","
 			       "\"ts\":\"2000-02-29T00:00:00.000Z\",\"id\":131,"
-			       "\"root\":{\"id\":100,\"reply_count\":0,\"last_reply\":null}}");
+			       "\"root\":{\"id\":100,\"reply_count\":0,\"last_reply\":null,\"last_reply_ts\":null}}");
 	free(s);
 }
 
@@ -1582,12 +1584,42 @@ static void test_raw_control_bytes(void **state)
 	weft_cmd_clear(&cmd);
 }
 
+/* send's files: distinct ids in the order given, at most ten; a body may
+ * then be left out, but not both. */
+static void test_send_files(void **state)
+{
+	(void)state;
+	struct weft_cmd cmd;
+	struct weft_parse_error err;
+	parse_ok("{\"type\":\"send\",\"channel\":1,\"files\":[5,3,5]}", &cmd);
+	assert_int_equal(cmd.nfiles, 2);
+	assert_true(cmd.files[0] == 5 && cmd.files[1] == 3);
+	assert_null(cmd.body);
+	weft_cmd_clear(&cmd);
+	parse_ok("{\"type\":\"send\",\"channel\":1,\"body\":\"b\",\"files\":[]}", &cmd);
+	assert_int_equal(cmd.nfiles, 0);
+	weft_cmd_clear(&cmd);
+	static const char *const bad[] = {
+		"{\"type\":\"send\",\"channel\":1}",
+		"{\"type\":\"send\",\"channel\":1,\"files\":[]}",
+		"{\"type\":\"send\",\"channel\":1,\"files\":\"1\"}",
+		"{\"type\":\"send\",\"channel\":1,\"files\":[0]}",
+		"{\"type\":\"send\",\"channel\":1,\"files\":[1.5]}",
+		"{\"type\":\"send\",\"channel\":1,\"files\":[1,2,3,4,5,6,7,8,9,10,11]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(bad[i], &cmd, &err), WEFT_EINVAL);
+		assert_string_equal(err.code, "bad_request");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_ping_and_list),
 		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_send_files),
 		cmocka_unit_test(test_edit_delete),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_read),

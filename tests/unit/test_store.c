@@ -791,6 +791,101 @@ static void test_edit_delete(void **state)
 }
 
 /* Searches a file for a byte string. */
+/* Files: an upload's row and the quota, a send that attaches it (and one
+ * that may not), the message objects that carry it, the library, a delete
+ * that hands back the hashes it no longer names, and the expiry of uploads
+ * never attached. */
+static struct weft_job *file_job(int64_t user, int64_t channel, const char *name, const char *sha, int64_t size,
+				 int64_t quota)
+{
+	struct weft_job *j = weft_job_new(WEFT_JOB_FILE_CREATE);
+	j->user = user;
+	j->channel = channel;
+	j->text = strdup(name);
+	snprintf(j->file_type, sizeof j->file_type, "image/png");
+	snprintf(j->sha256, sizeof j->sha256, "%s", sha);
+	j->size = size;
+	j->file_quota = quota;
+	return j;
+}
+
+static void test_files(void **state)
+{
+	struct fx *f = *state;
+	int64_t ch = create_channel(f, f->ana, "files-room", WEFT_KIND_COHORT, WEFT_ACCESS_OPEN);
+	join(f, ch, f->bo, WEFT_ROLE_MEMBER);
+	const char *sha = "ab00000000000000000000000000000000000000000000000000000000000001";
+	struct weft_job *j = run(f, file_job(f->ana, ch, "chart.png", sha, 1000, 1500));
+	assert_int_equal(j->result, 0);
+	int64_t fid = j->id;
+	weft_job_free(j);
+	/* The quota counts the day's uploads. */
+	j = run(f, file_job(f->ana, ch, "more.png", sha, 600, 1500));
+	assert_int_equal(j->result, WEFT_ETOOLARGE);
+	assert_int_equal(j->used, 1000);
+	weft_job_free(j);
+	int64_t used = 0;
+	assert_int_equal(weft_store_upload_usage(f->st, f->ana, weft_now_ms() - 86400000, &used), 0);
+	assert_int_equal(used, 1000);
+
+	/* Someone else may not attach it; its uploader may, once. */
+	j = send_job(f->bo, ch, "not mine", "fb1");
+	j->files[j->nfiles++] = fid;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EINVAL);
+	weft_job_free(j);
+	j = send_job(f->ana, ch, "", "fa1");
+	j->files[j->nfiles++] = fid;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	int64_t mid = j->id;
+	assert_string_equal(j->ev.msg.files, "[{\"id\":1,\"name\":\"chart.png\",\"size\":1000,\"type\":\"image/png\"}]");
+	weft_job_free(j);
+	j = send_job(f->ana, ch, "again", "fa2");
+	j->files[j->nfiles++] = fid;
+	run(f, j);
+	assert_int_equal(j->result, WEFT_EINVAL);
+	weft_job_free(j);
+
+	struct weft_message m;
+	assert_int_equal(weft_store_message_get(f->st, mid, &m), 0);
+	assert_non_null(strstr(m.files, "chart.png"));
+	weft_message_clear(&m);
+	struct weft_file_info lib[4];
+	int n = 0;
+	bool more = true;
+	assert_int_equal(weft_store_channel_files(f->st, ch, 0, 4, lib, &n, &more), 0);
+	assert_int_equal(n, 1);
+	assert_false(more);
+	assert_int_equal(lib[0].message, mid);
+	assert_int_equal(lib[0].uploader.id, f->ana);
+	assert_string_equal(lib[0].sha256, sha);
+
+	/* A delete names the hash it dropped. */
+	j = edit_job(WEFT_JOB_DELETE, f->ana, ch, mid, NULL);
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->ngone, 1);
+	assert_string_equal(j->gone[0], sha);
+	weft_job_free(j);
+	struct weft_file_info fi;
+	assert_int_equal(weft_store_file_get(f->st, fid, &fi), WEFT_ENOTFOUND);
+
+	/* Uploads never attached expire. */
+	j = run(f, file_job(f->bo, ch, "left.png", sha, 10, 0));
+	assert_int_equal(j->result, 0);
+	int64_t left = j->id;
+	weft_job_free(j);
+	j = weft_job_new(WEFT_JOB_FILES_EXPIRE);
+	j->expires_ms = weft_now_ms() + 1000;
+	run(f, j);
+	assert_int_equal(j->result, 0);
+	assert_int_equal(j->ngone, 1);
+	assert_false(j->flag);
+	weft_job_free(j);
+	assert_int_equal(weft_store_file_get(f->st, left, &fi), WEFT_ENOTFOUND);
+}
+
 static bool file_contains(const char *path, const char *needle)
 {
 	FILE *fp = fopen(path, "rb");
@@ -2487,6 +2582,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_duplicate_by_constraint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_scrubs_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpointer_bounds_wal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_scrub_truncates_wal, setup, teardown),

@@ -1,5 +1,5 @@
 /* Unit tests for the search index and search (server/store/search.c,
- * migration 8, jobs_message.c): the writer's jobs keep the FTS5 index in
+ * migration 10, jobs_message.c): the writer's jobs keep the FTS5 index in
  * step (FTS5's own integrity check agrees with the messages table after
  * sends, edits, deletes and a failed edit), and a search returns only what
  * the searcher may read now, newest first, paged, and stops past its

@@ -8,6 +8,7 @@ import { userName } from './common.js';
 import { searchAsYouType, findUsers, peopleFound } from './people.js';
 import { createForm, linkPanel } from './admin-create.js';
 import { accountRow } from './admin-account.js';
+import { importSection } from './admin-import.js';
 
 // "Create an account": a button that opens the form in place, and after
 // creating, the new person's sign-up link.
@@ -91,13 +92,16 @@ export function peopleAdmin() {
   const known = new Map();
   const create = createSection(known);
   const find = findSection(known);
+  const roster = importSection();
   openDialog({
     title: 'People',
     className: 'dialog-wide',
     content: [
       h('p', { class: 'hint' }, 'Create accounts and manage who can sign in. Only administrators see this.'),
-      h('div', { class: 'dialog-actions dialog-actions-start' }, create.toggle),
+      h('div', { class: 'dialog-actions dialog-actions-start' }, create.toggle, roster.toggle, roster.input),
+      roster.hint,
       create.area,
+      roster.area,
       ...find.content,
     ],
   });

@@ -4,6 +4,7 @@ import { $ } from '../dom.js';
 import { state, on, emit, limit, channelName } from '../state.js';
 import { isModerator } from '../util.js';
 import * as outbox from '../outbox.js';
+import * as uploads from '../uploads.js';
 
 const WIDE = '(min-width: 48em)';
 
@@ -16,7 +17,14 @@ function showError(text) {
 function submit() {
   const input = $('composer-input');
   const body = input.value;
-  if (!body.trim() || !state.current) return;
+  const ch = state.current;
+  if (!ch) return;
+  if (uploads.busy(ch)) {
+    showError('Wait for the files to finish uploading, or cancel them.');
+    return;
+  }
+  const hasFiles = uploads.ready(ch).length > 0;
+  if (!body.trim() && !hasFiles) return;
   const len = [...body].length;
   const max = limit('max_body');
   if (len > max) {
@@ -26,7 +34,7 @@ function submit() {
   }
   showError('');
   input.value = '';
-  outbox.queue(state.current, body);
+  outbox.queue(ch, body.trim() ? body : '', null, uploads.take(ch));
 }
 
 // An archived channel is read-only: a notice takes the composer's place.

@@ -17,6 +17,7 @@ import { messageTools, threadSummary, pinnedMark, memberLine, newMessagesLine } 
 import { reactionsRow } from './reactions.js';
 import { mentionsIn } from '../mentions.js';
 import { authorButton } from './person.js';
+import { messageFiles } from './filecards.js';
 
 const GROUP_WINDOW_MS = 5 * 60e3;
 
@@ -31,14 +32,14 @@ function channelPhrase(id) {
 export function messageVM(d, m) {
   return { key: `m${m.id}`, id: m.id, author: m.author, body: m.body, ts: m.ts, edited: m.edited, client_id: m.client_id,
     mine: isMe(m.author), thread: m.thread || null, reactions: m.reactions || [], pinned: Boolean(m.pinned),
-    reply_count: m.reply_count || 0, last_reply: m.last_reply || null, lastReplyTs: m.reply_count ? replyTime(d, m) : null };
+    files: m.files || [], reply_count: m.reply_count || 0, last_reply: m.last_reply || null, lastReplyTs: m.reply_count ? replyTime(d, m) : null };
 }
 
 // A send still in the outbox.
 export function pendingVM(e) {
   return { key: `p${e.client_id}`, id: null, author: meAuthor(), body: e.body, ts: e.created, edited: null,
     client_id: e.client_id, mine: true, pending: !e.failed, failed: e.failed || null, entry: e, thread: e.thread || null,
-    reactions: [], pinned: false, reply_count: 0 };
+    reactions: [], pinned: false, files: e.files || [], reply_count: 0 };
 }
 
 // View models: confirmed messages first (by id), with the joined and left
@@ -182,7 +183,7 @@ export function messageElement(view, vm) {
   const c = state.channels.get(d.id);
   const reactions = vm.reactions.length ? `${JSON.stringify(vm.reactions)}${namesVersion()}` : '';
   const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : '',
-    reactions, vm.pinned, vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role].join('\u0001');
+    reactions, vm.pinned, vm.files.map((f) => f.id).join(','), vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
     buildMessage(el, view, vm, editing);
@@ -211,9 +212,11 @@ function buildMessage(el, view, vm, editing) {
 
   if (editing) {
     el.append(editForm(view, vm));
-  } else {
+  } else if (vm.body || !vm.files.length) {
     el.append(h('div', { class: 'msg-body' }, renderBody(vm.body, mentionsIn(d, vm))));
   }
+  const files = editing ? null : messageFiles(vm.files);
+  if (files) el.append(files);
   if (vm.id && vm.reactions.length) el.append(reactionsRow(d.id, vm));
   if (vm.id && vm.reply_count && !view.inThread) el.append(threadSummary(d.id, vm));
 

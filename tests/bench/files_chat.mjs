@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Do file uploads slow the chat down? (issue 14: "20 parallel 5 MiB uploads
+// while 1,000 clients chat do not raise chat p99"). N chat clients (default
+// 1,000 sockets in channels of 100) each send a message every --interval
+// ms; each message's latency is the time from its send to its own message
+// event coming back (committed, fanned out). Two phases of --seconds each:
+// chat alone, then chat while --uploads parallel uploaders (default 20)
+// each upload --mib MiB (default 5) again and again (POST /api/files, raw
+// body, each then attached to a message). Prints p50/p95/p99/max per phase,
+// the uploads done and their throughput, and one JSON line. Nothing is
+// asserted: the lead measures it alone on a quiet machine.
+//
+//   WEFTD=build-rel/weftd node tests/bench/files_chat.mjs [--clients 1000] [--seconds 30]
+//       [--interval 10000] [--uploads 20] [--mib 5] [--per-channel 100]
+//   (smoke: --clients 50 --seconds 5 --uploads 4 --mib 1)
+import crypto from 'node:crypto';
+import https from 'node:https';
+import WebSocket from 'ws';
+import { startServer, FAST_ARGS } from '../lib/harness.js';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CLIENTS = arg('clients', 1000);
+const SECONDS = arg('seconds', 30);
+const INTERVAL = arg('interval', 10000);
+const UPLOADERS = arg('uploads', 20);
+const MIB = arg('mib', 5);
+const PER_CHANNEL = arg('per-channel', 100);
+
+const server = await startServer({
+  args: ['--max-conns-per-addr', '0', '--channels-per-day', '0', '--rate', '100000', '--burst', '100000',
+    '--file-quota', '0', '--max-file', String(Math.max(MIB, 1) * 1024 * 1024 + 1), '--log-level', 'warn', ...FAST_ARGS],
+});
+const agent = new https.Agent({ keepAlive: true, maxSockets: UPLOADERS + 4, rejectUnauthorized: false });
+
+function open(token) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(server.wsUrl, 'weft.v1', { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } });
+    const s = { ws, waiting: new Map(), replies: new Map() };
+    ws.on('message', (d) => {
+      const f = JSON.parse(d);
+      if (f.req && s.replies.has(f.req)) { s.replies.get(f.req)(f); s.replies.delete(f.req); }
+      if (f.type === 'event' && f.kind === 'message') {
+        const t0 = s.waiting.get(f.message.client_id);
+        if (t0 !== undefined) { s.waiting.delete(f.message.client_id); s.onLatency(performance.now() - t0); }
+      }
+      if (f.type === 'synced') resolve(s);
+    });
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', since: -1 })));
+  });
+}
+let reqN = 0;
+const req = (s, obj) => new Promise((resolve) => {
+  const id = `r${++reqN}`;
+  s.replies.set(id, resolve);
+  s.ws.send(JSON.stringify({ ...obj, req: id }));
+});
+
+console.error(`setting up ${CLIENTS} clients…`);
+const socks = [];
+const channels = [];
+for (let i = 0; i < CLIENTS; i++) {
+  const u = await server.user(`c${i}`);
+  const s = await open(u.token);
+  s.token = u.token;
+  if (i % PER_CHANNEL === 0) {
+    const r = await req(s, { type: 'channel.create', name: `room-${i / PER_CHANNEL}`, kind: 'cohort' });
+    channels.push(r.channel.id);
+  } else {
+    await req(s, { type: 'channel.join', channel: channels[channels.length - 1] });
+  }
+  s.channel = channels[channels.length - 1];
+  socks.push(s);
+}
+
+let phase = 'warmup';
+const lat = { warmup: [], chat: [], uploads: [] };
+for (const s of socks) s.onLatency = (ms) => lat[phase].push(ms);
+
+// Every client sends once per INTERVAL, spread evenly.
+let sent = 0;
+const timers = socks.map((s, i) => setTimeout(function tick() {
+  const cid = `m${++sent}`;
+  s.waiting.set(cid, performance.now());
+  s.ws.send(JSON.stringify({ type: 'send', channel: s.channel, body: `message ${sent}`, client_id: cid }));
+  timers[i] = setTimeout(tick, INTERVAL);
+}, (i * INTERVAL) / socks.length));
+
+function upload(token, channel, bytes) {
+  return new Promise((resolve, reject) => {
+    const r = https.request({ host: '127.0.0.1', port: server.port, method: 'POST', agent,
+      path: `/api/files?channel=${channel}&name=upload.bin`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': bytes.length } }, (res) => {
+      let t = '';
+      res.on('data', (c) => { t += c; });
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(t).file) : reject(new Error(`${res.statusCode} ${t}`))));
+    });
+    r.on('error', reject);
+    r.end(bytes);
+  });
+}
+
+let uploading = false;
+let uploadsDone = 0;
+let uploadBytes = 0;
+async function uploader(k) {
+  const s = socks[(k * PER_CHANNEL) % socks.length];
+  const bytes = crypto.randomBytes(MIB * 1024 * 1024);
+  while (uploading) {
+    bytes.writeUInt32BE(uploadsDone + k * 1000003, 0); // new bytes each time: no dedupe
+    const f = await upload(s.token, s.channel, bytes);
+    await req(s, { type: 'send', channel: s.channel, body: 'a file', files: [f.id], client_id: `f${k}-${uploadsDone}` });
+    uploadsDone++;
+    uploadBytes += bytes.length;
+  }
+}
+
+const pct = (a, p) => {
+  if (!a.length) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const summary = (a) => ({ n: a.length, p50: pct(a, 50), p95: pct(a, 95), p99: pct(a, 99), max: Math.max(...a) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+await sleep(Math.min(INTERVAL, 5000));
+phase = 'chat';
+console.error(`chat alone for ${SECONDS} s…`);
+await sleep(SECONDS * 1000);
+phase = 'uploads';
+uploading = true;
+console.error(`chat with ${UPLOADERS} parallel ${MIB} MiB uploads for ${SECONDS} s…`);
+const t0 = performance.now();
+const ups = Array.from({ length: UPLOADERS }, (_, k) => uploader(k).catch((e) => console.error(`uploader ${k}: ${e.message}`)));
+await sleep(SECONDS * 1000);
+uploading = false;
+const upSeconds = (performance.now() - t0) / 1000;
+phase = 'warmup';
+await Promise.all(ups);
+for (const t of timers) clearTimeout(t);
+
+const chat = summary(lat.chat);
+const withUploads = summary(lat.uploads);
+const f = (x) => x.toFixed(1);
+console.log(`clients ${CLIENTS} in ${channels.length} channels, a message per client every ${INTERVAL} ms`);
+console.log(`chat alone:        n ${chat.n}  p50 ${f(chat.p50)} ms  p95 ${f(chat.p95)} ms  p99 ${f(chat.p99)} ms  max ${f(chat.max)} ms`);
+console.log(`chat with uploads: n ${withUploads.n}  p50 ${f(withUploads.p50)} ms  p95 ${f(withUploads.p95)} ms  p99 ${f(withUploads.p99)} ms  max ${f(withUploads.max)} ms`);
+console.log(`uploads: ${uploadsDone} of ${MIB} MiB by ${UPLOADERS} in parallel, ${f(uploadBytes / 1048576 / upSeconds)} MiB/s`);
+console.log(JSON.stringify({ clients: CLIENTS, interval_ms: INTERVAL, chat, with_uploads: withUploads, uploads: uploadsDone, mib: MIB, uploaders: UPLOADERS, mib_per_s: uploadBytes / 1048576 / upSeconds }));
+for (const s of socks) s.ws.close();
+agent.destroy();
+await server.stop();

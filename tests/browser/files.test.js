@@ -1,0 +1,139 @@
+// Files in the web client, driven by role and name: "Attach file" opens the
+// file chooser; the picked image and PDF upload with progress, go out with
+// the message, and show inline (the image, lazy-loaded, alt text = its name)
+// and as a card (the PDF) — also after a reload and for the other person;
+// the channel's "Files" panel lists both with who shared them and a
+// download link; an upload can be cancelled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { startServer } from '../lib/harness.js';
+import { launch, newPage, signIn, log, composer, makeChannel, openChannel, until, assertNoProblems } from './lib.js';
+
+let server;
+let browser;
+let ana;
+let bo;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  ana = await server.user('ana', { display: 'Ana Bell' });
+  bo = await server.user('bo', { display: 'Bo Chen' });
+  await makeChannel(server, ana, 'resources', { members: [bo] });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// A real PNG of w×h pixels of one colour.
+function png(w, h, rgb = [11, 106, 97]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const image = (page, name) => log(page).getByRole('img', { name, exact: true });
+const loaded = (loc) => loc.evaluate((img) => img.complete && img.naturalWidth);
+
+test('attach an image and a PDF by the file input; inline after reload; the Files panel lists them', async () => {
+  const A = await newPage(browser);
+  const B = await newPage(browser);
+  await signIn(A.page, server, ana);
+  await signIn(B.page, server, bo);
+  await openChannel(A.page, 'resources');
+  await openChannel(B.page, 'resources');
+
+  const chooser = A.page.waitForEvent('filechooser');
+  await A.page.getByRole('button', { name: 'Attach file' }).click();
+  await (await chooser).setFiles([
+    { name: 'equity chart.png', mimeType: 'image/png', buffer: png(48, 32) },
+    { name: 'Budget rubric.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% not really\n'.repeat(200)) },
+  ]);
+  const attached = A.page.getByRole('list', { name: 'Attached files' });
+  await until(async () => (await attached.getByText('Ready to send').count()) === 2, { what: 'both uploads done' });
+  await composer(A.page).fill('Here is the chart and the rubric');
+  await composer(A.page).press('Enter');
+  await attached.waitFor({ state: 'hidden' });
+
+  // Inline for both people: the image (its alt text the name) and the PDF as a card.
+  for (const page of [A.page, B.page]) {
+    const img = image(page, 'equity chart.png');
+    await img.waitFor();
+    assert.equal(await img.getAttribute('loading'), 'lazy');
+    assert.equal(await until(() => loaded(img), { what: 'the image loaded' }), 48);
+    const card = log(page).locator('.file-card', { hasText: 'Budget rubric.pdf' });
+    await card.getByRole('link', { name: 'Download Budget rubric.pdf' }).waitFor();
+    assert.match(await card.textContent(), /4\.\d KB/);
+  }
+
+  // After a reload, from history.
+  await A.page.reload();
+  await A.page.getByRole('heading', { level: 1, name: /resources/ }).waitFor();
+  const again = image(A.page, 'equity chart.png');
+  await again.waitFor();
+  assert.equal(await until(() => loaded(again), { what: 'the image loaded after reload' }), 48);
+
+  // The Files panel: both, with who shared them and a download link.
+  await A.page.getByRole('button', { name: 'Files', exact: true }).click();
+  const panel = A.page.getByRole('region', { name: 'Files' });
+  await panel.getByText('equity chart.png').waitFor();
+  assert.match(await panel.textContent(), /Budget rubric\.pdf/);
+  assert.match(await panel.textContent(), /shared by Ana Bell/);
+  const dl = panel.getByRole('link', { name: 'Download equity chart.png' });
+  const href = await dl.getAttribute('href');
+  const res = await A.page.request.get(new URL(href, server.origin).href);
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()['content-type'], 'image/png');
+  await A.page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden' });
+  assertNoProblems(A.page);
+  assertNoProblems(B.page);
+  await A.context.close();
+  await B.context.close();
+});
+
+test('an upload can be cancelled; a file over max_file is refused before it is sent', async () => {
+  const A = await newPage(browser);
+  await signIn(A.page, server, ana);
+  await openChannel(A.page, 'resources');
+  // Slow the upload down so that Cancel finds it under way.
+  await A.page.route('**/api/files?**', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
+  await A.page.locator('#attach-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes '.repeat(1000)) });
+  const attached = A.page.getByRole('list', { name: 'Attached files' });
+  await attached.getByRole('button', { name: 'Cancel upload of notes.txt' }).click();
+  await attached.waitFor({ state: 'hidden' });
+  // The limit is the server's (welcome.limits); a smaller one here keeps the file small.
+  const max = await A.page.evaluate(async () => (await import('/js/state.js')).limit('max_file'));
+  assert.equal(max, 25 * 1024 * 1024);
+  await A.page.evaluate(async () => { (await import('/js/state.js')).state.limits.max_file = 1000; });
+  await A.page.locator('#attach-input').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1001) });
+  await A.page.getByRole('alert').filter({ hasText: /huge\.bin is 1001 B; the limit is 1000 B/ }).waitFor();
+  assert.equal(await A.page.getByRole('list', { name: 'Attached files' }).isHidden(), true);
+  assertNoProblems(A.page);
+  await A.context.close();
+});
