@@ -39,6 +39,11 @@ static void apply_log_level(const struct weft_config *cfg)
 static int cmd_serve(struct weft_config *cfg)
 {
 	struct weft_server *s;
+	char err[256];
+	if (weft_config_check(cfg, err, sizeof err)) {
+		fprintf(stderr, "weftd: %s\n", err);
+		return EXIT_USAGE;
+	}
 	if (weft_server_create(cfg, &s)) {
 		fprintf(stderr, "weftd: cannot start the server (see the log above)\n");
 		return 1;

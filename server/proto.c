@@ -431,8 +431,10 @@ static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
 	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list,
+	/* Standups and action items (proto_coord.c). */
+	[27] = weft_proto_f_standup, [28] = weft_proto_f_item,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 25, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 29, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -441,7 +443,7 @@ static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct
 	for (size_t i = 0; i < sizeof field_parsers / sizeof field_parsers[0]; i++) {
 		uint32_t bit = 1u << i;
 		int rc;
-		if ((def->fields & bit) && (rc = field_parsers[i](root, lim, (def->required & bit) != 0, cmd, err)))
+		if ((def->fields & bit) && field_parsers[i] && (rc = field_parsers[i](root, lim, (def->required & bit) != 0, cmd, err)))
 			return rc;
 	}
 	return def->check ? def->check(cmd, err) : WEFT_OK;
@@ -546,6 +548,7 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->topic);
 	free(cmd->note);
 	free(cmd->watch);
+	weft_coord_args_clear(&cmd->co);
 	cmd->body = cmd->topic = cmd->note = NULL;
 	cmd->watch = NULL;
 }

@@ -30,6 +30,7 @@
 #define WEFT_PINS_MAX 200               /* pinned messages listed by channel.pins */
 #define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
 #define WEFT_UNREAD_CAP 999              /* unread counts stop here */
+#define WEFT_ITEM_TITLE_MAX 200          /* characters of an action item's title */
 #define WEFT_CHANNEL_PAGE_MAX 500        /* channels in one channel.list page, and its default */
 
 enum weft_kind { WEFT_KIND_CAUCUS, WEFT_KIND_COHORT, WEFT_KIND_TEAM, WEFT_KIND_DM, WEFT_KIND_COUNT };
@@ -47,6 +48,12 @@ enum weft_event_kind {
 	WEFT_EV_ROLE = 6,
 	WEFT_EV_REACTION = 7,
 	WEFT_EV_PIN = 8,
+	/* Standups and action items: the payload is JSON kept with the event
+	 * (struct weft_event.data). */
+	WEFT_EV_STANDUP_CONFIG = 9,
+	WEFT_EV_STANDUP = 10,
+	WEFT_EV_STANDUP_ANSWER = 11,
+	WEFT_EV_ITEM = 12,
 };
 
 /* Names on the wire and in the database; *_parse returns -1 when unknown. */
@@ -138,6 +145,8 @@ struct weft_event {
 	struct weft_user_ref user;      /* join, leave, role */
 	int role;                       /* join, role */
 	struct weft_channel_info chan;  /* channel */
+	char *data;                     /* standup.config, standup, standup.answer, item: owned JSON
+					   object whose members the event carries */
 };
 
 /* Frees what the records own (not the records). */

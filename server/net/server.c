@@ -5,6 +5,7 @@
 #include "weft/server.h"
 
 #include "weft/net.h"
+#include "weft/coord.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,6 +108,7 @@ static void server_free(struct weft_server *s)
 {
 	if (!s)
 		return;
+	weft_coord_free(s);
 	if (s->ctx)
 		lws_context_destroy(s->ctx);
 	s->ctx = NULL;
@@ -290,7 +292,7 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	weft_hub_init(&s->hub);
 	char cert[4096], key[4096];
 	int rc;
-	if ((rc = prepare(s, cert, key, sizeof cert)) || (rc = listen_on(s, cert, key)) ||
+	if ((rc = prepare(s, cert, key, sizeof cert)) || (rc = weft_coord_create(s)) || (rc = listen_on(s, cert, key)) ||
 	    (rc = weft_store_start(s->store, weft_server_wake, s))) {
 		server_free(s);
 		return rc;
@@ -411,6 +413,10 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	s->stop = stop;
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
+	if (weft_coord_start(s)) {
+		server_free(s);
+		return 1;
+	}
 	fprintf(stderr, "weftd: ready https://%s:%d\n", s->cfg->bind, s->cfg->port);
 	fflush(stderr);
 	if (s->loop) {

@@ -67,6 +67,16 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		return run_pin(st, j, now);
 	case WEFT_JOB_PROFILE_UPDATE:
 		return run_profile_update(st, j);
+	case WEFT_JOB_STANDUP_SET:
+	case WEFT_JOB_STANDUP_OPEN:
+	case WEFT_JOB_STANDUP_ANSWER:
+	case WEFT_JOB_STANDUP_CLOSE:
+		return run_standup(st, j, now);
+	case WEFT_JOB_ITEM_CREATE:
+	case WEFT_JOB_ITEM_UPDATE:
+	case WEFT_JOB_DIGEST_SET:
+	case WEFT_JOB_DIGEST_SCAN:
+		return run_item(st, j, now);
 	}
 	return WEFT_EINVAL;
 }
