@@ -27,6 +27,7 @@ before(async () => {
 after(async () => {
   for (const x of Object.values(c)) x.ws.terminate();
   await stopWithin(server);
+  assert.doesNotMatch(server.log, /Sanitizer|runtime error/, 'the server ran clean');
 });
 
 async function clock(client, iso) {
@@ -185,8 +186,11 @@ test('restarts: before the time nothing opens; inside the window it opens at sta
   const start = async (iso, extra = TEST) => {
     const s = new Server({ dataDir, args: [...extra, '--clock-offset', offsetTo(iso)] });
     await s.start();
+    servers.push(s);
     return s;
   };
+  const servers = [];
+  after(() => { for (const x of servers) assert.doesNotMatch(x.log, /Sanitizer|runtime error/, 'the server ran clean'); });
   let s = await start('2027-05-03T09:00:00Z');
   const a = await s.user('ana');
   await s.user('bo');
