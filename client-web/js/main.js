@@ -31,6 +31,8 @@ import * as typingLine from './views/typing.js';
 import * as complete from './views/complete.js';
 import * as dmleft from './views/dmleft.js';
 import * as keys from './views/keys.js';
+import * as standupPanel from './views/standup.js';
+import * as itemsPanel from './views/items.js';
 import { browseChannels } from './dialogs/browse.js';
 import { createChannel } from './dialogs/create.js';
 import { newDirectMessage } from './dialogs/newdm.js';
@@ -63,6 +65,8 @@ typingLine.init();
 complete.init();
 dmleft.init();
 keys.init();
+standupPanel.init();
+itemsPanel.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {

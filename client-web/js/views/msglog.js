@@ -15,6 +15,8 @@ import { replyTime } from '../threads.js';
 import { namesVersion } from '../convo.js';
 import { messageTools, threadSummary, pinnedMark, memberLine, newMessagesLine } from './msgparts.js';
 import { reactionsRow } from './reactions.js';
+import { messageItems } from './items.js';
+import { itemsVersion } from '../items.js';
 import { mentionsIn } from '../mentions.js';
 import { authorButton } from './person.js';
 
@@ -164,7 +166,7 @@ export function messageElement(view, vm) {
   const c = state.channels.get(d.id);
   const reactions = vm.reactions.length ? `${JSON.stringify(vm.reactions)}${namesVersion()}` : '';
   const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : '',
-    reactions, vm.pinned, vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role].join('\u0001');
+    reactions, vm.pinned, vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role, itemsVersion()].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
     buildMessage(el, view, vm, editing);
@@ -197,6 +199,8 @@ function buildMessage(el, view, vm, editing) {
     el.append(h('div', { class: 'msg-body' }, renderBody(vm.body, mentionsIn(d, vm))));
   }
   if (vm.id && vm.reactions.length) el.append(reactionsRow(d.id, vm));
+  const its = vm.id ? messageItems(d.id, vm.id) : null;
+  if (its) el.append(its);
   if (vm.id && vm.reply_count && !view.inThread) el.append(threadSummary(d.id, vm));
 
   if (vm.pending) {

@@ -29,6 +29,7 @@ function actionItems(view, vm, fns) {
   items.push({ label: 'Copy link', run: () => permalink.copy(d.id, vm.id) });
   if (writable && mod) items.push({ label: vm.pinned ? 'Unpin' : 'Pin', run: () => convo.setPinned(d.id, vm.id, !vm.pinned) });
   if (!inThread) items.push({ label: 'Mark as unread', run: () => convo.markUnread(d.id, vm.id) });
+  if (writable) items.push({ label: 'Create action item', run: () => emit('create-item', { channel: d.id, message: { id: vm.id, body: vm.body } }) });
   return items;
 }
 
