@@ -19,7 +19,7 @@ let error = null;
 
 const dueText = (it) => {
   if (!it.due) return null;
-  if (items.isOverdue(it)) return `Overdue, was due ${it.due}`;
+  if (items.isOverdue(it)) return `was due ${it.due}`;
   return it.due === items.serverToday() ? 'Due today' : `Due ${it.due}`;
 };
 
@@ -162,7 +162,7 @@ export function messageItems(chId, id) {
       h('span', { class: 'msg-item-mark', 'aria-hidden': 'true' }, it.status === 'done' ? '☑' : '☐'),
       h('span', { class: 'sr-only' }, it.status === 'done' ? 'Done action item: ' : 'Action item: '),
       it.title,
-      h('span', { class: 'msg-item-meta' }, [it.owner ? ` · ${authorName(it.owner)}` : '', dueText(it) ? ` · ${dueText(it)}` : ''].join('')))));
+      h('span', { class: 'msg-item-meta' }, [it.owner ? ` · ${authorName(it.owner)}` : '', dueText(it) ? ` · ${items.isOverdue(it) ? 'overdue, ' : ''}${dueText(it)}` : ''].join('')))));
 }
 
 export function init() {

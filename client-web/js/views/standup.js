@@ -23,6 +23,13 @@ const timeEl = (iso) => {
   const t = new Date(iso);
   return h('time', { datetime: t.toISOString(), title: formatFull(t) }, formatTime(t));
 };
+// A time to come: "at 10:30" today, else with its day.
+const atEl = (iso) => {
+  const t = new Date(iso);
+  const today = t.toDateString() === new Date().toDateString();
+  const text = t.toLocaleString([], today ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return h('time', { datetime: t.toISOString(), title: formatFull(t) }, `at ${text}`);
+};
 
 function answerForm(chId, s) {
   const mine = standups.myAnswer(s);
@@ -105,7 +112,7 @@ function head(chId, s, c) {
   } }, label);
   return h('div', { class: 'standup-head' },
     h('p', { class: 'standup-schedule' }, d.config ? describe(d.config) : 'No schedule: standups open only when a moderator opens one.'),
-    s ? h('p', { class: 'standup-open' }, h('strong', null, `Standup of ${s.date} is open`), ', closes ', timeEl(s.closes), '.')
+    s ? h('p', { class: 'standup-open' }, h('strong', null, `Standup of ${s.date} is open`), ', closes ', atEl(s.closes), '.')
       : h('p', { class: 'thread-note' }, 'No standup is open right now.'),
     mod ? h('div', { class: 'form-actions' }, s ? act('Close now', standups.closeNow) : act('Open standup now', standups.openNow)) : null,
     err);
