@@ -43,9 +43,21 @@ static void set_done(struct weft_server *s, struct weft_job *job)
 		weft_conn_send(c, weft_proto_reply("ok", job->req));
 }
 
+/* Moderators may act in an archived channel (to unarchive it), but a
+ * read-only channel holds no standups. True when refused. */
+static bool archived(struct weft_conn *c, const struct weft_cmd *cmd, const struct weft_hub_channel *ch)
+{
+	if (!ch->info.archived)
+		return false;
+	weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "this channel is archived");
+	return true;
+}
+
 WEFT_HANDLER(weft_cmd_standup_set)
 {
 	struct weft_coord_args *co = &cmd->co;
+	if (!co->off && archived(c, cmd, ch))
+		return;
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_STANDUP_SET, ch, 0);
 	if (job && !co->off) {
 		const struct weft_tz *z;
@@ -90,6 +102,8 @@ WEFT_HANDLER(weft_cmd_standup_open)
 {
 	struct weft_server *s = c->srv;
 	struct weft_coord_args *co = &cmd->co;
+	if (archived(c, cmd, ch))
+		return;
 	if (weft_coord_open_standup(s, ch->info.id)) {
 		weft_conn_error(c, cmd->req, WEFT_ECONFLICT, "a standup is already open in this channel");
 		return;

@@ -463,8 +463,11 @@ static int64_t sched_tick(struct weft_server *s, struct sched *sc, int64_t now)
 	int64_t prev = weft_weekly_prev(sc->zone, &sc->weekly, now, &day);
 	/* Due and within its window (a server that was down opens it late,
 	 * never after the window), not opened for that date, none open. */
+	struct weft_hub_channel *ch = weft_hub_channel_get(&s->hub, sc->channel);
 	if (prev && now < prev + (int64_t)sc->window * 60000 && day > sc->last_date && !sc->pending) {
-		if (weft_coord_open_standup(s, sc->channel)) {
+		if (!ch || ch->info.archived) {
+			sc->last_date = day; /* an archived channel holds no standups */
+		} else if (weft_coord_open_standup(s, sc->channel)) {
 			weft_info("coord: channel %lld already has a standup open; the scheduled one is skipped",
 				  (long long)sc->channel);
 			sc->last_date = day;

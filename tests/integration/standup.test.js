@@ -71,8 +71,10 @@ test('standup.set: moderators only, checked fields, a known zone; a standup.conf
   assert.equal(off.config, null);
   const list2 = await c.bo.request({ type: 'channel.list', mine: true });
   assert.equal(list2.channels.find((x) => x.id === ch.id).standup, undefined);
-  // Without test_clock no one moves the clock (this server has it; the
-  // restart test below checks a server without it).
+  // An archived channel holds no standups.
+  assert.equal((await c.ana.request({ type: 'channel.archive', channel: ch.id, archived: true })).type, 'ok');
+  assertErr(await c.ana.request({ type: 'standup.open', channel: ch.id }), 'forbidden', 'archived');
+  assertErr(await c.ana.request(good), 'forbidden', 'archived schedule');
 });
 
 test('a schedule opens at its local time in two zones (Chicago on its spring-forward day, Kolkata), once', async () => {
