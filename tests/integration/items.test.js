@@ -208,4 +208,11 @@ test('the daily digest: one DM from weft per person with items due today or over
   assert.equal(l.status, 401);
   ca.ws.terminate(); cb.ws.terminate(); cd2.ws.terminate();
   await stopWithin(s);
+  // Down at 08:30 on the third day: the digest goes out when it starts.
+  s = await start('2027-02-03T13:00:00Z');
+  cb = await connect(s, b.token, { since: 0 });
+  await cb.next((f) => f.type === 'event' && f.kind === 'message' && f.message.author.name === 'weft' && /2027-02-03/.test(f.message.body));
+  assert.equal(fromWeft(cb).length, 3);
+  cb.ws.terminate();
+  await stopWithin(s);
 });
