@@ -126,15 +126,25 @@ static int system_zone(struct weft_coord *co)
 {
 	char target[512];
 	ssize_t n = readlink("/etc/localtime", target, sizeof target - 1);
-	const char *name = "UTC";
+	const char *name = NULL;
 	if (n > 0) {
 		target[n] = '\0';
 		const char *p = strstr(target, "zoneinfo/");
 		if (p && weft_tz_name_valid(p + 9))
 			name = p + 9;
 	}
-	if (!weft_tz_load("/etc", "localtime", &co->zone)) {
-		snprintf(co->tz, sizeof co->tz, "%s", n > 0 ? name : "UTC");
+	/* A copied (not linked) /etc/localtime: Debian names it in /etc/timezone. */
+	FILE *f = name ? NULL : fopen("/etc/timezone", "r");
+	if (f) {
+		if (fgets(target, sizeof target, f)) {
+			target[strcspn(target, " \t\r\n")] = '\0';
+			if (weft_tz_name_valid(target))
+				name = target;
+		}
+		fclose(f);
+	}
+	if (name && !weft_tz_load(NULL, name, &co->zone)) {
+		snprintf(co->tz, sizeof co->tz, "%.64s", name); /* valid: at most 64 bytes */
 		return WEFT_OK;
 	}
 	snprintf(co->tz, sizeof co->tz, "UTC");
