@@ -20,7 +20,7 @@ weft_apt_install() {
 # What weftd needs to build and run.
 WEFT_BUILD_PACKAGES=(build-essential cmake pkg-config ca-certificates
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev libssl-dev libcjson-dev
-	libargon2-dev)
+	libargon2-dev tzdata) # tzdata: the zones of standup schedules (server/tz.c reads its TZif files)
 
 weft_build() { # weft_build BUILD_DIR [cmake args...]
 	local dir="$1"

@@ -1,5 +1,6 @@
 /* The configuration table and its three readers: file, flags, help. */
 #include "weft/config.h"
+#include "weft/tz.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -108,6 +109,16 @@ static const struct opt options[] = {
 	  "text (one line of key=value fields per event) or json (one JSON object per line)" },
 	{ "config", OPT_STR, O(config), "", 0, 0,
 	  "config file of `key = value` lines, read before the flags" },
+	{ "tz", OPT_STR, O(tz), "", 0, 0,
+	  "IANA time zone of the server's dates: when action items are overdue, when the digest goes out "
+	  "(empty: the system's zone, /etc/localtime, else UTC)" },
+	{ "digest_time", OPT_STR, O(digest_time), "08:30", 0, 0,
+	  "HH:MM in tz when each person with action items due today or overdue gets the daily digest" },
+	{ "test_clock", OPT_INT, O(test_clock), "0", 0, 1,
+	  "testing only: 1 lets clients move the server's schedule clock (test.clock) and allows clock_offset; "
+	  "never set it on a real server" },
+	{ "clock_offset", OPT_INT, O(clock_offset), "0", INT_MIN, INT_MAX,
+	  "testing only (needs test_clock = 1): seconds added to the clock that opens standups and sends digests" },
 };
 
 #define NOPTS (sizeof options / sizeof options[0])
@@ -344,6 +355,30 @@ int weft_config_set(struct weft_config *cfg, const char *name, const char *value
 	return apply(cfg, o, value, err, errlen);
 }
 
+/* The options of standups and the digest: a known zone, a time of day,
+ * and no clock offset outside tests. */
+static int check_coord(const struct weft_config *cfg, char *err, size_t errlen)
+{
+	struct weft_tz *z = NULL;
+	if (cfg->tz[0] && weft_tz_load(NULL, cfg->tz, &z)) {
+		snprintf(err, errlen, "tz: unknown time zone (expected a name such as America/Chicago)");
+		return WEFT_EINVAL;
+	}
+	weft_tz_free(z);
+	const char *t = cfg->digest_time;
+	if (strlen(t) != 5 || t[2] != ':' || !isdigit((unsigned char)t[0]) || !isdigit((unsigned char)t[1]) ||
+	    !isdigit((unsigned char)t[3]) || !isdigit((unsigned char)t[4]) || (t[0] - '0') * 10 + (t[1] - '0') > 23 ||
+	    t[3] > '5') {
+		snprintf(err, errlen, "digest_time: expected HH:MM from 00:00 to 23:59");
+		return WEFT_EINVAL;
+	}
+	if (cfg->clock_offset && !cfg->test_clock) {
+		snprintf(err, errlen, "clock_offset: only with test_clock = 1 (for tests)");
+		return WEFT_EINVAL;
+	}
+	return WEFT_OK;
+}
+
 int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -366,7 +401,7 @@ int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
 			}
 		}
 	}
-	return WEFT_OK;
+	return check_coord(cfg, err, errlen);
 }
 
 static char *trim(char *s)

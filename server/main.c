@@ -41,6 +41,11 @@ static void apply_log_level(const struct weft_config *cfg)
 static int cmd_serve(struct weft_config *cfg, int argc, char **argv)
 {
 	struct weft_server *s;
+	char err[256];
+	if (weft_config_check(cfg, err, sizeof err)) {
+		fprintf(stderr, "weftd: %s\n", err);
+		return EXIT_USAGE;
+	}
 	/* One server per data directory, and no restore under it; held until
 	 * the process exits. */
 	int lock, rc = weft_datadir_lock(cfg->data, &lock);

@@ -8,7 +8,8 @@ static const char *const kinds[] = { "caucus", "cohort", "team", "dm" };
 static const char *const accesses[] = { "open", "request", "invite" };
 static const char *const roles[] = { "none", "member", "moderator", "owner" };
 static const char *const event_kinds[] = { "message", "edit", "delete", "join", "leave", "channel", "role",
-						   "reaction", "pin" };
+						   "reaction", "pin", "standup.config", "standup", "standup.answer",
+						   "item" };
 
 static int lookup(const char *const *names, int n, const char *s)
 {
@@ -56,6 +57,8 @@ void weft_message_clear(struct weft_message *m)
 void weft_event_clear(struct weft_event *ev)
 {
 	weft_message_clear(&ev->msg);
+	free(ev->data);
+	ev->data = NULL;
 }
 
 bool weft_username_valid(const char *s)

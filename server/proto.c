@@ -484,8 +484,10 @@ static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
 	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list, f_search, f_files,
+	/* Standups and action items (proto_coord.c). */
+	weft_proto_f_standup, weft_proto_f_item,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 27, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 29, "one parser per enum weft_field bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -601,6 +603,7 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->note);
 	free(cmd->watch);
 	free(cmd->search);
+	weft_coord_args_clear(&cmd->co);
 	cmd->body = cmd->topic = cmd->note = NULL;
 	cmd->watch = NULL;
 	cmd->search = NULL;

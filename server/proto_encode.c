@@ -229,7 +229,7 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 	bool has_msg = ev->kind == WEFT_EV_MESSAGE || ev->kind == WEFT_EV_EDIT;
 	weft_jsonw_init(&w, WEFT_FRAME_HEAD,
 			MESSAGE_HINT + (has_msg && ev->msg.body ? strlen(ev->msg.body) : 0) +
-				(has_msg ? extras_size(&ev->msg) : 0), 0);
+				(has_msg ? extras_size(&ev->msg) : 0) + (ev->data ? strlen(ev->data) : 0), 0);
 	w_reply(&w, "event", NULL);
 	w_int(&w, K("seq"), ev->seq);
 	w_int(&w, K("channel"), ev->channel);
@@ -280,6 +280,20 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 		weft_jsonw_bool(&w, ev->chan.archived);
 		weft_jsonw_object_close(&w);
 		break;
+	case WEFT_EV_STANDUP_CONFIG:
+	case WEFT_EV_STANDUP:
+	case WEFT_EV_STANDUP_ANSWER:
+	case WEFT_EV_ITEM: {
+		/* The payload's members (a JSON object SQLite built when the
+		 * event was written: {"standup":{…}}, {"item":{…}}), spliced in. */
+		size_t n = ev->data ? strlen(ev->data) : 0;
+		if (n > 2 && ev->data[0] == '{' && ev->data[n - 1] == '}') {
+			weft_jsonw_sep(&w);
+			weft_jsonw_raw(&w, ev->data + 1, n - 2);
+			w.comma = true;
+		}
+		break;
+	}
 	}
 	/* Who acted, when someone other than the subject did (an approval, a
 	 * removal, a role change, a channel edit). */

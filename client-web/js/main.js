@@ -35,6 +35,8 @@ import * as complete from './views/complete.js';
 import * as dmleft from './views/dmleft.js';
 import * as keys from './views/keys.js';
 import * as searchView from './views/search.js';
+import * as standupPanel from './views/standup.js';
+import * as itemsPanel from './views/items.js';
 import { browseChannels } from './dialogs/browse.js';
 import { createChannel } from './dialogs/create.js';
 import { newDirectMessage } from './dialogs/newdm.js';
@@ -70,6 +72,8 @@ complete.init();
 dmleft.init();
 keys.init();
 searchView.init();
+standupPanel.init();
+itemsPanel.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {

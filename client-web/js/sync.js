@@ -14,6 +14,8 @@ import * as people from './people.js';
 import * as typing from './typing.js';
 import * as notifications from './notify.js';
 import { authorName } from './util.js';
+import * as standups from './standups.js';
+import * as items from './items.js';
 
 const ROLE_WORDS = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
 const notify = (text) => emit('notice', text);
@@ -155,6 +157,9 @@ function event(f) {
     case 'pin': convo.pin(chId, f); break;
     case 'role': roleChanged(f, chId, c); break;
     case 'channel': channelChanged(f, chId); break;
+    // Standups and action items (their own modules).
+    case 'standup.config': case 'standup': case 'standup.answer': standups.event(chId, f); break;
+    case 'item': items.event(chId, f); break;
     default: break;
   }
 }

@@ -47,6 +47,11 @@ struct weft_config {
 	char *event_loop;      /* "epoll" or "poll" */
 	char *log_level;
 	char *log_format;      /* "text" or "json" */
+	/* Standups, action items, the digest. */
+	char *tz;              /* IANA zone of the server's dates (overdue, digest); "": the system's */
+	char *digest_time;     /* HH:MM in tz */
+	int test_clock;        /* 1: tests may move the schedule clock (test.clock, clock_offset) */
+	int clock_offset;      /* seconds added to the schedule clock (with test_clock only) */
 };
 
 /* Fills cfg with the table's defaults (strings are heap copies). */

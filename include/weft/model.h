@@ -30,6 +30,7 @@
 #define WEFT_PINS_MAX 200               /* pinned messages listed by channel.pins */
 #define WEFT_HISTORY_PAGE_BYTES (512 * 1024) /* a history page is cut to fit (more: true) */
 #define WEFT_UNREAD_CAP 999              /* unread counts stop here */
+#define WEFT_ITEM_TITLE_MAX 200          /* characters of an action item's title */
 #define WEFT_CHANNEL_PAGE_MAX 500        /* channels in one channel.list page, and its default */
 #define WEFT_FILES_PER_MESSAGE 10        /* files one send attaches */
 #define WEFT_FILE_NAME_MAX 255           /* characters of an uploaded file's name */
@@ -52,6 +53,12 @@ enum weft_event_kind {
 	WEFT_EV_ROLE = 6,
 	WEFT_EV_REACTION = 7,
 	WEFT_EV_PIN = 8,
+	/* Standups and action items: the payload is JSON kept with the event
+	 * (struct weft_event.data). */
+	WEFT_EV_STANDUP_CONFIG = 9,
+	WEFT_EV_STANDUP = 10,
+	WEFT_EV_STANDUP_ANSWER = 11,
+	WEFT_EV_ITEM = 12,
 };
 
 /* Names on the wire and in the database; *_parse returns -1 when unknown. */
@@ -146,6 +153,8 @@ struct weft_event {
 	struct weft_user_ref user;      /* join, leave, role */
 	int role;                       /* join, role */
 	struct weft_channel_info chan;  /* channel */
+	char *data;                     /* standup.config, standup, standup.answer, item: owned JSON
+					   object whose members the event carries */
 };
 
 /* An uploaded file as the store keeps it (no bytes: those are in the blob

@@ -38,6 +38,11 @@ enum weft_field {
 	WEFT_F_LIST = 1u << 24,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
 	WEFT_F_SEARCH = 1u << 25,       /* q (a search, weft/search.h), from (a user id), before, limit (search) */
 	WEFT_F_FILES = 1u << 26,        /* files: 0..WEFT_FILES_PER_MESSAGE file ids (send) */
+	/* Standups and action items (proto_coord.c): each bit reads several keys,
+	 * into cmd->co; a row's check says which it requires. */
+	WEFT_F_STANDUP = 1u << 27,      /* questions, days, time, tz, window, off, standup, answers, blocker,
+					   before, limit, at */
+	WEFT_F_ITEM = 1u << 28,         /* id (an item), title, owner, due, status, message, before, limit */
 };
 
 /* Flags of a command table row. */
@@ -80,6 +85,59 @@ struct weft_limits {
 	int max_name;       /* characters of channel names */
 };
 
+/* ---- Standups and action items: limits and what a request gave. */
+#define WEFT_QUESTIONS_MAX 5            /* questions of a standup */
+#define WEFT_QUESTION_MAX 200           /* characters of a question */
+#define WEFT_ANSWER_MAX 2000            /* characters of an answer */
+#define WEFT_BLOCKER_MAX 1000           /* characters of a blocker */
+#define WEFT_STANDUP_PAGE_MAX 50        /* standups in one standup.list page (default 10) */
+#define WEFT_ITEM_PAGE_MAX 200          /* items in one item.list page (default 100) */
+#define WEFT_WINDOW_DEFAULT 60          /* minutes a standup stays open */
+#define WEFT_CO_TZ_BYTES 65             /* an IANA zone name and its NUL (weft/tz.h) */
+
+enum {
+	WEFT_CO_QUESTIONS = 1 << 0, WEFT_CO_DAYS = 1 << 1, WEFT_CO_TIME = 1 << 2, WEFT_CO_TZ = 1 << 3,
+	WEFT_CO_WINDOW = 1 << 4, WEFT_CO_OFF = 1 << 5, WEFT_CO_STANDUP = 1 << 6, WEFT_CO_ANSWERS = 1 << 7,
+	WEFT_CO_BLOCKER = 1 << 8, WEFT_CO_TITLE = 1 << 9, WEFT_CO_OWNER = 1 << 10, WEFT_CO_DUE = 1 << 11,
+	WEFT_CO_STATUS = 1 << 12, WEFT_CO_MESSAGE = 1 << 13, WEFT_CO_ITEM = 1 << 14, WEFT_CO_AT = 1 << 15,
+};
+
+enum weft_item_status { WEFT_ITEM_OPEN = 0, WEFT_ITEM_DONE = 1 };
+
+struct weft_coord_args {
+	unsigned set;                   /* WEFT_CO_* keys given */
+	char *questions;                /* owned: a JSON array of 1..5 strings */
+	int nquestions;
+	unsigned days;                  /* bit 0 Sunday .. bit 6 Saturday */
+	int minute;                     /* time: minute of the day */
+	char tz[WEFT_CO_TZ_BYTES];      /* "" when not given */
+	int window;                     /* minutes, 1..1440 */
+	bool off;
+	int64_t standup;
+	char *answers;                  /* owned: a JSON array of strings */
+	int nanswers;
+	char *blocker;                  /* owned; "" allowed */
+	char *title;                    /* owned */
+	int64_t owner;                  /* 0: none (null) */
+	bool owner_me;                  /* item.list: owner "me" */
+	char due[11];                   /* "YYYY-MM-DD"; "" with WEFT_CO_DUE: none (null) */
+	int status;                     /* enum weft_item_status */
+	int64_t message;
+	int64_t item;
+	int64_t before;                 /* standup.list, item.list: an id, 0 none */
+	int limit;
+	int64_t at_ms;                  /* test.clock */
+};
+
+/* The parsers of WEFT_F_STANDUP and WEFT_F_ITEM (proto_coord.c), with the
+ * signature of proto.c's field parsers. */
+int weft_proto_f_standup(const cJSON *root, const struct weft_limits *lim, bool required, struct weft_cmd *cmd,
+			 struct weft_parse_error *err);
+int weft_proto_f_item(const cJSON *root, const struct weft_limits *lim, bool required, struct weft_cmd *cmd,
+		      struct weft_parse_error *err);
+/* Frees what co owns. */
+void weft_coord_args_clear(struct weft_coord_args *co);
+
 struct weft_cmd {
 	const struct weft_cmd_def *def; /* the table row of its type */
 	char req[WEFT_REQ_BYTES];       /* "" when absent */
@@ -118,6 +176,7 @@ struct weft_cmd {
 	int64_t from;                   /* search: an author's id, 0: any */
 	int64_t files[WEFT_FILES_PER_MESSAGE]; /* send: distinct file ids, in the order given */
 	int nfiles;
+	struct weft_coord_args co;      /* standups and action items */
 };
 
 /* The parse result when it fails: a protocol error code name

@@ -52,8 +52,24 @@ enum weft_job_kind {
 	WEFT_JOB_FILES_EXPIRE,   /* expires_ms: files never attached and uploaded before it are
 				    dropped (at most a few hundred a run; flag: more are left),
 				    and upload records older than a day */
+	/* Standups, action items, the digest (jobs_standup.c, jobs_items.c). */
+	WEFT_JOB_STANDUP_SET,    /* user, channel, text=config JSON (NULL: off): a standup.config event */
+	WEFT_JOB_STANDUP_OPEN,   /* user (0: the schedule), channel, text=questions JSON, name=local
+				    date, target=opened (ms), expires_ms=closes, flag=scheduled: id=standup;
+				    ECONFLICT when one is open or the date was opened by the schedule */
+	WEFT_JOB_STANDUP_ANSWER, /* user, channel, target=standup, text=answers JSON, text2=blocker */
+	WEFT_JOB_STANDUP_CLOSE,  /* channel, target=standup: a standup event with the summary;
+				    ENOTFOUND when it is not open */
+	WEFT_JOB_ITEM_CREATE,    /* user, channel, text=title, item_owner (0: none), due, thread=message */
+	WEFT_JOB_ITEM_UPDATE,    /* user, channel, target=item, item_set (WEFT_ITEM_SET_*), text=title, item_owner, due,
+				    status; flag=the user moderates the channel */
+	WEFT_JOB_DIGEST_SET,     /* user, flag=on */
+	WEFT_JOB_DIGEST_SCAN,    /* name=today, text=base URL: out={"weft":id,"digests":[{"user","body"}]} */
 };
 
+
+/* The fields an ITEM_UPDATE changes. */
+enum { WEFT_ITEM_SET_TITLE = 1, WEFT_ITEM_SET_OWNER = 2, WEFT_ITEM_SET_DUE = 4, WEFT_ITEM_SET_STATUS = 8 };
 
 struct weft_server;
 
@@ -128,6 +144,14 @@ struct weft_job {
 	char sha256[WEFT_SHA256_HEX];
 	int64_t size;
 	int64_t file_quota;             /* FILE_CREATE: bytes the user may upload a day; 0: any */
+
+	/* Standups, action items, the digest (the kinds above). */
+	char *text2;                    /* owned */
+	unsigned item_set;              /* ITEM_UPDATE: WEFT_ITEM_SET_* fields given */
+	int64_t item_owner;             /* ITEM_CREATE, ITEM_UPDATE: 0 none */
+	char due[11];                   /* "YYYY-MM-DD"; "": none */
+	int status;
+	char *out;                      /* owned: JSON the job hands back (STANDUP_OPEN, DIGEST_SCAN) */
 
 	/* Outputs, valid once the job comes back from weft_store_take_completed. */
 	int result;                     /* 0 or WEFT_E* */
@@ -438,6 +462,27 @@ int weft_store_blob_used(struct weft_store_blobs *b, const char *sha256, bool *o
  * from cb stops and is returned. */
 int weft_store_blob_each(struct weft_store_blobs *b, int (*cb)(void *arg, const char *sha256), void *arg);
 void weft_store_blobs_close(struct weft_store_blobs *b);
+/* ---- Standups and action items (read_coord.c), on the read connection:
+ * service thread. Each hands back JSON text the caller owns. */
+
+/* Startup: each channel's standup schedule (config JSON) and the local
+ * date the schedule last opened one ("" when never), then each open
+ * standup (id, channel, closes_ms), through callbacks. */
+int weft_store_standup_load(struct weft_store *st,
+			    void (*on_config)(void *arg, int64_t channel, const char *config, const char *last_date),
+			    void (*on_open)(void *arg, int64_t channel, int64_t id, int64_t closes_ms), void *arg);
+/* A page of channel's standups, newest first, each with its answers: a
+ * JSON array in *out (malloc'd), *more. before: 0 for the newest. */
+int weft_store_standups(struct weft_store *st, int64_t channel, int64_t before, int limit, char **out, bool *more);
+/* The standup schedule of channel as JSON in *out (NULL when none). */
+int weft_store_standup_config(struct weft_store *st, int64_t channel, char **out);
+/* Action items, newest first: of channel (0: of every channel user is a
+ * member of), owned by owner (0: anyone), with status (-1: any), below
+ * before (0: none); each with overdue as of today ("YYYY-MM-DD"). */
+int weft_store_items(struct weft_store *st, int64_t user, int64_t channel, int64_t owner, int status,
+		     int64_t before, int limit, const char *today, char **out, bool *more);
+/* *on: does user get the daily digest? */
+int weft_store_digest_get(struct weft_store *st, int64_t user, bool *on);
 
 /* *out: the largest committed seq (0 when the log is empty). */
 int weft_store_last_seq(struct weft_store *st, int64_t *out);

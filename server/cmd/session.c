@@ -30,6 +30,13 @@ static void add_limits(struct weft_server *s, cJSON *w)
 	cJSON_AddNumberToObject(lim, "file_quota", s->cfg->file_quota);
 	cJSON_AddNumberToObject(lim, "max_files", WEFT_FILES_PER_MESSAGE);
 	cJSON_AddNumberToObject(lim, "max_file_name", WEFT_FILE_NAME_MAX);
+	/* Standups and action items. */
+	cJSON_AddNumberToObject(lim, "max_questions", WEFT_QUESTIONS_MAX);
+	cJSON_AddNumberToObject(lim, "max_question", WEFT_QUESTION_MAX);
+	cJSON_AddNumberToObject(lim, "max_answer", WEFT_ANSWER_MAX);
+	cJSON_AddNumberToObject(lim, "max_blocker", WEFT_BLOCKER_MAX);
+	cJSON_AddNumberToObject(lim, "max_item_title", WEFT_ITEM_TITLE_MAX);
+	cJSON_AddNumberToObject(lim, "max_window", 1440);
 }
 
 /* The channels c's user is in; false when one could not be read. */

@@ -54,6 +54,61 @@ WEFT_HANDLER_DECL(weft_cmd_admin_user_reset);
 WEFT_HANDLER_DECL(weft_cmd_admin_user_deactivate);
 WEFT_HANDLER_DECL(weft_cmd_admin_user_reactivate);
 
+/* standup.c */
+WEFT_HANDLER_DECL(weft_cmd_standup_set);
+WEFT_HANDLER_DECL(weft_cmd_standup_open);
+WEFT_HANDLER_DECL(weft_cmd_standup_close);
+WEFT_HANDLER_DECL(weft_cmd_standup_answer);
+WEFT_HANDLER_DECL(weft_cmd_standup_list);
+WEFT_HANDLER_DECL(weft_cmd_test_clock);
+/* items.c */
+WEFT_HANDLER_DECL(weft_cmd_item_create);
+WEFT_HANDLER_DECL(weft_cmd_item_update);
+WEFT_HANDLER_DECL(weft_cmd_item_list);
+WEFT_HANDLER_DECL(weft_cmd_digest_set);
+WEFT_HANDLER_DECL(weft_cmd_digest_get);
+
+/* Standups and items: the keys each request needs (their field bits read
+ * several optional keys each). */
+static int need(const struct weft_cmd *cmd, unsigned keys, struct weft_parse_error *err, const char *message)
+{
+	if ((cmd->co.set & keys) == keys)
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = message;
+	return WEFT_EINVAL;
+}
+
+static int check_standup_set(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return cmd->co.off ? WEFT_OK
+			   : need(cmd, WEFT_CO_QUESTIONS | WEFT_CO_DAYS | WEFT_CO_TIME, err,
+				  "give questions, days and time (or off: true)");
+}
+
+static int check_standup_answer(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return need(cmd, WEFT_CO_STANDUP | WEFT_CO_ANSWERS, err, "give standup and answers");
+}
+
+static int check_item_create(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return need(cmd, WEFT_CO_TITLE, err, "give a title");
+}
+
+static int check_item_update(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	int rc = need(cmd, WEFT_CO_ITEM, err, "give the item's id");
+	if (!rc && !(cmd->co.set & (WEFT_CO_TITLE | WEFT_CO_OWNER | WEFT_CO_DUE | WEFT_CO_STATUS)))
+		rc = need(cmd, WEFT_CO_TITLE, err, "nothing to change: give title, owner, due or status");
+	return rc;
+}
+
+static int check_test_clock(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return need(cmd, WEFT_CO_AT, err, "give at: the time in ms since 1970");
+}
+
 /* channel.update must change something. */
 static int check_update(const struct weft_cmd *cmd, struct weft_parse_error *err)
 {
@@ -166,6 +221,29 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_admin_user_deactivate, ADMIN, NO_ACTION, 1 },
 	{ "admin.user.reactivate", F(USER), F(USER),
 	  NULL, weft_cmd_admin_user_reactivate, ADMIN, NO_ACTION, 1 },
+	/* Standups and action items (standup.c, items.c). */
+	{ "standup.set", F(CHANNEL) | F(STANDUP), F(CHANNEL),
+	  check_standup_set, weft_cmd_standup_set, CH, WEFT_ACT_MODERATE, 1 },
+	{ "standup.open", F(CHANNEL) | F(STANDUP), F(CHANNEL),
+	  NULL, weft_cmd_standup_open, CH, WEFT_ACT_MODERATE, 1 },
+	{ "standup.close", F(CHANNEL) | F(STANDUP), F(CHANNEL),
+	  NULL, weft_cmd_standup_close, CH, WEFT_ACT_MODERATE, 1 },
+	{ "standup.answer", F(CHANNEL) | F(STANDUP), F(CHANNEL),
+	  check_standup_answer, weft_cmd_standup_answer, CH, WEFT_ACT_POST, 1 },
+	{ "standup.list", F(CHANNEL) | F(STANDUP), F(CHANNEL),
+	  NULL, weft_cmd_standup_list, CH, WEFT_ACT_READ, 1 },
+	{ "item.create", F(CHANNEL) | F(ITEM), F(CHANNEL),
+	  check_item_create, weft_cmd_item_create, CH, WEFT_ACT_POST, 1 },
+	{ "item.update", F(CHANNEL) | F(ITEM), F(CHANNEL),
+	  check_item_update, weft_cmd_item_update, CH, WEFT_ACT_POST, 1 },
+	{ "item.list", F(CHANNEL) | F(ITEM), 0,
+	  NULL, weft_cmd_item_list, 0, NO_ACTION, 1 },
+	{ "digest.set", F(ON), F(ON),
+	  NULL, weft_cmd_digest_set, 0, NO_ACTION, 1 },
+	{ "digest.get", 0, 0,
+	  NULL, weft_cmd_digest_get, 0, NO_ACTION, 1 },
+	{ "test.clock", F(STANDUP), 0,
+	  check_test_clock, weft_cmd_test_clock, 0, NO_ACTION, 1 },
 };
 
 const struct weft_cmd_table weft_cmd_table = { defs, (int)(sizeof defs / sizeof defs[0]) };

@@ -30,6 +30,8 @@ void weft_job_free(struct weft_job *job)
 	if (!job)
 		return;
 	free(job->text);
+	free(job->text2);
+	free(job->out);
 	free(job->here);
 	free(job->mentioned);
 	free(job->gone);

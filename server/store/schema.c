@@ -186,6 +186,68 @@ static const char *const migrations[] = {
 	"CREATE VIRTUAL TABLE message_index USING fts5(body, content='messages', content_rowid='id',"
 	"  tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4');"
 	"INSERT INTO message_index(rowid, body) SELECT id, body FROM messages;",
+	/* 11 (issue 16): standups and action items. A standup schedule per channel;
+	 * standups, each member's answer and, once closed, who was expected
+	 * and answered (the roll, for runs of missed standups); a scheduled
+	 * standup opens once per local date (standups_date). Items. The
+	 * digest's opt-out per user, and its sender: the system account
+	 * `weft`, which never signs in (users.system; made here unless a
+	 * person already holds the name). */
+	"ALTER TABLE users ADD COLUMN system INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN digest INTEGER NOT NULL DEFAULT 1;"
+	"INSERT INTO users(name, display, pw_hash, admin, created_ms)"
+	"  SELECT 'weft', 'Weft', NULL, 0, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	"  WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = 'weft');"
+	"UPDATE users SET system = 1, digest = 0 WHERE name = 'weft' AND pw_hash IS NULL;"
+	"CREATE TABLE standup_configs("
+	"  channel_id INTEGER PRIMARY KEY,"
+	"  config TEXT NOT NULL,"  /* {"questions","days","time","tz","window"} */
+	"  by_user INTEGER,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE standups("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  date TEXT NOT NULL,"  /* the local date (YYYY-MM-DD) it belongs to */
+	"  questions TEXT NOT NULL,"
+	"  opened_ms INTEGER NOT NULL,"
+	"  closes_ms INTEGER NOT NULL,"
+	"  closed_ms INTEGER,"
+	"  state INTEGER NOT NULL DEFAULT 0,"  /* 0 open, 1 closed */
+	"  scheduled INTEGER NOT NULL DEFAULT 0,"
+	"  by_user INTEGER,"  /* NULL: opened by the schedule */
+	"  open_seq INTEGER NOT NULL DEFAULT 0,"  /* its opening event: members who joined later are not expected */
+	"  summary TEXT);"
+	"CREATE INDEX standups_channel ON standups(channel_id, id);"
+	"CREATE INDEX standups_open ON standups(channel_id) WHERE state = 0;"
+	"CREATE UNIQUE INDEX standups_date ON standups(channel_id, date) WHERE scheduled = 1;"
+	"CREATE TABLE standup_answers("
+	"  standup_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  answers TEXT NOT NULL,"
+	"  blocker TEXT NOT NULL DEFAULT '',"
+	"  ts_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(standup_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE standup_roll("
+	"  standup_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  answered INTEGER NOT NULL,"
+	"  PRIMARY KEY(standup_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX standup_roll_user ON standup_roll(user_id, standup_id);"
+	"CREATE TABLE items("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  owner INTEGER,"
+	"  due TEXT,"  /* YYYY-MM-DD */
+	"  status INTEGER NOT NULL DEFAULT 0,"  /* 0 open, 1 done */
+	"  by_user INTEGER NOT NULL,"
+	"  message_id INTEGER,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  done_ms INTEGER);"
+	"CREATE INDEX items_channel ON items(channel_id, id);"
+	"CREATE INDEX items_owner ON items(owner, id);"
+	"CREATE INDEX items_due ON items(due, owner) WHERE status = 0 AND due IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -201,8 +201,9 @@ static const char *const wsql[W_COUNT] = {
 static const char *const rsql[R_COUNT] = {
 	[R_SESSION] = "SELECT s.id, s.user_id, s.expires_ms, s.last_used_ms, u.admin, u.name, u.display"
 		      " FROM sessions s JOIN users u ON u.id = s.user_id"
-		      " WHERE s.token_hash = ? AND s.revoked = 0 AND u.active = 1",
-	[R_USER_BY_NAME] = "SELECT id, name, display, admin, active, pw_hash FROM users WHERE name = ?",
+		      " WHERE s.token_hash = ? AND s.revoked = 0 AND u.active = 1 AND u.system = 0",
+	/* The system account (`weft`, the digest's sender) never signs in. */
+	[R_USER_BY_NAME] = "SELECT id, name, display, admin, active, pw_hash FROM users WHERE name = ? AND system = 0",
 	[R_MESSAGE] = MESSAGE_SELECT " WHERE m.id = ?",
 	[R_HIST_LATEST] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 ORDER BY m.id DESC LIMIT ?2",
 	[R_HIST_BEFORE] = MESSAGE_SELECT " WHERE m.channel_id = ?1 AND m.deleted = 0 AND m.id < ?2"
@@ -428,6 +429,11 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 	case WEFT_EV_CHANNEL:
 		read_channel(s, E_CHAN, &ev->chan);
 		break;
+	case WEFT_EV_STANDUP_CONFIG:
+	case WEFT_EV_STANDUP:
+	case WEFT_EV_STANDUP_ANSWER:
+	case WEFT_EV_ITEM:
+		return dup_text(&ev->data, s, E_DATA);
 	case WEFT_EV_REACTION:
 	case WEFT_EV_PIN:
 		ev->msg.id = sqlite3_column_int64(s, E_REF);
@@ -468,7 +474,9 @@ int exec_sql(sqlite3 *db, const char *sql)
 int stmt_prepare(struct weft_store *st)
 {
 	int rc = prepare_all(st->wdb, wsql, st->w, W_COUNT);
-	return rc ? rc : prepare_all(st->rdb, rsql, st->r, R_COUNT);
+	if (!rc)
+		rc = prepare_all(st->rdb, rsql, st->r, R_COUNT);
+	return rc ? rc : coord_stmt_prepare(st);
 }
 
 /* ---- Reads. A failed step is an error, never "no row" (DESIGN rule 10). */

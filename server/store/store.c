@@ -103,6 +103,7 @@ void weft_store_close(struct weft_store *st)
 		sqlite3_finalize(st->w[i]);
 	for (int i = 0; i < R_COUNT; i++)
 		sqlite3_finalize(st->r[i]);
+	coord_stmt_finalize(st);
 	free(st->users);
 	sqlite3_close(st->cdb);
 	ckpt_close(st);

@@ -64,6 +64,20 @@ enum rstmt {
 	R_COUNT
 };
 
+/* Statements of standups, action items and the digest (stmt_coord.c): the
+ * write connection's (CW_*) and the read connection's (CR_*). */
+enum cwstmt {
+	CW_CONFIG_SET, CW_CONFIG_DROP, CW_OPEN_ANY, CW_STANDUP_INSERT, CW_STANDUP_SEQ, CW_STANDUP_JSON,
+	CW_STANDUP_OPEN_IN, CW_ANSWER_UPSERT, CW_ANSWER_JSON, CW_CLOSE, CW_ROLL_ANSWERED, CW_ROLL_EXPECTED,
+	CW_SUMMARY, CW_ITEM_INSERT, CW_ITEM_GET, CW_ITEM_UPDATE, CW_ITEM_JSON, CW_MEMBER_OK, CW_MESSAGE_OK,
+	CW_DIGEST_SET, CW_DIGEST_DUE, CW_SYSTEM_USER,
+	CW_COUNT
+};
+enum crstmt {
+	CR_CONFIGS, CR_OPEN, CR_STANDUPS, CR_CONFIG, CR_ITEMS, CR_DIGEST_GET,
+	CR_COUNT
+};
+
 struct user_slot;
 
 struct weft_store {
@@ -71,6 +85,8 @@ struct weft_store {
 	sqlite3 *wdb, *rdb;
 	sqlite3_stmt *w[W_COUNT];
 	sqlite3_stmt *r[R_COUNT];
+	sqlite3_stmt *cw[CW_COUNT];             /* standups, items, digest (stmt_coord.c) */
+	sqlite3_stmt *cr[CR_COUNT];
 
 	pthread_t thread;
 	bool started;
@@ -158,6 +174,9 @@ static inline void done_stmt(sqlite3_stmt *s)
 /* Prepares every statement of both connections (st->w on st->wdb, st->r on
  * st->rdb). Open only. */
 int stmt_prepare(struct weft_store *st);
+/* stmt_coord.c: prepares st->cw and st->cr (open only), and finalizes them. */
+int coord_stmt_prepare(struct weft_store *st);
+void coord_stmt_finalize(struct weft_store *st);
 /* Runs SQL text without results (pragmas, migrations); logs a failure. */
 int exec_sql(sqlite3 *db, const char *sql);
 /* Column col of s's current row into dst (cap bytes, always terminated;
@@ -322,6 +341,9 @@ int run_signup_create(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_signup_accept(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_session(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_profile_update(struct weft_store *st, struct weft_job *j);
+/* jobs_standup.c, jobs_items.c: standups, action items, the digest. */
+int run_standup(struct weft_store *st, struct weft_job *j, int64_t now);
+int run_item(struct weft_store *st, struct weft_job *j, int64_t now);
 /* jobs_channel.c: the new account j->target joins each channel named in
  * j->defaults that exists, is not archived and is no DM (others are
  * skipped: a default channel may be renamed or archived later). */

@@ -71,6 +71,16 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 		return run_file_create(st, j, now);
 	case WEFT_JOB_FILES_EXPIRE:
 		return run_files_expire(st, j);
+	case WEFT_JOB_STANDUP_SET:
+	case WEFT_JOB_STANDUP_OPEN:
+	case WEFT_JOB_STANDUP_ANSWER:
+	case WEFT_JOB_STANDUP_CLOSE:
+		return run_standup(st, j, now);
+	case WEFT_JOB_ITEM_CREATE:
+	case WEFT_JOB_ITEM_UPDATE:
+	case WEFT_JOB_DIGEST_SET:
+	case WEFT_JOB_DIGEST_SCAN:
+		return run_item(st, j, now);
 	}
 	return WEFT_EINVAL;
 }

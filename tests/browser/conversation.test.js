@@ -189,7 +189,7 @@ test('moderators delete other people’s messages; members do not (defect 1)', a
   await openChannel(B.page, 'mod-room');
   await message(B.page, 'the owner speaks').getByRole('button', { name: 'More actions' }).click();
   await B.page.getByRole('menu').waitFor();
-  assert.deepEqual(await B.page.getByRole('menuitem').allTextContents(), ['Reply in thread', 'Add reaction', 'Copy link', 'Mark as unread']);
+  assert.deepEqual(await B.page.getByRole('menuitem').allTextContents(), ['Reply in thread', 'Add reaction', 'Copy link', 'Create action item', 'Mark as unread']);
   await B.page.keyboard.press('Escape');
 
   await message(A.page, 'an off-topic message from bo').getByRole('button', { name: 'More actions' }).click();
@@ -229,7 +229,7 @@ test('on a phone: no permanent Edit or Delete, a ⋯ menu and a long press (defe
   const sheet = page.getByRole('menu');
   await sheet.waitFor();
   assert.deepEqual(await sheet.getByRole('menuitem').allTextContents(),
-    ['Reply in thread', 'Add reaction', 'Edit', 'Delete', 'Copy link', 'Pin', 'Mark as unread']);
+    ['Reply in thread', 'Add reaction', 'Edit', 'Delete', 'Copy link', 'Pin', 'Create action item', 'Mark as unread']);
   const r = await sheet.boundingBox();
   assert.ok(r.width >= 380 && Math.abs(r.y + r.height - 844) < 2, `sheet at ${JSON.stringify(r)}`);
   await menuItem(page, 'Edit').tap();

@@ -15,6 +15,8 @@ import { replyTime } from '../threads.js';
 import { namesVersion } from '../convo.js';
 import { messageTools, threadSummary, pinnedMark, memberLine, newMessagesLine } from './msgparts.js';
 import { reactionsRow } from './reactions.js';
+import { messageItems } from './items.js';
+import { itemsVersion } from '../items.js';
 import { mentionsIn } from '../mentions.js';
 import { authorButton } from './person.js';
 import { messageFiles } from './filecards.js';
@@ -183,7 +185,7 @@ export function messageElement(view, vm) {
   const c = state.channels.get(d.id);
   const reactions = vm.reactions.length ? `${JSON.stringify(vm.reactions)}${namesVersion()}` : '';
   const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : '',
-    reactions, vm.pinned, vm.files.map((f) => f.id).join(','), vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role].join('\u0001');
+    reactions, vm.pinned, vm.files.map((f) => f.id).join(','), vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role, itemsVersion()].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
     buildMessage(el, view, vm, editing);
@@ -218,6 +220,8 @@ function buildMessage(el, view, vm, editing) {
   const files = editing ? null : messageFiles(vm.files);
   if (files) el.append(files);
   if (vm.id && vm.reactions.length) el.append(reactionsRow(d.id, vm));
+  const its = vm.id ? messageItems(d.id, vm.id) : null;
+  if (its) el.append(its);
   if (vm.id && vm.reply_count && !view.inThread) el.append(threadSummary(d.id, vm));
 
   if (vm.pending) {

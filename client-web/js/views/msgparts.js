@@ -28,6 +28,8 @@ function actionItems(view, vm, fns) {
   if (writable && (vm.mine || mod)) items.push({ label: 'Delete', danger: true, run: () => fns.deleteMessage(view, vm) });
   items.push({ label: 'Copy link', run: () => permalink.copy(d.id, vm.id) });
   if (writable && mod) items.push({ label: vm.pinned ? 'Unpin' : 'Pin', run: () => convo.setPinned(d.id, vm.id, !vm.pinned) });
+  // UI.md's order: Create action item before Mark as unread.
+  if (writable) items.push({ label: 'Create action item', run: () => emit('create-item', { channel: d.id, message: { id: vm.id, body: vm.body } }) });
   if (!inThread) items.push({ label: 'Mark as unread', run: () => convo.markUnread(d.id, vm.id) });
   return items;
 }
