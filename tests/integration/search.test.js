@@ -8,9 +8,8 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { startServer, connect } from '../lib/harness.js';
-import { uid, sendMsg, makeChannel, stopWithin, show, assertErr, haveSqlite3, NO_RATE_LIMIT } from './support.js';
+import { uid, sendMsg, makeChannel, stopWithin, show, assertErr, NO_RATE_LIMIT } from './support.js';
 
 let server;
 const u = {};
@@ -260,31 +259,5 @@ test('a search does not hold up the connection: other requests are answered mean
   assert.equal(p.type, 'pong');
 });
 
-test('migration 10 indexes the messages a database already held (backfill)', { skip: !haveSqlite3() && 'no sqlite3 command' }, async () => {
-  const s2 = await startServer();
-  try {
-    const ana = await s2.user('ana');
-    let k = await connect(s2, ana.token);
-    const ch = await makeChannel(k, []);
-    const w = word('back');
-    const a = await sendMsg(k, ch.id, `said before search existed ${w}`);
-    const gone = await sendMsg(k, ch.id, `deleted before ${w}`);
-    assert.equal((await k.request({ type: 'delete', channel: ch.id, id: gone.id })).type, 'ok');
-    k.ws.terminate();
-    assert.equal((await stopWithin(s2)).code, 0);
-    // The database as a weftd before search left it: schema 9, no index.
-    sqlite3rw(`${s2.dataDir}/weft.db`, 'DROP TABLE message_index; PRAGMA user_version = 9;');
-    await s2.start();
-    assert.match(s2.log, /store.migration_applied version=10/);
-    k = await connect(s2, ana.token);
-    assert.deepEqual(ids(await search(k, w)), [a.id]);
-    k.ws.terminate();
-  } finally {
-    await stopWithin(s2);
-  }
-});
+// The backfill of migration 10 over an old database: tests/integration/upgrade.test.js.
 
-function sqlite3rw(file, sql) {
-  const r = spawnSync('sqlite3', [file, sql], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 ${file}: ${r.stderr}`);
-}

@@ -49,6 +49,15 @@ test('the first schema\'s database opens, migrates all the way and is served', a
   assert.equal(hist[0].last_reply, hist[2].id);
   // Replay from 0 carries the old log, the deletion included.
   assert.ok(ana.events(lobby.id).some((f) => f.kind === 'delete'), 'the delete event replays');
+  // Migration 10 indexed what the old server stored (the search backfill):
+  // current bodies, not deleted ones.
+  const found = async (q) => {
+    const r = await ana.request({ type: 'search', q });
+    assert.equal(r.type, 'results', show(r));
+    return r.messages.map((m) => m.body);
+  };
+  assert.deepEqual(await found('lobb'), ['hello lobby']);
+  assert.deepEqual(await found('fixed'), ['fixed message']);
 
   // What later migrations added works on it.
   const ack = await sendMsg(lee, lobby.id, 'hello @ana from the new version');
