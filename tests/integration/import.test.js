@@ -68,7 +68,7 @@ test('a roster with the CSV edge cases: created, rejected by line with reasons, 
   assert.match(r.stderr, /import of .*roster\.csv: 3 created, 1 skipped \(they exist\), 7 rejected/);
   if (haveSqlite3()) {
     const rows = sqlite3(path.join(dir, 'weft.db'),
-      "SELECT name, display, email, jurisdiction, title, pw_hash IS NULL FROM users WHERE name != 'root' ORDER BY name");
+      "SELECT name, display, email, jurisdiction, title, pw_hash IS NULL FROM users WHERE name != 'root' AND system = 0 ORDER BY name");
     assert.equal(rows, 'ana.brown|Brown, Ana|ana@example.org|King County|Analyst|1\n' +
       'lee|Lee "Coach" Chen||||1\n' +
       'uma|Uma||Multnomah County, OR|Lead|1\n');
