@@ -23,6 +23,7 @@ struct opt {
 
 #define O(field) offsetof(struct weft_config, field)
 
+
 static const struct opt options[] = {
 	{ "data", OPT_STR, O(data), "./data", 0, 0,
 	  "data directory: database, certificate, key" },
@@ -122,6 +123,28 @@ static const struct opt options[] = {
 };
 
 #define NOPTS (sizeof options / sizeof options[0])
+
+static int valid_tz(const char *value, char *err, size_t errlen);
+static int valid_hhmm(const char *value, char *err, size_t errlen);
+
+/* The strings with a form of their own, each with its check: 0, or
+ * WEFT_EINVAL with the reason (naming the option) in err. A bad value is
+ * refused on its line of the file or as its flag, not later at start. */
+static const struct {
+	const char *name;
+	int (*valid)(const char *value, char *err, size_t errlen);
+} forms[] = {
+	{ "tz", valid_tz },
+	{ "digest_time", valid_hhmm },
+};
+
+static int valid_form(const struct opt *o, const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+		if (!strcmp(forms[i].name, o->name))
+			return forms[i].valid(value, err, errlen);
+	return WEFT_OK;
+}
 
 /* What a running server takes from a reload (SIGHUP): options only the
  * service thread reads. The others (the listening socket, the data
@@ -271,6 +294,8 @@ static int apply(struct weft_config *cfg, const struct opt *o, const char *value
 				snprintf(err, errlen, "%s: control characters are not allowed", o->name);
 				return WEFT_EINVAL;
 			}
+		if (valid_form(o, value, err, errlen))
+			return WEFT_EINVAL;
 		char *copy = strdup(value);
 		if (!copy)
 			return WEFT_ENOMEM;
@@ -355,31 +380,31 @@ int weft_config_set(struct weft_config *cfg, const char *name, const char *value
 	return apply(cfg, o, value, err, errlen);
 }
 
-/* The options of standups and the digest: a known zone, a time of day,
- * and no clock offset outside tests. */
-static int check_coord(const struct weft_config *cfg, char *err, size_t errlen)
+/* tz: empty (the system's zone) or a zone of the tz database. */
+static int valid_tz(const char *value, char *err, size_t errlen)
 {
 	struct weft_tz *z = NULL;
-	if (cfg->tz[0] && weft_tz_load(NULL, cfg->tz, &z)) {
+	if (value[0] && weft_tz_load(NULL, value, &z)) {
 		snprintf(err, errlen, "tz: unknown time zone (expected a name such as America/Chicago)");
 		return WEFT_EINVAL;
 	}
 	weft_tz_free(z);
-	const char *t = cfg->digest_time;
+	return WEFT_OK;
+}
+
+/* digest_time: HH:MM from 00:00 to 23:59. */
+static int valid_hhmm(const char *t, char *err, size_t errlen)
+{
 	if (strlen(t) != 5 || t[2] != ':' || !isdigit((unsigned char)t[0]) || !isdigit((unsigned char)t[1]) ||
 	    !isdigit((unsigned char)t[3]) || !isdigit((unsigned char)t[4]) || (t[0] - '0') * 10 + (t[1] - '0') > 23 ||
 	    t[3] > '5') {
 		snprintf(err, errlen, "digest_time: expected HH:MM from 00:00 to 23:59");
 		return WEFT_EINVAL;
 	}
-	if (cfg->clock_offset && !cfg->test_clock) {
-		snprintf(err, errlen, "clock_offset: only with test_clock = 1 (for tests)");
-		return WEFT_EINVAL;
-	}
 	return WEFT_OK;
 }
 
-int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
+int weft_config_check_options(const struct weft_config *cfg, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *o = &options[i];
@@ -399,9 +424,25 @@ int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
 					 !v ? "not set" : *c ? "holds a control character" : "not one of its words");
 				return WEFT_EINVAL;
 			}
+			if (valid_form(o, v, err, errlen))
+				return WEFT_EINVAL;
 		}
 	}
-	return check_coord(cfg, err, errlen);
+	return WEFT_OK;
+}
+
+int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen)
+{
+	int rc = weft_config_check_options(cfg, err, errlen);
+	if (rc)
+		return rc;
+	/* The one rule between options: they may come in any order, in the
+	 * file and the flags, so it holds of the whole, at start and reload. */
+	if (cfg->clock_offset && !cfg->test_clock) {
+		snprintf(err, errlen, "clock_offset: only with test_clock = 1 (for tests)");
+		return WEFT_EINVAL;
+	}
+	return WEFT_OK;
 }
 
 static char *trim(char *s)

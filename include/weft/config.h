@@ -82,10 +82,17 @@ int weft_config_load_file(struct weft_config *cfg, const char *path, char *err, 
 int weft_config_load_buffer(struct weft_config *cfg, const char *name, const char *text, size_t len,
 			    char *err, size_t errlen);
 
-/* Checks cfg against the table: every integer within its min and max,
- * every string set and, for those that take one of a few words
- * (log_level, event_loop), one of them. Returns 0, or WEFT_EINVAL naming
- * the first option that is not, in err. Any thread. */
+/* Checks each option of cfg against the table: every integer within its
+ * min and max, every string set, free of control characters and, for
+ * those that take one of a few words (log_level, event_loop) or have a
+ * form of their own (tz, digest_time), valid. Every config that
+ * weft_config_load_buffer or weft_config_set accepted passes. Returns 0,
+ * or WEFT_EINVAL naming the first option that is not, in err. Any thread. */
+int weft_config_check_options(const struct weft_config *cfg, char *err, size_t errlen);
+
+/* weft_config_check_options, then the rules between options, which no
+ * single line can break (clock_offset needs test_clock = 1): what start
+ * and reload check. */
 int weft_config_check(const struct weft_config *cfg, char *err, size_t errlen);
 
 /* A command-line flag of a subcommand that is not configuration (`user

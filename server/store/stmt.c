@@ -237,7 +237,7 @@ static const char *const rsql[R_COUNT] = {
 			    " (SELECT coalesce(max(seq), 0) FROM events e WHERE e.channel_id = c.id) FROM channels c",
 	[R_LOAD_MEMBERS] = "SELECT channel_id, user_id, role, read_seq, joined_seq FROM members",
 	[R_USER_GET] = PROFILE_SELECT " WHERE id = ?",
-	[R_USER_FIND] = PROFILE_SELECT " WHERE (active = 1 OR ?3) AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
+	[R_USER_FIND] = PROFILE_SELECT " WHERE system = 0 AND (active = 1 OR ?3) AND (name LIKE ?1 ESCAPE '\\' OR display LIKE ?1 ESCAPE '\\')"
 			" ORDER BY name LIMIT ?2",
 	[R_DEACTIVATED] = "SELECT id FROM users WHERE active = 0 AND deactivated_ms >= ?",
 	[R_REVOKED] = "SELECT id FROM sessions WHERE revoked = 1 AND revoked_ms >= ?",

@@ -1,10 +1,10 @@
 /* libFuzzer target for the config file parser: any bytes go, as the file
  * "fuzz.conf", into weft_config_load_buffer over the table's defaults.
  * Besides the sanitizers' findings (overflow, leak, UB), it checks:
- *  - a success leaves a config the table accepts (weft_config_check: every
- *    integer within its min and max, log_level and event_loop one of their
- *    words) whose strings hold no control character (they end up in HTTP
- *    headers and logs);
+ *  - a success leaves a config the table accepts (weft_config_check_options:
+ *    every integer within its min and max, log_level and event_loop one of
+ *    their words, tz a known zone, digest_time HH:MM) whose strings hold
+ *    no control character (they end up in HTTP headers and logs);
  *  - a failure is WEFT_EINVAL with one printable line "fuzz.conf:N: ..."
  *    that names a line N of the input which is bad on its own, after lines
  *    1..N-1 that load on their own; and the config is left exactly as it
@@ -50,7 +50,7 @@ static int load_alone(const char *text, size_t n)
 static void check_success(const struct weft_config *cfg)
 {
 	char why[256];
-	if (weft_config_check(cfg, why, sizeof why)) {
+	if (weft_config_check_options(cfg, why, sizeof why)) {
 		fprintf(stderr, "fuzz_config: out of the table: %s\n", why);
 		CHECK(0);
 	}

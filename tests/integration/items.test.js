@@ -206,6 +206,9 @@ test('the daily digest: one DM from weft per person with items due today or over
   // The system account cannot sign in.
   const l = await login(s, 'weft', 'anything at all');
   assert.equal(l.status, 401);
+  // Nor is it someone to find in the directory (bo reaches it by its DM).
+  const found = await ca.request({ type: 'user.find', q: 'weft' });
+  assert.deepEqual(found.users, [], 'the system account is not in the directory');
   ca.ws.terminate(); cb.ws.terminate(); cd2.ws.terminate();
   await stopWithin(s);
   // Down at 08:30 on the third day: the digest goes out when it starts.

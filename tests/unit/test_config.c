@@ -197,6 +197,18 @@ static void test_bad_values(void **state)
 	expect_bad(&f->cfg, "log_level", "INFO", "log_level");
 	expect_bad(&f->cfg, "event_loop", "select", "event_loop");
 	expect_bad(&f->cfg, "event_loop", "", "event_loop");
+	/* Strings with a form of their own are refused as they come, not at start. */
+	expect_bad(&f->cfg, "tz", "Mars/Olympus_Mons", "tz");
+	expect_bad(&f->cfg, "tz", "\tOyr", "tz");
+	expect_bad(&f->cfg, "tz", "../../etc/passwd", "tz");
+	expect_bad(&f->cfg, "digest_time", "24:00", "digest_time");
+	expect_bad(&f->cfg, "digest_time", "8:30", "digest_time");
+	expect_bad(&f->cfg, "digest_time", "08:60", "digest_time");
+	assert_string_equal(f->cfg.tz, "");
+	assert_string_equal(f->cfg.digest_time, "08:30");
+	char ok[256];
+	assert_int_equal(weft_config_set(&f->cfg, "tz", "America/Chicago", ok, sizeof ok), 0);
+	assert_int_equal(weft_config_set(&f->cfg, "digest_time", "23:59", ok, sizeof ok), 0);
 	/* The error says what was expected. */
 	char err[256];
 	weft_config_set(&f->cfg, "max_body", "0", err, sizeof err);
@@ -403,6 +415,13 @@ static void test_check(void **state)
 	f->cfg.log_level = NULL;
 	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
 	f->cfg.log_level = level;
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
+	/* A rule between two options: each alone is valid, the whole is not. */
+	f->cfg.clock_offset = 60;
+	assert_int_equal(weft_config_check_options(&f->cfg, err, sizeof err), 0);
+	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), WEFT_EINVAL);
+	assert_non_null(strstr(err, "clock_offset"));
+	f->cfg.test_clock = 1;
 	assert_int_equal(weft_config_check(&f->cfg, err, sizeof err), 0);
 }
 
