@@ -479,7 +479,7 @@ static int f_files(FIELD_ARGS)
 	return WEFT_OK;
 }
 
-/* In the order of enum weft_field: a row's fields are read in this order. */
+/* In the order of the WEFT_F_* bits: a row's fields are read in this order. */
 static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_since, f_channel, f_user, f_id, f_thread, f_client_id, f_name, f_kind, f_access_topic,
 	f_note, f_approve, f_role, f_archived, f_users, f_q, f_profile, f_body, f_page, f_seq,
@@ -487,14 +487,14 @@ static int (*const field_parsers[])(FIELD_ARGS) = {
 	/* Standups and action items (proto_coord.c). */
 	weft_proto_f_standup, weft_proto_f_item,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 29, "one parser per enum weft_field bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 29, "one parser per WEFT_F_* bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
 {
 	const struct weft_cmd_def *def = cmd->def;
 	for (size_t i = 0; i < sizeof field_parsers / sizeof field_parsers[0]; i++) {
-		uint32_t bit = 1u << i;
+		uint64_t bit = UINT64_C(1) << i;
 		int rc;
 		if ((def->fields & bit) && field_parsers[i] &&
 		    (rc = field_parsers[i](root, lim, (def->required & bit) != 0, cmd, err)))

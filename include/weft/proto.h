@@ -8,42 +8,41 @@
 #include "weft/model.h"
 #include "weft/search.h"
 
-/* The fields a request may carry. A parse reads them in this order, so the
- * first bad one is the one reported. */
-enum weft_field {
-	WEFT_F_SINCE = 1u << 0,         /* since: integer >= -1 (hello) */
-	WEFT_F_CHANNEL = 1u << 1,       /* channel: id */
-	WEFT_F_USER = 1u << 2,          /* user: id */
-	WEFT_F_ID = 1u << 3,            /* id: a message id */
-	WEFT_F_THREAD = 1u << 4,        /* thread: a message id */
-	WEFT_F_CLIENT_ID = 1u << 5,     /* client_id: 1..64 characters */
-	WEFT_F_NAME = 1u << 6,          /* name: a valid channel name */
-	WEFT_F_KIND = 1u << 7,          /* kind: caucus, cohort or team */
-	WEFT_F_ACCESS_TOPIC = 1u << 8,  /* access and topic, both optional */
-	WEFT_F_NOTE = 1u << 9,          /* note: up to WEFT_NOTE_MAX characters */
-	WEFT_F_APPROVE = 1u << 10,      /* approve: boolean */
-	WEFT_F_ROLE = 1u << 11,         /* role: owner, moderator or member */
-	WEFT_F_ARCHIVED = 1u << 12,     /* archived: boolean, true when absent */
-	WEFT_F_USERS = 1u << 13,        /* users: 1..WEFT_DM_MAX_OTHERS ids */
-	WEFT_F_Q = 1u << 14,            /* q: 1..WEFT_QUERY_MAX characters */
-	WEFT_F_PROFILE = 1u << 15,      /* name (a user name), display, jurisdiction, region, title, admin */
-	WEFT_F_BODY = 1u << 16,         /* body: 1..limits.max_body characters, not blank */
-	WEFT_F_PAGE = 1u << 17,         /* before, after, limit (history) */
-	WEFT_F_SEQ = 1u << 18,          /* seq: integer >= 0; unread: boolean, false when absent (read) */
-	WEFT_F_EMOJI = 1u << 19,        /* emoji: 1..WEFT_EMOJI_MAX characters, no control */
-	WEFT_F_ON = 1u << 20,           /* on: boolean, true when absent */
-	WEFT_F_PINNED = 1u << 21,       /* pinned: boolean, true when absent */
-	WEFT_F_WATCH = 1u << 22,        /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
-	WEFT_F_PROFILE_EDIT = 1u << 23, /* display, jurisdiction, region, title: each optional */
-	WEFT_F_LIST = 1u << 24,         /* after (a channel id, 0: from the start), limit, mine (channel.list) */
-	WEFT_F_SEARCH = 1u << 25,       /* q (a search, weft/search.h), from (a user id), before, limit (search) */
-	WEFT_F_FILES = 1u << 26,        /* files: 0..WEFT_FILES_PER_MESSAGE file ids (send) */
-	/* Standups and action items (proto_coord.c): each bit reads several keys,
-	 * into cmd->co; a row's check says which it requires. */
-	WEFT_F_STANDUP = 1u << 27,      /* questions, days, time, tz, window, off, standup, answers, blocker,
-					   before, limit, at */
-	WEFT_F_ITEM = 1u << 28,         /* id (an item), title, owner, due, status, message, before, limit */
-};
+/* The fields a request may carry, one bit each of a row's fields and
+ * required (64 bits: room for every family to come). A parse reads them in
+ * this order, so the first bad one is the one reported. */
+#define WEFT_F_SINCE           (UINT64_C(1) << 0)     /* since: integer >= -1 (hello) */
+#define WEFT_F_CHANNEL         (UINT64_C(1) << 1)     /* channel: id */
+#define WEFT_F_USER            (UINT64_C(1) << 2)     /* user: id */
+#define WEFT_F_ID              (UINT64_C(1) << 3)     /* id: a message id */
+#define WEFT_F_THREAD          (UINT64_C(1) << 4)     /* thread: a message id */
+#define WEFT_F_CLIENT_ID       (UINT64_C(1) << 5)     /* client_id: 1..64 characters */
+#define WEFT_F_NAME            (UINT64_C(1) << 6)     /* name: a valid channel name */
+#define WEFT_F_KIND            (UINT64_C(1) << 7)     /* kind: caucus, cohort or team */
+#define WEFT_F_ACCESS_TOPIC    (UINT64_C(1) << 8)     /* access and topic, both optional */
+#define WEFT_F_NOTE            (UINT64_C(1) << 9)     /* note: up to WEFT_NOTE_MAX characters */
+#define WEFT_F_APPROVE         (UINT64_C(1) << 10)    /* approve: boolean */
+#define WEFT_F_ROLE            (UINT64_C(1) << 11)    /* role: owner, moderator or member */
+#define WEFT_F_ARCHIVED        (UINT64_C(1) << 12)    /* archived: boolean, true when absent */
+#define WEFT_F_USERS           (UINT64_C(1) << 13)    /* users: 1..WEFT_DM_MAX_OTHERS ids */
+#define WEFT_F_Q               (UINT64_C(1) << 14)    /* q: 1..WEFT_QUERY_MAX characters */
+#define WEFT_F_PROFILE         (UINT64_C(1) << 15)    /* name (a user name), display, jurisdiction, region, title, admin */
+#define WEFT_F_BODY            (UINT64_C(1) << 16)    /* body: 1..limits.max_body characters, not blank */
+#define WEFT_F_PAGE            (UINT64_C(1) << 17)    /* before, after, limit (history) */
+#define WEFT_F_SEQ             (UINT64_C(1) << 18)    /* seq: integer >= 0; unread: boolean, false when absent (read) */
+#define WEFT_F_EMOJI           (UINT64_C(1) << 19)    /* emoji: 1..WEFT_EMOJI_MAX characters, no control */
+#define WEFT_F_ON              (UINT64_C(1) << 20)    /* on: boolean, true when absent */
+#define WEFT_F_PINNED          (UINT64_C(1) << 21)    /* pinned: boolean, true when absent */
+#define WEFT_F_WATCH           (UINT64_C(1) << 22)    /* users: 0..WEFT_WATCH_MAX ids (presence.watch) */
+#define WEFT_F_PROFILE_EDIT    (UINT64_C(1) << 23)    /* display, jurisdiction, region, title: each optional */
+#define WEFT_F_LIST            (UINT64_C(1) << 24)    /* after (a channel id, 0: from the start), limit, mine (channel.list) */
+#define WEFT_F_SEARCH          (UINT64_C(1) << 25)    /* q (a search, weft/search.h), from (a user id), before, limit (search) */
+#define WEFT_F_FILES           (UINT64_C(1) << 26)    /* files: 0..WEFT_FILES_PER_MESSAGE file ids (send) */
+/* Standups and action items (proto_coord.c): each bit reads several keys,
+ * into cmd->co; a row's check says which it requires. */
+#define WEFT_F_STANDUP         (UINT64_C(1) << 27)    /* questions, days, time, tz, window, off, standup,
+                                                         answers, blocker, before, limit, at */
+#define WEFT_F_ITEM            (UINT64_C(1) << 28)    /* id (an item), title, owner, due, status, message, before, limit */
 
 /* Flags of a command table row. */
 enum {
@@ -62,8 +61,8 @@ struct weft_parse_error;
  * dispatch; its handler, called once all of them passed. */
 struct weft_cmd_def {
 	const char *name;
-	uint32_t fields;                /* WEFT_F_* it accepts */
-	uint32_t required;              /* of those, the ones it must carry */
+	uint64_t fields;                /* WEFT_F_* it accepts */
+	uint64_t required;              /* of those, the ones it must carry */
 	/* A rule across fields (NULL: none): 0, or a failure filled in err. */
 	int (*check)(const struct weft_cmd *cmd, struct weft_parse_error *err);
 	/* Runs on the service thread; ch is the named channel (WEFT_CMDF_CHANNEL)

@@ -45,7 +45,7 @@ static void test_rows_are_whole(void **state)
 
 /* A valid value for each field a row may require, as JSON members. */
 static const struct {
-	uint32_t bit;
+	uint64_t bit;
 	const char *json;
 } samples[] = {
 	{ WEFT_F_SINCE, "\"since\":0" },      { WEFT_F_CHANNEL, "\"channel\":1" },
