@@ -171,7 +171,7 @@ int weft_coord_create(struct weft_server *s)
 		rc = system_zone(co);
 	}
 	if (rc)
-		weft_err("coord: cannot load the time zone %s from %s", co->tz, WEFT_TZ_DIR);
+		weft_err("coord.tz_load_failed tz=%s dir=%s", co->tz, WEFT_TZ_DIR);
 	return rc;
 }
 
@@ -251,7 +251,7 @@ static void sched_put(struct weft_server *s, int64_t channel, const char *config
 	int at = sched_find(co, channel, &found);
 	struct sched next = { .channel = channel, .last_date = found ? co->scheds[at].last_date : last_date };
 	if (config && sched_parse(s, config, &next)) {
-		weft_err("coord: the standup schedule of channel %lld cannot be read; it is ignored", (long long)channel);
+		weft_err("coord.schedule_unreadable channel=%lld action=%s", (long long)channel, "ignored");
 		free(next.config);
 		free(next.questions);
 		config = NULL;
@@ -271,7 +271,7 @@ static void sched_put(struct weft_server *s, int64_t channel, const char *config
 	if (!config)
 		return;
 	if (!grow((void **)&co->scheds, &co->capscheds, co->nscheds + 1, sizeof *co->scheds)) {
-		weft_err("coord: out of memory keeping the standup schedule of channel %lld", (long long)channel);
+		weft_err("coord.schedule_oom channel=%lld", (long long)channel);
 		free(next.config);
 		free(next.questions);
 		return;
@@ -306,7 +306,7 @@ void weft_coord_opened(struct weft_server *s, int64_t channel, int64_t id, int64
 		if (co->opens[i].id == id)
 			return;
 	if (!grow((void **)&co->opens, &co->capopens, co->nopens + 1, sizeof *co->opens)) {
-		weft_err("coord: out of memory keeping standup %lld; it closes at the next start", (long long)id);
+		weft_err("coord.standup_oom standup=%lld action=%s", (long long)id, "closes at the next start");
 		return;
 	}
 	co->opens[co->nopens++] = (struct open_standup){ channel, id, closes_ms, false };
@@ -345,7 +345,7 @@ static void open_done(struct weft_server *s, struct weft_job *job)
 	if (!job->result)
 		weft_coord_opened(s, job->channel, job->id, job->expires_ms);
 	else if (job->result != WEFT_ECONFLICT)
-		weft_err("coord: the standup of channel %lld for %s could not open: %s", (long long)job->channel,
+		weft_err("coord.open_failed channel=%lld date=%s error=%s", (long long)job->channel,
 			 job->name, weft_strerror(job->result));
 	/* Opened, or there was one already (open, or of this date): done for
 	 * the date. A failure tries again at the next tick. */
@@ -375,7 +375,7 @@ static void close_done(struct weft_server *s, struct weft_job *job)
 		weft_coord_closed(s, job->target);
 		return;
 	}
-	weft_err("coord: standup %lld could not close: %s", (long long)job->target, weft_strerror(job->result));
+	weft_err("coord.close_failed standup=%lld error=%s", (long long)job->target, weft_strerror(job->result));
 	for (int i = 0; i < s->coord->nopens; i++)
 		if (s->coord->opens[i].id == job->target)
 			s->coord->opens[i].closing = false;
@@ -390,7 +390,7 @@ static void digest_send_done(struct weft_server *s, struct weft_job *job)
 {
 	(void)s;
 	if (job->result)
-		weft_err("coord: a digest could not be sent: %s", weft_strerror(job->result));
+		weft_err("coord.digest_failed error=%s", weft_strerror(job->result));
 }
 
 static void digest_dm_done(struct weft_server *s, struct weft_job *job)
@@ -398,7 +398,7 @@ static void digest_dm_done(struct weft_server *s, struct weft_job *job)
 	struct weft_job *send = job->result ? NULL : weft_job_new(WEFT_JOB_SEND);
 	if (!send) {
 		if (job->result)
-			weft_err("coord: no DM for the digest of user %lld: %s", (long long)job->target,
+			weft_err("coord.digest_dm_failed user=%lld error=%s", (long long)job->target,
 				 weft_strerror(job->result));
 		return;
 	}
@@ -418,9 +418,9 @@ static void digest_scan_done(struct weft_server *s, struct weft_job *job)
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "digests"), *d;
 	if (!o || !cJSON_IsNumber(weft) || !weft->valuedouble) {
 		if (job->result)
-			weft_err("coord: the digest's scan failed: %s", weft_strerror(job->result));
+			weft_err("coord.digest_scan_failed error=%s", weft_strerror(job->result));
 		else if (cJSON_GetArraySize(list))
-			weft_warn("coord: no system account `weft`: no digest sent");
+			weft_warn("coord.digest_skipped reason=%s", "no system account weft");
 		s->coord->digest_last = job->result ? -1 : s->coord->digest_last;
 		cJSON_Delete(o);
 		return;
@@ -478,8 +478,8 @@ static int64_t sched_tick(struct weft_server *s, struct sched *sc, int64_t now)
 		if (!ch || ch->info.archived) {
 			sc->last_date = day; /* an archived channel holds no standups */
 		} else if (weft_coord_open_standup(s, sc->channel)) {
-			weft_info("coord: channel %lld already has a standup open; the scheduled one is skipped",
-				  (long long)sc->channel);
+			weft_info("coord.standup_skipped channel=%lld reason=%s",
+				  (long long)sc->channel, "one is open");
 			sc->last_date = day;
 		} else {
 			sched_open(s, sc, prev, day);
@@ -537,7 +537,7 @@ static void schedule_tick(struct weft_server *s, int64_t delay_ms)
 void weft_coord_set_clock(struct weft_server *s, int64_t at_ms)
 {
 	s->coord->offset_ms = at_ms - weft_now_ms();
-	weft_info("coord: test clock set to %lld", (long long)at_ms);
+	weft_info("coord.test_clock at_ms=%lld", (long long)at_ms);
 	schedule_tick(s, 0);
 }
 
@@ -558,7 +558,7 @@ int weft_coord_start(struct weft_server *s)
 {
 	int rc = weft_store_standup_load(s->store, load_config, load_open, s);
 	if (rc) {
-		weft_err("coord: cannot read the standup schedules: %s", weft_strerror(rc));
+		weft_err("coord.schedules_unreadable error=%s", weft_strerror(rc));
 		return rc;
 	}
 	s->coord->started = true;
