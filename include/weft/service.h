@@ -99,6 +99,12 @@ struct weft_server {
 		uint64_t http_status[WEFT_HTTP_ROUTES][6];
 		struct weft_histo replay_events; /* events sent per resume, up to synced */
 		uint64_t reloads, reload_failures;
+		/* searches answered (results or a refusal from the worker): from
+		 * dispatch to the answer queued, the worker's wait included */
+		struct weft_histo search;
+		/* files: uploads committed and their bytes; downloads whose
+		 * headers went out (200 or 206) */
+		uint64_t uploads, upload_bytes, downloads;
 	} stats;
 	uint32_t boot_id;            /* random per start: the high half of HTTP request ids */
 	uint32_t http_seq;           /* the low half */

@@ -32,6 +32,7 @@ struct search_task {
 	/* Results, written by the worker, read by the service thread after. */
 	int rc, n;
 	bool more;
+	uint64_t t0;                    /* dispatch (weft_mono_ns): the search histogram */
 	struct weft_search_hit hits[];  /* p.limit */
 };
 
@@ -79,6 +80,7 @@ static void search_done(struct weft_task *t, void *ctx)
 		else
 			weft_conn_send_new(c, weft_proto_results_frame(st->req, st->hits, st->n, st->more));
 	}
+	weft_histo_observe(&s->stats.search, &weft_histo_latency, weft_mono_ns() - st->t0);
 	for (int i = 0; !st->rc && i < st->n; i++)
 		weft_search_hit_clear(&st->hits[i]);
 	weft_job_owner_unref(st->owner);
@@ -114,6 +116,7 @@ WEFT_HANDLER(weft_cmd_search)
 	st->task.run = search_run;
 	st->task.done = search_done;
 	st->pool = s->search_pool;
+	st->t0 = weft_mono_ns();
 	st->owner = &c->owner;
 	memcpy(st->req, cmd->req, sizeof st->req);
 	st->q = cmd->search;

@@ -97,6 +97,7 @@ static int send_headers(struct weft_xfer *x)
 			 start, &p, end))
 		return -1;
 	x->headers_sent = true;
+	x->srv->stats.downloads++;
 	return 0;
 }
 

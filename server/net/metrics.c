@@ -105,6 +105,9 @@ static void write_store(const struct weft_server *s, struct weft_text *t)
 	weft_text_histo(t, "weft_commit_seconds", "", &commit, &weft_histo_latency);
 	weft_text_family(t, "weft_replay_events", "histogram", "Events sent to a resuming connection before synced.");
 	weft_text_histo(t, "weft_replay_events", "", &s->stats.replay_events, &weft_histo_size);
+	weft_text_family(t, "weft_search_seconds", "histogram",
+			 "Searches, from dispatch to the answer queued (the wait for a worker included).");
+	weft_text_histo(t, "weft_search_seconds", "", &s->stats.search, &weft_histo_latency);
 }
 
 char *weft_metrics_text(struct weft_server *s)
@@ -140,6 +143,11 @@ char *weft_metrics_text(struct weft_server *s)
 		{ "weft_reload_failures_total", "counter",
 		  "Reloads whose configuration or certificate was refused (the old ones stay).",
 		  (long long)s->stats.reload_failures },
+		{ "weft_file_uploads_total", "counter", "File uploads committed.", (long long)s->stats.uploads },
+		{ "weft_file_upload_bytes_total", "counter", "Bytes of the file uploads committed.",
+		  (long long)s->stats.upload_bytes },
+		{ "weft_file_downloads_total", "counter", "File downloads answered with the file (200 or 206).",
+		  (long long)s->stats.downloads },
 	};
 	struct weft_text t = { 0 };
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

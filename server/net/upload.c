@@ -79,6 +79,8 @@ static void file_created(struct weft_server *s, struct weft_job *job)
 		}
 		return;
 	}
+	s->stats.uploads++;
+	s->stats.upload_bytes += (uint64_t)x->received;
 	weft_info("files.uploaded user=%s bytes=%lld channel=%lld", x->ses.user.name, (long long)x->received,
 		  (long long)x->channel);
 	cJSON *o = cJSON_CreateObject(), *f = cJSON_AddObjectToObject(o, "file");

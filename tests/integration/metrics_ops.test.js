@@ -1,6 +1,6 @@
 // /metrics for operators: requests by type and HTTP route (counts and
 // latency histograms), events per resume, the writer's queue depth and
-// commit times; every histogram well formed.
+// commit times, searches, uploads and downloads; every histogram well formed.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect, request } from '../lib/harness.js';
@@ -120,6 +120,31 @@ test('the writer: queue depth gauge, commit histogram counting every commit', as
   const commits = get(s, 'weft_store_commits_total');
   assert.ok(h.count >= 1 && h.count <= commits + 1 && h.count >= commits - 1, `${h.count} vs ${commits}`);
   assert.ok(h.sum > 0);
+});
+
+test('searches in a latency histogram; uploads, their bytes and downloads counted', async () => {
+  const s0 = await scrape();
+  const h0 = histogram(s0, 'weft_search_seconds');
+  const up0 = get(s0, 'weft_file_uploads_total'), bytes0 = get(s0, 'weft_file_upload_bytes_total');
+  const down0 = get(s0, 'weft_file_downloads_total');
+  for (const name of ['weft_file_uploads_total', 'weft_file_upload_bytes_total', 'weft_file_downloads_total'])
+    assert.equal(s0.types[name], 'counter', name);
+  await ana.request({ type: 'send', channel: chan.id, body: 'metrics of a searchable word', client_id: 'ms1' });
+  const r = await ana.request({ type: 'search', q: 'searchab' });
+  assert.equal(r.type, 'results');
+  assert.equal(histogram(await scrape(), 'weft_search_seconds').count, h0.count + 1);
+  // An upload of 1,000 bytes, then a download of it.
+  const bytes = Buffer.alloc(1000, 7);
+  const up = await request(server, 'POST', `/api/files?channel=${chan.id}&name=m.bin`,
+    { body: bytes.toString('latin1'), headers: { authorization: `Bearer ${boToken}`, 'content-type': 'application/octet-stream', 'content-length': 1000 } });
+  assert.equal(up.status, 200, up.text);
+  const s1 = await scrape();
+  assert.equal(get(s1, 'weft_file_uploads_total'), up0 + 1);
+  assert.equal(get(s1, 'weft_file_upload_bytes_total'), bytes0 + 1000);
+  assert.equal(get(s1, 'weft_file_downloads_total'), down0);
+  const dl = await request(server, 'GET', `/api/files/${up.body.file.id}`, { headers: { authorization: `Bearer ${boToken}` } });
+  assert.equal(dl.status, 200);
+  assert.equal(get(await scrape(), 'weft_file_downloads_total'), down0 + 1);
 });
 
 test('every metric the Grafana dashboard (deploy/grafana-weft.json) queries is served', async () => {
