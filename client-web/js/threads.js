@@ -78,8 +78,9 @@ export async function loadOlder(chId, rootId) {
   emit('thread', { channel: chId, root: rootId, older: oldest });
 }
 
-export function send(chId, rootId, body) {
-  outbox.queue(chId, body, rootId);
+// files: uploaded already, for this thread's box (uploads.js).
+export function send(chId, rootId, body, files = []) {
+  outbox.queue(chId, body, rootId, files);
 }
 
 // ---------------------------------------------------------------- from events (sync.js)

@@ -1,12 +1,17 @@
 // Files on their way into a message: each picked, dropped or pasted file is
 // uploaded at once (POST /api/files, raw body, XMLHttpRequest for its upload
 // progress) and waits in the composer until the message goes out with its
-// id. Per channel; not kept across a reload (an upload never attached is
-// removed by the server after a day).
+// id. Per message box (a slot: the channel's, or a thread's in it); not kept
+// across a reload (an upload never attached is removed by the server after a
+// day).
 import { emit, limit } from './state.js';
 
 let seq = 0;
-const byChannel = new Map(); // channel id -> [{key, name, size, type, loaded, status, id?, error?, xhr?}]
+const byChannel = new Map(); // slot -> [{key, name, size, type, loaded, status, id?, error?, xhr?}]
+
+// The slot of a message box: the channel's own (its id), or a thread's.
+export const slot = (ch, root = null) => (root ? `${ch}:${root}` : ch);
+const channelOf = (sl) => (typeof sl === 'number' ? sl : Number(String(sl).split(':')[0]));
 
 export const list = (ch) => byChannel.get(ch) || [];
 // Uploaded and ready to attach.
@@ -37,7 +42,7 @@ function refusal(xhr) {
 function start(ch, a, file) {
   const xhr = new XMLHttpRequest();
   a.xhr = xhr;
-  xhr.open('POST', `/api/files?channel=${encodeURIComponent(ch)}&name=${encodeURIComponent(a.name)}`);
+  xhr.open('POST', `/api/files?channel=${encodeURIComponent(channelOf(ch))}&name=${encodeURIComponent(a.name)}`);
   xhr.withCredentials = true;
   if (file.type) xhr.setRequestHeader('content-type', file.type);
   xhr.upload.addEventListener('progress', (e) => {
@@ -70,7 +75,7 @@ function cleanName(name) {
   return n === '.' || n === '..' || !n ? 'file' : n;
 }
 
-// Starts uploading files (a FileList or array) to channel ch; returns the
+// Starts uploading files (a FileList or array) for slot ch; returns the
 // problems found before any byte went out (too large, too many).
 export function add(ch, files, { pasted = false } = {}) {
   const problems = [];

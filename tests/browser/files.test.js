@@ -3,12 +3,13 @@
 // the message, and show inline (the image, lazy-loaded, alt text = its name)
 // and as a card (the PDF) — also after a reload and for the other person;
 // the channel's "Files" panel lists both with who shared them and a
-// download link; an upload can be cancelled.
+// download link; an upload can be cancelled; a reply in a thread carries
+// files of its own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { startServer } from '../lib/harness.js';
-import { launch, newPage, signIn, log, composer, makeChannel, openChannel, until, assertNoProblems } from './lib.js';
+import { launch, newPage, signIn, log, composer, send, message, makeChannel, openChannel, until, assertNoProblems } from './lib.js';
 
 let server;
 let browser;
@@ -136,4 +137,58 @@ test('an upload can be cancelled; a file over max_file is refused before it is s
   assert.equal(await A.page.getByRole('list', { name: 'Attached files' }).isHidden(), true);
   assertNoProblems(A.page);
   await A.context.close();
+});
+
+test('a reply in a thread carries a file; the channel\'s message box keeps its own', async () => {
+  const A = await newPage(browser);
+  const B = await newPage(browser);
+  await signIn(A.page, server, ana);
+  await signIn(B.page, server, bo);
+  await openChannel(A.page, 'resources');
+  await openChannel(B.page, 'resources');
+  await send(B.page, 'Who has the county rubric?');
+  const root = message(A.page, 'Who has the county rubric?');
+  await root.getByRole('button', { name: 'More actions' }).click();
+  await A.page.getByRole('menu').getByRole('menuitem', { name: 'Reply in thread', exact: true }).click();
+  const thread = A.page.getByRole('region', { name: 'Thread', exact: true });
+  await thread.waitFor();
+
+  // A file waiting in the channel's box stays there, out of the reply.
+  await A.page.locator('#attach-input').setInputFiles({ name: 'draft.txt', mimeType: 'text/plain', buffer: Buffer.from('draft') });
+  const channelFiles = A.page.getByRole('list', { name: 'Attached files' });
+  await channelFiles.getByText('Ready to send').waitFor();
+
+  const chooser = A.page.waitForEvent('filechooser');
+  await thread.getByRole('button', { name: 'Attach to reply' }).click();
+  await (await chooser).setFiles({ name: 'county rubric.png', mimeType: 'image/png', buffer: png(40, 20) });
+  const replyFiles = thread.getByRole('list', { name: 'Files for the reply' });
+  await replyFiles.getByText('Ready to send').waitFor();
+  assert.equal(await replyFiles.getByText('draft.txt').count(), 0);
+  await thread.getByRole('textbox', { name: 'Reply' }).fill('Here it is');
+  await thread.getByRole('button', { name: 'Send reply' }).click();
+  await replyFiles.waitFor({ state: 'hidden' });
+  const img = thread.getByRole('img', { name: 'county rubric.png', exact: true });
+  await img.waitFor();
+  assert.equal(await until(() => loaded(img), { what: 'the image in the reply' }), 40);
+  // The channel's box still holds its file; the reply is not in the stream.
+  assert.equal(await channelFiles.getByText('draft.txt').count(), 1);
+  assert.equal(await image(A.page, 'county rubric.png').count(), 0);
+
+  // Bo opens the thread and sees the image.
+  await message(B.page, 'Who has the county rubric?').getByRole('button', { name: '1 reply', exact: true }).click();
+  const threadB = B.page.getByRole('region', { name: 'Thread', exact: true });
+  const imgB = threadB.getByRole('img', { name: 'county rubric.png', exact: true });
+  await imgB.waitFor();
+  assert.equal(await until(() => loaded(imgB), { what: 'the image for the other person' }), 40);
+  // A reply of files alone goes too.
+  const chooser2 = B.page.waitForEvent('filechooser');
+  await threadB.getByRole('button', { name: 'Attach to reply' }).click();
+  await (await chooser2).setFiles({ name: 'second.png', mimeType: 'image/png', buffer: png(10, 10) });
+  await threadB.getByRole('list', { name: 'Files for the reply' }).getByText('Ready to send').waitFor();
+  await threadB.getByRole('button', { name: 'Send reply' }).click();
+  await thread.getByRole('img', { name: 'second.png', exact: true }).waitFor();
+  assertNoProblems(A.page);
+  assertNoProblems(B.page);
+  await A.context.close();
+  await B.context.close();
 });

@@ -1,7 +1,8 @@
 // Screenshots of the files views for review by eye (not a test):
 //   node tests/browser/screenshots-files.mjs [outdir]   (default /tmp/weft-shots-files)
 // A channel with an inline image and file cards, the composer with files
-// attached (one uploading), and the Files panel, at 1280x800 and 390x844,
+// attached (one uploading), the Files panel, and a thread's reply with a
+// file attached, at 1280x800 and 390x844,
 // light and dark.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,17 @@ try {
       await page.getByRole('region', { name: 'Files' }).getByText('tract-data.xlsx').waitFor();
       await page.waitForTimeout(300);
       await page.screenshot({ path: shot('files-panel') });
+      // A reply in a thread with a file waiting (uploads still held back).
+      await page.keyboard.press('Escape');
+      const root = log(page).getByRole('article').filter({ hasText: 'Here is the chart of service hours by tract.' });
+      await root.getByRole('button', { name: 'More actions' }).click();
+      await page.getByRole('menu').getByRole('menuitem', { name: 'Reply in thread', exact: true }).click();
+      const thread = page.getByRole('region', { name: 'Thread', exact: true });
+      await thread.waitFor();
+      await thread.locator('input[type=file]').setInputFiles([{ name: 'tract-notes.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(52000, 4) }]);
+      await thread.getByRole('textbox', { name: 'Reply' }).fill('Notes from the tract walk');
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: shot('thread-attach') });
       await context.close();
     }
   }

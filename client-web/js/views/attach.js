@@ -1,21 +1,15 @@
-// Attaching files in the composer: the "Attach file" button (a file
-// input), files dropped on the channel, images pasted into the message box.
-// Each starts uploading at once (uploads.js); the list under the box shows
-// its progress with a cancel button, then the file ready to go with the
-// next message (or a reason it could not be uploaded).
+// Attaching files in a message box: an attach button (a file input), files
+// dropped on the view, images pasted into the box. Each starts uploading at
+// once (uploads.js); the list under the box shows its progress with a
+// cancel button, then the file ready to go with the next message (or a
+// reason it could not be uploaded). The channel's composer (index.html) and
+// a thread's reply box (thread.js) each mount one, with their own slot.
 import { h, $, clear } from '../dom.js';
 import { state, on, emit } from '../state.js';
 import * as uploads from '../uploads.js';
 import { typeIcon } from './filecards.js';
 
-function add(files, opts) {
-  const ch = state.current;
-  if (!ch || !files || !files.length) return;
-  const problems = uploads.add(ch, [...files], opts);
-  if (problems.length) emit('alert', problems.join(' '));
-}
-
-function item(ch, a) {
+function item(m, sl, a) {
   const pct = a.size ? Math.round((100 * a.loaded) / a.size) : 0;
   const status = a.status === 'uploading' ? `Uploading, ${pct}%` : a.status === 'done' ? 'Ready to send' : a.error;
   return h('li', { class: `attach-item attach-${a.status}`, 'data-key': a.key },
@@ -28,16 +22,16 @@ function item(ch, a) {
       h('span', { class: a.status === 'failed' ? 'attach-status form-error' : 'attach-status' }, `${uploads.formatSize(a.size)} · ${status}`)),
     h('button', { type: 'button', class: 'btn btn-ghost btn-small attach-remove',
       'aria-label': a.status === 'uploading' ? `Cancel upload of ${a.name}` : `Remove ${a.name}`,
-      onclick: () => { uploads.remove(ch, a.key); $('composer-input').focus(); } },
+      onclick: () => { uploads.remove(sl, a.key); m.box.focus(); } },
     a.status === 'uploading' ? 'Cancel' : 'Remove'));
 }
 
 // Rebuilt on each change but for the progress of items already drawn, so
 // that a focused Cancel button keeps its focus while the bar moves.
-function render() {
-  const ch = state.current;
-  const list = $('attach-list');
-  const items = ch ? uploads.list(ch) : [];
+function render(m) {
+  const sl = m.slot();
+  const { list } = m;
+  const items = sl ? uploads.list(sl) : [];
   const drawn = [...list.children].map((li) => li.dataset.key).join();
   const statuses = [...list.children].map((li) => li.className).join();
   const now = items.map((a) => a.key).join();
@@ -54,51 +48,74 @@ function render() {
   }
   const focusedKey = list.contains(document.activeElement) ? document.activeElement.closest('li')?.dataset.key : null;
   clear(list);
-  for (const a of items) list.append(item(ch, a));
+  for (const a of items) list.append(item(m, sl, a));
   list.hidden = !items.length;
   if (focusedKey) list.querySelector(`[data-key="${focusedKey}"] button`)?.focus();
-  $('attach-status').textContent = items.length
-    ? `${items.length} ${items.length === 1 ? 'file' : 'files'} attached${uploads.busy(ch) ? ', uploading' : ''}`
+  m.status.textContent = items.length
+    ? `${items.length} ${items.length === 1 ? 'file' : 'files'} attached${uploads.busy(sl) ? ', uploading' : ''}`
     : '';
 }
 
 const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
 
-export function init() {
-  const input = $('attach-input');
-  $('attach-button').addEventListener('click', () => input.click());
+// Wires a message box's attach controls: slot() names its uploads (null:
+// none now); button, input, list, status and box are its elements; files
+// dropped on dropTarget go to it while accepts() says the box is usable.
+// Returns { render, stop }: stop unsubscribes (a thread panel closing).
+export function mount({ slot, button, input, list, status, box, dropTarget, accepts = () => true }) {
+  const m = { slot, list, status, box };
+  const add = (files, opts) => {
+    const sl = slot();
+    if (!sl || !files || !files.length) return;
+    const problems = uploads.add(sl, [...files], opts);
+    if (problems.length) emit('alert', problems.join(' '));
+  };
+  button.addEventListener('click', () => input.click());
   input.addEventListener('change', () => {
     add(input.files);
     input.value = '';
   });
-  const view = $('channel-view');
   let depth = 0;
-  view.addEventListener('dragenter', (e) => {
-    if (!hasFiles(e) || $('composer').hidden) return;
+  dropTarget.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e) || !accepts()) return;
+    e.stopPropagation();
     depth++;
-    view.classList.add('dropping');
+    dropTarget.classList.add('dropping');
   });
-  view.addEventListener('dragleave', () => {
-    if (depth && --depth === 0) view.classList.remove('dropping');
+  dropTarget.addEventListener('dragleave', (e) => {
+    if (!depth) return;
+    e.stopPropagation();
+    if (--depth === 0) dropTarget.classList.remove('dropping');
   });
-  view.addEventListener('dragover', (e) => {
-    if (hasFiles(e) && !$('composer').hidden) e.preventDefault();
+  dropTarget.addEventListener('dragover', (e) => {
+    if (hasFiles(e) && accepts()) { e.preventDefault(); e.stopPropagation(); }
   });
-  view.addEventListener('drop', (e) => {
+  dropTarget.addEventListener('drop', (e) => {
     depth = 0;
-    view.classList.remove('dropping');
-    if (!hasFiles(e) || $('composer').hidden) return;
+    dropTarget.classList.remove('dropping');
+    if (!hasFiles(e) || !accepts()) return;
     e.preventDefault();
+    e.stopPropagation();
     add(e.dataTransfer.files);
   });
   // A pasted image (a screenshot) becomes an attachment; pasted text stays text.
-  $('composer-input').addEventListener('paste', (e) => {
+  box.addEventListener('paste', (e) => {
     const files = [...(e.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
     if (!files.length) return;
     e.preventDefault();
     add(files, { pasted: true });
   });
-  on('attachments', (ch) => { if (ch === state.current) render(); });
-  on('current', render);
-  on('session', ({ signedIn }) => { if (!signedIn) { uploads.reset(); render(); } });
+  const offs = [on('attachments', (sl) => { if (sl === slot()) render(m); })];
+  render(m);
+  return { render: () => render(m), stop: () => { for (const off of offs) off?.(); } };
+}
+
+export function init() {
+  const composer = mount({
+    slot: () => state.current,
+    button: $('attach-button'), input: $('attach-input'), list: $('attach-list'), status: $('attach-status'),
+    box: $('composer-input'), dropTarget: $('channel-view'), accepts: () => !$('composer').hidden,
+  });
+  on('current', composer.render);
+  on('session', ({ signedIn }) => { if (!signedIn) { uploads.reset(); composer.render(); } });
 }

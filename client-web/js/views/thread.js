@@ -1,11 +1,14 @@
 // The thread panel: a root message and its replies (older ones on request),
 // live; its own message box (textbox "Reply", button "Send reply") that
-// sends through the outbox like the channel's; ↑ in an empty box edits my
-// last reply. New replies from others are announced politely.
+// sends through the outbox like the channel's, with files attached as in the
+// channel (button "Attach to reply", drop, paste); ↑ in an empty box edits
+// my last reply. New replies from others are announced politely.
 import { h, $ } from '../dom.js';
 import { state, on, limit, channelData } from '../state.js';
 import * as threads from '../threads.js';
 import * as outbox from '../outbox.js';
+import * as uploads from '../uploads.js';
+import { mount as mountAttach } from './attach.js';
 import * as messages from '../messages.js';
 import { authorName } from '../util.js';
 import * as panel from './sidepanel.js';
@@ -26,8 +29,13 @@ function build() {
   const box = h('textarea', { id: 'reply-input', class: 'composer-input reply-input', rows: '1', placeholder: 'Reply…', 'aria-describedby': 'reply-error' });
   const send = h('button', { type: 'submit', class: 'btn btn-primary', 'aria-label': 'Send reply' }, 'Send');
   const err = h('p', { id: 'reply-error', class: 'form-error', role: 'alert', hidden: true });
+  const attach = h('button', { type: 'button', class: 'btn btn-ghost attach-button', 'aria-label': 'Attach to reply', title: 'Attach to reply' },
+    h('span', { class: 'attach-glyph', 'aria-hidden': 'true' }));
+  const input = h('input', { class: 'sr-only', type: 'file', multiple: true, tabindex: '-1', 'aria-hidden': 'true' });
+  const files = h('ul', { class: 'attach-list', 'aria-label': 'Files for the reply', hidden: true });
+  const filesStatus = h('p', { class: 'sr-only', role: 'status' });
   const form = h('form', { class: 'composer reply-composer', novalidate: true, onsubmit: (e) => { e.preventDefault(); submit(); } },
-    h('label', { for: 'reply-input', class: 'sr-only' }, 'Reply'), box, send, err);
+    attach, input, h('label', { for: 'reply-input', class: 'sr-only' }, 'Reply'), box, send, files, filesStatus, err);
   const closed = h('p', { class: 'archived-notice', hidden: true }, 'This channel is archived: nobody can reply.');
   box.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); submit(); }
@@ -36,7 +44,7 @@ function build() {
   box.addEventListener('input', () => { if (!err.hidden) showError(''); });
   enableLongPress(log);
   enableReactionTips(log);
-  return { log, more, box, send, err, status, form, closed };
+  return { log, more, box, send, err, status, form, closed, attach, input, files, filesStatus };
 }
 
 function showError(text) {
@@ -48,13 +56,15 @@ function showError(text) {
 function submit() {
   const { box } = cur.parts;
   const body = box.value;
-  if (!body.trim()) return;
+  const sl = uploads.slot(cur.channel, cur.root);
+  if (uploads.busy(sl)) { showError('Wait for the files to finish uploading, or cancel them.'); return; }
+  if (!body.trim() && !uploads.ready(sl).length) return;
   const len = [...body].length;
   const max = limit('max_body');
   if (len > max) { showError(`This reply is ${len - max} character${len - max === 1 ? '' : 's'} too long (the limit is ${max}).`); return; }
   showError('');
   box.value = '';
-  threads.send(cur.channel, cur.root, body);
+  threads.send(cur.channel, cur.root, body.trim() ? body : '', uploads.take(sl));
 }
 
 // ↑ in an empty reply box: edit my newest reply in this thread.
@@ -121,12 +131,19 @@ function open({ channel, root, focus, reveal }) {
   const returnTo = document.activeElement;
   const body = panel.show({
     kind: 'thread', label: 'Thread', title: 'Thread',
-    onClose: () => { cur = null; },
+    onClose: () => { cur?.attachCtl.stop(); cur = null; },
     returnFocus: () => (returnTo && returnTo.isConnected ? returnTo
       : d.els.get(`m${root}`)?.querySelector('.thread-link, .msg-more')),
   });
+  cur?.attachCtl.stop(); // another thread was open in the panel
   cur = { channel, root, els: new Map(), parts: build(), reveal: reveal || null };
-  body.append(cur.parts.log, cur.parts.status, cur.parts.closed, cur.parts.form);
+  const p = cur.parts;
+  cur.attachCtl = mountAttach({
+    slot: () => (cur ? uploads.slot(cur.channel, cur.root) : null),
+    button: p.attach, input: p.input, list: p.files, status: p.filesStatus, box: p.box,
+    dropTarget: body, accepts: () => !p.form.hidden,
+  });
+  body.append(p.log, p.status, p.closed, p.form);
   const t = threads.threadData(channel, root);
   if (!t.root && d.msgs.get(root)) t.root = d.msgs.get(root);
   render();
