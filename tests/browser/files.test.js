@@ -4,7 +4,7 @@
 // and as a card (the PDF) — also after a reload and for the other person;
 // the channel's "Files" panel lists both with who shared them and a
 // download link; an upload can be cancelled; a reply in a thread carries
-// files of its own.
+// files of its own; a pinned message shows its files in Pins.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
@@ -116,6 +116,23 @@ test('attach an image and a PDF by the file input; inline after reload; the File
   assertNoProblems(B.page);
   await A.context.close();
   await B.context.close();
+});
+
+test('a pinned message shows its files in the Pins panel', async () => {
+  const A = await newPage(browser);
+  await signIn(A.page, server, ana);
+  await openChannel(A.page, 'resources');
+  const msg = message(A.page, 'Here is the chart and the rubric');
+  await msg.getByRole('button', { name: 'More actions' }).click();
+  await A.page.getByRole('menu').getByRole('menuitem', { name: 'Pin', exact: true }).click();
+  await A.page.getByRole('button', { name: 'Pins', exact: true }).click();
+  const pins = A.page.getByRole('region', { name: 'Pins' });
+  const img = pins.getByRole('img', { name: 'equity chart.png', exact: true });
+  await img.waitFor();
+  assert.equal(await until(() => loaded(img), { what: 'the pinned image' }), 48);
+  await pins.getByRole('link', { name: 'Download Budget rubric.pdf' }).waitFor();
+  assertNoProblems(A.page);
+  await A.context.close();
 });
 
 test('an upload can be cancelled; a file over max_file is refused before it is sent', async () => {

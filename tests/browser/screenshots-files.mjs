@@ -1,7 +1,7 @@
 // Screenshots of the files views for review by eye (not a test):
 //   node tests/browser/screenshots-files.mjs [outdir]   (default /tmp/weft-shots-files)
 // A channel with an inline image and file cards, the composer with files
-// attached (one uploading), the Files panel, and a thread's reply with a
+// attached (one uploading), the Files and Pins panels, and a thread's reply with a
 // file attached, at 1280x800 and 390x844,
 // light and dark.
 import fs from 'node:fs';
@@ -48,6 +48,9 @@ try {
   const xls = await upload(server, bo.token, ch.id, 'tract-data.xlsx', Buffer.alloc(48213, 2), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   await cb.request({ type: 'send', channel: ch.id, body: 'Here is the chart of service hours by tract.', files: [img.id], client_id: 's1' });
   await cb.request({ type: 'send', channel: ch.id, body: 'And the rubric plus the raw data.', files: [pdf.id, xls.id], client_id: 's2' });
+  const ca = await server.connect(ana.token);
+  const first = (await ca.request({ type: 'history', channel: ch.id })).messages.find((m) => m.files?.length === 1);
+  await ca.request({ type: 'pin', channel: ch.id, id: first.id });
   for (const [vw, vh, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
     for (const scheme of ['light', 'dark']) {
       const shot = (what) => path.join(out, `${what}-${tag}-${scheme}.png`);
@@ -65,6 +68,11 @@ try {
       await page.getByRole('region', { name: 'Files' }).getByText('tract-data.xlsx').waitFor();
       await page.waitForTimeout(300);
       await page.screenshot({ path: shot('files-panel') });
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Pins', exact: true }).click();
+      await page.getByRole('region', { name: 'Pins' }).getByRole('img').waitFor();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: shot('pins-panel') });
       // A reply in a thread with a file waiting (uploads still held back).
       await page.keyboard.press('Escape');
       const root = log(page).getByRole('article').filter({ hasText: 'Here is the chart of service hours by tract.' });

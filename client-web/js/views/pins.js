@@ -8,6 +8,7 @@ import { state, on, emit, channelData } from '../state.js';
 import * as convo from '../convo.js';
 import { authorName, isModerator } from '../util.js';
 import * as panel from './sidepanel.js';
+import { messageFiles } from './filecards.js';
 
 let shownFor = null; // the channel whose pins are on screen
 
@@ -26,7 +27,8 @@ function item(chId, m, mod) {
       h('p', { class: 'msg-head' },
         h('span', { class: 'msg-author' }, authorName(m.author)), h('span', { class: 'sr-only' }, ', '),
         h('time', { class: 'msg-time', datetime: t.toISOString(), title: formatFull(t) }, formatTime(t))),
-      h('div', { class: 'msg-body' }, renderBody(m.body ?? '')),
+      m.body ? h('div', { class: 'msg-body' }, renderBody(m.body)) : null,
+      messageFiles(m.files),
       h('div', { class: 'pin-actions' },
         h('button', { type: 'button', class: 'btn btn-small btn-secondary', onclick: show }, 'Show in channel'),
         mod ? h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => convo.setPinned(chId, m.id, false) }, 'Unpin') : null)));
