@@ -181,6 +181,9 @@ int weft_proto_f_standup(const cJSON *root, const struct weft_limits *lim, bool 
 		if ((rc = string_array(v, 1, WEFT_QUESTIONS_MAX, WEFT_ANSWER_MAX, true, &co->answers, &co->nanswers)))
 			return fail(err, rc == WEFT_ENOMEM ? rc : WEFT_EINVAL,
 				    "answers must list one answer of at most 2000 characters per question");
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+			co->said |= text(e, WEFT_ANSWER_MAX, false);
 		co->set |= WEFT_CO_ANSWERS;
 	}
 	if ((v = field(root, "blocker"))) {
@@ -188,6 +191,7 @@ int weft_proto_f_standup(const cJSON *root, const struct weft_limits *lim, bool 
 			return fail(err, WEFT_EINVAL, "blocker must be a string of at most 1000 characters");
 		if (!(co->blocker = strdup(v->valuestring)))
 			return fail(err, WEFT_ENOMEM, "out of memory");
+		co->said |= text(v, WEFT_BLOCKER_MAX, false);
 		co->set |= WEFT_CO_BLOCKER;
 	}
 	if ((v = field(root, "at"))) {

@@ -115,6 +115,7 @@ struct weft_coord_args {
 	int64_t standup;
 	char *answers;                  /* owned: a JSON array of strings */
 	int nanswers;
+	bool said;                      /* an answer or the blocker holds more than white space */
 	char *blocker;                  /* owned; "" allowed */
 	char *title;                    /* owned */
 	int64_t owner;                  /* 0: none (null) */

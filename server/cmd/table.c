@@ -88,7 +88,12 @@ static int check_standup_set(const struct weft_cmd *cmd, struct weft_parse_error
 
 static int check_standup_answer(const struct weft_cmd *cmd, struct weft_parse_error *err)
 {
-	return need(cmd, WEFT_CO_STANDUP | WEFT_CO_ANSWERS, err, "give standup and answers");
+	int rc = need(cmd, WEFT_CO_STANDUP | WEFT_CO_ANSWERS, err, "give standup and answers");
+	if (rc || cmd->co.said)
+		return rc;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = "answer at least one question (or name a blocker)";
+	return WEFT_EINVAL;
 }
 
 static int check_item_create(const struct weft_cmd *cmd, struct weft_parse_error *err)

@@ -58,6 +58,10 @@ test('a coordinator sets a schedule and opens a standup; two members answer (one
 
   await B.page.getByRole('button', { name: 'Standup', exact: true }).click();
   const q = panel(B.page);
+  // Nothing typed: said at once, in words, with focus on the first question.
+  await q.getByRole('button', { name: 'Submit answers' }).click();
+  await q.getByRole('alert').filter({ hasText: 'Answer at least one question, or name a blocker.' }).waitFor();
+  assert.equal(await B.page.evaluate(() => document.activeElement?.labels?.[0]?.textContent), 'What did you finish?');
   await q.getByRole('textbox', { name: 'What did you finish?' }).fill('Drafted the transit memo');
   await q.getByRole('textbox', { name: 'What is next?' }).fill('Review with legal');
   await q.getByRole('textbox', { name: 'Blocker' }).fill('Waiting on the data sharing agreement');

@@ -125,6 +125,11 @@ test('answers: members only, one per question, replaced while open; the summary:
   assertErr(await c.bo.request({ type: 'standup.answer', channel: ch.id, standup: sid, answers: ['only one'] }), 'bad_request', 'one answer for two');
   assertErr(await c.di.request({ type: 'standup.answer', channel: ch.id, standup: sid, answers: ['a', 'b'] }), 'forbidden', 'not a member');
   assertErr(await c.bo.request({ type: 'standup.answer', channel: ch.id, standup: 999999, answers: ['a', 'b'] }), 'not_found', 'no such');
+  // Nothing said (blank answers, no blocker) is not an answer: cy stays missing.
+  const blank = await c.cy.request({ type: 'standup.answer', channel: ch.id, standup: sid, answers: [' ', ''], blocker: '  ' });
+  assertErr(blank, 'bad_request', 'blank answers');
+  assert.match(blank.message, /answer at least one question/);
+  assertErr(await c.cy.request({ type: 'standup.answer', channel: ch.id, standup: sid, answers: ['', ''] }), 'bad_request', 'blank, no blocker');
   assert.equal((await c.bo.request({ type: 'standup.answer', channel: ch.id, standup: sid, answers: ['wrote', 'review'] })).type, 'ok');
   assert.equal((await c.bo.request({ type: 'standup.answer', channel: ch.id, standup: sid, answers: ['wrote the memo', 'review'], blocker: 'waiting on legal' })).type, 'ok');
   const ans = await c.cy.next(isEv(ch.id, 'standup.answer', (f) => f.answer.blocker === 'waiting on legal'));

@@ -53,6 +53,11 @@ function answerForm(chId, s) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     err.show('');
+    if (boxes.every((b) => !b.t.value.trim()) && !blocker.value.trim()) {
+      err.show('Answer at least one question, or name a blocker.');
+      boxes[0]?.t.focus();
+      return;
+    }
     submit.disabled = true;
     try {
       await standups.answer(chId, s.id, boxes.map((b) => b.t.value.trim()), blocker.value.trim());
