@@ -18,7 +18,9 @@ import * as panel from './sidepanel.js';
 let shownFor = null;
 let parts = null; // {head, form, answers, history, schedule} and what each was drawn for
 
-const names = (list) => (list || []).map(authorName).join(', ') || 'nobody';
+// Names in a line: "; " between them when one holds a comma ("Dev Patel, PhD").
+const joinNames = (arr) => arr.join(arr.some((n) => n.includes(',')) ? '; ' : ', ');
+const names = (list) => joinNames((list || []).map(authorName)) || 'nobody';
 const timeEl = (iso) => {
   const t = new Date(iso);
   return h('time', { datetime: t.toISOString(), title: formatFull(t) }, formatTime(t));
@@ -91,7 +93,7 @@ function summary(s) {
   });
   return h('div', { class: 'standup-summary' },
     h('p', null, h('strong', null, `Answered (${(sum.answered || []).length}): `), names(sum.answered)),
-    h('p', { class: missed.length ? 'missed' : '' }, h('strong', null, `Missed (${missed.length}): `), missed.join(', ') || 'nobody'),
+    h('p', { class: missed.length ? 'missed' : '' }, h('strong', null, `Missed (${missed.length}): `), joinNames(missed) || 'nobody'),
     (sum.blockers || []).length ? h('ul', { class: 'blocker-list', 'aria-label': 'Blockers' }, sum.blockers.map((b) =>
       h('li', { class: 'blocker' }, h('strong', null, `${authorName(b.user)}: `), b.text))) : h('p', null, h('strong', null, 'Blockers: '), 'none'));
 }
