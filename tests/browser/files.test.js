@@ -61,13 +61,20 @@ function png(w, h, rgb = [11, 106, 97]) {
 const image = (page, name) => log(page).getByRole('img', { name, exact: true });
 const loaded = (loc) => loc.evaluate((img) => img.complete && img.naturalWidth);
 
+// Ana and Bo, each in a context of their own, in #resources.
+async function twoPeople() {
+  const people = [];
+  for (const who of [ana, bo]) {
+    const P = await newPage(browser);
+    await signIn(P.page, server, who);
+    await openChannel(P.page, 'resources');
+    people.push(P);
+  }
+  return people;
+}
+
 test('attach an image and a PDF by the file input; inline after reload; the Files panel lists them', async () => {
-  const A = await newPage(browser);
-  const B = await newPage(browser);
-  await signIn(A.page, server, ana);
-  await signIn(B.page, server, bo);
-  await openChannel(A.page, 'resources');
-  await openChannel(B.page, 'resources');
+  const [A, B] = await twoPeople();
 
   const chooser = A.page.waitForEvent('filechooser');
   await A.page.getByRole('button', { name: 'Attach file' }).click();
@@ -157,12 +164,7 @@ test('an upload can be cancelled; a file over max_file is refused before it is s
 });
 
 test('a reply in a thread carries a file; the channel\'s message box keeps its own', async () => {
-  const A = await newPage(browser);
-  const B = await newPage(browser);
-  await signIn(A.page, server, ana);
-  await signIn(B.page, server, bo);
-  await openChannel(A.page, 'resources');
-  await openChannel(B.page, 'resources');
+  const [A, B] = await twoPeople();
   await send(B.page, 'Who has the county rubric?');
   const root = message(A.page, 'Who has the county rubric?');
   await root.getByRole('button', { name: 'More actions' }).click();
