@@ -169,6 +169,10 @@ static void w_message_fields(struct weft_jsonw *w, const struct weft_message *m)
 	weft_jsonw_value_raw(w, m->files ? m->files : "[]", m->files ? strlen(m->files) : 2);
 	WEFT_JSONW_KEY(w, "pinned");
 	weft_jsonw_bool(w, m->pinned);
+	if (m->confidential) { /* issue 15: sent in a confidential live session */
+		WEFT_JSONW_KEY(w, "confidential");
+		weft_jsonw_bool(w, true);
+	}
 }
 
 static void w_message(struct weft_jsonw *w, const struct weft_message *m)
@@ -283,7 +287,9 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 	case WEFT_EV_STANDUP_CONFIG:
 	case WEFT_EV_STANDUP:
 	case WEFT_EV_STANDUP_ANSWER:
-	case WEFT_EV_ITEM: {
+	case WEFT_EV_ITEM:
+	case WEFT_EV_SESSION: /* issue 15: {"session":{…}} */
+	case WEFT_EV_MUTE: {  /* issue 15: {"user","until","by","reason"} */
 		/* The payload's members (a JSON object SQLite built when the
 		 * event was written: {"standup":{…}}, {"item":{…}}), spliced in. */
 		size_t n = ev->data ? strlen(ev->data) : 0;

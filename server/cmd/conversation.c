@@ -3,6 +3,8 @@
  * typing and presence, which live in the hub and never reach the log. */
 #include "handlers.h"
 
+#include "weft/stage.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,11 @@ WEFT_HANDLER(weft_cmd_react)
 {
 	if (refuse_message(c, cmd, ch, WEFT_ACT_POST))
 		return;
+	char why[96];
+	if (weft_stage_muted(c->srv, ch->info.id, c->ses.user_id, why, sizeof why)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, why);
+		return;
+	}
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_REACT, ch, cmd->id);
 	if (job) {
 		job->flag = cmd->on;

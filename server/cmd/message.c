@@ -3,6 +3,8 @@
  * fanned out first (pump.c). */
 #include "handlers.h"
 
+#include "weft/stage.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,10 +23,32 @@ static void ack_done(struct weft_server *s, struct weft_job *job)
 						   job->ev.msg.ts_ms, job->duplicate));
 }
 
+/* Mutes, floor mode and slow mode (issue 15): true when the send is refused. */
+static bool stage_refuses(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_hub_channel *ch,
+			  int64_t *confidential)
+{
+	char why[160];
+	int64_t retry_ms = 0;
+	int rc = weft_stage_send_check(c->srv, ch, c->ses.user_id, weft_hub_role(ch, c->ses.user_id), why, sizeof why,
+				       &retry_ms, confidential);
+	if (rc == WEFT_ERATE) {
+		cJSON *e = weft_proto_error(cmd->req, "rate_limited", why);
+		cJSON_AddNumberToObject(e, "retry_after_ms", (double)retry_ms);
+		weft_conn_send(c, e);
+	} else if (rc) {
+		weft_conn_error(c, cmd->req, rc, why);
+	}
+	return rc != WEFT_OK;
+}
+
 WEFT_HANDLER(weft_cmd_send)
 {
+	int64_t confidential = 0;
+	if (stage_refuses(c, cmd, ch, &confidential))
+		return;
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_SEND, ch, 0);
 	if (job) {
+		job->confidential = confidential;
 		job->thread = cmd->thread;
 		job->text = cmd->body ? cmd->body : strdup(""); /* files alone: an empty body */
 		cmd->body = NULL;
@@ -155,6 +179,16 @@ WEFT_HANDLER(weft_cmd_history)
 			weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
 		return;
 	}
+	/* A confidential message is not shown to someone who joined after
+	 * its session started (issue 15). */
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		if ((i > 0 || !cmd->thread) && weft_stage_hidden(c->srv, ch, c->ses.user_id, &msgs[i]))
+			weft_message_clear(&msgs[i]);
+		else
+			msgs[kept++] = msgs[i];
+	}
+	n = kept;
 	/* A page of large messages is cut to fit, at its far end (older ones
 	 * for a latest or `before` page, newer ones for an `after` page), and
 	 * says there is more: no one request queues megabytes. */
