@@ -16,6 +16,7 @@ import * as notifications from './notify.js';
 import { authorName } from './util.js';
 import * as standups from './standups.js';
 import * as items from './items.js';
+import * as stage from './stage.js';
 
 const ROLE_WORDS = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
 const notify = (text) => emit('notice', text);
@@ -96,6 +97,9 @@ export function frame(f) {
     case 'typing': typing.frame(f); break;
     case 'presence': people.presenceFrame(f); break;
     case 'user': people.userFrame(f); break;
+    // Live sessions and moderation (stage.js).
+    case 'queue': stage.queueFrame(f); break;
+    case 'report': stage.reportFrame(f); break;
     default: break;
   }
 }
@@ -160,6 +164,7 @@ function event(f) {
     // Standups and action items (their own modules).
     case 'standup.config': case 'standup': case 'standup.answer': standups.event(chId, f); break;
     case 'item': items.event(chId, f); break;
+    case 'session': case 'mute': stage.event(chId, f); break;
     default: break;
   }
 }
