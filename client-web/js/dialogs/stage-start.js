@@ -17,10 +17,10 @@ export function startSessionDialog(c) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Start');
   const form = h('form', { class: 'stack', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: tId }, 'Title'), title),
-    h('div', { class: 'check' }, conf, h('label', { for: cId }, 'Confidential')),
-    h('p', { id: cHint, class: 'hint' }, 'What is said stays here: the session’s messages are erased for everyone when it ends, never searched or exported, and not shown to people who join later.'),
-    h('div', { class: 'check' }, floor, h('label', { for: fId }, 'Floor mode')),
-    h('p', { id: fHint, class: 'hint' }, 'Only facilitators and the person given the floor can write; others raise a hand.'),
+    h('div', { class: 'field' }, h('div', { class: 'check' }, conf, h('label', { for: cId }, 'Confidential')),
+      h('p', { id: cHint, class: 'hint' }, 'What is said stays here: the session’s messages are erased for everyone when it ends, never searched or exported, and not shown to people who join later.')),
+    h('div', { class: 'field' }, h('div', { class: 'check' }, floor, h('label', { for: fId }, 'Floor mode')),
+      h('p', { id: fHint, class: 'hint' }, 'Only facilitators and the person given the floor can write; others raise a hand.')),
     err,
     h('div', { class: 'dialog-actions' },
       h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dlg.close() }, 'Cancel'), submit));

@@ -104,13 +104,15 @@ function toggle(kind) {
   const btn = $(kind === 'modlog' ? 'show-modlog' : 'show-reports');
   if (panel.kind() === kind) { panel.close(); return; }
   if (!state.current) return;
-  shown = { kind, chId: state.current, entries: [], more: false, loaded: false };
+  const s = { kind, chId: state.current, entries: [], more: false, loaded: false };
   const label = kind === 'modlog' ? 'Moderation log' : 'Reports';
+  // The other of the two panels may be open: its close must not forget this one.
   panel.show({
     kind, label, title: label,
-    onClose: () => { shown = null; btn.setAttribute('aria-expanded', 'false'); },
+    onClose: () => { if (shown === s) shown = null; btn.setAttribute('aria-expanded', 'false'); },
     returnFocus: () => btn,
   });
+  shown = s;
   btn.setAttribute('aria-expanded', 'true');
   render();
   $('side-title').focus();

@@ -72,7 +72,7 @@ function liveBar(bar, c) {
   const actions = h('div', { class: 'stage-actions' },
     member && !stage.hasFloor(c.id) ? button(raised ? 'Lower hand' : 'Raise hand',
       () => act(raised ? 'Lower hand' : 'Raise hand', () => (raised ? stage.lower(c.id) : stage.raise(c.id))),
-      raised ? 'btn-secondary' : 'btn-primary', { 'aria-keyshortcuts': 'Alt+R' }) : null,
+      raised || mod ? 'btn-secondary' : 'btn-primary', { 'aria-keyshortcuts': 'Alt+R' }) : null,
     mod ? button('Next', () => act('Next', () => stage.next(c.id))) : null,
     mod && stage.floor(c.id) ? button('Clear floor', () => act('Clear floor', () => stage.clearFloor(c.id))) : null,
     mod ? button('Start round', () => act('Start round', () => stage.round(c.id, 'random')), 'btn-ghost') : null,
