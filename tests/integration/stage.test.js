@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, connect } from '../lib/harness.js';
+import { spawnSync } from 'node:child_process';
+import { startServer, connect, WEFTD } from '../lib/harness.js';
 import { uid, sendMsg, makeChannel, stopWithin, NO_RATE_LIMIT, show, isEv, assertErr, barrier } from './support.js';
 
 let server;
@@ -221,6 +222,11 @@ test('confidential: replayed to members present, never to later joiners nor sear
   const back = await connect(server, u.cy.token, { since: live.seq - 1 });
   assert.ok(back.frames.some((f) => f.type === 'event' && f.message?.id === m.id), 'replayed to a member present');
   back.ws.terminate();
+  // Never exported (weftd export reads the live database).
+  const x = spawnSync(WEFTD, ['export', '--data', server.dataDir, '--channel', ch.name], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(x.status, 0, x.stderr);
+  assert.ok(x.stdout.includes(keep), 'the export has the channel’s other messages');
+  assert.ok(!x.stdout.includes(marker), 'never exported');
   // Never searched, not even by its author.
   const s = await c.bo.request({ type: 'search', q: marker.toLowerCase() });
   assert.equal(s.type, 'results', show(s));
