@@ -125,6 +125,8 @@ static void resolved_done(struct weft_server *s, struct weft_job *job)
 		return;
 	if (job->result == WEFT_ECONFLICT)
 		weft_conn_error(c, job->req, WEFT_ECONFLICT, "this report is resolved already");
+	else if (job->result == WEFT_EFORBIDDEN)
+		weft_conn_error(c, job->req, WEFT_EFORBIDDEN, "you cannot mute or remove someone of that role");
 	else if (!weft_cmd_job_failed_with(c, job, WEFT_ENOTFOUND, "no such report in this channel", "invalid action"))
 		weft_conn_send(c, weft_proto_reply("ok", job->req));
 }

@@ -5,6 +5,8 @@
  * Writer thread only, inside the batch's transaction. */
 #include "store_int.h"
 
+#include "weft/policy.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,10 +200,29 @@ static int run_report(struct weft_store *st, struct weft_job *j, int64_t now)
 
 static const char *const resolve_names[] = { "dismiss", "delete", "mute", "remove" };
 
-/* The resolution's effect on the reported message and its author. */
+static int role_of(struct weft_store *st, int64_t channel, int64_t user, int64_t *role)
+{
+	sqlite3_stmt *s = st->w[W_MEMBER_ROLE];
+	sqlite3_bind_int64(s, 1, channel);
+	sqlite3_bind_int64(s, 2, user);
+	return step_int64(s, WEFT_ROLE_NONE, role);
+}
+
+/* The resolution's effect on the reported message and its author. Muting
+ * or removing the author follows channel.mute's rule (weft_policy_may_mute:
+ * WEFT_EFORBIDDEN); an author no longer in the channel is left alone. */
 static int resolve_effect(struct weft_store *st, struct weft_job *j, int64_t message, int64_t author, int64_t now)
 {
 	int rc = WEFT_OK;
+	if (j->role == WEFT_RESOLVE_MUTE || j->role == WEFT_RESOLVE_REMOVE) {
+		int64_t mine, theirs;
+		if ((rc = role_of(st, j->channel, j->user, &mine)) || (rc = role_of(st, j->channel, author, &theirs)))
+			return rc;
+		if (theirs == WEFT_ROLE_NONE)
+			return WEFT_OK;
+		if (!weft_policy_may_mute((int)mine, (int)theirs))
+			return WEFT_EFORBIDDEN;
+	}
 	switch (j->role) {
 	case WEFT_RESOLVE_DELETE:
 		rc = modlog_add(st, j->channel, "delete", j->user, author, "report", now);
@@ -209,14 +230,12 @@ static int resolve_effect(struct weft_store *st, struct weft_job *j, int64_t mes
 			rc = WEFT_OK; /* deleted already */
 		return rc;
 	case WEFT_RESOLVE_MUTE:
-		return author ? mute_write(st, j, author, j->expires_ms, "report", now) : WEFT_OK;
+		return mute_write(st, j, author, j->expires_ms, "report", now);
 	case WEFT_RESOLVE_REMOVE: {
 		sqlite3_stmt *s = st->w[W_MEMBER_DELETE];
 		sqlite3_bind_int64(s, 1, j->channel);
 		sqlite3_bind_int64(s, 2, author);
-		if ((rc = exec_changed(st, s)) == WEFT_ENOTFOUND)
-			return WEFT_OK; /* gone already */
-		if (!rc)
+		if (!(rc = exec_changed(st, s)))
 			rc = modlog_add(st, j->channel, "remove", j->user, author, "report", now);
 		return rc ? rc : add_event(st, j, j->channel, WEFT_EV_LEAVE, now, author, 0, NULL);
 	}

@@ -166,6 +166,13 @@ test('a report reaches the online moderators and never the other members; the fo
   id = (await c.bo.request({ type: 'channel.reports', channel: ch.id })).reports.find((x) => x.message.id === m3.id && x.state === 'open').id;
   assert.equal((await c.bo.request({ type: 'report.resolve', channel: ch.id, report: id, action: 'remove' })).type, 'ok');
   await c.cy.next(isEv(ch.id, 'leave', (f) => f.user.id === u.dee.id), { from });
+  // A moderator cannot mute or remove the owner through a report.
+  const own = await sendMsg(c.ana, ch.id, 'the owner speaks');
+  await c.cy.request({ type: 'report', channel: ch.id, id: own.id, reason: 'hm' });
+  id = (await c.bo.request({ type: 'channel.reports', channel: ch.id })).reports.find((x) => x.message.id === own.id).id;
+  assertErr(await c.bo.request({ type: 'report.resolve', channel: ch.id, report: id, action: 'mute' }), 'forbidden', 'mute the owner');
+  assertErr(await c.bo.request({ type: 'report.resolve', channel: ch.id, report: id, action: 'remove' }), 'forbidden', 'remove the owner');
+  assert.equal((await c.bo.request({ type: 'report.resolve', channel: ch.id, report: id, action: 'dismiss' })).type, 'ok');
   const states = (await c.ana.request({ type: 'channel.reports', channel: ch.id })).reports;
   assert.ok(states.every((x) => x.state === 'resolved'), show(states));
 });
