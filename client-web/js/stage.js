@@ -23,7 +23,8 @@ export const hasFloor = (chId) => isMe(floor(chId)?.user);
 
 // My mute in chId: its end in ms, or 0.
 export function mutedUntil(chId) {
-  const until = mutes.get(chId) || 0;
+  const mine = state.channels.get(chId)?.muted_until;
+  const until = mutes.get(chId) ?? (mine ? Date.parse(mine) : 0);
   return until > Date.now() ? until : 0;
 }
 
@@ -54,7 +55,7 @@ export function event(chId, f) {
     }
     emit('channel', chId);
   } else if (f.kind === 'mute' && isMe(f.user)) {
-    if (f.until) mutes.set(chId, Date.parse(f.until)); else mutes.delete(chId);
+    mutes.set(chId, f.until ? Date.parse(f.until) : 0); // 0: unmuted (over what welcome said)
   }
   emit('stage', chId);
   emit('modlog', chId);

@@ -27,6 +27,8 @@ void weft_stage_slow_set(struct weft_server *s, int64_t channel, int seconds);
 /* Adds "session" (the live one or null) and "slow" to a channel object;
  * with a live session also "queue" and "floor". */
 void weft_stage_channel_json(struct weft_server *s, int64_t channel, cJSON *obj);
+/* Adds "muted_until" (ISO) to user's channel object while user is muted there. */
+void weft_stage_member_json(struct weft_server *s, int64_t channel, int64_t user, cJSON *obj);
 /* Whether message m of ch must not be shown to user: a confidential
  * message of the live session, to someone who joined after it started. */
 bool weft_stage_hidden(struct weft_server *s, struct weft_hub_channel *ch, int64_t user,
@@ -37,8 +39,6 @@ bool weft_stage_hidden(struct weft_server *s, struct weft_hub_channel *ch, int64
  * in why (muted, floor mode) or WEFT_ERATE with *retry_ms (slow mode). */
 int weft_stage_send_check(struct weft_server *s, struct weft_hub_channel *ch, int64_t user, int role,
 			  char *why, size_t whylen, int64_t *retry_ms, int64_t *confidential);
-/* A send was accepted (acked): the slow-mode clock of user in ch starts. */
-void weft_stage_sent(struct weft_server *s, int64_t channel, int64_t user);
 /* When user is muted in channel: its end (ms since 1970) and a message
  * "muted until …" in why; else 0. */
 int64_t weft_stage_muted(struct weft_server *s, int64_t channel, int64_t user, char *why, size_t whylen);

@@ -81,6 +81,8 @@ cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch,
 	if (reveal) {
 		weft_coord_channel_json(s, ch->info.id, o); /* its standup schedule, if any */
 		weft_stage_channel_json(s, ch->info.id, o); /* its live session, queue, floor, slow mode */
+		if (m)
+			weft_stage_member_json(s, ch->info.id, user, o); /* muted_until */
 	}
 	return o;
 }

@@ -506,6 +506,17 @@ void weft_stage_channel_json(struct weft_server *s, int64_t channel, cJSON *obj)
 		queue_into(l, obj);
 }
 
+void weft_stage_member_json(struct weft_server *s, int64_t channel, int64_t user, cJSON *obj)
+{
+	char why[96];
+	int64_t until = weft_stage_muted(s, channel, user, why, sizeof why);
+	if (until) {
+		char iso[WEFT_ISO_LEN];
+		weft_iso8601(until, iso);
+		cJSON_AddStringToObject(obj, "muted_until", iso);
+	}
+}
+
 /* ---- Lifecycle. */
 
 int weft_stage_create(struct weft_server *s)

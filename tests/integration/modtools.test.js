@@ -84,6 +84,9 @@ test('a muted member cannot send, react or raise a hand until the mute ends, als
   for (const x of Object.values(c)) x.ws.terminate();
   await server.restart();
   for (const n of Object.keys(u)) c[n] = await connect(server, u[n].token);
+  const seen = c.cy.welcome.channels.find((x) => x.id === ch.id);
+  assert.equal(seen.muted_until, ev.until, 'the muted member’s welcome says until when');
+  assert.equal(c.dee.welcome.channels.find((x) => x.id === ch.id).muted_until, undefined);
   await refusals();
   // Unmuted (seconds 0): allowed again.
   assert.equal((await c.ana.request({ type: 'channel.mute', channel: ch.id, user: u.cy.id, seconds: 0 })).type, 'ok');

@@ -137,6 +137,11 @@ export function init() {
   on('members', (id) => { if (shown?.chId === id && shown.kind === 'modlog') loadLog(); });
   on('channel', (id) => { if (id === state.current) buttons(); });
   on('current', buttons);
+  // A moderator sees how many reports wait on the header's button.
+  on('current', () => {
+    const c = state.channels.get(state.current);
+    if (c && isModerator(c) && c.kind !== 'dm') stage.loadReports(c.id).catch(() => {});
+  });
   on('channels', buttons);
   on('show-reports', (id) => { if (id === state.current && panel.kind() !== 'reports') toggle('reports'); });
 }
