@@ -139,3 +139,44 @@ test('a member reports a message; the facilitator sees it in Reports; the Modera
   for (const x of [A, B]) assertNoProblems(x.page);
   await Promise.all([A, B].map((x) => x.context.close()));
 });
+
+test('moderators mute and ban from the members panel; slow mode from channel settings; the muted member is told', async () => {
+  const dee = await server.user('dee', { display: 'Dee Ramos' });
+  const room = await makeChannel(server, ana, 'slow-room', { kind: 'cohort', members: [bo, dee] });
+  const A = await newPage(browser);
+  const B = await newPage(browser);
+  await signIn(A.page, server, ana);
+  await signIn(B.page, server, bo);
+  for (const x of [A, B]) await x.page.goto(`${server.origin}/#/c/${room.id}`);
+  await B.page.getByRole('heading', { level: 1, name: /slow-room/ }).waitFor();
+
+  await A.page.getByRole('button', { name: 'Members' }).click();
+  const dlg = A.page.getByRole('dialog', { name: /Members of/ });
+  await dlg.getByRole('button', { name: 'Mute Bo Chen' }).click();
+  await A.page.getByRole('menuitem', { name: '10 minutes' }).click();
+  await dlg.getByText('Bo Chen is muted for 10 minutes.').waitFor();
+  await B.page.getByText(/^You are muted here until/).waitFor();
+  await dlg.getByRole('button', { name: 'Ban Dee Ramos' }).click();
+  await A.page.getByRole('dialog', { name: /Ban Dee Ramos/ }).getByRole('button', { name: 'Ban' }).click();
+  await dlg.getByText(/Dee Ramos was banned/).waitFor();
+  await dlg.getByRole('button', { name: 'Mute Bo Chen' }).click();
+  await A.page.getByRole('menuitem', { name: 'Unmute' }).click();
+  await B.page.getByText(/^You are muted here until/).waitFor({ state: 'hidden' });
+  await A.page.keyboard.press('Escape');
+
+  // Slow mode: the setting, then a second message waits its turn with a countdown.
+  await A.page.getByRole('button', { name: 'Channel options' }).click();
+  await A.page.getByRole('menuitem', { name: 'Channel settings' }).click();
+  const settings = A.page.getByRole('dialog', { name: /Channel settings/ });
+  await settings.getByLabel('Slow mode').selectOption('30');
+  await settings.getByRole('button', { name: 'Save changes' }).click();
+  await settings.getByText(/^Saved/).waitFor();
+  await A.page.keyboard.press('Escape');
+  await send(B.page, 'first under slow mode');
+  await message(A.page, 'first under slow mode').waitFor();
+  await send(B.page, 'second under slow mode');
+  await B.page.getByText(/^Slow mode: your message goes out in \d+ s\.$/).waitFor();
+  assert.equal(await message(A.page, 'second under slow mode').count(), 0, 'not before its turn');
+  for (const x of [A, B]) assertNoProblems(x.page);
+  await Promise.all([A, B].map((x) => x.context.close()));
+});

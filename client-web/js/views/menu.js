@@ -97,8 +97,11 @@ export function open(anchor, items, { label = 'Actions', focusLast = false, fall
   menu.addEventListener('keydown', onKey);
   const narrow = matchMedia(NARROW).matches;
   const backdrop = narrow ? h('div', { class: 'menu-backdrop', 'aria-hidden': 'true' }) : null;
-  if (backdrop) document.body.append(backdrop);
-  document.body.append(menu);
+  // Inside a modal dialog (the members panel's Mute) the menu must live in
+  // the dialog: everything outside it is inert and drawn below it.
+  const host = anchor.closest('dialog[open]') || document.body;
+  if (backdrop) host.append(backdrop);
+  host.append(menu);
   menu.classList.toggle('menu-sheet', narrow);
   current = { menu, backdrop, anchor, fallback };
   anchor.setAttribute('aria-expanded', 'true');
