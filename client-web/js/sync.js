@@ -240,7 +240,8 @@ function channelChanged(f, chId) {
   const wasArchived = Boolean(state.channels.get(id).archived);
   // Only the channel's own fields: never a per-user one (role, unread).
   const { role: _r, unread: _u, member_count: _m, last_seq: _l, ...own } = info;
-  upsertChannel({ ...own, id });
+  // Slow mode (issue 15) rides beside channel_info.
+  upsertChannel({ ...own, id, ...(typeof f.slow === 'number' ? { slow: f.slow } : {}) });
   const now = state.channels.get(id);
   if (!state.syncing && f.by && !isMe(f.by) && wasArchived !== Boolean(now.archived)) {
     notify(`${authorName(f.by)} ${now.archived ? 'archived' : 'unarchived'} ${channelLabel(now)}.`);

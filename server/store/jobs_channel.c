@@ -253,7 +253,18 @@ int run_channel_update(struct weft_store *st, struct weft_job *j, int64_t now)
 		return rc;
 	if ((rc = load_channel(st, j->channel, &j->chan)))
 		return rc;
-	return add_event(st, j, j->channel, WEFT_EV_CHANNEL, now, 0, 0, NULL);
+	/* The event carries slow mode as it now is ({"slow":N}, issue 15). */
+	s = st->sw[SW_SLOW_JSON];
+	sqlite3_bind_int64(s, 1, j->channel);
+	char *json = NULL;
+	if (!(rc = step_row(s)))
+		rc = dup_text(&json, s, 0);
+	done_stmt(s);
+	int64_t seq;
+	if (!rc)
+		rc = add_flag_event(st, j, WEFT_EV_CHANNEL, now, 0, json, false, &seq);
+	free(json);
+	return rc;
 }
 
 static int cmp_id(const void *a, const void *b)

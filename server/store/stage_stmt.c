@@ -63,6 +63,7 @@ static const char *const swsql[SW_COUNT] = {
 			  " LEFT JOIN messages m ON m.id = r.message_id WHERE r.id = ?1 AND r.channel_id = ?2",
 	[SW_REPORT_RESOLVE] = "UPDATE reports SET state = 1, action = ?2, resolved_by = ?3, resolved_ms = ?4 WHERE id = ?1",
 	[SW_SLOW_SET] = "UPDATE channels SET slow = ?2 WHERE id = ?1",
+	[SW_SLOW_JSON] = "SELECT json_object('slow', slow) FROM channels WHERE id = ?",
 	[SW_MSG_IN] = "SELECT 1 FROM messages WHERE id = ? AND channel_id = ? AND deleted = 0",
 	[SW_MSG_CONF] = "SELECT confidential FROM messages WHERE id = ?",
 };

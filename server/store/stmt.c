@@ -431,7 +431,7 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 		break;
 	case WEFT_EV_CHANNEL:
 		read_channel(s, E_CHAN, &ev->chan);
-		break;
+		return dup_text(&ev->data, s, E_DATA); /* {"slow":N} since issue 15; NULL before */
 	case WEFT_EV_STANDUP_CONFIG:
 	case WEFT_EV_STANDUP:
 	case WEFT_EV_STANDUP_ANSWER:

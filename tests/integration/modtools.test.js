@@ -43,7 +43,10 @@ test('slow mode: a member’s second send within the window is rate_limited with
   const ch = await room();
   assertErr(await c.cy.request({ type: 'channel.update', channel: ch.id, slow: 30 }), 'forbidden', 'a member sets it');
   assertErr(await c.ana.request({ type: 'channel.update', channel: ch.id, slow: 4000 }), 'bad_request', 'too long');
+  const from = c.cy.frames.length;
   assert.equal((await c.ana.request({ type: 'channel.update', channel: ch.id, slow: 30 })).type, 'ok');
+  const ev = await c.cy.next(isEv(ch.id, 'channel', (f) => f.slow === 30), { from });
+  assert.equal(ev.channel_info.id, ch.id, 'members learn of slow mode live');
   const list = (await c.cy.request({ type: 'channel.list' })).channels.find((x) => x.id === ch.id);
   assert.equal(list.slow, 30);
   assert.equal((await send('cy', ch.id, 'first')).type, 'ack');

@@ -147,8 +147,11 @@ function tick() {
   for (const el of bar.querySelectorAll('.stage-countdown')) el.textContent = `${clock(Date.parse(el.dataset.until) - Date.now())} left`;
   const slow = $('slow-notice');
   const wait = slowUntil - Date.now();
-  slow.hidden = wait <= 0;
-  slow.textContent = wait > 0 ? `Slow mode: your message goes out in ${Math.ceil(wait / 1000)} s.` : '';
+  const c = current();
+  const every = c && c.slow && !isModerator(c) && c.role && !c.archived ? c.slow : 0;
+  slow.hidden = wait <= 0 && !every;
+  slow.textContent = wait > 0 ? `Slow mode: your message goes out in ${Math.ceil(wait / 1000)} s.`
+    : every ? `Slow mode: one message every ${every < 60 ? `${every} seconds` : `${Math.round(every / 60)} min`}.` : '';
   const busy = !bar.hidden && bar.classList.contains('is-live') || wait > 0;
   if (busy && !timer) timer = setInterval(tick, 1000);
   else if (!busy && timer) { clearInterval(timer); timer = null; }
