@@ -237,6 +237,10 @@ test('confidential: replayed to members present, never to later joiners nor sear
   h = await c.dee.request({ type: 'history', channel: ch.id });
   assert.ok(!JSON.stringify(h).includes(marker), 'history to a later joiner');
   assert.ok(JSON.stringify(h).includes(keep), 'the channel’s ordinary history is there');
+  // Nor among the pins, when a facilitator pinned it.
+  assert.equal((await c.ana.request({ type: 'pin', channel: ch.id, id: m.id })).type, 'ok');
+  assert.ok((await c.cy.request({ type: 'channel.pins', channel: ch.id })).messages.some((x) => x.id === m.id));
+  assert.deepEqual((await c.dee.request({ type: 'channel.pins', channel: ch.id })).messages, []);
   // A page that would hold only what dee may not see moves on past it.
   const one = await c.dee.request({ type: 'history', channel: ch.id, limit: 1 });
   assert.deepEqual(one.messages.map((x) => x.id), [kept.id], show(one));
