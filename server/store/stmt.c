@@ -262,7 +262,8 @@ static const char *const rsql[R_COUNT] = {
 	[R_CHANNEL_FILES] = "SELECT f.id, f.channel_id, f.message_id, f.size, m.ts_ms, u.id, u.name, u.display,"
 			    " f.name, f.type, f.sha256 FROM files f JOIN messages m ON m.id = f.message_id"
 			    " JOIN users u ON u.id = m.author_id"
-			    " WHERE f.channel_id = ?1 AND f.message_id IS NOT NULL AND (?2 = 0 OR"
+			    /* a confidential session's files are not the library's (issue 15) */
+			    " WHERE f.channel_id = ?1 AND f.message_id IS NOT NULL AND m.confidential = 0 AND (?2 = 0 OR"
 			    " (f.message_id, f.id) < (SELECT message_id, id FROM files WHERE id = ?2))"
 			    " ORDER BY f.message_id DESC, f.id DESC LIMIT ?3",
 };
