@@ -9,7 +9,7 @@ static const char *const accesses[] = { "open", "request", "invite" };
 static const char *const roles[] = { "none", "member", "moderator", "owner" };
 static const char *const event_kinds[] = { "message", "edit", "delete", "join", "leave", "channel", "role",
 						   "reaction", "pin", "standup.config", "standup", "standup.answer",
-						   "item" };
+						   "item", "session", "mute" };
 
 static int lookup(const char *const *names, int n, const char *s)
 {

@@ -45,3 +45,10 @@ const char *weft_policy_denial(int role, int kind, int access, bool archived, in
 	}
 	return "not allowed";
 }
+
+bool weft_policy_may_mute(int actor, int target)
+{
+	if (actor < WEFT_ROLE_MODERATOR || target == WEFT_ROLE_NONE || target == WEFT_ROLE_OWNER)
+		return false;
+	return target < WEFT_ROLE_MODERATOR || actor == WEFT_ROLE_OWNER;
+}

@@ -486,8 +486,10 @@ static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list, f_search, f_files,
 	/* Standups and action items (proto_coord.c). */
 	weft_proto_f_standup, weft_proto_f_item,
+	/* Live sessions and moderation (proto_stage.c, issue 15). */
+	weft_proto_f_stage,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 29, "one parser per WEFT_F_* bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 30, "one parser per WEFT_F_* bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -604,6 +606,7 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->watch);
 	free(cmd->search);
 	weft_coord_args_clear(&cmd->co);
+	weft_stage_args_clear(&cmd->st);
 	cmd->body = cmd->topic = cmd->note = NULL;
 	cmd->watch = NULL;
 	cmd->search = NULL;

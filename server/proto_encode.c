@@ -169,6 +169,10 @@ static void w_message_fields(struct weft_jsonw *w, const struct weft_message *m)
 	weft_jsonw_value_raw(w, m->files ? m->files : "[]", m->files ? strlen(m->files) : 2);
 	WEFT_JSONW_KEY(w, "pinned");
 	weft_jsonw_bool(w, m->pinned);
+	if (m->confidential) { /* issue 15: sent in a confidential live session */
+		WEFT_JSONW_KEY(w, "confidential");
+		weft_jsonw_bool(w, true);
+	}
 }
 
 static void w_message(struct weft_jsonw *w, const struct weft_message *m)
@@ -221,6 +225,19 @@ static size_t extras_size(const struct weft_message *m)
 {
 	return (m->reactions ? strlen(m->reactions) : 2) + (m->mentions ? strlen(m->mentions) : 2) +
 	       (m->files ? strlen(m->files) : 2);
+}
+
+/* The members of data (a JSON object SQLite built when the event was
+ * written: {"standup":{…}}, {"item":{…}}), spliced into the open object;
+ * nothing when data is NULL or not an object. */
+static void w_splice(struct weft_jsonw *w, const char *data)
+{
+	size_t n = data ? strlen(data) : 0;
+	if (n > 2 && data[0] == '{' && data[n - 1] == '}') {
+		weft_jsonw_sep(w);
+		weft_jsonw_raw(w, data + 1, n - 2);
+		w->comma = true;
+	}
 }
 
 struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
@@ -279,21 +296,16 @@ struct weft_frame *weft_proto_event_frame(const struct weft_event *ev)
 		WEFT_JSONW_KEY(&w, "archived");
 		weft_jsonw_bool(&w, ev->chan.archived);
 		weft_jsonw_object_close(&w);
+		w_splice(&w, ev->data); /* "slow" (issue 15) */
 		break;
 	case WEFT_EV_STANDUP_CONFIG:
 	case WEFT_EV_STANDUP:
 	case WEFT_EV_STANDUP_ANSWER:
-	case WEFT_EV_ITEM: {
-		/* The payload's members (a JSON object SQLite built when the
-		 * event was written: {"standup":{…}}, {"item":{…}}), spliced in. */
-		size_t n = ev->data ? strlen(ev->data) : 0;
-		if (n > 2 && ev->data[0] == '{' && ev->data[n - 1] == '}') {
-			weft_jsonw_sep(&w);
-			weft_jsonw_raw(&w, ev->data + 1, n - 2);
-			w.comma = true;
-		}
+	case WEFT_EV_ITEM:
+	case WEFT_EV_SESSION: /* issue 15: {"session":{…}} */
+	case WEFT_EV_MUTE:    /* issue 15: {"user","until","by","reason"} */
+		w_splice(&w, ev->data);
 		break;
-	}
 	}
 	/* Who acted, when someone other than the subject did (an approval, a
 	 * removal, a role change, a channel edit). */

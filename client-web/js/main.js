@@ -9,6 +9,7 @@
 //   notify.js   mention counts, browser notifications, muted channels
 //   typing.js   who is typing, and telling others I am
 //   search.js   message search (its panel: views/search.js)
+//   stage.js    live sessions and moderation (views/stage.js, views/modlog.js)
 //   views/      one module per part of the page; dialogs/ one per dialog
 import { $ } from './dom.js';
 import { state, on, flushSeq } from './state.js';
@@ -37,6 +38,8 @@ import * as keys from './views/keys.js';
 import * as searchView from './views/search.js';
 import * as standupPanel from './views/standup.js';
 import * as itemsPanel from './views/items.js';
+import * as stageBar from './views/stage.js';
+import * as modlogPanel from './views/modlog.js';
 import { browseChannels } from './dialogs/browse.js';
 import { createChannel } from './dialogs/create.js';
 import { newDirectMessage } from './dialogs/newdm.js';
@@ -74,6 +77,8 @@ keys.init();
 searchView.init();
 standupPanel.init();
 itemsPanel.init();
+stageBar.init();
+modlogPanel.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {

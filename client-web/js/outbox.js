@@ -4,6 +4,7 @@
 // entries are saved per user and survive a reload or an expired session.
 import { state, emit, load, save, putMessage, meAuthor } from './state.js';
 import * as net from './net.js';
+import * as stage from './stage.js';
 
 let entries = []; // {client_id, channel, body, created, thread?, files?, failed?}
 let done = new Set(); // client_ids delivered or discarded (for the shared outbox)
@@ -97,9 +98,13 @@ async function sendEntry(e) {
       return;
     }
     if (err.code === 'rate_limited') {
-      setTimeout(() => sendEntry(e), Math.max(200, err.frame?.retry_after_ms || 1000));
+      const wait = Math.max(200, err.frame?.retry_after_ms || 1000);
+      // Slow mode (issue 15): the composer counts down until it goes out.
+      if (/^slow mode/.test(err.message || '')) emit('slow', { channel: e.channel, until: Date.now() + wait });
+      setTimeout(() => sendEntry(e), wait);
       return;
     }
+    if (err.code === 'forbidden') stage.learnMute(e.channel, err.message);
     e.failed = err.message || err.code;
     persist();
     emit('outbox', { channel: e.channel, thread: e.thread });

@@ -16,6 +16,7 @@ import * as notifications from './notify.js';
 import { authorName } from './util.js';
 import * as standups from './standups.js';
 import * as items from './items.js';
+import * as stage from './stage.js';
 
 const ROLE_WORDS = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
 const notify = (text) => emit('notice', text);
@@ -96,6 +97,9 @@ export function frame(f) {
     case 'typing': typing.frame(f); break;
     case 'presence': people.presenceFrame(f); break;
     case 'user': people.userFrame(f); break;
+    // Live sessions and moderation (stage.js).
+    case 'queue': stage.queueFrame(f); break;
+    case 'report': stage.reportFrame(f); break;
     default: break;
   }
 }
@@ -160,6 +164,7 @@ function event(f) {
     // Standups and action items (their own modules).
     case 'standup.config': case 'standup': case 'standup.answer': standups.event(chId, f); break;
     case 'item': items.event(chId, f); break;
+    case 'session': case 'mute': stage.event(chId, f); break;
     default: break;
   }
 }
@@ -235,7 +240,8 @@ function channelChanged(f, chId) {
   const wasArchived = Boolean(state.channels.get(id).archived);
   // Only the channel's own fields: never a per-user one (role, unread).
   const { role: _r, unread: _u, member_count: _m, last_seq: _l, ...own } = info;
-  upsertChannel({ ...own, id });
+  // Slow mode (issue 15) rides beside channel_info.
+  upsertChannel({ ...own, id, ...(typeof f.slow === 'number' ? { slow: f.slow } : {}) });
   const now = state.channels.get(id);
   if (!state.syncing && f.by && !isMe(f.by) && wasArchived !== Boolean(now.archived)) {
     notify(`${authorName(f.by)} ${now.archived ? 'archived' : 'unarchived'} ${channelLabel(now)}.`);

@@ -59,6 +59,9 @@ enum weft_event_kind {
 	WEFT_EV_STANDUP = 10,
 	WEFT_EV_STANDUP_ANSWER = 11,
 	WEFT_EV_ITEM = 12,
+	/* Live sessions and moderation (issue 15): data as above. */
+	WEFT_EV_SESSION = 13,
+	WEFT_EV_MUTE = 14,
 };
 
 /* Names on the wire and in the database; *_parse returns -1 when unknown. */
@@ -95,6 +98,7 @@ struct weft_message {
 	char *reactions;        /* owned JSON array [{"emoji","count","users"}]; NULL: [] */
 	char *mentions;         /* owned JSON array of user ids; NULL: [] */
 	char *files;            /* owned JSON array [{"id","name","size","type"}]; NULL: [] */
+	int64_t confidential;   /* the confidential live session it was sent in; 0: none */
 };
 
 /* A thread's root as it stands after an event that changed it. */

@@ -25,4 +25,9 @@ bool weft_policy_allows(int role, int kind, int access, bool archived, int actio
  * the error message of a refused request (static). */
 const char *weft_policy_denial(int role, int kind, int access, bool archived, int action);
 
+/* May a moderator of role actor mute (or report-mute) a member of role
+ * target? Moderators mute members; owners also mute moderators; nobody
+ * mutes an owner (issue 15). */
+bool weft_policy_may_mute(int actor, int target);
+
 #endif

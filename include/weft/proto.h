@@ -43,6 +43,10 @@
 #define WEFT_F_STANDUP         (UINT64_C(1) << 27)    /* questions, days, time, tz, window, off, standup,
                                                          answers, blocker, before, limit, at */
 #define WEFT_F_ITEM            (UINT64_C(1) << 28)    /* id (an item), title, owner, due, status, message, before, limit */
+/* Live sessions and moderation (proto_stage.c, issue 15): one bit reading
+ * several keys into cmd->st; a row's check says which it requires. */
+#define WEFT_F_STAGE           (UINT64_C(1) << 29)    /* title, confidential, mode, seconds, reason, ban, slow,
+							 report, action, order, before */
 
 /* Flags of a command table row. */
 enum {
@@ -138,6 +142,43 @@ int weft_proto_f_item(const cJSON *root, const struct weft_limits *lim, bool req
 /* Frees what co owns. */
 void weft_coord_args_clear(struct weft_coord_args *co);
 
+/* ---- Live sessions and moderation (issue 15): limits and what a request gave. */
+#define WEFT_SESSION_TITLE_MAX 200      /* characters of a session's title */
+#define WEFT_REASON_MAX 500             /* characters of a report's (or a mute's) reason */
+#define WEFT_FLOOR_SECONDS_MAX 3600     /* floor.give's timer */
+#define WEFT_MUTE_SECONDS_MAX 31536000  /* a year */
+#define WEFT_SLOW_MAX 3600              /* seconds between two sends in slow mode */
+#define WEFT_MODLOG_PAGE 50             /* entries in one channel.modlog page */
+
+enum {
+	WEFT_ST_TITLE = 1 << 0, WEFT_ST_CONFIDENTIAL = 1 << 1, WEFT_ST_MODE = 1 << 2, WEFT_ST_SECONDS = 1 << 3,
+	WEFT_ST_REASON = 1 << 4, WEFT_ST_BAN = 1 << 5, WEFT_ST_SLOW = 1 << 6, WEFT_ST_REPORT = 1 << 7,
+	WEFT_ST_ACTION = 1 << 8, WEFT_ST_ORDER = 1 << 9, WEFT_ST_BEFORE = 1 << 10,
+};
+enum { WEFT_MODE_OPEN = 0, WEFT_MODE_FLOOR = 1 };
+enum { WEFT_ORDER_RANDOM = 0, WEFT_ORDER_ALPHA = 1 };
+
+struct weft_stage_args {
+	unsigned set;                   /* WEFT_ST_* keys given */
+	char *title;                    /* owned: 1..WEFT_SESSION_TITLE_MAX characters, not blank */
+	bool confidential;
+	int mode;                       /* WEFT_MODE_* */
+	int seconds;                    /* 0..WEFT_MUTE_SECONDS_MAX (rows narrow it) */
+	char *reason;                   /* owned: 0..WEFT_REASON_MAX characters */
+	bool ban;
+	int slow;                       /* 0..WEFT_SLOW_MAX */
+	int64_t report;
+	int action;                     /* WEFT_RESOLVE_* (weft/store.h) */
+	int order;                      /* WEFT_ORDER_* */
+	int64_t before;                 /* channel.modlog: an entry id, 0 none */
+};
+
+/* The parser of WEFT_F_STAGE (proto_stage.c), with proto.c's signature. */
+int weft_proto_f_stage(const cJSON *root, const struct weft_limits *lim, bool required, struct weft_cmd *cmd,
+		       struct weft_parse_error *err);
+/* Frees what a owns. */
+void weft_stage_args_clear(struct weft_stage_args *a);
+
 struct weft_cmd {
 	const struct weft_cmd_def *def; /* the table row of its type */
 	char req[WEFT_REQ_BYTES];       /* "" when absent */
@@ -177,6 +218,7 @@ struct weft_cmd {
 	int64_t files[WEFT_FILES_PER_MESSAGE]; /* send: distinct file ids, in the order given */
 	int nfiles;
 	struct weft_coord_args co;      /* standups and action items */
+	struct weft_stage_args st;      /* live sessions and moderation */
 };
 
 /* The parse result when it fails: a protocol error code name

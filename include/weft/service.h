@@ -77,6 +77,7 @@ struct weft_server {
 	struct weft_addr_count **addr_tab; /* connections per peer address (hash chains, gate.c) */
 	size_t addr_buckets;
 	struct weft_coord *coord;    /* standup schedules, open standups, the digest (coord.c) */
+	struct weft_stage *stage;    /* live sessions, queues and floors, mutes, slow mode (stage.c) */
 	struct weft_conn *conns;     /* every WebSocket connection */
 	int nconns;
 	unsigned char *txbuf;        /* LWS_PRE + WEFT_TX_BATCH: frames coalesced into one write (conn.c) */

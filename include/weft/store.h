@@ -65,7 +65,22 @@ enum weft_job_kind {
 				    status; flag=the user moderates the channel */
 	WEFT_JOB_DIGEST_SET,     /* user, flag=on */
 	WEFT_JOB_DIGEST_SCAN,    /* name=today, text=base URL: out={"weft":id,"digests":[{"user","body"}]} */
+	/* Live sessions and moderation (issue 15; stage_jobs.c). */
+	WEFT_JOB_STAGE_START,    /* user, channel, text=title, flag=confidential, role=mode (0 open, 1 floor):
+				    id=session, a session event; ECONFLICT when one is live */
+	WEFT_JOB_STAGE_END,      /* user (0: the server at start), channel: a confidential session's
+				    messages erased as deletes (delete events), then a session event
+				    (state ended, erased); id=session; ENOTFOUND when none is live */
+	WEFT_JOB_MUTE,           /* user, channel, target, expires_ms=until (0: unmute), text=reason: a mute event */
+	WEFT_JOB_UNBAN,          /* user, channel, target; ENOTFOUND when not banned */
+	WEFT_JOB_REPORT,         /* user, channel, target=message, text=reason: id=report, out=report JSON;
+				    ENOTFOUND when the message is not in the channel */
+	WEFT_JOB_REPORT_RESOLVE, /* user, channel, target=report, role=action (WEFT_RESOLVE_*), expires_ms=the
+				    mute's end: out=report JSON; ENOTFOUND, ECONFLICT when resolved */
 };
+
+/* report.resolve's actions (WEFT_JOB_REPORT_RESOLVE role). */
+enum { WEFT_RESOLVE_DISMISS, WEFT_RESOLVE_DELETE, WEFT_RESOLVE_MUTE, WEFT_RESOLVE_REMOVE };
 
 
 /* The fields an ITEM_UPDATE changes. */
@@ -153,6 +168,11 @@ struct weft_job {
 	int status;
 	char *out;                      /* owned: JSON the job hands back (STANDUP_OPEN, DIGEST_SCAN) */
 
+	/* Live sessions and moderation (issue 15). REMOVE: flag=ban. */
+	int64_t confidential;           /* SEND: the confidential live session (0: none) */
+	bool slow_set;                  /* CHANNEL_UPDATE: slow is given */
+	int slow;                       /* CHANNEL_UPDATE: seconds (0: off) */
+
 	/* Outputs, valid once the job comes back from weft_store_take_completed. */
 	int result;                     /* 0 or WEFT_E* */
 	bool duplicate;                 /* SEND: client_id was seen; ev is the original */
@@ -213,6 +233,27 @@ void weft_store_stats(struct weft_store *st, uint64_t *jobs, uint64_t *commits);
  * lock the writer and weft_store_submit already take, nothing more. */
 struct weft_histo;
 void weft_store_writer_stats(struct weft_store *st, uint64_t *queued, struct weft_histo *commit_ns);
+
+/* ---- Live sessions and moderation (issue 15; store/stage_stmt.c): reads
+ * on the read-only connection, service thread only, as below. */
+
+/* The moderation log of channel, newest first: a JSON array of at most
+ * limit entries {"id","action","actor","target","reason","ts"} with id <
+ * before (0: from the newest) into *json (caller frees), *more. */
+int weft_store_modlog(struct weft_store *st, int64_t channel, int64_t before, int limit, char **json, bool *more);
+/* The reports of channel (open first, then newest first; at most 200) as a JSON array. */
+int weft_store_reports(struct weft_store *st, int64_t channel, char **json);
+
+struct weft_stage_loader {
+	void *arg;
+	/* A live session: json is its {"id",…} object (borrowed). */
+	void (*session)(void *arg, int64_t channel, int64_t id, bool confidential, int mode, int64_t start_seq,
+			const char *json);
+	void (*mute)(void *arg, int64_t channel, int64_t user, int64_t until_ms);
+	void (*slow)(void *arg, int64_t channel, int seconds);
+};
+/* Live sessions, mutes that end after now_ms, and channels in slow mode. */
+int weft_store_stage_load(struct weft_store *st, int64_t now_ms, const struct weft_stage_loader *l);
 
 /* ---- Synchronous operations for the command line (writer not running). */
 

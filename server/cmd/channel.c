@@ -4,6 +4,8 @@
  * each row; what depends on more than the user's role is checked here. */
 #include "handlers.h"
 
+#include "weft/stage.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +142,7 @@ WEFT_HANDLER(weft_cmd_channel_members)
 WEFT_HANDLER(weft_cmd_channel_remove)
 {
 	int mine = weft_hub_role(ch, c->ses.user_id), theirs = weft_hub_role(ch, cmd->user);
-	if (theirs == WEFT_ROLE_NONE) {
+	if (theirs == WEFT_ROLE_NONE && !cmd->st.ban) { /* a ban may name someone not in the channel */
 		weft_conn_error(c, cmd->req, WEFT_ENOTFOUND, "not a member of this channel");
 		return;
 	}
@@ -153,7 +155,13 @@ WEFT_HANDLER(weft_cmd_channel_remove)
 		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, "you cannot remove someone of that role");
 		return;
 	}
-	weft_cmd_submit(c, cmd, weft_cmd_job(WEFT_JOB_REMOVE, ch, cmd->user), weft_cmd_ok_done);
+	struct weft_job *job = weft_cmd_job(WEFT_JOB_REMOVE, ch, cmd->user);
+	if (job) {
+		job->flag = cmd->st.ban;
+		job->text = cmd->st.reason; /* the moderation log's */
+		cmd->st.reason = NULL;
+	}
+	weft_cmd_submit(c, cmd, job, weft_cmd_ok_done);
 }
 
 WEFT_HANDLER(weft_cmd_channel_role)
@@ -174,6 +182,8 @@ WEFT_HANDLER(weft_cmd_channel_role)
 
 static void updated_done(struct weft_server *s, struct weft_job *job)
 {
+	if (!job->result && job->slow_set)
+		weft_stage_slow_set(s, job->channel, job->slow);
 	struct weft_conn *c = weft_cmd_job_conn(job);
 	if (c && !weft_cmd_job_failed_with(c, job, WEFT_ECONFLICT, NAME_TAKEN, "invalid request"))
 		weft_conn_send(c, weft_proto_reply("ok", job->req));
@@ -192,6 +202,8 @@ WEFT_HANDLER(weft_cmd_channel_update)
 		job->archived = -1;
 		job->text = cmd->topic;
 		cmd->topic = NULL;
+		job->slow_set = (cmd->st.set & WEFT_ST_SLOW) != 0;
+		job->slow = cmd->st.slow;
 	}
 	weft_cmd_submit(c, cmd, job, updated_done);
 }

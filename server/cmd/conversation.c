@@ -3,6 +3,8 @@
  * typing and presence, which live in the hub and never reach the log. */
 #include "handlers.h"
 
+#include "weft/stage.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,11 @@ WEFT_HANDLER(weft_cmd_react)
 {
 	if (refuse_message(c, cmd, ch, WEFT_ACT_POST))
 		return;
+	char why[96];
+	if (weft_stage_muted(c->srv, ch->info.id, c->ses.user_id, why, sizeof why)) {
+		weft_conn_error(c, cmd->req, WEFT_EFORBIDDEN, why);
+		return;
+	}
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_REACT, ch, cmd->id);
 	if (job) {
 		job->flag = cmd->on;
@@ -71,6 +78,15 @@ WEFT_HANDLER(weft_cmd_channel_pins)
 		weft_conn_error(c, cmd->req, WEFT_EIO, "pins are unavailable");
 		return;
 	}
+	/* A pinned confidential message is not shown to a later joiner (issue 15). */
+	int shown = 0;
+	for (int i = 0; i < n; i++) {
+		if (weft_stage_hidden(c->srv, ch, c->ses.user_id, &msgs[i]))
+			weft_message_clear(&msgs[i]);
+		else
+			msgs[shown++] = msgs[i];
+	}
+	n = shown;
 	int first, keep = weft_proto_history_fit(msgs, n, WEFT_HISTORY_PAGE_BYTES, false, &first);
 	weft_conn_send_new(c, weft_proto_messages_frame("pins", cmd->req, ch->info.id, msgs + first, keep, NULL));
 	for (int i = 0; i < n; i++)

@@ -3,6 +3,8 @@
  * fanned out first (pump.c). */
 #include "handlers.h"
 
+#include "weft/stage.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,10 +23,32 @@ static void ack_done(struct weft_server *s, struct weft_job *job)
 						   job->ev.msg.ts_ms, job->duplicate));
 }
 
+/* Mutes, floor mode and slow mode (issue 15): true when the send is refused. */
+static bool stage_refuses(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_hub_channel *ch,
+			  int64_t *confidential)
+{
+	char why[160];
+	int64_t retry_ms = 0;
+	int rc = weft_stage_send_check(c->srv, ch, c->ses.user_id, weft_hub_role(ch, c->ses.user_id), why, sizeof why,
+				       &retry_ms, confidential);
+	if (rc == WEFT_ERATE) {
+		cJSON *e = weft_proto_error(cmd->req, "rate_limited", why);
+		cJSON_AddNumberToObject(e, "retry_after_ms", (double)retry_ms);
+		weft_conn_send(c, e);
+	} else if (rc) {
+		weft_conn_error(c, cmd->req, rc, why);
+	}
+	return rc != WEFT_OK;
+}
+
 WEFT_HANDLER(weft_cmd_send)
 {
+	int64_t confidential = 0;
+	if (stage_refuses(c, cmd, ch, &confidential))
+		return;
 	struct weft_job *job = weft_cmd_job(WEFT_JOB_SEND, ch, 0);
 	if (job) {
+		job->confidential = confidential;
 		job->thread = cmd->thread;
 		job->text = cmd->body ? cmd->body : strdup(""); /* files alone: an empty body */
 		cmd->body = NULL;
@@ -137,6 +161,45 @@ static int thread_page(struct weft_conn *c, const struct weft_cmd *cmd, struct w
 	return rc;
 }
 
+/* A confidential message is not shown to someone who joined after its
+ * session started (issue 15): msgs[from..n) without those; the new n. */
+static int drop_hidden(struct weft_conn *c, struct weft_hub_channel *ch, struct weft_message *msgs, int n, int from)
+{
+	int kept = from;
+	for (int i = from; i < n; i++) {
+		if (weft_stage_hidden(c->srv, ch, c->ses.user_id, &msgs[i]))
+			weft_message_clear(&msgs[i]);
+		else
+			msgs[kept++] = msgs[i];
+	}
+	return kept;
+}
+
+/* Pages of live sessions a reader may not see (bounded). */
+#define HIDDEN_PAGES_MAX 20
+
+/* A page of the channel as cmd asks, without what the reader may not see;
+ * a page that held nothing else moves on past it (rather than answer an
+ * empty page with more: true, which has no id to page from). */
+static int channel_page(struct weft_conn *c, const struct weft_cmd *cmd, struct weft_hub_channel *ch,
+			struct weft_message *msgs, int *n, bool *more)
+{
+	int64_t before = cmd->before, after = cmd->after;
+	for (int round = 0;; round++) {
+		int rc = weft_store_history(c->srv->store, ch->info.id, before, after, cmd->limit, msgs, n, more);
+		if (rc || !*n)
+			return rc;
+		int64_t oldest = msgs[0].id, newest = msgs[*n - 1].id;
+		*n = drop_hidden(c, ch, msgs, *n, 0);
+		if (*n || !*more || round + 1 >= HIDDEN_PAGES_MAX)
+			return WEFT_OK;
+		if (after >= 0)
+			after = newest;
+		else
+			before = oldest;
+	}
+}
+
 WEFT_HANDLER(weft_cmd_history)
 {
 	uint64_t t0 = mono_ns();
@@ -144,9 +207,7 @@ WEFT_HANDLER(weft_cmd_history)
 	int n = 0, rc = WEFT_ENOMEM;
 	bool more = false;
 	if (msgs)
-		rc = cmd->thread ? thread_page(c, cmd, ch, msgs, &n, &more)
-				 : weft_store_history(c->srv->store, ch->info.id, cmd->before, cmd->after,
-						      cmd->limit, msgs, &n, &more);
+		rc = cmd->thread ? thread_page(c, cmd, ch, msgs, &n, &more) : channel_page(c, cmd, ch, msgs, &n, &more);
 	if (rc) {
 		free(msgs);
 		if (rc == WEFT_ENOTFOUND)
@@ -155,6 +216,8 @@ WEFT_HANDLER(weft_cmd_history)
 			weft_conn_error(c, cmd->req, WEFT_EIO, "history is unavailable");
 		return;
 	}
+	if (cmd->thread)
+		n = drop_hidden(c, ch, msgs, n, 1);
 	/* A page of large messages is cut to fit, at its far end (older ones
 	 * for a latest or `before` page, newer ones for an `after` page), and
 	 * says there is more: no one request queues megabytes. */

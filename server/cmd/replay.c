@@ -7,6 +7,7 @@
  * reaches last_seq, so nothing is missed or sent twice. */
 #include "weft/cmd.h"
 #include "weft/net.h"
+#include "weft/stage.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,14 @@ static int round_once(struct weft_conn *c, int64_t upto, bool *done)
 		if (evs[i].seq <= bound)
 			order[m++] = &evs[i];
 	qsort(order, (size_t)m, sizeof *order, by_seq);
+	struct weft_hub_channel *hc = NULL;
 	for (int i = 0; i < m; i++) {
+		/* A confidential message is never replayed to someone who joined
+		 * after its session started (issue 15). */
+		if (order[i]->msg.confidential && (order[i]->kind == WEFT_EV_MESSAGE || order[i]->kind == WEFT_EV_EDIT) &&
+		    (hc = weft_hub_channel_get(&s->hub, order[i]->channel)) &&
+		    weft_stage_hidden(s, hc, c->ses.user_id, &order[i]->msg))
+			continue;
 		/* A failed encode fails the round: the connection closes and the
 		 * client resumes from its cursor. */
 		struct weft_frame *f = weft_proto_event_frame(order[i]);

@@ -7,6 +7,8 @@
  * thread (the table itself is constant data, any thread). */
 #include "handlers.h"
 
+#include <string.h>
+
 /* The handlers the rows name, each defined in its family's file. */
 
 /* session.c */
@@ -67,6 +69,21 @@ WEFT_HANDLER_DECL(weft_cmd_item_update);
 WEFT_HANDLER_DECL(weft_cmd_item_list);
 WEFT_HANDLER_DECL(weft_cmd_digest_set);
 WEFT_HANDLER_DECL(weft_cmd_digest_get);
+/* stage.c, moderate.c (issue 15) */
+WEFT_HANDLER_DECL(weft_cmd_session_start);
+WEFT_HANDLER_DECL(weft_cmd_session_end);
+WEFT_HANDLER_DECL(weft_cmd_session_round);
+WEFT_HANDLER_DECL(weft_cmd_hand_raise);
+WEFT_HANDLER_DECL(weft_cmd_hand_lower);
+WEFT_HANDLER_DECL(weft_cmd_floor_give);
+WEFT_HANDLER_DECL(weft_cmd_floor_clear);
+WEFT_HANDLER_DECL(weft_cmd_floor_next);
+WEFT_HANDLER_DECL(weft_cmd_channel_mute);
+WEFT_HANDLER_DECL(weft_cmd_channel_unban);
+WEFT_HANDLER_DECL(weft_cmd_report);
+WEFT_HANDLER_DECL(weft_cmd_channel_reports);
+WEFT_HANDLER_DECL(weft_cmd_report_resolve);
+WEFT_HANDLER_DECL(weft_cmd_channel_modlog);
 
 /* Standups and items: the keys each request needs (their field bits read
  * several optional keys each). */
@@ -117,11 +134,56 @@ static int check_test_clock(const struct weft_cmd *cmd, struct weft_parse_error 
 /* channel.update must change something. */
 static int check_update(const struct weft_cmd *cmd, struct weft_parse_error *err)
 {
-	if (cmd->name[0] || cmd->access >= 0 || cmd->topic)
+	if (cmd->name[0] || cmd->access >= 0 || cmd->topic || (cmd->st.set & WEFT_ST_SLOW))
 		return WEFT_OK;
 	err->code = weft_proto_code(WEFT_EINVAL);
-	err->message = "nothing to change: give name, topic or access";
+	err->message = "nothing to change: give name, topic, access or slow";
 	return WEFT_EINVAL;
+}
+
+/* Live sessions and moderation (issue 15): the keys of WEFT_F_STAGE each
+ * request needs. */
+static int stage_need(const struct weft_cmd *cmd, unsigned keys, struct weft_parse_error *err, const char *message)
+{
+	if ((cmd->st.set & keys) == keys)
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = message;
+	return WEFT_EINVAL;
+}
+
+static int check_session_start(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return stage_need(cmd, WEFT_ST_TITLE, err, "give a title");
+}
+
+static int check_floor(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if (cmd->st.seconds <= WEFT_FLOOR_SECONDS_MAX)
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = "seconds must be from 1 to 3600 (0 or none: untimed)";
+	return WEFT_EINVAL;
+}
+
+static int check_mute(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return stage_need(cmd, WEFT_ST_SECONDS, err, "give seconds (0 unmutes)");
+}
+
+/* A report's reason: 1 to 500 characters, not only white space. */
+static int check_report(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	if ((cmd->st.set & WEFT_ST_REASON) && cmd->st.reason[strspn(cmd->st.reason, " \t\r\n")])
+		return WEFT_OK;
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = "give a reason of 1 to 500 characters";
+	return WEFT_EINVAL;
+}
+
+static int check_resolve(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return stage_need(cmd, WEFT_ST_REPORT | WEFT_ST_ACTION, err, "give report and action");
 }
 
 /* send carries a body, files, or both. */
@@ -197,11 +259,11 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_channel_invite, CH, WEFT_ACT_MODERATE, 1 },
 	{ "channel.uninvite", F(CHANNEL) | F(USER), F(CHANNEL) | F(USER),
 	  NULL, weft_cmd_channel_uninvite, CH, WEFT_ACT_MODERATE, 1 },
-	{ "channel.remove", F(CHANNEL) | F(USER), F(CHANNEL) | F(USER),
+	{ "channel.remove", F(CHANNEL) | F(USER) | F(STAGE), F(CHANNEL) | F(USER),
 	  NULL, weft_cmd_channel_remove, CH, WEFT_ACT_MODERATE, 1 },
 	{ "channel.role", F(CHANNEL) | F(USER) | F(ROLE), F(CHANNEL) | F(USER) | F(ROLE),
 	  NULL, weft_cmd_channel_role, CH, WEFT_ACT_SET_ROLE, 1 },
-	{ "channel.update", F(CHANNEL) | F(NAME) | F(ACCESS_TOPIC), F(CHANNEL),
+	{ "channel.update", F(CHANNEL) | F(NAME) | F(ACCESS_TOPIC) | F(STAGE), F(CHANNEL),
 	  check_update, weft_cmd_channel_update, CH, WEFT_ACT_MODERATE, 1 },
 	{ "channel.archive", F(CHANNEL) | F(ARCHIVED), F(CHANNEL),
 	  NULL, weft_cmd_channel_archive, CH, WEFT_ACT_MODERATE, 1 },
@@ -249,6 +311,35 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_digest_get, 0, NO_ACTION, 1 },
 	{ "test.clock", F(STANDUP), 0,
 	  check_test_clock, weft_cmd_test_clock, 0, NO_ACTION, 1 },
+	/* Live sessions and moderation (stage.c, moderate.c; issue 15). */
+	{ "hand.raise", F(CHANNEL), F(CHANNEL),
+	  NULL, weft_cmd_hand_raise, CH, WEFT_ACT_POST, 1 },
+	{ "hand.lower", F(CHANNEL) | F(USER), F(CHANNEL),
+	  NULL, weft_cmd_hand_lower, CH, WEFT_ACT_READ, 1 },
+	{ "session.start", F(CHANNEL) | F(STAGE), F(CHANNEL),
+	  check_session_start, weft_cmd_session_start, CH, WEFT_ACT_MODERATE, 1 },
+	{ "session.end", F(CHANNEL), F(CHANNEL),
+	  NULL, weft_cmd_session_end, CH, WEFT_ACT_MODERATE, 1 },
+	{ "session.round", F(CHANNEL) | F(STAGE), F(CHANNEL),
+	  NULL, weft_cmd_session_round, CH, WEFT_ACT_MODERATE, 1 },
+	{ "floor.give", F(CHANNEL) | F(USER) | F(STAGE), F(CHANNEL) | F(USER),
+	  check_floor, weft_cmd_floor_give, CH, WEFT_ACT_MODERATE, 1 },
+	{ "floor.clear", F(CHANNEL), F(CHANNEL),
+	  NULL, weft_cmd_floor_clear, CH, WEFT_ACT_MODERATE, 1 },
+	{ "floor.next", F(CHANNEL) | F(STAGE), F(CHANNEL),
+	  check_floor, weft_cmd_floor_next, CH, WEFT_ACT_MODERATE, 1 },
+	{ "channel.mute", F(CHANNEL) | F(USER) | F(STAGE), F(CHANNEL) | F(USER),
+	  check_mute, weft_cmd_channel_mute, CH, WEFT_ACT_MODERATE, 1 },
+	{ "channel.unban", F(CHANNEL) | F(USER), F(CHANNEL) | F(USER),
+	  NULL, weft_cmd_channel_unban, CH, WEFT_ACT_MODERATE, 1 },
+	{ "report", F(CHANNEL) | F(ID) | F(STAGE), F(CHANNEL) | F(ID),
+	  check_report, weft_cmd_report, CH, WEFT_ACT_READ, 1 },
+	{ "channel.reports", F(CHANNEL), F(CHANNEL),
+	  NULL, weft_cmd_channel_reports, CH, WEFT_ACT_MODERATE, 1 },
+	{ "report.resolve", F(CHANNEL) | F(STAGE), F(CHANNEL),
+	  check_resolve, weft_cmd_report_resolve, CH, WEFT_ACT_MODERATE, 1 },
+	{ "channel.modlog", F(CHANNEL) | F(STAGE), F(CHANNEL),
+	  NULL, weft_cmd_channel_modlog, CH, WEFT_ACT_READ, 1 },
 };
 
 const struct weft_cmd_table weft_cmd_table = { defs, (int)(sizeof defs / sizeof defs[0]) };

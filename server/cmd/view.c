@@ -3,6 +3,7 @@
  * theirs all come from the hub; so does a member's unread count, once it is
  * known (below). */
 #include "weft/coord.h"
+#include "weft/stage.h"
 #include "weft/cmd.h"
 
 /* A member's unread count comes from the hub, which keeps it current event
@@ -77,8 +78,12 @@ cJSON *weft_cmd_channel_json(struct weft_server *s, struct weft_hub_channel *ch,
 		cJSON_AddBoolToObject(o, "pending", weft_hub_requested(ch, user));
 		cJSON_AddBoolToObject(o, "invited", weft_hub_invited(ch, user));
 	}
-	if (reveal)
+	if (reveal) {
 		weft_coord_channel_json(s, ch->info.id, o); /* its standup schedule, if any */
+		weft_stage_channel_json(s, ch->info.id, o); /* its live session, queue, floor, slow mode */
+		if (m)
+			weft_stage_member_json(s, ch->info.id, user, o); /* muted_until */
+	}
 	return o;
 }
 

@@ -4,6 +4,7 @@
  * moderators of a channel, the same way. */
 #include "weft/cmd.h"
 #include "weft/net.h"
+#include "weft/stage.h"
 
 #include <stdlib.h>
 
@@ -142,6 +143,7 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 		weft_hub_uncount_message(ch, ev->msg.id);
 	else if (ev->kind == WEFT_EV_EDIT)
 		weft_hub_recount_mentions(ch, ev->msg.id);
+	weft_stage_on_event(s, ch, ev); /* live sessions, mutes, a leaver's hand (issue 15) */
 	ch->last_seq = ev->seq;
 	s->last_seq = ev->seq;
 	s->stats.events++;

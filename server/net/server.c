@@ -7,6 +7,7 @@
 #include "weft/cmd.h"
 #include "weft/net.h"
 #include "weft/coord.h"
+#include "weft/stage.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -112,6 +113,7 @@ static void server_free(struct weft_server *s)
 	if (!s)
 		return;
 	weft_coord_free(s);
+	weft_stage_free(s);
 	if (s->ctx)
 		lws_context_destroy(s->ctx);
 	s->ctx = NULL;
@@ -318,7 +320,7 @@ int weft_server_create(struct weft_config *cfg, struct weft_server **out)
 	weft_hub_init(&s->hub);
 	char cert[4096], key[4096];
 	int rc;
-	if ((rc = prepare(s, cert, key, sizeof cert)) || (rc = weft_coord_create(s)) || (rc = listen_on(s, cert, key)) ||
+	if ((rc = prepare(s, cert, key, sizeof cert)) || (rc = weft_coord_create(s)) || (rc = weft_stage_create(s)) || (rc = listen_on(s, cert, key)) ||
 	    (rc = weft_store_start(s->store, weft_server_wake, s))) {
 		server_free(s);
 		return rc;
@@ -452,7 +454,7 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 	weft_files_start(s);
-	if (weft_coord_start(s)) {
+	if (weft_coord_start(s) || weft_stage_start(s)) {
 		server_free(s);
 		return 1;
 	}

@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 /* What an export may show: every query below takes its messages through
- * this one condition. Deleted messages have no body. Issue 15's
- * confidential messages (live only, never exported) are excluded here too
- * once their column exists: "m.deleted = 0 AND m.confidential = 0". */
-#define EXPORTABLE "m.deleted = 0"
+ * this one condition. Deleted messages have no body; confidential ones
+ * (issue 15: live only, erased when their session ends) are never exported. */
+#define EXPORTABLE "m.deleted = 0 AND m.confidential = 0"
 
 #define ROW_SELECT \
 	"SELECT m.id, m.channel_id, c.name, coalesce(m.thread, 0), m.ts_ms, coalesce(m.edited_ms, 0)," \

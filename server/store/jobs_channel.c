@@ -125,6 +125,8 @@ int run_join(struct weft_store *st, struct weft_job *j, int64_t now)
 		return rc;
 	if (ch.access != WEFT_ACCESS_OPEN && !invited)
 		return WEFT_EFORBIDDEN;
+	if ((rc = ban_check(st, j->channel, j->target)))
+		return rc;
 	if ((rc = add_member(st, j, j->channel, j->target, j->role ? j->role : WEFT_ROLE_MEMBER, now)))
 		return rc;
 	sqlite3_stmt *s = st->w[W_INVITE_DELETE];
@@ -147,7 +149,7 @@ int run_request_file(struct weft_store *st, struct weft_job *j, int64_t now)
 		return rc;
 	if (ch.access != WEFT_ACCESS_REQUEST || ch.archived || ch.kind == WEFT_KIND_DM)
 		return WEFT_EFORBIDDEN;
-	if ((rc = check_not_member(st, j->channel, j->user)))
+	if ((rc = check_not_member(st, j->channel, j->user)) || (rc = ban_check(st, j->channel, j->user)))
 		return rc;
 	sqlite3_stmt *s = st->w[W_REQ_GET];
 	sqlite3_bind_int64(s, 1, j->channel);
@@ -194,7 +196,7 @@ int run_request_decide(struct weft_store *st, struct weft_job *j, int64_t now)
 int run_invite(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	int rc = check_active_user(st, j->target);
-	if (rc || (rc = check_not_member(st, j->channel, j->target)))
+	if (rc || (rc = check_not_member(st, j->channel, j->target)) || (rc = ban_check(st, j->channel, j->target)))
 		return rc;
 	sqlite3_stmt *s = st->w[W_INVITE_INSERT];
 	sqlite3_bind_int64(s, 1, j->channel);
@@ -219,7 +221,7 @@ int run_role(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 2, j->channel);
 	sqlite3_bind_int64(s, 3, j->target);
 	int rc = exec_changed(st, s);
-	if (rc)
+	if (rc || (rc = modlog_add(st, j->channel, "role", j->user, j->target, weft_role_name(j->role), now)))
 		return rc;
 	return add_event(st, j, j->channel, WEFT_EV_ROLE, now, j->target, j->role, NULL);
 }
@@ -239,9 +241,30 @@ int run_channel_update(struct weft_store *st, struct weft_job *j, int64_t now)
 	int rc = exec_changed(st, s);
 	if (rc)
 		return rc; /* WEFT_ECONFLICT: the new name is taken */
+	if (j->slow_set) {
+		s = st->sw[SW_SLOW_SET];
+		sqlite3_bind_int64(s, 1, j->channel);
+		sqlite3_bind_int(s, 2, j->slow);
+		if ((rc = exec_stmt(s)))
+			return rc;
+	}
+	const char *action = j->archived > 0 ? "archive" : j->archived == 0 ? "unarchive" : "update";
+	if ((rc = modlog_add(st, j->channel, action, j->user, 0, NULL, now)))
+		return rc;
 	if ((rc = load_channel(st, j->channel, &j->chan)))
 		return rc;
-	return add_event(st, j, j->channel, WEFT_EV_CHANNEL, now, 0, 0, NULL);
+	/* The event carries slow mode as it now is ({"slow":N}, issue 15). */
+	s = st->sw[SW_SLOW_JSON];
+	sqlite3_bind_int64(s, 1, j->channel);
+	char *json = NULL;
+	if (!(rc = step_row(s)))
+		rc = dup_text(&json, s, 0);
+	done_stmt(s);
+	int64_t seq;
+	if (!rc)
+		rc = add_flag_event(st, j, WEFT_EV_CHANNEL, now, 0, json, false, &seq);
+	free(json);
+	return rc;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -337,13 +360,29 @@ int run_dm_open(struct weft_store *st, struct weft_job *j, int64_t now)
 	return WEFT_OK;
 }
 
+/* A removal by a moderator (REMOVE) is logged; with flag it bans too,
+ * also someone who is not a member now (no leave event then). */
 int run_leave(struct weft_store *st, struct weft_job *j, int64_t now)
 {
 	sqlite3_stmt *s = st->w[W_MEMBER_DELETE];
 	sqlite3_bind_int64(s, 1, j->channel);
 	sqlite3_bind_int64(s, 2, j->target);
 	int rc = exec_changed(st, s);
-	if (rc)
+	bool member = !rc;
+	if (rc && !(rc == WEFT_ENOTFOUND && j->kind == WEFT_JOB_REMOVE && j->flag))
 		return rc;
-	return add_event(st, j, j->channel, WEFT_EV_LEAVE, now, j->target, 0, NULL);
+	if (j->kind == WEFT_JOB_REMOVE) {
+		if (j->flag) {
+			s = st->sw[SW_BAN_SET];
+			sqlite3_bind_int64(s, 1, j->channel);
+			sqlite3_bind_int64(s, 2, j->target);
+			sqlite3_bind_int64(s, 3, j->user);
+			sqlite3_bind_int64(s, 4, now);
+			if ((rc = exec_stmt(s)))
+				return rc;
+		}
+		if ((rc = modlog_add(st, j->channel, j->flag ? "ban" : "remove", j->user, j->target, j->text, now)))
+			return rc;
+	}
+	return member ? add_event(st, j, j->channel, WEFT_EV_LEAVE, now, j->target, 0, NULL) : WEFT_OK;
 }

@@ -101,7 +101,9 @@ static int index_drop(struct weft_store *st, struct weft_job *j)
 static int send_extras(struct weft_store *st, struct weft_job *j, int64_t seq, int64_t now)
 {
 	struct weft_event *ev = &j->ev;
-	int rc = index_add(st, seq, j->text);
+	/* A confidential message's words never enter the index (issue 15):
+	 * they are never searched, and the index keeps no copy to erase. */
+	int rc = index_add(st, seq, j->confidential ? NULL : j->text);
 	if (rc)
 		return rc;
 	if (j->thread) {
@@ -191,6 +193,15 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 		weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(rc));
 		return map_sqlite(rc);
 	}
+	if (j->confidential) { /* sent in a confidential live session (issue 15) */
+		s = st->sw[SW_MSG_CONFIDENTIAL];
+		sqlite3_bind_int64(s, 1, seq);
+		sqlite3_bind_int64(s, 2, j->confidential);
+		if ((rc = exec_stmt(s))) {
+			st->txn_broken = true;
+			return rc;
+		}
+	}
 	if ((rc = send_extras(st, j, seq, now))) {
 		st->txn_broken = true;
 		return rc;
@@ -208,6 +219,7 @@ int run_send(struct weft_store *st, struct weft_job *j, int64_t now)
 	m->ts_ms = now;
 	m->author = author;
 	memcpy(m->client_id, j->client_id, sizeof m->client_id);
+	m->confidential = j->confidential;
 	m->body = j->text;   /* the event takes the body over (ev->msg.mentions is set) */
 	j->text = NULL;
 	return WEFT_OK;
@@ -258,14 +270,31 @@ static int delete_message(struct weft_store *st, struct weft_job *j, int64_t now
 	return add_event(st, j, j->channel, WEFT_EV_DELETE, now, j->target, 0, NULL);
 }
 
+int erase_message(struct weft_store *st, struct weft_job *j, int64_t id, int64_t now)
+{
+	int64_t keep = j->target;
+	j->target = id;
+	int rc = delete_message(st, j, now);
+	j->target = keep;
+	return rc;
+}
+
 /* An edit replaces the message's words in the search index: the old body
  * out before the row changes (FTS5 must be told the text it indexed), the
  * new one in after. Both in the job's savepoint, so a failed edit leaves
  * the index as it was. */
 int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 {
-	if (j->kind == WEFT_JOB_DELETE)
-		return delete_message(st, j, now);
+	if (j->kind == WEFT_JOB_DELETE) {
+		/* A moderator deleting someone else's message: the moderation log. */
+		sqlite3_stmt *s = st->sw[SW_MODLOG_DELETE];
+		sqlite3_bind_int64(s, 1, j->channel);
+		sqlite3_bind_int64(s, 2, j->user);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_int64(s, 4, j->target);
+		int rc = exec_stmt(s);
+		return rc ? rc : delete_message(st, j, now);
+	}
 	int rc = index_drop(st, j);
 	if (rc)
 		return rc;
@@ -274,9 +303,14 @@ int run_edit_delete(struct weft_store *st, struct weft_job *j, int64_t now)
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, j->target);
 	sqlite3_bind_int64(s, 4, j->channel);
-	rc = exec_changed(st, s);
+	int64_t confidential = 0;
+	if (!(rc = exec_changed(st, s))) {
+		s = st->sw[SW_MSG_CONF];
+		sqlite3_bind_int64(s, 1, j->target);
+		rc = step_int64(s, 0, &confidential);
+	}
 	if (!rc)
-		rc = index_add(st, j->target, j->text);
+		rc = index_add(st, j->target, confidential ? NULL : j->text);
 	char *mentions = NULL;
 	if (!rc)
 		rc = mentions_record(st, j, j->target, j->text, &mentions);

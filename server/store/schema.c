@@ -248,6 +248,61 @@ static const char *const migrations[] = {
 	"CREATE INDEX items_channel ON items(channel_id, id);"
 	"CREATE INDEX items_owner ON items(owner, id);"
 	"CREATE INDEX items_due ON items(due, owner) WHERE status = 0 AND due IS NOT NULL;",
+	/* 12 (issue 15): live sessions and moderation. messages.confidential
+	 * names the confidential live session a message was sent in (0: none);
+	 * its end erases them. stage_sessions (login sessions own the name
+	 * `sessions`); mutes, bans, reports; the moderation log, one row per
+	 * moderator action, written in the action's transaction. channels.slow:
+	 * seconds between two sends of a member (0: off). */
+	"ALTER TABLE messages ADD COLUMN confidential INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX messages_confidential ON messages(confidential) WHERE confidential != 0 AND deleted = 0;"
+	"ALTER TABLE channels ADD COLUMN slow INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE stage_sessions("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  confidential INTEGER NOT NULL DEFAULT 0,"
+	"  mode INTEGER NOT NULL DEFAULT 0,"  /* 0 open, 1 floor */
+	"  facilitator INTEGER,"
+	"  started_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER,"
+	"  start_seq INTEGER NOT NULL DEFAULT 0,"
+	"  erased INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX stage_live ON stage_sessions(channel_id) WHERE ended_ms IS NULL;"
+	"CREATE TABLE mutes("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL,"
+	"  by_user INTEGER,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE bans("
+	"  channel_id INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  by_user INTEGER,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(channel_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE reports("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  message_id INTEGER NOT NULL,"
+	"  reporter INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"  /* 0 open, 1 resolved */
+	"  action TEXT,"
+	"  resolved_by INTEGER,"
+	"  resolved_ms INTEGER);"
+	"CREATE INDEX reports_channel ON reports(channel_id, id);"
+	"CREATE TABLE modlog("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel_id INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  actor INTEGER,"
+	"  target INTEGER,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX modlog_channel ON modlog(channel_id, id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

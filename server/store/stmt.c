@@ -28,8 +28,8 @@
 	"    WHERE message_id = m.id GROUP BY emoji ORDER BY min(seq)))," \
 	" (SELECT json_group_array(user_id) FROM mentions WHERE message_id = m.id)," \
 	" (SELECT ts_ms FROM messages lr WHERE lr.id = m.last_reply)," \
-	" " FILES_JSON("m.id")
-#define MSG_NCOLS 18
+	" " FILES_JSON("m.id") ", m.confidential"
+#define MSG_NCOLS 19
 
 /* Columns of EVENT_SELECT, for read_event. */
 enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
@@ -182,7 +182,9 @@ static const char *const wsql[W_COUNT] = {
 	 * it; a deleted message goes back in without words (NULL). */
 	[W_INDEX_ADD] = "INSERT INTO message_index(rowid, body) VALUES(?, ?)",
 	[W_INDEX_DROP] = "INSERT INTO message_index(message_index, rowid, body)"
-			 " SELECT 'delete', id, body FROM messages WHERE id = ? AND channel_id = ? AND deleted = 0"
+			 /* a confidential message (issue 15) was indexed empty */
+			 " SELECT 'delete', id, CASE WHEN confidential = 0 THEN body END FROM messages"
+			 " WHERE id = ? AND channel_id = ? AND deleted = 0"
 			 " AND body IS NOT NULL",
 	/* Files (jobs_files.c). */
 	[W_FILE_FREE] = "SELECT 1 FROM files WHERE id = ? AND channel_id = ? AND uploader = ? AND message_id IS NULL",
@@ -260,7 +262,8 @@ static const char *const rsql[R_COUNT] = {
 	[R_CHANNEL_FILES] = "SELECT f.id, f.channel_id, f.message_id, f.size, m.ts_ms, u.id, u.name, u.display,"
 			    " f.name, f.type, f.sha256 FROM files f JOIN messages m ON m.id = f.message_id"
 			    " JOIN users u ON u.id = m.author_id"
-			    " WHERE f.channel_id = ?1 AND f.message_id IS NOT NULL AND (?2 = 0 OR"
+			    /* a confidential session's files are not the library's (issue 15) */
+			    " WHERE f.channel_id = ?1 AND f.message_id IS NOT NULL AND m.confidential = 0 AND (?2 = 0 OR"
 			    " (f.message_id, f.id) < (SELECT message_id, id FROM files WHERE id = ?2))"
 			    " ORDER BY f.message_id DESC, f.id DESC LIMIT ?3",
 };
@@ -276,8 +279,8 @@ static const char *const rsql[R_COUNT] = {
  * m.deleted is checked again so that a message is never returned as
  * deleted. Edits replaced the indexed words, and the snippet is of the
  * current body.
- * Issue 15 (confidential sessions) excludes their messages with one more
- * condition here, e.g. "AND m.confidential = 0", and nothing else.
+ * Messages of a confidential live session (issue 15) are never found:
+ * "AND m.confidential = 0".
  * Bodies up to 300 bytes come whole with the matches marked; longer ones
  * as an excerpt of about 40 words around the matches.
  *   ?1 MATCH expression  ?2 user  ?3 before (exclusive)  ?4 channel or 0
@@ -292,7 +295,7 @@ static const char search_sql[] =
 	" JOIN users au ON au.id = m.author_id"
 	" JOIN channels c ON c.id = m.channel_id"
 	" LEFT JOIN members mb ON mb.channel_id = m.channel_id AND mb.user_id = ?2"
-	" WHERE message_index MATCH ?1 AND message_index.rowid < ?3 AND m.deleted = 0"
+	" WHERE message_index MATCH ?1 AND message_index.rowid < ?3 AND m.deleted = 0 AND m.confidential = 0"
 	" AND (?4 = 0 OR m.channel_id = ?4) AND (?5 = 0 OR m.author_id = ?5)"
 	" AND (?6 IS NULL OR au.name = ?6) AND (?7 IS NULL OR c.name = ?7)"
 	" AND CASE WHEN c.access = 0 AND c.kind != 3 THEN 1"  /* open, not a DM */
@@ -363,6 +366,7 @@ int read_message(sqlite3_stmt *s, int c, struct weft_message *m)
 	m->reply_count = sqlite3_column_int(s, c + 12);
 	m->last_reply = sqlite3_column_int64(s, c + 13);
 	m->last_reply_ms = sqlite3_column_int64(s, c + 16);
+	m->confidential = sqlite3_column_int64(s, c + 18);
 	int rc;
 	if ((!m->deleted && (rc = dup_text(&m->body, s, c + 8))) || (rc = dup_text(&m->reactions, s, c + 14)) ||
 	    (rc = dup_text(&m->mentions, s, c + 15)) || (rc = dup_text(&m->files, s, c + 17))) {
@@ -428,11 +432,13 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev)
 		break;
 	case WEFT_EV_CHANNEL:
 		read_channel(s, E_CHAN, &ev->chan);
-		break;
+		return dup_text(&ev->data, s, E_DATA); /* {"slow":N} since issue 15; NULL before */
 	case WEFT_EV_STANDUP_CONFIG:
 	case WEFT_EV_STANDUP:
 	case WEFT_EV_STANDUP_ANSWER:
 	case WEFT_EV_ITEM:
+	case WEFT_EV_SESSION:
+	case WEFT_EV_MUTE:
 		return dup_text(&ev->data, s, E_DATA);
 	case WEFT_EV_REACTION:
 	case WEFT_EV_PIN:
@@ -476,7 +482,9 @@ int stmt_prepare(struct weft_store *st)
 	int rc = prepare_all(st->wdb, wsql, st->w, W_COUNT);
 	if (!rc)
 		rc = prepare_all(st->rdb, rsql, st->r, R_COUNT);
-	return rc ? rc : coord_stmt_prepare(st);
+	if (!rc)
+		rc = coord_stmt_prepare(st);
+	return rc ? rc : stage_stmt_prepare(st);
 }
 
 /* ---- Reads. A failed step is an error, never "no row" (DESIGN rule 10). */

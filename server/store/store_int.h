@@ -78,6 +78,19 @@ enum crstmt {
 	CR_COUNT
 };
 
+/* Statements of live sessions and moderation (stage_stmt.c, issue 15). */
+enum swstmt {
+	SW_SESSION_INSERT, SW_SESSION_SEQ, SW_SESSION_LIVE, SW_SESSION_END, SW_SESSION_JSON, SW_CONFIDENTIAL_IDS,
+	SW_MSG_CONFIDENTIAL, SW_MUTE_SET, SW_MUTE_DROP, SW_MUTE_JSON, SW_BAN_SET, SW_BAN_DROP, SW_BANNED,
+	SW_MODLOG_ADD, SW_MODLOG_DELETE, SW_REPORT_INSERT, SW_REPORT_JSON, SW_REPORT_GET, SW_REPORT_RESOLVE,
+	SW_SLOW_SET, SW_SLOW_JSON, SW_MSG_IN, SW_MSG_CONF,
+	SW_COUNT
+};
+enum srstmt {
+	SR_MODLOG, SR_REPORTS, SR_LIVE, SR_MUTES, SR_SLOW,
+	SR_COUNT
+};
+
 struct user_slot;
 
 struct weft_store {
@@ -87,6 +100,8 @@ struct weft_store {
 	sqlite3_stmt *r[R_COUNT];
 	sqlite3_stmt *cw[CW_COUNT];             /* standups, items, digest (stmt_coord.c) */
 	sqlite3_stmt *cr[CR_COUNT];
+	sqlite3_stmt *sw[SW_COUNT];             /* live sessions and moderation (stage_stmt.c) */
+	sqlite3_stmt *sr[SR_COUNT];
 
 	pthread_t thread;
 	bool started;
@@ -177,6 +192,9 @@ int stmt_prepare(struct weft_store *st);
 /* stmt_coord.c: prepares st->cw and st->cr (open only), and finalizes them. */
 int coord_stmt_prepare(struct weft_store *st);
 void coord_stmt_finalize(struct weft_store *st);
+/* stage_stmt.c: prepares st->sw and st->sr (open only), and finalizes them. */
+int stage_stmt_prepare(struct weft_store *st);
+void stage_stmt_finalize(struct weft_store *st);
 /* Runs SQL text without results (pragmas, migrations); logs a failure. */
 int exec_sql(sqlite3 *db, const char *sql);
 /* Column col of s's current row into dst (cap bytes, always terminated;
@@ -227,7 +245,7 @@ int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n);
 int stmt_prepare_search(sqlite3 *db, sqlite3_stmt **out);
 /* Columns of the search statement after MESSAGE_COLS's: the channel's
  * name and kind, and the snippet. */
-#define SEARCH_COL_CHANNEL 18
+#define SEARCH_COL_CHANNEL 19
 
 /* ---- Schema (schema.c). */
 
@@ -348,6 +366,18 @@ int run_item(struct weft_store *st, struct weft_job *j, int64_t now);
  * j->defaults that exists, is not archived and is no DM (others are
  * skipped: a default channel may be renamed or archived later). */
 int join_defaults(struct weft_store *st, struct weft_job *j, int64_t now);
+/* stage_jobs.c (issue 15): live sessions, mutes, unbans, reports. */
+int run_stage(struct weft_store *st, struct weft_job *j, int64_t now);
+/* A moderator action into the moderation log: action (static text),
+ * actor and target (0: none), reason (NULL: ""). */
+int modlog_add(struct weft_store *st, int64_t channel, const char *action, int64_t actor, int64_t target,
+	       const char *reason, int64_t now);
+/* WEFT_EFORBIDDEN when user is banned from channel, else 0 or the read's error. */
+int ban_check(struct weft_store *st, int64_t channel, int64_t user);
+/* jobs_message.c: erases message id of the job's channel exactly as a
+ * delete does (body, index, reactions, mentions, files; a delete event by
+ * the job's user). WEFT_ENOTFOUND when it is deleted already. */
+int erase_message(struct weft_store *st, struct weft_job *j, int64_t id, int64_t now);
 /* jobs_message.c: forgets the cached name of user (it changed). */
 void user_ref_forget(struct weft_store *st, int64_t user);
 

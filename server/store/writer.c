@@ -81,6 +81,13 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 	case WEFT_JOB_DIGEST_SET:
 	case WEFT_JOB_DIGEST_SCAN:
 		return run_item(st, j, now);
+	case WEFT_JOB_STAGE_START:
+	case WEFT_JOB_STAGE_END:
+	case WEFT_JOB_MUTE:
+	case WEFT_JOB_UNBAN:
+	case WEFT_JOB_REPORT:
+	case WEFT_JOB_REPORT_RESOLVE:
+		return run_stage(st, j, now);
 	}
 	return WEFT_EINVAL;
 }

@@ -189,7 +189,8 @@ test('moderators delete other people’s messages; members do not (defect 1)', a
   await openChannel(B.page, 'mod-room');
   await message(B.page, 'the owner speaks').getByRole('button', { name: 'More actions' }).click();
   await B.page.getByRole('menu').waitFor();
-  assert.deepEqual(await B.page.getByRole('menuitem').allTextContents(), ['Reply in thread', 'Add reaction', 'Copy link', 'Create action item', 'Mark as unread']);
+  // Report (issue 15): anyone may report someone else's message.
+  assert.deepEqual(await B.page.getByRole('menuitem').allTextContents(), ['Reply in thread', 'Add reaction', 'Copy link', 'Report', 'Create action item', 'Mark as unread']);
   await B.page.keyboard.press('Escape');
 
   await message(A.page, 'an off-topic message from bo').getByRole('button', { name: 'More actions' }).click();

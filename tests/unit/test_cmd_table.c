@@ -74,11 +74,13 @@ static void test_each_row_parses_its_required_fields(void **state)
 			if (d->required & samples[k].bit)
 				n += snprintf(frame + n, sizeof frame - (size_t)n, ",%s", samples[k].json);
 		/* channel.update and profile.update must change something, send must carry a body or files: their
-		 * checks ask for one field more; standups and items need keys of their field bits. */
+		 * checks ask for one field more; standups, items, live sessions and moderation need keys of
+		 * their field bits. */
 		if (d->check)
 			n += snprintf(frame + n, sizeof frame - (size_t)n,
 				      ",\"topic\":\"t\",\"display\":\"D\",\"body\":\"b\",\"questions\":[\"q\"],\"days\":[\"mon\"],"
-				      "\"time\":\"09:00\",\"standup\":1,\"answers\":[\"a\"],\"title\":\"T\",\"id\":5,\"at\":0");
+				      "\"time\":\"09:00\",\"standup\":1,\"answers\":[\"a\"],\"title\":\"T\",\"id\":5,\"at\":0,"
+				      "\"seconds\":60,\"reason\":\"r\",\"report\":1,\"action\":\"dismiss\"");
 		snprintf(frame + n, sizeof frame - (size_t)n, "}");
 		struct weft_cmd cmd;
 		struct weft_parse_error err = { 0 };

@@ -8,6 +8,7 @@ import * as net from '../net.js';
 import { cap, isModerator } from '../util.js';
 import { errText, userName, personInfo } from './common.js';
 import { peopleSearch, openDm } from './people.js';
+import { menuButton } from '../views/menu.js';
 
 const ROLE_ACTIONS = [['member', 'Make member'], ['moderator', 'Make moderator'], ['owner', 'Make owner']];
 const ROLE_DONE = { owner: 'an owner', moderator: 'a moderator', member: 'a member' };
@@ -46,6 +47,19 @@ async function removeMember(m, ui) {
   await ui.act(`${userName(m)} was removed from #${ch.name}.`, { type: 'channel.remove', channel: ui.c.id, user: m.id });
 }
 
+const MUTE_FOR = [['10 minutes', 600], ['1 hour', 3600], ['1 day', 86400], ['Unmute', 0]];
+
+async function banMember(m, ui) {
+  const ch = state.channels.get(ui.c.id) || ui.c;
+  const ok = await confirmDialog({
+    title: `Ban ${userName(m)} from #${ch.name}?`,
+    message: 'They are removed at once and cannot join again, ask to join or be invited until a moderator unbans them. The moderation log shows it to every member.',
+    confirmLabel: 'Ban',
+    danger: true,
+  });
+  if (ok) await ui.act(`${userName(m)} was banned from #${ch.name}.`, { type: 'channel.remove', channel: ui.c.id, user: m.id, ban: true });
+}
+
 async function setRole(m, role, ui) {
   if (role === 'owner') {
     const ok = await confirmDialog({
@@ -73,7 +87,12 @@ function memberRow(m, ui) {
       }
     }
     if (m.role !== 'owner' && (m.role !== 'moderator' || mine === 'owner')) {
+      // Mute (issue 15): a menu of how long.
+      actions.append(menuButton({ class: 'btn btn-secondary btn-small member-mute', 'aria-label': `Mute ${userName(m)}`, 'data-key': `${m.id}:mute` },
+        'Mute', () => MUTE_FOR.map(([label, seconds]) => ({ label, run: () => ui.act(seconds ? `${userName(m)} is muted for ${label}.` : `${userName(m)} is unmuted.`,
+          { type: 'channel.mute', channel: ui.c.id, user: m.id, seconds }) })), { label: `Mute ${userName(m)}` }));
       btn('Remove', `Remove ${userName(m)}`, 'remove', () => removeMember(m, ui), 'btn-danger-quiet');
+      btn('Ban', `Ban ${userName(m)}`, 'ban', () => banMember(m, ui), 'btn-danger-quiet');
     }
   }
   return h('li', { class: 'person', 'data-user': String(m.id) },

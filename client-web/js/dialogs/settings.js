@@ -8,17 +8,25 @@ import * as channels from '../channels.js';
 import { isModerator } from '../util.js';
 import { errText, accessGroup, channelFields, validChannelName, NAME_PROBLEM, conflictText } from './common.js';
 
-// The name, topic and access form; ch() is the channel as it now is.
+const SLOW = [[0, 'Off'], [10, 'One message every 10 seconds'], [30, 'Every 30 seconds'], [60, 'Every minute'],
+  [300, 'Every 5 minutes'], [900, 'Every 15 minutes']];
+
+// The name, topic, access and slow-mode form; ch() is the channel as it now is.
 function settingsForm(id, ch) {
   const alert = alertLine();
   const saved = noteLine();
   const { name, nameId, topic, topicId } = channelFields();
   const access = accessGroup(ch().access);
-  const f = { name, topic, access, alert, saved, dirty: false };
+  // Slow mode (issue 15): seconds between two messages of a member.
+  const slowId = `${nameId}-slow`;
+  const slow = h('select', { id: slowId, 'aria-describedby': `${slowId}-help` },
+    SLOW.map(([v, label]) => h('option', { value: String(v) }, label)));
+  const f = { name, topic, access, slow, alert, saved, dirty: false };
   f.fill = () => {
     const c = ch();
     name.value = c.name || '';
     topic.value = c.topic || '';
+    slow.value = String(SLOW.some(([v]) => v === (c.slow || 0)) ? c.slow || 0 : 0);
     const r = access.querySelector(`input[value="${c.access}"]`);
     if (r) r.checked = true;
     f.dirty = false;
@@ -33,7 +41,9 @@ function settingsForm(id, ch) {
         name,
         h('p', { id: `${nameId}-help`, class: 'hint' }, 'Lowercase letters, numbers and hyphens.')),
       h('div', { class: 'field' }, h('label', { for: topicId }, 'Topic'), topic),
-      access));
+      access,
+      h('div', { class: 'field' }, h('label', { for: slowId }, 'Slow mode'), slow,
+        h('p', { id: `${slowId}-help`, class: 'hint' }, 'How often each member can post. Moderators are not limited.'))));
   f.form = h('form', { class: 'stack', novalidate: true },
     f.archivedNote, f.fields, alert, saved,
     h('div', { class: 'dialog-actions' }, f.save));
@@ -57,12 +67,13 @@ async function saveSettings(id, ch, f) {
   if (f.name.value !== c.name) msg.name = f.name.value;
   if (f.topic.value.trim() !== (c.topic || '')) msg.topic = f.topic.value.trim();
   if (tier && tier !== c.access) msg.access = tier;
+  if (Number(f.slow.value) !== (c.slow || 0)) msg.slow = Number(f.slow.value);
   if (Object.keys(msg).length === 2) { f.saved.show('Nothing to save: no changes.'); return; }
   f.save.disabled = true;
   try {
     await net.request(msg);
     f.dirty = false;
-    channels.update({ id, ...(msg.name ? { name: msg.name } : {}), ...('topic' in msg ? { topic: msg.topic } : {}), ...(msg.access ? { access: msg.access } : {}) });
+    channels.update({ id, ...(msg.name ? { name: msg.name } : {}), ...('topic' in msg ? { topic: msg.topic } : {}), ...(msg.access ? { access: msg.access } : {}), ...('slow' in msg ? { slow: msg.slow } : {}) });
     f.saved.show('Saved. Everyone in the channel sees the change now.');
   } catch (ex) {
     f.alert.show(ex.code === 'conflict' ? conflictText(msg.name) : `Couldn’t save: ${errText(ex)}`);

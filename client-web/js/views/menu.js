@@ -43,10 +43,19 @@ function onScroll(e) {
 function place(menu, anchor) {
   if (matchMedia(NARROW).matches) return; // a bottom sheet, placed by CSS
   const r = anchor.getBoundingClientRect();
-  const m = menu.getBoundingClientRect();
   const gap = 4;
+  // A long menu (a moderator's, on a short screen) scrolls inside the room
+  // on the roomier side of its button rather than running off the screen.
+  const below = window.innerHeight - 8 - (r.bottom + gap);
+  const above = r.top - gap - 8;
+  menu.style.maxHeight = '';
+  let m = menu.getBoundingClientRect();
+  if (m.height > below && m.height > above) {
+    menu.style.maxHeight = `${Math.max(below, above)}px`;
+    m = menu.getBoundingClientRect();
+  }
   let top = r.bottom + gap;
-  if (top + m.height > window.innerHeight - 8 && r.top - gap - m.height > 8) top = r.top - gap - m.height;
+  if (m.height > below && above > below) top = r.top - gap - m.height;
   let left = r.right - m.width;
   left = Math.max(8, Math.min(left, window.innerWidth - m.width - 8));
   menu.style.top = `${Math.max(8, top)}px`;
@@ -88,8 +97,11 @@ export function open(anchor, items, { label = 'Actions', focusLast = false, fall
   menu.addEventListener('keydown', onKey);
   const narrow = matchMedia(NARROW).matches;
   const backdrop = narrow ? h('div', { class: 'menu-backdrop', 'aria-hidden': 'true' }) : null;
-  if (backdrop) document.body.append(backdrop);
-  document.body.append(menu);
+  // Inside a modal dialog (the members panel's Mute) the menu must live in
+  // the dialog: everything outside it is inert and drawn below it.
+  const host = anchor.closest('dialog[open]') || document.body;
+  if (backdrop) host.append(backdrop);
+  host.append(menu);
   menu.classList.toggle('menu-sheet', narrow);
   current = { menu, backdrop, anchor, fallback };
   anchor.setAttribute('aria-expanded', 'true');

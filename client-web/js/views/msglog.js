@@ -13,7 +13,7 @@ import * as messages from '../messages.js';
 import { authorName } from '../util.js';
 import { replyTime } from '../threads.js';
 import { namesVersion } from '../convo.js';
-import { messageTools, threadSummary, pinnedMark, memberLine, newMessagesLine } from './msgparts.js';
+import { messageTools, threadSummary, pinnedMark, confidentialMark, memberLine, newMessagesLine } from './msgparts.js';
 import { reactionsRow } from './reactions.js';
 import { messageItems } from './items.js';
 import { itemsVersion } from '../items.js';
@@ -34,7 +34,8 @@ function channelPhrase(id) {
 export function messageVM(d, m) {
   return { key: `m${m.id}`, id: m.id, author: m.author, body: m.body, ts: m.ts, edited: m.edited, client_id: m.client_id,
     mine: isMe(m.author), thread: m.thread || null, reactions: m.reactions || [], pinned: Boolean(m.pinned),
-    files: m.files || [], reply_count: m.reply_count || 0, last_reply: m.last_reply || null, lastReplyTs: m.reply_count ? replyTime(d, m) : null };
+    files: m.files || [], reply_count: m.reply_count || 0, last_reply: m.last_reply || null, lastReplyTs: m.reply_count ? replyTime(d, m) : null,
+    confidential: Boolean(m.confidential) };
 }
 
 // A send still in the outbox.
@@ -185,7 +186,8 @@ export function messageElement(view, vm) {
   const c = state.channels.get(d.id);
   const reactions = vm.reactions.length ? `${JSON.stringify(vm.reactions)}${namesVersion()}` : '';
   const sig = [vm.key, vm.ts, vm.body, vm.edited, vm.pending, vm.failed, editing, authorName(vm.author), vm.mine, vm.pending ? net.connState() : '',
-    reactions, vm.pinned, vm.files.map((f) => f.id).join(','), vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role, itemsVersion()].join('\u0001');
+    reactions, vm.pinned, vm.files.map((f) => f.id).join(','), vm.reply_count, vm.last_reply, vm.lastReplyTs, c?.archived, c?.role, itemsVersion(),
+    vm.confidential].join('\u0001');
   if (el._sig !== sig) {
     el._sig = sig;
     buildMessage(el, view, vm, editing);
@@ -208,9 +210,11 @@ function buildMessage(el, view, vm, editing) {
     h('span', { class: 'sr-only', text: ', ' }),
     time,
     vm.edited ? h('span', { class: 'msg-edited', title: `Edited ${formatFull(vm.edited)}` }, '(edited)') : null,
-    vm.pinned ? pinnedMark() : null);
+    vm.pinned ? pinnedMark() : null,
+    vm.confidential ? confidentialMark() : null);
   el.append(head);
   el.classList.toggle('pinned', vm.pinned);
+  el.classList.toggle('confidential', Boolean(vm.confidential));
 
   if (editing) {
     el.append(editForm(view, vm));

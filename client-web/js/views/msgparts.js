@@ -11,6 +11,8 @@ import { authorName, isModerator } from '../util.js';
 import { formatTime, formatFull } from '../timefmt.js';
 import { menuButton } from './menu.js';
 import { pickReaction } from './reactions.js';
+import * as stage from '../stage.js';
+import { reportDialog } from '../dialogs/report.js';
 
 const icon = (name) => h('span', { class: `icon icon-${name}`, 'aria-hidden': 'true' });
 
@@ -28,6 +30,13 @@ function actionItems(view, vm, fns) {
   if (writable && (vm.mine || mod)) items.push({ label: 'Delete', danger: true, run: () => fns.deleteMessage(view, vm) });
   items.push({ label: 'Copy link', run: () => permalink.copy(d.id, vm.id) });
   if (writable && mod) items.push({ label: vm.pinned ? 'Unpin' : 'Pin', run: () => convo.setPinned(d.id, vm.id, !vm.pinned) });
+  // Moderation (issue 15): anyone reports someone else's message; moderators mute its author.
+  if (vm.id && !vm.mine) items.push({ label: 'Report', run: () => reportDialog(d.id, vm) });
+  if (writable && mod && vm.id && !vm.mine) {
+    for (const [label, seconds] of MUTES) {
+      items.push({ label: `Mute author for ${label}`, run: () => muteAuthor(d.id, vm.author, seconds, label) });
+    }
+  }
   // UI.md's order: Create action item before Mark as unread.
   if (writable) items.push({ label: 'Create action item', run: () => emit('create-item', { channel: d.id, message: { id: vm.id, body: vm.body } }) });
   if (!inThread) items.push({ label: 'Mark as unread', run: () => convo.markUnread(d.id, vm.id) });
@@ -64,6 +73,19 @@ export function threadSummary(chId, vm) {
 }
 
 export const pinnedMark = () => h('span', { class: 'msg-pin' }, icon('pin'), 'Pinned');
+// Sent in a confidential live session: erased for everyone when it ends.
+export const confidentialMark = () => h('span', { class: 'msg-conf', title: 'Erased for everyone when the session ends' }, 'Confidential');
+
+const MUTES = [['10 min', 600], ['1 h', 3600], ['1 day', 86400]];
+
+async function muteAuthor(chId, author, seconds, label) {
+  try {
+    await stage.mute(chId, author.id, seconds);
+    emit('notice', `${authorName(author)} is muted here for ${label}.`);
+  } catch (e) {
+    emit('notice', `Couldn’t mute ${authorName(author)}: ${e.message}`);
+  }
+}
 
 // "Ana Bell joined", "Bo Chen left", "Ana Bell removed Bo Chen".
 export function memberLine(sys) {
