@@ -486,8 +486,12 @@ static int (*const field_parsers[])(FIELD_ARGS) = {
 	f_emoji, f_on, f_pinned, f_watch, f_profile_edit, f_list, f_search, f_files,
 	/* Standups and action items (proto_coord.c). */
 	weft_proto_f_standup, weft_proto_f_item,
+	/* 29-33: issue 15's (NULL here: the loop skips them). */
+	NULL, NULL, NULL, NULL, NULL,
+	/* Weaving (proto_weave.c, issue 17). */
+	weft_proto_f_weave,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 29, "one parser per WEFT_F_* bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 35, "one parser per WEFT_F_* bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -604,6 +608,7 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->watch);
 	free(cmd->search);
 	weft_coord_args_clear(&cmd->co);
+	weft_weave_args_clear(&cmd->wv);
 	cmd->body = cmd->topic = cmd->note = NULL;
 	cmd->watch = NULL;
 	cmd->search = NULL;

@@ -60,6 +60,7 @@ struct weft_server {
 	struct weft_workq *search;   /* the search workers (server/cmd/search.c) */
 	struct weft_search_pool *search_pool; /* their connections */
 	int search_pending;          /* searches handed to the workers, not yet back */
+	struct weft_weave *weave;    /* weaving's slow reads and the health figures (cmd/weave.h) */
 	struct weft_throttle *throttle; /* failed sign-ins per address and name */
 	struct weft_hub hub;
 	int64_t last_seq;            /* newest event fanned out */
@@ -105,6 +106,7 @@ struct weft_server {
 };
 
 struct weft_search_pool;
+struct weft_weave;
 
 struct weft_addr_count {
 	struct weft_addr_count *next;

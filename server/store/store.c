@@ -104,6 +104,7 @@ void weft_store_close(struct weft_store *st)
 	for (int i = 0; i < R_COUNT; i++)
 		sqlite3_finalize(st->r[i]);
 	coord_stmt_finalize(st);
+	weave_stmt_finalize(st);
 	free(st->users);
 	sqlite3_close(st->cdb);
 	ckpt_close(st);

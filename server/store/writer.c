@@ -81,6 +81,10 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 	case WEFT_JOB_DIGEST_SET:
 	case WEFT_JOB_DIGEST_SCAN:
 		return run_item(st, j, now);
+	case WEFT_JOB_WEAVER_SET:
+	case WEFT_JOB_INTRO_PROPOSE:
+	case WEFT_JOB_INTRO_ANSWER:
+		return run_weave(st, j, now);
 	}
 	return WEFT_EINVAL;
 }
