@@ -153,6 +153,17 @@ WEFT_HANDLER(weft_cmd_intro_list)
 		return;
 	}
 	free(json);
+	/* What does not apply to the reader (a side's answer to the proposer,
+	 * the people to a side) is left out rather than null. */
+	cJSON *in;
+	cJSON_ArrayForEach(in, list) {
+		bool proposer = !cJSON_IsNull(cJSON_GetObjectItem(in, "a"));
+		for (cJSON *k = in->child, *next; k; k = next) {
+			next = k->next;
+			if ((cJSON_IsNull(k) && strcmp(k->string, "answer")) || (proposer && !strcmp(k->string, "answer")))
+				cJSON_DeleteItemFromObjectCaseSensitive(in, k->string);
+		}
+	}
 	cJSON *r = weft_proto_reply("intros", cmd->req);
 	cJSON_AddItemToObject(r, "intros", list);
 	weft_conn_send(c, r);
