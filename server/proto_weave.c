@@ -210,24 +210,51 @@ static int int_key(const cJSON *root, const char *key, int min, int max, int dfl
 	return WEFT_OK;
 }
 
+/* Which keys each request reads: the same key may mean another thing to
+ * another family's request (a standup's days are weekdays, health's a
+ * window), so a request reads only its own. */
+enum { K_DIRECTORY = 1, K_PROFILE = 2, K_WEAVER = 4, K_PAIR = 8, K_ANSWER = 16, K_DAYS = 32, K_LIMIT = 64 };
+
+static unsigned keys_of(const char *type)
+{
+	static const struct {
+		const char *type;
+		unsigned keys;
+	} rows[] = {
+		{ "user.find", K_DIRECTORY | K_LIMIT }, { "profile.update", K_PROFILE },
+		{ "admin.user.create", K_WEAVER },      { "admin.user.role", K_WEAVER },
+		{ "intro.propose", K_PAIR },            { "intro.answer", K_ANSWER },
+		{ "network.health", K_DAYS },           { "peers.suggest", K_LIMIT },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if (!strcmp(rows[i].type, type))
+			return rows[i].keys;
+	return 0;
+}
+
 int weft_proto_f_weave(const cJSON *root, const struct weft_limits *lim, bool required, struct weft_cmd *cmd,
 		       struct weft_parse_error *err)
 {
 	(void)lim, (void)required;
 	struct weft_weave_args *wv = &cmd->wv;
+	unsigned keys = keys_of(cmd->def->name);
 	const cJSON *v;
-	int rc;
+	int rc = WEFT_OK;
 	_Static_assert(WEFT_FIND_PAGE_MAX == 100 && WEFT_HEALTH_DAYS_MAX == 365, "the messages name the limits");
-	if ((rc = directory_keys(root, wv, err)) || (rc = profile_keys(root, wv, err)) ||
-	    (rc = id_key(root, "a", &wv->a, WEFT_WV_A, wv, err, "a must be a user id")) ||
-	    (rc = id_key(root, "b", &wv->b, WEFT_WV_B, wv, err, "b must be a user id")) ||
-	    (rc = id_key(root, "intro", &wv->intro, WEFT_WV_INTRO, wv, err, "intro must be an introduction id")) ||
-	    (rc = int_key(root, "limit", 1, WEFT_FIND_PAGE_MAX, 20, &wv->limit, WEFT_WV_LIMIT, wv, err,
-			  "limit must be an integer from 1 to 100")) ||
-	    (rc = int_key(root, "days", 1, WEFT_HEALTH_DAYS_MAX, 90, &wv->days, WEFT_WV_DAYS, wv, err,
-			  "days must be an integer from 1 to 365")))
+	wv->limit = 20;
+	wv->days = 90;
+	if (((keys & (K_DIRECTORY | K_PROFILE)) && (rc = directory_keys(root, wv, err))) ||
+	    ((keys & (K_PROFILE | K_WEAVER)) && (rc = profile_keys(root, wv, err))) ||
+	    ((keys & K_PAIR) && (rc = id_key(root, "a", &wv->a, WEFT_WV_A, wv, err, "a must be a user id"))) ||
+	    ((keys & K_PAIR) && (rc = id_key(root, "b", &wv->b, WEFT_WV_B, wv, err, "b must be a user id"))) ||
+	    ((keys & K_ANSWER) &&
+	     (rc = id_key(root, "intro", &wv->intro, WEFT_WV_INTRO, wv, err, "intro must be an introduction id"))) ||
+	    ((keys & K_LIMIT) && (rc = int_key(root, "limit", 1, WEFT_FIND_PAGE_MAX, 20, &wv->limit, WEFT_WV_LIMIT, wv,
+					      err, "limit must be an integer from 1 to 100"))) ||
+	    ((keys & K_DAYS) && (rc = int_key(root, "days", 1, WEFT_HEALTH_DAYS_MAX, 90, &wv->days, WEFT_WV_DAYS, wv,
+					     err, "days must be an integer from 1 to 365"))))
 		return rc;
-	if ((v = field(root, "accept"))) {
+	if ((keys & K_ANSWER) && (v = field(root, "accept"))) {
 		if (!cJSON_IsBool(v))
 			return fail(err, WEFT_EINVAL, "accept must be true or false");
 		wv->accept = cJSON_IsTrue(v);

@@ -78,7 +78,9 @@ static void test_each_row_parses_its_required_fields(void **state)
 		if (d->check)
 			n += snprintf(frame + n, sizeof frame - (size_t)n,
 				      ",\"topic\":\"t\",\"display\":\"D\",\"body\":\"b\",\"questions\":[\"q\"],\"days\":[\"mon\"],"
-				      "\"time\":\"09:00\",\"standup\":1,\"answers\":[\"a\"],\"title\":\"T\",\"id\":5,\"at\":0");
+				      "\"time\":\"09:00\",\"standup\":1,\"answers\":[\"a\"],\"title\":\"T\",\"id\":5,\"at\":0,"
+				      /* weaving (issue 17) */
+				      "\"q\":\"an\",\"a\":2,\"b\":3,\"intro\":1,\"accept\":true,\"weaver\":true");
 		snprintf(frame + n, sizeof frame - (size_t)n, "}");
 		struct weft_cmd cmd;
 		struct weft_parse_error err = { 0 };
