@@ -11,6 +11,7 @@ import * as outbox from './outbox.js';
 import * as threads from './threads.js';
 import * as convo from './convo.js';
 import * as people from './people.js';
+import * as weave from './weave.js';
 import * as typing from './typing.js';
 import * as notifications from './notify.js';
 import { authorName } from './util.js';
@@ -96,6 +97,7 @@ export function frame(f) {
     case 'typing': typing.frame(f); break;
     case 'presence': people.presenceFrame(f); break;
     case 'user': people.userFrame(f); break;
+    case 'intro': weave.introFrame(f); break; // weaving (issue 17)
     default: break;
   }
 }

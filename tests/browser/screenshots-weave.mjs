@@ -1,0 +1,73 @@
+// Screenshots of weaving (issue 17) on the seeded demo network
+// (tests/fixtures/seed-network.mjs: 13,000 people, 40 jurisdictions, a year
+// of traffic), for review by eye (not a test):
+//   node tests/browser/screenshots-weave.mjs [outdir]     (default /tmp/shots-17)
+// The People directory filtered by region and focus, the Introduce dialog,
+// an introduction waiting in Introductions, and Network health; at 390x844
+// (a phone) and 1280x800, light and dark.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, tempDir } from '../lib/harness.js';
+import { launch, newPage, signIn } from './lib.js';
+import { seedNetwork, SEED_PASSWORD } from '../fixtures/seed-network.mjs';
+
+const out = process.argv[2] || '/tmp/shots-17';
+fs.mkdirSync(out, { recursive: true });
+const dir = tempDir('weft-shots-');
+seedNetwork(dir);
+const server = await startServer({ dataDir: dir, args: ['--rate', '5000', '--burst', '5000'] });
+const browser = await launch();
+const maria = { name: 'maria', password: SEED_PASSWORD };
+const sam = { name: 'sam', password: SEED_PASSWORD };
+try {
+  // An introduction for sam to answer.
+  const m = await server.connect((await server.login('maria', SEED_PASSWORD)).token);
+  const find = async (q) => (await m.request({ type: 'user.find', q })).users[0];
+  const samU = await find('sam');
+  const other = (await m.request({ type: 'user.find', region: 'West', focus: 'budgeting', limit: 1 })).users[0];
+  await m.request({ type: 'intro.propose', a: samU.id, b: other.id, note: `Sam, meet ${other.display}: you both run participatory budgeting pilots. I think you would enjoy comparing notes.` });
+  m.ws.terminate();
+
+  for (const [vw, vh, tag] of [[390, 844, 'phone'], [1280, 800, 'desktop']]) {
+    for (const scheme of ['light', 'dark']) {
+      const name = (what) => path.join(out, `${what}-${tag}-${scheme}.png`);
+      let { context, page } = await newPage(browser, { viewport: { width: vw, height: vh }, colorScheme: scheme, deviceScaleFactor: 1 });
+      await signIn(page, server, maria);
+      await page.getByRole('button', { name: 'People' }).click();
+      const people = page.getByRole('region', { name: 'People' });
+      await people.getByRole('combobox', { name: 'Region' }).selectOption('West');
+      await people.getByRole('combobox', { name: 'Focus' }).selectOption('housing');
+      await people.getByRole('status').filter({ hasText: /found/ }).waitFor();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: name('directory') });
+      await people.getByRole('button', { name: 'Introduce' }).first().click();
+      const dlg = page.getByRole('dialog', { name: 'Introduce' });
+      await dlg.getByRole('combobox', { name: 'Introduce to' }).fill('sam');
+      await dlg.getByRole('textbox', { name: 'Note' }).fill('You both work on housing budgets; worth a call.');
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: name('introduce') });
+      await dlg.getByRole('button', { name: 'Close' }).click();
+      await people.getByRole('button', { name: 'Close' }).click();
+      await page.getByRole('button', { name: 'Network health' }).click();
+      const health = page.getByRole('region', { name: 'Network health' });
+      await health.getByRole('table').first().waitFor({ timeout: 60000 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: name('health') });
+      await page.screenshot({ path: name('health-full'), fullPage: true });
+      await health.locator('.chart-card').first().screenshot({ path: name('health-chart') });
+      await context.close();
+
+      ({ context, page } = await newPage(browser, { viewport: { width: vw, height: vh }, colorScheme: scheme, deviceScaleFactor: 1 }));
+      await signIn(page, server, sam);
+      await page.getByRole('button', { name: /^Introductions/ }).click();
+      await page.getByRole('region', { name: 'Introductions' }).getByRole('button', { name: 'Accept' }).waitFor();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: name('introductions') });
+      await context.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
+console.log(`screenshots in ${out}`);
