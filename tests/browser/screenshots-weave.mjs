@@ -22,10 +22,10 @@ const sam = { name: 'sam', password: SEED_PASSWORD };
 try {
   // An introduction for sam to answer.
   const m = await server.connect((await server.login('maria', SEED_PASSWORD)).token);
-  const find = async (q) => (await m.request({ type: 'user.find', q })).users[0];
-  const samU = await find('sam');
-  const other = (await m.request({ type: 'user.find', region: 'West', focus: 'budgeting', limit: 1 })).users[0];
-  await m.request({ type: 'intro.propose', a: samU.id, b: other.id, note: `Sam, meet ${other.display}: you both run participatory budgeting pilots. I think you would enjoy comparing notes.` });
+  const samU = (await m.request({ type: 'user.find', q: 'sam', jurisdiction: 'Atlanta', limit: 100 })).users.find((u) => u.name === 'sam');
+  const other = (await m.request({ type: 'user.find', region: 'West', focus: 'budgeting', limit: 5 })).users.find((u) => u.name !== 'maria');
+  const proposed = await m.request({ type: 'intro.propose', a: samU.id, b: other.id, note: `Sam, meet ${other.display}: you both run participatory budgeting pilots. I think you would enjoy comparing notes.` });
+  if (proposed.type !== 'ok') throw new Error(`intro.propose: ${JSON.stringify(proposed)}`);
   m.ws.terminate();
 
   for (const [vw, vh, tag] of [[390, 844, 'phone'], [1280, 800, 'desktop']]) {
