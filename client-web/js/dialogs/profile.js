@@ -71,7 +71,7 @@ export function openProfile(u0) {
     body.append(
       h('p', { class: 'profile-handle' }, `@${u.name || ''}`, me ? ' (you)' : null),
       me ? null : presenceLine(u),
-      details(u));
+      ...[details(u)].flat().filter(Boolean));
   };
   message.addEventListener('click', async () => {
     alert.show('');
