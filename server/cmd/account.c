@@ -2,6 +2,7 @@
  * profile reaches the user's own sockets and whoever watches them (a card
  * or a DM open: presence.watch) as an ephemeral `user` frame. */
 #include "handlers.h"
+#include "weave.h"
 
 #include <stdio.h>
 
@@ -19,6 +20,9 @@ static void profile_sent(struct weft_server *s, struct weft_job *job)
 			weft_conn_error(c, job->req, WEFT_EIO, "the profile was saved but cannot be read back");
 		return;
 	}
+	/* The directory's facets count profiles: computed again on the next ask. */
+	if (s->weave)
+		s->weave->facets_ms = 0;
 	/* Every socket of the user signs typing and notices with the new name. */
 	struct weft_hub_user *u = weft_hub_user(&s->hub, job->target, false);
 	for (struct weft_conn *o = u ? u->conns : NULL; o; o = o->user_next)

@@ -15,6 +15,8 @@ struct weft_weave {
 	char *health;                   /* the last network.health figures (JSON), or NULL */
 	int health_days;
 	int64_t health_ms;              /* when they were computed */
+	char *facets;                   /* the last directory.facets (JSON), or NULL */
+	int64_t facets_ms;              /* when they were computed */
 };
 
 struct weave_task {
