@@ -32,7 +32,9 @@ static void weave_done(struct weft_task *task, void *ctx)
 	s->search_pending--;
 	struct weft_conn *c = weft_container_of(t->owner, struct weft_conn, owner);
 	if (t->rc && c->wsi)
-		weft_conn_error(c, t->req, WEFT_EIO, "the directory is unavailable; try again");
+		weft_conn_error(c, t->req, WEFT_EIO,
+				t->what == WEAVE_HEALTH ? "network health is unavailable; try again"
+							: "the directory is unavailable; try again");
 	else
 		t->answer(s, c->wsi ? c : NULL, t);
 	weft_job_owner_unref(t->owner);
