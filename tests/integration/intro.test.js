@@ -3,11 +3,14 @@
 // opens (both get `joined`) with the note as its first message from the
 // proposer; a decline by either tells the proposer only `declined`, never
 // by whom, and tells the other nothing; only the two may answer, once; the
-// daily limit; a decline also keeps each out of the other's suggestions.
+// daily limit; expiry after 14 days; a decline also keeps each out of the
+// other's suggestions.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect } from '../lib/harness.js';
-import { stopWithin, NO_RATE_LIMIT, show, assertErr, allHistory, barrier } from './support.js';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { stopWithin, NO_RATE_LIMIT, show, assertErr, allHistory, barrier, haveSqlite3, sqlite3 } from './support.js';
 
 let server;
 const u = {};
@@ -129,4 +132,32 @@ test('who declined an introduction to someone is not suggested to them', async (
   const id = await propose('bo', 'ana', 'eli', 'Housing both');
   assert.equal((await c.eli.request({ type: 'intro.answer', intro: id, accept: false })).type, 'ok');
   assert.equal((await c.ana.request({ type: 'peers.suggest' })).users.some((x) => x.id === u.eli.id), false);
+});
+
+test('an introduction not decided in 14 days expires: no answer, shown as expired', { skip: !haveSqlite3() && 'sqlite3 not installed' }, async () => {
+  const s = await startServer({ args: NO_RATE_LIMIT });
+  try {
+    const x = {}, k = {};
+    for (const n of ['px', 'qa', 'qb']) { x[n] = await s.user(n); k[n] = await connect(s, x[n].token); }
+    const r = await k.px.request({ type: 'intro.propose', a: x.qa.id, b: x.qb.id, note: 'old one' });
+    assert.equal(r.type, 'ok', show(r));
+    const fresh = await k.px.request({ type: 'intro.propose', a: x.qb.id, b: x.qa.id, note: 'x' });
+    assertErr(fresh, 'conflict', 'the pair waits');
+    for (const c of Object.values(k)) c.ws.terminate();
+    await s.stop();
+    // Fifteen days older, as if time had passed (the server is stopped).
+    const db = path.join(s.dataDir, 'weft.db');
+    spawnSync('sqlite3', [db, `UPDATE intros SET created_ms = created_ms - 15 * 86400000 WHERE id = ${r.intro}`]);
+    assert.match(sqlite3(db, `SELECT count(*) FROM intros WHERE id = ${r.intro} AND created_ms < ${Date.now() - 14 * 86400000}`), /^1/);
+    await s.start();
+    for (const n of ['px', 'qa']) k[n] = await connect(s, (await s.login(n, x[n].password)).token);
+    assertErr(await k.qa.request({ type: 'intro.answer', intro: r.intro, accept: true }), 'conflict', 'expired');
+    assert.equal((await k.qa.request({ type: 'intro.list' })).intros.find((i) => i.id === r.intro).state, 'expired');
+    assert.equal((await k.px.request({ type: 'intro.list' })).intros.find((i) => i.id === r.intro).state, 'expired');
+    // The pair may be introduced again.
+    assert.equal((await k.px.request({ type: 'intro.propose', a: x.qa.id, b: x.qb.id, note: 'again' })).type, 'ok');
+    for (const c of [k.px, k.qa]) c.ws.terminate();
+  } finally {
+    await stopWithin(s);
+  }
 });
