@@ -111,6 +111,11 @@ test('network health renders its charts, each with a table; members see no Netwo
     assert.equal(await health.getByRole('table', { name }).getByRole('row').count(), 13, name);
   assert.match(await health.getByRole('definition').nth(4).innerText(), /^1\b/); // the one cross tie: ana-cy
   assert.equal(await M.page.getByRole('button', { name: 'Network health' }).isVisible(), false);
+  // Bo is in no channel yet: the first-run page suggests people to meet
+  // (housing, other jurisdictions).
+  const meet = M.page.getByRole('region', { name: 'People you might want to meet' });
+  await meet.getByText('Ana Bell').waitFor();
+  assert.deepEqual((await meet.locator('.person-name').allInnerTexts()).map((t) => t.split(' @')[0]).sort(), ['Ana Bell', 'Dee Evans']);
   await W.context.close();
   await M.context.close();
 });
