@@ -494,10 +494,10 @@ int weft_store_items(struct weft_store *st, int64_t user, int64_t channel, int64
 /* *on: does user get the daily digest? */
 int weft_store_digest_get(struct weft_store *st, int64_t user, bool *on);
 
-/* ---- Weaving (issue 17): the directory and introductions on the read
- * connection (read_weave.c, service thread), the slow reads (facets,
- * suggested peers, network health) on a connection of their own for the
- * workers (weave_reader.c). */
+/* ---- Weaving (issue 17): introductions on the read connection
+ * (read_weave.c, service thread), the slow reads (the directory's pages and
+ * facets, suggested peers, network health) on a connection of their own
+ * for the workers (weave_reader.c). */
 
 struct weft_find_params {
 	const char *q;                  /* "" any; else a part of the name or display name */
@@ -509,11 +509,6 @@ struct weft_find_params {
 	int limit;
 };
 
-/* A page of the directory, by name: into out[0..*n) (at most p->limit,
- * and max - 1: out holds max rows, one to look past the page), *more.
- * Service thread. */
-int weft_store_directory(struct weft_store *st, const struct weft_find_params *p, struct weft_profile *out,
-			 int max, int *n, bool *more);
 /* The introductions user proposed or is one of, as user sees them, newest
  * first: a JSON array in *out (malloc'd). Service thread. */
 int weft_store_intros(struct weft_store *st, int64_t user, int64_t now_ms, char **out);
@@ -524,6 +519,11 @@ struct weft_weave_reader;
  * (it locks). *out on success. */
 int weft_store_weave_reader_open(struct weft_store *st, struct weft_weave_reader **out);
 void weft_store_weave_reader_close(struct weft_weave_reader *r);
+/* A page of the directory, by name: into out[0..*n) (at most p->limit,
+ * and max - 1: out holds max rows, one to look past the page), *more.
+ * A worker. */
+int weft_store_directory(struct weft_weave_reader *r, const struct weft_find_params *p, struct weft_profile *out,
+			 int max, int *n, bool *more);
 /* {"jurisdictions":[{"name","count"}],"regions":[…],"focus":[…]} of the
  * active people, in *out (malloc'd). A worker. */
 int weft_store_facets(struct weft_weave_reader *r, char **out);

@@ -1,5 +1,5 @@
 /* Weaving (issue 17), on the service thread: profiles (user.get, the
- * directory's user.find, the weaver role), directory facets and suggested
+ * weaver role), the directory (user.find's pages, facets) and suggested
  * peers. The slow reads go to the search workers on the weaving reader's
  * own connection (weave.h); the service thread only encodes. */
 #include "weave.h"
@@ -13,6 +13,17 @@ static void weave_run(struct weft_task *task)
 {
 	struct weave_task *t = weft_container_of(task, struct weave_task, task);
 	switch (t->what) {
+	case WEAVE_FIND: {
+		int max = WEFT_FIND_PAGE_MAX + 1;
+		struct weft_find_params p = {
+			.q = t->wv.q, .jurisdiction = t->wv.jurisdiction, .region = t->wv.region, .focus = t->wv.focus,
+			.after = t->wv.after, .include_inactive = t->admin, .limit = t->wv.limit,
+		};
+		t->rc = (t->rows = calloc((size_t)max, sizeof *t->rows))
+				? weft_store_directory(t->reader, &p, t->rows, max, &t->n, &t->more)
+				: WEFT_ENOMEM;
+		break;
+	}
 	case WEAVE_FACETS:
 		t->rc = weft_store_facets(t->reader, &t->json);
 		break;
@@ -34,11 +45,13 @@ static void weave_done(struct weft_task *task, void *ctx)
 	if (t->rc && c->wsi)
 		weft_conn_error(c, t->req, WEFT_EIO,
 				t->what == WEAVE_HEALTH ? "network health is unavailable; try again"
+				: t->what == WEAVE_FIND ? "search is unavailable"
 							: "the directory is unavailable; try again");
 	else
 		t->answer(s, c->wsi ? c : NULL, t);
 	weft_job_owner_unref(t->owner);
 	free(t->json);
+	free(t->rows);
 	free(t);
 }
 
@@ -62,6 +75,9 @@ bool weave_submit(struct weft_conn *c, const struct weft_cmd *cmd, enum weave_re
 	memcpy(t->req, cmd->req, sizeof t->req);
 	t->what = what;
 	t->user = c->ses.user_id;
+	t->admin = c->ses.admin;
+	t->wv = cmd->wv;
+	t->wv.focus_list = t->wv.bio = NULL; /* the command's, not the task's */
 	t->now_ms = weft_now_ms();
 	t->limit = t->days = arg;
 	t->answer = answer;
@@ -108,30 +124,25 @@ WEFT_HANDLER(weft_cmd_user_get)
 	free(p);
 }
 
+static void find_answer(struct weft_server *s, struct weft_conn *c, struct weave_task *t)
+{
+	(void)s;
+	if (!c)
+		return;
+	cJSON *r = weft_proto_reply("users", t->req);
+	cJSON *arr = cJSON_AddArrayToObject(r, "users");
+	for (int i = 0; i < t->n; i++)
+		cJSON_AddItemToArray(arr, weft_cmd_profile_json(&t->rows[i], c->ses.admin));
+	cJSON_AddBoolToObject(r, "more", t->more);
+	weft_conn_send(c, r);
+}
+
+/* Admins also find deactivated accounts, to reactivate them. A page with
+ * filters walks hundreds of rows: a worker's read. */
 WEFT_HANDLER(weft_cmd_user_find)
 {
 	(void)ch;
-	const struct weft_weave_args *wv = &cmd->wv;
-	int max = WEFT_FIND_PAGE_MAX + 1, n = 0;
-	bool more = false;
-	struct weft_profile *rows = calloc((size_t)max, sizeof *rows);
-	struct weft_find_params p = {
-		.q = wv->q, .jurisdiction = wv->jurisdiction, .region = wv->region, .focus = wv->focus,
-		.after = wv->after, .include_inactive = c->ses.admin, .limit = wv->limit,
-	};
-	/* Admins also find deactivated accounts, to reactivate them. */
-	if (!rows || weft_store_directory(c->srv->store, &p, rows, max, &n, &more)) {
-		free(rows);
-		weft_conn_error(c, cmd->req, WEFT_EIO, "search is unavailable");
-		return;
-	}
-	cJSON *r = weft_proto_reply("users", cmd->req);
-	cJSON *arr = cJSON_AddArrayToObject(r, "users");
-	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, weft_cmd_profile_json(&rows[i], c->ses.admin));
-	cJSON_AddBoolToObject(r, "more", more);
-	free(rows);
-	weft_conn_send(c, r);
+	weave_submit(c, cmd, WEAVE_FIND, cmd->wv.limit, find_answer);
 }
 
 /* The user's new profile to them and whoever watches them, and (when c)

@@ -7,7 +7,7 @@
 
 #include "handlers.h"
 
-enum weave_read { WEAVE_FACETS, WEAVE_PEERS, WEAVE_HEALTH };
+enum weave_read { WEAVE_FIND, WEAVE_FACETS, WEAVE_PEERS, WEAVE_HEALTH };
 
 /* The server's weaving state (struct weft_server.weave). Service thread. */
 struct weft_weave {
@@ -27,11 +27,15 @@ struct weave_task {
 	enum weave_read what;
 	int64_t user, now_ms;
 	int days, limit;
+	bool admin;                     /* the reader is an admin */
+	struct weft_weave_args wv;      /* the request's keys (its owned ones left out) */
 	/* Written by the worker, read by the service thread after. */
 	int rc;
 	char *json;                     /* owned */
 	int64_t ids[WEFT_PEERS_MAX];
 	int n;
+	struct weft_profile *rows;      /* owned: a directory page */
+	bool more;
 	/* Service thread: answers c (still open), or only keeps what came
 	 * back (c NULL). */
 	void (*answer)(struct weft_server *s, struct weft_conn *c, struct weave_task *t);

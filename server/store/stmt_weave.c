@@ -39,15 +39,6 @@ static const char *const vwsql[VW_COUNT] = {
 };
 
 static const char *const vrsql[VR_COUNT] = {
-	/* The directory: any combination of the filters, by name, a page
-	 * after ?6. The focus filter is one lookup of the tag and its index;
-	 * the others walk users_jurisdiction, users_region or the names. */
-	[VR_DIRECTORY] = PROFILE_SELECT " WHERE system = 0 AND (active = 1 OR ?1)"
-			 " AND (?2 = '' OR name LIKE ?2 ESCAPE '\\' OR display LIKE ?2 ESCAPE '\\')"
-			 " AND (?3 = '' OR jurisdiction = ?3) AND (?4 = '' OR region = ?4)"
-			 " AND (?5 = '' OR id IN (SELECT uf.user_id FROM user_focus uf"
-			 "   WHERE uf.tag_id = (SELECT t.id FROM focus_tags t WHERE t.name = ?5)))"
-			 " AND name > ?6 ORDER BY name LIMIT ?7",
 	/* As ?1 sees them: the proposer every answer as the state (declined,
 	 * never by whom); a or b only their own answer, and the other one
 	 * only once both accepted. Waiting past ?2: expired; since ?3 listed. */

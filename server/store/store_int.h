@@ -86,7 +86,7 @@ enum vwstmt {
 	VW_COUNT
 };
 enum vrstmt {
-	VR_DIRECTORY, VR_INTROS,
+	VR_INTROS,
 	VR_COUNT
 };
 

@@ -1,6 +1,8 @@
 /* The slow reads of weaving (issue 17) on a read-only connection of their
- * own, for the workers: directory facets, suggested peers, network health.
- * Each can take longer than the service thread may wait (health reads the
+ * own, for the workers: directory pages and facets, suggested peers,
+ * network health.
+ * Each can take longer than the service thread may wait (a directory page
+ * with a focus and a name filter walks hundreds of rows; health reads the
  * event log of a year), so none runs there. Statements prepared once; one
  * worker at a time holds the connection (lock). Health reads the log's
  * message events (channel, author, time), never a body. */
@@ -14,7 +16,7 @@
 #define DAY_MS (24LL * 3600 * 1000)
 #define SMALL_MAX 12 /* members of a channel whose writers are tied */
 
-enum { WR_FACETS, WR_PEERS, WR_HEALTH, WR_WEEKLY, WR_COUNT };
+enum { WR_DIRECTORY, WR_FACETS, WR_PEERS, WR_HEALTH, WR_WEEKLY, WR_COUNT };
 
 /* Active people of the network (no system account). */
 #define PEOPLE "users WHERE active = 1 AND system = 0"
@@ -27,6 +29,15 @@ enum { WR_FACETS, WR_PEERS, WR_HEALTH, WR_WEEKLY, WR_COUNT };
 #define CROSS(x, y) "(" x ".jurisdiction != '' AND " y ".jurisdiction != '' AND " x ".jurisdiction != " y ".jurisdiction)"
 
 static const char *const wrsql[WR_COUNT] = {
+	/* The directory: any combination of the filters, by name, a page
+	 * after ?6. The focus filter is one lookup of the tag and its index;
+	 * the others walk users_jurisdiction, users_region or the names. */
+	[WR_DIRECTORY] = PROFILE_SELECT " WHERE system = 0 AND (active = 1 OR ?1)"
+			 " AND (?2 = '' OR name LIKE ?2 ESCAPE '\\' OR display LIKE ?2 ESCAPE '\\')"
+			 " AND (?3 = '' OR jurisdiction = ?3) AND (?4 = '' OR region = ?4)"
+			 " AND (?5 = '' OR id IN (SELECT uf.user_id FROM user_focus uf"
+			 "   WHERE uf.tag_id = (SELECT t.id FROM focus_tags t WHERE t.name = ?5)))"
+			 " AND name > ?6 ORDER BY name LIMIT ?7",
 	[WR_FACETS] = "SELECT json_object('jurisdictions', json(" FACET("jurisdiction") "), 'regions', json(" FACET("region") "),"
 		      " 'focus', json((SELECT json_group_array(json_object('name', v, 'count', n)) FROM"
 		      "   (SELECT t.name AS v, c.n AS n FROM (SELECT uf.tag_id, count(*) AS n FROM user_focus uf"
@@ -205,4 +216,48 @@ int weft_store_health(struct weft_weave_reader *r, int days, int64_t now_ms, cha
 	free(totals);
 	free(weekly);
 	return rc;
+}
+
+/* %q% with LIKE's wildcards in q escaped, so they match themselves; ""
+ * for an empty q (the statement then matches everyone). */
+static void like_pattern(const char *q, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (!*q) {
+		out[0] = '\0';
+		return;
+	}
+	out[o++] = '%';
+	for (const char *p = q; *p && o < cap - 3; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+}
+
+int weft_store_directory(struct weft_weave_reader *r, const struct weft_find_params *p, struct weft_profile *out,
+			 int max, int *n, bool *more)
+{
+	char pattern[WEFT_QUERY_MAX * 8 + 3];
+	like_pattern(p->q, pattern, sizeof pattern);
+	/* One more row than the page: is there a next one? */
+	int want = (p->limit < max - 1 ? p->limit : max - 1) + 1, got = 0;
+	pthread_mutex_lock(&r->lock);
+	sqlite3_stmt *s = r->s[WR_DIRECTORY];
+	sqlite3_bind_int(s, 1, p->include_inactive);
+	sqlite3_bind_text(s, 2, pattern, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, p->jurisdiction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, p->focus, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, p->after, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, want);
+	int rc = read_rows(s, &(struct rows){ out, sizeof *out, read_profile, NULL }, want, &got);
+	pthread_mutex_unlock(&r->lock);
+	if (rc)
+		return rc;
+	*more = got == want;
+	*n = *more ? got - 1 : got;
+	return WEFT_OK;
 }
