@@ -66,6 +66,14 @@ export function init() {
     weave.loaded = false;
     if (!signedIn) emit('intros');
   });
+  // My profile changed (an admin made me a weaver, or not): at once.
+  on('people', (ids) => {
+    const mine = state.me && ids.includes(state.me.id) ? state.people.get(state.me.id) : null;
+    if (mine && typeof mine.weaver === 'boolean' && mine.weaver !== weave.weaver) {
+      weave.weaver = mine.weaver;
+      emit('weaver');
+    }
+  });
   // Each (re)connection: what may have changed while away.
   on('conn', (s) => {
     if (s !== 'live' || !state.me) return;

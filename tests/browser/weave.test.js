@@ -120,6 +120,24 @@ test('network health renders its charts, each with a table; members see no Netwo
   await M.context.close();
 });
 
+test('an admin makes someone a weaver from the account tools; their open page shows Network health at once', async () => {
+  const R = await newPage(browser);
+  const C = await newPage(browser);
+  await signIn(R.page, server, u.root);
+  await signIn(C.page, server, u.cy);
+  assert.equal(await C.page.getByRole('button', { name: 'Network health' }).isVisible(), false);
+  await R.page.getByRole('button', { name: 'People', exact: true }).click();
+  await region(R.page, 'People').getByRole('button', { name: 'Account tools' }).click();
+  const tools = R.page.getByRole('dialog', { name: 'People' });
+  await tools.getByRole('searchbox', { name: 'Search people' }).fill('cy');
+  await tools.getByRole('button', { name: 'Make Cy Diaz a weaver' }).click();
+  await tools.getByText('Cy Diaz is a weaver: they see Network health.').waitFor();
+  // Live: the role reaches Cy's open page as their profile's change.
+  await C.page.getByRole('button', { name: 'Network health' }).waitFor();
+  await R.context.close();
+  await C.context.close();
+});
+
 test('the profile editor in Settings sets focus, pronouns and bio; the directory card shows them', async () => {
   const P = await newPage(browser);
   await signIn(P.page, server, u.bo);
