@@ -3,7 +3,8 @@
 // of traffic), for review by eye (not a test):
 //   node tests/browser/screenshots-weave.mjs [outdir]     (default /tmp/shots-17)
 // The People directory filtered by region and focus, the Introduce dialog,
-// an introduction waiting in Introductions, and Network health; at 390x844
+// an introduction waiting in Introductions, Network health, and the profile
+// editor in Settings; at 390x844
 // (a phone) and 1280x800, light and dark.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +64,13 @@ try {
       await page.getByRole('region', { name: 'Introductions' }).getByRole('button', { name: 'Accept' }).waitFor();
       await page.waitForTimeout(300);
       await page.screenshot({ path: name('introductions') });
+      await page.getByRole('region', { name: 'Introductions' }).getByRole('button', { name: 'Close' }).click();
+      await page.getByRole('button', { name: 'Settings' }).click();
+      const about = page.getByRole('dialog', { name: 'Settings' }).getByRole('region', { name: 'About you' });
+      await about.getByRole('textbox', { name: 'Focus' }).waitFor();
+      await page.waitForFunction(() => [...document.querySelectorAll('dialog input')].some((i) => i.value === 'Atlanta'));
+      await about.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: name('settings-profile') });
       await context.close();
     }
   }
