@@ -159,6 +159,7 @@ struct weft_profile {
 	char bio[WEFT_BIO_BYTES];
 	char focus[WEFT_FOCUS_JSON_BYTES]; /* a JSON array of tags, by name */
 	bool weaver;                    /* the network role that sees network health */
+	bool system;                    /* the system account (weft): no one's profile */
 };
 
 struct weft_event {

@@ -112,7 +112,7 @@ WEFT_HANDLER(weft_cmd_user_get)
 	struct weft_profile *p = malloc(sizeof *p);
 	int rc = p ? weft_store_user_get(c->srv->store, cmd->user, p) : WEFT_ENOMEM;
 	/* Deactivated accounts are the admins' to see; the system's nobody's. */
-	if (!rc && (!strcmp(p->user.name, "weft") || (!p->active && !c->ses.admin)))
+	if (!rc && (p->system || (!p->active && !c->ses.admin)))
 		rc = WEFT_ENOTFOUND;
 	if (rc) {
 		weft_conn_error(c, cmd->req, rc, rc == WEFT_ENOTFOUND ? "no such user" : "the directory is unavailable");

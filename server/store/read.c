@@ -51,6 +51,7 @@ int read_profile(sqlite3_stmt *s, void *row)
 	copy_text(p->bio, sizeof p->bio, s, 10);
 	p->weaver = sqlite3_column_int(s, 11) != 0;
 	copy_text(p->focus, sizeof p->focus, s, 12);
+	p->system = sqlite3_column_int(s, 13) != 0;
 	return WEFT_OK;
 }
 

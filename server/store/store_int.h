@@ -108,7 +108,7 @@ enum vrstmt {
 #define PROFILE_SELECT \
 	"SELECT id, name, display, jurisdiction, region, title, admin, active, pw_hash IS NOT NULL," \
 	" pronouns, bio, weaver, (SELECT json_group_array(tn) FROM (SELECT t.name AS tn FROM user_focus uf" \
-	" JOIN focus_tags t ON t.id = uf.tag_id WHERE uf.user_id = users.id ORDER BY t.name)) FROM users"
+	" JOIN focus_tags t ON t.id = uf.tag_id WHERE uf.user_id = users.id ORDER BY t.name)), system FROM users"
 
 struct user_slot;
 

@@ -85,13 +85,15 @@ test('admins edit anyone\'s jurisdiction and region, nothing else; others edit o
   assert.equal((await c.root.request({ type: 'profile.update', user: u.fay.id, region: 'West' })).user.region, 'West');
 });
 
-test('user.get: a profile; not_found for an id of nobody', async () => {
+test('user.get: a profile; not_found for an id of nobody and for the system account', async () => {
   const r = await c.bo.request({ type: 'user.get', user: u.ana.id });
   assert.equal(r.user.name, 'ana');
   assert.equal(r.user.jurisdiction, 'Tacoma');
   assert.equal(r.user.bio, 'Budget analyst.');
   assert.equal('admin' in r.user, false, 'members do not see admin fields');
   assertErr(await c.bo.request({ type: 'user.get', user: 999999 }), 'not_found', 'no such id');
+  // The system account (weft, id 1: made by migration 11 before anyone) is no one's profile.
+  assertErr(await c.bo.request({ type: 'user.get', user: 1 }), 'not_found', 'the system account');
   assertErr(await c.bo.request({ type: 'user.get' }), 'bad_request', 'no user');
 });
 
