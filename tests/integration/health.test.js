@@ -8,7 +8,7 @@
 import test, { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, connect, tempDir } from '../lib/harness.js';
-import { stopWithin, NO_RATE_LIMIT, show, assertErr, sendMsg, makeChannel } from './support.js';
+import { stopWithin, NO_RATE_LIMIT, show, assertErr, sendMsg, makeChannel, haveSqlite3 } from './support.js';
 import { seedNetwork, SEED_PASSWORD, ISOLATED } from '../fixtures/seed-network.mjs';
 
 const servers = [];
@@ -84,7 +84,8 @@ test('a small network: ties, cross ties and isolated jurisdictions as computed b
   for (const x of Object.values(c)) x.ws.terminate();
 });
 
-test('the seeded demo network: 13,000 people, 40 jurisdictions, the isolated ones it was built with', async () => {
+test('the seeded demo network: 13,000 people, 40 jurisdictions, the isolated ones it was built with',
+  { skip: !haveSqlite3() && 'the seed needs the sqlite3 tool' }, async () => {
   const dir = tempDir('weft-seed-');
   const seeded = seedNetwork(dir);
   const server = await startServer({ dataDir: dir, args: NO_RATE_LIMIT });
