@@ -115,6 +115,9 @@ static const struct opt options[] = {
 	  "(empty: the system's zone, /etc/localtime, else UTC)" },
 	{ "digest_time", OPT_STR, O(digest_time), "08:30", 0, 0,
 	  "HH:MM in tz when each person with action items due today or overdue gets the daily digest" },
+	/* Weaving (issue 17). */
+	{ "intro_daily", OPT_INT, O(intro_daily), "10", 0, 10000,
+	  "introductions one person may propose in 24 hours (0 = no limit)" },
 	{ "test_clock", OPT_INT, O(test_clock), "0", 0, 1,
 	  "testing only: 1 lets clients move the server's schedule clock (test.clock) and allows clock_offset; "
 	  "never set it on a real server" },

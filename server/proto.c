@@ -488,8 +488,12 @@ static int (*const field_parsers[])(FIELD_ARGS) = {
 	weft_proto_f_standup, weft_proto_f_item,
 	/* Live sessions and moderation (proto_stage.c, issue 15). */
 	weft_proto_f_stage,
+	/* 30-33: free (NULL: the loop skips them). */
+	NULL, NULL, NULL, NULL,
+	/* Weaving (proto_weave.c, issue 17). */
+	weft_proto_f_weave,
 };
-_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 30, "one parser per WEFT_F_* bit");
+_Static_assert(sizeof field_parsers / sizeof field_parsers[0] == 35, "one parser per WEFT_F_* bit");
 
 static int parse_fields(const cJSON *root, const struct weft_limits *lim, struct weft_cmd *cmd,
 			struct weft_parse_error *err)
@@ -607,6 +611,7 @@ void weft_cmd_clear(struct weft_cmd *cmd)
 	free(cmd->search);
 	weft_coord_args_clear(&cmd->co);
 	weft_stage_args_clear(&cmd->st);
+	weft_weave_args_clear(&cmd->wv);
 	cmd->body = cmd->topic = cmd->note = NULL;
 	cmd->watch = NULL;
 	cmd->search = NULL;

@@ -13,6 +13,7 @@
 //   views/      one module per part of the page; dialogs/ one per dialog
 import { $ } from './dom.js';
 import { state, on, flushSeq } from './state.js';
+import * as net from './net.js';
 import * as channels from './channels.js';
 import * as people from './people.js';
 import * as notify from './notify.js';
@@ -49,6 +50,12 @@ import { channelSettings } from './dialogs/settings.js';
 import { peopleAdmin } from './dialogs/admin.js';
 import { accountSettings } from './dialogs/account.js';
 import { openProfile } from './dialogs/profile.js';
+// Weaving (issue 17).
+import * as weave from './weave.js';
+import * as weaveView from './views/weaveview.js';
+import * as intros from './views/intros.js';
+import { showDirectory, fillPeers } from './views/directory.js';
+import { showHealth } from './views/health.js';
 
 // Controllers that keep state of their own hear changes before the views.
 people.init();
@@ -79,6 +86,9 @@ standupPanel.init();
 itemsPanel.init();
 stageBar.init();
 modlogPanel.init();
+weave.init();
+weaveView.init();
+intros.init();
 
 const openChannel = () => state.channels.get(state.current);
 const buttons = {
@@ -87,7 +97,9 @@ const buttons = {
   'new-dm': () => newDirectMessage(),
   'show-members': () => members(openChannel()),
   'show-requests': () => joinRequests(openChannel()),
-  'admin-people': () => peopleAdmin(),
+  'admin-people': () => showDirectory(),
+  'intros-open': () => intros.showIntros(),
+  'health-open': () => showHealth(),
   'user-settings': () => accountSettings(),
   // The first-run page points to the same places.
   'first-new-channel': () => createChannel(),
@@ -97,6 +109,20 @@ const buttons = {
 };
 for (const [id, fn] of Object.entries(buttons)) $(id).addEventListener('click', fn);
 on('profile', openProfile);
+// Network health is for admins and weavers.
+const healthButton = () => { $('health-open').hidden = !weave.canSeeHealth(); };
+on('weaver', healthButton);
+on('me', healthButton);
+// The first-run page suggests people to meet.
+let peersAsked = false;
+const firstPeers = () => {
+  if (peersAsked || state.channels.size || !state.me || !net.ready()) return;
+  peersAsked = true;
+  fillPeers($('first-peers-list')).then((some) => { $('first-peers').hidden = !some; });
+};
+on('channels', firstPeers);
+on('conn', (s) => { if (s === 'live') firstPeers(); });
+on('session', () => { peersAsked = false; });
 on('open-settings', accountSettings);
 // "Review requests" from a notice: the channel, then its requests.
 on('show-requests', (id) => {

@@ -67,6 +67,12 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_file: 26214400,
   max_files: 10,
   max_file_name: 255,
+  // Weaving (issue 17).
+  max_bio: 500,
+  max_pronouns: 40,
+  max_focus: 10,
+  max_tag: 40,
+  max_find_page: 100,
 });
 
 export const state = {

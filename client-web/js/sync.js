@@ -11,6 +11,7 @@ import * as outbox from './outbox.js';
 import * as threads from './threads.js';
 import * as convo from './convo.js';
 import * as people from './people.js';
+import * as weave from './weave.js';
 import * as typing from './typing.js';
 import * as notifications from './notify.js';
 import { authorName } from './util.js';
@@ -100,6 +101,7 @@ export function frame(f) {
     // Live sessions and moderation (stage.js).
     case 'queue': stage.queueFrame(f); break;
     case 'report': stage.reportFrame(f); break;
+    case 'intro': weave.introFrame(f); break; // weaving (issue 17)
     default: break;
   }
 }

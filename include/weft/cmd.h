@@ -80,6 +80,12 @@ int weft_search_start(struct weft_server *s);
  * connections. Service thread, at shutdown; safe when never started. */
 void weft_search_stop(struct weft_server *s);
 
+/* ---- weave.c: weaving's reader (its connection for the workers' slow
+ * reads), opened after the store and the search workers (it uses them), closed
+ * after them. Service thread. */
+int weft_weave_start(struct weft_server *s);
+void weft_weave_stop(struct weft_server *s);
+
 /* A user object with the profile (admin.c): with full, also admin, active
  * and has_password (what administrators see). */
 cJSON *weft_cmd_profile_json(const struct weft_profile *p, bool full);

@@ -52,6 +52,8 @@ struct weft_config {
 	char *digest_time;     /* HH:MM in tz */
 	int test_clock;        /* 1: tests may move the schedule clock (test.clock, clock_offset) */
 	int clock_offset;      /* seconds added to the schedule clock (with test_clock only) */
+	/* Weaving (issue 17). */
+	int intro_daily;       /* introductions one person may propose a day; 0: any */
 };
 
 /* Fills cfg with the table's defaults (strings are heap copies). */

@@ -130,7 +130,23 @@ enum {
 	WEFT_PROFILE_JURISDICTION = 1 << 1,
 	WEFT_PROFILE_REGION = 1 << 2,
 	WEFT_PROFILE_TITLE = 1 << 3,
+	/* Weaving (issue 17). */
+	WEFT_PROFILE_BIO = 1 << 4,
+	WEFT_PROFILE_PRONOUNS = 1 << 5,
+	WEFT_PROFILE_FOCUS = 1 << 6,
 };
+
+/* ---- Weaving (issue 17): profile fields and introductions. */
+#define WEFT_BIO_MAX 500                /* characters of a bio */
+#define WEFT_BIO_BYTES (WEFT_BIO_MAX * 4 + 1)
+#define WEFT_PRONOUNS_MAX 40            /* characters of pronouns */
+#define WEFT_PRONOUNS_BYTES (WEFT_PRONOUNS_MAX * 4 + 1)
+#define WEFT_FOCUS_MAX 10               /* focus tags of one profile */
+#define WEFT_TAG_MAX 40                 /* characters of a focus tag */
+/* The focus tags as a JSON array of strings (a tag has no control
+ * character, so escaping at most doubles a byte; quotes and comma). */
+#define WEFT_FOCUS_JSON_BYTES (WEFT_FOCUS_MAX * (WEFT_TAG_MAX * 4 * 2 + 3) + 3)
+#define WEFT_INTRO_TTL_MS (14LL * 24 * 3600 * 1000) /* an introduction waits this long */
 
 /* An account as the directory and administrators see it. */
 struct weft_profile {
@@ -142,6 +158,12 @@ struct weft_profile {
 	bool admin;
 	bool active;
 	bool has_password;
+	/* Weaving (issue 17). */
+	char pronouns[WEFT_PRONOUNS_BYTES];
+	char bio[WEFT_BIO_BYTES];
+	char focus[WEFT_FOCUS_JSON_BYTES]; /* a JSON array of tags, by name */
+	bool weaver;                    /* the network role that sees network health */
+	bool system;                    /* the system account (weft): no one's profile */
 };
 
 struct weft_event {

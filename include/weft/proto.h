@@ -47,6 +47,11 @@
  * several keys into cmd->st; a row's check says which it requires. */
 #define WEFT_F_STAGE           (UINT64_C(1) << 29)    /* title, confidential, mode, seconds, reason, ban, slow,
 							 report, action, order, before */
+/* Weaving (proto_weave.c, issue 17): one bit
+ * reads several keys into cmd->wv; a row's check says which it requires. */
+#define WEFT_F_WEAVE           (UINT64_C(1) << 34)    /* q (may be empty), jurisdiction, region, focus (a tag, or
+							 a list of tags), after, limit, bio, pronouns, weaver,
+							 a, b, intro, accept, days */
 
 /* Flags of a command table row. */
 enum {
@@ -178,6 +183,41 @@ int weft_proto_f_stage(const cJSON *root, const struct weft_limits *lim, bool re
 		       struct weft_parse_error *err);
 /* Frees what a owns. */
 void weft_stage_args_clear(struct weft_stage_args *a);
+/* ---- Weaving (issue 17): limits and what a request gave. */
+#define WEFT_FIND_PAGE_MAX 100          /* people in one user.find page (default 20) */
+#define WEFT_PEERS_MAX 50               /* people one peers.suggest lists (default 10) */
+#define WEFT_HEALTH_DAYS_MAX 365        /* network.health's window (default 90) */
+
+enum {
+	WEFT_WV_Q = 1 << 0, WEFT_WV_JURISDICTION = 1 << 1, WEFT_WV_REGION = 1 << 2, WEFT_WV_FOCUS = 1 << 3,
+	WEFT_WV_FOCUS_LIST = 1 << 4, WEFT_WV_AFTER = 1 << 5, WEFT_WV_LIMIT = 1 << 6, WEFT_WV_BIO = 1 << 7,
+	WEFT_WV_PRONOUNS = 1 << 8, WEFT_WV_WEAVER = 1 << 9, WEFT_WV_A = 1 << 10, WEFT_WV_B = 1 << 11,
+	WEFT_WV_INTRO = 1 << 12, WEFT_WV_ACCEPT = 1 << 13, WEFT_WV_DAYS = 1 << 14,
+};
+
+struct weft_weave_args {
+	unsigned set;                   /* WEFT_WV_* keys given */
+	char q[WEFT_QUERY_MAX * 4 + 1];
+	char jurisdiction[WEFT_PROFILE_BYTES]; /* user.find's filters ("" none) */
+	char region[WEFT_PROFILE_BYTES];
+	char focus[WEFT_TAG_MAX * 4 + 1];
+	char *focus_list;               /* owned: a JSON array of distinct tags (profile.update) */
+	char after[WEFT_USERNAME_MAX + 1]; /* user.find: the page after this user name */
+	int limit;
+	char *bio;                      /* owned */
+	char pronouns[WEFT_PRONOUNS_BYTES];
+	bool weaver;
+	int64_t a, b, intro;
+	bool accept;
+	int days;
+};
+
+/* The parser of WEFT_F_WEAVE (proto_weave.c), with the signature of
+ * proto.c's field parsers. */
+int weft_proto_f_weave(const cJSON *root, const struct weft_limits *lim, bool required, struct weft_cmd *cmd,
+		       struct weft_parse_error *err);
+/* Frees what wv owns. */
+void weft_weave_args_clear(struct weft_weave_args *wv);
 
 struct weft_cmd {
 	const struct weft_cmd_def *def; /* the table row of its type */
@@ -219,6 +259,7 @@ struct weft_cmd {
 	int nfiles;
 	struct weft_coord_args co;      /* standups and action items */
 	struct weft_stage_args st;      /* live sessions and moderation */
+	struct weft_weave_args wv;      /* weaving (issue 17) */
 };
 
 /* The parse result when it fails: a protocol error code name

@@ -28,7 +28,7 @@
 #define WEFT_HISTORY_NBOUNDS 21
 /* Rows of the command table that /metrics counts one by one (table.c
  * asserts the table fits), and the HTTP routes of http.c. */
-#define WEFT_STATS_CMDS 64
+#define WEFT_STATS_CMDS 96
 #define WEFT_HTTP_ROUTES 10
 /* Bytes of queued WebSocket frames written at once: several frames share one
  * TLS write (fewer records and syscalls); also lws's per-write limit. */
@@ -60,6 +60,7 @@ struct weft_server {
 	struct weft_workq *search;   /* the search workers (server/cmd/search.c) */
 	struct weft_search_pool *search_pool; /* their connections */
 	int search_pending;          /* searches handed to the workers, not yet back */
+	struct weft_weave *weave;    /* weaving's slow reads and the health figures (cmd/weave.h) */
 	struct weft_throttle *throttle; /* failed sign-ins per address and name */
 	struct weft_hub hub;
 	int64_t last_seq;            /* newest event fanned out */
@@ -112,6 +113,7 @@ struct weft_server {
 };
 
 struct weft_search_pool;
+struct weft_weave;
 
 struct weft_addr_count {
 	struct weft_addr_count *next;

@@ -77,6 +77,16 @@ enum weft_job_kind {
 				    ENOTFOUND when the message is not in the channel */
 	WEFT_JOB_REPORT_RESOLVE, /* user, channel, target=report, role=action (WEFT_RESOLVE_*), expires_ms=the
 				    mute's end: out=report JSON; ENOTFOUND, ECONFLICT when resolved */
+	/* Weaving (jobs_weave.c, issue 17). */
+	WEFT_JOB_WEAVER_SET,     /* target=user, flag=weaver */
+	WEFT_JOB_INTRO_PROPOSE,  /* user=by, target=a, users[0]=b, text=note, quota=proposals a day (0: any):
+				    id=intro, out=its JSON; ERATE past the quota, ECONFLICT when the two have one
+				    waiting, ENOTFOUND when a or b is no active person */
+	WEFT_JOB_INTRO_ANSWER,   /* user, target=intro, flag=accept: out=its JSON; when both accepted,
+				    channel=the DM of a and b (chan; flag=whether it was created) with
+				    their joins and the note as its first message, from by. ENOTFOUND:
+				    no such intro; EFORBIDDEN: not the user's; ECONFLICT: answered or
+				    expired */
 };
 
 /* report.resolve's actions (WEFT_JOB_REPORT_RESOLVE role). */
@@ -524,6 +534,46 @@ int weft_store_items(struct weft_store *st, int64_t user, int64_t channel, int64
 		     int64_t before, int limit, const char *today, char **out, bool *more);
 /* *on: does user get the daily digest? */
 int weft_store_digest_get(struct weft_store *st, int64_t user, bool *on);
+
+/* ---- Weaving (issue 17): introductions on the read connection
+ * (read_weave.c, service thread), the slow reads (the directory's pages and
+ * facets, suggested peers, network health) on a connection of their own
+ * for the workers (weave_reader.c). */
+
+struct weft_find_params {
+	const char *q;                  /* "" any; else a part of the name or display name */
+	const char *jurisdiction;       /* "" any */
+	const char *region;             /* "" any */
+	const char *focus;              /* "" any; a tag, case aside */
+	const char *after;              /* "" the first page; else the names after it */
+	bool include_inactive;          /* admins */
+	int limit;
+};
+
+/* The introductions user proposed or is one of, as user sees them, newest
+ * first: a JSON array in *out (malloc'd). Service thread. */
+int weft_store_intros(struct weft_store *st, int64_t user, int64_t now_ms, char **out);
+
+struct weft_weave_reader;
+/* Opens the slow reads' read-only connection to st's database. Any
+ * thread (the service thread at start); then used by one worker at a time
+ * (it locks). *out on success. */
+int weft_store_weave_reader_open(struct weft_store *st, struct weft_weave_reader **out);
+void weft_store_weave_reader_close(struct weft_weave_reader *r);
+/* A page of the directory, by name: into out[0..*n) (at most p->limit,
+ * and max - 1: out holds max rows, one to look past the page), *more.
+ * A worker. */
+int weft_store_directory(struct weft_weave_reader *r, const struct weft_find_params *p, struct weft_profile *out,
+			 int max, int *n, bool *more);
+/* {"jurisdictions":[{"name","count"}],"regions":[…],"focus":[…]} of the
+ * active people, in *out (malloc'd). A worker. */
+int weft_store_facets(struct weft_weave_reader *r, char **out);
+/* The people user might want to meet (see stmt_weave.c), at most max ids
+ * in ids[0..*n). A worker. */
+int weft_store_peers(struct weft_weave_reader *r, int64_t user, int max, int64_t *ids, int *n);
+/* network.health's figures over the last days before now_ms and the 12
+ * weeks to now, as the reply's JSON object (no type) in *out. A worker. */
+int weft_store_health(struct weft_weave_reader *r, int days, int64_t now_ms, char **out);
 
 /* *out: the largest committed seq (0 when the log is empty). */
 int weft_store_last_seq(struct weft_store *st, int64_t *out);

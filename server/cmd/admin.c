@@ -1,4 +1,4 @@
-/* The member directory search, and account administration for admins (the
+/* The user object of profiles, and account administration for admins (the
  * table lets only them in): create accounts with one-time sign-up links,
  * re-issue links, reset passwords, deactivate and reactivate. Service thread. */
 #include "handlers.h"
@@ -6,38 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FIND_MAX 20
-
 cJSON *weft_cmd_profile_json(const struct weft_profile *p, bool full)
 {
 	cJSON *o = weft_proto_user(&p->user);
 	cJSON_AddStringToObject(o, "jurisdiction", p->jurisdiction);
 	cJSON_AddStringToObject(o, "region", p->region);
 	cJSON_AddStringToObject(o, "title", p->title);
+	/* Weaving (issue 17). */
+	cJSON_AddStringToObject(o, "pronouns", p->pronouns);
+	cJSON_AddStringToObject(o, "bio", p->bio);
+	cJSON *focus = cJSON_Parse(p->focus);
+	cJSON_AddItemToObject(o, "focus", cJSON_IsArray(focus) ? focus : cJSON_CreateArray());
+	if (!cJSON_IsArray(focus))
+		cJSON_Delete(focus);
+	cJSON_AddBoolToObject(o, "weaver", p->weaver);
 	if (full) {
 		cJSON_AddBoolToObject(o, "admin", p->admin);
 		cJSON_AddBoolToObject(o, "active", p->active);
 		cJSON_AddBoolToObject(o, "has_password", p->has_password);
 	}
 	return o;
-}
-
-WEFT_HANDLER(weft_cmd_user_find)
-{
-	struct weft_profile *rows = calloc(FIND_MAX, sizeof *rows);
-	int n = 0;
-	/* Admins also find deactivated accounts, to reactivate them. */
-	if (!rows || weft_store_user_find(c->srv->store, cmd->q, c->ses.admin, rows, FIND_MAX, &n)) {
-		free(rows);
-		weft_conn_error(c, cmd->req, WEFT_EIO, "search is unavailable");
-		return;
-	}
-	cJSON *r = weft_proto_reply("users", cmd->req);
-	cJSON *arr = cJSON_AddArrayToObject(r, "users");
-	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, weft_cmd_profile_json(&rows[i], c->ses.admin));
-	free(rows);
-	weft_conn_send(c, r);
 }
 
 static int attach_link(struct weft_server *s, struct weft_job *job)
@@ -133,6 +121,7 @@ WEFT_HANDLER(weft_cmd_admin_user_create)
 	struct weft_job *job = link_job(c->srv, WEFT_JOB_USER_CREATE);
 	if (job) {
 		job->profile = cmd->profile;
+		job->profile.weaver = cmd->wv.weaver;
 		job->defaults = c->srv->cfg->default_channels;
 	}
 	weft_cmd_submit(c, cmd, job, created_done);

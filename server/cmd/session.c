@@ -37,6 +37,12 @@ static void add_limits(struct weft_server *s, cJSON *w)
 	cJSON_AddNumberToObject(lim, "max_blocker", WEFT_BLOCKER_MAX);
 	cJSON_AddNumberToObject(lim, "max_item_title", WEFT_ITEM_TITLE_MAX);
 	cJSON_AddNumberToObject(lim, "max_window", 1440);
+	/* Weaving (issue 17). */
+	cJSON_AddNumberToObject(lim, "max_bio", WEFT_BIO_MAX);
+	cJSON_AddNumberToObject(lim, "max_pronouns", WEFT_PRONOUNS_MAX);
+	cJSON_AddNumberToObject(lim, "max_focus", WEFT_FOCUS_MAX);
+	cJSON_AddNumberToObject(lim, "max_tag", WEFT_TAG_MAX);
+	cJSON_AddNumberToObject(lim, "max_find_page", WEFT_FIND_PAGE_MAX);
 }
 
 /* The channels c's user is in; false when one could not be read. */

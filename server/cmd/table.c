@@ -84,6 +84,15 @@ WEFT_HANDLER_DECL(weft_cmd_report);
 WEFT_HANDLER_DECL(weft_cmd_channel_reports);
 WEFT_HANDLER_DECL(weft_cmd_report_resolve);
 WEFT_HANDLER_DECL(weft_cmd_channel_modlog);
+/* Weaving (issue 17): weave.c, intro.c, health.c. */
+WEFT_HANDLER_DECL(weft_cmd_user_get);
+WEFT_HANDLER_DECL(weft_cmd_admin_user_role);
+WEFT_HANDLER_DECL(weft_cmd_directory_facets);
+WEFT_HANDLER_DECL(weft_cmd_peers_suggest);
+WEFT_HANDLER_DECL(weft_cmd_intro_propose);
+WEFT_HANDLER_DECL(weft_cmd_intro_answer);
+WEFT_HANDLER_DECL(weft_cmd_intro_list);
+WEFT_HANDLER_DECL(weft_cmd_network_health);
 
 /* Standups and items: the keys each request needs (their field bits read
  * several optional keys each). */
@@ -129,6 +138,46 @@ static int check_item_update(const struct weft_cmd *cmd, struct weft_parse_error
 static int check_test_clock(const struct weft_cmd *cmd, struct weft_parse_error *err)
 {
 	return need(cmd, WEFT_CO_AT, err, "give at: the time in ms since 1970");
+}
+
+/* ---- Weaving (issue 17): the keys each request needs of WEFT_F_WEAVE. */
+static int refuse(struct weft_parse_error *err, const char *message)
+{
+	err->code = weft_proto_code(WEFT_EINVAL);
+	err->message = message;
+	return WEFT_EINVAL;
+}
+
+/* user.find: q, or a filter (then q may be empty); one focus tag. */
+static int check_find(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	unsigned set = cmd->wv.set;
+	if (set & WEFT_WV_FOCUS_LIST)
+		return refuse(err, "focus must be one tag");
+	if (!(set & (WEFT_WV_Q | WEFT_WV_JURISDICTION | WEFT_WV_REGION | WEFT_WV_FOCUS)))
+		return refuse(err, "q must be a string of 1 to 64 characters (or give jurisdiction, region or focus)");
+	return WEFT_OK;
+}
+
+static int check_role(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	return cmd->wv.set & WEFT_WV_WEAVER ? WEFT_OK : refuse(err, "give weaver: true or false");
+}
+
+static int check_propose(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	const char *p = cmd->note;
+	while (p && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if ((cmd->wv.set & (WEFT_WV_A | WEFT_WV_B)) != (WEFT_WV_A | WEFT_WV_B))
+		return refuse(err, "give a and b: the two people to introduce");
+	return p && *p ? WEFT_OK : refuse(err, "note must be 1 to 500 characters, not blank");
+}
+
+static int check_answer(const struct weft_cmd *cmd, struct weft_parse_error *err)
+{
+	unsigned both = WEFT_WV_INTRO | WEFT_WV_ACCEPT;
+	return (cmd->wv.set & both) == both ? WEFT_OK : refuse(err, "give intro and accept: true or false");
 }
 
 /* channel.update must change something. */
@@ -196,14 +245,14 @@ static int check_send(const struct weft_cmd *cmd, struct weft_parse_error *err)
 	return WEFT_EINVAL;
 }
 
-/* profile.update must change something. */
+/* profile.update must change something; focus is a list of tags. */
 static int check_profile(const struct weft_cmd *cmd, struct weft_parse_error *err)
 {
-	if (cmd->profile_set)
+	if (cmd->wv.set & WEFT_WV_FOCUS)
+		return refuse(err, "focus must list at most 10 different tags of 1 to 40 characters");
+	if (cmd->profile_set || (cmd->wv.set & (WEFT_WV_BIO | WEFT_WV_PRONOUNS | WEFT_WV_FOCUS_LIST)))
 		return WEFT_OK;
-	err->code = weft_proto_code(WEFT_EINVAL);
-	err->message = "nothing to change: give display, jurisdiction, region or title";
-	return WEFT_EINVAL;
+	return refuse(err, "nothing to change: give display, jurisdiction, region, title, focus, bio or pronouns");
 }
 
 #define F(x) WEFT_F_##x
@@ -269,16 +318,16 @@ static const struct weft_cmd_def defs[] = {
 	  NULL, weft_cmd_channel_archive, CH, WEFT_ACT_MODERATE, 1 },
 	{ "dm.open", F(USERS), F(USERS),
 	  NULL, weft_cmd_dm_open, 0, NO_ACTION, 1 },
-	{ "profile.update", F(PROFILE_EDIT), 0,
+	{ "profile.update", F(USER) | F(PROFILE_EDIT) | F(WEAVE), 0,
 	  check_profile, weft_cmd_profile_update, 0, NO_ACTION, 1 },
 	/* A search costs a worker's time: five tokens, so a client's bucket
 	 * allows ten a second, far more than anyone types. The channel is
 	 * optional, so the handler finds and checks it (not CH). */
 	{ "search", F(CHANNEL) | F(SEARCH), F(SEARCH),
 	  NULL, weft_cmd_search, 0, NO_ACTION, 5 },
-	{ "user.find", F(Q), F(Q),
-	  NULL, weft_cmd_user_find, 0, NO_ACTION, 1 },
-	{ "admin.user.create", F(PROFILE), F(PROFILE),
+	{ "user.find", F(WEAVE), 0,
+	  check_find, weft_cmd_user_find, 0, NO_ACTION, 1 },
+	{ "admin.user.create", F(PROFILE) | F(WEAVE), F(PROFILE),
 	  NULL, weft_cmd_admin_user_create, ADMIN, NO_ACTION, 1 },
 	{ "admin.user.invite", F(USER), F(USER),
 	  NULL, weft_cmd_admin_user_invite, ADMIN, NO_ACTION, 1 },
@@ -340,6 +389,24 @@ static const struct weft_cmd_def defs[] = {
 	  check_resolve, weft_cmd_report_resolve, CH, WEFT_ACT_MODERATE, 1 },
 	{ "channel.modlog", F(CHANNEL) | F(STAGE), F(CHANNEL),
 	  NULL, weft_cmd_channel_modlog, CH, WEFT_ACT_READ, 1 },
+	/* Weaving (issue 17): weave.c, intro.c, health.c. The slow reads
+	 * (facets, peers, health) cost a worker's time, as a search does. */
+	{ "user.get", F(USER), F(USER),
+	  NULL, weft_cmd_user_get, 0, NO_ACTION, 1 },
+	{ "directory.facets", 0, 0,
+	  NULL, weft_cmd_directory_facets, 0, NO_ACTION, 5 },
+	{ "peers.suggest", F(WEAVE), 0,
+	  NULL, weft_cmd_peers_suggest, 0, NO_ACTION, 5 },
+	{ "admin.user.role", F(USER) | F(WEAVE), F(USER),
+	  check_role, weft_cmd_admin_user_role, ADMIN, NO_ACTION, 1 },
+	{ "intro.propose", F(NOTE) | F(WEAVE), F(NOTE),
+	  check_propose, weft_cmd_intro_propose, 0, NO_ACTION, 1 },
+	{ "intro.answer", F(WEAVE), 0,
+	  check_answer, weft_cmd_intro_answer, 0, NO_ACTION, 1 },
+	{ "intro.list", 0, 0,
+	  NULL, weft_cmd_intro_list, 0, NO_ACTION, 1 },
+	{ "network.health", F(WEAVE), 0,
+	  NULL, weft_cmd_network_health, 0, NO_ACTION, 5 },
 };
 
 const struct weft_cmd_table weft_cmd_table = { defs, (int)(sizeof defs / sizeof defs[0]) };

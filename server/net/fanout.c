@@ -113,7 +113,7 @@ static void apply_one(struct weft_server *s, struct weft_job *job, const struct 
 {
 	struct weft_hub_channel *ch;
 	if (job->kind == WEFT_JOB_CHANNEL_CREATE || job->kind == WEFT_JOB_DM_OPEN ||
-	    ev->kind == WEFT_EV_CHANNEL)
+	    job->kind == WEFT_JOB_INTRO_ANSWER || ev->kind == WEFT_EV_CHANNEL)
 		ch = weft_hub_channel_put(&s->hub, &job->chan, 0);
 	else
 		ch = weft_hub_channel_get(&s->hub, ev->channel);

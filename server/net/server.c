@@ -124,6 +124,7 @@ static void server_free(struct weft_server *s)
 		weft_store_stop(s->store);
 	weft_workq_stop(s->auth, s);
 	weft_search_stop(s);
+	weft_weave_stop(s);
 	/* The file workers finish what they hold (an upload's temporary file
 	 * removed); their answers have no socket left to go to. */
 	weft_workq_stop(s->files_wq, s);
@@ -186,7 +187,9 @@ static int prepare(struct weft_server *s, char *cert, char *key, size_t cap)
 	    (rc = weft_workq_start(cfg->file_threads, weft_server_wake, s, &s->files_wq)) ||
 	    (rc = weft_workq_start(cfg->auth_threads, weft_server_wake, s, &s->auth)))
 		return rc;
-	return weft_search_start(s);
+	if ((rc = weft_search_start(s)))
+		return rc;
+	return weft_weave_start(s);
 }
 
 /* /api, /healthz and /metrics go to the HTTP protocol; the rest are the

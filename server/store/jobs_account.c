@@ -51,6 +51,8 @@ int run_user_create(struct weft_store *st, struct weft_job *j, int64_t now)
 	j->id = j->profile.user.id = j->target = sqlite3_last_insert_rowid(st->wdb);
 	if (j->defaults && (rc = join_defaults(st, j, now)))
 		return rc;
+	if (j->profile.weaver && (rc = weave_weaver_set(st, j->id, true))) /* weaving (issue 17) */
+		return rc;
 	/* With a link: the person sets their own password through it. */
 	return j->expires_ms ? run_signup_create(st, j, now) : WEFT_OK;
 }
@@ -199,7 +201,11 @@ int run_profile_update(struct weft_store *st, struct weft_job *j)
 	sqlite3_bind_text(s, 4, p->jurisdiction, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, p->region, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, p->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, p->bio, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, p->pronouns, -1, SQLITE_STATIC);
 	int rc = exec_changed(st, s);
+	if (!rc && (j->profile_set & WEFT_PROFILE_FOCUS))
+		rc = weave_focus_set(st, j->target, p->focus, weft_now_ms());
 	if (!rc)
 		user_ref_forget(st, j->target);
 	return rc;

@@ -44,7 +44,7 @@ int load_event(struct weft_store *st, int64_t seq, struct weft_event *ev)
 }
 
 /* Records a committed event of the job: the first in ev, later ones in more. */
-static int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
+int push_event(struct weft_store *st, struct weft_job *j, int64_t seq)
 {
 	if (!j->seq) {
 		j->seq = seq;

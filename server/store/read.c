@@ -36,7 +36,7 @@ static int row_member(sqlite3_stmt *s, void *row)
 	return WEFT_OK;
 }
 
-static int row_profile(sqlite3_stmt *s, void *row)
+int read_profile(sqlite3_stmt *s, void *row)
 {
 	struct weft_profile *p = row;
 	memset(p, 0, sizeof *p);
@@ -47,6 +47,11 @@ static int row_profile(sqlite3_stmt *s, void *row)
 	p->admin = sqlite3_column_int(s, 6) != 0;
 	p->active = sqlite3_column_int(s, 7) != 0;
 	p->has_password = sqlite3_column_int(s, 8) != 0;
+	copy_text(p->pronouns, sizeof p->pronouns, s, 9);
+	copy_text(p->bio, sizeof p->bio, s, 10);
+	p->weaver = sqlite3_column_int(s, 11) != 0;
+	copy_text(p->focus, sizeof p->focus, s, 12);
+	p->system = sqlite3_column_int(s, 13) != 0;
 	return WEFT_OK;
 }
 
@@ -118,7 +123,7 @@ int weft_store_user_get(struct weft_store *st, int64_t id, struct weft_profile *
 	sqlite3_bind_int64(s, 1, id);
 	int rc = step_row(s);
 	if (!rc)
-		row_profile(s, out);
+		read_profile(s, out);
 	done_stmt(s);
 	return rc;
 }
@@ -141,7 +146,7 @@ int weft_store_user_find(struct weft_store *st, const char *q, bool include_inac
 	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 2, max);
 	sqlite3_bind_int(s, 3, include_inactive);
-	return read_rows(s, &(struct rows){ out, sizeof *out, row_profile, NULL }, max, n);
+	return read_rows(s, &(struct rows){ out, sizeof *out, read_profile, NULL }, max, n);
 }
 
 /* Calls cb with the first column of every row of s bound to since_ms. */

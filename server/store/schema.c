@@ -303,6 +303,43 @@ static const char *const migrations[] = {
 	"  reason TEXT NOT NULL DEFAULT '',"
 	"  ts_ms INTEGER NOT NULL);"
 	"CREATE INDEX modlog_channel ON modlog(channel_id, id);",
+	/* 13 (issue 17): weaving. Profiles gain a bio, pronouns and focus
+	 * tags from a shared vocabulary that grows as people use it (a tag is
+	 * one row however many hold it; case-insensitive, first spelling
+	 * kept); the network role weaver; introductions, double opt-in (an
+	 * answer: NULL waiting, 1 accepted, 0 declined; state: 0 waiting, 1
+	 * accepted, 2 declined; a waiting one expires 14 days after created,
+	 * read as such). Indexes for the directory's filters (jurisdiction,
+	 * region, focus; each then by name) and its facets at 13,000 accounts. */
+	"ALTER TABLE users ADD COLUMN bio TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN pronouns TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN weaver INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX users_jurisdiction ON users(jurisdiction, name) WHERE system = 0;"
+	"CREATE INDEX users_region ON users(region, name) WHERE system = 0;"
+	"CREATE TABLE focus_tags("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE user_focus("
+	"  user_id INTEGER NOT NULL,"
+	"  tag_id INTEGER NOT NULL,"
+	"  PRIMARY KEY(user_id, tag_id)) WITHOUT ROWID;"
+	"CREATE INDEX user_focus_tag ON user_focus(tag_id, user_id);"
+	"CREATE TABLE intros("
+	"  id INTEGER PRIMARY KEY,"
+	"  by_user INTEGER NOT NULL,"
+	"  a INTEGER NOT NULL,"
+	"  b INTEGER NOT NULL,"
+	"  note TEXT NOT NULL,"
+	"  a_answer INTEGER,"
+	"  b_answer INTEGER,"
+	"  created_ms INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  decided_ms INTEGER,"
+	"  channel_id INTEGER);"  /* the DM it opened */
+	"CREATE INDEX intros_a ON intros(a, created_ms);"
+	"CREATE INDEX intros_b ON intros(b, created_ms);"
+	"CREATE INDEX intros_by ON intros(by_user, created_ms);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

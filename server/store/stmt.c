@@ -55,8 +55,6 @@ enum { E_SEQ, E_CHANNEL, E_KIND, E_TS, E_ROLE, E_REF, E_DATA, E_FLAG, E_MSG,
 #define THREAD_WHERE " WHERE m.thread = ?1 AND m.deleted = 0"
 #define THREAD_WHERE_R " WHERE r.thread = ?1 AND r.deleted = 0"
 
-#define PROFILE_SELECT \
-	"SELECT id, name, display, jurisdiction, region, title, admin, active, pw_hash IS NOT NULL FROM users"
 
 #define REQUEST_SELECT \
 	"SELECT u.id, u.name, u.display, r.note, r.ts_ms, r.state, r.decided_ms" \
@@ -116,7 +114,10 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_PROFILE] = "UPDATE users SET display = CASE WHEN ?2 & 1 THEN ?3 ELSE display END,"
 			   " jurisdiction = CASE WHEN ?2 & 2 THEN ?4 ELSE jurisdiction END,"
 			   " region = CASE WHEN ?2 & 4 THEN ?5 ELSE region END,"
-			   " title = CASE WHEN ?2 & 8 THEN ?6 ELSE title END WHERE id = ?1 AND active = 1",
+			   " title = CASE WHEN ?2 & 8 THEN ?6 ELSE title END,"
+			   " bio = CASE WHEN ?2 & 16 THEN ?7 ELSE bio END,"        /* weaving (issue 17) */
+			   " pronouns = CASE WHEN ?2 & 32 THEN ?8 ELSE pronouns END"
+			   " WHERE id = ?1 AND active = 1 AND system = 0",
 	[W_CHANNEL_INSERT] = "INSERT INTO channels(name, kind, access, topic, created_by, created_ms, dm_key)"
 			     " VALUES(?,?,?,?,?,?,?)",
 	[W_CHANNEL_BY_ID] = CHANNEL_SELECT " WHERE c.id = ?",
@@ -484,7 +485,9 @@ int stmt_prepare(struct weft_store *st)
 		rc = prepare_all(st->rdb, rsql, st->r, R_COUNT);
 	if (!rc)
 		rc = coord_stmt_prepare(st);
-	return rc ? rc : stage_stmt_prepare(st);
+	if (!rc)
+		rc = stage_stmt_prepare(st);
+	return rc ? rc : weave_stmt_prepare(st);
 }
 
 /* ---- Reads. A failed step is an error, never "no row" (DESIGN rule 10). */

@@ -6,18 +6,6 @@
  * one and the same shape. */
 #include "store_int.h"
 
-/* A user object {"id","name","display"} of users row a. */
-#define USER_JSON(a) \
-	"json_object('id', " a ".id, 'name', " a ".name, 'display'," \
-	" CASE WHEN " a ".display = '' THEN " a ".name ELSE " a ".display END)"
-/* The user with id x as JSON (null when none): a subquery, whose result
- * json() makes JSON again. */
-#define USER_OF(x) "json((SELECT " USER_JSON("uu") " FROM users uu WHERE uu.id = " x "))"
-/* ms since the epoch as the wire's ISO 8601 time. */
-#define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', (" x ") / 1000.0, 'unixepoch')"
-#define ISO_OR_NULL(x) "CASE WHEN " x " IS NULL THEN NULL ELSE " ISO(x) " END"
-#define BOOL(x) "json(CASE WHEN " x " THEN 'true' ELSE 'false' END)"
-
 /* A standup, s. */
 #define STANDUP_JSON \
 	"json_object('id', s.id, 'channel', s.channel_id, 'date', s.date, 'questions', json(s.questions)," \

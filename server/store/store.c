@@ -105,6 +105,7 @@ void weft_store_close(struct weft_store *st)
 		sqlite3_finalize(st->r[i]);
 	coord_stmt_finalize(st);
 	stage_stmt_finalize(st);
+	weave_stmt_finalize(st);
 	free(st->users);
 	sqlite3_close(st->cdb);
 	ckpt_close(st);

@@ -91,6 +91,38 @@ enum srstmt {
 	SR_COUNT
 };
 
+/* Statements of weaving (stmt_weave.c, issue 17): the write connection's
+ * (VW_*) and the read connection's (VR_*). */
+enum vwstmt {
+	VW_FOCUS_CLEAR, VW_TAGS_ADD, VW_FOCUS_ADD, VW_WEAVER_SET, VW_USER_OK, VW_INTRO_COUNT, VW_INTRO_PAIR,
+	VW_INTRO_INSERT, VW_INTRO_GET, VW_INTRO_ANSWER, VW_MSG_EVENT, VW_INTRO_JSON,
+	VW_COUNT
+};
+enum vrstmt {
+	VR_INTROS,
+	VR_COUNT
+};
+
+/* JSON in SQL, shared by stmt_coord.c and stmt_weave.c. */
+/* A user object {"id","name","display"} of users row a. */
+#define USER_JSON(a) \
+	"json_object('id', " a ".id, 'name', " a ".name, 'display'," \
+	" CASE WHEN " a ".display = '' THEN " a ".name ELSE " a ".display END)"
+/* The user with id x as JSON (null when none): a subquery, whose result
+ * json() makes JSON again. */
+#define USER_OF(x) "json((SELECT " USER_JSON("uu") " FROM users uu WHERE uu.id = " x "))"
+/* ms since the epoch as the wire's ISO 8601 time. */
+#define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', (" x ") / 1000.0, 'unixepoch')"
+#define ISO_OR_NULL(x) "CASE WHEN " x " IS NULL THEN NULL ELSE " ISO(x) " END"
+#define BOOL(x) "json(CASE WHEN " x " THEN 'true' ELSE 'false' END)"
+
+/* An account as read_profile reads it (R_USER_GET, R_USER_FIND, VR_DIRECTORY):
+ * its focus tags as a JSON array, by name. */
+#define PROFILE_SELECT \
+	"SELECT id, name, display, jurisdiction, region, title, admin, active, pw_hash IS NOT NULL," \
+	" pronouns, bio, weaver, (SELECT json_group_array(tn) FROM (SELECT t.name AS tn FROM user_focus uf" \
+	" JOIN focus_tags t ON t.id = uf.tag_id WHERE uf.user_id = users.id ORDER BY t.name)), system FROM users"
+
 struct user_slot;
 
 struct weft_store {
@@ -102,6 +134,8 @@ struct weft_store {
 	sqlite3_stmt *cr[CR_COUNT];
 	sqlite3_stmt *sw[SW_COUNT];             /* live sessions and moderation (stage_stmt.c) */
 	sqlite3_stmt *sr[SR_COUNT];
+	sqlite3_stmt *vw[VW_COUNT];             /* weaving (stmt_weave.c) */
+	sqlite3_stmt *vr[VR_COUNT];
 
 	pthread_t thread;
 	bool started;
@@ -195,6 +229,11 @@ void coord_stmt_finalize(struct weft_store *st);
 /* stage_stmt.c: prepares st->sw and st->sr (open only), and finalizes them. */
 int stage_stmt_prepare(struct weft_store *st);
 void stage_stmt_finalize(struct weft_store *st);
+/* stmt_weave.c: prepares st->vw and st->vr (open only), and finalizes them. */
+int weave_stmt_prepare(struct weft_store *st);
+void weave_stmt_finalize(struct weft_store *st);
+/* read.c: one row of PROFILE_SELECT into row (a struct weft_profile). */
+int read_profile(sqlite3_stmt *s, void *row);
 /* Runs SQL text without results (pragmas, migrations); logs a failure. */
 int exec_sql(sqlite3 *db, const char *sql);
 /* Column col of s's current row into dst (cap bytes, always terminated;
@@ -362,6 +401,16 @@ int run_profile_update(struct weft_store *st, struct weft_job *j);
 /* jobs_standup.c, jobs_items.c: standups, action items, the digest. */
 int run_standup(struct weft_store *st, struct weft_job *j, int64_t now);
 int run_item(struct weft_store *st, struct weft_job *j, int64_t now);
+/* jobs_weave.c: weaving (issue 17). */
+int run_weave(struct weft_store *st, struct weft_job *j, int64_t now);
+/* The focus tags of user become those of json (a JSON array of tags),
+ * the vocabulary growing by the new ones. */
+int weave_focus_set(struct weft_store *st, int64_t user, const char *json, int64_t now);
+/* user's network role weaver (a user of the system: WEFT_ENOTFOUND). */
+int weave_weaver_set(struct weft_store *st, int64_t user, bool weaver);
+/* jobs_common.c: records the committed event of seq in the job, as
+ * add_event does once it wrote one. */
+int push_event(struct weft_store *st, struct weft_job *j, int64_t seq);
 /* jobs_channel.c: the new account j->target joins each channel named in
  * j->defaults that exists, is not archived and is no DM (others are
  * skipped: a default channel may be renamed or archived later). */

@@ -88,6 +88,10 @@ static int run_job(struct weft_store *st, struct weft_job *j, int64_t now)
 	case WEFT_JOB_REPORT:
 	case WEFT_JOB_REPORT_RESOLVE:
 		return run_stage(st, j, now);
+	case WEFT_JOB_WEAVER_SET:
+	case WEFT_JOB_INTRO_PROPOSE:
+	case WEFT_JOB_INTRO_ANSWER:
+		return run_weave(st, j, now);
 	}
 	return WEFT_EINVAL;
 }

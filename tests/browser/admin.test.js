@@ -23,10 +23,12 @@ after(async () => {
   await server?.stop();
 });
 
-test('only admins see People', async () => {
+test('everyone sees People (the directory, issue 17); only admins find the account tools in it', async () => {
   const { context, page } = await newPage(browser);
   await signIn(page, server, bo);
-  assert.equal(await page.getByRole('button', { name: 'People' }).count(), 0);
+  await page.getByRole('button', { name: 'People', exact: true }).click();
+  await page.getByRole('region', { name: 'People' }).getByRole('searchbox', { name: 'Search people' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Account tools' }).count(), 0);
   assertNoProblems(page);
   await context.close();
 });
@@ -37,7 +39,11 @@ test('deactivate closes the other session; reactivate lets them back; reset issu
   await signIn(A.page, server, root);
   await signIn(B.page, server, bo);
 
-  await A.page.getByRole('button', { name: 'People' }).click();
+  await A.page.getByRole('button', { name: 'People', exact: true }).click();
+
+  // People is the directory (issue 17); an admin's account tools are inside it.
+
+  await A.page.getByRole('region', { name: 'People' }).getByRole('button', { name: 'Account tools' }).click();
   const people = A.page.getByRole('dialog', { name: 'People' });
   // The search box has focus when the dialog opens.
   assert.equal(await people.getByLabel('Search people').evaluate((el) => el === document.activeElement), true);

@@ -33,7 +33,9 @@ const ROSTER = '\uFEFFusername,display,email,jurisdiction,notes\r\n' +
 test('Import CSV: preview with per-row problems, import, download the links, sign up with one', async () => {
   const { context, page } = await newPage(browser, { acceptDownloads: true });
   await signIn(page, server, root);
-  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByRole('button', { name: 'People', exact: true }).click();
+  // People is the directory (issue 17); an admin's account tools are inside it.
+  await page.getByRole('region', { name: 'People' }).getByRole('button', { name: 'Account tools' }).click();
   const people = page.getByRole('dialog', { name: 'People' });
 
   const chooser = page.waitForEvent('filechooser');

@@ -23,7 +23,9 @@ try {
     for (const scheme of ['light', 'dark']) {
       const { context, page } = await newPage(browser, { viewport: { width: size.width, height: size.height }, colorScheme: scheme });
       await signIn(page, server, ana);
-      await page.getByRole('button', { name: 'People' }).click();
+      await page.getByRole('button', { name: 'People', exact: true }).click();
+      // People is the directory (issue 17); an admin's account tools are inside it.
+      await page.getByRole('region', { name: 'People' }).getByRole('button', { name: 'Account tools' }).click();
       const people = page.getByRole('dialog', { name: 'People' });
       const chooser = page.waitForEvent('filechooser');
       await people.getByRole('button', { name: 'Import CSV' }).click();

@@ -131,7 +131,9 @@ try {
       await page.screenshot({ path: name('archived') });
 
       // The People (admin) dialog: search, then create an account.
-      await page.getByRole('button', { name: 'People' }).click();
+      await page.getByRole('button', { name: 'People', exact: true }).click();
+      // People is the directory (issue 17); an admin's account tools are inside it.
+      await page.getByRole('region', { name: 'People' }).getByRole('button', { name: 'Account tools' }).click();
       const people = page.getByRole('dialog', { name: 'People' });
       await people.getByLabel('Search people').fill('a');
       await people.getByText(/people found/).waitFor();

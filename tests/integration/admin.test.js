@@ -282,7 +282,8 @@ test('user.find matches part of the name or display name, case-insensitively, at
   assert.equal(byName.req, 'uf');
   const nia = byName.users.find((x) => x.name === 'nia');
   assert.ok(nia, show(byName));
-  assert.deepEqual(nia, { id: newcomer.id, name: 'nia', display: 'Nia Okafor', jurisdiction: 'City of Tacoma', region: 'Pacific Northwest', title: 'Equity Program Manager' });
+  assert.deepEqual(nia, { id: newcomer.id, name: 'nia', display: 'Nia Okafor', jurisdiction: 'City of Tacoma', region: 'Pacific Northwest', title: 'Equity Program Manager',
+    pronouns: '', bio: '', focus: [], weaver: false }); // weaving (issue 17) added the last four
   const byDisplay = await c.ana.request({ type: 'user.find', q: 'OKAF' });
   assert.deepEqual(byDisplay.users.map((x) => x.name), ['nia'], show(byDisplay));
   const mid = await c.ana.request({ type: 'user.find', q: 'nonadm' });

@@ -80,7 +80,9 @@ static void test_each_row_parses_its_required_fields(void **state)
 			n += snprintf(frame + n, sizeof frame - (size_t)n,
 				      ",\"topic\":\"t\",\"display\":\"D\",\"body\":\"b\",\"questions\":[\"q\"],\"days\":[\"mon\"],"
 				      "\"time\":\"09:00\",\"standup\":1,\"answers\":[\"a\"],\"title\":\"T\",\"id\":5,\"at\":0,"
-				      "\"seconds\":60,\"reason\":\"r\",\"report\":1,\"action\":\"dismiss\"");
+				      "\"seconds\":60,\"reason\":\"r\",\"report\":1,\"action\":\"dismiss\","
+				      /* weaving (issue 17) */
+				      "\"q\":\"an\",\"a\":2,\"b\":3,\"intro\":1,\"accept\":true,\"weaver\":true");
 		snprintf(frame + n, sizeof frame - (size_t)n, "}");
 		struct weft_cmd cmd;
 		struct weft_parse_error err = { 0 };

@@ -10,6 +10,7 @@ import * as api from '../api.js';
 import * as people from '../people.js';
 import * as notify from '../notify.js';
 import { errText, radioGroup } from './common.js';
+import { weaveProfileForm } from './weave-profile.js';
 
 function field(label, input, hint) {
   const hintId = hint ? `${input.id}-hint` : null;
@@ -141,7 +142,7 @@ export function accountSettings() {
   openDialog({
     title: 'Settings',
     className: 'dialog-wide account-settings',
-    content: [nameSection(), passwordSection(), notes.el],
+    content: [nameSection(), weaveProfileForm(section), passwordSection(), notes.el],
     onClose: () => unsubs.forEach((u) => u()),
   });
   unsubs.push(on('notify-pref', notes.render));

@@ -1,5 +1,5 @@
 // One account in the People dialog (admins): new sign-up link, password
-// reset, deactivate and reactivate. `known` remembers accounts this dialog
+// reset, the weaver role, deactivate and reactivate. `known` remembers accounts this dialog
 // changed, so a row keeps its state between searches.
 import { h, clear } from '../dom.js';
 import { alertLine, noteLine, confirmDialog } from '../dialog.js';
@@ -63,6 +63,16 @@ function activeAction(u, row, known) {
   return ['Deactivate', `Deactivate ${row.who}`, (b) => go(row, b), 'btn-danger-quiet'];
 }
 
+// Weaving (issue 17): the network role weaver (sees Network health).
+function weaverAction(u, row, known) {
+  const on = !u.weaver;
+  return [on ? 'Make weaver' : 'Remove weaver', `${on ? 'Make' : 'Remove'} ${row.who} ${on ? 'a weaver' : 'as weaver'}`,
+    (b) => row.run(b, { type: 'admin.user.role', user: u.id, weaver: on }, () => {
+      remember(known, u.id, { ...u, weaver: on });
+      row.replace(on ? `${row.who} is a weaver: they see Network health.` : `${row.who} is no longer a weaver.`);
+    })];
+}
+
 export function accountRow(u0, known) {
   const u = { ...u0, ...(known.get(u0.id) || {}) };
   const self = state.me && u.id === state.me.id;
@@ -72,7 +82,7 @@ export function accountRow(u0, known) {
   const extra = h('div', { class: 'person-extra' });
   const actions = h('div', { class: 'person-actions' });
   const li = h('li', { class: 'person person-admin', 'data-user': String(u.id) },
-    personInfo(u, { me: self, tags: [u.admin ? 'Administrator' : null, inactive ? { text: 'Deactivated', cls: 'tag-warn' } : null, u.has_password === false ? 'No password yet' : null] }),
+    personInfo(u, { me: self, tags: [u.admin ? 'Administrator' : null, u.weaver ? 'Weaver' : null, inactive ? { text: 'Deactivated', cls: 'tag-warn' } : null, u.has_password === false ? 'No password yet' : null] }),
     actions, rowNote, rowAlert, extra);
   const row = {
     who: userName(u),
@@ -105,7 +115,8 @@ export function accountRow(u0, known) {
     actions.append(h('p', { class: 'hint' }, 'This is you: change your own account from the command line or ask another administrator.'));
     return li;
   }
-  const wanted = inactive ? [activeAction(u, row, known)] : [inviteAction(u, row), resetAction(u, row, known), activeAction(u, row, known)];
+  const wanted = inactive ? [activeAction(u, row, known)]
+    : [inviteAction(u, row), resetAction(u, row, known), weaverAction(u, row, known), activeAction(u, row, known)];
   for (const [text, label, onclick, cls = 'btn-secondary'] of wanted) {
     const b = h('button', { type: 'button', class: `btn ${cls} btn-small`, 'aria-label': label, onclick: () => onclick(b) }, text);
     actions.append(b);

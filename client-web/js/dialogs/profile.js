@@ -10,26 +10,28 @@ import { authorName } from '../util.js';
 import { presenceDot } from '../views/person.js';
 import { openConversation } from './newdm.js';
 import { errText } from './common.js';
+import { profileExtra } from '../views/weavefmt.js';
 
-// The server has no request for one person's profile yet: user.find by
-// their user name finds them (and their title, jurisdiction and region).
+// The whole profile (title, jurisdiction, region, pronouns, focus, bio):
+// user.get (weaving, issue 17).
 async function lookUp(u) {
-  if (!u.name || !net.ready()) return;
+  if (!net.ready()) return;
   try {
-    const r = await net.request({ type: 'user.find', q: u.name });
-    const found = (r.users || []).find((x) => x.id === u.id);
-    if (found) {
-      people.userFrame({ user: found });
-    }
+    const r = await net.request({ type: 'user.get', user: u.id });
+    if (r.user) people.userFrame({ user: r.user });
   } catch { /* the card shows what is known */ }
 }
 
-const DETAILS = [['title', 'Title'], ['jurisdiction', 'Jurisdiction'], ['region', 'Region']];
+const DETAILS = [['pronouns', 'Pronouns'], ['title', 'Title'], ['jurisdiction', 'Jurisdiction'], ['region', 'Region']];
 
 function details(u) {
   const rows = DETAILS.filter(([k]) => typeof u[k] === 'string' && u[k].trim());
-  if (!rows.length) return h('p', { class: 'hint' }, u.looked ? 'No title, jurisdiction or region given.' : 'Loading profile…');
-  return h('dl', { class: 'profile-details' }, rows.map(([k, label]) => [h('dt', null, label), h('dd', null, u[k])]));
+  const focus = Array.isArray(u.focus) ? u.focus : [];
+  if (!rows.length && !focus.length && !u.bio) return h('p', { class: 'hint' }, u.looked ? 'No title, jurisdiction or region given.' : 'Loading profile…');
+  return [
+    rows.length ? h('dl', { class: 'profile-details' }, rows.map(([k, label]) => [h('dt', null, label), h('dd', null, u[k])])) : null,
+    ...profileExtra(u),
+  ];
 }
 
 function presenceLine(u) {
@@ -69,7 +71,7 @@ export function openProfile(u0) {
     body.append(
       h('p', { class: 'profile-handle' }, `@${u.name || ''}`, me ? ' (you)' : null),
       me ? null : presenceLine(u),
-      details(u));
+      ...[details(u)].flat().filter(Boolean));
   };
   message.addEventListener('click', async () => {
     alert.show('');

@@ -64,12 +64,10 @@ export function init() {
   on('session', ({ signedIn }) => {
     if (!signedIn) { dismissNotice(); return; }
     $('me-name').textContent = authorName(state.me);
-    $('admin-people').hidden = true; // shown once welcome.user says admin
     document.title = 'Weft';
   });
   on('me', () => {
     $('me-name').textContent = authorName(state.me);
-    $('admin-people').hidden = !(state.me && state.me.admin === true);
   });
   on('conn', renderConnState);
   on('notice', notify);
