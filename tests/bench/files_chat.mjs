@@ -6,12 +6,13 @@
 // event coming back (committed, fanned out). Two phases of --seconds each:
 // chat alone, then chat while --uploads parallel uploaders (default 20)
 // each upload --mib MiB (default 5) again and again (POST /api/files, raw
-// body, each then attached to a message). Prints p50/p95/p99/max per phase,
+// body, each then attached to a message; --rounds N: N each, then the
+// chat goes on alone until the phase ends). Prints p50/p95/p99/max per phase,
 // the uploads done and their throughput, and one JSON line. Nothing is
 // asserted: the lead measures it alone on a quiet machine.
 //
 //   WEFTD=build-rel/weftd node tests/bench/files_chat.mjs [--clients 1000] [--seconds 30]
-//       [--interval 10000] [--uploads 20] [--mib 5] [--per-channel 100]
+//       [--interval 10000] [--uploads 20] [--mib 5] [--per-channel 100] [--rounds 0]
 //   (smoke: --clients 50 --seconds 5 --uploads 4 --mib 1)
 import crypto from 'node:crypto';
 import https from 'node:https';
@@ -26,6 +27,7 @@ const CLIENTS = arg('clients', 1000);
 const SECONDS = arg('seconds', 30);
 const INTERVAL = arg('interval', 10000);
 const UPLOADERS = arg('uploads', 20);
+const ROUNDS = arg('rounds', 0); // uploads per uploader in the phase (0: again and again until it ends)
 const MIB = arg('mib', 5);
 const PER_CHANNEL = arg('per-channel', 100);
 
@@ -109,7 +111,7 @@ let uploadBytes = 0;
 async function uploader(k) {
   const s = socks[(k * PER_CHANNEL) % socks.length];
   const bytes = crypto.randomBytes(MIB * 1024 * 1024);
-  while (uploading) {
+  for (let r = 0; uploading && (!ROUNDS || r < ROUNDS); r++) {
     bytes.writeUInt32BE(uploadsDone + k * 1000003, 0); // new bytes each time: no dedupe
     const f = await upload(s.token, s.channel, bytes);
     await req(s, { type: 'send', channel: s.channel, body: 'a file', files: [f.id], client_id: `f${k}-${uploadsDone}` });
