@@ -113,7 +113,7 @@ test('network health renders its charts, each with a table; members see no Netwo
   assert.equal(await M.page.getByRole('button', { name: 'Network health' }).isVisible(), false);
   // Bo is in no channel yet: the first-run page suggests people to meet
   // (housing, other jurisdictions).
-  const meet = M.page.getByRole('region', { name: 'People you might want to meet' });
+  const meet = M.page.getByRole('group', { name: 'People you might want to meet' });
   await meet.getByText('Ana Bell').waitFor();
   assert.deepEqual((await meet.locator('.person-name').allInnerTexts()).map((t) => t.split(' @')[0]).sort(), ['Ana Bell', 'Dee Evans']);
   await W.context.close();
@@ -151,6 +151,9 @@ test('the profile editor in Settings sets focus, pronouns and bio; the directory
   await dlg.getByRole('button', { name: 'Close' }).first().click();
   await P.page.getByRole('button', { name: 'People', exact: true }).click();
   const people = region(P.page, 'People');
+  // A member's directory has no account tools and no stray text where they would be.
+  await people.getByRole('searchbox', { name: 'Search people' }).waitFor();
+  assert.doesNotMatch(await people.innerText(), /\bnull\b|\bundefined\b/);
   await people.getByRole('combobox', { name: 'Focus' }).selectOption({ label: 'data (1)' });
   const card = people.getByRole('listitem').filter({ hasText: 'Bo Chen' });
   await card.getByText('Housing data in Denver.').waitFor();

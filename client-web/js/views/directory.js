@@ -4,7 +4,7 @@
 // with their focus and bio and the buttons Message and Introduce; above
 // them the people I might want to meet (peers.suggest). Admins find their
 // account tools here too.
-import { h, clear, nextId } from '../dom.js';
+import { h, clear, nextId, append } from '../dom.js';
 import { alertLine, noteLine } from '../dialog.js';
 import { state } from '../state.js';
 import * as net from '../net.js';
@@ -66,7 +66,8 @@ function build(body) {
   const more = h('button', { type: 'button', class: 'btn btn-secondary btn-small', hidden: true }, 'More people');
   const peers = h('ul', { class: 'people-list directory-list' });
   const peersTitle = nextId('peers');
-  const peersBox = h('section', { class: 'directory-peers', 'aria-labelledby': peersTitle, hidden: true },
+  // A named group, not a region: "People" names the directory's region alone.
+  const peersBox = h('div', { class: 'directory-peers', role: 'group', 'aria-labelledby': peersTitle, hidden: true },
     h('h2', { id: peersTitle, class: 'section-title' }, 'People you might want to meet'), peers);
   let after = '';
 
@@ -108,12 +109,12 @@ function build(body) {
       h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-haspopup': 'dialog', onclick: () => peopleAdmin() }, 'Account tools'),
       h('span', { class: 'hint' }, 'Create accounts, send sign-up links, import a roster.'))
     : null;
-  body.append(
+  append(body, [ // admin is null for everyone else
     admin,
     h('form', { class: 'directory-search', role: 'search', 'aria-label': 'Find people', novalidate: true, onsubmit: (e) => { e.preventDefault(); search(); } },
       h('div', { class: 'field directory-q' }, h('label', { for: q.id }, 'Search people'), q),
       h('div', { class: 'directory-filters' }, jur.field, reg.field, foc.field)),
-    status, alert, results, more, peersBox);
+    status, alert, results, more, peersBox]);
   status.show('Search by name, or choose a jurisdiction, region or focus.');
   net.request({ type: 'directory.facets' }).then((f) => {
     fillFacet(jur.el, f.jurisdictions);

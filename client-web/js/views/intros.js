@@ -2,7 +2,7 @@
 // proposed it, whom it is to, the note, and Accept / Not now; then the ones
 // I answered and the ones I proposed, with where they stand. The header's
 // button "Introductions" shows how many wait.
-import { h, $, clear } from '../dom.js';
+import { h, $, clear, append } from '../dom.js';
 import { alertLine } from '../dialog.js';
 import { on } from '../state.js';
 import * as weave from '../weave.js';
@@ -28,7 +28,7 @@ function incoming(i) {
   if (i.state === 'accepted') {
     const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, 'Open conversation');
     open.addEventListener('click', () => channels.go(i.channel));
-    card.append(h('p', { class: 'intro-state' }, 'You both said yes.'), i.channel ? open : null);
+    append(card, [h('p', { class: 'intro-state' }, 'You both said yes.'), i.channel ? open : null]);
   } else if (i.answer == null && i.state === 'pending') {
     const act = (accept) => async () => {
       alert.show('');

@@ -6,7 +6,7 @@
 // Start session, End session). Under the log: the floor-mode notice by the
 // composer, the note of erased confidential messages, and the slow-mode
 // countdown. Alt+R raises or lowers my hand.
-import { h, $, clear, nextId } from '../dom.js';
+import { h, $, clear, nextId, append } from '../dom.js';
 import { state, on, emit, isMe } from '../state.js';
 import { alertLine, confirmDialog } from '../dialog.js';
 import { authorName, isModerator } from '../util.js';
@@ -77,7 +77,7 @@ function liveBar(bar, c) {
     mod && stage.floor(c.id) ? button('Clear floor', () => act('Clear floor', () => stage.clearFloor(c.id))) : null,
     mod ? button('Start round', () => act('Start round', () => stage.round(c.id, 'random')), 'btn-ghost') : null,
     mod ? button('End session', () => endSession(c), 'btn-danger-quiet') : null);
-  bar.append(head, conf, floorLine(c), queueList(c, mod), actions, err);
+  append(bar, [head, conf, floorLine(c), queueList(c, mod), actions, err]); // conf and lines may be null
 }
 
 async function endSession(c) {
