@@ -103,10 +103,30 @@ export const newMessagesLine = () => h('div', { class: 'new-divider', role: 'sep
   h('span', { 'aria-hidden': 'true' }, 'New messages'));
 
 // A long press on a message (touch screens) opens its menu, as the ⋯ does.
+// The press that opened a menu is not also a click or a context menu
+// wherever the finger lifts: the menu may have opened under it. One
+// listener for the page (the menu is not inside the container); the next
+// touch starts afresh, so a press that made no click eats no later tap.
+let pressOpened = false;
+let swallowing = false;
+function swallowAfterPress() {
+  if (swallowing) return;
+  swallowing = true;
+  const swallow = (e) => {
+    if (!pressOpened) return;
+    if (e.type === 'click') pressOpened = false;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+  document.addEventListener('click', swallow, true);
+  document.addEventListener('contextmenu', swallow, true);
+  document.addEventListener('pointerdown', () => { pressOpened = false; }, true);
+}
+
 export function enableLongPress(container) {
   let timer = null;
   let start = null;
-  let fired = 0;
+  swallowAfterPress();
   const cancel = () => { clearTimeout(timer); timer = null; };
   container.addEventListener('pointerdown', (e) => {
     if (e.pointerType !== 'touch') return;
@@ -116,14 +136,10 @@ export function enableLongPress(container) {
     if (!more) return;
     start = { x: e.clientX, y: e.clientY };
     cancel();
-    timer = setTimeout(() => { timer = null; more.click(); fired = Date.now(); }, 500);
+    timer = setTimeout(() => { timer = null; more.click(); pressOpened = true; }, 500);
   });
   container.addEventListener('pointermove', (e) => {
     if (timer && start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > 10) cancel();
   });
   for (const type of ['pointerup', 'pointercancel', 'pointerleave']) container.addEventListener(type, cancel);
-  // The press that opened the menu is not also a click or a context menu.
-  const swallow = (e) => { if (Date.now() - fired < 800) { e.preventDefault(); e.stopPropagation(); } };
-  container.addEventListener('click', swallow, true);
-  container.addEventListener('contextmenu', swallow, true);
 }
