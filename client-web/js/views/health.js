@@ -30,7 +30,8 @@ function chart(title, weeks, key) {
     x: (L + i * step + step * 0.15).toFixed(1), y: y(v).toFixed(1), width: (step * 0.7).toFixed(1),
     height: Math.max(0, H - B - y(v)).toFixed(1), class: 'bar',
   }, s('title', {}, `${weekLabel(weeks[i].week)}: ${formatCount(v)}`)));
-  const ticks = [0, max / 2, max].map((v) => s('g', {},
+  // Whole numbers only, each once (a top of 1 has no middle line).
+  const ticks = [...new Set([0, Math.round(max / 2), max])].map((v) => s('g', {},
     s('line', { x1: L - 4, x2: W - 8, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: 'grid' }),
     s('text', { x: L - 6, y: (y(v) + 4).toFixed(1), class: 'tick', 'text-anchor': 'end' }, formatCount(Math.round(v)))));
   const labels = weeks.map((w, i) => (i % 3 === 0 || i === weeks.length - 1
