@@ -3,6 +3,7 @@
  * server frames is in proto_encode.c. */
 #define _GNU_SOURCE /* memmem */
 #include "weft/proto.h"
+#include "proto_field.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,13 +23,6 @@ const char *weft_proto_code(int err)
 	case WEFT_EBUSY: return "unavailable";
 	default: return "internal";
 	}
-}
-
-static int fail(struct weft_parse_error *err, int rc, const char *message)
-{
-	err->code = weft_proto_code(rc);
-	err->message = message;
-	return rc;
 }
 
 /* A JSON number that is a whole number in [min, 2^53]. */
@@ -99,35 +93,35 @@ static int f_since(FIELD_ARGS)
 {
 	/* -1: a client with no history wants no replay, only what comes next. */
 	if (get_int(root, "since", required, -1, &cmd->since))
-		return fail(err, WEFT_EINVAL, "since must be an integer of at least -1");
+		return proto_fail(err, WEFT_EINVAL, "since must be an integer of at least -1");
 	return WEFT_OK;
 }
 
 static int f_channel(FIELD_ARGS)
 {
 	if (get_int(root, "channel", required, 1, &cmd->channel))
-		return fail(err, WEFT_EINVAL, "channel must be a positive integer id");
+		return proto_fail(err, WEFT_EINVAL, "channel must be a positive integer id");
 	return WEFT_OK;
 }
 
 static int f_user(FIELD_ARGS)
 {
 	if (get_int(root, "user", required, 1, &cmd->user))
-		return fail(err, WEFT_EINVAL, "user must be a positive integer id");
+		return proto_fail(err, WEFT_EINVAL, "user must be a positive integer id");
 	return WEFT_OK;
 }
 
 static int f_id(FIELD_ARGS)
 {
 	if (get_int(root, "id", required, 1, &cmd->id))
-		return fail(err, WEFT_EINVAL, "id must be a message id");
+		return proto_fail(err, WEFT_EINVAL, "id must be a message id");
 	return WEFT_OK;
 }
 
 static int f_thread(FIELD_ARGS)
 {
 	if (get_int(root, "thread", required, 1, &cmd->thread))
-		return fail(err, WEFT_EINVAL, "thread must be a message id");
+		return proto_fail(err, WEFT_EINVAL, "thread must be a message id");
 	return WEFT_OK;
 }
 
@@ -136,7 +130,7 @@ static int f_client_id(FIELD_ARGS)
 	const char *s;
 	int rc = get_str(root, "client_id", required, WEFT_CLIENT_ID_MAX, &s, NULL);
 	if (rc || (s && !*s))
-		return fail(err, WEFT_EINVAL, "client_id must be a string of 1 to 64 characters");
+		return proto_fail(err, WEFT_EINVAL, "client_id must be a string of 1 to 64 characters");
 	if (s)
 		strcpy(cmd->client_id, s);
 	return WEFT_OK;
@@ -147,7 +141,7 @@ static int f_name(FIELD_ARGS)
 	const char *s;
 	int rc = get_str(root, "name", required, lim->max_name, &s, NULL);
 	if (rc || (s && !weft_channel_name_valid(s, lim->max_name)))
-		return fail(err, WEFT_EINVAL, "name must be 1 to 64 characters of a-z, 0-9 and -");
+		return proto_fail(err, WEFT_EINVAL, "name must be 1 to 64 characters of a-z, 0-9 and -");
 	if (s)
 		strcpy(cmd->name, s);
 	return WEFT_OK;
@@ -159,7 +153,7 @@ static int f_kind(FIELD_ARGS)
 	cmd->kind = -1;
 	if (get_str(root, "kind", required, 16, &s, NULL) ||
 	    (s && ((cmd->kind = weft_kind_parse(s)) < 0 || cmd->kind == WEFT_KIND_DM)))
-		return fail(err, WEFT_EINVAL, "kind must be caucus, cohort or team");
+		return proto_fail(err, WEFT_EINVAL, "kind must be caucus, cohort or team");
 	return WEFT_OK;
 }
 
@@ -171,9 +165,9 @@ static int dup_str(const cJSON *root, const char *key, bool required, long max, 
 	const char *s;
 	int rc = get_str(root, key, required, max, &s, NULL);
 	if (rc)
-		return fail(err, rc, rc == WEFT_ETOOLARGE ? too_long : not_string);
+		return proto_fail(err, rc, rc == WEFT_ETOOLARGE ? too_long : not_string);
 	if (s && !(*out = strdup(s)))
-		return fail(err, WEFT_ENOMEM, "out of memory");
+		return proto_fail(err, WEFT_ENOMEM, "out of memory");
 	return WEFT_OK;
 }
 
@@ -184,7 +178,7 @@ static int f_access_topic(FIELD_ARGS)
 	const char *s;
 	cmd->access = -1;
 	if (get_str(root, "access", false, 16, &s, NULL) || (s && (cmd->access = weft_access_parse(s)) < 0))
-		return fail(err, WEFT_EINVAL, "access must be open, request or invite");
+		return proto_fail(err, WEFT_EINVAL, "access must be open, request or invite");
 	return dup_str(root, "topic", false, WEFT_TOPIC_MAX, &cmd->topic, err,
 		       "topic is longer than 250 characters", "topic must be a string");
 }
@@ -198,7 +192,7 @@ static int f_note(FIELD_ARGS)
 static int f_approve(FIELD_ARGS)
 {
 	if (get_bool(root, "approve", required, false, &cmd->approve))
-		return fail(err, WEFT_EINVAL, "approve must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "approve must be true or false");
 	return WEFT_OK;
 }
 
@@ -207,14 +201,14 @@ static int f_role(FIELD_ARGS)
 	const char *s;
 	cmd->role = WEFT_ROLE_NONE;
 	if (get_str(root, "role", required, 16, &s, NULL) || (s && (cmd->role = weft_role_parse(s)) < 0))
-		return fail(err, WEFT_EINVAL, "role must be owner, moderator or member");
+		return proto_fail(err, WEFT_EINVAL, "role must be owner, moderator or member");
 	return WEFT_OK;
 }
 
 static int f_archived(FIELD_ARGS)
 {
 	if (get_bool(root, "archived", required, true, &cmd->archived))
-		return fail(err, WEFT_EINVAL, "archived must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "archived must be true or false");
 	return WEFT_OK;
 }
 
@@ -225,12 +219,12 @@ static int f_users(FIELD_ARGS)
 		return WEFT_OK;
 	int n = cJSON_IsArray(users) ? cJSON_GetArraySize(users) : -1;
 	if (n < 1 || n > WEFT_DM_MAX_OTHERS)
-		return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
+		return proto_fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
 	const cJSON *u;
 	cJSON_ArrayForEach(u, users) {
 		double d = cJSON_IsNumber(u) ? u->valuedouble : -1;
 		if (d < 1 || d != floor(d) || d > 9007199254740992.0)
-			return fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
+			return proto_fail(err, WEFT_EINVAL, "users must list 1 to 8 user ids");
 		cmd->users[cmd->nusers++] = (int64_t)d;
 	}
 	return WEFT_OK;
@@ -241,7 +235,7 @@ static int f_q(FIELD_ARGS)
 	const char *s;
 	int rc = get_str(root, "q", required, WEFT_QUERY_MAX, &s, NULL);
 	if (rc || (s && !*s))
-		return fail(err, WEFT_EINVAL, "q must be a string of 1 to 64 characters");
+		return proto_fail(err, WEFT_EINVAL, "q must be a string of 1 to 64 characters");
 	snprintf(cmd->q, sizeof cmd->q, "%s", s ? s : "");
 	return WEFT_OK;
 }
@@ -253,7 +247,7 @@ static int get_profile_text(const cJSON *root, const char *key, char *out, size_
 	const char *s;
 	int rc = get_str(root, key, false, max, &s, NULL);
 	if (rc)
-		return fail(err, rc == WEFT_ETOOLARGE ? WEFT_ETOOLARGE : WEFT_EINVAL, message);
+		return proto_fail(err, rc == WEFT_ETOOLARGE ? WEFT_ETOOLARGE : WEFT_EINVAL, message);
 	snprintf(out, cap, "%s", s ? s : "");
 	return WEFT_OK;
 }
@@ -263,7 +257,7 @@ static int f_profile(FIELD_ARGS)
 	struct weft_profile *p = &cmd->profile;
 	const char *s;
 	if (get_str(root, "name", true, WEFT_USERNAME_MAX, &s, NULL) || !weft_username_valid(s))
-		return fail(err, WEFT_EINVAL, "name must be 1 to 32 characters of a-z, 0-9, '.', '_' and '-'");
+		return proto_fail(err, WEFT_EINVAL, "name must be 1 to 32 characters of a-z, 0-9, '.', '_' and '-'");
 	strcpy(p->user.name, s);
 	int rc;
 	if ((rc = get_profile_text(root, "display", p->user.display, sizeof p->user.display,
@@ -276,7 +270,7 @@ static int f_profile(FIELD_ARGS)
 				   "title must be at most 80 characters")))
 		return rc;
 	if (get_bool(root, "admin", false, false, &p->admin))
-		return fail(err, WEFT_EINVAL, "admin must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "admin must be true or false");
 	return WEFT_OK;
 }
 
@@ -305,7 +299,7 @@ static int f_profile_edit(FIELD_ARGS)
 		int rc = get_str(root, fields[i].key, false, fields[i].max, &s, NULL);
 		bool blank_display = !rc && s && fields[i].bit == WEFT_PROFILE_DISPLAY && blank(s);
 		if (rc || blank_display)
-			return fail(err, rc == WEFT_ETOOLARGE ? rc : WEFT_EINVAL, fields[i].message);
+			return proto_fail(err, rc == WEFT_ETOOLARGE ? rc : WEFT_EINVAL, fields[i].message);
 		if (!s)
 			continue;
 		snprintf((char *)&cmd->profile + fields[i].off, fields[i].cap, "%s", s);
@@ -319,15 +313,15 @@ static int f_body(FIELD_ARGS)
 	const char *body;
 	int rc = get_str(root, "body", required, lim->max_body, &body, NULL);
 	if (rc == WEFT_ETOOLARGE)
-		return fail(err, rc, "body is longer than limits.max_body characters");
+		return proto_fail(err, rc, "body is longer than limits.max_body characters");
 	if (rc)
-		return fail(err, rc, "body must be a string");
+		return proto_fail(err, rc, "body must be a string");
 	if (!body)
 		return WEFT_OK;
 	if (blank(body))
-		return fail(err, WEFT_EINVAL, "body is empty");
+		return proto_fail(err, WEFT_EINVAL, "body is empty");
 	if (!(cmd->body = strdup(body)))
-		return fail(err, WEFT_ENOMEM, "out of memory");
+		return proto_fail(err, WEFT_ENOMEM, "out of memory");
 	return WEFT_OK;
 }
 
@@ -335,10 +329,10 @@ static int f_page(FIELD_ARGS)
 {
 	cmd->after = -1;
 	if (get_int(root, "before", false, 1, &cmd->before) || get_int(root, "after", false, 0, &cmd->after))
-		return fail(err, WEFT_EINVAL, "before and after must be message ids");
+		return proto_fail(err, WEFT_EINVAL, "before and after must be message ids");
 	int64_t limit = WEFT_HISTORY_DEFAULT;
 	if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_HISTORY_MAX)
-		return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 200");
+		return proto_fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 200");
 	cmd->limit = (int)limit;
 	return WEFT_OK;
 }
@@ -346,9 +340,9 @@ static int f_page(FIELD_ARGS)
 static int f_seq(FIELD_ARGS)
 {
 	if (get_int(root, "seq", required, 0, &cmd->seq))
-		return fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
+		return proto_fail(err, WEFT_EINVAL, "seq must be a non-negative integer");
 	if (get_bool(root, "unread", false, false, &cmd->unread))
-		return fail(err, WEFT_EINVAL, "unread must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "unread must be true or false");
 	return WEFT_OK;
 }
 
@@ -360,7 +354,7 @@ static int f_emoji(FIELD_ARGS)
 	for (const unsigned char *p = (const unsigned char *)s; ok && *p; p++)
 		ok = *p >= 0x20 && *p != 0x7f;
 	if (!ok)
-		return fail(err, WEFT_EINVAL, "emoji must be 1 to 32 characters, not blank");
+		return proto_fail(err, WEFT_EINVAL, "emoji must be 1 to 32 characters, not blank");
 	strcpy(cmd->emoji, s);
 	return WEFT_OK;
 }
@@ -368,14 +362,14 @@ static int f_emoji(FIELD_ARGS)
 static int f_on(FIELD_ARGS)
 {
 	if (get_bool(root, "on", required, true, &cmd->on))
-		return fail(err, WEFT_EINVAL, "on must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "on must be true or false");
 	return WEFT_OK;
 }
 
 static int f_pinned(FIELD_ARGS)
 {
 	if (get_bool(root, "pinned", required, true, &cmd->on))
-		return fail(err, WEFT_EINVAL, "pinned must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "pinned must be true or false");
 	return WEFT_OK;
 }
 
@@ -391,15 +385,15 @@ static int f_watch(FIELD_ARGS)
 	const cJSON *users = cJSON_GetObjectItemCaseSensitive(root, "users");
 	int n = cJSON_IsArray(users) ? cJSON_GetArraySize(users) : -1;
 	if (n < 0 || n > WEFT_WATCH_MAX)
-		return fail(err, WEFT_EINVAL, bad);
+		return proto_fail(err, WEFT_EINVAL, bad);
 	(void)required;
 	if (n && !(cmd->watch = malloc((size_t)n * sizeof *cmd->watch)))
-		return fail(err, WEFT_ENOMEM, "out of memory");
+		return proto_fail(err, WEFT_ENOMEM, "out of memory");
 	const cJSON *u;
 	cJSON_ArrayForEach(u, users) {
 		double d = cJSON_IsNumber(u) ? u->valuedouble : -1;
 		if (d < 1 || d != floor(d) || d > 9007199254740992.0)
-			return fail(err, WEFT_EINVAL, bad);
+			return proto_fail(err, WEFT_EINVAL, bad);
 		cmd->watch[cmd->nwatch++] = (int64_t)d;
 	}
 	if (n)
@@ -415,14 +409,14 @@ static int f_watch(FIELD_ARGS)
 static int f_list(FIELD_ARGS)
 {
 	if (get_int(root, "after", false, 0, &cmd->after))
-		return fail(err, WEFT_EINVAL, "after must be a channel id, or 0 for the first page");
+		return proto_fail(err, WEFT_EINVAL, "after must be a channel id, or 0 for the first page");
 	int64_t limit = WEFT_CHANNEL_PAGE_MAX;
 	_Static_assert(WEFT_CHANNEL_PAGE_MAX == 500, "the message below names the limit");
 	if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_CHANNEL_PAGE_MAX)
-		return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 500 (limits.max_channel_page)");
+		return proto_fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 500 (limits.max_channel_page)");
 	cmd->limit = (int)limit;
 	if (get_bool(root, "mine", false, false, &cmd->mine))
-		return fail(err, WEFT_EINVAL, "mine must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "mine must be true or false");
 	return WEFT_OK;
 }
 
@@ -435,21 +429,21 @@ static int f_search(FIELD_ARGS)
 	int rc = get_str(root, "q", required, WEFT_SEARCH_Q_MAX, &s, NULL);
 	_Static_assert(WEFT_SEARCH_Q_MAX == 256 && WEFT_SEARCH_LIMIT_MAX == 50, "the messages name the limits");
 	if (rc == WEFT_ETOOLARGE)
-		return fail(err, rc, "q is longer than 256 characters (limits.max_search_query)");
+		return proto_fail(err, rc, "q is longer than 256 characters (limits.max_search_query)");
 	if (rc || !s)
-		return fail(err, WEFT_EINVAL, "q must be a string");
+		return proto_fail(err, WEFT_EINVAL, "q must be a string");
 	if (!(cmd->search = malloc(sizeof *cmd->search)))
-		return fail(err, WEFT_ENOMEM, "out of memory");
+		return proto_fail(err, WEFT_ENOMEM, "out of memory");
 	const char *why = "invalid search";
 	if (weft_search_parse(s, cmd->search, &why))
-		return fail(err, WEFT_EINVAL, why);
+		return proto_fail(err, WEFT_EINVAL, why);
 	if (get_int(root, "from", false, 1, &cmd->from))
-		return fail(err, WEFT_EINVAL, "from must be a user id");
+		return proto_fail(err, WEFT_EINVAL, "from must be a user id");
 	if (get_int(root, "before", false, 1, &cmd->before))
-		return fail(err, WEFT_EINVAL, "before must be a message id");
+		return proto_fail(err, WEFT_EINVAL, "before must be a message id");
 	int64_t limit = WEFT_SEARCH_LIMIT_DEFAULT;
 	if (get_int(root, "limit", false, 1, &limit) || limit > WEFT_SEARCH_LIMIT_MAX)
-		return fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 50 (limits.max_search)");
+		return proto_fail(err, WEFT_EINVAL, "limit must be an integer from 1 to 50 (limits.max_search)");
 	cmd->limit = (int)limit;
 	return WEFT_OK;
 }
@@ -464,12 +458,12 @@ static int f_files(FIELD_ARGS)
 		return WEFT_OK;
 	int n = cJSON_IsArray(files) ? cJSON_GetArraySize(files) : -1;
 	if (n < 0 || n > WEFT_FILES_PER_MESSAGE)
-		return fail(err, WEFT_EINVAL, bad);
+		return proto_fail(err, WEFT_EINVAL, bad);
 	const cJSON *f;
 	cJSON_ArrayForEach(f, files) {
 		double d = cJSON_IsNumber(f) ? f->valuedouble : -1;
 		if (d < 1 || d != floor(d) || d > 9007199254740992.0)
-			return fail(err, WEFT_EINVAL, bad);
+			return proto_fail(err, WEFT_EINVAL, bad);
 		bool seen = false;
 		for (int i = 0; i < cmd->nfiles; i++)
 			seen = seen || cmd->files[i] == (int64_t)d;
@@ -552,18 +546,18 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 		root = NULL;
 	}
 	if (!root) {
-		rc = fail(err, WEFT_EINVAL, "frame is not valid JSON");
+		rc = proto_fail(err, WEFT_EINVAL, "frame is not valid JSON");
 		goto out;
 	}
 	if (!cJSON_IsObject(root)) {
-		rc = fail(err, WEFT_EINVAL, "frame must be a JSON object");
+		rc = proto_fail(err, WEFT_EINVAL, "frame must be a JSON object");
 		goto out;
 	}
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(root, "req");
 	if (req && !cJSON_IsNull(req)) {
 		long n = cJSON_IsString(req) ? weft_utf8_len(req->valuestring, strlen(req->valuestring)) : -1;
 		if (n < 0 || n > WEFT_REQ_MAX) {
-			rc = fail(err, WEFT_EINVAL, "req must be a string of at most 64 characters");
+			rc = proto_fail(err, WEFT_EINVAL, "req must be a string of at most 64 characters");
 			goto out;
 		}
 		strcpy(cmd->req, req->valuestring);
@@ -579,19 +573,19 @@ int weft_proto_parse(const char *frame, size_t len, const struct weft_limits *li
 			cmd->req[0] = '\0';
 		}
 		cJSON_free(quoted);
-		rc = fail(err, WEFT_EINVAL, problem);
+		rc = proto_fail(err, WEFT_EINVAL, problem);
 		goto out;
 	}
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
 	if (!cJSON_IsString(type) || !type->valuestring) {
-		rc = fail(err, WEFT_EINVAL, "type must be a string");
+		rc = proto_fail(err, WEFT_EINVAL, "type must be a string");
 		goto out;
 	}
 	for (int i = 0; i < table->n && !cmd->def; i++)
 		if (!strcmp(table->defs[i].name, type->valuestring))
 			cmd->def = &table->defs[i];
 	if (!cmd->def) {
-		rc = fail(err, WEFT_EINVAL, "unknown type");
+		rc = proto_fail(err, WEFT_EINVAL, "unknown type");
 		goto out;
 	}
 	rc = parse_fields(root, lim, cmd, err);

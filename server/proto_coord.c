@@ -4,6 +4,7 @@
  * co.set which were given; the command table's checks say which a request
  * requires. Pure: no I/O, no globals; any thread. */
 #include "weft/proto.h"
+#include "proto_field.h"
 #include "weft/tz.h"
 
 #include <math.h>
@@ -12,31 +13,6 @@
 #include <string.h>
 
 _Static_assert(WEFT_CO_TZ_BYTES == WEFT_TZ_NAME_MAX + 1, "a zone name fits");
-
-static int fail(struct weft_parse_error *err, int rc, const char *message)
-{
-	err->code = weft_proto_code(rc);
-	err->message = message;
-	return rc;
-}
-
-static const cJSON *field(const cJSON *root, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
-	return v && !cJSON_IsNull(v) ? v : NULL;
-}
-
-/* A whole number in [min, max]; false when v is not one. */
-static bool whole(const cJSON *v, double min, double max, int64_t *out)
-{
-	if (!cJSON_IsNumber(v))
-		return false;
-	double d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < min || d > max)
-		return false;
-	*out = (int64_t)d;
-	return true;
-}
 
 /* A string of 1..max characters, not only white space (blank_ok: 0..max). */
 static bool text(const cJSON *v, long max, bool blank_ok)
@@ -112,11 +88,11 @@ static int parse_time(const cJSON *v, int *minute)
 static int page(const cJSON *root, int max, int dflt, struct weft_coord_args *co, struct weft_parse_error *err)
 {
 	const cJSON *v;
-	if ((v = field(root, "before")) && !whole(v, 1, 9007199254740992.0, &co->before))
-		return fail(err, WEFT_EINVAL, "before must be an id");
+	if ((v = proto_field(root, "before")) && !proto_whole(v, 1, 9007199254740992.0, &co->before))
+		return proto_fail(err, WEFT_EINVAL, "before must be an id");
 	int64_t limit = dflt;
-	if ((v = field(root, "limit")) && !whole(v, 1, max, &limit))
-		return fail(err, WEFT_EINVAL, max == WEFT_STANDUP_PAGE_MAX ? "limit must be an integer from 1 to 50"
+	if ((v = proto_field(root, "limit")) && !proto_whole(v, 1, max, &limit))
+		return proto_fail(err, WEFT_EINVAL, max == WEFT_STANDUP_PAGE_MAX ? "limit must be an integer from 1 to 50"
 									  : "limit must be an integer from 1 to 200");
 	co->limit = (int)limit;
 	return WEFT_OK;
@@ -126,38 +102,38 @@ static int standup_schedule(const cJSON *root, struct weft_coord_args *co, struc
 {
 	const cJSON *v;
 	int rc;
-	if ((v = field(root, "days"))) {
+	if ((v = proto_field(root, "days"))) {
 		if (parse_days(v, &co->days))
-			return fail(err, WEFT_EINVAL, "days must list 1 to 7 different days of sun, mon, tue, wed, thu, fri, sat");
+			return proto_fail(err, WEFT_EINVAL, "days must list 1 to 7 different days of sun, mon, tue, wed, thu, fri, sat");
 		co->set |= WEFT_CO_DAYS;
 	}
-	if ((v = field(root, "time"))) {
+	if ((v = proto_field(root, "time"))) {
 		if (parse_time(v, &co->minute))
-			return fail(err, WEFT_EINVAL, "time must be HH:MM, 00:00 to 23:59");
+			return proto_fail(err, WEFT_EINVAL, "time must be HH:MM, 00:00 to 23:59");
 		co->set |= WEFT_CO_TIME;
 	}
-	if ((v = field(root, "tz"))) {
+	if ((v = proto_field(root, "tz"))) {
 		if (!cJSON_IsString(v) || !weft_tz_name_valid(v->valuestring))
-			return fail(err, WEFT_EINVAL, "tz must be an IANA time zone name such as America/Chicago");
+			return proto_fail(err, WEFT_EINVAL, "tz must be an IANA time zone name such as America/Chicago");
 		snprintf(co->tz, sizeof co->tz, "%s", v->valuestring);
 		co->set |= WEFT_CO_TZ;
 	}
 	int64_t window = WEFT_WINDOW_DEFAULT;
-	if ((v = field(root, "window"))) {
-		if (!whole(v, 1, 1440, &window))
-			return fail(err, WEFT_EINVAL, "window must be minutes from 1 to 1440");
+	if ((v = proto_field(root, "window"))) {
+		if (!proto_whole(v, 1, 1440, &window))
+			return proto_fail(err, WEFT_EINVAL, "window must be minutes from 1 to 1440");
 		co->set |= WEFT_CO_WINDOW;
 	}
 	co->window = (int)window;
-	if ((v = field(root, "off"))) {
+	if ((v = proto_field(root, "off"))) {
 		if (!cJSON_IsBool(v))
-			return fail(err, WEFT_EINVAL, "off must be true or false");
+			return proto_fail(err, WEFT_EINVAL, "off must be true or false");
 		co->off = cJSON_IsTrue(v);
 		co->set |= co->off ? WEFT_CO_OFF : 0;
 	}
-	if ((v = field(root, "questions"))) {
+	if ((v = proto_field(root, "questions"))) {
 		if ((rc = string_array(v, 1, WEFT_QUESTIONS_MAX, WEFT_QUESTION_MAX, false, &co->questions, &co->nquestions)))
-			return fail(err, rc, "questions must list 1 to 5 questions of 1 to 200 characters");
+			return proto_fail(err, rc, "questions must list 1 to 5 questions of 1 to 200 characters");
 		co->set |= WEFT_CO_QUESTIONS;
 	}
 	return WEFT_OK;
@@ -172,31 +148,31 @@ int weft_proto_f_standup(const cJSON *root, const struct weft_limits *lim, bool 
 	int rc;
 	if ((rc = standup_schedule(root, co, err)))
 		return rc;
-	if ((v = field(root, "standup"))) {
-		if (!whole(v, 1, 9007199254740992.0, &co->standup))
-			return fail(err, WEFT_EINVAL, "standup must be a standup id");
+	if ((v = proto_field(root, "standup"))) {
+		if (!proto_whole(v, 1, 9007199254740992.0, &co->standup))
+			return proto_fail(err, WEFT_EINVAL, "standup must be a standup id");
 		co->set |= WEFT_CO_STANDUP;
 	}
-	if ((v = field(root, "answers"))) {
+	if ((v = proto_field(root, "answers"))) {
 		if ((rc = string_array(v, 1, WEFT_QUESTIONS_MAX, WEFT_ANSWER_MAX, true, &co->answers, &co->nanswers)))
-			return fail(err, rc == WEFT_ENOMEM ? rc : WEFT_EINVAL,
+			return proto_fail(err, rc == WEFT_ENOMEM ? rc : WEFT_EINVAL,
 				    "answers must list one answer of at most 2000 characters per question");
 		const cJSON *e;
 		cJSON_ArrayForEach(e, v)
 			co->said |= text(e, WEFT_ANSWER_MAX, false);
 		co->set |= WEFT_CO_ANSWERS;
 	}
-	if ((v = field(root, "blocker"))) {
+	if ((v = proto_field(root, "blocker"))) {
 		if (!text(v, WEFT_BLOCKER_MAX, true))
-			return fail(err, WEFT_EINVAL, "blocker must be a string of at most 1000 characters");
+			return proto_fail(err, WEFT_EINVAL, "blocker must be a string of at most 1000 characters");
 		if (!(co->blocker = strdup(v->valuestring)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+			return proto_fail(err, WEFT_ENOMEM, "out of memory");
 		co->said |= text(v, WEFT_BLOCKER_MAX, false);
 		co->set |= WEFT_CO_BLOCKER;
 	}
-	if ((v = field(root, "at"))) {
-		if (!whole(v, 0, 253402300799000.0, &co->at_ms))
-			return fail(err, WEFT_EINVAL, "at must be milliseconds since 1970");
+	if ((v = proto_field(root, "at"))) {
+		if (!proto_whole(v, 0, 253402300799000.0, &co->at_ms))
+			return proto_fail(err, WEFT_EINVAL, "at must be milliseconds since 1970");
 		co->set |= WEFT_CO_AT;
 	}
 	return page(root, WEFT_STANDUP_PAGE_MAX, 10, co, err);
@@ -210,16 +186,16 @@ int weft_proto_f_item(const cJSON *root, const struct weft_limits *lim, bool req
 	(void)lim, (void)required;
 	struct weft_coord_args *co = &cmd->co;
 	const cJSON *v, *raw;
-	if ((v = field(root, "id"))) {
-		if (!whole(v, 1, 9007199254740992.0, &co->item))
-			return fail(err, WEFT_EINVAL, "id must be an item id");
+	if ((v = proto_field(root, "id"))) {
+		if (!proto_whole(v, 1, 9007199254740992.0, &co->item))
+			return proto_fail(err, WEFT_EINVAL, "id must be an item id");
 		co->set |= WEFT_CO_ITEM;
 	}
-	if ((v = field(root, "title"))) {
+	if ((v = proto_field(root, "title"))) {
 		if (!text(v, WEFT_ITEM_TITLE_MAX, false))
-			return fail(err, WEFT_EINVAL, "title must be 1 to 200 characters, not blank");
+			return proto_fail(err, WEFT_EINVAL, "title must be 1 to 200 characters, not blank");
 		if (!(co->title = strdup(v->valuestring)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+			return proto_fail(err, WEFT_ENOMEM, "out of memory");
 		co->set |= WEFT_CO_TITLE;
 	}
 	/* owner: a user id, null (nobody), or (item.list) "me". */
@@ -227,8 +203,8 @@ int weft_proto_f_item(const cJSON *root, const struct weft_limits *lim, bool req
 		co->set |= WEFT_CO_OWNER;
 		if (cJSON_IsString(raw) && !strcmp(raw->valuestring, "me"))
 			co->owner_me = true;
-		else if (!cJSON_IsNull(raw) && !whole(raw, 1, 9007199254740992.0, &co->owner))
-			return fail(err, WEFT_EINVAL, "owner must be a user id, null or \"me\"");
+		else if (!cJSON_IsNull(raw) && !proto_whole(raw, 1, 9007199254740992.0, &co->owner))
+			return proto_fail(err, WEFT_EINVAL, "owner must be a user id, null or \"me\"");
 	}
 	/* due: "YYYY-MM-DD", or null (none). */
 	if ((raw = cJSON_GetObjectItemCaseSensitive(root, "due"))) {
@@ -236,22 +212,22 @@ int weft_proto_f_item(const cJSON *root, const struct weft_limits *lim, bool req
 		co->set |= WEFT_CO_DUE;
 		if (!cJSON_IsNull(raw)) {
 			if (!cJSON_IsString(raw) || weft_date_parse(raw->valuestring, &days))
-				return fail(err, WEFT_EINVAL, "due must be a date YYYY-MM-DD or null");
+				return proto_fail(err, WEFT_EINVAL, "due must be a date YYYY-MM-DD or null");
 			snprintf(co->due, sizeof co->due, "%s", raw->valuestring);
 		}
 	}
-	if ((v = field(root, "status"))) {
+	if ((v = proto_field(root, "status"))) {
 		co->status = -1;
 		for (int i = 0; i < 2 && cJSON_IsString(v); i++)
 			if (!strcmp(v->valuestring, statuses[i]))
 				co->status = i;
 		if (co->status < 0)
-			return fail(err, WEFT_EINVAL, "status must be open or done");
+			return proto_fail(err, WEFT_EINVAL, "status must be open or done");
 		co->set |= WEFT_CO_STATUS;
 	}
-	if ((v = field(root, "message"))) {
-		if (!whole(v, 1, 9007199254740992.0, &co->message))
-			return fail(err, WEFT_EINVAL, "message must be a message id");
+	if ((v = proto_field(root, "message"))) {
+		if (!proto_whole(v, 1, 9007199254740992.0, &co->message))
+			return proto_fail(err, WEFT_EINVAL, "message must be a message id");
 		co->set |= WEFT_CO_MESSAGE;
 	}
 	return page(root, WEFT_ITEM_PAGE_MAX, 100, co, err);

@@ -5,15 +5,9 @@
  * fuzz_http_body.c feeds it any bytes. The status each failure gets, and
  * whether its message is sent, stay with the endpoint (docs/PROTOCOL.md). */
 #include "weft/proto.h"
+#include "proto_field.h"
 
 #include <string.h>
-
-static int fail(struct weft_parse_error *err, int rc, const char *message)
-{
-	err->code = weft_proto_code(rc);
-	err->message = message;
-	return rc;
-}
 
 /* The body as one JSON object, as frames are read (proto.c): nothing but
  * whitespace after it, no raw control byte and no \u0000 (cJSON would cut
@@ -52,11 +46,11 @@ int weft_proto_parse_login(const char *body, size_t len, struct weft_login_body 
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
 	int rc = WEFT_OK;
 	if (problem)
-		rc = fail(err, WEFT_EINVAL, problem);
+		rc = proto_fail(err, WEFT_EINVAL, problem);
 	else if (!root || !cJSON_IsString(u) || !cJSON_IsString(p))
-		rc = fail(err, WEFT_EINVAL, "expected an object with string username and password");
+		rc = proto_fail(err, WEFT_EINVAL, "expected an object with string username and password");
 	else if (strlen(u->valuestring) > WEFT_LOGIN_NAME_MAX || strlen(p->valuestring) > WEFT_PASSWORD_MAX)
-		rc = fail(err, WEFT_EINVAL, "username or password is too long");
+		rc = proto_fail(err, WEFT_EINVAL, "username or password is too long");
 	if (!rc) {
 		strcpy(out->username, u->valuestring);
 		strcpy(out->password, p->valuestring);
@@ -75,16 +69,16 @@ int weft_proto_parse_signup(const char *body, size_t len, struct weft_signup_bod
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
 	int rc = WEFT_OK;
 	if (problem) {
-		rc = fail(err, WEFT_EINVAL, problem);
+		rc = proto_fail(err, WEFT_EINVAL, problem);
 	} else if (!root || !cJSON_IsString(t) || !cJSON_IsString(p)) {
-		rc = fail(err, WEFT_EINVAL, "expected {\"token\",\"password\"}");
+		rc = proto_fail(err, WEFT_EINVAL, "expected {\"token\",\"password\"}");
 	} else {
 		size_t bytes = strlen(p->valuestring);
 		/* Invalid UTF-8 counts as -1 characters: too short, as before. */
 		if (weft_utf8_len(p->valuestring, bytes) < WEFT_PASSWORD_MIN || bytes > WEFT_PASSWORD_MAX)
-			rc = fail(err, WEFT_EINVAL, "the password must have at least 10 characters");
+			rc = proto_fail(err, WEFT_EINVAL, "the password must have at least 10 characters");
 		else if (strlen(t->valuestring) != WEFT_TOKEN_LEN)
-			rc = fail(err, WEFT_EAUTH, WEFT_SIGNUP_LINK_INVALID);
+			rc = proto_fail(err, WEFT_EAUTH, WEFT_SIGNUP_LINK_INVALID);
 	}
 	if (!rc) {
 		strcpy(out->token, t->valuestring);
@@ -104,15 +98,15 @@ int weft_proto_parse_password(const char *body, size_t len, struct weft_password
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "new");
 	int rc = WEFT_OK;
 	if (problem) {
-		rc = fail(err, WEFT_EINVAL, problem);
+		rc = proto_fail(err, WEFT_EINVAL, problem);
 	} else if (!root || !cJSON_IsString(o) || !cJSON_IsString(n)) {
-		rc = fail(err, WEFT_EINVAL, "expected {\"old\",\"new\"}");
+		rc = proto_fail(err, WEFT_EINVAL, "expected {\"old\",\"new\"}");
 	} else {
 		size_t bytes = strlen(n->valuestring);
 		if (strlen(o->valuestring) > WEFT_PASSWORD_MAX)
-			rc = fail(err, WEFT_EINVAL, "the current password is too long");
+			rc = proto_fail(err, WEFT_EINVAL, "the current password is too long");
 		else if (weft_utf8_len(n->valuestring, bytes) < WEFT_PASSWORD_MIN || bytes > WEFT_PASSWORD_MAX)
-			rc = fail(err, WEFT_EINVAL, "the new password must have at least 10 characters");
+			rc = proto_fail(err, WEFT_EINVAL, "the new password must have at least 10 characters");
 	}
 	if (!rc) {
 		strcpy(out->old, o->valuestring);
@@ -133,12 +127,12 @@ int weft_proto_parse_token(const char *body, size_t len, struct weft_token_body 
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "name");
 	int rc = WEFT_OK;
 	if (problem)
-		rc = fail(err, WEFT_EINVAL, problem);
+		rc = proto_fail(err, WEFT_EINVAL, problem);
 	else if (!root || (n && !cJSON_IsString(n)))
-		rc = fail(err, WEFT_EINVAL, "expected an object with an optional string name");
+		rc = proto_fail(err, WEFT_EINVAL, "expected an object with an optional string name");
 	else if (n && (strlen(n->valuestring) > WEFT_TOKEN_NAME_MAX ||
 		       weft_utf8_len(n->valuestring, strlen(n->valuestring)) < 0))
-		rc = fail(err, WEFT_EINVAL, "name must be at most 64 characters of UTF-8");
+		rc = proto_fail(err, WEFT_EINVAL, "name must be at most 64 characters of UTF-8");
 	if (!rc)
 		strcpy(out->name, n ? n->valuestring : "token");
 	cJSON_Delete(root);

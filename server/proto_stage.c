@@ -4,35 +4,12 @@
  * command table's checks say which a request requires. Pure: no I/O, no
  * globals; any thread. */
 #include "weft/proto.h"
+#include "proto_field.h"
 #include "weft/store.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(struct weft_parse_error *err, int rc, const char *message)
-{
-	err->code = weft_proto_code(rc);
-	err->message = message;
-	return rc;
-}
-
-static const cJSON *field(const cJSON *root, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
-	return v && !cJSON_IsNull(v) ? v : NULL;
-}
-
-static bool whole(const cJSON *v, double min, double max, int64_t *out)
-{
-	if (!cJSON_IsNumber(v))
-		return false;
-	double d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < min || d > max)
-		return false;
-	*out = (int64_t)d;
-	return true;
-}
 
 /* A string of min..max characters; with min 1 not only white space. */
 static bool text(const cJSON *v, long min, long max)
@@ -61,7 +38,7 @@ static int pick(const cJSON *v, const char *const *names, int n)
 
 static bool flag(const cJSON *root, const char *key, bool *out, int *bad)
 {
-	const cJSON *v = field(root, key);
+	const cJSON *v = proto_field(root, key);
 	if (!v)
 		return false;
 	if (!cJSON_IsBool(v))
@@ -73,18 +50,18 @@ static bool flag(const cJSON *root, const char *key, bool *out, int *bad)
 static int strings(const cJSON *root, struct weft_stage_args *a, struct weft_parse_error *err)
 {
 	const cJSON *v;
-	if ((v = field(root, "title"))) {
+	if ((v = proto_field(root, "title"))) {
 		if (!text(v, 1, WEFT_SESSION_TITLE_MAX))
-			return fail(err, WEFT_EINVAL, "title must be 1 to 200 characters, not blank");
+			return proto_fail(err, WEFT_EINVAL, "title must be 1 to 200 characters, not blank");
 		if (!(a->title = strdup(v->valuestring)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+			return proto_fail(err, WEFT_ENOMEM, "out of memory");
 		a->set |= WEFT_ST_TITLE;
 	}
-	if ((v = field(root, "reason"))) {
+	if ((v = proto_field(root, "reason"))) {
 		if (!text(v, 0, WEFT_REASON_MAX))
-			return fail(err, WEFT_EINVAL, "reason must be a string of at most 500 characters");
+			return proto_fail(err, WEFT_EINVAL, "reason must be a string of at most 500 characters");
 		if (!(a->reason = strdup(v->valuestring)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+			return proto_fail(err, WEFT_ENOMEM, "out of memory");
 		a->set |= WEFT_ST_REASON;
 	}
 	return WEFT_OK;
@@ -96,30 +73,30 @@ static int choices(const cJSON *root, struct weft_stage_args *a, struct weft_par
 	static const char *const actions[] = { "dismiss", "delete", "mute", "remove" };
 	static const char *const orders[] = { "random", "alpha" };
 	const cJSON *v;
-	if ((v = field(root, "mode"))) {
+	if ((v = proto_field(root, "mode"))) {
 		if ((a->mode = pick(v, modes, 2)) < 0)
-			return fail(err, WEFT_EINVAL, "mode must be open or floor");
+			return proto_fail(err, WEFT_EINVAL, "mode must be open or floor");
 		a->set |= WEFT_ST_MODE;
 	}
-	if ((v = field(root, "action"))) {
+	if ((v = proto_field(root, "action"))) {
 		if ((a->action = pick(v, actions, 4)) < 0)
-			return fail(err, WEFT_EINVAL, "action must be dismiss, delete, mute or remove");
+			return proto_fail(err, WEFT_EINVAL, "action must be dismiss, delete, mute or remove");
 		a->set |= WEFT_ST_ACTION;
 	}
-	if ((v = field(root, "order"))) {
+	if ((v = proto_field(root, "order"))) {
 		if ((a->order = pick(v, orders, 2)) < 0)
-			return fail(err, WEFT_EINVAL, "order must be random or alpha");
+			return proto_fail(err, WEFT_EINVAL, "order must be random or alpha");
 		a->set |= WEFT_ST_ORDER;
 	}
 	int bad = 0;
 	if (flag(root, "confidential", &a->confidential, &bad))
 		a->set |= WEFT_ST_CONFIDENTIAL;
 	if (bad)
-		return fail(err, WEFT_EINVAL, "confidential must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "confidential must be true or false");
 	if (flag(root, "ban", &a->ban, &bad))
 		a->set |= WEFT_ST_BAN;
 	if (bad)
-		return fail(err, WEFT_EINVAL, "ban must be true or false");
+		return proto_fail(err, WEFT_EINVAL, "ban must be true or false");
 	return WEFT_OK;
 }
 
@@ -127,26 +104,26 @@ static int numbers(const cJSON *root, struct weft_stage_args *a, struct weft_par
 {
 	const cJSON *v;
 	int64_t n;
-	if ((v = field(root, "seconds"))) {
-		if (!whole(v, 0, WEFT_MUTE_SECONDS_MAX, &n))
-			return fail(err, WEFT_EINVAL, "seconds must be an integer from 0 to 31536000");
+	if ((v = proto_field(root, "seconds"))) {
+		if (!proto_whole(v, 0, WEFT_MUTE_SECONDS_MAX, &n))
+			return proto_fail(err, WEFT_EINVAL, "seconds must be an integer from 0 to 31536000");
 		a->seconds = (int)n;
 		a->set |= WEFT_ST_SECONDS;
 	}
-	if ((v = field(root, "slow"))) {
-		if (!whole(v, 0, WEFT_SLOW_MAX, &n))
-			return fail(err, WEFT_EINVAL, "slow must be seconds from 0 (off) to 3600");
+	if ((v = proto_field(root, "slow"))) {
+		if (!proto_whole(v, 0, WEFT_SLOW_MAX, &n))
+			return proto_fail(err, WEFT_EINVAL, "slow must be seconds from 0 (off) to 3600");
 		a->slow = (int)n;
 		a->set |= WEFT_ST_SLOW;
 	}
-	if ((v = field(root, "report"))) {
-		if (!whole(v, 1, 9007199254740992.0, &a->report))
-			return fail(err, WEFT_EINVAL, "report must be a report id");
+	if ((v = proto_field(root, "report"))) {
+		if (!proto_whole(v, 1, 9007199254740992.0, &a->report))
+			return proto_fail(err, WEFT_EINVAL, "report must be a report id");
 		a->set |= WEFT_ST_REPORT;
 	}
-	if ((v = field(root, "before"))) {
-		if (!whole(v, 1, 9007199254740992.0, &a->before))
-			return fail(err, WEFT_EINVAL, "before must be an id");
+	if ((v = proto_field(root, "before"))) {
+		if (!proto_whole(v, 1, 9007199254740992.0, &a->before))
+			return proto_fail(err, WEFT_EINVAL, "before must be an id");
 		a->set |= WEFT_ST_BEFORE;
 	}
 	return WEFT_OK;

@@ -5,35 +5,12 @@
  * checks say which a request requires. Pure: no I/O, no globals; any
  * thread. */
 #include "weft/proto.h"
+#include "proto_field.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(struct weft_parse_error *err, int rc, const char *message)
-{
-	err->code = weft_proto_code(rc);
-	err->message = message;
-	return rc;
-}
-
-static const cJSON *field(const cJSON *root, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
-	return v && !cJSON_IsNull(v) ? v : NULL;
-}
-
-static bool whole(const cJSON *v, double min, double max, int64_t *out)
-{
-	if (!cJSON_IsNumber(v))
-		return false;
-	double d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < min || d > max)
-		return false;
-	*out = (int64_t)d;
-	return true;
-}
 
 static bool blank(const char *s)
 {
@@ -121,36 +98,36 @@ static int focus_list(const cJSON *v, char **out)
 static int directory_keys(const cJSON *root, struct weft_weave_args *wv, struct weft_parse_error *err)
 {
 	const cJSON *v;
-	if ((v = field(root, "q"))) {
+	if ((v = proto_field(root, "q"))) {
 		if (!text_into(v, WEFT_QUERY_MAX, wv->q, sizeof wv->q))
-			return fail(err, WEFT_EINVAL, "q must be a string of at most 64 characters");
+			return proto_fail(err, WEFT_EINVAL, "q must be a string of at most 64 characters");
 		wv->set |= *wv->q ? WEFT_WV_Q : 0;
 	}
-	if ((v = field(root, "jurisdiction"))) {
+	if ((v = proto_field(root, "jurisdiction"))) {
 		if (!text_into(v, WEFT_PROFILE_MAX, wv->jurisdiction, sizeof wv->jurisdiction))
-			return fail(err, WEFT_EINVAL, "jurisdiction must be at most 80 characters");
+			return proto_fail(err, WEFT_EINVAL, "jurisdiction must be at most 80 characters");
 		wv->set |= WEFT_WV_JURISDICTION;
 	}
-	if ((v = field(root, "region"))) {
+	if ((v = proto_field(root, "region"))) {
 		if (!text_into(v, WEFT_PROFILE_MAX, wv->region, sizeof wv->region))
-			return fail(err, WEFT_EINVAL, "region must be at most 80 characters");
+			return proto_fail(err, WEFT_EINVAL, "region must be at most 80 characters");
 		wv->set |= WEFT_WV_REGION;
 	}
-	if ((v = field(root, "focus"))) {
+	if ((v = proto_field(root, "focus"))) {
 		int rc;
 		if (cJSON_IsArray(v)) {
 			if ((rc = focus_list(v, &wv->focus_list)))
-				return fail(err, rc, "focus must list at most 10 different tags of 1 to 40 characters");
+				return proto_fail(err, rc, "focus must list at most 10 different tags of 1 to 40 characters");
 			wv->set |= WEFT_WV_FOCUS_LIST;
 		} else {
 			if (!tag_valid(v) || !text_into(v, WEFT_TAG_MAX, wv->focus, sizeof wv->focus))
-				return fail(err, WEFT_EINVAL, "focus must be a tag of 1 to 40 characters");
+				return proto_fail(err, WEFT_EINVAL, "focus must be a tag of 1 to 40 characters");
 			wv->set |= WEFT_WV_FOCUS;
 		}
 	}
-	if ((v = field(root, "after"))) {
+	if ((v = proto_field(root, "after"))) {
 		if (!text_into(v, WEFT_USERNAME_MAX, wv->after, sizeof wv->after))
-			return fail(err, WEFT_EINVAL, "after must be the user name the last page ended with");
+			return proto_fail(err, WEFT_EINVAL, "after must be the user name the last page ended with");
 		wv->set |= WEFT_WV_AFTER;
 	}
 	return WEFT_OK;
@@ -160,24 +137,24 @@ static int directory_keys(const cJSON *root, struct weft_weave_args *wv, struct 
 static int profile_keys(const cJSON *root, struct weft_weave_args *wv, struct weft_parse_error *err)
 {
 	const cJSON *v;
-	if ((v = field(root, "bio"))) {
+	if ((v = proto_field(root, "bio"))) {
 		long n = cJSON_IsString(v) ? weft_utf8_len(v->valuestring, strlen(v->valuestring)) : -1;
 		if (n < 0)
-			return fail(err, WEFT_EINVAL, "bio must be a string");
+			return proto_fail(err, WEFT_EINVAL, "bio must be a string");
 		if (n > WEFT_BIO_MAX)
-			return fail(err, WEFT_ETOOLARGE, "bio is longer than 500 characters");
+			return proto_fail(err, WEFT_ETOOLARGE, "bio is longer than 500 characters");
 		if (!(wv->bio = strdup(v->valuestring)))
-			return fail(err, WEFT_ENOMEM, "out of memory");
+			return proto_fail(err, WEFT_ENOMEM, "out of memory");
 		wv->set |= WEFT_WV_BIO;
 	}
-	if ((v = field(root, "pronouns"))) {
+	if ((v = proto_field(root, "pronouns"))) {
 		if (!text_into(v, WEFT_PRONOUNS_MAX, wv->pronouns, sizeof wv->pronouns))
-			return fail(err, WEFT_EINVAL, "pronouns must be at most 40 characters");
+			return proto_fail(err, WEFT_EINVAL, "pronouns must be at most 40 characters");
 		wv->set |= WEFT_WV_PRONOUNS;
 	}
-	if ((v = field(root, "weaver"))) {
+	if ((v = proto_field(root, "weaver"))) {
 		if (!cJSON_IsBool(v))
-			return fail(err, WEFT_EINVAL, "weaver must be true or false");
+			return proto_fail(err, WEFT_EINVAL, "weaver must be true or false");
 		wv->weaver = cJSON_IsTrue(v);
 		wv->set |= WEFT_WV_WEAVER;
 	}
@@ -188,11 +165,11 @@ static int profile_keys(const cJSON *root, struct weft_weave_args *wv, struct we
 static int id_key(const cJSON *root, const char *key, int64_t *out, unsigned bit, struct weft_weave_args *wv,
 		  struct weft_parse_error *err, const char *message)
 {
-	const cJSON *v = field(root, key);
+	const cJSON *v = proto_field(root, key);
 	if (!v)
 		return WEFT_OK;
-	if (!whole(v, 1, 9007199254740992.0, out))
-		return fail(err, WEFT_EINVAL, message);
+	if (!proto_whole(v, 1, 9007199254740992.0, out))
+		return proto_fail(err, WEFT_EINVAL, message);
 	wv->set |= bit;
 	return WEFT_OK;
 }
@@ -201,10 +178,10 @@ static int id_key(const cJSON *root, const char *key, int64_t *out, unsigned bit
 static int int_key(const cJSON *root, const char *key, int min, int max, int dflt, int *out, unsigned bit,
 		   struct weft_weave_args *wv, struct weft_parse_error *err, const char *message)
 {
-	const cJSON *v = field(root, key);
+	const cJSON *v = proto_field(root, key);
 	int64_t n = dflt;
-	if (v && !whole(v, min, max, &n))
-		return fail(err, WEFT_EINVAL, message);
+	if (v && !proto_whole(v, min, max, &n))
+		return proto_fail(err, WEFT_EINVAL, message);
 	wv->set |= v ? bit : 0;
 	*out = (int)n;
 	return WEFT_OK;
@@ -254,9 +231,9 @@ int weft_proto_f_weave(const cJSON *root, const struct weft_limits *lim, bool re
 	    ((keys & K_DAYS) && (rc = int_key(root, "days", 1, WEFT_HEALTH_DAYS_MAX, 90, &wv->days, WEFT_WV_DAYS, wv,
 					     err, "days must be an integer from 1 to 365"))))
 		return rc;
-	if ((keys & K_ANSWER) && (v = field(root, "accept"))) {
+	if ((keys & K_ANSWER) && (v = proto_field(root, "accept"))) {
 		if (!cJSON_IsBool(v))
-			return fail(err, WEFT_EINVAL, "accept must be true or false");
+			return proto_fail(err, WEFT_EINVAL, "accept must be true or false");
 		wv->accept = cJSON_IsTrue(v);
 		wv->set |= WEFT_WV_ACCEPT;
 	}
