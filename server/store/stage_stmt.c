@@ -8,14 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_JSON(a) \
-	"json_object('id', " a ".id, 'name', " a ".name, 'display'," \
-	" CASE WHEN " a ".display = '' THEN " a ".name ELSE " a ".display END)"
-#define USER_OF(x) "json((SELECT " USER_JSON("uu") " FROM users uu WHERE uu.id = " x "))"
-#define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', (" x ") / 1000.0, 'unixepoch')"
-#define ISO_OR_NULL(x) "CASE WHEN " x " IS NULL THEN NULL ELSE " ISO(x) " END"
-#define BOOL(x) "json(CASE WHEN " x " THEN 'true' ELSE 'false' END)"
-
 /* A live session, s. */
 #define SESSION_JSON \
 	"json_object('id', s.id, 'title', s.title, 'confidential', " BOOL("s.confidential") "," \

@@ -103,7 +103,7 @@ enum vrstmt {
 	VR_COUNT
 };
 
-/* JSON in SQL, shared by stmt_coord.c and stmt_weave.c. */
+/* JSON in SQL, shared by stmt_coord.c, stage_stmt.c and stmt_weave.c. */
 /* A user object {"id","name","display"} of users row a. */
 #define USER_JSON(a) \
 	"json_object('id', " a ".id, 'name', " a ".name, 'display'," \
