@@ -1,6 +1,7 @@
 /* Private to server/net/: an HTTP API request (http.c routes it and writes
  * its response; http_auth.c holds the endpoints of credentials: login,
- * sign-up, tokens, logout, a password change). Service thread, except the
+ * sign-up, tokens, logout, a password change; http_req.c the parts both
+ * use, so neither includes the other's work). Service thread, except the
  * fields an auth worker owns while a task is in flight. */
 #ifndef WEFT_NET_HTTP_REQ_H
 #define WEFT_NET_HTTP_REQ_H
@@ -50,7 +51,7 @@ struct http_req {
 	bool hashed;
 };
 
-/* The request a job was submitted for. */
+/* The rest is http_req.c's. The request a job was submitted for. */
 struct http_req *http_job_req(struct weft_job *job);
 /* Drops a reference (the connection's, a job's or a task's). */
 void http_req_release(struct http_req *r);
