@@ -44,12 +44,16 @@ test('a coordinator sets a schedule and opens a standup; two members answer (one
   await p.getByText('No schedule').waitFor();
   assert.equal(await p.getByLabel('Time zone').inputValue(), 'America/Chicago');
   await p.getByRole('checkbox', { name: 'Saturday' }).check();
-  await p.getByLabel('Time', { exact: true }).fill('09:30');
+  // Six hours from now in Chicago: the schedule never opens one by itself
+  // during the test (at 09:30 it did, run between 09:30 and 10:15 there).
+  const at = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Chicago', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date(Date.now() + 6 * 3600e3));
+  await p.getByLabel('Time', { exact: true }).fill(at);
   await p.getByLabel('Open for (minutes)').fill('45');
   await p.getByLabel('Questions').fill('What did you finish?\nWhat is next?');
   await p.getByRole('button', { name: 'Save schedule' }).click();
   await p.getByText('Schedule saved.').waitFor();
-  await p.getByText('Every Mon, Tue, Wed, Thu, Fri and Sat at 09:30 (America/Chicago), open for 45 minutes').waitFor();
+  await p.getByText(`Every Mon, Tue, Wed, Thu, Fri and Sat at ${at} (America/Chicago), open for 45 minutes`).waitFor();
   // The member's header now offers the panel (the schedule came as an event).
   await B.page.getByRole('button', { name: 'Standup', exact: true }).waitFor();
 
