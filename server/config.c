@@ -98,6 +98,9 @@ static const struct opt options[] = {
 	  "largest uploaded file, in bytes (25 MiB)" },
 	{ "file_quota", OPT_INT, O(file_quota), "524288000", 0, INT_MAX,
 	  "bytes one user may upload in 24 hours (500 MiB; 0 = no limit)" },
+	{ "upload_rate", OPT_INT, O(upload_rate), "32", 0, 100000,
+	  "MiB per second the bodies of all uploads together are read at, so that a burst of large files "
+	  "never slows the chat (0 = no limit)" },
 	{ "file_unattached_ttl", OPT_INT, O(file_unattached_ttl), "86400", 1, INT_MAX,
 	  "seconds an uploaded file that no message attached is kept before it is removed (24 hours)" },
 	{ "file_threads", OPT_INT, O(file_threads), "2", 1, 64,
@@ -158,6 +161,7 @@ static const char *const reloadable[] = {
 	"frame_timeout", "max_name", "rate", "burst", "send_queue", "send_queue_bytes", "replay_max",
 	"max_conns_per_addr", "session_idle", "session_max", "request_cooldown", "channels_per_day",
 	"signup_ttl", "auth_queue", "hsts_max_age", "metrics_open_loopback", "log_level", "log_format",
+	"upload_rate",
 };
 
 bool weft_config_reloadable(const char *name)

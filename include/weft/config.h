@@ -41,6 +41,7 @@ struct weft_config {
 	int hsts_max_age;
 	int metrics_open_loopback; /* 1: /metrics answers loopback without credentials */
 	int max_file;          /* bytes of one uploaded file */
+	int upload_rate;       /* MiB/s the bodies of all uploads together may take; 0: any */
 	int file_quota;        /* bytes one user may upload in 24 hours; 0: any */
 	int file_unattached_ttl; /* seconds an upload no message attached is kept */
 	int file_threads;      /* workers that write, hash and read file bytes */

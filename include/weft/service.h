@@ -34,6 +34,8 @@
  * TLS write (fewer records and syscalls); also lws's per-write limit. */
 #define WEFT_TX_BATCH (16 * 1024)
 
+struct weft_xfer;
+
 struct weft_server {
 	struct weft_config *cfg;
 	struct weft_limits limits;
@@ -55,6 +57,14 @@ struct weft_server {
 	struct weft_workq *files_wq; /* file workers: upload bytes written and hashed, downloads read */
 	struct weft_blobs *blobs;    /* the blob store (weft/blobs.h) */
 	lws_sorted_usec_list_t file_sweep; /* expiry of uploads never attached (net/files.c) */
+	/* Upload pacing (net/upload.c): a token bucket of upload_rate, and
+	 * the uploads that found it empty, in the order they did. */
+	struct {
+		int64_t tokens;               /* bytes; below 0: owed */
+		lws_usec_t at;                /* when tokens was last refilled */
+		lws_sorted_usec_list_t sul;   /* resumes the line once the debt is paid */
+		struct weft_xfer *line, **tail;
+	} pace;
 	bool expiring;               /* an expiry job is with the writer */
 	int auth_pending;            /* password checks handed to the workers, not yet back */
 	struct weft_workq *search;   /* the search workers (server/cmd/search.c) */
@@ -71,6 +81,8 @@ struct weft_server {
 	struct lws_protocol_vhost_options headers[6];
 	char dummy_hash[WEFT_HASH_ENCODED_MAX];   /* verified for unknown users: equal timing */
 	lws_sorted_usec_list_t sweep; /* periodic: deactivations made outside (CLI) */
+	lws_sorted_usec_list_t lag_probe; /* periodic: how late the loop runs its timers */
+	lws_usec_t lag_due;          /* when lag_probe should run next */
 	int64_t swept_ms;
 	uint64_t trim_activity;      /* connections + frames + logins, at the previous sweep */
 	uint64_t trim_total;         /* conns_total and nconns at the last malloc_trim */
@@ -107,6 +119,10 @@ struct weft_server {
 		/* files: uploads committed and their bytes; downloads whose
 		 * headers went out (200 or 206) */
 		uint64_t uploads, upload_bytes, downloads;
+		/* how late the service loop ran a timer due every LAG_PROBE_US:
+		 * the time something held the loop (a handler, a write, a
+		 * read of a body) */
+		struct weft_histo loop_lag;
 	} stats;
 	uint32_t boot_id;            /* random per start: the high half of HTTP request ids */
 	uint32_t http_seq;           /* the low half */

@@ -280,6 +280,7 @@ static void schedule_expiry(struct weft_server *s, bool soon)
 
 void weft_files_start(struct weft_server *s)
 {
+	upload_pace_init(s);
 	collect(s, NULL, 0, true);
 	schedule_expiry(s, false);
 }

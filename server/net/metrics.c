@@ -108,6 +108,9 @@ static void write_store(const struct weft_server *s, struct weft_text *t)
 	weft_text_family(t, "weft_search_seconds", "histogram",
 			 "Searches, from dispatch to the answer queued (the wait for a worker included).");
 	weft_text_histo(t, "weft_search_seconds", "", &s->stats.search, &weft_histo_latency);
+	weft_text_family(t, "weft_loop_lag_seconds", "histogram",
+			 "How late the service thread ran a timer due every 20 ms: the time something held its loop.");
+	weft_text_histo(t, "weft_loop_lag_seconds", "", &s->stats.loop_lag, &weft_histo_latency);
 }
 
 char *weft_metrics_text(struct weft_server *s)

@@ -401,6 +401,21 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
 }
 
+/* The service thread never blocks, and this is how an operator sees it:
+ * a timer due every LAG_PROBE_US notes how late it ran. Nothing else
+ * waits on it. */
+#define LAG_PROBE_US (20 * LWS_US_PER_MS)
+static void lag_probe(lws_sorted_usec_list_t *sul)
+{
+	struct weft_server *s = weft_container_of(sul, struct weft_server, lag_probe);
+	lws_usec_t now = lws_now_usecs();
+	if (s->lag_due)
+		weft_histo_observe(&s->stats.loop_lag, &weft_histo_latency,
+				   now > s->lag_due ? (uint64_t)(now - s->lag_due) * 1000 : 0);
+	s->lag_due = now + LAG_PROBE_US;
+	lws_sul_schedule(s->ctx, 0, &s->lag_probe, lag_probe, LAG_PROBE_US);
+}
+
 void weft_server_on_reload(struct weft_server *s, volatile sig_atomic_t *flag, int argc, char **argv)
 {
 	s->reload = flag;
@@ -456,6 +471,7 @@ int weft_server_run(struct weft_server *s, volatile sig_atomic_t *stop)
 	s->stop = stop;
 	s->swept_ms = weft_now_ms();
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, SWEEP_US);
+	lag_probe(&s->lag_probe);
 	weft_files_start(s);
 	if (weft_coord_start(s) || weft_stage_start(s)) {
 		server_free(s);

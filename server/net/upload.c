@@ -6,7 +6,10 @@
  * they stay in order, which writes them to a temporary file and hashes
  * them (SHA-256). When more than UPLOAD_HIGH bytes wait for the worker,
  * reading the socket stops (lws_rx_flow_control) until they are below
- * UPLOAD_LOW: a slow disk slows the sender, not the server's memory. At
+ * UPLOAD_LOW: a slow disk slows the sender, not the server's memory. And
+ * all uploads together are read at most at upload_rate (the pace, below):
+ * on a small machine the bodies' decryption, copies, hashing and writes
+ * would otherwise take the cores the chat needs. At
  * the end the worker syncs the file and moves it into the blob store
  * (weft/blobs.h), and the writer commits the row and the quota. An upload
  * cut off, refused or failed leaves no file behind: its temporary file is
@@ -17,6 +20,7 @@
 #include "weft/filemeta.h"
 #include "weft/policy.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,115 @@
 #define UPLOAD_HIGH (512 * 1024)
 #define UPLOAD_LOW (128 * 1024)
 #define DAY_MS (24 * 3600 * 1000LL)
+/* The pace's bucket holds 20 ms of the rate, and at least one read. */
+#define PACE_BURST_US 20000
+#define PACE_BURST_MIN (64 * 1024)
+
+/* Reading stops while the worker is behind or the pace says wait. */
+static void flow(struct weft_xfer *x)
+{
+	bool off = x->paused || x->waiting;
+	if (x->wsi && off != x->flow_off) {
+		x->flow_off = off;
+		lws_rx_flow_control(x->wsi, off ? 0 : 1);
+	}
+}
+
+/* ---- The pace: a token bucket of upload_rate bytes per second, shared by
+ * every upload. An upload that finds it owing joins the line and stops
+ * reading; once the debt is paid (a timer, at the time the rate pays it),
+ * the whole line reads again. Each read is at most one lws buffer (32 KiB),
+ * so the debt stays small and the uploads share the rate. */
+
+void upload_pace_init(struct weft_server *s)
+{
+	s->pace.line = NULL;
+	s->pace.tail = &s->pace.line;
+}
+
+static int64_t pace_rate(const struct weft_server *s)
+{
+	return (int64_t)s->cfg->upload_rate * 1024 * 1024;
+}
+
+static void pace_refill(struct weft_server *s, int64_t rate)
+{
+	lws_usec_t now = lws_now_usecs();
+	int64_t cap = rate * PACE_BURST_US / LWS_US_PER_SEC;
+	if (cap < PACE_BURST_MIN)
+		cap = PACE_BURST_MIN;
+	int64_t elapsed = now - s->pace.at;
+	if (elapsed > LWS_US_PER_SEC) /* idle longer than that refills it anyway */
+		elapsed = LWS_US_PER_SEC;
+	if (elapsed > 0)
+		s->pace.tokens += elapsed * rate / LWS_US_PER_SEC;
+	if (s->pace.tokens > cap)
+		s->pace.tokens = cap;
+	s->pace.at = now;
+}
+
+static void pace_resume(lws_sorted_usec_list_t *sul);
+
+static void pace_schedule(struct weft_server *s, int64_t rate)
+{
+	lws_sul_schedule(s->ctx, 0, &s->pace.sul, pace_resume, -s->pace.tokens * LWS_US_PER_SEC / rate + 1);
+}
+
+static void pace_resume(lws_sorted_usec_list_t *sul)
+{
+	struct weft_server *s = weft_container_of(sul, struct weft_server, pace.sul);
+	int64_t rate = pace_rate(s); /* 0 after a reload lifted the limit */
+	if (rate) {
+		pace_refill(s, rate);
+		if (s->pace.tokens < 0) {
+			pace_schedule(s, rate);
+			return;
+		}
+	}
+	struct weft_xfer *line = s->pace.line;
+	upload_pace_init(s);
+	while (line) {
+		struct weft_xfer *x = line;
+		line = x->pace_next;
+		x->pace_next = NULL;
+		x->waiting = false;
+		flow(x);
+	}
+}
+
+/* Counts len bytes read; the upload waits in line when they put the pace
+ * in debt. */
+static void pace_take(struct weft_xfer *x, size_t len)
+{
+	struct weft_server *s = x->srv;
+	int64_t rate = pace_rate(s);
+	if (!rate)
+		return;
+	pace_refill(s, rate);
+	s->pace.tokens -= (int64_t)len;
+	if (s->pace.tokens >= 0 || x->waiting)
+		return;
+	x->waiting = true;
+	*s->pace.tail = x;
+	s->pace.tail = &x->pace_next;
+	pace_schedule(s, rate);
+}
+
+static void pace_leave(struct weft_xfer *x)
+{
+	struct weft_server *s = x->srv;
+	if (!x->waiting)
+		return;
+	for (struct weft_xfer **pp = &s->pace.line; *pp; pp = &(*pp)->pace_next)
+		if (*pp == x) {
+			*pp = x->pace_next;
+			if (s->pace.tail == &x->pace_next)
+				s->pace.tail = pp;
+			break;
+		}
+	x->pace_next = NULL;
+	x->waiting = false;
+}
 
 static void free_chunks(struct xfer_chunk *c)
 {
@@ -36,6 +149,7 @@ static void free_chunks(struct xfer_chunk *c)
 
 void upload_free(struct weft_xfer *x)
 {
+	assert(!x->waiting); /* detached first */
 	free_chunks(x->pend);
 	free_chunks(x->work);
 	/* No task is in flight once the last reference goes: w is ours. */
@@ -154,9 +268,9 @@ void upload_done(struct weft_xfer *x)
 		kick(x);
 		return;
 	}
-	if (x->paused && x->queued < UPLOAD_LOW && x->wsi) {
+	if (x->paused && x->queued < UPLOAD_LOW) {
 		x->paused = false;
-		lws_rx_flow_control(x->wsi, 1);
+		flow(x);
 	}
 	if (op == XOP_COMMIT) {
 		if (x->cancelled) {
@@ -197,10 +311,10 @@ int weft_xfer_body(struct weft_xfer *x, const void *in, size_t len)
 	*x->pend_tail = c;
 	x->pend_tail = &c->next;
 	x->queued += len;
-	if (x->queued > UPLOAD_HIGH && !x->paused) {
+	if (x->queued > UPLOAD_HIGH)
 		x->paused = true;
-		lws_rx_flow_control(x->wsi, 0);
-	}
+	pace_take(x, len);
+	flow(x);
 	kick(x);
 	return 0;
 }
@@ -219,9 +333,9 @@ void weft_xfer_upload_detach(struct weft_xfer *x)
 {
 	if (!x->ready || x->status != 200)
 		x->cancelled = true;
-	if (x->paused && x->wsi)
-		lws_rx_flow_control(x->wsi, 1);
+	pace_leave(x);
 	x->paused = false;
+	flow(x); /* the connection reads its next request */
 	x->wsi = NULL;
 	kick(x);
 }

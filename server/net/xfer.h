@@ -47,7 +47,10 @@ struct weft_xfer {
 	struct xfer_chunk *pend, **pend_tail; /* come, not yet handed to the worker */
 	struct xfer_chunk *work;        /* handed to the worker */
 	size_t queued;                  /* bytes in pend and work */
-	bool paused;                    /* lws_rx_flow_control off */
+	bool paused;                    /* the worker is behind (queued went past UPLOAD_HIGH) */
+	bool waiting;                   /* in the pace's line (s->pace) */
+	bool flow_off;                  /* reading stopped (lws_rx_flow_control): paused or waiting */
+	struct weft_xfer *pace_next;
 	bool body_done, failed, cancelled, pinned;
 	struct weft_blob_writer w;
 	char sha[WEFT_SHA256_HEX];
@@ -92,5 +95,7 @@ void download_run(struct weft_xfer *x);
 void download_done(struct weft_xfer *x);
 int download_writable(struct weft_xfer *x);
 void upload_free(struct weft_xfer *x);
+/* upload.c: the pace's line starts empty (weft_files_start). */
+void upload_pace_init(struct weft_server *s);
 
 #endif

@@ -122,6 +122,16 @@ test('the writer: queue depth gauge, commit histogram counting every commit', as
   assert.ok(h.sum > 0);
 });
 
+test('the service loop: a timer due every 20 ms notes how late it ran', async () => {
+  const h0 = histogram(await scrape(), 'weft_loop_lag_seconds');
+  await new Promise((r) => setTimeout(r, 500));
+  const s = await scrape();
+  assert.equal(s.types.weft_loop_lag_seconds, 'histogram');
+  const h = histogram(s, 'weft_loop_lag_seconds');
+  // 25 probes in 500 ms on an idle loop; a loaded test machine runs fewer.
+  assert.ok(h.count - h0.count >= 5 && h.count - h0.count <= 30, `${h.count - h0.count} probes`);
+});
+
 test('searches in a latency histogram; uploads, their bytes and downloads counted', async () => {
   const s0 = await scrape();
   const h0 = histogram(s0, 'weft_search_seconds');
