@@ -108,15 +108,18 @@ int download_writable(struct weft_xfer *x)
 		return xfer_write_json(x);
 	if (x->done)
 		return -1;
+	/* While a worker reads, buflen and off are its own: lws may call
+	 * here meanwhile (a partial write drained), and the chunk goes, and
+	 * the next read is asked for, only once download_done has run. */
 	if (!x->headers_sent) {
 		if (send_headers(x))
 			return -1;
-		if (x->buflen)
+		if (!x->busy && x->buflen)
 			lws_callback_on_writable(x->wsi);
 		return 0;
 	}
-	if (!x->buflen)
-		return 0; /* the worker is reading */
+	if (x->busy || !x->buflen)
+		return 0;
 	bool last = x->off > x->end;
 	size_t n = x->buflen;
 	x->buflen = 0;

@@ -361,3 +361,38 @@ test('weftd backup copies the bytes of every file with the database', async () =
   assert.notEqual(runWeftd(['backup', dest, '--data', server.dataDir]).status, 0);
   ca.close();
 });
+
+test('many downloads at once, read slowly and quickly, each get the same bytes', { timeout: 120000 }, async () => {
+  // A reader that stalls makes lws write part of a chunk and ask for
+  // another writable callback while the worker reads the next: the chunk
+  // must not be sent, nor the read asked for again, until the worker is done.
+  const { a, b, ca, cb, ch } = await twoUsers();
+  const bytes = crypto.randomBytes(MAX_FILE);
+  const up = await upload(server, a.token, ch.id, 'big.bin', bytes);
+  assert.equal(up.status, 200, up.text);
+  await ca.request({ type: 'send', channel: ch.id, body: 'big', files: [up.body.file.id], client_id: uid('big') });
+  const slow = (k) => new Promise((resolve, reject) => {
+    https.get({
+      host: '127.0.0.1', port: server.port, path: `/api/files/${up.body.file.id}`, rejectUnauthorized: false,
+      headers: { authorization: `Bearer ${b.token}` },
+    }, (res) => {
+      const parts = [];
+      res.on('data', (c) => {
+        parts.push(c);
+        if (k % 2 && parts.length % 4 === 0) { res.pause(); setTimeout(() => res.resume(), 5); }
+      });
+      res.on('end', () => resolve({ status: res.statusCode, bytes: Buffer.concat(parts) }));
+    }).on('error', reject);
+  });
+  for (let round = 0; round < 3; round++) {
+    const got = await Promise.all(Array.from({ length: 12 }, (_, k) => slow(k)));
+    for (const g of got) {
+      assert.equal(g.status, 200);
+      assert.equal(sha256(g.bytes), sha256(bytes));
+    }
+  }
+  // The server is whole: a further request is answered.
+  assert.equal((await download(server, b.token, up.body.file.id, { range: 'bytes=0-9' })).status, 206);
+  ca.close();
+  cb.close();
+});
