@@ -392,12 +392,57 @@ struct weft_frame *weft_proto_ack_frame(const char *req, const char *client_id, 
 	return w_frame(&w);
 }
 
+/* A search hit's snippet (marked by the store: weft/search.h) as the
+ * contract's "snippet", each match in [[ ]], and as "snippet_parts": the
+ * text between the marks, unmatched and matched in turn from an unmatched
+ * piece (maybe ""; never an empty last one), so that a body's own [[ or ]]
+ * stays text. A mark out of turn is dropped. */
+static void w_snippet(struct weft_jsonw *w, const char *marked)
+{
+	const char open = WEFT_SNIPPET_OPEN[0], close = WEFT_SNIPPET_CLOSE[0];
+	size_t n = strlen(marked), k = 0;
+	char stack[1024], *buf = 2 * n < sizeof stack ? stack : malloc(2 * n + 1);
+	if (!buf) {
+		w->failed = true;
+		return;
+	}
+	for (const char *p = marked; *p; p++) {
+		if (*p == open || *p == close) {
+			buf[k++] = *p == open ? '[' : ']';
+			buf[k++] = *p == open ? '[' : ']';
+		} else {
+			buf[k++] = *p;
+		}
+	}
+	WEFT_JSONW_KEY(w, "snippet");
+	weft_jsonw_string_len(w, buf, k);
+	WEFT_JSONW_KEY(w, "snippet_parts");
+	weft_jsonw_array_open(w);
+	bool in_match = false;
+	k = 0;
+	for (const char *p = marked;; p++) {
+		if (!*p || *p == (in_match ? close : open)) {
+			if (*p || k || p == marked) /* no empty last piece, but one at least */
+				weft_jsonw_string_len(w, buf, k);
+			if (!*p)
+				break;
+			in_match = !in_match;
+			k = 0;
+		} else if (*p != open && *p != close) {
+			buf[k++] = *p;
+		}
+	}
+	weft_jsonw_array_close(w);
+	if (buf != stack)
+		free(buf);
+}
+
 struct weft_frame *weft_proto_results_frame(const char *req, const struct weft_search_hit *hits, int n, bool more)
 {
 	size_t hint = 128;
 	for (int i = 0; i < n; i++)
 		hint += 2 * MESSAGE_HINT + (hits[i].msg.body ? strlen(hits[i].msg.body) : 0) +
-			(hits[i].snippet ? strlen(hits[i].snippet) : 0) + extras_size(&hits[i].msg);
+			3 * (hits[i].snippet ? strlen(hits[i].snippet) : 0) + extras_size(&hits[i].msg);
 	struct weft_jsonw w;
 	weft_jsonw_init(&w, WEFT_FRAME_HEAD, hint, 0);
 	w_reply(&w, "results", req);
@@ -406,7 +451,7 @@ struct weft_frame *weft_proto_results_frame(const char *req, const struct weft_s
 	for (int i = 0; i < n; i++) {
 		weft_jsonw_object_open(&w);
 		w_message_fields(&w, &hits[i].msg);
-		w_str(&w, K("snippet"), hits[i].snippet ? hits[i].snippet : "");
+		w_snippet(&w, hits[i].snippet ? hits[i].snippet : "");
 		weft_jsonw_object_close(&w);
 	}
 	weft_jsonw_array_close(&w);

@@ -69,11 +69,16 @@ export function clear() {
   emit('search');
 }
 
-// A snippet's text as parts: the server marks each match as [[…]]; an
-// unmatched [[ or ]] stays text.
-export function snippetParts(snippet) {
+// A result's snippet as parts [{text, mark}]. The server's snippet_parts
+// alternate unmatched and matched text, so a body's own [[ ]] stays text;
+// from a server without them, the [[…]] marks of snippet (an unmatched
+// [[ or ]] stays text).
+export function snippetParts(m) {
+  if (Array.isArray(m.snippet_parts)) {
+    return m.snippet_parts.map((text, i) => ({ text: String(text), mark: i % 2 === 1 })).filter((p) => p.text);
+  }
   const out = [];
-  let rest = String(snippet || '');
+  let rest = String(m.snippet ?? m.body ?? '');
   for (;;) {
     const open = rest.indexOf('[[');
     const close = open < 0 ? -1 : rest.indexOf(']]', open + 2);

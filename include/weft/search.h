@@ -25,11 +25,19 @@ struct weft_search_query {
 	char in[WEFT_CHANNEL_NAME_MAX + 1];     /* in:NAME, "" when none (lower-cased) */
 };
 
+/* How the store marks a match in a snippet: bytes that never occur in
+ * UTF-8, so a body's own "[[" or "]]" is never taken for one. The encoder
+ * writes the contract's "[[…]]" form and, unambiguous, the parts between
+ * the marks (proto_encode.c). */
+#define WEFT_SNIPPET_OPEN "\xff"
+#define WEFT_SNIPPET_CLOSE "\xfe"
+
 /* One search result (server/store/search.c reads them, proto_encode.c
  * writes them). */
 struct weft_search_hit {
 	struct weft_message msg;
-	char *snippet;          /* owned: the body, or an excerpt of a long one, matches in [[ ]] */
+	char *snippet;          /* owned: the body, or an excerpt of a long one, matches between
+				 * WEFT_SNIPPET_OPEN and WEFT_SNIPPET_CLOSE */
 	char channel_name[WEFT_CHANNEL_NAME_MAX + 1];
 	int channel_kind;
 };

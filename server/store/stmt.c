@@ -282,15 +282,17 @@ static const char *const rsql[R_COUNT] = {
  * current body.
  * Messages of a confidential live session (issue 15) are never found:
  * "AND m.confidential = 0".
- * Bodies up to 300 bytes come whole with the matches marked; longer ones
- * as an excerpt of about 40 words around the matches.
+ * Bodies up to 300 bytes come whole with the matches marked (X'FF' and
+ * X'FE': WEFT_SNIPPET_OPEN and _CLOSE); longer ones as an excerpt of about
+ * 40 words around the matches.
  *   ?1 MATCH expression  ?2 user  ?3 before (exclusive)  ?4 channel or 0
  *   ?5 author id or 0  ?6 author name or NULL  ?7 channel name or NULL
  *   ?8 rows */
 static const char search_sql[] =
 	"SELECT " MESSAGE_COLS ", c.name, c.kind,"
-	" CASE WHEN length(CAST(m.body AS BLOB)) <= 300 THEN highlight(message_index, 0, '[[', ']]')"
-	"  ELSE snippet(message_index, 0, '[[', ']]', '…', 40) END"
+	" CASE WHEN length(CAST(m.body AS BLOB)) <= 300"
+	"  THEN highlight(message_index, 0, CAST(X'FF' AS TEXT), CAST(X'FE' AS TEXT))"
+	"  ELSE snippet(message_index, 0, CAST(X'FF' AS TEXT), CAST(X'FE' AS TEXT), '…', 40) END"
 	" FROM message_index"
 	" JOIN messages m ON m.id = message_index.rowid"
 	" JOIN users au ON au.id = m.author_id"

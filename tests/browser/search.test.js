@@ -119,6 +119,22 @@ test('at phone width: the box and the results fit, a click opens the result', as
   await context.close();
 });
 
+test('brackets a message holds itself are text, never taken for a match', async () => {
+  await say(ana, 'lobby-room', 'Notes [[draft]] on the tracker ]] for [[ Q3');
+  const { page, context } = await newPage(browser);
+  await signIn(page, server, bo);
+  const box = page.getByRole('searchbox', { name: 'Search messages' });
+  await box.fill('tracker');
+  await box.press('Enter');
+  const results = page.getByRole('region', { name: 'Search results' });
+  const hit = results.getByRole('link').filter({ hasText: 'tracker' });
+  await hit.waitFor();
+  assert.deepEqual(await hit.locator('mark').allTextContents(), ['tracker']);
+  assert.match(await hit.textContent(), /Notes \[\[draft\]\] on the tracker \]\] for \[\[ Q3/);
+  assertNoProblems(page);
+  await context.close();
+});
+
 test('a bad query shows the server\'s reason, not a failure', async () => {
   const { page, context } = await newPage(browser);
   await signIn(page, server, bo);

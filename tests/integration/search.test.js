@@ -63,6 +63,7 @@ test('a prefix of a word finds it, with the match marked in the snippet and the 
   assert.equal(m.author.name, 'ana');
   assert.equal(m.body, `The ${w} rubric, revised for March`);
   assert.equal(m.snippet, `The [[${w}]] rubric, revised for March`);
+  assert.deepEqual(m.snippet_parts, ['The ', w, ' rubric, revised for March']);
   assert.equal(typeof m.ts, 'string');
   assert.equal(r.more, false);
   assert.deepEqual(r.channels, [{ id: ch.id, name: ch.name, kind: 'cohort' }]);
@@ -98,6 +99,25 @@ test('an open channel is searchable by anyone, member or not', async () => {
   const a = await sendMsg(c.ana, ch.id, `open to all ${w}`);
   assert.deepEqual(ids(await search(c.cy, w)), [a.id]);
   assert.deepEqual(ids(await search(c.cy, w, { channel: ch.id })), [a.id]);
+});
+
+test('snippet_parts: brackets a body holds itself are text; a long body comes as an excerpt', async () => {
+  const ch = await makeChannel(c.ana, [c.bo]);
+  const w = word('brk');
+  await sendMsg(c.ana, ch.id, `see [[not a match]] and ${w} ]] then [[`);
+  let m = (await search(c.bo, w)).messages[0];
+  // The contract's snippet cannot tell them apart; the parts can.
+  assert.equal(m.snippet, `see [[not a match]] and [[${w}]] ]] then [[`);
+  assert.deepEqual(m.snippet_parts, ['see [[not a match]] and ', w, ' ]] then [[']);
+  // Over 300 bytes: about 40 words around the match, with "…" where cut.
+  const filler = Array.from({ length: 120 }, (_, i) => `filler${i}`).join(' ');
+  await sendMsg(c.ana, ch.id, `${filler} ${w}x end`);
+  m = (await search(c.bo, `${w}x`)).messages[0];
+  assert.equal(m.snippet_parts.length, 3, show(m));
+  assert.match(m.snippet_parts[0], /^…/);
+  assert.equal(m.snippet_parts[1], `${w}x`);
+  assert.equal(m.snippet_parts[2], ' end');
+  assert.equal(m.snippet, m.snippet_parts.map((p, i) => (i % 2 ? `[[${p}]]` : p)).join(''));
 });
 
 test('an edited message is found by its new words, not its old', async () => {

@@ -859,6 +859,62 @@ static struct weft_message sample_message(void)
 	return m;
 }
 
+/* A search result's snippet: the contract's [[…]] form, and the parts
+ * between the store's marks, where a body's own [[ ]] stays text. */
+static void test_results_snippet(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *marked, *flat;
+		const char *parts[6];
+		int nparts;
+	} cases[] = {
+		{ "see [[x]] " WEFT_SNIPPET_OPEN "equity" WEFT_SNIPPET_CLOSE " tool", "see [[x]] [[equity]] tool",
+		  { "see [[x]] ", "equity", " tool" }, 3 },
+		{ WEFT_SNIPPET_OPEN "a" WEFT_SNIPPET_CLOSE WEFT_SNIPPET_OPEN "b" WEFT_SNIPPET_CLOSE, "[[a]][[b]]",
+		  { "", "a", "", "b" }, 4 },
+		{ "no match", "no match", { "no match" }, 1 },
+		{ "", "", { "" }, 1 },
+		/* a mark out of turn is dropped from the parts */
+		{ "x" WEFT_SNIPPET_CLOSE "y " WEFT_SNIPPET_OPEN "z" WEFT_SNIPPET_OPEN, "x]]y [[z[[", { "xy ", "z" }, 2 },
+		{ "\"q\" " WEFT_SNIPPET_OPEN "\xc3\xa9" WEFT_SNIPPET_CLOSE, "\"q\" [[\xc3\xa9]]", { "\"q\" ", "\xc3\xa9" }, 2 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct weft_search_hit hit;
+		memset(&hit, 0, sizeof hit);
+		hit.msg = sample_message();
+		hit.snippet = strdup(cases[c].marked);
+		snprintf(hit.channel_name, sizeof hit.channel_name, "budget");
+		cJSON *o = frame_json(weft_proto_results_frame("s1", &hit, 1, false));
+		const cJSON *m = cJSON_GetArrayItem(field(o, "messages"), 0);
+		expect_str(m, "snippet", cases[c].flat);
+		const cJSON *parts = field(m, "snippet_parts");
+		assert_int_equal(cJSON_GetArraySize(parts), cases[c].nparts);
+		for (int i = 0; i < cases[c].nparts; i++)
+			assert_string_equal(cJSON_GetArrayItem(parts, i)->valuestring, cases[c].parts[i]);
+		cJSON_Delete(o);
+		weft_search_hit_clear(&hit);
+	}
+	/* A long snippet takes the heap, not the stack buffer. */
+	struct weft_search_hit hit;
+	memset(&hit, 0, sizeof hit);
+	hit.msg = sample_message();
+	char *big = malloc(3001);
+	memset(big, 'w', 3000);
+	big[3000] = '\0';
+	big[1000] = WEFT_SNIPPET_OPEN[0];
+	big[1003] = WEFT_SNIPPET_CLOSE[0];
+	hit.snippet = big;
+	cJSON *o = frame_json(weft_proto_results_frame("s1", &hit, 1, false));
+	const cJSON *parts = field(cJSON_GetArrayItem(field(o, "messages"), 0), "snippet_parts");
+	assert_int_equal(cJSON_GetArraySize(parts), 3);
+	assert_int_equal(strlen(cJSON_GetArrayItem(parts, 0)->valuestring), 1000);
+	assert_string_equal(cJSON_GetArrayItem(parts, 1)->valuestring, "ww");
+	assert_int_equal(strlen(cJSON_GetArrayItem(parts, 2)->valuestring), 1996);
+	cJSON_Delete(o);
+	weft_search_hit_clear(&hit);
+}
+
 static void test_encode_user(void **state)
 {
 	(void)state;
@@ -1643,6 +1699,7 @@ int main(void)
 		cmocka_unit_test(test_event_frames_match_reference),
 		cmocka_unit_test(test_history_frames_match_reference),
 		cmocka_unit_test(test_ack_frames_match_reference),
+		cmocka_unit_test(test_results_snippet),
 		cmocka_unit_test(test_frames_exact),
 		cmocka_unit_test(test_frame_times),
 		cmocka_unit_test(test_frames_large_ints),

@@ -138,7 +138,7 @@ static int find(struct fx *f, int64_t user, const char *q, int64_t before, int l
 	for (int i = 0; i < n; i++) {
 		if (ids)
 			ids[i] = hits[i].msg.id;
-		assert_non_null(strstr(hits[i].snippet, "[["));
+		assert_non_null(strstr(hits[i].snippet, WEFT_SNIPPET_OPEN));
 		weft_search_hit_clear(&hits[i]);
 	}
 	if (more)
@@ -226,7 +226,7 @@ static void test_only_what_the_user_may_read_now(void **state)
 	assert_string_equal(hits[0].channel_name, "open-room");
 	assert_int_equal(hits[0].channel_kind, WEFT_KIND_COHORT);
 	assert_string_equal(hits[0].msg.author.name, "ana");
-	assert_string_equal(hits[0].snippet, "open [[zebra]]");
+	assert_string_equal(hits[0].snippet, "open " WEFT_SNIPPET_OPEN "zebra" WEFT_SNIPPET_CLOSE);
 	weft_search_hit_clear(&hits[0]);
 	p.from_name = "bo";
 	assert_int_equal(weft_store_search(f->se, &p, 10000, hits, &n, &more), 0);

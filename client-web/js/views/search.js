@@ -31,7 +31,7 @@ export function close({ refocus = false } = {}) {
 }
 
 function snippet(m) {
-  const parts = search.snippetParts(m.snippet ?? m.body ?? '');
+  const parts = search.snippetParts(m);
   return h('span', { class: 'search-snippet' },
     parts.map((p) => (p.mark ? h('mark', null, p.text) : p.text)));
 }
