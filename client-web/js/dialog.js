@@ -1,5 +1,6 @@
 // Modal dialogs built on <dialog>: showModal() gives focus containment and
-// Escape for free; focus returns to whatever opened the dialog.
+// Escape for free; focus returns to whatever opened the dialog, unless
+// onClose(returnValue) returns true: it has put the focus elsewhere.
 import { h, nextId } from './dom.js';
 
 export function openDialog({ title, content, className = '', onClose, describedBy }) {
@@ -18,7 +19,7 @@ export function openDialog({ title, content, className = '', onClose, describedB
     // message box after a dialog (found with the quick switcher).
     document.activeElement?.blur?.();
     dlg.remove();
-    onClose?.(dlg.returnValue);
+    if (onClose?.(dlg.returnValue) === true) return;
     if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
   });
   document.body.append(dlg);

@@ -1,5 +1,6 @@
 // Keyboard shortcuts, keyboard only: Ctrl+K opens the quick switcher, typing
-// filters channels and people, ↓ and Enter open one; Alt+↑ and Alt+↓ walk
+// filters channels and people, ↓ and Enter open one, its last option
+// searches the messages for what was typed; Alt+↑ and Alt+↓ walk
 // the channel list; ? opens the shortcut sheet (but not while typing).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,11 @@ before(async () => {
   await makeChannel(server, ana, 'aaa-first');
   await makeChannel(server, ana, 'budget-tools', { kind: 'team', access: 'open' });
   await makeChannel(server, ana, 'budget-review');
-  await makeChannel(server, ana, 'housing', { kind: 'caucus', access: 'open' });
+  const housing = await makeChannel(server, ana, 'housing', { kind: 'caucus', access: 'open' });
+  const c = await server.connect(ana.token);
+  const r = await c.request({ type: 'send', channel: housing.id, body: 'The zoning variance memo is out', client_id: 'sw-1' });
+  assert.equal(r.type, 'ack');
+  await c.close();
 });
 after(async () => {
   await browser?.close();
@@ -42,7 +47,8 @@ test('quick switcher, Alt+arrows and the shortcut sheet by keyboard alone', asyn
   await page.keyboard.type('budget');
   const options = dlg.getByRole('listbox').getByRole('option');
   await options.filter({ hasText: '#budget-tools' }).waitFor();
-  assert.deepEqual((await options.allTextContents()).map((t) => t.split(/Cohort|Team/)[0]), ['#budget-review', '#budget-tools']);
+  assert.deepEqual((await options.allTextContents()).map((t) => t.split(/Cohort|Team/)[0]),
+    ['#budget-review', '#budget-tools', 'Search messages for “budget”']);
   assert.equal(await box.getAttribute('aria-activedescendant'), await options.first().getAttribute('id'));
   await page.keyboard.press('ArrowDown');
   assert.equal(await box.getAttribute('aria-activedescendant'), await options.nth(1).getAttribute('id'));
@@ -59,6 +65,25 @@ test('quick switcher, Alt+arrows and the shortcut sheet by keyboard alone', asyn
   await page.keyboard.press('Enter');
   await heading(page).filter({ hasText: 'Bo Chen' }).waitFor();
   await nav(page).getByRole('link', { name: /Bo Chen/ }).waitFor();
+
+  // The last option searches the messages: the header's results open, focus in its box.
+  await page.keyboard.press('Control+k');
+  await dlg.waitFor();
+  await page.keyboard.type('varian');
+  const searchOption = options.filter({ hasText: 'Search messages for “varian”' });
+  await searchOption.waitFor();
+  assert.equal(await options.count(), 1, 'no channel or person matches');
+  await page.keyboard.press('Enter');
+  await dlg.waitFor({ state: 'detached' });
+  const results = page.getByRole('region', { name: 'Search results' });
+  const hit = results.getByRole('link').filter({ hasText: 'zoning variance memo' });
+  await hit.waitFor();
+  assert.deepEqual(await hit.locator('mark').allTextContents(), ['variance']);
+  assert.equal(await page.getByRole('searchbox', { name: 'Search messages' }).inputValue(), 'varian');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'search-input');
+  await page.keyboard.press('Escape');
+  await results.waitFor({ state: 'hidden' });
+  await composer(page).focus();
 
   // Alt+↑ / Alt+↓ follow the channel list's order: caucuses, cohorts, teams, DMs.
   await page.keyboard.press('Control+k');
@@ -85,7 +110,7 @@ test('quick switcher, Alt+arrows and the shortcut sheet by keyboard alone', asyn
   await page.keyboard.press('?');
   const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
   await sheet.waitFor();
-  await sheet.getByRole('row', { name: /Ctrl \+ K.*quick switcher/ }).waitFor();
+  await sheet.getByRole('row', { name: /Ctrl \+ K.*search messages.*quick switcher/ }).waitFor();
   await sheet.getByRole('row', { name: /Alt \+ ↑.*Previous or next channel/ }).waitFor();
   await page.keyboard.press('Escape');
   await sheet.waitFor({ state: 'detached' });

@@ -7,7 +7,7 @@ const key = (...keys) => keys.map((k, i) => [i ? ' + ' : '', h('kbd', null, k)])
 
 // [keys, what they do]; other parts of the client add their own rows.
 export const SHORTCUTS = [
-  [key(MAC ? '⌘' : 'Ctrl', 'K'), 'Go to a channel or person (quick switcher)'],
+  [key(MAC ? '⌘' : 'Ctrl', 'K'), 'Go to a channel or person, or search messages (quick switcher)'],
   [[...key('Alt', '↑'), ' / ', ...key('Alt', '↓')], 'Previous or next channel in the list'],
   [key('?'), 'Show this list of shortcuts'],
   [key('Enter'), 'Send the message'],

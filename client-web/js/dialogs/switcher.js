@@ -1,11 +1,12 @@
 // The quick switcher (Ctrl+K, ⌘K on a Mac): type part of a channel's or a
 // person's name, move with ↑ and ↓, Enter opens it (a person: the
-// conversation with them). A combobox with a listbox, as the WAI-ARIA
+// conversation with them); the last option searches the messages for what
+// was typed (the header's search, views/search.js). A combobox with a listbox, as the WAI-ARIA
 // pattern has it: focus stays in the box, the active option is
 // aria-activedescendant.
 import { h, clear, nextId } from '../dom.js';
 import { openDialog, alertLine } from '../dialog.js';
-import { state, limit, channelName, isMe } from '../state.js';
+import { state, limit, channelName, isMe, emit } from '../state.js';
 import * as net from '../net.js';
 import * as channels from '../channels.js';
 import { authorName, cap } from '../util.js';
@@ -65,6 +66,7 @@ export function quickSwitcher() {
   let items = [];
   let active = 0;
   let found = [];
+  let searchFor = '';
 
   const paint = () => {
     for (const [i, li] of [...list.children].entries()) li.setAttribute('aria-selected', String(i === active));
@@ -79,15 +81,20 @@ export function quickSwitcher() {
     items = [...channelItems(q), ...personItems(q, found)]
       .sort((a, b) => a.score - b.score || (q ? 0 : b.unread - a.unread))
       .slice(0, MAX_SHOWN);
+    const typed = input.value.trim();
+    if (typed && [...typed].length <= limit('max_search_query')) {
+      items.push({ key: 'search', label: `Search messages for “${typed}”`, search: typed });
+    }
     active = 0;
     clear(list);
     items.forEach((it, i) => {
       list.append(h('li', { id: `${listId}-${i}`, role: 'option', class: 'switcher-option', 'aria-selected': 'false', onclick: () => choose(i), onmousemove: () => { if (active !== i) { active = i; paint(); } } },
         h('span', { class: 'switcher-label' }, it.label),
-        h('span', { class: 'switcher-detail' }, it.detail)));
+        it.detail ? h('span', { class: 'switcher-detail' }, it.detail) : null));
     });
     if (!items.length) list.append(h('li', { class: 'switcher-empty', role: 'presentation' }, q ? 'Nothing matches. Try part of a name.' : 'No channels yet.'));
-    count.textContent = items.length ? `${items.length} ${items.length === 1 ? 'match' : 'matches'}` : 'No matches';
+    const matched = items.filter((it) => !it.search).length;
+    count.textContent = matched ? `${matched} ${matched === 1 ? 'match' : 'matches'}` : 'No channels or people match';
     paint();
   };
 
@@ -105,7 +112,9 @@ export function quickSwitcher() {
         found = r.users || [];
         const keep = items[active]?.key;
         render();
-        const again = items.findIndex((it) => it.key === keep);
+        // The option one had moved to stays chosen; the search, always
+        // last, gives way to the people just found.
+        const again = keep === 'search' ? -1 : items.findIndex((it) => it.key === keep);
         if (again > 0) { active = again; paint(); }
       } catch { /* people I know still show */ }
     }, FIND_AFTER_MS);
@@ -115,6 +124,11 @@ export function quickSwitcher() {
     const it = items[i];
     if (!it) return;
     alert.show('');
+    if (it.search) {
+      searchFor = it.search; // once the dialog is gone (onClose below)
+      dlg.close();
+      return;
+    }
     if (it.channel) {
       dlg.close();
       channels.go(it.channel.id);
@@ -146,6 +160,12 @@ export function quickSwitcher() {
   const dlg = openDialog({
     title: 'Go to a channel or person',
     className: 'dialog-small switcher',
+    // The header's search takes the focus, not the element that opened this.
+    onClose: () => {
+      if (!searchFor) return false;
+      emit('search.ask', searchFor);
+      return true;
+    },
     content: [
       h('div', { class: 'field' },
         h('label', { for: inputId, class: 'sr-only' }, 'Channel or person'),

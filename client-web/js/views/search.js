@@ -136,7 +136,8 @@ function moveFocus(e) {
 }
 
 function onInputKey(e) {
-  if (e.key === 'ArrowDown' && !panel().hidden) {
+  // (Alt+↓ is the next channel: views/keys.js.)
+  if (e.key === 'ArrowDown' && !e.altKey && !panel().hidden) {
     const first = hits()[0];
     if (first) { e.preventDefault(); first.focus(); }
   } else if (e.key === 'Escape') {
@@ -178,6 +179,14 @@ export function init() {
     close();
   });
   on('search', render);
+  // The quick switcher's "Search messages for …": as if typed here and Enter.
+  on('search.ask', (q) => {
+    clearTimeout(typingTimer);
+    box.value = q;
+    search.run(q);
+    if (search.current.q) setOpen(true);
+    box.focus();
+  });
   on('session', ({ signedIn }) => { if (!signedIn) { box.value = ''; search.clear(); } });
   // Channel names change (a DM labelled, a channel joined): redraw.
   on('channels', () => { if (!panel().hidden) render(); });
