@@ -28,10 +28,7 @@ int weft_store_standup_load(struct weft_store *st,
 	return rc;
 }
 
-/* The rows of s (bound; column 0 JSON objects), at most limit of them, as
- * one JSON array in *out; *more when a further row follows (s asks for
- * limit + 1). */
-static int json_rows(sqlite3_stmt *s, int limit, char **out, bool *more)
+int json_rows(sqlite3_stmt *s, int limit, char **out, bool *more)
 {
 	size_t len = 1, cap = 4096;
 	char *buf = malloc(cap);

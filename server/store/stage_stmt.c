@@ -96,63 +96,13 @@ void stage_stmt_finalize(struct weft_store *st)
 		sqlite3_finalize(st->sr[i]);
 }
 
-/* Column 0 of s's rows (bound; at most max) as one JSON array in *json;
- * *more: s has a row past them. */
-static int rows_array(sqlite3_stmt *s, int max, char **json, bool *more)
-{
-	size_t len = 1, cap = 256;
-	char *buf = malloc(cap);
-	int count = 0, step, rc = WEFT_OK;
-	if (!buf) {
-		done_stmt(s);
-		return WEFT_ENOMEM;
-	}
-	buf[0] = '[';
-	while (count < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-		size_t tl = t ? (size_t)sqlite3_column_bytes(s, 0) : 4;
-		if (len + tl + 3 > cap) {
-			while (len + tl + 3 > cap)
-				cap *= 2;
-			char *p = realloc(buf, cap);
-			if (!p) {
-				rc = WEFT_ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		if (count++)
-			buf[len++] = ',';
-		memcpy(buf + len, t ? t : "null", tl);
-		len += tl;
-	}
-	if (!rc && count < max)
-		rc = step_rc(s, step);
-	else if (!rc) {
-		step = sqlite3_step(s);
-		*more = step == SQLITE_ROW;
-		rc = *more ? WEFT_OK : step_rc(s, step);
-	}
-	done_stmt(s);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	buf[len++] = ']';
-	buf[len] = '\0';
-	*json = buf;
-	if (count < max)
-		*more = false;
-	return WEFT_OK;
-}
-
 int weft_store_modlog(struct weft_store *st, int64_t channel, int64_t before, int limit, char **json, bool *more)
 {
 	sqlite3_stmt *s = st->sr[SR_MODLOG];
 	sqlite3_bind_int64(s, 1, channel);
 	sqlite3_bind_int64(s, 2, before);
 	sqlite3_bind_int(s, 3, limit + 1);
-	return rows_array(s, limit, json, more);
+	return json_rows(s, limit, json, more);
 }
 
 int weft_store_reports(struct weft_store *st, int64_t channel, char **json)
@@ -160,7 +110,7 @@ int weft_store_reports(struct weft_store *st, int64_t channel, char **json)
 	sqlite3_stmt *s = st->sr[SR_REPORTS];
 	sqlite3_bind_int64(s, 1, channel);
 	bool more;
-	return rows_array(s, 200, json, &more);
+	return json_rows(s, 200, json, &more);
 }
 
 int weft_store_stage_load(struct weft_store *st, int64_t now_ms, const struct weft_stage_loader *l)
