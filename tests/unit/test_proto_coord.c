@@ -11,22 +11,7 @@
 
 #include "weft/cmd.h"
 
-static const struct weft_limits lim = { .max_body = 4000, .max_name = 64 };
-
-/* Parses frame; returns the rc and leaves *cmd filled on success. */
-static int parse(const char *frame, struct weft_cmd *cmd, struct weft_parse_error *err)
-{
-	return weft_proto_parse(frame, strlen(frame), &lim, &weft_cmd_table, cmd, err);
-}
-
-static void refused(const char *frame, const char *code)
-{
-	struct weft_cmd cmd;
-	struct weft_parse_error err = { 0 };
-	if (parse(frame, &cmd, &err) == WEFT_OK)
-		fail_msg("accepted: %s", frame);
-	assert_string_equal(err.code, code);
-}
+#include "parse_cmd.h"
 
 static void test_standup_set(void **state)
 {

@@ -13,26 +13,7 @@
 #include "weft/policy.h"
 #include "weft/store.h"
 
-static const struct weft_limits lim = { .max_body = 4000, .max_name = 64 };
-
-/* Parses frame; returns 0 or the error, with cmd filled (cleared by the caller). */
-static int parse(const char *frame, struct weft_cmd *cmd, struct weft_parse_error *err)
-{
-	memset(err, 0, sizeof *err);
-	return weft_proto_parse(frame, strlen(frame), &lim, &weft_cmd_table, cmd, err);
-}
-
-static void refused(const char *frame, const char *code, const char *message_part)
-{
-	struct weft_cmd cmd;
-	struct weft_parse_error err;
-	if (!parse(frame, &cmd, &err))
-		fail_msg("accepted: %s", frame);
-	assert_string_equal(err.code, code);
-	if (!strstr(err.message, message_part))
-		fail_msg("%s: message \"%s\" lacks \"%s\"", frame, err.message, message_part);
-	weft_cmd_clear(&cmd);
-}
+#include "parse_cmd.h"
 
 static void test_session_start(void **state)
 {
@@ -49,10 +30,10 @@ static void test_session_start(void **state)
 	assert_false(cmd.st.confidential);
 	assert_int_equal(cmd.st.mode, WEFT_MODE_OPEN);
 	weft_cmd_clear(&cmd);
-	refused("{\"type\":\"session.start\",\"channel\":3}", "bad_request", "title");
-	refused("{\"type\":\"session.start\",\"channel\":3,\"title\":\"  \"}", "bad_request", "not blank");
-	refused("{\"type\":\"session.start\",\"channel\":3,\"title\":\"x\",\"mode\":\"stage\"}", "bad_request", "open or floor");
-	refused("{\"type\":\"session.start\",\"channel\":3,\"title\":\"x\",\"confidential\":1}", "bad_request", "confidential");
+	refused_msg("{\"type\":\"session.start\",\"channel\":3}", "bad_request", "title");
+	refused_msg("{\"type\":\"session.start\",\"channel\":3,\"title\":\"  \"}", "bad_request", "not blank");
+	refused_msg("{\"type\":\"session.start\",\"channel\":3,\"title\":\"x\",\"mode\":\"stage\"}", "bad_request", "open or floor");
+	refused_msg("{\"type\":\"session.start\",\"channel\":3,\"title\":\"x\",\"confidential\":1}", "bad_request", "confidential");
 }
 
 static void test_floor_and_mute_seconds(void **state)
@@ -63,14 +44,14 @@ static void test_floor_and_mute_seconds(void **state)
 	assert_int_equal(parse("{\"type\":\"floor.give\",\"channel\":3,\"user\":4,\"seconds\":3600}", &cmd, &err), 0);
 	assert_int_equal(cmd.st.seconds, 3600);
 	weft_cmd_clear(&cmd);
-	refused("{\"type\":\"floor.give\",\"channel\":3,\"user\":4,\"seconds\":3601}", "bad_request", "3600");
-	refused("{\"type\":\"floor.give\",\"channel\":3,\"user\":4,\"seconds\":1.5}", "bad_request", "seconds");
-	refused("{\"type\":\"channel.mute\",\"channel\":3,\"user\":4}", "bad_request", "seconds");
-	refused("{\"type\":\"channel.mute\",\"channel\":3,\"user\":4,\"seconds\":-1}", "bad_request", "seconds");
+	refused_msg("{\"type\":\"floor.give\",\"channel\":3,\"user\":4,\"seconds\":3601}", "bad_request", "3600");
+	refused_msg("{\"type\":\"floor.give\",\"channel\":3,\"user\":4,\"seconds\":1.5}", "bad_request", "seconds");
+	refused_msg("{\"type\":\"channel.mute\",\"channel\":3,\"user\":4}", "bad_request", "seconds");
+	refused_msg("{\"type\":\"channel.mute\",\"channel\":3,\"user\":4,\"seconds\":-1}", "bad_request", "seconds");
 	assert_int_equal(parse("{\"type\":\"channel.mute\",\"channel\":3,\"user\":4,\"seconds\":0}", &cmd, &err), 0);
 	assert_true(cmd.st.set & WEFT_ST_SECONDS);
 	weft_cmd_clear(&cmd);
-	refused("{\"type\":\"channel.update\",\"channel\":3,\"slow\":3601}", "bad_request", "slow");
+	refused_msg("{\"type\":\"channel.update\",\"channel\":3,\"slow\":3601}", "bad_request", "slow");
 	assert_int_equal(parse("{\"type\":\"channel.update\",\"channel\":3,\"slow\":0}", &cmd, &err), 0);
 	assert_true(cmd.st.set & WEFT_ST_SLOW);
 	weft_cmd_clear(&cmd);
@@ -82,24 +63,24 @@ static void test_reports(void **state)
 	struct weft_cmd cmd;
 	struct weft_parse_error err;
 	char frame[700];
-	refused("{\"type\":\"report\",\"channel\":3,\"id\":5}", "bad_request", "reason");
-	refused("{\"type\":\"report\",\"channel\":3,\"id\":5,\"reason\":\" \\n\"}", "bad_request", "reason");
+	refused_msg("{\"type\":\"report\",\"channel\":3,\"id\":5}", "bad_request", "reason");
+	refused_msg("{\"type\":\"report\",\"channel\":3,\"id\":5,\"reason\":\" \\n\"}", "bad_request", "reason");
 	snprintf(frame, sizeof frame, "{\"type\":\"report\",\"channel\":3,\"id\":5,\"reason\":\"%0501d\"}", 0);
-	refused(frame, "bad_request", "500");
+	refused_msg(frame, "bad_request", "500");
 	assert_int_equal(parse("{\"type\":\"report\",\"channel\":3,\"id\":5,\"reason\":\"hurtful\"}", &cmd, &err), 0);
 	assert_string_equal(cmd.st.reason, "hurtful");
 	weft_cmd_clear(&cmd);
-	refused("{\"type\":\"report.resolve\",\"channel\":3,\"report\":1}", "bad_request", "action");
-	refused("{\"type\":\"report.resolve\",\"channel\":3,\"report\":1,\"action\":\"ban\"}", "bad_request", "dismiss");
+	refused_msg("{\"type\":\"report.resolve\",\"channel\":3,\"report\":1}", "bad_request", "action");
+	refused_msg("{\"type\":\"report.resolve\",\"channel\":3,\"report\":1,\"action\":\"ban\"}", "bad_request", "dismiss");
 	assert_int_equal(parse("{\"type\":\"report.resolve\",\"channel\":3,\"report\":1,\"action\":\"remove\"}", &cmd, &err), 0);
 	assert_int_equal(cmd.st.action, WEFT_RESOLVE_REMOVE);
 	weft_cmd_clear(&cmd);
 	assert_int_equal(parse("{\"type\":\"channel.remove\",\"channel\":3,\"user\":4,\"ban\":true}", &cmd, &err), 0);
 	assert_true(cmd.st.ban);
 	weft_cmd_clear(&cmd);
-	refused("{\"type\":\"channel.remove\",\"channel\":3,\"user\":4,\"ban\":\"yes\"}", "bad_request", "ban");
-	refused("{\"type\":\"session.round\",\"channel\":3,\"order\":\"age\"}", "bad_request", "random or alpha");
-	refused("{\"type\":\"channel.modlog\",\"channel\":3,\"before\":0}", "bad_request", "before");
+	refused_msg("{\"type\":\"channel.remove\",\"channel\":3,\"user\":4,\"ban\":\"yes\"}", "bad_request", "ban");
+	refused_msg("{\"type\":\"session.round\",\"channel\":3,\"order\":\"age\"}", "bad_request", "random or alpha");
+	refused_msg("{\"type\":\"channel.modlog\",\"channel\":3,\"before\":0}", "bad_request", "before");
 }
 
 static void test_may_mute(void **state)
