@@ -304,7 +304,7 @@ static void one_search(struct weft_searcher *se, int nwords, struct tally *t, in
 	double t2 = now_us();
 	weft_frame_unref(f);
 	for (int k = 0; k < n; k++) {
-		if (!strstr(hits[k].snippet, "[[")) {
+		if (!strstr(hits[k].snippet, WEFT_SNIPPET_OPEN)) {
 			fprintf(stderr, "bench_search: %s: a snippet without a mark: %s\n", q, hits[k].snippet);
 			exit(1);
 		}
