@@ -112,6 +112,9 @@ test('attach an image and a PDF by the file input; inline after reload; the File
   await panel.getByText('equity chart.png').waitFor();
   assert.match(await panel.textContent(), /Budget rubric\.pdf/);
   assert.match(await panel.textContent(), /shared by Ana Bell/);
+  // The cards sit inside the panel, not against its edges.
+  const [outer, card] = await Promise.all([panel.boundingBox(), panel.getByRole('listitem').first().boundingBox()]);
+  assert.ok(card.x - outer.x >= 8 && outer.x + outer.width - (card.x + card.width) >= 8, `card ${JSON.stringify(card)} in ${JSON.stringify(outer)}`);
   const dl = panel.getByRole('link', { name: 'Download equity chart.png' });
   const href = await dl.getAttribute('href');
   const res = await A.page.request.get(new URL(href, server.origin).href);
