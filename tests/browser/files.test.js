@@ -4,7 +4,8 @@
 // and as a card (the PDF) — also after a reload and for the other person;
 // the channel's "Files" panel lists both with who shared them and a
 // download link; an upload can be cancelled; a reply in a thread carries
-// files of its own; a pinned message shows its files in Pins.
+// files of its own; a pinned message shows its files in Pins; a file dropped
+// on the channel and an image pasted into the box attach.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
@@ -209,6 +210,61 @@ test('a reply in a thread carries a file; the channel\'s message box keeps its o
   await threadB.getByRole('list', { name: 'Files for the reply' }).getByText('Ready to send').waitFor();
   await threadB.getByRole('button', { name: 'Send reply' }).click();
   await thread.getByRole('img', { name: 'second.png', exact: true }).waitFor();
+  assertNoProblems(A.page);
+  assertNoProblems(B.page);
+  await A.context.close();
+  await B.context.close();
+});
+
+// A DataTransfer in the page holding one file of these bytes.
+function transfer(page, name, type, bytes) {
+  return page.evaluateHandle(([n, t, b64]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], n, { type: t }));
+    return dt;
+  }, [name, type, bytes.toString('base64')]);
+}
+
+test('a file dropped on the channel and an image pasted into the box attach; pasted text stays text', async () => {
+  const [A, B] = await twoPeople();
+  const view = A.page.locator('#channel-view');
+  const attached = A.page.getByRole('list', { name: 'Attached files' });
+
+  // Dragging files over the channel marks it as a drop target; the drop attaches.
+  const dropped = await transfer(A.page, 'site map.png', 'image/png', png(30, 20));
+  await view.dispatchEvent('dragenter', { dataTransfer: dropped });
+  assert.equal(await view.evaluate((el) => el.classList.contains('dropping')), true);
+  await view.dispatchEvent('dragover', { dataTransfer: dropped });
+  await view.dispatchEvent('drop', { dataTransfer: dropped });
+  assert.equal(await view.evaluate((el) => el.classList.contains('dropping')), false);
+  await attached.getByText('site map.png').waitFor();
+  await until(async () => (await attached.getByText('Ready to send').count()) === 1, { what: 'the dropped file uploaded' });
+
+  // A pasted image (a screenshot: no name of its own) gets one and attaches.
+  const box = composer(A.page);
+  await box.focus();
+  const clip = await transfer(A.page, 'image.png', 'image/png', png(12, 12, [200, 80, 40]));
+  const pasteDefault = await box.evaluate((el, dt) => el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true })), clip);
+  assert.equal(pasteDefault, false, 'the paste of an image is taken, not inserted');
+  const pastedName = attached.getByText(/^pasted-image-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.png$/);
+  await pastedName.waitFor();
+  await until(async () => (await attached.getByText('Ready to send').count()) === 2, { what: 'the pasted image uploaded' });
+  const name = (await pastedName.textContent()).trim();
+
+  // Pasted text is left to the browser: nothing more is attached.
+  const text = await A.page.evaluateHandle(() => { const dt = new DataTransfer(); dt.setData('text/plain', 'hello'); return dt; });
+  assert.equal(await box.evaluate((el, dt) => el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true })), text), true);
+  assert.equal(await attached.getByRole('listitem').count(), 2);
+
+  await send(A.page, 'Map and screenshot');
+  await attached.waitFor({ state: 'hidden' });
+  for (const page of [A.page, B.page]) {
+    for (const [n, w] of [['site map.png', 30], [name, 12]]) {
+      const img = image(page, n);
+      await img.waitFor();
+      assert.equal(await until(() => loaded(img), { what: `${n} loaded` }), w);
+    }
+  }
   assertNoProblems(A.page);
   assertNoProblems(B.page);
   await A.context.close();
