@@ -154,6 +154,10 @@ test('an upload can be cancelled; a file over max_file is refused before it is s
   await A.page.route('**/api/files?**', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
   await A.page.locator('#attach-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes '.repeat(1000)) });
   const attached = A.page.getByRole('list', { name: 'Attached files' });
+  // While it goes, a progress bar named by the file counts its bytes.
+  const bar = attached.getByRole('progressbar', { name: 'Uploading notes.txt' });
+  await bar.waitFor();
+  assert.equal(await bar.getAttribute('max'), String('notes '.length * 1000));
   await attached.getByRole('button', { name: 'Cancel upload of notes.txt' }).click();
   await attached.waitFor({ state: 'hidden' });
   // The limit is the server's (welcome.limits); a smaller one here keeps the file small.
