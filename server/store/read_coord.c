@@ -28,49 +28,6 @@ int weft_store_standup_load(struct weft_store *st,
 	return rc;
 }
 
-int json_rows(sqlite3_stmt *s, int limit, char **out, bool *more)
-{
-	size_t len = 1, cap = 4096;
-	char *buf = malloc(cap);
-	int n = 0, step = SQLITE_DONE, rc = buf ? WEFT_OK : WEFT_ENOMEM;
-	if (buf)
-		buf[0] = '[';
-	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == limit) {
-			n++;
-			break;
-		}
-		const char *row = (const char *)sqlite3_column_text(s, 0);
-		size_t k = row ? (size_t)sqlite3_column_bytes(s, 0) : 4;
-		if (len + k + 3 > cap) {
-			while (len + k + 3 > cap)
-				cap *= 2;
-			char *p = realloc(buf, cap);
-			if (!p) {
-				rc = WEFT_ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		if (n++)
-			buf[len++] = ',';
-		memcpy(buf + len, row ? row : "null", k);
-		len += k;
-	}
-	if (!rc && step != SQLITE_ROW)
-		rc = step_rc(s, step);
-	done_stmt(s);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	buf[len++] = ']';
-	buf[len] = '\0';
-	*out = buf;
-	*more = n > limit;
-	return WEFT_OK;
-}
-
 int weft_store_standups(struct weft_store *st, int64_t channel, int64_t before, int limit, char **out, bool *more)
 {
 	sqlite3_stmt *s = st->cr[CR_STANDUPS];

@@ -1,6 +1,7 @@
 /* The SQL text of every statement, preparing it, and the row readers that
- * turn result columns into model structs. No thread of its own: a helper
- * runs on the thread that owns the statement's connection (the writer's
+ * turn its result columns into model structs (the reads that know no
+ * statement's columns are in rows.c). No thread of its own: a helper runs
+ * on the thread that owns the statement's connection (the writer's
  * statements on the writer thread, the read connection's on the service
  * thread). */
 #include "store_int.h"
@@ -316,41 +317,11 @@ int stmt_prepare_search(sqlite3 *db, sqlite3_stmt **out)
 	return WEFT_OK;
 }
 
-void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	if (!t) {
-		dst[0] = '\0';
-		return;
-	}
-	size_t n = (size_t)sqlite3_column_bytes(s, col);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, t, n);
-	dst[n] = '\0';
-}
-
 void read_user_ref(sqlite3_stmt *s, int c, struct weft_user_ref *u)
 {
 	u->id = sqlite3_column_int64(s, c);
 	copy_text(u->name, sizeof u->name, s, c + 1);
 	copy_text(u->display, sizeof u->display, s, c + 2);
-}
-
-int dup_text(char **dst, sqlite3_stmt *s, int col)
-{
-	*dst = NULL;
-	const unsigned char *t = sqlite3_column_text(s, col);
-	if (!t)
-		return WEFT_OK;
-	size_t n = (size_t)sqlite3_column_bytes(s, col);
-	char *p = malloc(n + 1);
-	if (!p)
-		return WEFT_ENOMEM;
-	memcpy(p, t, n);
-	p[n] = '\0';
-	*dst = p;
-	return WEFT_OK;
 }
 
 /* Columns c..c+MSG_NCOLS-1 of MESSAGE_COLS into m. */
@@ -490,64 +461,4 @@ int stmt_prepare(struct weft_store *st)
 	if (!rc)
 		rc = stage_stmt_prepare(st);
 	return rc ? rc : weave_stmt_prepare(st);
-}
-
-/* ---- Reads. A failed step is an error, never "no row" (DESIGN rule 10). */
-
-int step_rc(sqlite3_stmt *s, int step)
-{
-	if (step == SQLITE_ROW || step == SQLITE_DONE)
-		return WEFT_OK;
-	weft_err("store.step_failed sql=%s error=%s", sqlite3_sql(s), sqlite3_errstr(step));
-	return map_sqlite(step);
-}
-
-int step_row(sqlite3_stmt *s)
-{
-	int step = sqlite3_step(s);
-	return step == SQLITE_ROW ? WEFT_OK : step == SQLITE_DONE ? WEFT_ENOTFOUND : step_rc(s, step);
-}
-
-int step_int64(sqlite3_stmt *s, int64_t dflt, int64_t *out)
-{
-	int rc = step_row(s);
-	int64_t v = rc ? dflt : sqlite3_column_int64(s, 0);
-	done_stmt(s);
-	if (rc && rc != WEFT_ENOTFOUND)
-		return rc;
-	*out = v;
-	return WEFT_OK;
-}
-
-int row_exists(sqlite3_stmt *s, int64_t a, int64_t b, bool *out)
-{
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	int rc = step_row(s);
-	done_stmt(s);
-	if (rc && rc != WEFT_ENOTFOUND)
-		return rc;
-	*out = rc == WEFT_OK;
-	return WEFT_OK;
-}
-
-int read_rows(sqlite3_stmt *s, const struct rows *r, int max, int *n)
-{
-	char *p = r->out;
-	int count = 0, rc = WEFT_OK, step = SQLITE_DONE;
-	while (count < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((rc = r->read(s, p + (size_t)count * r->size)))
-			break;
-		count++;
-	}
-	if (!rc)
-		rc = step_rc(s, step);
-	done_stmt(s);
-	if (rc) {
-		for (int i = 0; r->clear && i < count; i++)
-			r->clear(p + (size_t)i * r->size);
-		return rc;
-	}
-	*n = count;
-	return WEFT_OK;
 }

@@ -259,7 +259,7 @@ int read_event(sqlite3_stmt *s, struct weft_event *ev);
 /* The outcome of a read whose last sqlite3_step returned step (SQLITE_ROW
  * when it stopped at its bound): WEFT_OK, or the mapped error. */
 int step_rc(sqlite3_stmt *s, int step);
-/* read_coord.c: the rows of s (bound; column 0 JSON objects, NULL as null),
+/* The rows of s (bound; column 0 JSON objects, NULL as null),
  * at most limit of them, as one JSON array in *out (owned by the caller);
  * *more when a further row follows. s is reset. Any connection's thread. */
 int json_rows(sqlite3_stmt *s, int limit, char **out, bool *more);
