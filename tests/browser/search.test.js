@@ -25,6 +25,18 @@ async function say(user, room, body) {
   }
 }
 
+// Bo, signed in (in `channel` when given), types q into the header's box
+// and presses Enter.
+async function searchAsBo(q, { channel } = {}) {
+  const { page, context } = await newPage(browser);
+  await signIn(page, server, bo);
+  if (channel) await openChannel(page, channel);
+  const box = page.getByRole('searchbox', { name: 'Search messages' });
+  await box.fill(q);
+  await box.press('Enter');
+  return { page, context, box, results: page.getByRole('region', { name: 'Search results' }) };
+}
+
 before(async () => {
   server = await startServer({ args: ['--rate', '5000', '--burst', '5000'] });
   browser = await launch();
@@ -58,13 +70,7 @@ after(async () => {
 });
 
 test('search from the header, arrow to a result, Enter: the channel opens at the message, highlighted', async () => {
-  const { page, context } = await newPage(browser);
-  await signIn(page, server, bo);
-  await openChannel(page, 'lobby-room');
-  const box = page.getByRole('searchbox', { name: 'Search messages' });
-  await box.fill('equit rubr');
-  await box.press('Enter');
-  const results = page.getByRole('region', { name: 'Search results' });
+  const { page, context, box, results } = await searchAsBo('equit rubr', { channel: 'lobby-room' });
   await results.waitFor();
   const hits = results.getByRole('link');
   await until(async () => (await hits.count()) === 2, { what: 'two results' });
@@ -121,12 +127,7 @@ test('at phone width: the box and the results fit, a click opens the result', as
 
 test('brackets a message holds itself are text, never taken for a match', async () => {
   await say(ana, 'lobby-room', 'Notes [[draft]] on the tracker ]] for [[ Q3');
-  const { page, context } = await newPage(browser);
-  await signIn(page, server, bo);
-  const box = page.getByRole('searchbox', { name: 'Search messages' });
-  await box.fill('tracker');
-  await box.press('Enter');
-  const results = page.getByRole('region', { name: 'Search results' });
+  const { page, context, results } = await searchAsBo('tracker');
   const hit = results.getByRole('link').filter({ hasText: 'tracker' });
   await hit.waitFor();
   assert.deepEqual(await hit.locator('mark').allTextContents(), ['tracker']);
@@ -136,12 +137,7 @@ test('brackets a message holds itself are text, never taken for a match', async 
 });
 
 test('a bad query shows the server\'s reason, not a failure', async () => {
-  const { page, context } = await newPage(browser);
-  await signIn(page, server, bo);
-  const box = page.getByRole('searchbox', { name: 'Search messages' });
-  await box.fill('"unclosed phrase');
-  await box.press('Enter');
-  const results = page.getByRole('region', { name: 'Search results' });
+  const { page, context, box, results } = await searchAsBo('"unclosed phrase');
   await results.getByRole('status').filter({ hasText: /quote is not closed/ }).waitFor();
   await box.press('Escape');
   await results.waitFor({ state: 'hidden' });
@@ -150,12 +146,7 @@ test('a bad query shows the server\'s reason, not a failure', async () => {
 });
 
 test('a result far back opens in a window of history around it; the newer messages load on request', async () => {
-  const { page, context } = await newPage(browser);
-  await signIn(page, server, bo);
-  const box = page.getByRole('searchbox', { name: 'Search messages' });
-  await box.fill('procurement checkl');
-  await box.press('Enter');
-  const results = page.getByRole('region', { name: 'Search results' });
+  const { page, context, results } = await searchAsBo('procurement checkl');
   await results.getByRole('link').filter({ hasText: 'old procurement checklist' }).click();
   await page.getByRole('heading', { level: 1, name: /deep-room/ }).waitFor();
   const shown = message(page, 'the old procurement checklist');
