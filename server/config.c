@@ -99,8 +99,8 @@ static const struct opt options[] = {
 	{ "file_quota", OPT_INT, O(file_quota), "524288000", 0, INT_MAX,
 	  "bytes one user may upload in 24 hours (500 MiB; 0 = no limit)" },
 	{ "upload_rate", OPT_INT, O(upload_rate), "32", 0, 100000,
-	  "MiB per second the bodies of all uploads together are read at, so that a burst of large files "
-	  "never slows the chat (0 = no limit)" },
+	  "MiB per second the bodies of all uploads together are read at, so that large files arriving "
+	  "leave the chat its share of the CPU (0 = no limit)" },
 	{ "file_unattached_ttl", OPT_INT, O(file_unattached_ttl), "86400", 1, INT_MAX,
 	  "seconds an uploaded file that no message attached is kept before it is removed (24 hours)" },
 	{ "file_threads", OPT_INT, O(file_threads), "2", 1, 64,

@@ -1,6 +1,6 @@
 // upload_rate: the bodies of all uploads together are read at most at that
-// many MiB per second, so a burst of large files never takes the cores the
-// chat needs (tests/bench/README.md, "Uploads beside the chat"). Here at
+// many MiB per second, so large files arriving leave the chat its share of the
+// cores (tests/bench/README.md, "Uploads beside the chat"). Here at
 // 1 MiB/s: uploads share the rate and arrive whole, the chat is not paced,
 // an upload cut off while it waits leaves nothing behind and does not hold
 // up the others, and a reload lifts the limit for an upload under way.
@@ -91,7 +91,7 @@ test('an upload cut off while it waits leaves nothing behind, and the next one i
 });
 
 test('a reload with upload_rate = 0 lifts the limit for the upload under way', async () => {
-  const big = crypto.randomBytes(6 * MiB);
+  const big = crypto.randomBytes(8 * MiB);
   const t0 = Date.now();
   const up = upload(big, 'big.bin');
   await sleep(500);
@@ -102,6 +102,6 @@ test('a reload with upload_rate = 0 lifts the limit for the upload under way', a
   assert.match(server.log.slice(from), /event=reload phase=done result=ok/);
   assert.equal(r.status, 200);
   assert.equal(r.body.file.sha256, sha256(big));
-  // At 1 MiB/s it would take 6 s; unpaced after the reload, far less.
-  assert.ok(Date.now() - t0 < 4500, `took ${Date.now() - t0} ms after the reload`);
+  // At 1 MiB/s it would take 8 s; unpaced after the reload, far less.
+  assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0} ms after the reload`);
 });
